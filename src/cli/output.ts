@@ -1,0 +1,19 @@
+// How every sub-command reports failure: one line `error: <code>: <explanation>`
+// on stderr and a non-zero exit status, nothing else for the bad input.
+
+/** Thrown by a command to end the process with a given status after it printed its error. */
+export class CliExit extends Error {
+  constructor(readonly status: number) {
+    super(`exit ${status}`);
+  }
+}
+
+export function printError(code: string, explanation: string): void {
+  process.stderr.write(`error: ${code}: ${explanation}\n`);
+}
+
+/** Prints the error line and ends the command with `status` (default 1). */
+export function fail(code: string, explanation: string, status = 1): never {
+  printError(code, explanation);
+  throw new CliExit(status);
+}
