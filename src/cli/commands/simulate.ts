@@ -1,11 +1,10 @@
-// Placeholder until its issue lands: the command exists so that --help lists it.
+// `crm-tapi simulate …`: the simulators. The PBX and the Dataverse each own a module.
 import type { Command } from 'commander';
-import { fail } from '../output.ts';
+import { registerSimulatePbx } from './simulate-pbx.ts';
+import { registerSimulateDataverse } from './simulate-dataverse.ts';
 
 export function registerSimulate(program: Command): void {
-  program
-    .command('simulate')
-    .description('Run the simulated PBX or the simulated Dataverse, ring a line (not yet available)')
-    .allowUnknownOption()
-    .action(() => fail('not-implemented', 'crm-tapi simulate is not implemented yet', 2));
+  const simulate = program.command('simulate').description('Run the simulated PBX or the simulated Dataverse, ring a line');
+  registerSimulatePbx(simulate);
+  registerSimulateDataverse(simulate);
 }
