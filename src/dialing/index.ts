@@ -16,3 +16,7 @@ export type {
 } from './types.ts';
 export { effectiveSettings, effectiveSettingsOf, inheritedValue, isSet, DIALING_SETTING_FIELDS } from './settings.ts';
 export type { DialingSettingField } from './settings.ts';
+export { toDialString } from './outgoing.ts';
+export { normalizeIncoming, normalizeCrmNumber } from './normalize.ts';
+export { matchKeys, directoryKey } from './matching.ts';
+export { companyExtension, companyNumberOf, companyPrefix } from './company.ts';
