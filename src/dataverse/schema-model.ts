@@ -39,6 +39,8 @@ export interface EntitySpec<A extends Record<string, AttributeSpec> = Record<str
   readonly primaryId: string;
   readonly primaryName: string;
   readonly changeTracking: boolean;
+  /** Dataverse OwnershipType: user-owned records have an owner (and can be shared). */
+  readonly ownership: 'UserOwned' | 'OrganizationOwned';
   /** Alternate keys: key name → attribute logical names. */
   readonly alternateKeys?: Readonly<Record<string, readonly string[]>>;
   readonly attributes: A;

@@ -155,25 +155,25 @@ function customEntities(p: string) {
   return {
     lineConfig: {
       logicalName: `${p}_lineconfig`, entitySet: `${p}_lineconfigs`, primaryId: `${p}_lineconfigid`, primaryName: `${p}_name`,
-      changeTracking: true, attributes: lineConfigAttributes,
+      changeTracking: true, ownership: 'UserOwned', attributes: lineConfigAttributes,
       description: '"TAPI Schnittstellen": default, site and user line records',
     },
     setting: {
       logicalName: `${p}_setting`, entitySet: `${p}_settings`, primaryId: `${p}_settingid`, primaryName: `${p}_name`,
-      changeTracking: true, attributes: settingAttributes, alternateKeys: { [`${p}_setting_name`]: [`${p}_name`] },
+      changeTracking: true, ownership: 'OrganizationOwned', attributes: settingAttributes, alternateKeys: { [`${p}_setting_name`]: [`${p}_name`] },
       description: '"Konfiguration": named settings',
     },
     eventLog: {
       logicalName: `${p}_eventlog`, entitySet: `${p}_eventlogs`, primaryId: `${p}_eventlogid`, primaryName: `${p}_name`,
-      changeTracking: false, attributes: eventLogAttributes, description: '"Ereignisprotokoll"',
+      changeTracking: false, ownership: 'OrganizationOwned', attributes: eventLogAttributes, description: '"Ereignisprotokoll"',
     },
     callLog: {
       logicalName: `${p}_calllog`, entitySet: `${p}_calllogs`, primaryId: `${p}_calllogid`, primaryName: `${p}_name`,
-      changeTracking: false, attributes: callLogAttributes, description: '"TAPI Protokolle": one entry per call',
+      changeTracking: false, ownership: 'UserOwned', attributes: callLogAttributes, description: '"TAPI Protokolle": one entry per call',
     },
     clientSession: {
       logicalName: `${p}_clientsession`, entitySet: `${p}_clientsessions`, primaryId: `${p}_clientsessionid`, primaryName: `${p}_name`,
-      changeTracking: false, attributes: clientSessionAttributes,
+      changeTracking: false, ownership: 'UserOwned', attributes: clientSessionAttributes,
       description: 'identity proof: created by the signed-in user in the browser, read back by the manager (createdby is set by the server)',
     },
   } satisfies Record<string, EntitySpec>;
