@@ -1,0 +1,101 @@
+// From a file (or an already parsed object) to a validated ConnectorConfig.
+// Keys are matched without regard to case (the original lived in the Windows
+// registry, where case never mattered); unknown keys are reported, not ignored,
+// because a misspelt key would otherwise silently fall back to its default.
+import { hostname as osHostname } from 'node:os';
+import { dirname } from 'node:path';
+import { ConfigError, describeIssues, readConfigFile } from '../../config/file.ts';
+import { REPLAY_KEYS, SIMULATOR_KEYS, TOP_LEVEL_KEYS } from './keys.ts';
+import { connectorConfigSchema, resolvePaths, type ParsedConnectorConfig } from './schema.ts';
+
+export interface ConnectorConfig extends Omit<ParsedConnectorConfig, 'ConnectorHost'> {
+  /** Prefix of every line name `<host>:<line>`; defaults to the machine's host name. */
+  ConnectorHost: string;
+}
+
+export interface ValidateOptions {
+  /** Directory relative paths are resolved against (the config file's). */
+  baseDir: string;
+  /** Source of the default ConnectorHost (tests pin it). */
+  hostname?: () => string;
+}
+
+type Table = Record<string, unknown>;
+
+function isTable(value: unknown): value is Table {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Renames keys to their canonical spelling; collects unknown and doubled keys. */
+function canonicalise(table: Table, known: readonly string[], prefix: string, problems: string[], unknownHint: string): Table {
+  const byLower = new Map(known.map((k) => [k.toLowerCase(), k]));
+  const out: Table = {};
+  const seenAs = new Map<string, string>();
+  for (const [key, value] of Object.entries(table)) {
+    const canonical = byLower.get(key.toLowerCase());
+    if (canonical === undefined) {
+      problems.push(`${prefix}${key}: unknown setting${unknownHint}`);
+      continue;
+    }
+    const earlier = seenAs.get(canonical);
+    if (earlier !== undefined) {
+      problems.push(`${prefix}${canonical}: given twice (as ${earlier} and ${key})`);
+      continue;
+    }
+    seenAs.set(canonical, key);
+    out[canonical] = value;
+  }
+  return out;
+}
+
+function normalise(raw: unknown, origin: string): { table: Table; problems: string[] } {
+  if (!isTable(raw)) throw new ConfigError('config-invalid', `${origin}: the file must hold a table of settings`, ['(file): must hold a table of settings']);
+  const problems: string[] = [];
+  const table = canonicalise(raw, TOP_LEVEL_KEYS, '', problems, ` (known settings: ${TOP_LEVEL_KEYS.join(', ')})`);
+  const provider = table.Provider;
+  if (isTable(provider)) {
+    const kindKey = Object.keys(provider).find((k) => k.toLowerCase() === 'kind');
+    const kind = kindKey === undefined ? undefined : provider[kindKey];
+    const kindText = typeof kind === 'string' ? kind.trim().toLowerCase() : kind;
+    const known = kindText === 'replay' ? REPLAY_KEYS : kindText === 'simulator' ? SIMULATOR_KEYS : ['Kind'];
+    const hint = typeof kindText === 'string' && known.length > 1 ? ` for Kind = ${kindText} (known: ${known.join(', ')})` : '';
+    const canon = canonicalise(kindText === undefined || known.length > 1 ? provider : { Kind: kind }, known, 'Provider.', problems, hint);
+    if (typeof canon.Kind === 'string') canon.Kind = canon.Kind.trim().toLowerCase();
+    table.Provider = canon;
+  }
+  return { table, problems };
+}
+
+/**
+ * Rules across two keys, checked on the raw values so they are reported even
+ * when another key is bad too (zod skips object refinements after an issue).
+ */
+function crossKeyProblems(table: Table): string[] {
+  const problems: string[] = [];
+  const logArt = typeof table.LogArt === 'string' ? table.LogArt.trim().toLowerCase() : undefined;
+  if (logArt === 'file' && table.LogFile === undefined) problems.push('LogFile: is required when LogArt = File');
+  const tls = table.ManagerTls === 1 || table.ManagerTls === true;
+  for (const key of ['ManagerCaFile', 'ManagerServerName']) {
+    if (!tls && table[key] !== undefined) problems.push(`${key}: has no effect unless ManagerTls = 1`);
+  }
+  return problems;
+}
+
+/** Validates parsed configuration text; throws one `ConfigError` listing every bad key. */
+export function validateConnectorConfig(raw: unknown, origin: string, options: ValidateOptions): ConnectorConfig {
+  const { table, problems } = normalise(raw, origin);
+  const result = connectorConfigSchema.safeParse(table);
+  const zodProblems = result.success ? [] : describeIssues(result.error, origin).problems;
+  const all = [...problems, ...zodProblems, ...crossKeyProblems(table)];
+  if (!result.success || all.length > 0) {
+    throw new ConfigError('config-invalid', `${origin}: ${all.length} invalid setting(s):\n  ${all.join('\n  ')}`, all);
+  }
+  const parsed = resolvePaths(result.data, options.baseDir);
+  return { ...parsed, ConnectorHost: parsed.ConnectorHost ?? (options.hostname ?? osHostname)() };
+}
+
+/** Reads, parses and validates a connector configuration file. */
+export async function loadConnectorConfig(path: string, options: Partial<ValidateOptions> = {}): Promise<ConnectorConfig> {
+  const raw = await readConfigFile(path);
+  return validateConnectorConfig(raw, path, { baseDir: options.baseDir ?? dirname(path), ...(options.hostname ? { hostname: options.hostname } : {}) });
+}

@@ -1,0 +1,162 @@
+// Validation of the connector configuration: one sentence per bad key, naming
+// the key as the manual spells it and saying what is allowed.
+import { isIP } from 'node:net';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { isLogLevel } from '../../logging/levels.ts';
+import {
+  CONNECTOR_KEY_MIN_LENGTH,
+  DEFAULTS,
+  FUTURE_PROVIDER_KINDS,
+  MANAGER_PORT_MAX,
+  MANAGER_PORT_MIN,
+  PROVIDER_KINDS,
+} from './keys.ts';
+
+/** RFC 1123 host name or FQDN: labels of letters, digits and inner hyphens. */
+const HOST_NAME = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+export function isManagerHost(value: string): boolean {
+  const bare = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
+  return isIP(bare) !== 0 || HOST_NAME.test(value);
+}
+
+const flag = z.union([z.literal(0), z.literal(1), z.boolean()], { error: 'must be 0 or 1' }).transform((v) => v === 1 || v === true);
+
+const intIn = (min: number, max: number, what: string) =>
+  z.number({ error: `must be ${what}` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, { error: `must be ${what}` });
+
+/** `NewInitTime` as the manual writes it: `H:MM` or `HH:MM`, e.g. `4:00`, `18:32`. */
+const TIME_OF_DAY = /^([01]?\d|2[0-3]):([0-5]\d)$/;
+
+export interface TimeOfDay {
+  hour: number;
+  minute: number;
+}
+
+const timeOfDay = z
+  .string({ error: 'must be a time of day H:MM, e.g. "4:00" or "18:32"' })
+  .regex(TIME_OF_DAY, { error: 'must be a time of day H:MM from 0:00 to 23:59, e.g. "4:00" or "18:32"' })
+  .transform((text): TimeOfDay => {
+    const [h, m] = text.split(':');
+    return { hour: Number(h), minute: Number(m) };
+  });
+
+const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).trim().min(1, { error: `must be ${what}` });
+
+/** Simulator lines: `20-29`, `25`, or a list `20-29,40,45`. At most this many. */
+export const MAX_SIMULATED_LINES = 1000;
+
+export function parseLineList(text: string): string[] | undefined {
+  const names: string[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const range = /^(\d{1,9})-(\d{1,9})$/.exec(part);
+    if (range) {
+      const from = Number(range[1]);
+      const to = Number(range[2]);
+      if (to < from || to - from >= MAX_SIMULATED_LINES) return undefined;
+      for (let n = from; n <= to; n += 1) names.push(String(n));
+    } else if (/^[A-Za-z0-9_.-]{1,64}$/.test(part)) {
+      names.push(part);
+    } else {
+      return undefined;
+    }
+  }
+  const unique = new Set(names);
+  if (unique.size !== names.length || names.length > MAX_SIMULATED_LINES) return undefined;
+  return names;
+}
+
+const simulatorProvider = z.object({
+  Kind: z.literal('simulator'),
+  Lines: z
+    .string({ error: 'must be a list of line names or ranges, e.g. "20-29" or "20-29,40"' })
+    .transform((text, ctx) => {
+      const lines = parseLineList(text);
+      if (lines === undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be distinct line names or ascending ranges (at most ${MAX_SIMULATED_LINES} lines), e.g. "20-29,40"; got "${text}"` });
+        return z.NEVER;
+      }
+      return lines;
+    }),
+  ControlPort: intIn(0, 65535, 'a TCP port from 0 to 65535 (0 = any free port)').optional(),
+  Seed: intIn(0, 2 ** 31 - 1, 'an integer from 0 to 2147483647').optional(),
+});
+
+const replayProvider = z.object({
+  Kind: z.literal('replay'),
+  File: nonEmpty('the path of a recorded session'),
+  Speed: z
+    .number({ error: 'must be a positive number (1 = real time, 0.5 = half speed)' })
+    .refine((n) => Number.isFinite(n) && n > 0 && n <= 1000, { error: 'must be a number above 0 and at most 1000 (1 = real time)' })
+    .default(1),
+});
+
+const kindMessage = `must be one of ${PROVIDER_KINDS.join(', ')}`;
+
+const provider = z
+  .object({ Kind: z.string({ error: kindMessage }) }, { error: 'must be a table with at least Kind = "simulator" or "replay"' })
+  .passthrough()
+  .superRefine((value, ctx) => {
+    if ((FUTURE_PROVIDER_KINDS as readonly string[]).includes(value.Kind)) {
+      ctx.addIssue({ code: 'custom', path: ['Kind'], message: `"${value.Kind}" is not available in this build yet; ${kindMessage}` });
+    } else if (!(PROVIDER_KINDS as readonly string[]).includes(value.Kind)) {
+      ctx.addIssue({ code: 'custom', path: ['Kind'], message: `${kindMessage}, got "${value.Kind}"` });
+    }
+  })
+  .pipe(z.discriminatedUnion('Kind', [simulatorProvider, replayProvider]));
+
+export const connectorConfigSchema = z
+  .object({
+    CRMTapiManagerServer: z
+      .string({ error: 'is required: the host name, FQDN, IPv4 or IPv6 address of the TAPI manager' })
+      .trim()
+      .refine(isManagerHost, { error: 'must be a host name, FQDN, IPv4 or IPv6 address' })
+      .transform((v) => (v.startsWith('[') ? v.slice(1, -1) : v)),
+    CRMTapiManagerPort: intIn(MANAGER_PORT_MIN, MANAGER_PORT_MAX, `an integer from ${MANAGER_PORT_MIN} to ${MANAGER_PORT_MAX} (the manual's range)`).default(
+      DEFAULTS.CRMTapiManagerPort,
+    ),
+    ConnectionKeepAliveIntervall: intIn(1, 3600, 'a number of seconds from 1 to 3600').default(DEFAULTS.ConnectionKeepAliveIntervall),
+    IncludeMediaTypeVideo: flag.default(false),
+    RejectViaDisconnect: flag.default(false),
+    NewInitTime: timeOfDay.optional(),
+    LogArt: z
+      .string({ error: 'must be Event or File' })
+      .transform((v) => v.trim().toLowerCase())
+      .refine((v) => v === 'event' || v === 'file', { error: 'must be Event or File' })
+      .transform((v) => (v === 'file' ? ('File' as const) : ('Event' as const)))
+      .default(DEFAULTS.LogArt),
+    LogFile: nonEmpty('the path of the log file').optional(),
+    LogLevel: z
+      .unknown()
+      .refine(isLogLevel, { error: 'must be 0 (errors), 1 (+warnings), 3 (+information) or 6 (+details)' })
+      .default(DEFAULTS.LogLevel),
+    ConnectorKey: z
+      .string({ error: 'is required: the secret shared with the manager' })
+      .refine((v) => v.length >= CONNECTOR_KEY_MIN_LENGTH && v.trim() === v, {
+        error: `must be at least ${CONNECTOR_KEY_MIN_LENGTH} characters without leading or trailing spaces`,
+      }),
+    ConnectorHost: z
+      .string({ error: 'must be a host name' })
+      .trim()
+      .refine((v) => HOST_NAME.test(v), { error: 'must be a host name or FQDN (it prefixes every line name as <host>:<line>)' })
+      .optional(),
+    ManagerTls: flag.default(false),
+    ManagerCaFile: nonEmpty('the path of a PEM file with the CA certificate(s) of the manager').optional(),
+    ManagerServerName: z
+      .string({ error: 'must be a host name' })
+      .trim()
+      .refine((v) => HOST_NAME.test(v), { error: 'must be the host name in the manager certificate' })
+      .optional(),
+    EventBufferSize: intIn(10, 10_000_000, 'an integer from 10 to 10000000').default(DEFAULTS.EventBufferSize),
+    Provider: provider,
+  });
+
+export type ParsedConnectorConfig = z.output<typeof connectorConfigSchema>;
+
+/** Relative paths in the file are relative to the file, not to the working directory. */
+export function resolvePaths(config: ParsedConnectorConfig, baseDir: string): ParsedConnectorConfig {
+  const abs = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(baseDir, p));
+  const provider = config.Provider.Kind === 'replay' ? { ...config.Provider, File: abs(config.Provider.File) ?? config.Provider.File } : config.Provider;
+  return { ...config, LogFile: abs(config.LogFile), ManagerCaFile: abs(config.ManagerCaFile), Provider: provider };
+}
