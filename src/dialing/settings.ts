@@ -136,9 +136,14 @@ export function effectiveSettings(
   const outsideLinePrefix = prefix('outsideLinePrefix');
   const incomingDirectionCode = prefix('incomingDirectionCode');
 
-  let areaCode = digitField('areaCode', pick('areaCode'), problems, { formatting: true, maxDigits: 8 });
-  // An area code typed as dialled nationally ("034361") carries the national prefix.
-  if (nationalPrefix !== '' && areaCode.startsWith(nationalPrefix)) areaCode = areaCode.slice(nationalPrefix.length);
+  const areaPicked = pick('areaCode');
+  const areaCode = digitField('areaCode', areaPicked, problems, { formatting: true, maxDigits: 8 });
+  // An area code typed as dialled nationally ("034361") would make every local
+  // number wrong. Only a "0" trunk prefix is caught: where the trunk prefix is
+  // another digit, area codes may start with it (Russia: 8, St Petersburg 812).
+  if (nationalPrefix === '0' && areaCode.startsWith('0')) {
+    problems.add('areaCode', areaPicked, 'starts with the national prefix 0: write the area code without it (034361 → 34361)');
+  }
   const baseNumber = digitField('baseNumber', pick('baseNumber'), problems, { formatting: true, maxDigits: 12 });
 
   const lenPicked = pick('maxInternalLength');
