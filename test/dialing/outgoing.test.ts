@@ -7,14 +7,16 @@ type Row = readonly [typed: string, kind: 'internal' | 'external', dial: string,
 
 function table(name: string, s: EffectiveDialingSettings, rows: readonly Row[]): void {
   describe(`dial string, ${name}`, () => {
-    it.each(rows)('%s → %s %s', (typed, kind, dial, e164) => {
-      const r = toDialString(typed, s);
-      if (!r.ok) throw r.error;
-      expect(r.kind).toBe(kind);
-      expect(r.dial).toBe(dial);
-      if (r.kind === 'external') expect(r.e164).toBe(e164);
-      else expect(r.extension).toBe(dial);
-    });
+    for (const [typed, kind, dial, e164] of rows) {
+      it(`${typed} → ${kind} ${dial}`, () => {
+        const r = toDialString(typed, s);
+        if (!r.ok) throw r.error;
+        expect(r.kind).toBe(kind);
+        expect(r.dial).toBe(dial);
+        if (r.kind === 'external') expect(r.e164).toBe(e164);
+        else expect(r.extension).toBe(dial);
+      });
+    }
   });
 }
 
