@@ -50,7 +50,7 @@ export function isThrottleStatus(status: number): boolean {
   return status === 429 || status === 503;
 }
 
-/** Statuses after which the request may or may not have been carried out (retry only idempotent requests). */
+/** Gateway failures: the request may or may not have been carried out (retry only idempotent requests). A 500 is Dataverse itself failing the request (plug-in, SQL), which a repeat rarely cures. */
 export function isAmbiguousStatus(status: number): boolean {
-  return status === 500 || status === 502 || status === 504;
+  return status === 502 || status === 504;
 }
