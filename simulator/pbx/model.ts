@@ -37,7 +37,7 @@ export interface Session {
   /** Who called: the external number (inbound) or the calling line's party. */
   readonly caller: Party;
   /** What was dialled: the line/group (inbound, internal) or the external number (outbound). */
-  readonly called: Party;
+  called: Party;
   /** The external party when the call crosses the trunk. */
   readonly external?: Party;
   phase: SessionPhase;

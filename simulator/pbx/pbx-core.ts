@@ -51,6 +51,13 @@ export interface LineDef extends LineOptions {
   readonly displayName?: string;
 }
 
+export interface SessionLeg {
+  readonly callId: string;
+  readonly line: string;
+  readonly state: CallState;
+  readonly role: 'caller' | 'answered' | 'ringing';
+}
+
 export abstract class PbxCore {
   protected readonly lineMap = new Map<string, LineState>();
   protected readonly groups = new Map<string, readonly string[]>();
@@ -104,12 +111,28 @@ export abstract class PbxCore {
     return result;
   }
 
-  /** The call ids of a session's legs now, optionally only those on `line`. */
-  callIdsOf(sessionId: string, line?: string): string[] {
+  /** A session's legs now, optionally only those on `line`: who placed it, who answered, who rings. */
+  legsOf(sessionId: string, line?: string): SessionLeg[] {
     const session = this.sessions.get(sessionId);
     if (session === undefined) return [];
-    const legs = [session.callerLeg, session.answeredLeg, ...session.ringing];
-    return legs.filter((leg): leg is Leg => leg !== undefined && (line === undefined || leg.line === line)).map((leg) => leg.callId);
+    const legs: SessionLeg[] = [];
+    const add = (leg: Leg | undefined, role: SessionLeg['role']): void => {
+      if (leg !== undefined && (line === undefined || leg.line === line)) legs.push({ callId: leg.callId, line: leg.line, state: leg.state, role });
+    };
+    add(session.callerLeg, 'caller');
+    add(session.answeredLeg, 'answered');
+    for (const leg of session.ringing) add(leg, 'ringing');
+    return legs;
+  }
+
+  /** Whether an extension has no call now (what a load generator looks for). */
+  isFree(extension: string): boolean {
+    return this.lineMap.get(extension)?.info.inService === true && !this.hasActiveLeg(extension);
+  }
+
+  /** The session a live call id belongs to. */
+  sessionOfCall(callId: string): string | undefined {
+    return this.legs.get(callId)?.session.id;
   }
 
   hasSession(sessionId: string): boolean {

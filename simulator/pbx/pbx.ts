@@ -220,6 +220,7 @@ export class SimulatedPbx extends PbxCore {
     this.endLeg(leg, 'transferred');
     session.answeredLeg = undefined;
     session.redirecting = this.partyOf(leg.line);
+    session.called = this.partyOf(target);
     session.phase = 'ringing';
     if (this.offer(session, targets).length === 0) this.endSession(session, 'busy');
   }
