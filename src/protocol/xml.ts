@@ -47,7 +47,7 @@ const builder = new XMLBuilder({
   format: false,
 });
 
-/** UTF-8 length of a string without encoding it (lone surrogates count as the 3 bytes of U+FFFD). */
+/** UTF-8 length of a string without encoding it (exact for well-formed text; a lone surrogate counts 2). */
 export function utf8Length(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i += 1) {
@@ -91,7 +91,8 @@ function cdataText(value: unknown): string {
 
 /** Parses one XML document into its root element, or throws a ProtocolError. */
 export function parseXml(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
-  if (xml.length > limits.maxDocumentBytes && utf8Length(xml) > limits.maxDocumentBytes) {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: count bytes only when the limit could be passed.
+  if (xml.length * 3 > limits.maxDocumentBytes && utf8Length(xml) > limits.maxDocumentBytes) {
     throw new ProtocolError('document-too-large', `document of ${utf8Length(xml)} bytes exceeds the limit of ${limits.maxDocumentBytes}`);
   }
   scanXml(xml, limits);
