@@ -20,3 +20,4 @@ export { toDialString } from './outgoing.ts';
 export { normalizeIncoming, normalizeCrmNumber } from './normalize.ts';
 export { matchKeys, directoryKey } from './matching.ts';
 export { companyExtension, companyNumberOf, companyPrefix } from './company.ts';
+export { dialingSettingsSchema, dialingSettingsLayersSchema, isLayered } from './schema.ts';
