@@ -12,3 +12,5 @@ export { commandsOf } from './catalogue.ts';
 export { normalizeGuid, isTimestamp } from './fields.ts';
 export { MAX_FRAME_LENGTH, DEFAULT_XML_LIMITS, XML_DECLARATION } from './limits.ts';
 export type { XmlLimits } from './limits.ts';
+export { runVector, vectorProblem, bytesToHex } from './vectors.ts';
+export type { Vector, VectorOutcome } from './vectors.ts';
