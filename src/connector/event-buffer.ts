@@ -106,6 +106,22 @@ export class EventBuffer {
     return [];
   }
 
+  /**
+   * Counts one event that could not be kept (e.g. it cannot be encoded) so
+   * the manager hears of it in an `eventsLost` record like any other loss.
+   */
+  markLost(timestamp: string): SequencedMessage[] {
+    this.#countLost(timestamp);
+    return this.size < this.capacity ? [this.#appendLoss()] : [];
+  }
+
+  /** The held entry with this seq, if it is still held (O(1): held seqs are contiguous). */
+  get(seq: number): SequencedMessage | undefined {
+    const first = this.#entries[this.#head];
+    if (first === undefined || seq < first.seq) return undefined;
+    return this.#entries[this.#head + (seq - first.seq)];
+  }
+
   /** Held entries with seq greater than `seq`, oldest first (what to resend after a reconnect). */
   after(seq: number): SequencedMessage[] {
     const out: SequencedMessage[] = [];

@@ -1,0 +1,346 @@
+// The connector service: the line provider on one side, the manager link on
+// the other, and between them the event buffer that loses nothing. This file
+// only wires the parts together and reacts to their events.
+import type { Logger } from 'pino';
+import { PROTOCOL_VERSION, type ConnectorDownMessage, type RegisterMessage, type RegisteredMessage, type TapiMessage } from '../protocol/index.ts';
+import type { ConnectorConfig } from './config/load.ts';
+import { CommandHandler } from './commands.ts';
+import { DailySchedule, formatTimeOfDay } from './daily.ts';
+import { EventBuffer, type EventBufferStats, type OutgoingEvent } from './event-buffer.ts';
+import { ProviderHealth } from './health.ts';
+import { KeepaliveTimer } from './keepalive.ts';
+import { LineRegistry } from './line-registry.ts';
+import type { LineProvider, ProviderEvent } from './line-provider.ts';
+import { ManagerLink, type LinkState } from './manager-link.ts';
+import { Outbox } from './outbox.ts';
+import { Backoff, REOPEN_BACKOFF } from './backoff.ts';
+import { toCallState, toWireLine } from './wire.ts';
+
+export interface ConnectorServiceOptions {
+  config: ConnectorConfig;
+  provider: LineProvider;
+  logger: Logger;
+  /** Our version, sent in `register` (package.json's). */
+  version: string;
+  /** Contents of ManagerCaFile when ManagerTls = 1 (read by the caller). */
+  managerCa?: string | Buffer;
+  /** Wall clock in ms (timestamps of events). */
+  now?: () => number;
+  /** Uniform in [0, 1) (back-off jitter). */
+  random?: () => number;
+  reconnectBackoff?: { baseMs: number; capMs: number };
+  reopenBackoff?: { baseMs: number; capMs: number };
+  handshakeTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  /** How long a graceful stop waits for the manager to acknowledge what is buffered. */
+  flushTimeoutMs?: number;
+}
+
+export interface LiveSettings {
+  ConnectionKeepAliveIntervall: number;
+  RejectViaDisconnect: boolean;
+}
+
+export interface ConnectorStats {
+  link: LinkState;
+  buffer: EventBufferStats;
+  lines: number;
+  keepAliveSeconds: number;
+}
+
+export interface StopSummary {
+  /** Events the manager had not acknowledged when the connector stopped. */
+  unacknowledged: number;
+}
+
+const MAX_LINES_IN_LIST = 4096;
+
+export class ConnectorService {
+  readonly #log: Logger;
+  readonly #provider: LineProvider;
+  readonly #buffer: EventBuffer;
+  readonly #link: ManagerLink;
+  readonly #outbox: Outbox;
+  readonly #lines: LineRegistry;
+  readonly #commands: CommandHandler;
+  readonly #health: ProviderHealth;
+  readonly #keepalive: KeepaliveTimer;
+  readonly #now: () => number;
+  readonly #openBackoff: Backoff;
+  #live: LiveSettings;
+  #managerKeepAlive: number | undefined;
+  #everRegistered = false;
+  #providerOpen = false;
+  #openTimer: ReturnType<typeof setTimeout> | undefined;
+  #daily: DailySchedule | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #stopping: Promise<StopSummary> | undefined;
+
+  constructor(private readonly options: ConnectorServiceOptions) {
+    const { config } = options;
+    const random = options.random ?? Math.random;
+    this.#log = options.logger;
+    this.#provider = options.provider;
+    this.#now = options.now ?? Date.now;
+    this.#live = { ConnectionKeepAliveIntervall: config.ConnectionKeepAliveIntervall, RejectViaDisconnect: config.RejectViaDisconnect };
+    this.#buffer = new EventBuffer(config.EventBufferSize);
+    this.#lines = new LineRegistry(config.IncludeMediaTypeVideo);
+    this.#openBackoff = new Backoff({ ...(options.reopenBackoff ?? REOPEN_BACKOFF), random });
+    this.#link = new ManagerLink({
+      endpoint: {
+        host: config.CRMTapiManagerServer,
+        port: config.CRMTapiManagerPort,
+        ...(config.ManagerTls ? { tls: { ca: options.managerCa, servername: config.ManagerServerName } } : {}),
+      },
+      register: () => this.#registerMessage(),
+      handler: {
+        onReady: (registered) => this.#onReady(registered),
+        onMessage: (message) => this.#onManagerMessage(message),
+        onWritable: () => this.#outbox.pump(),
+        onDown: () => this.#onDown(),
+      },
+      logger: this.#log,
+      random,
+      ...(options.reconnectBackoff ? { backoff: options.reconnectBackoff } : {}),
+      ...(options.handshakeTimeoutMs ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
+    });
+    this.#outbox = new Outbox(this.#buffer, this.#link, this.#log);
+    this.#commands = new CommandHandler({
+      provider: this.#provider,
+      isReported: (line) => this.#lines.has(line),
+      rejectEnabled: () => this.#live.RejectViaDisconnect,
+      afterReinitialize: () => this.#syncLines(),
+      log: this.#log,
+      timeoutMs: options.commandTimeoutMs ?? 30_000,
+    });
+    this.#health = new ProviderHealth({
+      provider: this.#provider,
+      log: this.#log,
+      random,
+      ...(options.reopenBackoff ? { backoff: options.reopenBackoff } : {}),
+      recovered: () => this.#syncLines(),
+    });
+    this.#keepalive = new KeepaliveTimer(config.ConnectionKeepAliveIntervall, () => this.#sendKeepalive());
+  }
+
+  get stats(): ConnectorStats {
+    return { link: this.#link.state, buffer: this.#buffer.stats, lines: this.#lines.all().length, keepAliveSeconds: this.#keepalive.intervalSeconds };
+  }
+
+  /** Opens the provider (retrying with back-off while the phone system is away) and connects to the manager. */
+  async start(): Promise<void> {
+    const { config } = this.options;
+    this.#unsubscribe = this.#provider.subscribe((event) => this.#onProviderEvent(event));
+    this.#log.info({ host: config.ConnectorHost, manager: `${config.CRMTapiManagerServer}:${config.CRMTapiManagerPort}`, provider: this.#provider.kind, tls: config.ManagerTls }, 'connector starting');
+    this.#link.start();
+    if (config.NewInitTime !== undefined) {
+      this.#daily = new DailySchedule(config.NewInitTime, () => this.#dailyReinit());
+      this.#log.info({ next: this.#daily.nextRun()?.toISOString() }, `lines are re-initialised daily at ${formatTimeOfDay(config.NewInitTime)}`);
+    }
+    await this.#openProvider();
+  }
+
+  /** Applies the settings the manual re-reads while running. */
+  applyLiveSettings(next: LiveSettings): void {
+    if (next.RejectViaDisconnect !== this.#live.RejectViaDisconnect) this.#log.info({ RejectViaDisconnect: next.RejectViaDisconnect ? 1 : 0 }, 'RejectViaDisconnect changed');
+    this.#live = { ...next };
+    this.#keepalive.setInterval(this.#keepAliveSeconds());
+  }
+
+  /**
+   * Graceful stop: refuse new commands, let running ones answer, wait (at
+   * most flushTimeoutMs) for the manager to acknowledge what is buffered,
+   * then close the provider and the link. Safe to call more than once.
+   */
+  stop(): Promise<StopSummary> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<StopSummary> {
+    const timeoutMs = this.options.flushTimeoutMs ?? 5_000;
+    this.#log.info({ unacknowledged: this.#buffer.lastSeq - this.#buffer.ackedSeq, timeoutMs }, 'stopping: no new commands; flushing buffered events');
+    this.#commands.refuseNew();
+    this.#daily?.stop();
+    this.#health.stop();
+    if (this.#openTimer !== undefined) clearTimeout(this.#openTimer);
+    const deadline = performance.now() + timeoutMs;
+    await within(this.#commands.settled(), timeoutMs);
+    while (!this.#outbox.settled && performance.now() < deadline) await sleep(Math.min(25, Math.max(1, deadline - performance.now())));
+    this.#unsubscribe?.();
+    this.#keepalive.stop();
+    await this.#provider.close().catch((err: unknown) => this.#log.warn({ err }, 'provider close failed'));
+    await this.#link.stop();
+    const unacknowledged = this.#buffer.lastSeq - this.#buffer.ackedSeq;
+    if (unacknowledged > 0) this.#log.warn({ unacknowledged }, 'stopped with events the manager has not acknowledged');
+    else this.#log.info('stopped; every event was acknowledged');
+    return { unacknowledged };
+  }
+
+  // ---------------------------------------------------------------- provider side
+
+  async #openProvider(): Promise<void> {
+    if (this.#stopping) return;
+    try {
+      const lines = await this.#provider.open();
+      this.#providerOpen = true;
+      this.#openBackoff.reset();
+      this.#log.info({ found: lines.length }, 'line provider open');
+      // Before the first registration the `lines` message will carry them; afterwards
+      // (the manager already heard an empty or older list) they go as lineAdded events.
+      if (this.#everRegistered) this.#syncLines();
+      else this.#lines.sync(this.#provider.lines());
+    } catch (err) {
+      const delay = this.#openBackoff.next();
+      this.#log.error({ code: (err as { code?: string }).code, delayMs: delay }, `cannot open the line provider: ${(err as Error).message}; retrying in ${delay} ms`);
+      this.#openTimer = setTimeout(() => void this.#openProvider(), delay);
+    }
+  }
+
+  #syncLines(): void {
+    for (const event of this.#lines.sync(this.#provider.lines())) this.#emit(event);
+  }
+
+  #onProviderEvent(event: ProviderEvent): void {
+    switch (event.type) {
+      case 'call': {
+        if (!this.#lines.has(event.line)) this.#syncLines();
+        if (!this.#lines.has(event.line)) return;
+        const { type: _t, at: _a, ...call } = event;
+        this.#log.debug({ line: call.line, callId: call.callId, state: call.state }, 'call event');
+        this.#emit(toCallState(call, this.#timestamp(), false));
+        return;
+      }
+      case 'lineAdded':
+      case 'lineRemoved':
+        this.#log.info({ line: event.type === 'lineAdded' ? event.line.name : event.line }, event.type === 'lineAdded' ? 'line added' : 'line removed');
+        this.#syncLines();
+        return;
+      case 'lineOutOfService':
+      case 'lineInService': {
+        const inService = event.type === 'lineInService';
+        this.#log[inService ? 'info' : 'warn']({ line: event.line }, inService ? 'line back in service' : 'line out of service');
+        for (const e of this.#lines.setInService(event.line, inService)) this.#emit(e);
+        return;
+      }
+      case 'reinitRequired':
+        this.#log.warn({ reason: event.reason }, 'the provider asks for re-initialisation');
+        this.#health.recover(event.reason, true);
+        return;
+      case 'providerDown':
+        this.#log.error({ reason: event.reason }, 'the phone system went away');
+        for (const e of this.#lines.allOutOfService()) this.#emit(e);
+        this.#health.recover(`phone system down: ${event.reason}`, false);
+        return;
+      case 'providerUp':
+        this.#log.info('the phone system is back');
+        this.#health.cancel();
+        this.#syncLines();
+        return;
+    }
+  }
+
+  async #dailyReinit(): Promise<void> {
+    if (!this.#providerOpen || this.#stopping) return;
+    this.#log.info('daily re-initialisation of all lines (NewInitTime)');
+    try {
+      await this.#provider.reinitialize();
+      this.#syncLines();
+    } catch (err) {
+      this.#log.warn({ code: (err as { code?: string }).code }, `daily re-initialisation failed: ${(err as Error).message}`);
+      this.#health.recover('daily re-initialisation failed', false);
+    }
+  }
+
+  #emit(event: OutgoingEvent): void {
+    this.#outbox.push(event, this.#timestamp());
+  }
+
+  #timestamp(): string {
+    return new Date(this.#now()).toISOString();
+  }
+
+  // ---------------------------------------------------------------- manager side
+
+  #registerMessage(): RegisterMessage {
+    const { config, version } = this.options;
+    return {
+      channel: 'connector',
+      command: 'register',
+      protocolVersion: PROTOCOL_VERSION,
+      connectorVersion: version,
+      host: config.ConnectorHost,
+      connectorKey: config.ConnectorKey,
+      // Absent on the first registration of this process: the manager starts a fresh sequence.
+      ...(this.#everRegistered ? { lastAckedSeq: this.#buffer.ackedSeq } : {}),
+    };
+  }
+
+  #onReady(registered: RegisteredMessage): void {
+    this.#everRegistered = true;
+    this.#managerKeepAlive = registered.keepAliveInterval;
+    this.#keepalive.setInterval(this.#keepAliveSeconds());
+    this.#keepalive.start();
+    const lines = this.#lines.all();
+    if (lines.length > MAX_LINES_IN_LIST) this.#log.error({ lines: lines.length }, `more than ${MAX_LINES_IN_LIST} lines; the list is cut`);
+    const preamble: TapiMessage[] = [{ channel: 'connector', command: 'lines', lines: lines.slice(0, MAX_LINES_IN_LIST).map(toWireLine) }];
+    // The snapshot reflects every event up to lastSeq: its seq says so, and the manager
+    // treats buffered events with seq ≤ that as history, not as the current state.
+    const asOf = this.#buffer.lastSeq;
+    const timestamp = this.#timestamp();
+    for (const call of this.#provider.activeCalls()) {
+      if (this.#lines.has(call.line)) preamble.push({ ...toCallState(call, timestamp, true), seq: asOf });
+    }
+    this.#log.info({ lines: lines.length, activeCalls: preamble.length - 1, keepAliveSeconds: this.#keepalive.intervalSeconds }, 'reporting lines and active calls');
+    this.#outbox.connected(registered.lastAckedSeq, preamble);
+  }
+
+  #onDown(): void {
+    this.#keepalive.stop();
+    this.#outbox.disconnected();
+  }
+
+  #onManagerMessage(message: ConnectorDownMessage): void {
+    switch (message.command) {
+      case 'ack':
+        this.#outbox.ack(message.seq);
+        return;
+      case 'keepalive':
+        this.#log.debug('keepalive from the manager');
+        return;
+      case 'registered':
+        this.#log.warn('registered again on a registered link; ignored');
+        return;
+      case 'error':
+        this.#log.warn({ code: message.code, requestId: message.requestId }, `the manager reports an error: ${message.message}`);
+        return;
+      default:
+        this.#log.info({ command: message.command, requestId: message.requestId }, 'command from the manager');
+        void this.#commands.handle(message).then((result) => {
+          if (!this.#outbox.sendControl(result)) this.#log.warn({ requestId: result.requestId }, 'result not sent: the manager link is down');
+        });
+    }
+  }
+
+  #sendKeepalive(): void {
+    this.#log.debug({ seconds: this.#keepalive.intervalSeconds }, 'keepalive');
+    this.#outbox.sendControl({ channel: 'connector', command: 'keepalive' });
+  }
+
+  /** We send at least as often as the manager expects, and as the operator configured. */
+  #keepAliveSeconds(): number {
+    const own = this.#live.ConnectionKeepAliveIntervall;
+    return this.#managerKeepAlive === undefined ? own : Math.min(own, this.#managerKeepAlive);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits for `work` at most `ms`, without leaving a timer behind that would hold the process open. */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
