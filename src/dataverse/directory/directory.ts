@@ -4,7 +4,7 @@
 // each page synchronously, so a lookup never sees a half-applied page. Only
 // one refresh runs at a time: later calls queue behind it.
 import { DirectoryError } from './errors.ts';
-import type { IncomingKeys, NumberKeys } from './number-keys.ts';
+import type { NumberKeys } from './number-keys.ts';
 import { PhoneIndex, type DirectoryEntry } from './phone-index.ts';
 import type { EntityPhoneFields } from './phone-fields.ts';
 import { readSnapshot, writeSnapshot } from './snapshot.ts';
@@ -19,8 +19,8 @@ export interface DirectoryLogger {
 export interface DirectoryMatch extends DirectoryEntry {
   /** The key that matched (the caller's E.164 number, or the company's base number). */
   readonly key: string;
-  /** True when only the company's base number matched (a call from an extension). */
-  readonly viaBaseNumber: boolean;
+  /** True when only a fallback key matched, e.g. the company's base number for a call from one of its extensions. */
+  readonly viaFallback: boolean;
 }
 
 export type RefreshKind = 'full' | 'incremental';
@@ -72,18 +72,17 @@ export class PhoneDirectory<Line> {
    * base number when the caller dialled from an extension behind it.
    */
   lookup(callerNumber: string, line: Line): DirectoryMatch[] {
-    let keys: IncomingKeys | undefined;
+    let keys: readonly string[];
     try {
       keys = this.options.keys.incomingKeys(callerNumber, line);
     } catch {
-      keys = undefined; // an unusable caller number (anonymous, garbage) matches nobody
+      keys = []; // an unusable caller number (anonymous, garbage) matches nobody
     }
-    if (keys === undefined) return [];
-    const exact = this.index.get(keys.exact);
-    if (exact.length > 0) return exact.map((e) => ({ ...e, key: keys.exact, viaBaseNumber: false }));
-    if (keys.fallback === undefined) return [];
-    const fallback = keys.fallback;
-    return this.index.get(fallback).map((e) => ({ ...e, key: fallback, viaBaseNumber: true }));
+    for (const [i, key] of keys.entries()) {
+      const entries = this.index.get(key);
+      if (entries.length > 0) return entries.map((e) => ({ ...e, key, viaFallback: i > 0 }));
+    }
+    return [];
   }
 
   /** Entries under an already normalised key (diagnostics, tests). */

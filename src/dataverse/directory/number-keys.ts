@@ -1,13 +1,6 @@
 // How numbers become directory keys. The directory does not know the dialing
 // rules; it receives this small interface (dialing-keys.ts wires src/dialing).
 
-export interface IncomingKeys {
-  /** The key of the caller's number. */
-  readonly exact: string;
-  /** Tried only when `exact` matches nothing: the company's base number of an extension call. */
-  readonly fallback?: string;
-}
-
 export interface NumberKeys<Line> {
   /**
    * The key of a number typed into a CRM record, normalised with the default
@@ -15,8 +8,13 @@ export interface NumberKeys<Line> {
    * field is empty or unusable. Called once per phone field: must not throw.
    */
   crmKey(typed: string): string | undefined;
-  /** Keys of an incoming caller number, normalised with the line's effective settings; undefined if unusable. */
-  incomingKeys(callerNumber: string, line: Line): IncomingKeys | undefined;
+  /**
+   * Keys of an incoming caller number, normalised with the line's effective
+   * settings, best first: the caller's own number, then fallbacks (the
+   * company's base number for a call from its extension range). Empty when
+   * the number is unusable.
+   */
+  incomingKeys(callerNumber: string, line: Line): readonly string[];
   /** Identifies the settings `crmKey` uses: a snapshot taken with other settings is stale. */
   readonly fingerprint: string;
 }

@@ -1,0 +1,190 @@
+// The durable outbox: callers enqueue records (durable before enqueue
+// returns); a delivery loop sends them with bounded concurrency, oldest
+// first, a write after the write it depends on. Delivery is at least once;
+// the record id chosen at enqueue time plus create-only upserts make a
+// repeated send harmless, so "at least once" is "exactly one record".
+import { systemClock, type Clock } from '../directory/clock.ts';
+import { normalizeGuid } from '../web-api/odata.ts';
+import { OutboxError } from './errors.ts';
+import { DEFAULT_BACKOFF, judge, nextDelay, type BackoffPolicy } from './policy.ts';
+import type { DeadLetter, OutboxItem, OutboxStore, OutboxWrite } from './store.ts';
+import type { OutboxTransport } from './transport.ts';
+
+/** pino-compatible subset. */
+export interface OutboxLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export type OutboxEvent =
+  | { readonly type: 'delivered'; readonly id: string; readonly kind: string; readonly attempts: number; readonly existed: boolean }
+  | { readonly type: 'retry' | 'wait'; readonly id: string; readonly kind: string; readonly attempts: number; readonly code: string; readonly delayMs: number }
+  | { readonly type: 'dead'; readonly id: string; readonly kind: string; readonly attempts: number; readonly code: string };
+
+export interface OutboxOptions {
+  readonly store: OutboxStore;
+  readonly transport: OutboxTransport;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  /** Writes in flight at once (default 8; Dataverse allows 52 concurrent requests per user). */
+  readonly concurrency?: number;
+  readonly backoff?: Partial<BackoffPolicy>;
+  readonly logger?: OutboxLogger;
+  /** Published for diagnostics and tests; must not throw. */
+  readonly onEvent?: (event: OutboxEvent) => void;
+}
+
+const silent: OutboxLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export class Outbox {
+  private readonly store: OutboxStore;
+  private readonly transport: OutboxTransport;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly concurrency: number;
+  private readonly backoff: BackoffPolicy;
+  private readonly logger: OutboxLogger;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private timer: unknown;
+  private running = false;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: OutboxOptions) {
+    this.store = options.store;
+    this.transport = options.transport;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.logger = options.logger ?? silent;
+  }
+
+  /**
+   * Stores a write; when this returns it survives a crash. The id must be a
+   * GUID (it becomes the record's primary key). Returns the stored item.
+   */
+  enqueue(write: OutboxWrite): OutboxItem {
+    if (this.closed) throw new OutboxError('closed', 'the outbox is closed');
+    const id = normalizeGuid(write.id);
+    if (id === undefined) throw new OutboxError('invalid-record', `write id ${JSON.stringify(write.id).slice(0, 60)} is not a GUID`);
+    const dependsOn = write.dependsOn === undefined ? undefined : normalizeGuid(write.dependsOn);
+    if (write.dependsOn !== undefined && dependsOn === undefined) throw new OutboxError('invalid-record', `dependsOn of write ${id} is not a GUID`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(write.entitySet)) throw new OutboxError('invalid-record', `entity set ${JSON.stringify(write.entitySet)} of write ${id} is not an entity set name`);
+    const item = this.store.enqueue({ ...write, id, ...(dependsOn === undefined ? {} : { dependsOn }) }, this.clock.now());
+    if (this.running) queueMicrotask(() => this.pump());
+    return item;
+  }
+
+  /** Starts delivering (also what was left over from an earlier run). */
+  start(): void {
+    if (this.closed) throw new OutboxError('closed', 'the outbox is closed');
+    this.running = true;
+    this.pump();
+  }
+
+  /** Stops sending new writes and waits for those in flight; what waits stays stored. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.clock.clearTimeout(this.timer);
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** Stops and closes the store. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.closed = true;
+    this.store.close();
+  }
+
+  /** Resolves once nothing waits and nothing is in flight (dead letters do not count). */
+  async drained(): Promise<void> {
+    while (this.store.pending() > 0 || this.inFlight.size > 0) {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
+  }
+
+  stats(): { pending: number; inFlight: number; deadLetters: number } {
+    return { pending: this.store.pending(), inFlight: this.inFlight.size, deadLetters: this.store.deadLetters().length };
+  }
+
+  /** The writes that failed for good, oldest first (`crm-tapi diagnose` shows them). */
+  deadLetters(): DeadLetter[] {
+    return this.store.deadLetters();
+  }
+
+  /** Sends a dead letter again (after the cause was fixed). Throws OutboxError `not-found`. */
+  retryDeadLetter(id: string): OutboxItem {
+    const item = this.store.retryDeadLetter(normalizeGuid(id) ?? id, this.clock.now());
+    this.logger.info({ id: item.id, kind: item.kind }, 'dead letter queued again');
+    if (this.running) queueMicrotask(() => this.pump());
+    return item;
+  }
+
+  private pump(): void {
+    if (!this.running) return;
+    this.clock.clearTimeout(this.timer);
+    const free = this.concurrency - this.inFlight.size;
+    if (free > 0) {
+      const exclude = new Set(this.inFlight.keys());
+      for (const item of this.store.due(this.clock.now(), free, exclude)) this.launch(item);
+    }
+    if (this.inFlight.size >= this.concurrency) return; // a finishing send pumps again
+    const next = this.store.nextDueAt(new Set(this.inFlight.keys()));
+    if (next !== undefined) this.timer = this.clock.setTimeout(() => this.pump(), Math.max(0, next - this.clock.now()));
+  }
+
+  private launch(item: OutboxItem): void {
+    this.store.recordAttempt(item.id);
+    const attempts = item.attempts + 1;
+    const done = this.transport.deliver(item).then(
+      (outcome) => this.succeeded(item, attempts, outcome === 'exists'),
+      (error: unknown) => this.failed(item, attempts, error),
+    ).catch((error: unknown) => {
+      // The store itself failed (disk full, closed): the write stays where it was.
+      this.logger.error({ id: item.id, reason: (error as Error).message }, 'outbox bookkeeping failed');
+    }).finally(() => {
+      this.inFlight.delete(item.id);
+      this.pump();
+      if (this.inFlight.size === 0 || this.store.pending() === 0) this.wakeIdle();
+    });
+    this.inFlight.set(item.id, done);
+  }
+
+  private succeeded(item: OutboxItem, attempts: number, existed: boolean): void {
+    if (this.closed) return;
+    this.store.delivered(item.id);
+    this.emit({ type: 'delivered', id: item.id, kind: item.kind, attempts, existed });
+  }
+
+  private failed(item: OutboxItem, attempts: number, error: unknown): void {
+    if (this.closed) return;
+    const verdict = judge(error);
+    if (verdict.action === 'delivered') return this.succeeded(item, attempts, true);
+    if (verdict.action === 'dead') {
+      this.store.deadLetter(item.id, verdict.failure, this.clock.now());
+      this.logger.error({ id: item.id, kind: item.kind, code: verdict.failure.code, status: verdict.failure.status }, `write moved to the dead letters: ${verdict.failure.message}`);
+      this.emit({ type: 'dead', id: item.id, kind: item.kind, attempts, code: verdict.failure.code });
+      return;
+    }
+    const delayMs = nextDelay(attempts, verdict.retryAfterMs, this.backoff, this.random());
+    this.store.reschedule(item.id, this.clock.now() + delayMs, verdict.failure);
+    this.logger.warn({ id: item.id, kind: item.kind, code: verdict.failure.code, attempts, delayMs }, verdict.action === 'wait' ? 'write waits for working credentials' : 'write will be retried');
+    this.emit({ type: verdict.action, id: item.id, kind: item.kind, attempts, code: verdict.failure.code, delayMs });
+  }
+
+  private emit(event: OutboxEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      /* a diagnostics subscriber must not break delivery */
+    }
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

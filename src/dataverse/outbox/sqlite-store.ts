@@ -1,0 +1,242 @@
+// The outbox store in SQLite (better-sqlite3, WAL). One process owns a file.
+// `synchronous = FULL` by default: a committed enqueue survives not only a
+// killed process (WAL alone gives that) but a power cut.
+import Database from 'better-sqlite3';
+import { OutboxError } from './errors.ts';
+import type { DeadLetter, Failure, OutboxItem, OutboxStore, OutboxWrite } from './store.ts';
+
+const LAYOUT_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  entity_set TEXT NOT NULL,
+  body TEXT NOT NULL,
+  on_behalf_of TEXT,
+  depends_on TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  last_error_code TEXT,
+  last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at, seq);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  entity_set TEXT NOT NULL,
+  body TEXT NOT NULL,
+  on_behalf_of TEXT,
+  depends_on TEXT,
+  attempts INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  failed_at INTEGER NOT NULL,
+  error_code TEXT NOT NULL,
+  error_message TEXT NOT NULL,
+  status INTEGER
+);
+`;
+
+interface Row {
+  seq: number;
+  id: string;
+  kind: string;
+  entity_set: string;
+  body: string;
+  on_behalf_of: string | null;
+  depends_on: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  enqueued_at: number;
+  last_error_code: string | null;
+  last_error: string | null;
+}
+
+interface DeadRow extends Omit<Row, 'next_attempt_at' | 'last_error_code' | 'last_error'> {
+  failed_at: number;
+  error_code: string;
+  error_message: string;
+  status: number | null;
+}
+
+// A write is ready when its dependency is no longer waiting (delivered, or dead: then
+// its dependant tries anyway and fails on its own merits instead of waiting forever).
+const READY = `next_attempt_at <= @now AND (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox))`;
+
+export interface SqliteOutboxStoreOptions {
+  /** `FULL` (default) survives power loss; `NORMAL` survives a killed process and is faster. */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+}
+
+export class SqliteOutboxStore implements OutboxStore {
+  private readonly db: Database.Database;
+  private readonly statements;
+  private closed = false;
+
+  constructor(readonly path: string, options: SqliteOutboxStoreOptions = {}) {
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+      this.db.pragma('busy_timeout = 5000');
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      if (version > LAYOUT_VERSION) {
+        throw new OutboxError('store-unavailable', `outbox ${path} has layout ${version}, newer than this program's ${LAYOUT_VERSION}`);
+      }
+      this.db.exec(SCHEMA);
+      this.db.pragma(`user_version = ${LAYOUT_VERSION}`);
+    } catch (err) {
+      if (err instanceof OutboxError) throw err;
+      const code = (err as { code?: string }).code ?? 'error';
+      throw new OutboxError('store-unavailable', `cannot open the outbox database ${path} (${code}: ${(err as Error).message})`, { cause: err });
+    }
+    const db = this.db;
+    this.statements = {
+      insert: db.prepare(`INSERT INTO outbox (id, kind, entity_set, body, on_behalf_of, depends_on, next_attempt_at, enqueued_at)
+        VALUES (@id, @kind, @entity_set, @body, @on_behalf_of, @depends_on, @now, @now)`),
+      deadId: db.prepare('SELECT 1 FROM dead_letters WHERE id = ?'),
+      get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
+      due: db.prepare(`SELECT * FROM outbox WHERE ${READY} ORDER BY seq LIMIT @limit`),
+      nextDue: db.prepare(`SELECT id, next_attempt_at FROM outbox WHERE (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox)) ORDER BY next_attempt_at, seq LIMIT @limit`),
+      attempt: db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?'),
+      remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
+      reschedule: db.prepare('UPDATE outbox SET next_attempt_at = @at, last_error_code = @code, last_error = @message WHERE id = @id'),
+      bury: db.prepare(`INSERT INTO dead_letters (seq, id, kind, entity_set, body, on_behalf_of, depends_on, attempts, enqueued_at, failed_at, error_code, error_message, status)
+        SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, attempts, enqueued_at, @now, @code, @message, @status FROM outbox WHERE id = @id`),
+      dead: db.prepare('SELECT * FROM dead_letters ORDER BY seq'),
+      deadOne: db.prepare('SELECT * FROM dead_letters WHERE id = ?'),
+      unbury: db.prepare(`INSERT INTO outbox (seq, id, kind, entity_set, body, on_behalf_of, depends_on, attempts, next_attempt_at, enqueued_at, last_error_code, last_error)
+        SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, attempts, @now, enqueued_at, error_code, error_message FROM dead_letters WHERE id = @id`),
+      forget: db.prepare('DELETE FROM dead_letters WHERE id = ?'),
+      count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
+    };
+  }
+
+  enqueue(write: OutboxWrite, now: number): OutboxItem {
+    this.open();
+    const params = {
+      id: write.id,
+      kind: write.kind,
+      entity_set: write.entitySet,
+      body: JSON.stringify(write.body),
+      on_behalf_of: write.onBehalfOf === undefined ? null : JSON.stringify(write.onBehalfOf),
+      depends_on: write.dependsOn ?? null,
+      now,
+    };
+    this.db.transaction(() => {
+      if (this.statements.deadId.get(write.id) !== undefined || this.statements.get.get(write.id) !== undefined) {
+        throw new OutboxError('duplicate-id', `a write with id ${write.id} is already in the outbox`);
+      }
+      this.statements.insert.run(params);
+    }).immediate();
+    return this.get(write.id)!;
+  }
+
+  due(now: number, limit: number, exclude: ReadonlySet<string>): OutboxItem[] {
+    this.open();
+    // Ask for enough rows that the excluded (in flight) ones cannot crowd out the ready ones.
+    const rows = this.statements.due.all({ now, limit: limit + exclude.size }) as Row[];
+    return rows.filter((r) => !exclude.has(r.id)).slice(0, limit).map(toItem);
+  }
+
+  nextDueAt(exclude: ReadonlySet<string>): number | undefined {
+    this.open();
+    const rows = this.statements.nextDue.all({ limit: exclude.size + 1 }) as { id: string; next_attempt_at: number }[];
+    return rows.find((r) => !exclude.has(r.id))?.next_attempt_at;
+  }
+
+  recordAttempt(id: string): void {
+    this.open();
+    this.statements.attempt.run(id);
+  }
+
+  delivered(id: string): void {
+    this.open();
+    this.statements.remove.run(id);
+  }
+
+  reschedule(id: string, at: number, failure: Failure): void {
+    this.open();
+    this.statements.reschedule.run({ id, at, code: failure.code, message: failure.message });
+  }
+
+  deadLetter(id: string, failure: Failure, now: number): void {
+    this.open();
+    this.db.transaction(() => {
+      this.statements.bury.run({ id, now, code: failure.code, message: failure.message, status: failure.status ?? null });
+      this.statements.remove.run(id);
+    }).immediate();
+  }
+
+  deadLetters(): DeadLetter[] {
+    this.open();
+    return (this.statements.dead.all() as DeadRow[]).map(toDeadLetter);
+  }
+
+  retryDeadLetter(id: string, now: number): OutboxItem {
+    this.open();
+    this.db.transaction(() => {
+      if (this.statements.deadOne.get(id) === undefined) throw new OutboxError('not-found', `no dead letter with id ${id}`);
+      this.statements.unbury.run({ id, now });
+      this.statements.forget.run(id);
+    }).immediate();
+    return this.get(id)!;
+  }
+
+  get(id: string): OutboxItem | undefined {
+    this.open();
+    const row = this.statements.get.get(id) as Row | undefined;
+    return row === undefined ? undefined : toItem(row);
+  }
+
+  pending(): number {
+    this.open();
+    return (this.statements.count.get() as { n: number }).n;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private open(): void {
+    if (this.closed) throw new OutboxError('closed', `the outbox ${this.path} is closed`);
+  }
+}
+
+function toItem(row: Row): OutboxItem {
+  return {
+    ...common(row),
+    nextAttemptAt: row.next_attempt_at,
+    ...(row.last_error_code === null ? {} : { lastErrorCode: row.last_error_code }),
+    ...(row.last_error === null ? {} : { lastError: row.last_error }),
+  };
+}
+
+function toDeadLetter(row: DeadRow): DeadLetter {
+  return {
+    ...common(row),
+    failedAt: row.failed_at,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    ...(row.status === null ? {} : { status: row.status }),
+  };
+}
+
+function common(row: Omit<Row, 'next_attempt_at' | 'last_error_code' | 'last_error'>) {
+  return {
+    seq: row.seq,
+    id: row.id,
+    kind: row.kind,
+    entitySet: row.entity_set,
+    body: JSON.parse(row.body) as Record<string, unknown>,
+    ...(row.on_behalf_of === null ? {} : { onBehalfOf: JSON.parse(row.on_behalf_of) as OutboxItem['onBehalfOf'] }),
+    ...(row.depends_on === null ? {} : { dependsOn: row.depends_on }),
+    attempts: row.attempts,
+    enqueuedAt: row.enqueued_at,
+  };
+}

@@ -1,0 +1,74 @@
+// The outbox store: the durable part of the outbox. Every implementation
+// passes test/dataverse/outbox/store-contract.ts. Methods are synchronous:
+// when `enqueue` returns, the write is on disk (the caller may tell the PBX
+// side "logged" and crash the next instant without losing it).
+import type { OnBehalfOf } from '../web-api/types.ts';
+
+/** One record to create in Dataverse. */
+export interface OutboxWrite {
+  /** The record's primary key, chosen when enqueued: the idempotency key of every attempt. */
+  readonly id: string;
+  /** What it is (`callLog`, `phoneCall`, `eventLog`, …): for diagnostics. */
+  readonly kind: string;
+  readonly entitySet: string;
+  readonly body: Readonly<Record<string, unknown>>;
+  /** Create the record on behalf of this user (Dataverse impersonation). */
+  readonly onBehalfOf?: OnBehalfOf;
+  /** Id of another write that must reach Dataverse first (a call log refers to its phone call). */
+  readonly dependsOn?: string;
+}
+
+export interface OutboxItem extends OutboxWrite {
+  /** Enqueue order. */
+  readonly seq: number;
+  readonly attempts: number;
+  /** Epoch ms before which it is not sent (back-off). */
+  readonly nextAttemptAt: number;
+  readonly enqueuedAt: number;
+  readonly lastErrorCode?: string;
+  readonly lastError?: string;
+}
+
+export interface Failure {
+  /** Stable code, e.g. the DataverseError code `bad-request`. */
+  readonly code: string;
+  readonly message: string;
+  readonly status?: number;
+}
+
+export interface DeadLetter extends OutboxWrite {
+  readonly seq: number;
+  readonly attempts: number;
+  readonly enqueuedAt: number;
+  readonly failedAt: number;
+  readonly errorCode: string;
+  readonly errorMessage: string;
+  readonly status?: number;
+}
+
+export interface OutboxStore {
+  /** Adds a write, durable on return. Throws OutboxError `duplicate-id` when the id is taken. */
+  enqueue(write: OutboxWrite, now: number): OutboxItem;
+  /**
+   * Up to `limit` writes ready at `now`, oldest first, leaving out those in
+   * `exclude` (being sent) and those whose dependency is still waiting.
+   */
+  due(now: number, limit: number, exclude: ReadonlySet<string>): OutboxItem[];
+  /** When the earliest ready write not in `exclude` becomes due; undefined when none waits. */
+  nextDueAt(exclude: ReadonlySet<string>): number | undefined;
+  /** Counts an attempt before it is sent, so a write that crashes the process shows its attempts. */
+  recordAttempt(id: string): void;
+  /** The write reached Dataverse: forget it. */
+  delivered(id: string): void;
+  /** Try again at `at`; remembers why the last attempt failed. */
+  reschedule(id: string, at: number, failure: Failure): void;
+  /** Moves the write to the dead letters (a definitive failure); it is never sent again unless retried. */
+  deadLetter(id: string, failure: Failure, now: number): void;
+  deadLetters(): DeadLetter[];
+  /** Puts a dead letter back into the outbox, due at `now`. Throws OutboxError `not-found`. */
+  retryDeadLetter(id: string, now: number): OutboxItem;
+  get(id: string): OutboxItem | undefined;
+  /** Writes waiting (not dead). */
+  pending(): number;
+  close(): void;
+}
