@@ -46,3 +46,5 @@ export const MANAGER_PORT_MAX = 4534;
 
 /** Short keys are guessable and cannot be scrubbed from logs safely. */
 export const CONNECTOR_KEY_MIN_LENGTH = 16;
+/** The wire carries at most this many characters (spec: register/connectorKey). */
+export const CONNECTOR_KEY_MAX_LENGTH = 256;

@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { isLogLevel } from '../../logging/levels.ts';
 import {
+  CONNECTOR_KEY_MAX_LENGTH,
   CONNECTOR_KEY_MIN_LENGTH,
   DEFAULTS,
   FUTURE_PROVIDER_KINDS,
@@ -133,8 +134,8 @@ export const connectorConfigSchema = z
       .default(DEFAULTS.LogLevel),
     ConnectorKey: z
       .string({ error: 'is required: the secret shared with the manager' })
-      .refine((v) => v.length >= CONNECTOR_KEY_MIN_LENGTH && v.trim() === v, {
-        error: `must be at least ${CONNECTOR_KEY_MIN_LENGTH} characters without leading or trailing spaces`,
+      .refine((v) => v.length >= CONNECTOR_KEY_MIN_LENGTH && v.length <= CONNECTOR_KEY_MAX_LENGTH && v.trim() === v, {
+        error: `must be ${CONNECTOR_KEY_MIN_LENGTH} to ${CONNECTOR_KEY_MAX_LENGTH} characters without leading or trailing spaces`,
       }),
     ConnectorHost: z
       .string({ error: 'must be a host name' })
