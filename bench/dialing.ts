@@ -1,0 +1,87 @@
+// How fast the dialing rules normalise numbers: this bounds how fast the phone
+// directory can be built. Run: npx tsx bench/dialing.ts [count]
+// A mixed list of typed numbers (the library's example numbers of several
+// countries with varied digits, in E.164, international, national, local and
+// extension forms, a few broken) goes through normalizeCrmNumber, beside two
+// baselines measured in the same run on the same list: libphonenumber-js's
+// own parsePhoneNumberFromString (+ isPossible) and a digits-only strip (the floor).
+import { getCountryCallingCode, getExampleNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import examples from 'libphonenumber-js/mobile/examples';
+import { effectiveSettings, normalizeCrmNumber, toDialString } from '../src/dialing/index.ts';
+
+const count = Number(process.argv[2] ?? 100_000);
+if (!Number.isInteger(count) || count < 1000) {
+  process.stderr.write('usage: npx tsx bench/dialing.ts [count ≥ 1000]\n');
+  process.exit(2);
+}
+
+// Deterministic list: the same numbers in every run (mulberry32).
+let seed = 0x5eed;
+function random(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+const digits = (n: number): string => Array.from({ length: n }, () => Math.floor(random() * 10)).join('');
+
+const settingsResult = effectiveSettings({ countryCode: '49', areaCode: '34361', baseNumber: '826', outsideLinePrefix: '0', maxInternalLength: 3 });
+if (!settingsResult.ok) throw settingsResult.error;
+const settings = settingsResult.settings;
+
+const countries: CountryCode[] = ['DE', 'DE', 'DE', 'AT', 'CH', 'GB', 'US', 'FR', 'NL', 'IT'];
+function typedNumber(): string {
+  const roll = random();
+  if (roll < 0.05) return digits(2 + Math.floor(random() * 2)); // internal extension
+  if (roll < 0.12) return `${digits(3)}-${digits(2)}`; // local, as in "826-25"
+  if (roll < 0.14) return pick(['1-800-FLOWERS', 'n/a', '', '+49 30 12a4567', 'unknown']); // ordinary bad data
+  const country = pick(countries);
+  const example = getExampleNumber(country, examples)?.nationalNumber ?? '301234567';
+  const keep = Math.max(2, example.length - 4);
+  const phone = parsePhoneNumberFromString(`+${getCountryCallingCode(country)}${example.slice(0, keep)}${digits(example.length - keep)}`);
+  if (phone === undefined) return example;
+  switch (Math.floor(random() * 4)) {
+    case 0:
+      return phone.number;
+    case 1:
+      return phone.formatInternational();
+    case 2:
+      return country === 'DE' ? phone.formatNational() : `00${phone.formatInternational().slice(1)}`;
+    default:
+      // the trunk prefix in brackets is written only where the trunk prefix is 0 and not part of the number
+      return country === 'IT' || country === 'US' ? phone.formatInternational() : `+${phone.countryCallingCode} (0)${phone.nationalNumber}`;
+  }
+}
+const list = Array.from({ length: count }, typedNumber);
+
+function measure(name: string, fn: (text: string) => unknown): { name: string; perSecond: number } {
+  for (let i = 0; i < Math.min(list.length, 5000); i++) fn(list[i] as string); // warm up
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < list.length; i++) fn(list[i] as string);
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  return { name, perSecond: list.length / best };
+}
+
+let ok = 0;
+const rejected = new Map<string, number>();
+for (const text of list) {
+  const r = normalizeCrmNumber(text, settings);
+  if (r.ok) ok++;
+  else rejected.set(r.error.code, (rejected.get(r.error.code) ?? 0) + 1);
+}
+
+const floor = measure('digits-only strip (floor)', (text) => text.replace(/\D/g, ''));
+const baseline = measure('libphonenumber-js parsePhoneNumberFromString + isPossible (baseline)', (text) => parsePhoneNumberFromString(text, 'DE')?.isPossible());
+const ours = measure('normalizeCrmNumber', (text) => normalizeCrmNumber(text, settings));
+const dial = measure('toDialString', (text) => toDialString(text, settings));
+
+process.stdout.write(`dialing benchmark: ${count} mixed numbers, ${ok} normalised, ${count - ok} rejected with a typed error (Node ${process.version})\n`);
+process.stdout.write(`  rejected: ${[...rejected].map(([code, n]) => `${code} ${n}`).join(', ')}\n`);
+for (const r of [floor, baseline, ours, dial]) {
+  const ratio = r.perSecond / baseline.perSecond;
+  process.stdout.write(`  ${r.name.padEnd(72)} ${Math.round(r.perSecond).toLocaleString('en').padStart(12)} /s  ${ratio.toFixed(2)}× baseline\n`);
+}
