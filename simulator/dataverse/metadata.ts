@@ -46,6 +46,8 @@ const entitySchema = z.strictObject({
   /** Adds createdon/modifiedon/createdby/modifiedby/createdonbehalfby/modifiedonbehalfby/versionnumber. */
   auditFields: z.boolean().default(true),
   changeTracking: z.boolean().default(false),
+  /** Name used in privilege names (prvCreate<privilegeName>); default: the logical name. Activities share "Activity". */
+  privilegeName: z.string().optional(),
   /** Object type code shown in privilege errors; optional. */
   objectTypeCode: z.int().optional(),
   attributes: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), attributeSchema),

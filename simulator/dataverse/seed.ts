@@ -1,0 +1,92 @@
+// Loading seed records: every `seed/*.json` of the seed directory, in file-name order, each
+// `{ "entity": "<logical name>", "records": [ <Web API JSON>, … ] }`. Records use the same JSON
+// a client would POST (lookups with `@odata.bind`), so the seed is checked by the same rules.
+// Two seed-only keys: `$privileges` on a role (privilege names, `*` wildcards allowed) and
+// `$createdon` (an ISO date-time to backdate createdon/modifiedon).
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isoSeconds } from './clock.ts';
+import { ODataError, SimulatorError } from './errors.ts';
+import { readJson, type Metadata } from './metadata.ts';
+import { allPrivilegeNames } from './privileges.ts';
+import type { RecordStore } from './store.ts';
+import type { WriteService } from './writes.ts';
+
+/** A stable GUID derived from a name (the seed's privileges get the same ids on every run). */
+export function nameGuid(name: string): string {
+  const h = createHash('sha1').update(`crm-tapi-sim:${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The SYSTEM user every seed record is created by (real Dataverse has one too). */
+export const SYSTEM_USER_ID = nameGuid('systemuser:SYSTEM');
+
+function wildcard(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
+export async function loadSeed(seedDir: string, metadata: Metadata, store: RecordStore, writes: WriteService, now: number): Promise<number> {
+  const dir = join(seedDir, 'seed');
+  let names: string[] = [];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+  } catch {
+    names = [];
+  }
+  const privilegeIds = new Map<string, string>();
+  store.transaction(() => {
+    for (const name of allPrivilegeNames(metadata)) {
+      const id = nameGuid(`privilege:${name}`);
+      privilegeIds.set(name, id);
+      if (metadata.entity('privilege')) store.put('privilege', id, { privilegeid: id, name, accessright: 0 });
+    }
+  });
+  let count = 0;
+  const actor = { callerId: SYSTEM_USER_ID, userId: SYSTEM_USER_ID, now };
+  for (const file of names) {
+    const path = join(dir, file);
+    const doc = await readJson(path);
+    if (typeof doc !== 'object' || doc === null || typeof (doc as { entity?: unknown }).entity !== 'string' || !Array.isArray((doc as { records?: unknown }).records)) {
+      throw new SimulatorError('sim-seed-invalid', `${path}: expected { "entity": "<logical name>", "records": [ … ] }`);
+    }
+    const { entity: logical, records } = doc as { entity: string; records: unknown[] };
+    const entity = metadata.entity(logical);
+    if (!entity) throw new SimulatorError('sim-seed-invalid', `${path}: unknown entity "${logical}" (not in any metadata*.json)`);
+    store.transaction(() => {
+      records.forEach((raw, i) => {
+        if (typeof raw !== 'object' || raw === null) throw new SimulatorError('sim-seed-invalid', `${path}: record ${i} is not an object`);
+        const { $privileges, $createdon, ...body } = raw as Record<string, unknown>;
+        const when = typeof $createdon === 'string' ? Date.parse($createdon) : now;
+        if (Number.isNaN(when)) throw new SimulatorError('sim-seed-invalid', `${path}: record ${i}: $createdon "${String($createdon)}" is not a date-time`);
+        let created;
+        try {
+          created = writes.create(entity, body, { ...actor, now: when }, undefined, { skipPrivileges: true, allowReadOnly: true });
+        } catch (err) {
+          if (err instanceof ODataError) throw new SimulatorError('sim-seed-invalid', `${path}: record ${i}: ${err.message}`);
+          throw err;
+        }
+        count += 1;
+        if ($privileges !== undefined) {
+          if (logical !== 'role' || !Array.isArray($privileges)) throw new SimulatorError('sim-seed-invalid', `${path}: record ${i}: $privileges is only for roles and must be a list`);
+          const roleid = String(created['roleid']);
+          for (const pattern of $privileges) {
+            const re = wildcard(String(pattern));
+            let matched = 0;
+            for (const [pname, pid] of privilegeIds) {
+              if (!re.test(pname)) continue;
+              matched += 1;
+              const rpid = nameGuid(`roleprivilege:${roleid}:${pid}`);
+              store.put('roleprivileges', rpid, { roleprivilegeid: rpid, roleid, privilegeid: pid, privilegedepthmask: 8 });
+            }
+            if (matched === 0 && !String(pattern).includes('*')) {
+              throw new SimulatorError('sim-seed-invalid', `${path}: record ${i}: privilege "${String(pattern)}" does not exist`);
+            }
+          }
+        }
+      });
+    });
+  }
+  void isoSeconds;
+  return count;
+}

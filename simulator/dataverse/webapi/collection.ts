@@ -1,0 +1,164 @@
+// Reading an entity set: filter, order, page (Prefer: odata.maxpagesize → @odata.nextLink with
+// an opaque $skiptoken), count, and change tracking (Prefer: odata.track-changes →
+// @odata.deltaLink; a delta request returns changed rows and $deletedEntity entries).
+import { DV, ODataError } from '../errors.ts';
+import type { EntityDefinition } from '../metadata.ts';
+import { evaluate } from '../odata/filter.ts';
+import type { Preferences, QueryOptions } from '../odata/query.ts';
+import type { RepresentationOptions } from '../records.ts';
+import { isLookup, type StoredRecord } from '../store.ts';
+import type { WebApiContext } from './context.ts';
+
+export const DEFAULT_PAGE_SIZE = 5000;
+const COUNT_LIMIT = 5000;
+
+type SortValue = string | number | boolean | null;
+
+/** The comparable value of a Web API property: lookups by id, date-times as epoch ms. */
+export function propertyValue(entity: EntityDefinition, record: StoredRecord, property: string): SortValue {
+  const lookup = /^_(.+)_value$/.exec(property);
+  const name = lookup?.[1] && entity.attributes[lookup[1]]?.type === 'lookup' ? lookup[1] : property;
+  const value = record[name] ?? null;
+  if (isLookup(value)) return value.id;
+  if (entity.attributes[name]?.type === 'datetime' && typeof value === 'string') return Date.parse(value);
+  return value as SortValue;
+}
+
+function compareValues(a: SortValue, b: SortValue): number {
+  // SQL Server orders NULL first ascending; strings ignore case like Dataverse's collation.
+  if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
+  if (typeof a === 'string' && typeof b === 'string') {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  return Number(a) < Number(b) ? -1 : Number(a) > Number(b) ? 1 : 0;
+}
+
+interface Cursor {
+  keys: SortValue[];
+  id: string;
+}
+
+function encodeSkipToken(page: number, cursor: Cursor): string {
+  const cookie = Buffer.from(JSON.stringify(cursor)).toString('base64url');
+  return `<cookie pagenumber="${page}" pagingcookie="${cookie}" istracking="False" />`;
+}
+
+function decodeSkipToken(token: string): { page: number; cursor: Cursor } {
+  const m = /^<cookie pagenumber="(\d+)" pagingcookie="([A-Za-z0-9_-]+)" istracking="False" \/>$/.exec(token);
+  try {
+    if (!m?.[1] || !m[2]) throw new Error('shape');
+    const cursor = JSON.parse(Buffer.from(m[2], 'base64url').toString('utf8')) as Cursor;
+    if (!Array.isArray(cursor.keys) || typeof cursor.id !== 'string') throw new Error('shape');
+    return { page: Number(m[1]), cursor };
+  } catch {
+    throw new ODataError(400, DV.invalidArgument, 'The paging cookie is invalid or was not produced by this server.');
+  }
+}
+
+export function queryCollection(ctx: WebApiContext, entity: EntityDefinition, query: QueryOptions, prefer: Preferences, requestUrl: URL): Response {
+  const delta = query.deltaToken !== undefined;
+  if ((prefer.trackChanges || delta) && !entity.changeTracking) {
+    throw new ODataError(400, DV.changeTrackingDisabled, `The entity '${entity.logicalName}' is not enabled for change tracking. Enable change tracking on the table to use odata.track-changes or delta links.`);
+  }
+  if ((prefer.trackChanges || delta) && (query.filter || query.orderBy.length > 0 || query.top !== undefined || query.count)) {
+    throw new ODataError(400, DV.badRequestSyntax, 'Change tracking supports only $select; $filter, $orderby, $top and $count cannot be combined with odata.track-changes or $deltatoken.');
+  }
+  const repr: RepresentationOptions = { select: query.select, annotations: prefer.annotations, language: ctx.language };
+  const selectPart = query.select ? `(${query.select.join(',')})` : '';
+  const contextUrl = `${ctx.baseUrl}$metadata#${entity.entitySetName}${selectPart}`;
+  if (delta) return deltaResponse(ctx, entity, query, repr, requestUrl, contextUrl);
+
+  const filtered: StoredRecord[] = [];
+  for (const r of ctx.store.all(entity.logicalName)) {
+    if (!query.filter || evaluate(query.filter, (p) => propertyValue(entity, r, p))) filtered.push(r);
+  }
+  const order = [...query.orderBy];
+  const keyOf = (r: StoredRecord): SortValue[] => order.map((o) => propertyValue(entity, r, o.property));
+  const idOf = (r: StoredRecord): string => String(r[entity.primaryIdAttribute]);
+  const cmp = (ka: SortValue[], ida: string, kb: SortValue[], idb: string): number => {
+    for (let i = 0; i < order.length; i += 1) {
+      const c = compareValues(ka[i] ?? null, kb[i] ?? null);
+      if (c !== 0) return order[i]?.descending ? -c : c;
+    }
+    return ida < idb ? -1 : ida > idb ? 1 : 0;
+  };
+  filtered.sort((a, b) => cmp(keyOf(a), idOf(a), keyOf(b), idOf(b)));
+
+  let start = 0;
+  let pageNumber = 1;
+  if (query.skipToken !== undefined) {
+    const { page, cursor } = decodeSkipToken(query.skipToken);
+    pageNumber = page;
+    // Keyset paging: the next page starts after the last row served, so rows created or
+    // deleted between pages neither repeat nor shift the rest.
+    start = filtered.findIndex((r) => cmp(keyOf(r), idOf(r), cursor.keys, cursor.id) > 0);
+    if (start < 0) start = filtered.length;
+  }
+  const limit = query.top !== undefined ? Math.min(query.top, DEFAULT_PAGE_SIZE) : (prefer.maxPageSize ?? DEFAULT_PAGE_SIZE);
+  const page = filtered.slice(start, start + limit);
+  const body: Record<string, unknown> = { '@odata.context': contextUrl };
+  if (query.count) body['@odata.count'] = Math.min(filtered.length, COUNT_LIMIT);
+  body['value'] = page.map((r) => ctx.represent(entity, r, repr));
+  const more = query.top === undefined && start + limit < filtered.length;
+  const last = page[page.length - 1];
+  if (more && last) {
+    const next = new URL(requestUrl);
+    next.searchParams.set('$skiptoken', encodeSkipToken(pageNumber + 1, { keys: keyOf(last), id: idOf(last) }));
+    body['@odata.nextLink'] = next.toString();
+  } else if (prefer.trackChanges) {
+    body['@odata.deltaLink'] = deltaLink(ctx, entity, query, requestUrl);
+  }
+  const applied: string[] = [];
+  if (prefer.maxPageSize !== undefined && query.top === undefined) applied.push(`odata.maxpagesize=${prefer.maxPageSize}`);
+  if (prefer.annotations) applied.push(`odata.include-annotations="${prefer.annotations === '*' ? '*' : [...prefer.annotations].join(',')}"`);
+  if (prefer.trackChanges) applied.push('odata.track-changes');
+  return ctx.json(200, body, applied.length > 0 ? { 'Preference-Applied': applied.join(',') } : {});
+}
+
+/** Dataverse's delta token: `<row version>!<MM/dd/yyyy HH:mm:ss>` (UTC). */
+export function makeDeltaToken(version: number, ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${version}!${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+function parseDeltaToken(token: string): { version: number; issuedAt: number } {
+  const m = /^(\d+)!(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(token);
+  if (!m) throw new ODataError(400, DV.invalidArgument, `The delta token '${token}' is not valid.`);
+  const [, v, mo, d, y, h, mi, s] = m.map(Number) as number[];
+  return { version: v ?? 0, issuedAt: Date.UTC(y ?? 0, (mo ?? 1) - 1, d, h, mi, s) };
+}
+
+function deltaLink(ctx: WebApiContext, entity: EntityDefinition, query: QueryOptions, requestUrl: URL): string {
+  const link = new URL(`${ctx.baseUrl}${entity.entitySetName}`);
+  link.search = '';
+  if (query.select) link.searchParams.set('$select', query.select.join(','));
+  link.searchParams.set('$deltatoken', makeDeltaToken(ctx.store.currentVersion(), ctx.now));
+  void requestUrl;
+  return link.toString();
+}
+
+function deltaResponse(ctx: WebApiContext, entity: EntityDefinition, query: QueryOptions, repr: RepresentationOptions, requestUrl: URL, contextUrl: string): Response {
+  const { version, issuedAt } = parseDeltaToken(query.deltaToken ?? '');
+  if (ctx.now - issuedAt > ctx.changeTrackingRetentionMs || version > ctx.store.currentVersion()) {
+    throw new ODataError(400, DV.invalidDeltaToken, 'Version stamp associated with the client has expired. Please perform a full sync.');
+  }
+  const changed: StoredRecord[] = [];
+  for (const r of ctx.store.all(entity.logicalName)) if (Number(r['versionnumber'] ?? 0) > version) changed.push(r);
+  changed.sort((a, b) => Number(a['versionnumber']) - Number(b['versionnumber']));
+  const value: unknown[] = changed.map((r) => ctx.represent(entity, r, repr));
+  const live = new Set(changed.map((r) => String(r[entity.primaryIdAttribute])));
+  const seen = new Set<string>();
+  for (const t of ctx.store.deletionsSince(entity.logicalName, version)) {
+    if (live.has(t.id) || ctx.store.get(entity.logicalName, t.id) || seen.has(t.id)) continue;
+    seen.add(t.id);
+    value.push({ '@odata.context': `${ctx.baseUrl}$metadata#${entity.entitySetName}/$deletedEntity`, id: t.id, reason: 'deleted' });
+  }
+  return ctx.json(200, {
+    '@odata.context': `${contextUrl}/$delta`,
+    value,
+    '@odata.deltaLink': deltaLink(ctx, entity, query, requestUrl),
+  });
+}
