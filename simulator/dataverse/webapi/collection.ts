@@ -104,9 +104,7 @@ export function queryCollection(ctx: WebApiContext, entity: EntityDefinition, qu
   const more = query.top === undefined && start + limit < filtered.length;
   const last = page[page.length - 1];
   if (more && last) {
-    const next = new URL(requestUrl);
-    next.searchParams.set('$skiptoken', encodeSkipToken(pageNumber + 1, { keys: keyOf(last), id: idOf(last) }));
-    body['@odata.nextLink'] = next.toString();
+    body['@odata.nextLink'] = withQuery(requestUrl, { $skiptoken: encodeSkipToken(pageNumber + 1, { keys: keyOf(last), id: idOf(last) }) });
   } else if (prefer.trackChanges) {
     body['@odata.deltaLink'] = deltaLink(ctx, entity, query, requestUrl);
   }
@@ -131,13 +129,22 @@ function parseDeltaToken(token: string): { version: number; issuedAt: number } {
   return { version: v ?? 0, issuedAt: Date.UTC(y ?? 0, (mo ?? 1) - 1, d, h, mi, s) };
 }
 
+/**
+ * The request URL with some query options replaced, written the way Dataverse writes links:
+ * option names keep their `$`, values are percent-encoded.
+ */
+function withQuery(url: URL, replace: Record<string, string>, keep: (name: string) => boolean = () => true): string {
+  const params: [string, string][] = [...url.searchParams].filter(([k]) => !(k in replace) && keep(k));
+  params.push(...Object.entries(replace));
+  const query = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  return `${url.origin}${url.pathname}${query ? `?${query}` : ''}`;
+}
+
 function deltaLink(ctx: WebApiContext, entity: EntityDefinition, query: QueryOptions, requestUrl: URL): string {
-  const link = new URL(`${ctx.baseUrl}${entity.entitySetName}`);
-  link.search = '';
-  if (query.select) link.searchParams.set('$select', query.select.join(','));
-  link.searchParams.set('$deltatoken', makeDeltaToken(ctx.store.currentVersion(), ctx.now));
+  const base = new URL(`${ctx.baseUrl}${entity.entitySetName}`);
+  if (query.select) base.searchParams.set('$select', query.select.join(','));
   void requestUrl;
-  return link.toString();
+  return withQuery(base, { $deltatoken: makeDeltaToken(ctx.store.currentVersion(), ctx.now) });
 }
 
 function deltaResponse(ctx: WebApiContext, entity: EntityDefinition, query: QueryOptions, repr: RepresentationOptions, requestUrl: URL, contextUrl: string): Response {
