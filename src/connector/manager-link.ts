@@ -56,12 +56,23 @@ export const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
 
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/**
+ * Largest frame accepted from the manager. Everything a manager sends a
+ * connector (commands, acks) fits in well under 1 KB; refusing a larger
+ * declared length at once keeps a confused peer from parking 64 KB per frame.
+ */
+export const MAX_INCOMING_FRAME = 16 * 1024;
+
+/** Undecodable frames in a row after which the stream is considered out of step. */
+export const MAX_BAD_FRAMES_IN_A_ROW = 3;
+
 export class ManagerLink {
   #state: LinkState = 'idle';
   #socket: Socket | undefined;
-  #decoder = new FrameDecoder();
+  #decoder = new FrameDecoder({ maxFrameLength: MAX_INCOMING_FRAME });
   #needDrain = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #badFrames = 0;
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #backoff: Backoff;
   readonly #log: Logger;
@@ -101,6 +112,12 @@ export class ManagerLink {
     return this.#write(message);
   }
 
+  /** Drops the current connection (it reconnects with back-off), e.g. when the manager stopped acknowledging. */
+  restart(reason: string): void {
+    const socket = this.#socket;
+    if (socket !== undefined && this.#state !== 'stopped') this.#fail(socket, reason);
+  }
+
   /** Stops reconnecting and closes the socket after what was written leaves. */
   async stop(graceMs = 2_000): Promise<void> {
     if (this.#state === 'stopped') return;
@@ -121,8 +138,9 @@ export class ManagerLink {
   #connect(): void {
     const { endpoint } = this.options;
     this.#state = 'connecting';
-    this.#decoder = new FrameDecoder();
+    this.#decoder = new FrameDecoder({ maxFrameLength: MAX_INCOMING_FRAME });
     this.#needDrain = false;
+    this.#badFrames = 0;
     this.#log.debug({ host: endpoint.host, port: endpoint.port, tls: endpoint.tls !== undefined, attempt: this.#backoff.attempt + 1 }, 'connecting to the manager');
     const socket = endpoint.tls
       ? tlsConnect({ host: endpoint.host, port: endpoint.port, ca: endpoint.tls.ca, servername: endpoint.tls.servername ?? endpoint.host, rejectUnauthorized: true })
@@ -182,11 +200,18 @@ export class ManagerLink {
       message = decodePayload(payload);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
-      // The frame boundary is intact, so the link survives; the manager hears why.
       this.#log.warn({ code: err.code, bytes: payload.length }, `undecodable message from the manager: ${err.message}`);
+      // One bad document leaves the framing intact; several in a row mean the
+      // length prefixes are out of step, and only a new connection resynchronises.
+      this.#badFrames += 1;
+      if (this.#badFrames >= MAX_BAD_FRAMES_IN_A_ROW) {
+        this.#fail(socket, `${this.#badFrames} undecodable frames in a row: the stream from the manager is out of step`);
+        return;
+      }
       this.#write({ channel: 'connector', command: 'error', code: err.code, message: err.message.slice(0, 1024), ...(err.requestId ? { requestId: err.requestId } : {}) });
       return;
     }
+    this.#badFrames = 0;
     if (!isDownMessage(message)) {
       this.#log.warn({ channel: message.channel, command: message.command }, 'unexpected message from the manager');
       this.#write({ channel: 'connector', command: 'error', code: 'unexpected-message', message: `${message.channel}/${message.command} is not a message a manager sends to a connector` });

@@ -12,16 +12,25 @@ export interface OutboxLink {
   send(message: TapiMessage): boolean;
 }
 
+export interface AckWatch {
+  /** How long written events may stay unacknowledged before the link counts as stalled. */
+  timeoutMs(): number;
+  /** Called once per stall: the caller drops the connection (the events are resent after reconnecting). */
+  stalled(reason: string): void;
+}
+
 export class Outbox {
   /** Highest seq written on the current connection. */
   #cursor = 0;
   #control: TapiMessage[] = [];
   #ready = false;
+  #ackTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly buffer: EventBuffer,
     private readonly link: OutboxLink,
     private readonly log: Logger,
+    private readonly watch?: AckWatch,
   ) {}
 
   get ready(): boolean {
@@ -58,12 +67,14 @@ export class Outbox {
     if (resend > 0) this.log.info({ from: this.#cursor + 1, to: this.buffer.lastSeq, count: resend }, 'sending buffered events');
     this.#control = [...preamble];
     this.#ready = true;
+    this.#stopWatch();
     this.pump();
   }
 
   disconnected(): void {
     this.#ready = false;
     this.#control = [];
+    this.#stopWatch();
   }
 
   /** Buffers (and, when connected, sends) one event stamped `timestamp`. */
@@ -89,7 +100,12 @@ export class Outbox {
   /** The manager's cumulative acknowledgement. */
   ack(seq: number): void {
     if (seq > this.buffer.lastSeq) this.log.warn({ seq, lastSeq: this.buffer.lastSeq }, 'ack beyond the last event sent');
+    const before = this.buffer.ackedSeq;
     this.buffer.ack(seq);
+    if (this.buffer.ackedSeq > before) {
+      this.#stopWatch();
+      this.#startWatch();
+    }
     this.pump();
   }
 
@@ -112,6 +128,26 @@ export class Outbox {
       if (next === undefined) return;
       this.link.send(next);
       this.#cursor = next.seq;
+      this.#startWatch();
     }
+  }
+
+  /**
+   * The manager acknowledges what it received; if written events stay
+   * unacknowledged too long, the link is dead or out of step even though TCP
+   * has not noticed, and a new connection resends them.
+   */
+  #startWatch(): void {
+    if (this.watch === undefined || this.#ackTimer !== undefined || !this.#ready || this.#cursor <= this.buffer.ackedSeq) return;
+    const ms = this.watch.timeoutMs();
+    this.#ackTimer = setTimeout(() => {
+      this.#ackTimer = undefined;
+      this.watch?.stalled(`no acknowledgement from the manager for ${Math.round(ms / 1000)} s (${this.#cursor - this.buffer.ackedSeq} events outstanding); reconnecting`);
+    }, ms);
+  }
+
+  #stopWatch(): void {
+    if (this.#ackTimer !== undefined) clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
   }
 }

@@ -32,6 +32,8 @@ export interface ConnectorServiceOptions {
   reopenBackoff?: { baseMs: number; capMs: number };
   handshakeTimeoutMs?: number;
   commandTimeoutMs?: number;
+  /** Written events unacknowledged this long drop the link (default: keep-alive interval + 15 s). */
+  ackTimeoutMs?: number;
   /** How long a graceful stop waits for the manager to acknowledge what is buffered. */
   flushTimeoutMs?: number;
 }
@@ -104,7 +106,11 @@ export class ConnectorService {
       ...(options.reconnectBackoff ? { backoff: options.reconnectBackoff } : {}),
       ...(options.handshakeTimeoutMs ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
     });
-    this.#outbox = new Outbox(this.#buffer, this.#link, this.#log);
+    this.#outbox = new Outbox(this.#buffer, this.#link, this.#log, {
+      // The manager's own rule for a silent connector (interval + 15 s), applied to its acks.
+      timeoutMs: () => options.ackTimeoutMs ?? (this.#keepalive.intervalSeconds + 15) * 1000,
+      stalled: (reason) => this.#link.restart(reason),
+    });
     this.#commands = new CommandHandler({
       provider: this.#provider,
       isReported: (line) => this.#lines.has(line),
@@ -169,6 +175,7 @@ export class ConnectorService {
     while (!this.#outbox.settled && performance.now() < deadline) await sleep(Math.min(25, Math.max(1, deadline - performance.now())));
     this.#unsubscribe?.();
     this.#keepalive.stop();
+    this.#outbox.disconnected();
     await this.#provider.close().catch((err: unknown) => this.#log.warn({ err }, 'provider close failed'));
     await this.#link.stop();
     const unacknowledged = this.#buffer.lastSeq - this.#buffer.ackedSeq;

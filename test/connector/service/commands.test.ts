@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TapiMessage } from '../../../src/protocol/index.ts';
+import { FakeManager, until } from '../support/fake-manager.ts';
+import { startHarness, type Harness } from '../support/harness.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(options: Parameters<typeof startHarness>[1] = {}): Promise<{ m: FakeManager; h: Harness }> {
+  const m = await FakeManager.start();
+  cleanups.push(() => m.close());
+  const h = await startHarness(m, { lines: ['20', '21', { extension: '29', video: true }], ...options });
+  cleanups.push(() => h.service.stop());
+  await m.waitFor(() => m.of('lines').length === 1);
+  return { m, h };
+}
+
+async function request(m: FakeManager, message: TapiMessage & { requestId: string }) {
+  m.send(message);
+  await m.waitFor(() => m.of('result').some((r) => r.requestId === message.requestId), 5_000, `result of ${message.requestId}`);
+  return m.of('result').find((r) => r.requestId === message.requestId);
+}
+
+function ringing(h: Harness, line = '20'): string {
+  return h.pbx.incoming({ number: '0301234' }, line).callIds[0] as string;
+}
+
+describe('commands from the manager', () => {
+  it('places a call and answers with ok', async () => {
+    const { m, h } = await setup();
+    const r = await request(m, { channel: 'connector', command: 'makeCall', requestId: 'r1', line: '20', dialString: '0301234567' });
+    expect(r).toEqual({ channel: 'connector', command: 'result', requestId: 'r1', ok: true });
+    expect(h.pbx.activeCalls().some((c) => c.line === '20' && c.origin === 'outbound')).toBe(true);
+  });
+
+  it('answers and drops calls', async () => {
+    const { m, h } = await setup();
+    const callId = ringing(h);
+    expect((await request(m, { channel: 'connector', command: 'answer', requestId: 'a', callId }))?.ok).toBe(true);
+    expect(h.pbx.activeCalls().find((c) => c.callId === callId)?.state).toBe('connected');
+    expect((await request(m, { channel: 'connector', command: 'drop', requestId: 'd', callId }))?.ok).toBe(true);
+  });
+
+  it('passes the provider error codes through', async () => {
+    const { m } = await setup();
+    expect((await request(m, { channel: 'connector', command: 'makeCall', requestId: 'x1', line: '99', dialString: '1' }))?.error?.code).toBe('unknown-line');
+    expect((await request(m, { channel: 'connector', command: 'answer', requestId: 'x2', callId: 'nope' }))?.error?.code).toBe('no-such-call');
+  });
+
+  it('treats a video line that was not reported as unknown', async () => {
+    const { m, h } = await setup();
+    expect((await request(m, { channel: 'connector', command: 'makeCall', requestId: 'v1', line: '29', dialString: '20' }))?.error?.code).toBe('unknown-line');
+    const callId = ringing(h, '29');
+    expect((await request(m, { channel: 'connector', command: 'answer', requestId: 'v2', callId }))?.error?.code).toBe('no-such-call');
+  });
+
+  it('refuses reject while RejectViaDisconnect = 0, with a clear sentence', async () => {
+    const { m, h } = await setup();
+    const callId = ringing(h);
+    const r = await request(m, { channel: 'connector', command: 'reject', requestId: 'j1', callId });
+    expect(r?.ok).toBe(false);
+    expect(r?.error).toEqual({ code: 'reject-disabled', message: 'rejecting calls is switched off on this connector (RejectViaDisconnect = 0)' });
+    expect(h.pbx.activeCalls().find((c) => c.callId === callId)?.state).toBe('offering');
+  });
+
+  it('rejects when RejectViaDisconnect = 1, also after a change while running', async () => {
+    const { m, h } = await setup();
+    h.service.applyLiveSettings({ ConnectionKeepAliveIntervall: 20, RejectViaDisconnect: true });
+    const callId = ringing(h);
+    expect((await request(m, { channel: 'connector', command: 'reject', requestId: 'j2', callId }))?.ok).toBe(true);
+    expect(h.pbx.activeCalls().find((c) => c.callId === callId && c.state === 'offering')).toBeUndefined();
+  });
+
+  it('runs a repeated request once and answers it again', async () => {
+    const { m, h } = await setup();
+    await request(m, { channel: 'connector', command: 'makeCall', requestId: 'dup', line: '21', dialString: '0301' });
+    m.send({ channel: 'connector', command: 'makeCall', requestId: 'dup', line: '21', dialString: '0301' });
+    await m.waitFor(() => m.of('result').filter((r) => r.requestId === 'dup').length === 2);
+    expect(h.pbx.activeCalls().filter((c) => c.line === '21' && c.origin === 'outbound')).toHaveLength(1);
+  });
+
+  it('re-initialises on request', async () => {
+    const { m } = await setup();
+    expect((await request(m, { channel: 'connector', command: 'reinitialize', requestId: 'ri' }))?.ok).toBe(true);
+  });
+
+  it('answers shutting-down once a graceful stop began', async () => {
+    const { m, h } = await setup();
+    m.options.autoAck = false;
+    ringing(h); // an unacknowledged event keeps the stop waiting for the manager
+    await until(() => h.service.stats.buffer.lastSeq > m.lastSeq || m.events.length > 0);
+    const stopping = h.service.stop();
+    const r = await request(m, { channel: 'connector', command: 'makeCall', requestId: 's1', line: '20', dialString: '1' });
+    expect(r?.error?.code).toBe('shutting-down');
+    m.ack();
+    expect(await stopping).toEqual({ unacknowledged: 0 });
+  });
+});
