@@ -172,7 +172,8 @@ describe('identity and impersonation', () => {
 
   it('CallerObjectId and MSCRMCallerID make the agent createdby/owner, the manager createdonbehalfby', async () => {
     const anna = user(dv, 'aschmidt');
-    for (const headers of [{ CallerObjectId: anna.oid }, { MSCRMCallerID: `{${anna.systemuserid.toUpperCase()}}` }]) {
+    const variants: Record<string, string>[] = [{ CallerObjectId: anna.oid }, { MSCRMCallerID: `{${anna.systemuserid.toUpperCase()}}` }];
+    for (const headers of variants) {
       const res = await call('phonecalls', { method: 'POST', body: { subject: 'für Anna' }, headers: { ...headers, Prefer: 'return=representation' } });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       expect(res.body._createdby_value).toBe(anna.systemuserid);
