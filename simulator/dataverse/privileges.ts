@@ -12,17 +12,24 @@ export const OPERATIONS: readonly Operation[] = ['Create', 'Read', 'Write', 'Del
 /** Privileges with no entity (miscellaneous privileges of a security role). */
 export const MISC_PRIVILEGES = ['prvActOnBehalfOfAnotherUser', 'prvBulkDelete', 'prvPublishCustomizations'] as const;
 
+/** Intersect and bookkeeping tables (no privilegeName, no ownership, no audit fields) are not checked. */
+function unchecked(entity: EntityDefinition): boolean {
+  return entity.privilegeName === undefined && entity.ownership === 'None' && !entity.auditFields;
+}
+
 export function privilegeName(op: Operation, entity: EntityDefinition): string | undefined {
-  const base = entity.privilegeName ?? entity.logicalName;
-  return `prv${op}${base}`;
+  if (unchecked(entity)) return undefined;
+  return `prv${op}${entity.privilegeName ?? entity.logicalName}`;
 }
 
 /** Every privilege name the metadata implies, in a stable order. */
 export function allPrivilegeNames(metadata: Metadata): string[] {
   const names = new Set<string>();
   for (const e of metadata.entities()) {
-    if (e.privilegeName === undefined && e.ownership === 'None' && !e.auditFields) continue; // intersect/system tables
-    for (const op of OPERATIONS) names.add(privilegeName(op, e) as string);
+    for (const op of OPERATIONS) {
+      const name = privilegeName(op, e);
+      if (name) names.add(name);
+    }
   }
   for (const m of MISC_PRIVILEGES) names.add(m);
   return [...names].sort();

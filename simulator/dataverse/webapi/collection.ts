@@ -136,7 +136,7 @@ function parseDeltaToken(token: string): { version: number; issuedAt: number } {
 function withQuery(url: URL, replace: Record<string, string>, keep: (name: string) => boolean = () => true): string {
   const params: [string, string][] = [...url.searchParams].filter(([k]) => !(k in replace) && keep(k));
   params.push(...Object.entries(replace));
-  const query = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  const query = params.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',').replace(/!/g, '%21')}`).join('&');
   return `${url.origin}${url.pathname}${query ? `?${query}` : ''}`;
 }
 
