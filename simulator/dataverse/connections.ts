@@ -41,3 +41,16 @@ export class ConnectionRegistry {
     this.byId.clear();
   }
 }
+
+/**
+ * Drops the request's connection without an answer. On a real port the socket is destroyed and
+ * the returned response goes nowhere; in-process (msw's setupServer, no socket) msw turns
+ * Response.error() into a network error for the client.
+ */
+export function dropConnection(registry: ConnectionRegistry, request: Request): Response {
+  const info = registry.get(request.headers.get(CONNECTION_HEADER));
+  if (!info) return Response.error();
+  info.socket.destroy();
+  // http-middleware cannot write a network error (status 0) to a socket; this goes nowhere.
+  return new Response(null, { status: 502 });
+}

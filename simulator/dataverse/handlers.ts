@@ -4,6 +4,7 @@
 import { http, type RequestHandler } from 'msw';
 import { AdfsAuthority } from './auth/adfs.ts';
 import { EntraAuthority } from './auth/entra.ts';
+import { dropConnection } from './connections.ts';
 import { handleControl } from './control.ts';
 import { THROTTLE_ERRORS } from './faults.ts';
 import type { SimState } from './state.ts';
@@ -20,7 +21,7 @@ async function tokenFault(state: SimState, request: Request): Promise<Response |
   const url = new URL(request.url);
   const req = { target: 'token' as const, method: request.method, path: `${url.pathname}${url.search}` };
   for (const rule of state.faults.take(req, ['latency'])) await new Promise((r) => setTimeout(r, rule.latencyMs ?? 0));
-  if (state.faults.take(req, ['reset', 'lose-response'])[0]) return Response.error();
+  if (state.faults.take(req, ['reset', 'lose-response'])[0]) return dropConnection(state.connections, request);
   const rule = state.faults.take(req, ['throttle', 'unavailable'])[0];
   if (!rule) return undefined;
   const headers: Record<string, string> = rule.retryAfter !== undefined ? { 'Retry-After': rule.retryAfter } : {};

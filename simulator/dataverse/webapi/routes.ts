@@ -1,7 +1,7 @@
 // One Web API request from start to end: organisation from the URL, faults, caller, routing
 // to entity sets / functions / $batch, OData error bodies, and the "write committed but the
 // response lost" faults applied after the work is done.
-import { CONNECTION_HEADER } from '../connections.ts';
+import { dropConnection } from '../connections.ts';
 import { DV, ODataError } from '../errors.ts';
 import { THROTTLE_ERRORS, type FaultRule } from '../faults.ts';
 import type { SimState } from '../state.ts';
@@ -59,9 +59,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function lostResponse(state: SimState, request: Request, rule: FaultRule): Response {
   if (rule.mode === '504') return new Response('Gateway Timeout', { status: 504, headers: { 'Content-Type': 'text/plain' } });
-  const conn = state.connections.get(request.headers.get(CONNECTION_HEADER));
-  conn?.socket.destroy();
-  return Response.error();
+  return dropConnection(state.connections, request);
 }
 
 export async function handleWebApi(state: SimState, request: Request): Promise<Response> {
