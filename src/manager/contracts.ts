@@ -8,6 +8,14 @@
 // The composition root (manager.ts) builds both and passes the connector side
 // to the user side. Keep this file small: it is a contract, not an implementation.
 import type { CallStateMessage, DiagnoseConnector, DiagnoseSocket, WireError } from '../protocol/index.ts';
+import type { Logger } from 'pino';
+import type { PhoneDirectory } from '../dataverse/directory/directory.ts';
+import type { Outbox } from '../dataverse/outbox/outbox.ts';
+import type { LineConfigRecord, Repositories } from '../dataverse/repositories/index.ts';
+import type { Schema } from '../dataverse/schema.ts';
+import type { DataverseApi } from '../dataverse/web-api/types.ts';
+import type { EffectiveDialingSettings } from '../dialing/index.ts';
+import type { ManagerConfig } from './config/load.ts';
 
 /** Full line name as the CRM knows it: `<connector host>:<line name>` (EVIDENCE.md §2). */
 export type LineName = string;
@@ -65,3 +73,63 @@ export interface UserSide {
   /** The WebSocket sockets (incall, outcall, diagnose) for the diagnose report. */
   sockets(): DiagnoseSocket[];
 }
+
+// ---------------------------------------------------------------- composition (added by the manager core)
+// How the composition root (manager.ts) builds the user side: it calls a
+// `UserSideFactory` with a `UserSideContext` once the CRM connection works,
+// the line records exist and the directory is loaded, then calls `start()`
+// (which opens the WebSocket port). The listener self-test calls
+// `selfTest()` every ListenerTestIntervall seconds and `rebuildListener()`
+// when it fails; `stop()` runs on SIGINT/SIGTERM.
+
+/** TLS material read once from TlsCertFile/TlsKeyFile or TlsPfxFile/TlsPfxPassword; absent = no TLS. */
+export interface TlsMaterial {
+  cert?: Buffer;
+  key?: Buffer;
+  pfx?: Buffer;
+  passphrase?: string;
+}
+
+export interface UserSideContext {
+  connectorSide: ConnectorSide;
+  /** The configuration in force; live keys change while running, so read it on every use. */
+  config(): ManagerConfig;
+  /** Called after a changed configuration file was validated and applied. */
+  onConfigChange(listener: (config: ManagerConfig) => void): Unsubscribe;
+  logger: Logger;
+  crm: { api: DataverseApi; repositories: Repositories; schema: Schema; serviceUrl: string };
+  /** The phone directory, loaded (snapshot or first build) before the ports open. */
+  directory: PhoneDirectory<EffectiveDialingSettings>;
+  /** "Refresh phone numbers now": resolves when a refresh begun after the call has finished. */
+  refreshPhoneNumbers(): Promise<{ numbers: number }>;
+  /** The durable outbox for call log entries, phone call activities and event log entries. */
+  outbox: Outbox;
+  /** The default and site records found or created at start (the dialing settings' top layers). */
+  lineRecords: { default: LineConfigRecord; site: LineConfigRecord };
+  /** Absent when no certificate is configured (then the WebSocket port speaks plain ws). */
+  tls?: TlsMaterial;
+  /** Our version (package.json), for the diagnose report. */
+  version: string;
+}
+
+export interface UserSideService extends UserSide {
+  /** Opens the WebSocket port on BindAddress:CrmTapiWebSocketPort; resolves with the bound port. */
+  start(): Promise<{ port: number }>;
+  /** Connects to its own listener as a client would; true when the listener answered. */
+  selfTest(): Promise<boolean>;
+  /** Closes and reopens the listener on the same port (after a failed self-test). Never throws. */
+  rebuildListener(): Promise<void>;
+  /** Closes every socket and the listener. */
+  stop(): Promise<void>;
+}
+
+export type UserSideFactory = (context: UserSideContext) => UserSideService | Promise<UserSideService>;
+
+/**
+ * Operator proof on the `diagnose` channel (crm-tapi diagnose on the
+ * manager's host): instead of a Dataverse session record the client answers
+ * the `challenge` with `prove` where `sessionRecordId` is this nil GUID and
+ * `clientInstanceId` is `operatorProof(DiagnoseKey, nonce)` (operator-proof.ts:
+ * `operator:` + base64url HMAC-SHA256). The key itself never travels.
+ */
+export const OPERATOR_SESSION_RECORD_ID = '00000000-0000-0000-0000-000000000000';
