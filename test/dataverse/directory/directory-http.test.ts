@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
+import { ControllableClock, type SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
 import type { Connection } from '../../../src/dataverse/connection.ts';
 import { DataverseDirectorySource } from '../../../src/dataverse/directory/dataverse-source.ts';
 import { dialingKeys } from '../../../src/dataverse/directory/dialing-keys.ts';
@@ -118,13 +118,14 @@ describe('phone directory over HTTP', () => {
 
 describe('phone directory over HTTP: change tracking off and expired tokens', () => {
   it('falls back to modifiedon polling where change tracking is off', async () => {
-    const dv = await sim({ seedDir: seedWithoutChangeTracking(['lead']) });
+    const clock = new ControllableClock();
+    const dv = await sim({ seedDir: seedWithoutChangeTracking(['lead']), clock });
     const conn = await client(onPremise(dv));
     const directory = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys, source: new DataverseDirectorySource(conn.client, { pageSize: 20 }) });
     await directory.refresh('full');
     expect(directory.status().cursors).toEqual({ account: 'delta', contact: 'delta', lead: 'modifiedon' });
     const lead = [...dv.store.all('lead')][0]!;
-    dv.clock.advance(60_000); // modified after the newest modifiedon seen
+    clock.advance(60_000); // modified after the newest modifiedon seen
     await (await client(crmAdmin(dv))).client.update('leads', String(lead.leadid), { telephone1: '0341 8887776' });
     await directory.refresh('incremental');
     expect(webApiGets(dv, 'modifiedon ge')).toBeGreaterThan(0);
@@ -132,13 +133,14 @@ describe('phone directory over HTTP: change tracking off and expired tokens', ()
   });
 
   it('reads an entity completely when its delta token expired, and drops what vanished meanwhile', async () => {
-    const dv = await sim({ changeTrackingRetentionSeconds: 3600 });
+    const clock = new ControllableClock();
+    const dv = await sim({ changeTrackingRetentionSeconds: 3600, clock });
     const conn = await client(onPremise(dv));
     const directory = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys, source: new DataverseDirectorySource(conn.client) });
     await directory.refresh('full');
     const gone = expectedKeys(dv).find((k) => k.entity === 'account' && directory.lookupKey(k.key).length === 1)!;
     await (await client(crmAdmin(dv))).client.delete('accounts', gone.id);
-    dv.clock.advance(2 * 3600_000);
+    clock.advance(2 * 3600_000);
     const report = await directory.refresh('incremental');
     expect(report.resynced).toEqual(['account', 'contact', 'lead']);
     expect(report.deletions).toBe(1);
