@@ -20,7 +20,11 @@ export class ScenarioError extends CrmTapiError {
   }
 }
 
-const ext = z.string().regex(/^\d{1,12}$/, 'an extension is 1 to 12 digits');
+// YAML reads `to: 25` as a number; an extension is still meant.
+const ext = z.preprocess(
+  (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? String(v) : v),
+  z.string().regex(/^\d{1,12}$/, 'an extension is 1 to 12 digits'),
+);
 const id = z.string().min(1).max(40);
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
@@ -41,7 +45,7 @@ const distribution = z.string().transform((value, ctx) => {
 });
 const share = z.number().min(0).max(1);
 const callRef = z.object({ call: id, line: ext.optional() }).strict();
-const lineRef = z.union([ext, z.object({ line: ext }).strict().transform((v) => v.line)]);
+const lineRef = z.union([ext, z.object({ line: ext }).strict().transform((v) => v.line)], { error: 'give an extension such as "25"' });
 
 /** The action of each step kind: `name: payload`. */
 const ACTIONS = {
@@ -52,7 +56,7 @@ const ACTIONS = {
   accept: callRef,
   answer: callRef,
   reject: callRef,
-  hangup: z.object({ call: id, by: z.union([z.literal('remote'), ext]) }).strict(),
+  hangup: z.object({ call: id, by: z.union([z.literal('remote'), ext], { error: 'by is "remote" (the outside party) or the extension that hangs up' }) }).strict(),
   remoteAnswer: z.object({ call: id }).strict(),
   remoteBusy: z.object({ call: id }).strict(),
   hold: callRef,
@@ -96,7 +100,9 @@ const header = z
     name: z.string().min(1).max(80),
     description: z.string().max(2000).optional(),
     seed: z.number().int().nonnegative().optional(),
-    lines: z.union([z.string(), z.array(lineDef).min(1)]),
+    lines: z.union([z.string(), z.number().int().nonnegative().transform(String), z.array(lineDef).min(1)], {
+      error: 'give a range such as "20-29" or a list of extensions',
+    }),
     huntGroups: z.record(ext, z.array(ext).min(1)).optional(),
     timing: z.partialRecord(z.enum(['dial', 'proceeding', 'ringback', 'remoteAnswer', 'noAnswer', 'busyTone', 'restart']), duration).optional(),
     steps: z.array(z.unknown()).max(10_000),
