@@ -40,13 +40,14 @@ export function certificateOptions(pem: string): { thumbprintSha256: string; pri
 
 export function msalTokenSource(options: MsalOptions): TokenSource {
   const host = new URL(options.authority).host;
+  let networkFailure: DataverseError | undefined;
   const base: Configuration = {
     auth: {
       clientId: options.clientId,
       authority: options.authority,
       ...(options.customAuthority === true ? { knownAuthorities: [host] } : {}),
     },
-    system: { networkClient: msalNetworkClient(options.dispatcher) },
+    system: { networkClient: msalNetworkClient(options.dispatcher, (err) => { networkFailure = err; }) },
   };
   const scopes = [`${new URL(options.resource).origin}/.default`];
   const cred = options.credential;
@@ -63,10 +64,11 @@ export function msalTokenSource(options: MsalOptions): TokenSource {
   return {
     async acquire(force: boolean): Promise<AccessToken> {
       let result: AuthenticationResult | null;
+      networkFailure = undefined;
       try {
         result = await acquire(force);
       } catch (err) {
-        throw msalFailure(err, options.authority);
+        throw msalFailure(networkFailure ?? err, options.authority);
       }
       if (result === null || result.accessToken === '') throw new AuthError('unauthorized', `no access token from ${host}`);
       const expiresOnMs = result.expiresOn instanceof Date ? result.expiresOn.getTime() : Date.now() + 3_600_000;
