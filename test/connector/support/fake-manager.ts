@@ -13,6 +13,8 @@ export interface FakeManagerOptions {
   refuse?: string;
   /** Do not answer `register` at all. */
   silent?: boolean;
+  /** Close every new connection at once (the manager is "away" but its port is open). */
+  away?: boolean;
 }
 
 type Sequenced = Extract<TapiMessage, { seq: number }>;
@@ -95,6 +97,10 @@ export class FakeManager {
   }
 
   #accept(socket: Socket): void {
+    if (this.options.away) {
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     const decoder = new FrameDecoder();
     socket.on('data', (chunk) => {
