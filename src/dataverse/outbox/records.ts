@@ -57,8 +57,8 @@ export interface PhoneCallActivity {
   readonly agent: OnBehalfOf;
   /** The caller or callee record, when the directory found one: the other party and the regarding record. */
   readonly party?: RecordRef;
-  /** Regarding record when it differs from `party`. */
-  readonly regarding?: RecordRef;
+  /** Regarding record when it differs from `party`; null for none. */
+  readonly regarding?: RecordRef | null;
   readonly start: Date;
   readonly end?: Date;
   readonly durationSeconds?: number;
@@ -154,7 +154,7 @@ export function phoneCallWrite(call: PhoneCallActivity, newId: () => string = ra
   if (from) parties.push({ ...from, [p.fields.participationTypeMask]: p.participation.from });
   if (to) parties.push({ ...to, [p.fields.participationTypeMask]: p.participation.to });
   body[STANDARD.phonecall.partiesNavigation] = parties;
-  const regarding = call.regarding === undefined ? other : ref(call.regarding, 'phone call regarding');
+  const regarding = call.regarding === undefined ? other : call.regarding === null ? undefined : ref(call.regarding, 'phone call regarding');
   if (regarding !== undefined) body[phoneCallRegardingBind(regarding.entity)] = bindValue(regarding.entitySet, regarding.id);
   const onBehalfOf: OnBehalfOf = { systemUserId: agentId, ...(call.agent.entraObjectId ? { entraObjectId: call.agent.entraObjectId } : {}) };
   return { id, kind: 'phoneCall', entitySet: STANDARD.phonecall.entitySet, body, onBehalfOf };
