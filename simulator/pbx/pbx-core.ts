@@ -207,6 +207,8 @@ export abstract class PbxCore {
   /** Rings every free, in-service target; arms the no-answer timer when any rings. */
   protected offer(session: Session, targets: readonly string[]): Leg[] {
     const free = targets.filter((ext) => {
+      // A line never rings for its own call (an extension dialling its own hunt group).
+      if (ext === session.callerLeg?.line) return false;
       const state = this.lineMap.get(ext);
       return state !== undefined && state.info.inService && (this.callWaiting || !this.hasActiveLeg(ext));
     });

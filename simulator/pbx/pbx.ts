@@ -216,7 +216,9 @@ export class SimulatedPbx extends PbxCore {
       throw new LineProviderError('invalid-state', `call ${callId} is ${leg.state}; only the line that answered a call can transfer it`);
     }
     const targets = this.targetsOf(target);
-    if (targets.includes(leg.line)) throw new LineProviderError('invalid-state', `call ${callId} cannot be transferred to its own line`);
+    if (targets.includes(leg.line) || (session.callerLeg !== undefined && targets.includes(session.callerLeg.line))) {
+      throw new LineProviderError('invalid-state', `call ${callId} cannot be transferred to a line already in it`);
+    }
     this.endLeg(leg, 'transferred');
     session.answeredLeg = undefined;
     session.redirecting = this.partyOf(leg.line);
@@ -231,7 +233,9 @@ export class SimulatedPbx extends PbxCore {
     const session = leg.session;
     const by = this.lineState(byLine);
     if (!session.ringing.includes(leg)) throw new LineProviderError('invalid-state', `call ${callId} is ${leg.state}, only a ringing call can be picked up`);
-    if (!by.info.inService || leg.line === byLine) throw new LineProviderError('invalid-state', `line ${byLine} cannot pick up call ${callId}`);
+    if (!by.info.inService || leg.line === byLine || session.callerLeg?.line === byLine) {
+      throw new LineProviderError('invalid-state', `line ${byLine} cannot pick up call ${callId} (out of service, or its own call)`);
+    }
     for (const other of session.ringing) this.endLeg(other, 'pickedUpElsewhere');
     session.ringing = [];
     session.redirecting = this.partyOf(leg.line);
