@@ -42,6 +42,15 @@ export class FrameDecoder {
     return this.headerBytes + this.filled;
   }
 
+  /**
+   * True between the first byte of a frame and its last (also when the length
+   * prefix is complete but no payload byte came yet, where bufferedBytes is 0):
+   * what a transport needs to put a deadline on a frame in progress.
+   */
+  get inFrame(): boolean {
+    return this.payload !== undefined || this.headerBytes > 0;
+  }
+
   /** Feeds a chunk; returns the payloads it completed, in order. */
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.failure) throw this.failure;

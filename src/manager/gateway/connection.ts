@@ -1,0 +1,292 @@
+// One connector's TCP (or TLS) connection as the gateway sees it: frames in
+// through the protocol's FrameDecoder, typed messages out to a handler, and
+// every limit raw TCP needs because it has no HTTP timeouts — a deadline for
+// a frame once its first byte arrived, an idle deadline before registration,
+// a keep-alive deadline after it, a cap on bad frames and on bytes waiting to
+// be written. Nothing a peer sends can throw out of this file.
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import {
+  FrameDecoder,
+  ProtocolError,
+  decodePayload,
+  encodeMessageFrame,
+  type AckMessage,
+  type ConnectorDownMessage,
+  type ConnectorUpMessage,
+  type TapiMessage,
+} from '../../protocol/index.ts';
+
+export interface ConnectionLimits {
+  /** Largest frame payload accepted (≤ 65,535). */
+  maxFrameLength: number;
+  /** From accept until `registered` was sent (TLS handshake included). */
+  registrationTimeoutMs: number;
+  /** From the first byte of a frame until its last. */
+  frameTimeoutMs: number;
+  /** Undecodable or refused frames in a row after which the connection is closed. */
+  maxBadFrames: number;
+  /** Bytes waiting to be written (socket buffer and our queue) past which a connector that does not read is dropped. */
+  maxSendBuffer: number;
+}
+
+export interface ConnectionHandler {
+  /** A decoded message; before registration only `register` arrives here. */
+  onMessage(connection: ConnectorConnection, message: ConnectorUpMessage): void;
+  onClose(connection: ConnectorConnection, reason: string): void;
+}
+
+const UP_COMMANDS = new Set(['register', 'lines', 'lineAdded', 'lineRemoved', 'lineState', 'callState', 'eventsLost', 'keepalive', 'result', 'error']);
+
+function isUpMessage(message: TapiMessage): message is ConnectorUpMessage {
+  return message.channel === 'connector' && UP_COMMANDS.has(message.command);
+}
+
+let nextId = 1;
+
+export class ConnectorConnection {
+  readonly id = nextId++;
+  readonly peer: string;
+  readonly created = new Date();
+  lastReceive = new Date();
+  /** Set once the handler accepted `register`. */
+  host: string | undefined;
+  connectorVersion = '';
+  #registered = false;
+  #closed = false;
+  #closeReason = '';
+  readonly #decoder: FrameDecoder;
+  #badFrames = 0;
+  #frameTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #keepAliveMs = 0;
+  /** Frames held while the socket asks us to wait for 'drain'. */
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #waitingForDrain = false;
+  /** A cumulative ack waiting to be written: only the highest is ever sent. */
+  #pendingAck: number | undefined;
+  #ackScheduled = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly limits: ConnectionLimits,
+    private readonly handler: ConnectionHandler,
+    private readonly log: Logger,
+  ) {
+    this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.#decoder = new FrameDecoder({ maxFrameLength: limits.maxFrameLength });
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 10_000);
+    this.#armIdle(limits.registrationTimeoutMs, `not registered within ${Math.round(limits.registrationTimeoutMs / 1000)} s`);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', () => this.#flush());
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (!this.#closed) this.log.debug({ peer: this.peer, code: err.code }, `connector socket error: ${err.message}`);
+    });
+    socket.on('close', () => this.#onClosed());
+  }
+
+  get registered(): boolean {
+    return this.#registered;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes written but not yet on the network, plus our own queue. */
+  get pendingBytes(): number {
+    return this.socket.writableLength + this.#queuedBytes;
+  }
+
+  /** The handler accepted `register`: from now on a silence longer than `keepAliveMs` closes the connection. */
+  markRegistered(host: string, connectorVersion: string, keepAliveMs: number): void {
+    this.#registered = true;
+    this.host = host;
+    this.connectorVersion = connectorVersion;
+    this.setKeepAlive(keepAliveMs);
+  }
+
+  /** (Re)arms the silence deadline, e.g. after ConnectionKeepAliveIntervall changed. */
+  setKeepAlive(keepAliveMs: number): void {
+    this.#keepAliveMs = keepAliveMs;
+    this.#armIdle(keepAliveMs, `no message for ${Math.round(keepAliveMs / 1000)} s (keep-alive interval + 15 s)`);
+  }
+
+  /** Writes one message; a connector that stopped reading is dropped once the cap is passed. */
+  send(message: ConnectorDownMessage): void {
+    if (this.#closed) return;
+    let frame: Uint8Array;
+    try {
+      frame = encodeMessageFrame(message);
+    } catch (err) {
+      // Our own message failing to encode is a bug, not the peer's fault: log it, keep the link.
+      this.log.error({ peer: this.peer, command: message.command, code: (err as ProtocolError).code }, `cannot encode a message for the connector: ${(err as Error).message}`);
+      return;
+    }
+    this.#write(frame);
+  }
+
+  /** Acknowledges every event up to `seq`; acks of one turn of the event loop become one frame. */
+  ack(seq: number): void {
+    this.#pendingAck = Math.max(seq, this.#pendingAck ?? 0);
+    if (this.#ackScheduled) return;
+    this.#ackScheduled = true;
+    setImmediate(() => {
+      this.#ackScheduled = false;
+      const pending = this.#pendingAck;
+      this.#pendingAck = undefined;
+      if (pending !== undefined) this.send({ channel: 'connector', command: 'ack', seq: pending } satisfies AckMessage);
+    });
+  }
+
+  /** Replies with an `error` naming the code (never quoting secrets). */
+  sendError(code: string, message: string, requestId?: string): void {
+    this.send({ channel: 'connector', command: 'error', code, message: message.slice(0, 1024), ...(requestId === undefined ? {} : { requestId }) });
+  }
+
+  /** Ends the connection after what was written leaves (at most one second), then destroys it. */
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#markClosed(reason);
+    this.socket.end();
+    const timer = setTimeout(() => this.socket.destroy(), 1_000);
+    timer.unref();
+  }
+
+  /** Drops the connection at once. */
+  destroy(reason: string): void {
+    if (this.#closed) return;
+    this.#markClosed(reason);
+    this.socket.destroy();
+  }
+
+  #markClosed(reason: string): void {
+    this.#closed = true;
+    this.#closeReason = reason;
+    this.#clearTimers();
+    this.#queue = [];
+    this.#queuedBytes = 0;
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return;
+    let payloads: Uint8Array[];
+    try {
+      payloads = this.#decoder.push(chunk);
+    } catch (err) {
+      // A length prefix over the limit cannot be skipped: the stream is lost.
+      const code = err instanceof ProtocolError ? err.code : 'frame-too-large';
+      this.sendError(code, (err as Error).message);
+      this.close(`${code}: ${(err as Error).message}`);
+      return;
+    }
+    // The deadline runs from the first byte of the frame in progress: a frame completed here restarts it.
+    if (payloads.length > 0 || !this.#decoder.inFrame) this.#clearFrameDeadline();
+    if (this.#decoder.inFrame) this.#armFrameDeadline();
+    for (const payload of payloads) {
+      if (this.#closed) return;
+      this.lastReceive = new Date();
+      if (this.#registered) this.setKeepAlive(this.#keepAliveMs);
+      this.#onPayload(payload);
+    }
+  }
+
+  #onPayload(payload: Uint8Array): void {
+    let message: TapiMessage;
+    try {
+      message = decodePayload(payload, { limits: { maxDocumentBytes: this.limits.maxFrameLength } });
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) {
+        this.log.error({ peer: this.peer, err }, 'decoding a connector frame failed unexpectedly');
+        this.destroy('internal decoding failure');
+        return;
+      }
+      this.#badFrame(err.code, err.message, err.requestId);
+      return;
+    }
+    if (!isUpMessage(message)) {
+      this.#badFrame('unexpected-message', `${message.channel}/${message.command} is not a message a connector sends to the manager`);
+      return;
+    }
+    if (!this.#registered && message.command !== 'register') {
+      this.#badFrame('not-registered', `${message.command} before register`);
+      return;
+    }
+    this.#badFrames = 0;
+    try {
+      this.handler.onMessage(this, message);
+    } catch (err) {
+      // A handler bug must not take the process down; the connection is suspect now.
+      this.log.error({ peer: this.peer, host: this.host, command: message.command, err }, 'handling a connector message failed');
+      this.destroy('internal error while handling a message');
+    }
+  }
+
+  #badFrame(code: string, message: string, requestId?: string): void {
+    this.#badFrames += 1;
+    this.log.warn({ peer: this.peer, host: this.host, code, badFrames: this.#badFrames }, `bad frame from a connector: ${message.slice(0, 200)}`);
+    this.sendError(code, message, requestId);
+    if (this.#badFrames >= this.limits.maxBadFrames) this.close(`${this.#badFrames} bad frames in a row (last: ${code})`);
+  }
+
+  #write(frame: Uint8Array): void {
+    if (this.pendingBytes + frame.length > this.limits.maxSendBuffer) {
+      this.log.warn({ peer: this.peer, host: this.host, pendingBytes: this.pendingBytes }, 'connector does not read; dropping the connection');
+      this.destroy(`the connector stopped reading (${this.pendingBytes} bytes waiting)`);
+      return;
+    }
+    if (this.#waitingForDrain) {
+      this.#queue.push(frame);
+      this.#queuedBytes += frame.length;
+      return;
+    }
+    if (!this.socket.write(frame)) this.#waitingForDrain = true;
+  }
+
+  #flush(): void {
+    this.#waitingForDrain = false;
+    while (this.#queue.length > 0 && !this.#waitingForDrain && !this.#closed) {
+      const frame = this.#queue.shift() as Uint8Array;
+      this.#queuedBytes -= frame.length;
+      if (!this.socket.write(frame)) this.#waitingForDrain = true;
+    }
+  }
+
+  #armIdle(ms: number, why: string): void {
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    if (this.#closed) return;
+    this.#idleTimer = setTimeout(() => this.destroy(why), ms);
+    this.#idleTimer.unref();
+  }
+
+  #armFrameDeadline(): void {
+    if (this.#frameTimer !== undefined) return;
+    this.#frameTimer = setTimeout(
+      () => this.destroy(`a frame was not completed within ${Math.round(this.limits.frameTimeoutMs / 1000)} s of its first byte`),
+      this.limits.frameTimeoutMs,
+    );
+    this.#frameTimer.unref();
+  }
+
+  #clearFrameDeadline(): void {
+    if (this.#frameTimer !== undefined) clearTimeout(this.#frameTimer);
+    this.#frameTimer = undefined;
+  }
+
+  #clearTimers(): void {
+    this.#clearFrameDeadline();
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+
+  #onClosed(): void {
+    if (!this.#closed) this.#markClosed('closed by the connector');
+    try {
+      this.handler.onClose(this, this.#closeReason);
+    } catch (err) {
+      this.log.error({ peer: this.peer, err }, 'connector close handler failed');
+    }
+  }
+}

@@ -1,0 +1,215 @@
+// What the manager knows about each connector host: its current connection,
+// its lines (kept while it is away, marked unavailable), the calls it has
+// running and the last seq it acknowledged. Sequenced events are accepted
+// exactly once, in order; everything accepted goes out to the listeners.
+import type { Logger } from 'pino';
+import type {
+  CallStateMessage,
+  EventsLostMessage,
+  LineAddedMessage,
+  LineInfo,
+  LineRemovedMessage,
+  LineStateMessage,
+} from '../../protocol/index.ts';
+import type { LineEvent, ReportedLine, RoutedCallEvent } from '../contracts.ts';
+import type { ConnectorConnection } from './connection.ts';
+import type { SeqStore } from './seq-store.ts';
+
+export type SequencedMessage = LineAddedMessage | LineRemovedMessage | LineStateMessage | CallStateMessage | EventsLostMessage;
+
+/** Lines one connector may report (the wire's `lines` list holds at most this many). */
+export const MAX_LINES_PER_CONNECTOR = 4096;
+/** Calls tracked per connector; ended calls leave at once, so only a runaway PBX reaches this. */
+export const MAX_CALLS_PER_CONNECTOR = 10_000;
+
+const ENDED = new Set(['disconnected', 'idle']);
+
+export interface ConnectorEntry {
+  host: string;
+  connection: ConnectorConnection | undefined;
+  lines: Map<string, ReportedLine>;
+  /** callId → local line name, for calls not yet ended. */
+  calls: Map<string, string>;
+  lastAckedSeq: number;
+  connectorVersion: string;
+  peer: string;
+}
+
+export interface RegistryListeners {
+  call(event: RoutedCallEvent): void;
+  line(event: LineEvent): void;
+}
+
+export type Accepted = 'accepted' | 'duplicate';
+
+export class ConnectorRegistry {
+  readonly #hosts = new Map<string, ConnectorEntry>();
+
+  constructor(
+    private readonly seqs: SeqStore,
+    private readonly emit: RegistryListeners,
+    private readonly log: Logger,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  get size(): number {
+    return this.#hosts.size;
+  }
+
+  entry(host: string): ConnectorEntry | undefined {
+    return this.#hosts.get(host);
+  }
+
+  entries(): ConnectorEntry[] {
+    return [...this.#hosts.values()];
+  }
+
+  /**
+   * A connection registered `host`. Returns the seq to put into `registered`:
+   * a connector without `lastAckedSeq` starts a fresh sequence (its process is
+   * new); otherwise the higher of what we persisted and what it saw acknowledged
+   * (a manager that lost its state must not ask for events the connector dropped).
+   */
+  register(host: string, connection: ConnectorConnection, claimed: number | undefined): number {
+    const entry = this.#hosts.get(host) ?? this.#create(host);
+    entry.connection = connection;
+    entry.connectorVersion = connection.connectorVersion;
+    entry.peer = connection.peer;
+    const known = this.seqs.get(host) ?? 0;
+    const start = claimed === undefined ? 0 : Math.max(known, claimed);
+    if (claimed !== undefined && claimed > known) {
+      this.log.warn({ host, claimed, known }, 'connector saw more acknowledged than this manager remembers; continuing after its point');
+    }
+    entry.lastAckedSeq = start;
+    this.seqs.set(host, start);
+    return start;
+  }
+
+  /** The connection of `host` is gone (not replaced): its lines become unavailable. */
+  disconnected(host: string, connection: ConnectorConnection): void {
+    const entry = this.#hosts.get(host);
+    if (entry === undefined || entry.connection !== connection) return;
+    entry.connection = undefined;
+    for (const line of entry.lines.values()) {
+      if (!line.connectorOnline) continue;
+      line.connectorOnline = false;
+      this.emit.line({ kind: 'changed', line: { ...line } });
+    }
+  }
+
+  /** The full line list sent after each registration: lines missing from it are gone. */
+  applyLineList(host: string, lines: readonly LineInfo[]): void {
+    const entry = this.#hosts.get(host);
+    if (entry === undefined) return;
+    const seen = new Set<string>();
+    for (const info of lines.slice(0, MAX_LINES_PER_CONNECTOR)) {
+      seen.add(info.name);
+      this.#upsertLine(entry, info);
+    }
+    for (const name of [...entry.lines.keys()]) {
+      if (!seen.has(name)) this.#removeLine(entry, name);
+    }
+  }
+
+  /** Exactly once, in order: a seq at or below the acknowledged point is a resend and is dropped. */
+  applySequenced(host: string, message: SequencedMessage): Accepted {
+    const entry = this.#hosts.get(host);
+    if (entry === undefined) return 'duplicate';
+    if (message.seq <= entry.lastAckedSeq) return 'duplicate';
+    if (message.seq > entry.lastAckedSeq + 1) {
+      const missing = message.seq - entry.lastAckedSeq - 1;
+      this.log.warn({ host, expected: entry.lastAckedSeq + 1, got: message.seq, missing }, 'gap in the connector\'s sequence numbers; the missing events are lost');
+      const at = 'timestamp' in message ? message.timestamp : new Date().toISOString();
+      this.emit.line({ kind: 'eventsLost', connectorHost: host, count: missing, firstTimestamp: at, lastTimestamp: at });
+    }
+    entry.lastAckedSeq = message.seq;
+    this.seqs.set(host, message.seq);
+    this.#apply(entry, message);
+    return 'accepted';
+  }
+
+  /** A snapshot of a call still active after a reconnect: passed on, never counted in the sequence. */
+  applySnapshot(host: string, message: CallStateMessage): void {
+    const entry = this.#hosts.get(host);
+    if (entry !== undefined) this.#call(entry, message);
+  }
+
+  #create(host: string): ConnectorEntry {
+    const entry: ConnectorEntry = { host, connection: undefined, lines: new Map(), calls: new Map(), lastAckedSeq: 0, connectorVersion: '', peer: '' };
+    this.#hosts.set(host, entry);
+    return entry;
+  }
+
+  #apply(entry: ConnectorEntry, message: SequencedMessage): void {
+    switch (message.command) {
+      case 'lineAdded':
+        this.#upsertLine(entry, message.line);
+        return;
+      case 'lineRemoved':
+        this.#removeLine(entry, message.line);
+        return;
+      case 'lineState': {
+        const line = entry.lines.get(message.line);
+        if (line === undefined) {
+          this.log.warn({ host: entry.host, line: message.line }, 'lineState for a line the connector never reported; ignored');
+          return;
+        }
+        if (line.inService === message.inService) return;
+        line.inService = message.inService;
+        this.emit.line({ kind: 'changed', line: { ...line } });
+        return;
+      }
+      case 'eventsLost':
+        this.log.error({ host: entry.host, count: message.count, first: message.firstTimestamp, last: message.lastTimestamp }, `the connector lost ${message.count} event(s)`);
+        this.emit.line({ kind: 'eventsLost', connectorHost: entry.host, count: message.count, firstTimestamp: message.firstTimestamp, lastTimestamp: message.lastTimestamp });
+        return;
+      case 'callState':
+        this.#call(entry, message);
+        return;
+    }
+  }
+
+  #call(entry: ConnectorEntry, message: CallStateMessage): void {
+    if (ENDED.has(message.state)) entry.calls.delete(message.callId);
+    else if (entry.calls.has(message.callId) || entry.calls.size < MAX_CALLS_PER_CONNECTOR) entry.calls.set(message.callId, message.line);
+    else this.log.warn({ host: entry.host, calls: entry.calls.size }, 'too many running calls on one connector; this one cannot be controlled');
+    this.emit.call({
+      callKey: `${entry.host}/${message.callId}`,
+      line: `${entry.host}:${message.line}`,
+      connectorHost: entry.host,
+      event: message,
+      receivedAt: this.now(),
+    });
+  }
+
+  #upsertLine(entry: ConnectorEntry, info: LineInfo): void {
+    const existing = entry.lines.get(info.name);
+    const line: ReportedLine = {
+      line: `${entry.host}:${info.name}`,
+      connectorHost: entry.host,
+      localName: info.name,
+      address: info.address,
+      inService: info.inService,
+      connectorOnline: entry.connection !== undefined,
+    };
+    if (existing === undefined) {
+      if (entry.lines.size >= MAX_LINES_PER_CONNECTOR) {
+        this.log.error({ host: entry.host, line: info.name, max: MAX_LINES_PER_CONNECTOR }, 'connector reports more lines than the manager keeps; line ignored');
+        return;
+      }
+      entry.lines.set(info.name, line);
+      this.emit.line({ kind: 'added', line: { ...line } });
+      return;
+    }
+    if (existing.address === line.address && existing.inService === line.inService && existing.connectorOnline === line.connectorOnline) return;
+    entry.lines.set(info.name, line);
+    this.emit.line({ kind: 'changed', line: { ...line } });
+  }
+
+  #removeLine(entry: ConnectorEntry, name: string): void {
+    const line = entry.lines.get(name);
+    if (line === undefined) return;
+    entry.lines.delete(name);
+    this.emit.line({ kind: 'removed', line: line.line });
+  }
+}
