@@ -11,6 +11,8 @@ import type { SimulatedPbx } from './pbx.ts';
 import { pick, randomInt, sample } from './prng.ts';
 import type { Distribution, Random } from './prng.ts';
 
+const FREE_LINE_TRIES = 16;
+
 export class LoadError extends CrmTapiError {
   readonly code = 'invalid-load';
 }
@@ -78,6 +80,16 @@ export function startLoad(pbx: SimulatedPbx, options: LoadOptions): LoadRun {
   const arrivalsEndAt = clock.now() + options.durationMs;
   const meanGapMs = 1000 / options.callsPerSecond;
   let stopped = false;
+  let names: string[] | undefined;
+  let namesAt = -1;
+  // The PBX's line list changes rarely; re-read it once per virtual second, not per call.
+  const lineNames = (): string[] => {
+    if (names === undefined || clock.now() - namesAt >= 1000) {
+      names = pbx.lines().map((line) => line.address);
+      namesAt = clock.now();
+    }
+    return names;
+  };
 
   const later = (delayMs: number, fn: () => void): void => {
     const handle = clock.schedule(delayMs, () => {
@@ -97,8 +109,10 @@ export function startLoad(pbx: SimulatedPbx, options: LoadOptions): LoadRun {
     if (clock.now() > arrivalsEndAt) return;
     later(sample(random, { kind: 'exponential', meanMs: meanGapMs }), arrive);
     if (!pbx.isUp()) return;
-    const candidates = options.lines ?? pbx.lines().map((line) => line.address);
-    const line = pick(random, candidates);
+    const candidates = options.lines ?? lineNames();
+    // Like an ACD, callers reach a free line when there is one; a few random tries keep this O(1).
+    let line = pick(random, candidates);
+    for (let i = 0; i < FREE_LINE_TRIES && line !== undefined && !pbx.isFree(line); i++) line = pick(random, candidates);
     if (line === undefined) return;
     const ringMs = sample(random, options.ring);
     const talkMs = sample(random, options.talk);

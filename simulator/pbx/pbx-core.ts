@@ -66,6 +66,8 @@ export abstract class PbxCore {
   protected readonly sessions = new Map<string, Session>();
   protected readonly listeners = new Set<ProviderListener>();
   protected readonly faultLog: string[] = [];
+  /** Live legs per line: the load generator asks `isFree` at every arrival, so this must be O(1). */
+  private readonly busyCount = new Map<string, number>();
   protected callCounter = 0;
   protected sessionCounter = 0;
   protected down = false;
@@ -196,6 +198,7 @@ export abstract class PbxCore {
     const leg: Leg = { callId, ...(aliasId === undefined ? {} : { aliasId }), line, direction, origin: session.origin, session, state, ...parties };
     this.legs.set(callId, leg);
     if (aliasId !== undefined) this.legs.set(aliasId, leg);
+    this.busyCount.set(line, (this.busyCount.get(line) ?? 0) + 1);
     this.emitLeg(leg);
     return leg;
   }
@@ -228,8 +231,7 @@ export abstract class PbxCore {
   }
 
   protected hasActiveLeg(extension: string): boolean {
-    for (const leg of this.legs.values()) if (leg.line === extension && isActive(leg)) return true;
-    return false;
+    return this.busyCount.has(extension);
   }
 
   /** One line hangs up (or vanishes); what happens to the rest of its session. */
@@ -273,6 +275,9 @@ export abstract class PbxCore {
     this.setState(leg, 'idle');
     this.legs.delete(leg.callId);
     if (leg.aliasId !== undefined) this.legs.delete(leg.aliasId);
+    const count = (this.busyCount.get(leg.line) ?? 1) - 1;
+    if (count > 0) this.busyCount.set(leg.line, count);
+    else this.busyCount.delete(leg.line);
   }
 
   protected setState(leg: Leg, state: CallState, patch: Partial<Pick<Leg, 'connected' | 'reason'>> = {}): void {

@@ -116,7 +116,7 @@ function issues(error: z.ZodError): string {
 
 /** Parses and validates scenario text; `origin` names the file in messages. */
 export function parseScenario(text: string, origin = 'scenario'): Scenario {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   const first = doc.errors[0];
   if (first !== undefined) {
     const where = first.linePos?.[0] === undefined ? '' : `:${first.linePos[0].line}`;
