@@ -29,7 +29,7 @@ export const PROVIDER_KINDS = ['simulator', 'replay'] as const;
 /** Named in the issue, not built yet: a clear refusal instead of "unknown value". */
 export const FUTURE_PROVIDER_KINDS = ['tapi', 'baresip'] as const;
 
-export const SIMULATOR_KEYS: readonly string[] = ['Kind', 'Lines', 'ControlPort', 'Seed'];
+export const SIMULATOR_KEYS: readonly string[] = ['Kind', 'Lines', 'ControlPort'];
 export const REPLAY_KEYS: readonly string[] = ['Kind', 'File', 'Speed'];
 
 export const DEFAULTS = {

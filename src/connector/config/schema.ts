@@ -45,19 +45,19 @@ const timeOfDay = z
 
 const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).trim().min(1, { error: `must be ${what}` });
 
-/** Simulator lines: `20-29`, `25`, or a list `20-29,40,45`. At most this many. */
+/** Simulator lines (extensions, digits): `20-29`, `25`, or a list `20-29,40,45`. At most this many. */
 export const MAX_SIMULATED_LINES = 1000;
 
 export function parseLineList(text: string): string[] | undefined {
   const names: string[] = [];
   for (const part of text.split(',').map((p) => p.trim())) {
-    const range = /^(\d{1,9})-(\d{1,9})$/.exec(part);
+    const range = /^(\d{1,12})-(\d{1,12})$/.exec(part);
     if (range) {
       const from = Number(range[1]);
       const to = Number(range[2]);
       if (to < from || to - from >= MAX_SIMULATED_LINES) return undefined;
       for (let n = from; n <= to; n += 1) names.push(String(n));
-    } else if (/^[A-Za-z0-9_.-]{1,64}$/.test(part)) {
+    } else if (/^\d{1,12}$/.test(part)) {
       names.push(part);
     } else {
       return undefined;
@@ -75,13 +75,12 @@ const simulatorProvider = z.object({
     .transform((text, ctx) => {
       const lines = parseLineList(text);
       if (lines === undefined) {
-        ctx.addIssue({ code: 'custom', message: `must be distinct line names or ascending ranges (at most ${MAX_SIMULATED_LINES} lines), e.g. "20-29,40"; got "${text}"` });
+        ctx.addIssue({ code: 'custom', message: `must be distinct extensions (digits) or ascending ranges (at most ${MAX_SIMULATED_LINES} lines), e.g. "20-29,40"; got "${text.slice(0, 80)}"` });
         return z.NEVER;
       }
       return lines;
     }),
   ControlPort: intIn(0, 65535, 'a TCP port from 0 to 65535 (0 = any free port)').optional(),
-  Seed: intIn(0, 2 ** 31 - 1, 'an integer from 0 to 2147483647').optional(),
 });
 
 const replayProvider = z.object({

@@ -132,13 +132,13 @@ describe('connector configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-conncfg-'));
     writeFileSync(
       join(dir, 'c.toml'),
-      `CRMTapiManagerServer = "mgr"\nConnectorKey = "${KEY}"\nRejectViaDisconnect = 1\n[Provider]\nKind = "simulator"\nLines = "20-29,40"\nSeed = 7\n`,
+      `CRMTapiManagerServer = "mgr"\nConnectorKey = "${KEY}"\nRejectViaDisconnect = 1\n[Provider]\nKind = "simulator"\nLines = "20-29,40"\nControlPort = 0\n`,
     );
     writeFileSync(join(dir, 'c.json'), JSON.stringify({ ...base, RejectViaDisconnect: 1 }));
     const t = await loadConnectorConfig(join(dir, 'c.toml'));
     const j = await loadConnectorConfig(join(dir, 'c.json'));
     expect(t.RejectViaDisconnect).toBe(true);
-    expect(t.Provider).toMatchObject({ Kind: 'simulator', Seed: 7 });
+    expect(t.Provider).toMatchObject({ Kind: "simulator", ControlPort: 0 });
     expect(t.Provider.Kind === 'simulator' && t.Provider.Lines).toHaveLength(11);
     expect(j.RejectViaDisconnect).toBe(true);
   });
@@ -149,7 +149,7 @@ describe('simulator line lists', () => {
     expect(parseLineList('20-22,40, 45')).toEqual(['20', '21', '22', '40', '45']);
     expect(parseLineList('25')).toEqual(['25']);
   });
-  it.each(['22-20', '1-2000', '20,20', 'a b', ''])('refuses %j', (text) => {
+  it.each(['22-20', '1-2000', '20,20', 'a b', 'alice', ''])('refuses %j', (text) => {
     expect(parseLineList(text)).toBeUndefined();
   });
 });

@@ -1,0 +1,110 @@
+// `crm-tapi connector` as operators run it: a child process, a configuration
+// file, a (fake) manager on the manual's port range, SIGTERM to stop.
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeManager } from '../support/fake-manager.ts';
+
+const BIN = new URL('../../../bin/crm-tapi.js', import.meta.url).pathname;
+const KEY = 'cli-test-connector-key-5e1d0b';
+const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-conn-cli-'));
+
+interface Run {
+  child: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  exit: Promise<number | null>;
+}
+
+function start(args: string[]): Run {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const run: Run = { child, stdout: [], stderr: [], exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => run.stdout.push(d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => run.stderr.push(d));
+  return run;
+}
+
+const children: ChildProcess[] = [];
+const managers: FakeManager[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.pid !== undefined) c.kill('SIGKILL');
+  for (const m of managers.splice(0)) await m.close();
+});
+
+/** The manual allows the TAPI port only in 4502–4534: find a free one there. */
+async function managerInRange(): Promise<FakeManager> {
+  for (let port = 4502; port <= 4534; port += 1) {
+    try {
+      const m = await FakeManager.start({}, port);
+      managers.push(m);
+      return m;
+    } catch {
+      // taken; try the next
+    }
+  }
+  throw new Error('no free port in 4502–4534');
+}
+
+function writeConfig(name: string, body: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, body);
+  return path;
+}
+
+describe('crm-tapi connector', () => {
+  it('--check-config prints a summary and exits 0', async () => {
+    const path = writeConfig('ok.toml', `CRMTapiManagerServer = "mgr.example"\nConnectorKey = "${KEY}"\n[Provider]\nKind = "simulator"\nLines = "20-24"\n`);
+    const run = start(['connector', '--config', path, '--check-config']);
+    expect(await run.exit).toBe(0);
+    expect(run.stdout.join('')).toMatch(/^ok: manager mgr\.example:4505, host .+, provider simulator, 5 lines, LogArt Event, LogLevel 0\n$/);
+  });
+
+  it('--check-config lists every bad key and exits 2', async () => {
+    const path = writeConfig('bad.json', JSON.stringify({ CRMTapiManagerServer: 'a b', CRMTapiManagerPort: 80, ConnectorKey: 'short', LogArt: 'File', Provider: { Kind: 'tapi' } }));
+    const run = start(['connector', '--config', path, '--check-config']);
+    expect(await run.exit).toBe(2);
+    const err = run.stderr.join('');
+    expect(err).toMatch(/^error: config-invalid: .*bad\.json: 5 invalid setting\(s\):/);
+    for (const key of ['CRMTapiManagerServer', 'CRMTapiManagerPort', 'ConnectorKey', 'Provider.Kind', 'LogFile']) expect(err).toContain(`\n  ${key}: `);
+    expect(err).not.toContain('short');
+  });
+
+  it('a missing file is a configuration error', async () => {
+    const run = start(['connector', '--config', join(dir, 'nope.toml')]);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr.join('')).toMatch(/^error: config-not-found: /);
+  });
+
+  it('runs, rings a line through the in-process PBX, and stops on SIGTERM with exit 0', async () => {
+    const m = await managerInRange();
+    const path = writeConfig(
+      'run.toml',
+      `CRMTapiManagerServer = "127.0.0.1"\nCRMTapiManagerPort = ${m.port}\nConnectorKey = "${KEY}"\nConnectorHost = "cli.test"\nLogLevel = 6\n[Provider]\nKind = "simulator"\nLines = "20-22"\nControlPort = 0\n`,
+    );
+    const run = start(['connector', '--config', path]);
+    children.push(run.child);
+    await m.waitFor(() => m.of('lines').length === 1, 15_000, 'lines from the CLI connector');
+    expect(m.registrations[0]).toMatchObject({ host: 'cli.test', connectorKey: KEY });
+    expect(m.of('lines')[0]?.lines.map((l) => l.name)).toEqual(['20', '21', '22']);
+
+    const control = run.stdout
+      .join('')
+      .split('\n')
+      .map((l) => (l.startsWith('{') ? (JSON.parse(l) as { control?: string }) : {}))
+      .find((r) => r.control !== undefined)?.control;
+    expect(control).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(`${control}/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: '+49 30 1234567', to: '21' }) });
+    expect(res.status).toBe(201);
+    await m.waitFor(() => m.of('callState').some((c) => c.line === '21' && c.state === 'offering'), 10_000, 'the ringing call');
+
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    const out = run.stdout.join('');
+    expect(out).toContain('"msg":"stop requested"');
+    expect(out).toContain('stopped; every event was acknowledged');
+    expect(out).not.toContain(KEY);
+    await m.waitFor(() => m.sockets.size === 0, 5_000, 'the connection closed');
+  });
+});
