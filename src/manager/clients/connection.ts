@@ -1,0 +1,125 @@
+// One browser (or diagnose) client on the WebSocket port: its identity once
+// proven, its kind, the times the diagnose report shows, and a send path that
+// never blocks the manager — a client whose unsent bytes pass the cap is
+// dropped (issue 7 item 4: a slow client never slows the others).
+import type { Logger } from 'pino';
+import { WebSocket } from 'ws';
+import { encodeMessage, type DiagnoseSocket, type TapiMessage } from '../../protocol/index.ts';
+
+export type ClientKind = 'incall' | 'incalltest' | 'outcall' | 'diagnose';
+export type Phase = 'connect' | 'challenged' | 'proving' | 'ready' | 'closed';
+
+export interface ProvenUser {
+  id: string;
+  name: string;
+  admin: boolean;
+  /** True for the operator proof (DiagnoseKey) instead of a CRM user. */
+  operator: boolean;
+}
+
+/** WebSocket close codes we use (4000–4999 are the application's). */
+export const CLOSE = {
+  policy: 1008,
+  tooSlow: 4008,
+  proofFailed: 4401,
+  notAdmin: 4403,
+  handshakeTimeout: 4408,
+  badMessages: 4400,
+  shutdown: 1001,
+} as const;
+
+export class ClientConnection {
+  kind: ClientKind | undefined;
+  phase: Phase = 'connect';
+  user: ProvenUser | undefined;
+  nonce: string | undefined;
+  nonceExpiresAt = 0;
+  claimedUserId: string | undefined;
+  lastReceive: number;
+  /** Last user action (welcome, dial, call control): the popup goes to the most recently active tab. */
+  lastActive: number;
+  alive = true;
+  badMessages = 0;
+  /** Messages that arrived before the identity proof finished ("MissedMessages"), handled after it. */
+  readonly kept: TapiMessage[] = [];
+  private onGone: (() => void) | undefined;
+
+  constructor(
+    readonly id: string,
+    private readonly ws: WebSocket,
+    readonly peer: string,
+    readonly created: number,
+    private readonly sendCap: number,
+    private readonly logger: Logger,
+  ) {
+    this.lastReceive = created;
+    this.lastActive = created;
+  }
+
+  get open(): boolean {
+    return this.phase !== 'closed' && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Encodes and queues a message; false when the client is gone or was just dropped for being too slow. */
+  send(message: TapiMessage): boolean {
+    if (!this.open) return false;
+    if (this.ws.bufferedAmount > this.sendCap) {
+      this.logger.warn({ client: this.id, peer: this.peer, user: this.user?.id, buffered: this.ws.bufferedAmount }, 'client reads too slowly; dropped');
+      this.terminate();
+      return false;
+    }
+    let text: string;
+    try {
+      text = encodeMessage(message);
+    } catch (err) {
+      this.logger.error({ err, client: this.id, command: message.command }, 'message could not be encoded; not sent');
+      return false;
+    }
+    this.ws.send(text);
+    return true;
+  }
+
+  sendError(channel: TapiMessage['channel'], code: string, message: string, requestId?: string): void {
+    this.send({ channel, command: 'error', code, message: message.slice(0, 1024), ...(requestId === undefined ? {} : { requestId }) } as TapiMessage);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.phase === 'closed') return;
+    this.markClosed();
+    // The close frame follows whatever is queued; terminate if the peer never answers it.
+    this.ws.close(code, reason.slice(0, 120));
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  terminate(): void {
+    this.markClosed();
+    this.ws.terminate();
+  }
+
+  ping(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+
+  whenGone(listener: () => void): void {
+    this.onGone = listener;
+  }
+
+  markClosed(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    const gone = this.onGone;
+    this.onGone = undefined;
+    gone?.();
+  }
+
+  describe(): DiagnoseSocket | undefined {
+    if (this.kind === undefined) return undefined;
+    return {
+      kind: this.kind,
+      peer: this.peer.slice(0, 300),
+      created: new Date(this.created).toISOString(),
+      lastReceive: new Date(this.lastReceive).toISOString(),
+      ...(this.user === undefined ? {} : { user: this.user.name.slice(0, 256) }),
+    };
+  }
+}

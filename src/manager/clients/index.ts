@@ -1,0 +1,221 @@
+// The user side of the manager (issue 7 items 4–9, contracts.ts `UserSide`):
+// client gateway, identity proof, entitlements, call routing, click-to-dial,
+// call records and the diagnose channel, wired together. The composition
+// root calls `createUserSide(context)` once the CRM works, then `start()`.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
+import type { DiagnoseSocket, TapiMessage } from '../../protocol/index.ts';
+import type { UserSideContext, UserSideService } from '../contracts.ts';
+import { DialService } from '../dial/dial.ts';
+import { TokenBuckets } from '../dial/rate-limit.ts';
+import { diagnoseReport, refreshResult } from '../diagnose-ws/report.ts';
+import { EntitlementService } from '../entitlements/service.ts';
+import { lineSettings, type LineSettings } from '../entitlements/settings.ts';
+import { UserCache } from '../entitlements/users.ts';
+import { CallRecorder } from '../records/recorder.ts';
+import { MissedStore } from '../routing/missed.ts';
+import { CallRouter } from '../routing/router.ts';
+import { ClientConnection, CLOSE } from './connection.ts';
+import { ClientListener } from './listener.ts';
+import { resolveOptions, type UserSideOptions } from './options.ts';
+import { ClientRegistry } from './registry.ts';
+import { probeListener, selfTestHost } from './self-test.ts';
+import { ClientSession } from './session.ts';
+import { linesFingerprint, welcomeLines, welcomeMessage } from './welcome.ts';
+
+export { TEST_PAGE_TEXT } from './listener.ts';
+export { USER_SIDE_DEFAULTS, type UserSideOptions } from './options.ts';
+
+export interface UserSideInternals {
+  router: CallRouter;
+  entitlements: EntitlementService;
+  registry: ClientRegistry;
+  missed: MissedStore;
+}
+
+export function createUserSide(context: UserSideContext, options: UserSideOptions = {}): UserSideService & { internals: UserSideInternals; port(): number | undefined } {
+  const o = resolveOptions(options);
+  const now = o.now;
+  const logger = context.logger.child({ component: 'user-side' });
+  const { repositories, schema } = context.crm;
+  const users = new UserCache(repositories, now);
+  const entitlements = new EntitlementService({ repositories, logger, refreshIntervalMs: o.entitlementRefreshMs, debounceMs: o.entitlementDebounceMs });
+  const settingsCache = new Map<string, LineSettings>();
+  const settingsOf = (record: LineConfigRecord): LineSettings => {
+    let s = settingsCache.get(record.id);
+    if (s === undefined) settingsCache.set(record.id, (s = lineSettings(record, entitlements.table.recordsById, context.lineRecords)));
+    return s;
+  };
+  const lookup = context.directory.lookup.bind(context.directory);
+  const registry = new ClientRegistry();
+  const missed = new MissedStore(o.missed);
+  const boot = randomBytes(4).toString('hex');
+  let counter = 0;
+  const recorder = new CallRecorder({
+    outbox: context.outbox, schema, entitlements: () => entitlements.table, settingsOf, lookup, logger,
+    user: (id) => users.get(id),
+    reportedLine: (line) => context.connectorSide.lines().find((l) => l.line === line),
+  });
+  const router = new CallRouter({
+    entitlements: () => entitlements.table, settingsOf, lookup, recipients: registry, missed, now, logger,
+    nameOf: (id) => users.nameOf(id),
+    newId: () => `${boot}-${(counter += 1).toString(36)}`,
+    onFinished: (call) => void recorder.record(call),
+    elsewhereWaitMs: o.elsewhereWaitMs,
+  });
+  const dial = new DialService({
+    connectorSide: context.connectorSide, entitlements: () => entitlements.table, settingsOf, schema, logger, now,
+    buckets: new TokenBuckets(o.dialRate, now), outbox: context.outbox, source: `crm-tapi manager ${hostname()}`,
+    lineOfCall: (key) => router.calls.get(key)?.line,
+    onDialed: (key, user) => router.calls.noteDial(key, user, now()),
+    onAnswerRequested: (key, user) => router.noteAnswer(key, user),
+  });
+  const fingerprints = new WeakMap<ClientConnection, string>();
+
+  const welcome = (c: ClientConnection): void => {
+    const user = c.user;
+    if (user === undefined || user.operator) return;
+    const table = entitlements.table;
+    fingerprints.set(c, linesFingerprint(user.id, table));
+    c.send(welcomeMessage(user, welcomeLines(user.id, table, settingsOf), o.heartbeatSeconds));
+    if (c.kind !== 'incall') return; // outcall sockets dial; they take no popups
+    registry.enrol(c);
+    router.catchUp(user.id, c, (id) => registry.isOpen(id));
+  };
+
+  entitlements.onChange((table) => {
+    settingsCache.clear();
+    for (const c of registry.all.values()) {
+      if (c.phase !== 'ready' || c.user === undefined || c.kind === 'diagnose') continue;
+      const print = linesFingerprint(c.user.id, table);
+      if (print !== fingerprints.get(c)) {
+        fingerprints.set(c, print);
+        c.send(welcomeMessage(c.user, welcomeLines(c.user.id, table, settingsOf), o.heartbeatSeconds));
+      }
+    }
+  });
+
+  const diagnose = async (c: ClientConnection, m: Extract<TapiMessage, { channel: 'diagnose' }>): Promise<void> => {
+    if (m.command === 'diagnose') {
+      c.send(diagnoseReport({
+        ...(m.requestId === undefined ? {} : { requestId: m.requestId }), version: context.version, connectorSide: context.connectorSide,
+        table: entitlements.table, clientSockets: registry.sockets(), nameOf: (id) => users.nameOf(id),
+      }));
+    } else if (m.command === 'refreshPhoneNumbers') {
+      logger.info({ user: c.user?.id }, 'phone numbers refresh requested');
+      c.send(await refreshResult(m.requestId, context.refreshPhoneNumbers));
+    } else {
+      c.sendError('diagnose', 'unexpected-command', `${m.command} is not something a client sends now`);
+    }
+  };
+
+  let nextId = 0;
+  const onConnection = (ws: WebSocket, req: IncomingMessage): void => {
+    const peer = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
+    const c = new ClientConnection(`w${(nextId += 1)}`, ws, peer, now(), o.sendBufferCap, logger);
+    registry.add(c);
+    const session = new ClientSession(c, {
+      proof: { repositories, users, now, diagnoseKey: () => context.config().DiagnoseKey, maxAgeMs: o.sessionMaxAgeMs },
+      dial, logger, now, handshakeTimeoutMs: o.handshakeTimeoutMs, welcome, diagnose,
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) session.bad(c.kind === 'diagnose' ? 'diagnose' : 'intincall', 'binary-message', 'messages are XML text, not binary');
+      else session.receive(data.toString('utf8'));
+    });
+    ws.on('pong', () => {
+      c.alive = true;
+    });
+    ws.on('error', (err) => logger.debug({ client: c.id, reason: err.message }, 'client socket error'));
+    ws.on('close', () => {
+      c.markClosed();
+      registry.remove(c);
+    });
+  };
+
+  const listener = new ClientListener({
+    host: context.config().BindAddress,
+    port: o.port ?? context.config().CrmTapiWebSocketPort,
+    ...(context.tls === undefined ? {} : { tls: context.tls }),
+    logger,
+    allowedOrigins: () => context.config().AllowedOrigins ?? [new URL(context.crm.serviceUrl).origin],
+    refuse: () => (registry.all.size >= o.maxClients ? 'too many clients' : registry.unproven() >= o.maxUnproven ? 'too many clients without identity proof' : undefined),
+    onConnection,
+  });
+
+  const unsubscribe = [
+    context.connectorSide.onCallEvent((event) => {
+      try {
+        router.route(event);
+      } catch (err) {
+        logger.error({ err, callKey: event.callKey }, 'call event could not be routed');
+      }
+    }),
+    context.connectorSide.onLineEvent((event) => {
+      if (event.kind !== 'eventsLost') entitlements.soon();
+      else logger.warn({ connector: event.connectorHost, count: event.count }, 'a connector lost call events; their calls may be missing from the call log');
+    }),
+  ];
+  const timers: NodeJS.Timeout[] = [];
+
+  return {
+    internals: { router, entitlements, registry, missed },
+    port: () => listener.port,
+    async start() {
+      try {
+        await entitlements.refresh();
+      } catch (err) {
+        logger.warn({ err }, 'line entitlements could not be read at start; retrying in the background');
+        entitlements.soon();
+      }
+      entitlements.start();
+      const port = await listener.listen();
+      const ping = setInterval(() => {
+        for (const c of registry.all.values()) {
+          if (!c.alive) c.terminate();
+          else {
+            c.alive = false;
+            c.ping();
+          }
+        }
+      }, o.heartbeatSeconds * 1000);
+      const sweep = setInterval(() => router.sweep(o.maxCallSilenceMs), Math.min(60_000, o.maxCallSilenceMs));
+      for (const t of [ping, sweep]) {
+        t.unref();
+        timers.push(t);
+      }
+      logger.info({ port, tls: listener.secure }, 'WebSocket port open');
+      return { port };
+    },
+    async selfTest() {
+      const port = listener.port;
+      if (port === undefined) return false;
+      const host = selfTestHost(context.config().BindAddress);
+      const url = `${listener.secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+      const ok = await probeListener(url, undefined);
+      if (context.config().ListenerTestLog || !ok) logger[ok ? 'info' : 'warn']({ url }, ok ? 'listener self-test passed' : 'listener self-test failed');
+      return ok;
+    },
+    async rebuildListener() {
+      try {
+        await listener.rebuild();
+        logger.info({ port: listener.port }, 'WebSocket listener rebuilt');
+      } catch (err) {
+        logger.error({ err }, 'WebSocket listener could not be rebuilt');
+      }
+    },
+    async stop() {
+      for (const u of unsubscribe) u();
+      for (const t of timers) clearInterval(t);
+      entitlements.stop();
+      router.stop();
+      for (const c of registry.all.values()) c.close(CLOSE.shutdown, 'manager stopping');
+      await listener.closeListener();
+    },
+    sockets(): DiagnoseSocket[] {
+      return registry.sockets();
+    },
+  };
+}

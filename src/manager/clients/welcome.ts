@@ -1,0 +1,44 @@
+// The `welcome` a proven user receives: who they are, whether they may use
+// the admin functions, and each of their lines with its effective dialing and
+// popup settings. Sent again when the user's lines change.
+import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
+import { PROTOCOL_VERSION, type WelcomeLine, type WelcomeMessage } from '../../protocol/index.ts';
+import { wireDialing, type LineSettings } from '../entitlements/settings.ts';
+import type { EntitlementTable } from '../entitlements/table.ts';
+import type { ProvenUser } from './connection.ts';
+
+/** The catalogue carries at most this many lines in one welcome. */
+export const MAX_WELCOME_LINES = 1024;
+
+const NO_DIALING = { internationalPrefix: '', nationalPrefix: '', countryCode: '', areaCode: '', baseNumber: '', outsideLinePrefix: '', incomingDirectionCode: '', maxInternalLength: 0, dialLocalWithoutAreaCode: true };
+
+export function welcomeLines(user: string, table: EntitlementTable, settingsOf: (r: LineConfigRecord) => LineSettings): WelcomeLine[] {
+  return table.linesOf(user).slice(0, MAX_WELCOME_LINES).map((g) => {
+    const s = settingsOf(g.record);
+    return {
+      line: g.line,
+      displayName: (g.record.lineDisplayName ?? g.record.name ?? g.line).slice(0, 256),
+      // Invalid settings still let the user see calls; dialing on that line is refused with the reason.
+      dialing: s.dialing === undefined ? NO_DIALING : wireDialing(s.dialing),
+      popup: s.popup,
+    };
+  });
+}
+
+export function welcomeMessage(user: ProvenUser, lines: WelcomeLine[], heartbeatSeconds: number): WelcomeMessage {
+  return {
+    channel: 'intincall',
+    command: 'welcome',
+    userId: user.id,
+    userName: user.name.slice(0, 256),
+    admin: user.admin,
+    protocolVersion: PROTOCOL_VERSION,
+    heartbeatInterval: heartbeatSeconds,
+    lines,
+  };
+}
+
+/** A fingerprint of a user's lines and the records behind them: a change means a new welcome. */
+export function linesFingerprint(user: string, table: EntitlementTable): string {
+  return table.linesOf(user).map((g) => `${g.line}\u0000${g.record.id}`).join('\u0001');
+}

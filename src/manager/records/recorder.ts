@@ -1,0 +1,140 @@
+// Records of calls (issue 7 item 8): when a call ends, the call log entry and,
+// as the line's "Telefonanruf öffnen" option says, the phone call activity go
+// into the durable outbox — also for missed calls and calls no client saw.
+// The phone call is written on behalf of the agent (DESIGN.md
+// "Clarifications"): the user who answered, else who dialled, else the line's
+// own user; without any agent only the call log entry is written. Call log
+// entries stay owned by the manager's account. A hunt-group leg another line
+// took writes nothing: the call is recorded once, on the line that answered.
+import type { Logger } from 'pino';
+import type { DirectoryMatch } from '../../dataverse/directory/directory.ts';
+import { callLogWrite, phoneCallWrite, type RecordRef } from '../../dataverse/outbox/records.ts';
+import type { Outbox } from '../../dataverse/outbox/outbox.ts';
+import type { OutboxWrite } from '../../dataverse/outbox/store.ts';
+import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
+import type { Schema } from '../../dataverse/schema.ts';
+import type { EffectiveDialingSettings } from '../../dialing/index.ts';
+import type { ReportedLine } from '../contracts.ts';
+import type { LineSettings } from '../entitlements/settings.ts';
+import type { EntitlementTable } from '../entitlements/table.ts';
+import type { KnownUser } from '../entitlements/users.ts';
+import { isMissed, type TrackedCall } from '../routing/calls.ts';
+import { identify } from '../routing/notification.ts';
+import { nameBasedId } from './ids.ts';
+
+export interface RecorderOptions {
+  outbox: Pick<Outbox, 'enqueue'>;
+  schema: Schema;
+  entitlements: () => EntitlementTable;
+  settingsOf: (record: LineConfigRecord) => LineSettings;
+  lookup: (number: string, settings: EffectiveDialingSettings) => DirectoryMatch[];
+  user: (id: string) => Promise<KnownUser | undefined>;
+  reportedLine: (line: string) => ReportedLine | undefined;
+  logger: Logger;
+}
+
+export interface RecordedCall {
+  callLogId: string;
+  phoneCallId?: string;
+  agent?: string;
+}
+
+/** The agent of a call and the line record whose settings apply to it. */
+export function agentOf(call: TrackedCall, table: EntitlementTable): { agent?: string; record?: LineConfigRecord } {
+  const users = table.usersOf(call.line);
+  const own = users.map((u) => table.grant(u, call.line)).filter((g) => g?.via === 'own').sort((a, b) => ((a?.record.createdOn?.getTime() ?? 0) - (b?.record.createdOn?.getTime() ?? 0)));
+  const agent = call.answeredBy ?? (call.incoming ? undefined : call.dialedBy) ?? own[0]?.record.userId;
+  const record = (agent === undefined ? undefined : table.grant(agent, call.line)?.record)
+    ?? own[0]?.record
+    ?? [...table.recordsById.values()].find((r) => r.kind === 'userLine' && r.line === call.line);
+  return { ...(agent === undefined ? {} : { agent }), ...(record === undefined ? {} : { record }) };
+}
+
+function wantsPhoneCall(call: TrackedCall, settings: LineSettings | undefined): boolean {
+  if (call.origin === 'internal') return false; // a call between colleagues is no customer contact
+  const option = settings?.openPhoneCall ?? 'incoming';
+  if (option === 'never') return false;
+  if (option === 'always') return true;
+  return call.incoming ? option === 'incoming' : option === 'outgoing';
+}
+
+function date(timestamp: string | undefined): Date | undefined {
+  if (timestamp === undefined) return undefined;
+  const d = new Date(timestamp);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+export class CallRecorder {
+  constructor(private readonly o: RecorderOptions) {}
+
+  /** Enqueues the call's records; never throws (failures are logged with the call key). */
+  async record(call: TrackedCall): Promise<RecordedCall | undefined> {
+    if (call.answeredElsewhere) return undefined;
+    try {
+      return await this.write(call);
+    } catch (err) {
+      this.o.logger.error({ err, callKey: call.callKey, line: call.line }, 'records of a call could not be queued');
+      return undefined;
+    }
+  }
+
+  private async write(call: TrackedCall): Promise<RecordedCall> {
+    const table = this.o.entitlements();
+    const { agent, record } = agentOf(call, table);
+    const settings = record === undefined ? undefined : this.o.settingsOf(record);
+    const start = date(call.startedAt) as Date;
+    const end = date(call.endedAt ?? call.lastTimestamp) ?? start;
+    const connected = date(call.connectedAt);
+    const duration = connected === undefined ? undefined : Math.max(0, Math.floor((end.getTime() - connected.getTime()) / 1000));
+    const missed = isMissed(call);
+    const number = call.number.trim() === '' ? 'anonymous' : call.number;
+    const writes: OutboxWrite[] = [];
+    let phoneCallId: string | undefined;
+    if (agent !== undefined && wantsPhoneCall(call, settings)) {
+      const user = await this.o.user(agent);
+      if (user !== undefined && !user.disabled) {
+        const best = identify(call.number, settings?.dialing, this.o.lookup).matches[0];
+        const party: RecordRef | undefined = best === undefined ? undefined : { entity: best.entity, id: best.id };
+        const who = best?.name || number;
+        const subject = missed ? `Missed call from ${who}` : call.incoming ? `Call from ${who}` : `Call to ${who}`;
+        const base = {
+          id: nameBasedId('phonecall', call.callKey, call.startedAt),
+          subject: subject.slice(0, 200),
+          direction: call.incoming ? ('incoming' as const) : ('outgoing' as const),
+          phoneNumber: number.slice(0, 200),
+          agent: { systemUserId: user.id, ...(user.entraObjectId === undefined ? {} : { entraObjectId: user.entraObjectId }) },
+          start,
+          end,
+          ...(duration === undefined ? {} : { durationSeconds: duration }),
+          ...(settings === undefined ? {} : { timeFields: settings.timeFields }),
+        };
+        let write: OutboxWrite;
+        try {
+          write = phoneCallWrite(party === undefined ? base : { ...base, party });
+        } catch {
+          write = phoneCallWrite(base); // a match of an entity without a known entity set: no party, still the activity
+        }
+        writes.push(write);
+        phoneCallId = write.id;
+      }
+    }
+    const internal = this.o.reportedLine(call.line)?.address;
+    writes.push(callLogWrite(this.o.schema, {
+      id: nameBasedId('calllog', call.callKey, call.startedAt),
+      number: number.slice(0, 100),
+      line: call.line.slice(0, 200),
+      ...(internal === undefined || internal.trim() === '' ? {} : { internalNumber: internal.slice(0, 50) }),
+      start,
+      ...(connected === undefined ? {} : { connected }),
+      end,
+      ...(duration === undefined ? {} : { durationSeconds: duration }),
+      direction: call.origin === 'internal' ? 'internal' : call.incoming ? 'incoming' : 'outgoing',
+      missed,
+      callKey: call.callKey.slice(0, 200),
+      ...(agent === undefined ? {} : { userId: agent }),
+      ...(phoneCallId === undefined ? {} : { phoneCallId }),
+    }));
+    for (const w of writes) this.o.outbox.enqueue(w);
+    return { callLogId: writes[writes.length - 1]?.id as string, ...(phoneCallId === undefined ? {} : { phoneCallId }), ...(agent === undefined ? {} : { agent }) };
+  }
+}

@@ -1,0 +1,141 @@
+// The manager's view of each call, built from the connector's call-state
+// events: who is on the other end, when it started, connected and ended, who
+// dialled or answered it, and which users were shown it. One record per call
+// key; a driver that reports one call under two ids (relatedCallId naming a
+// call already tracked on the same line) is folded into the first.
+import type { CallEndReason, CallOrigin, CallState } from '../../protocol/index.ts';
+import type { LineName, RoutedCallEvent } from '../contracts.ts';
+
+export interface TrackedCall {
+  callKey: string;
+  line: LineName;
+  connectorHost: string;
+  callId: string;
+  origin: CallOrigin;
+  /** True when this line was called (it rang), false when it placed the call. */
+  incoming: boolean;
+  /** The other party's number exactly as the PBX sent it (may be empty: anonymous). */
+  number: string;
+  state: CallState;
+  startedAt: string;
+  connectedAt?: string;
+  endedAt?: string;
+  reason?: CallEndReason;
+  /** User who asked for this call with `dial` (outbound). */
+  dialedBy?: string;
+  /** User who pressed "answer" on this call (`callControl`). */
+  answerIntent?: string;
+  /** User known to have answered; undefined when nobody did or it is not known who. */
+  answeredBy?: string;
+  /** Another line took the call (hunt group, pickup): not missed here. */
+  answeredElsewhere: boolean;
+  /** Users shown the call at least once while one of their clients was online. */
+  seenBy: Set<string>;
+  /** Every user entitled to the line while the call lasted. */
+  entitled: Set<string>;
+  /** Connection addressed per user: one popup per user and call. */
+  targets: Map<string, string>;
+  lastEventAt: number;
+  /** Connector timestamp of the latest event. */
+  lastTimestamp: string;
+}
+
+const RINGING: readonly CallState[] = ['offering', 'accepted'];
+
+function otherNumber(incoming: boolean, e: RoutedCallEvent['event']): string {
+  const n = incoming ? (e.callerNumber ?? e.redirectingNumber) : (e.calledNumber ?? e.connectedNumber);
+  return (n ?? e.connectedNumber ?? '').slice(0, 64);
+}
+
+export class CallTracker {
+  private readonly calls = new Map<string, TrackedCall>();
+  private readonly aliases = new Map<string, string>();
+  /** Users who dialled, by the call key the connector answered `makeCall` with, until the call shows up. */
+  private readonly pendingDials = new Map<string, { userId: string; at: number }>();
+
+  constructor(private readonly maxCalls = 100_000) {}
+
+  get(callKey: string): TrackedCall | undefined {
+    return this.calls.get(this.aliases.get(callKey) ?? callKey);
+  }
+
+  all(): IterableIterator<TrackedCall> {
+    return this.calls.values();
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /** A successful `makeCall` named its call: remember who dialled it. */
+  noteDial(callKey: string, userId: string, now: number): void {
+    const call = this.get(callKey);
+    if (call !== undefined) call.dialedBy = userId;
+    else {
+      if (this.pendingDials.size >= 10_000) this.pendingDials.delete(this.pendingDials.keys().next().value as string);
+      this.pendingDials.set(callKey, { userId, at: now });
+    }
+  }
+
+  /** Applies one event; returns the call it belongs to (created on its first event). */
+  apply(routed: RoutedCallEvent): TrackedCall {
+    const e = routed.event;
+    let key = this.aliases.get(routed.callKey) ?? routed.callKey;
+    if (!this.calls.has(key) && e.relatedCallId !== undefined) {
+      const related = `${routed.connectorHost}/${e.relatedCallId}`;
+      const other = this.calls.get(this.aliases.get(related) ?? related);
+      if (other !== undefined && other.line === routed.line) {
+        this.aliases.set(routed.callKey, other.callKey);
+        key = other.callKey;
+      }
+    }
+    let call = this.calls.get(key);
+    if (call === undefined) {
+      const incoming = RINGING.includes(e.state) || (e.origin === 'inbound' && e.state !== 'dialtone' && e.state !== 'dialing');
+      call = {
+        callKey: key, line: routed.line, connectorHost: routed.connectorHost, callId: e.callId, origin: e.origin, incoming,
+        number: otherNumber(incoming, e), state: e.state, startedAt: e.timestamp, answeredElsewhere: false,
+        seenBy: new Set(), entitled: new Set(), targets: new Map(), lastEventAt: routed.receivedAt, lastTimestamp: e.timestamp,
+      };
+      const dial = this.pendingDials.get(key);
+      if (dial !== undefined) {
+        call.dialedBy = dial.userId;
+        this.pendingDials.delete(key);
+      }
+      if (this.calls.size >= this.maxCalls) this.evictOldest();
+      this.calls.set(key, call);
+    }
+    call.state = e.state;
+    call.lastEventAt = routed.receivedAt;
+    call.lastTimestamp = e.timestamp;
+    if (call.number === '') call.number = otherNumber(call.incoming, e);
+    if ((e.state === 'connected' || e.state === 'onhold') && call.connectedAt === undefined) call.connectedAt = e.timestamp;
+    if (e.state === 'disconnected' || e.state === 'idle') {
+      call.endedAt ??= e.timestamp;
+      if (e.reason !== undefined) call.reason ??= e.reason;
+      if (e.reason === 'pickedUpElsewhere' && call.connectedAt === undefined) call.answeredElsewhere = true;
+    }
+    return call;
+  }
+
+  /** Forgets a finished call and its aliases. */
+  remove(call: TrackedCall): void {
+    this.calls.delete(call.callKey);
+    for (const [alias, key] of this.aliases) if (key === call.callKey) this.aliases.delete(alias);
+  }
+
+  /** Calls without any event for `maxSilenceMs` (a connector that never reported their end). */
+  stale(now: number, maxSilenceMs: number): TrackedCall[] {
+    return [...this.calls.values()].filter((c) => now - c.lastEventAt > maxSilenceMs);
+  }
+
+  private evictOldest(): void {
+    const oldest = this.calls.values().next().value;
+    if (oldest !== undefined) this.remove(oldest);
+  }
+}
+
+/** Whether nobody took an incoming call (it counts as missed for the users it was offered to). */
+export function isMissed(call: TrackedCall): boolean {
+  return call.incoming && call.connectedAt === undefined && !call.answeredElsewhere;
+}
