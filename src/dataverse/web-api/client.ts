@@ -5,8 +5,8 @@
 // Credentials are the AuthScheme's business (MSAL / AD FS bearer, NTLM).
 import { DataverseError } from './errors.ts';
 import { describeRequest, entityIdFromHeader, formatKey, formatQuery } from './odata.ts';
-import { DEFAULT_RETRY, isAmbiguousStatus, isThrottleStatus, parseRetryAfter, retryDelay } from './retry.ts';
-import { NotSentError, networkError } from './transport.ts';
+import { realClock, sendWithRetries, type LoopContext, type SendOptions } from './request-loop.ts';
+import { DEFAULT_RETRY } from './retry.ts';
 import { buildBatch, inRequestOrder, parseBatch } from './batch.ts';
 import { statusError } from './status.ts';
 import type {
@@ -14,6 +14,8 @@ import type {
   HttpResponse, OnBehalfOf, OrganizationDetail, Page, PageOptions, Query, RecordKey, RetryPolicy, RolePrivilege, UpsertOptions,
   WhoAmIResult, WriteOptions,
 } from './types.ts';
+
+export { realClock };
 
 export interface DataverseClientOptions {
   /** e.g. `https://org.crm4.dynamics.com/api/data/v9.2/` (a trailing slash is added when missing). */
@@ -32,35 +34,7 @@ export interface DataverseClientOptions {
   readonly logger?: DataverseLogger;
 }
 
-export const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted === true) {
-        reject(signal.reason as Error);
-        return;
-      }
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal?.reason as Error);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
-
 const silent: DataverseLogger = { debug() {}, info() {}, warn() {}, error() {} };
-
-interface SendOptions {
-  readonly headers?: Record<string, string>;
-  readonly body?: string;
-  /** The request may be repeated after it possibly reached the server. */
-  readonly idempotent: boolean;
-  readonly signal?: AbortSignal;
-}
 
 const JSON_HEADERS = {
   Accept: 'application/json',
@@ -72,22 +46,21 @@ export class DataverseClient implements DataverseApi {
   readonly webApiUrl: string;
   private readonly origin: string;
   private readonly auth: AuthScheme;
-  private readonly timeoutMs: number;
-  private readonly retry: RetryPolicy;
-  private readonly clock: Clock;
-  private readonly random: () => number;
-  private readonly log: DataverseLogger;
+  private readonly loop: LoopContext;
   private readonly impersonation: 'CallerObjectId' | 'MSCRMCallerID';
 
   constructor(options: DataverseClientOptions) {
     this.webApiUrl = options.webApiUrl.endsWith('/') ? options.webApiUrl : `${options.webApiUrl}/`;
     this.origin = new URL(this.webApiUrl).origin;
     this.auth = options.auth;
-    this.timeoutMs = options.fetchTimeoutMs ?? 30_000;
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.clock = options.clock ?? realClock;
-    this.random = options.random ?? Math.random;
-    this.log = options.logger ?? silent;
+    this.loop = {
+      auth: options.auth,
+      timeoutMs: options.fetchTimeoutMs ?? 30_000,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      clock: options.clock ?? realClock,
+      random: options.random ?? Math.random,
+      log: options.logger ?? silent,
+    };
     this.impersonation = options.impersonation ?? 'MSCRMCallerID';
   }
 
@@ -239,52 +212,9 @@ export class DataverseClient implements DataverseApi {
     await this.auth.close();
   }
 
-  // ---- the one request loop ----
-
   /** Sends a request with retries; resolves only with a 2xx/3xx response. */
-  async send(method: HttpRequest['method'], url: string, options: SendOptions): Promise<HttpResponse> {
-    const what = describeRequest(method, url);
-    const started = this.clock.now();
-    const headers = { ...JSON_HEADERS, ...options.headers };
-    for (let attempt = 1; ; attempt += 1) {
-      const timeout = AbortSignal.timeout(this.timeoutMs);
-      const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
-      let res: HttpResponse | undefined;
-      let failure: DataverseError | undefined;
-      try {
-        res = await this.auth.send({ method, url, headers, body: options.body, signal });
-      } catch (err) {
-        if (options.signal?.aborted === true) throw new DataverseError('aborted', `${what}: cancelled`, { request: what, cause: err });
-        failure = networkError(err, { method, url, signal });
-      }
-      let retryAfterMs: number | undefined;
-      if (res !== undefined) {
-        if (res.status < 400) return res;
-        const retryable = isThrottleStatus(res.status) || (options.idempotent && isAmbiguousStatus(res.status));
-        failure = statusError(res, what, attempt);
-        if (!retryable) throw failure;
-        retryAfterMs = parseRetryAfter(res.headers['retry-after'], this.clock.now());
-      } else if (failure !== undefined) {
-        const mayRepeat = options.idempotent || failure instanceof NotSentError;
-        const transient = failure.code === 'unreachable' || failure.code === 'timeout';
-        if (!mayRepeat || !transient) throw withAttempts(failure, attempt);
-      }
-      if (failure === undefined) throw new DataverseError('bad-response', `${what}: no response`);
-      if (attempt >= this.retry.maxAttempts) throw withAttempts(failure, attempt);
-      const wait = retryDelay(attempt, retryAfterMs, this.retry, this.random());
-      const elapsed = this.clock.now() - started;
-      if (elapsed + wait > this.retry.budgetMs) {
-        throw new DataverseError('retry-budget-exhausted',
-          `${what}: gave up after ${attempt} attempt(s) in ${Math.round(elapsed / 1000)} s (last: ${failure.message})`,
-          { status: failure.status, odataCode: failure.odataCode, request: what, attempts: attempt, retryAfterMs, cause: failure });
-      }
-      this.log.warn({ request: what, status: failure.status, code: failure.code, attempt, waitMs: wait }, 'dataverse request will be retried');
-      try {
-        await this.clock.sleep(wait, options.signal);
-      } catch (err) {
-        throw new DataverseError('aborted', `${what}: cancelled while waiting to retry`, { request: what, cause: err });
-      }
-    }
+  send(method: HttpRequest['method'], url: string, options: SendOptions): Promise<HttpResponse> {
+    return sendWithRetries(this.loop, method, url, { ...options, headers: { ...JSON_HEADERS, ...options.headers } });
   }
 
   // ---- helpers ----
@@ -339,14 +269,6 @@ function preferHeader(options: PageOptions): string {
   if (options.trackChanges === true) parts.push('odata.track-changes');
   if (options.formattedValues === true) parts.push('odata.include-annotations="OData.Community.Display.V1.FormattedValue"');
   return parts.join(',');
-}
-
-function withAttempts(error: DataverseError, attempts: number): DataverseError {
-  if (error.attempts === attempts) return error;
-  const copy = new (error.constructor as typeof DataverseError)(error.code, error.message, {
-    status: error.status, odataCode: error.odataCode, request: error.request, attempts, retryAfterMs: error.retryAfterMs, cause: error.cause,
-  });
-  return copy;
 }
 
 function requireStrings(body: Record<string, unknown>, keys: readonly string[], url: string): Record<string, unknown> {
