@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeManager } from '../support/fake-manager.ts';
+import { managerInRange as inRange, type FakeManager } from '../support/fake-manager.ts';
 
 const BIN = new URL('../../../bin/crm-tapi.js', import.meta.url).pathname;
 const KEY = 'cli-test-connector-key-5e1d0b';
@@ -33,18 +33,10 @@ afterEach(async () => {
   for (const m of managers.splice(0)) await m.close();
 });
 
-/** The manual allows the TAPI port only in 4502–4534: find a free one there. */
 async function managerInRange(): Promise<FakeManager> {
-  for (let port = 4502; port <= 4534; port += 1) {
-    try {
-      const m = await FakeManager.start({}, port);
-      managers.push(m);
-      return m;
-    } catch {
-      // taken; try the next
-    }
-  }
-  throw new Error('no free port in 4502–4534');
+  const m = await inRange();
+  managers.push(m);
+  return m;
 }
 
 function writeConfig(name: string, body: string): string {

@@ -157,3 +157,15 @@ export async function until(predicate: () => boolean, timeoutMs = 5_000, what = 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** The manual allows the TAPI port only in 4502–4534: a fake manager on a free port there (for configuration files). */
+export async function managerInRange(options: FakeManagerOptions = {}): Promise<FakeManager> {
+  for (let port = 4502; port <= 4534; port += 1) {
+    try {
+      return await FakeManager.start(options, port);
+    } catch {
+      // taken; try the next
+    }
+  }
+  throw new Error('no free port in 4502–4534');
+}

@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeManager, until } from '../support/fake-manager.ts';
+import { startHarness, type Harness } from '../support/harness.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(options: Parameters<typeof startHarness>[1] = {}, managerOptions = {}): Promise<{ m: FakeManager; h: Harness }> {
+  const m = await FakeManager.start(managerOptions);
+  cleanups.push(() => m.close());
+  const h = await startHarness(m, options);
+  cleanups.push(() => h.service.stop());
+  await m.waitFor(() => m.of('lines').length === 1);
+  return { m, h };
+}
+
+/** Lets socket I/O run without touching (possibly fake) timers. */
+async function ioTurns(n = 20): Promise<void> {
+  for (let i = 0; i < n; i += 1) await new Promise((r) => setImmediate(r));
+}
+
+function countReinit(h: Harness, failFirst = 0): { calls: number } {
+  const counter = { calls: 0 };
+  const original = h.provider.reinitialize.bind(h.provider);
+  h.provider.reinitialize = async () => {
+    counter.calls += 1;
+    if (counter.calls <= failFirst) throw Object.assign(new Error('driver busy'), { code: 'provider-down' });
+    return original();
+  };
+  return counter;
+}
+
+describe('keep-alive timing (fake timers)', () => {
+  it('sends a keepalive every interval: the smaller of ConnectionKeepAliveIntervall and the manager’s, live', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { m, h } = await setup({ config: { ConnectionKeepAliveIntervall: 20 } }, { keepAliveInterval: 10 });
+    expect(h.service.stats.keepAliveSeconds).toBe(10);
+    vi.advanceTimersByTime(9_999);
+    await ioTurns();
+    expect(m.of('keepalive')).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    await m.waitFor(() => m.of('keepalive').length === 1);
+    vi.advanceTimersByTime(10_000);
+    await m.waitFor(() => m.of('keepalive').length === 2);
+    h.service.applyLiveSettings({ ConnectionKeepAliveIntervall: 3, RejectViaDisconnect: false });
+    vi.advanceTimersByTime(3_000);
+    await m.waitFor(() => m.of('keepalive').length === 3);
+    await ioTurns();
+    expect(m.of('keepalive')).toHaveLength(3);
+    vi.useRealTimers();
+  });
+});
+
+describe('provider health', () => {
+  it('re-initialises when the provider asks for it (REINIT), retrying with back-off', async () => {
+    const { h } = await setup();
+    const counter = countReinit(h, 2);
+    h.pbx.requestReinit('LINE_CLOSE on every line');
+    await until(() => h.logs.messages().includes('lines re-initialised'), 5_000, 're-initialisation');
+    expect(counter.calls).toBe(3);
+    expect(h.logs.messages().filter((x) => x.startsWith('re-initialisation failed'))).toHaveLength(2);
+  });
+
+  it('reports every line out of service while the phone system is down, and back in service after', async () => {
+    const { m, h } = await setup();
+    h.pbx.restart(5_000);
+    await m.waitFor(() => m.events.filter((e) => e.command === 'lineState' && !e.inService).length === 3, 5_000, 'out of service');
+    h.clock.advance(5_000);
+    await m.waitFor(() => m.events.filter((e) => e.command === 'lineState' && e.inService).length === 3, 5_000, 'back in service');
+    expect(m.violations).toEqual([]);
+  });
+
+  it('re-initialises all lines daily at NewInitTime (virtual clock)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(new Date(2024, 5, 3, 3, 59, 0));
+    const { h } = await setup({ config: { NewInitTime: '4:00', ConnectionKeepAliveIntervall: 3600 } }, { keepAliveInterval: 3600 });
+    const counter = countReinit(h);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(counter.calls).toBe(0);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(counter.calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(24 * 3600_000);
+    expect(counter.calls).toBe(2);
+    vi.useRealTimers();
+  });
+});
+
+describe('graceful stop', () => {
+  it('waits a bounded time for the manager, reports what stayed unacknowledged, closes provider and socket', async () => {
+    const { m, h } = await setup({ service: { flushTimeoutMs: 200 } }, { autoAck: false });
+    h.pbx.incoming({ number: '0301' }, '20');
+    await m.waitFor(() => m.events.length === 1);
+    const started = performance.now();
+    const summary = await h.service.stop();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    expect(summary.unacknowledged).toBe(1);
+    expect(h.logs.messages()).toContain('stopped with events the manager has not acknowledged');
+    await m.waitFor(() => m.sockets.size === 0, 5_000, 'socket closed');
+    expect(h.provider.lines()).toEqual([]);
+  });
+
+  it('flushes what was buffered while the manager was away once it comes back during the stop', async () => {
+    const { m, h } = await setup({ service: { flushTimeoutMs: 3_000 } });
+    m.options.away = true;
+    m.dropConnections();
+    h.pbx.incoming({ number: '0302' }, '21');
+    await until(() => h.service.stats.buffer.lastSeq === 1);
+    const stopping = h.service.stop();
+    m.options.away = false;
+    expect(await stopping).toEqual({ unacknowledged: 0 });
+    expect(m.events.map((e) => e.command)).toEqual(['callState']);
+  });
+});
