@@ -119,7 +119,8 @@ export class PhoneIndex {
   get(key: string): DirectoryEntry[] {
     const value = this.byKey.get(key);
     if (value === undefined) return [];
-    const packed = typeof value === 'number' ? [value] : value;
+    if (typeof value === 'number') return [this.entry(Math.floor(value / FIELD_SLOTS), value % FIELD_SLOTS)]; // the common case
+    const packed = value;
     const seen = new Map<number, number>();
     for (const p of packed) {
       const rec = Math.floor(p / FIELD_SLOTS);
@@ -127,13 +128,11 @@ export class PhoneIndex {
       const before = seen.get(rec);
       if (before === undefined || field < before) seen.set(rec, field);
     }
-    const entries = [...seen].map(([rec, field]) => ({
-      entity: this.fields[this.recEntity[rec]!]!.entity,
-      id: this.recId[rec]!,
-      name: this.recName[rec]!,
-      field: this.fieldName[field]!,
-    }));
-    return entries.sort(compareEntries);
+    return [...seen].map(([rec, field]) => this.entry(rec, field)).sort(compareEntries);
+  }
+
+  private entry(rec: number, field: number): DirectoryEntry {
+    return { entity: this.fields[this.recEntity[rec]!]!.entity, id: this.recId[rec]!, name: this.recName[rec]!, field: this.fieldName[field]! };
   }
 
   /** Every live record with its keys aligned to the entity's fields. */

@@ -1,0 +1,183 @@
+// Phone directory benchmark: 1,000,000 numbers fed from in-memory pages (no
+// HTTP), against the in-process floor — a plain Map<string, entry> holding
+// the same keys. Figures are medians of several runs; the ratio is
+// directory / Map (time: higher is slower; rate: lower is slower; heap: higher is bigger).
+// Run: npx tsx bench/directory.ts [--numbers N] [--runs R]   (--expose-gc gives steadier heap figures)
+import { performance } from 'node:perf_hooks';
+import { PhoneDirectory } from '../src/dataverse/directory/directory.ts';
+import { dialingKeys } from '../src/dataverse/directory/dialing-keys.ts';
+import { DEFAULT_PHONE_FIELDS, type EntityPhoneFields } from '../src/dataverse/directory/phone-fields.ts';
+import type { DirectorySource, EntityCursor, SourceChange, SourceRecord } from '../src/dataverse/directory/source.ts';
+import { effectiveSettings } from '../src/dialing/index.ts';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive whole number`);
+  return value;
+};
+const NUMBERS = arg('numbers', 1_000_000);
+const RUNS = arg('runs', 3);
+const PAGE = 5000;
+const CHANGES = 1000;
+const LOOKUPS = 200_000;
+
+const settings = effectiveSettings({ countryCode: '49', areaCode: '341', baseNumber: '4711', internationalPrefix: '00', nationalPrefix: '0', outsideLinePrefix: '0', maxInternalLength: 3 });
+if (!settings.ok) throw settings.error;
+const keys = dialingKeys(settings.settings);
+
+// Records of three entities with 2–3 numbers each, typed the way people type them.
+interface Rec { entity: string; id: string; name: string; phones: string[] }
+const formats = [
+  (n: number) => `+49 (341) ${String(n).slice(0, 3)} ${String(n).slice(3)}`,
+  (n: number) => `0341 / ${n}`,
+  (n: number) => `+49 30 ${n}`,
+  (n: number) => `0049-89-${n}`,
+];
+function makeRecords(): Rec[] {
+  const out: Rec[] = [];
+  let made = 0;
+  let i = 0;
+  while (made < NUMBERS) {
+    const entity = (['contact', 'account', 'lead'] as const)[i % 3]!;
+    const count = Math.min(2 + (i % 2), NUMBERS - made);
+    const phones = Array.from({ length: count }, (_, k) => formats[(i + k) % formats.length]!(1_000_000 + ((i * 7 + k * 7919) % 8_999_999)));
+    out.push({ entity, id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `Record ${i}`, phones });
+    made += count;
+    i += 1;
+  }
+  return out;
+}
+
+class PageSource implements DirectorySource {
+  changes: { entity: string; change: SourceChange }[] = [];
+  constructor(private readonly records: Rec[]) {}
+  async readAll(spec: EntityPhoneFields, onPage: (r: readonly SourceRecord[]) => void): Promise<EntityCursor> {
+    const mine = this.records.filter((r) => r.entity === spec.entity);
+    for (let i = 0; i < mine.length; i += PAGE) {
+      onPage(mine.slice(i, i + PAGE).map((r) => ({ id: r.id, name: r.name, phones: spec.fields.map((_, k) => r.phones[k]) })));
+      await Promise.resolve();
+    }
+    return { kind: 'delta', link: `mem:${spec.entity}` };
+  }
+  async readChanges(spec: EntityPhoneFields, cursor: EntityCursor, onPage: (c: readonly SourceChange[]) => void): Promise<EntityCursor> {
+    onPage(this.changes.filter((c) => c.entity === spec.entity).map((c) => c.change));
+    return cursor;
+  }
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const heap = (): number => {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
+};
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Lookups per second over the sample, after a warm-up pass (the first pass hashes fresh strings). */
+function rate(lookup: (key: string) => number, sample: readonly string[]): number {
+  let found = 0;
+  for (const k of sample) found += lookup(k);
+  let best = 0;
+  for (let pass = 0; pass < 3; pass += 1) {
+    const t = performance.now();
+    for (const k of sample) found += lookup(k);
+    best = Math.max(best, sample.length / ((performance.now() - t) / 1000));
+  }
+  if (found === 0) throw new Error('nothing found');
+  return best;
+}
+
+async function main(): Promise<void> {
+  const records = makeRecords();
+  // The floor gets every key normalised in advance: it measures only holding and finding them.
+  const typedToKey = new Map<string, string | undefined>();
+  for (const r of records) for (const typed of r.phones) typedToKey.set(typed, keys.crmKey(typed));
+  const sampleKeys = Array.from({ length: LOOKUPS }, (_, i) => typedToKey.get(records[(i * 7919) % records.length]!.phones[0]!)!);
+  const changed = Array.from({ length: CHANGES }, (_, i) => ({ record: records[(i * 104_729) % records.length]!, fresh: `+49 40 ${5_000_000 + i}`, remove: i % 4 === 3 }));
+  const freshKeys = new Map(changed.map((c) => [c.fresh, keys.crmKey(c.fresh)!]));
+  const figures: Record<string, { ours: number[]; map: number[] }> = {
+    'full build (s)': { ours: [], map: [] },
+    'full build, keys normalised in advance (s)': { ours: [], map: [] },
+    'heap used (MB)': { ours: [], map: [] },
+    'lookups per second': { ours: [], map: [] },
+    'incremental refresh of 1,000 changes (ms)': { ours: [], map: [] },
+  };
+  let held: unknown;
+  for (let run = 0; run < RUNS; run += 1) {
+    // --- the floor: a Map from the same normalised keys to plain entry objects
+    held = undefined;
+    let base = heap();
+    let t = performance.now();
+    const map = new Map<string, { entity: string; id: string; name: string; field: string }[]>();
+    for (const r of records) {
+      const fields = DEFAULT_PHONE_FIELDS.find((f) => f.entity === r.entity)!.fields;
+      r.phones.forEach((typed, k) => {
+        const key = typedToKey.get(typed);
+        if (key === undefined) return;
+        const list = map.get(key);
+        const entry = { entity: r.entity, id: r.id, name: r.name, field: fields[k]! };
+        if (list) list.push(entry);
+        else map.set(key, [entry]);
+      });
+    }
+    const mapBuild = (performance.now() - t) / 1000;
+    figures['full build (s)']!.map.push(mapBuild);
+    figures['full build, keys normalised in advance (s)']!.map.push(mapBuild);
+    figures['heap used (MB)']!.map.push((heap() - base) / 2 ** 20);
+    figures['lookups per second']!.map.push(rate((k) => map.get(k)?.length ?? 0, sampleKeys));
+    t = performance.now();
+    for (const { record: r, fresh, remove } of changed) {
+      for (const typed of r.phones) {
+        const key = typedToKey.get(typed)!;
+        const kept = (map.get(key) ?? []).filter((e) => e.id !== r.id);
+        if (kept.length > 0) map.set(key, kept);
+        else map.delete(key);
+      }
+      if (!remove) map.set(freshKeys.get(fresh)!, [{ entity: r.entity, id: r.id, name: r.name, field: 'telephone1' }]);
+    }
+    figures['incremental refresh of 1,000 changes (ms)']!.map.push(performance.now() - t);
+    held = map;
+
+    // --- the directory, normalising every typed number with the dialing rules
+    held = undefined;
+    base = heap();
+    const source = new PageSource(records);
+    let directory = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys, source });
+    t = performance.now();
+    await directory.refresh('full');
+    figures['full build (s)']!.ours.push((performance.now() - t) / 1000);
+    figures['heap used (MB)']!.ours.push((heap() - base) / 2 ** 20);
+    held = directory;
+
+    // --- the directory's own cost: the normalisation answered from a table, as the floor's is
+    held = undefined;
+    const cached = { ...keys, crmKey: (typed: string) => typedToKey.get(typed) ?? freshKeys.get(typed) ?? keys.crmKey(typed) };
+    const source2 = new PageSource(records);
+    directory = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: cached, source: source2 });
+    t = performance.now();
+    await directory.refresh('full');
+    figures['full build, keys normalised in advance (s)']!.ours.push((performance.now() - t) / 1000);
+    figures['lookups per second']!.ours.push(rate((k) => directory.lookupKey(k).length, sampleKeys));
+    source2.changes = changed.map(({ record: r, fresh, remove }) => ({
+      entity: r.entity,
+      change: remove ? { kind: 'delete' as const, id: r.id } : { kind: 'upsert' as const, record: { id: r.id, name: r.name, phones: [fresh] } },
+    }));
+    t = performance.now();
+    const report = await directory.refresh('incremental');
+    figures['incremental refresh of 1,000 changes (ms)']!.ours.push(performance.now() - t);
+    if (report.upserts + report.deletions !== CHANGES) throw new Error(`incremental refresh applied ${report.upserts + report.deletions} of ${CHANGES} changes`);
+    held = directory;
+  }
+  void held;
+  console.log(`phone directory: ${NUMBERS.toLocaleString('en')} numbers, ${records.length.toLocaleString('en')} records, median of ${RUNS} runs${gc ? '' : ' (run with --expose-gc for steadier heap figures)'}`);
+  console.log('floor: a plain Map<string, entry[]> holding the same normalised keys (keys normalised before its clock starts)');
+  console.log(`${'figure'.padEnd(44)} ${'directory'.padStart(12)} ${'Map floor'.padStart(12)} ${'ratio'.padStart(8)}`);
+  for (const [name, { ours, map }] of Object.entries(figures)) {
+    const a = median(ours);
+    const b = median(map);
+    console.log(`${name.padEnd(44)} ${a.toFixed(a < 10 ? 2 : 0).padStart(12)} ${b.toFixed(b < 10 ? 2 : 0).padStart(12)} ${(a / b).toFixed(2).padStart(8)}`);
+  }
+}
+
+await main();
