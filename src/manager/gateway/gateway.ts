@@ -106,6 +106,14 @@ export class ConnectorGateway implements ConnectorSide {
     await this.#listener.listen(port);
   }
 
+  /** Drops the connection of `host` (its lines become unavailable until it reconnects). */
+  disconnect(host: string, reason: string): boolean {
+    const connection = this.#registry.entry(host)?.connection;
+    if (connection === undefined) return false;
+    connection.destroy(reason);
+    return true;
+  }
+
   /** Live settings changed: re-arm the silence deadline of every registered connection. */
   settingsChanged(): void {
     const ms = this.#silenceMs();
