@@ -58,7 +58,8 @@ export class BearerAuth implements AuthScheme {
         return fresh;
       },
       (err: unknown) => {
-        throw err instanceof DataverseError ? err : new AuthError('unauthorized', 'signing in to Dataverse failed', { cause: err });
+        // No `cause`: a foreign error from a token source may quote the credentials it was given.
+        throw err instanceof DataverseError ? err : new AuthError('unauthorized', 'signing in to Dataverse failed');
       },
     );
     try {
