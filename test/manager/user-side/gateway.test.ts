@@ -1,0 +1,130 @@
+// The client gateway: test page, Origin allow-list in the upgrade, the
+// manual's handshake with the identity proof, messages kept during the proof,
+// payload limit, self-test and listener rebuild.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepositories } from '../../../src/dataverse/repositories/index.ts';
+import { TEST_PAGE_TEXT } from '../../../src/manager/clients/index.ts';
+import { TestClient, sleep } from './support/client.ts';
+import { open, startHarness, USERS, type Harness } from './support/harness.ts';
+
+let h: Harness;
+const LINE = 'hicom.test:25';
+
+beforeAll(async () => {
+  h = await startHarness({ options: { handshakeTimeoutMs: 1500 } });
+  await h.addLine(LINE, 'anna');
+  h.connector.report(LINE);
+  await open(h);
+});
+afterAll(async () => h.close());
+
+describe('HTTP', () => {
+  it('serves the manual\'s test page at / and 404 elsewhere', async () => {
+    const page = await fetch(h.url.replace('ws:', 'http:'));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(TEST_PAGE_TEXT);
+    expect((await fetch(`${h.url.replace('ws:', 'http:')}admin`)).status).toBe(404);
+  });
+
+  it('refuses an upgrade from a foreign Origin with 403 and accepts the CRM\'s origin', async () => {
+    await expect(TestClient.open(h.url, 'https://evil.example')).rejects.toThrow('HTTP 403');
+    await expect(TestClient.open(h.url, `${h.crmOrigin}.evil.example`)).rejects.toThrow('HTTP 403');
+    const ok = await TestClient.open(h.url, h.crmOrigin);
+    await ok.close();
+  });
+});
+
+describe('identity proof', () => {
+  it('welcomes the user the session record proves, whatever user id the client claims', async () => {
+    const c = await TestClient.open(h.url, h.crmOrigin);
+    const welcome = await c.signIn((await h.user('anna')).client, h.schema, { claimedUserId: USERS.petra.id });
+    expect(welcome).toMatchObject({ userId: USERS.anna.id, userName: USERS.anna.name, admin: false });
+    expect(welcome.lines.map((l) => l.line)).toEqual([LINE]);
+    expect(welcome.lines[0]?.dialing).toMatchObject({ countryCode: '49', internationalPrefix: '00', nationalPrefix: '0', maxInternalLength: 3 });
+    expect(welcome.lines[0]?.popup).toMatchObject({ position: 1, durationSeconds: 30, openPhoneCallOption: 946410001 });
+    await c.close();
+  });
+
+  it('a client that connects but does not prove receives no call events', async () => {
+    const c = await TestClient.open(h.url, h.crmOrigin);
+    c.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '5.1.23.0', userid: USERS.anna.id });
+    await c.next('challenge');
+    h.connector.call(LINE, 'unproven-1', 'offering', { callerNumber: '0301234567' });
+    h.connector.call(LINE, 'unproven-1', 'idle');
+    await sleep(200);
+    expect(c.received.map((m) => m.command)).toEqual(['challenge']);
+    await c.close();
+  });
+
+  it('refuses a proof with a foreign session record or a wrong nonce, and closes', async () => {
+    const c = await TestClient.open(h.url);
+    c.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '8.1.1.0' });
+    const challenge = await c.next('challenge');
+    // A record created for another nonce proves nothing.
+    const other = await (await h.user('anna')).client.create(h.schema.clientSession.entitySet, h.repos.sessions.sessionBody('another-nonce', 'x'));
+    c.send({ channel: 'intincall', command: 'prove', nonce: challenge.nonce, sessionRecordId: other.id, clientInstanceId: 'x' });
+    expect(await c.next('error')).toMatchObject({ code: 'proof-failed' });
+    expect((await c.closed).code).toBe(4401);
+
+    const d = await TestClient.open(h.url);
+    d.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '8.1.1.0' });
+    await d.next('challenge');
+    d.send({ channel: 'intincall', command: 'prove', nonce: 'guessed', sessionRecordId: other.id, clientInstanceId: 'x' });
+    expect(await d.next('error')).toMatchObject({ code: 'proof-failed' });
+    expect((await d.closed).code).toBe(4401);
+  });
+
+  it('keeps messages sent during the handshake and answers them after the welcome (MissedMessages)', async () => {
+    const c = await TestClient.open(h.url, h.crmOrigin);
+    c.send({ channel: 'intincall', command: 'connect', registration: 'manuell', incallVersion: '9.0.0' });
+    const challenge = await c.next('challenge');
+    c.send({ channel: 'intincall', command: 'heartbeat' });
+    c.send({ channel: 'intincall', command: 'dial', requestId: 'early-1', line: LINE, number: '40' });
+    await sleep(50);
+    expect(c.received.map((m) => m.command)).toEqual(['challenge']);
+    const id = await createRepositories((await h.user('anna')).client, h.schema).sessions.create(challenge.nonce, 't');
+    c.send({ channel: 'intincall', command: 'prove', nonce: challenge.nonce, sessionRecordId: id, clientInstanceId: 't' });
+    await c.next('welcome');
+    expect(await c.next('dialResult')).toMatchObject({ requestId: 'early-1', ok: true, dialString: '40' });
+    await c.next('heartbeat');
+    const order = c.received.map((m) => m.command);
+    expect(order.indexOf('welcome')).toBeLessThan(order.indexOf('heartbeat'));
+    await c.close();
+  });
+
+  it('closes a connection that does not finish the proof in time', async () => {
+    const c = await TestClient.open(h.url);
+    c.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '8.1.1.0' });
+    await c.next('challenge');
+    expect((await c.closed).code).toBe(4408);
+  });
+
+  it('answers unreadable messages with an error naming the code, and closes after repeated ones', async () => {
+    const c = await TestClient.open(h.url);
+    c.sendRaw('<tapiaction name="intincall"><command>connect</command>');
+    expect(await c.next('error')).toMatchObject({ channel: 'intincall', code: 'malformed-xml' });
+    for (let i = 0; i < 4; i += 1) c.sendRaw('not xml');
+    expect((await c.closed).code).toBe(4400);
+  });
+
+  it('closes a client whose message exceeds the protocol limit (maxPayload)', async () => {
+    const c = await TestClient.open(h.url);
+    c.sendRaw(`<tapiaction name="intincall"><command>heartbeat</command><x>${'a'.repeat(70_000)}</x></tapiaction>`);
+    expect((await c.closed).code).toBe(1009);
+  });
+});
+
+describe('self-test', () => {
+  it('passes against the running listener and survives a rebuild, with connected clients kept', async () => {
+    const c = await TestClient.open(h.url, h.crmOrigin);
+    await c.signIn((await h.user('anna')).client, h.schema);
+    expect(await h.side.selfTest()).toBe(true);
+    await h.side.rebuildListener();
+    expect(await h.side.selfTest()).toBe(true);
+    c.send({ channel: 'intincall', command: 'heartbeat' });
+    await c.next('heartbeat');
+    const kinds = h.side.sockets().map((s) => s.kind);
+    expect(kinds).toContain('incall');
+    await c.close();
+  });
+});
