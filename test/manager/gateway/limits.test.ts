@@ -93,7 +93,7 @@ describe('bad frames', () => {
       const body = Buffer.from(`<tapiaction name="connector"><command>eventsLost</command><seq>${s}</seq><count>1</count><firstTimestamp>2024-05-01T12:00:00.000Z</firstTimestamp><lastTimestamp>2024-05-01T12:00:00.000Z</lastTimestamp></tapiaction>`);
       return Buffer.concat([Buffer.from([body.length >> 8, body.length & 0xff]), body]);
     };
-    let carry = Buffer.alloc(0);
+    let carry: Buffer = Buffer.alloc(0);
     const started = Date.now();
     while (Date.now() - started < 700) {
       seq += 1;
