@@ -5,7 +5,7 @@
 // events, or records them as a session for the replay provider.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { WallClock, VirtualClock } from '../../../simulator/pbx/clock.ts';
+import { WallClock } from '../../../simulator/pbx/clock.ts';
 import { controlRequest } from '../../../simulator/pbx/control-client.ts';
 import { DEFAULT_CONTROL_PORT, startControlServer } from '../../../simulator/pbx/control-server.ts';
 import { parseDuration } from '../../../simulator/pbx/duration.ts';
@@ -15,6 +15,7 @@ import { SimulatedLineProvider } from '../../../simulator/pbx/provider.ts';
 import { parseScenario } from '../../../simulator/pbx/scenario.ts';
 import type { Scenario } from '../../../simulator/pbx/scenario.ts';
 import { pbxForScenario, scheduleScenario } from '../../../simulator/pbx/scenario-runner.ts';
+import { playScenario } from '../../../simulator/pbx/record-scenario.ts';
 import { RecordingProvider } from '../../connector/recording/recorder.ts';
 import { fileSink } from '../../connector/recording/sink.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
@@ -142,24 +143,13 @@ async function runCall(options: CallOptions): Promise<void> {
 
 async function runScenarioFile(path: string, options: { record?: string }): Promise<void> {
   const scenario = await loadScenario(path);
-  const clock = new VirtualClock();
-  const pbx = pbxForScenario(scenario, clock);
-  const provider = new SimulatedLineProvider(pbx);
-  const recorder =
-    options.record === undefined
-      ? undefined
-      : new RecordingProvider(provider, fileSink(options.record), { now: () => clock.now(), startedAt: () => new Date(Date.UTC(2026, 0, 1)) });
-  if (recorder === undefined) {
+  const { events, errors } = await playScenario(scenario, options.record === undefined ? undefined : fileSink(options.record));
+  if (options.record === undefined) {
     const print = stdoutPrinter(() => undefined);
-    provider.subscribe((event) => print(`${JSON.stringify(event)}\n`));
+    for (const event of events) print(`${JSON.stringify(event)}\n`);
   }
-  await (recorder ?? provider).open();
-  const run = scheduleScenario(pbx, scenario);
-  clock.runUntilIdle();
-  await recorder?.close();
-  pbx.close();
-  for (const error of run.errors) process.stderr.write(`warning: ${error.message}\n`);
-  if (run.errors.length > 0) fail('scenario-step-failed', `${run.errors.length} step(s) of ${path} could not be carried out`);
+  for (const error of errors) process.stderr.write(`warning: ${error.message}\n`);
+  if (errors.length > 0) fail('scenario-step-failed', `${errors.length} step(s) of ${path} could not be carried out`);
 }
 
 export function registerSimulatePbx(simulate: Command): void {

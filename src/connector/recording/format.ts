@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { CrmTapiError } from '../../protocol/errors.ts';
 import type { LineInfo, LineProviderErrorCode, ProviderEvent } from '../line-provider.ts';
-import { entrySchema, headerSchema } from './schema.ts';
+import { entrySchemaFor, headerSchema } from './schema.ts';
 import type { CommandName } from './schema.ts';
 
 export const RECORDING_FORMAT = 'crm-tapi-recording';
@@ -78,7 +78,7 @@ export function parseRecording(text: string, options: { origin?: string; allowUn
   const complete = lines.at(-1) === '';
   if (complete) lines.pop();
   if (lines.length === 0 || (lines.length === 1 && lines[0]?.trim() === '')) {
-    throw new RecordingError('recording-empty', `${origin}: the recording is empty`, 1);
+    throw new RecordingError('recording-empty', `${origin}: line 1: the recording is empty`, 1);
   }
   const fail = (n: number, code: RecordingErrorCode, message: string): never => {
     throw new RecordingError(code, `${origin}: line ${n}: ${message}`, n);
@@ -107,7 +107,10 @@ export function parseRecording(text: string, options: { origin?: string; allowUn
   let ended = false;
   for (let n = 2; n <= lines.length; n++) {
     if (ended) fail(n, 'recording-corrupt', 'an entry after the end entry');
-    const parsed = entrySchema.safeParse(json(n));
+    const raw = json(n);
+    const schema = entrySchemaFor(raw);
+    if (schema === undefined) fail(n, 'recording-corrupt', 'an entry is an object with one of event, command or end');
+    const parsed = (schema as NonNullable<typeof schema>).safeParse(raw);
     if (!parsed.success) fail(n, 'recording-corrupt', describe(parsed.error));
     const entry = parsed.data as RecordingEntry;
     if (entry.t < lastT) fail(n, 'recording-corrupt', `time offset ${entry.t} is before the previous one (${lastT})`);

@@ -65,17 +65,27 @@ export const headerSchema = z
   })
   .strict();
 
-export const entrySchema = z.union([
-  z.object({ t: offset, event: providerEventSchema }).strict(),
-  z
-    .object({
-      t: offset,
-      command: z.enum(COMMAND_NAMES),
-      args: z.array(text(200)).max(2),
-      ok: z.boolean(),
-      result: text(200).optional(),
-      error: z.object({ code: z.enum(LINE_PROVIDER_ERROR_CODES), message: text(1000) }).strict().optional(),
-    })
-    .strict(),
-  z.object({ t: offset, end: text(200) }).strict(),
-]);
+const eventEntry = z.object({ t: offset, event: providerEventSchema }).strict();
+const commandEntry = z
+  .object({
+    t: offset,
+    command: z.enum(COMMAND_NAMES),
+    args: z.array(text(200)).max(2),
+    ok: z.boolean(),
+    result: text(200).optional(),
+    error: z.object({ code: z.enum(LINE_PROVIDER_ERROR_CODES), message: text(1000) }).strict().optional(),
+  })
+  .strict();
+const endEntry = z.object({ t: offset, end: text(200) }).strict();
+
+/**
+ * The schema for one entry, chosen by its kind key so that a fault is
+ * reported against that kind's fields rather than as "matches no kind".
+ */
+export function entrySchemaFor(value: unknown): z.ZodType | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if ('event' in value) return eventEntry;
+  if ('command' in value) return commandEntry;
+  if ('end' in value) return endEntry;
+  return undefined;
+}

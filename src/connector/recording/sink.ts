@@ -39,7 +39,12 @@ export function fileSink(path: string): RecordingSink {
           else reject(new RecordingWriteError(`cannot write the recording ${path}: ${(failure as NodeJS.ErrnoException).code ?? failure.message}`));
         };
         if (stream.closed || stream.destroyed) done();
-        else stream.end(done);
+        else
+          stream.end((err?: Error | null) => {
+            // The callback may learn of an open failure before the 'error' listener does.
+            if (err) failure ??= err;
+            done();
+          });
       });
     },
   };
