@@ -62,7 +62,11 @@ describe('hostile documents', () => {
     expect(codeOf(() => decodeMessage('<tapiaction name="connector"><command>keepalive</tapiaction>'))).toBe('malformed-xml');
     expect(codeOf(() => decodeMessage('<tapiaction name="connector"><command>keepalive</command></tapiaction><x/>'))).toBe('malformed-xml');
     expect(codeOf(() => decodeMessage(''))).toBe('malformed-xml');
-    expect(codeOf(() => decodeMessage('<tapiaction name="connector"><command>keepalive</command><__proto__/></tapiaction>'))).toBe('malformed-xml');
+  });
+  it('treats elements named like Object.prototype members as ordinary unknown elements', () => {
+    const xml = '<tapiaction name="connector"><command>ack</command><__proto__><seq>5</seq></__proto__><constructor/><seq>1</seq></tapiaction>';
+    expect(decodeMessage(xml)).toStrictEqual({ channel: 'connector', command: 'ack', seq: 1 });
+    expect(({} as Record<string, unknown>).seq).toBeUndefined();
   });
   it('does not let attribute names reach Object.prototype', () => {
     const xml = '<tapiaction name="connector" __proto__="x" constructor="y"><command>keepalive</command></tapiaction>';

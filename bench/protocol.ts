@@ -1,0 +1,114 @@
+// Decode and encode throughput of a realistic call-state message, beside
+// baselines measured in the same run: xml2js on the same XML, JSON.parse /
+// JSON.stringify on the equivalent JSON. Run: npx tsx bench/protocol.ts
+// Not a test: figures depend on the machine; the ratios are what to compare.
+import { Builder, Parser } from 'xml2js';
+import { decodeMessage, decodePayload, encodeMessage, encodeMessageFrame, FrameDecoder, type TapiMessage } from '../src/protocol/index.ts';
+
+const message: TapiMessage = {
+  channel: 'connector',
+  command: 'callState',
+  seq: 184_467,
+  timestamp: '2024-05-02T08:15:30.125Z',
+  line: '45',
+  callId: '0x1F3A',
+  relatedCallId: '0x1F39',
+  state: 'connected',
+  origin: 'inbound',
+  callerNumber: '0049301234567',
+  callerName: 'Müller & Söhne GmbH',
+  calledNumber: '45',
+  calledName: 'Jana Becker',
+  connectedNumber: '0049301234567',
+  connectedName: 'Müller & Söhne GmbH',
+  snapshot: false,
+};
+const xml = encodeMessage(message);
+const json = JSON.stringify(message);
+const frame = encodeMessageFrame(message);
+const xml2jsParser = new Parser({ explicitArray: false });
+const xml2jsBuilder = new Builder({ headless: false, renderOpts: { pretty: false }, xmldec: { version: '1.0', encoding: 'utf-8' } });
+const xml2jsTree: unknown = parseWithXml2js(xml);
+
+function parseWithXml2js(text: string): unknown {
+  let out: unknown;
+  // xml2js calls back synchronously for a complete document (its `async` option is off by default).
+  xml2jsParser.parseString(text, (err: Error | null, result: unknown) => {
+    if (err) throw err;
+    out = result;
+  });
+  xml2jsParser.reset();
+  return out;
+}
+
+let sink = 0;
+const cases: Record<string, () => void> = {
+  'decode: decodeMessage (ours)': () => {
+    sink += decodeMessage(xml).command.length;
+  },
+  'decode: frame + UTF-8 + decodeMessage (ours)': () => {
+    const decoder = new FrameDecoder();
+    for (const p of decoder.push(frame)) sink += decodePayload(p).command.length;
+  },
+  'decode: xml2js parseString (baseline)': () => {
+    sink += parseWithXml2js(xml) === undefined ? 0 : 1;
+  },
+  'decode: JSON.parse (baseline)': () => {
+    sink += (JSON.parse(json) as { seq: number }).seq > 0 ? 1 : 0;
+  },
+  'encode: encodeMessage (ours)': () => {
+    sink += encodeMessage(message).length;
+  },
+  'encode: xml2js Builder (baseline)': () => {
+    sink += xml2jsBuilder.buildObject(xml2jsTree).length;
+  },
+  'encode: JSON.stringify (baseline)': () => {
+    sink += JSON.stringify(message).length;
+  },
+};
+
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * Messages per CPU second of `fn` over about `ms` milliseconds of this
+ * process's CPU time. CPU time, not wall time, so that other processes on a
+ * busy machine (CI runs everything on 2 cores) do not skew one case against another.
+ */
+function measure(fn: () => void, ms: number): number {
+  let n = 0;
+  const start = cpuMs();
+  let now = start;
+  while (now - start < ms) {
+    for (let i = 0; i < 100; i += 1) fn();
+    n += 100;
+    now = cpuMs();
+  }
+  return (n * 1000) / (now - start);
+}
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
+const ms = Number(process.env.BENCH_MS ?? 150);
+for (const fn of Object.values(cases)) measure(fn, 150); // warm up every path before timing any
+const samples = new Map<string, number[]>(Object.keys(cases).map((k) => [k, []]));
+// Interleave the cases round by round so drift of the machine hits all of them alike.
+for (let r = 0; r < rounds; r += 1) for (const [name, fn] of Object.entries(cases)) samples.get(name)?.push(measure(fn, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const rate = new Map([...samples].map(([k, xs]) => [k, median(xs)]));
+const get = (k: string) => rate.get(k) ?? Number.NaN;
+
+console.log(`message: connector/callState, ${new TextEncoder().encode(xml).length} bytes of XML, ${json.length} bytes of JSON`);
+console.log(`node ${process.version}, ${rounds} interleaved rounds of ${ms} ms CPU time each, median, messages per CPU second\n`);
+const pad = Math.max(...Object.keys(cases).map((k) => k.length));
+for (const [name, value] of rate) {
+  const kind = name.startsWith('decode') ? 'decode' : 'encode';
+  const base = kind === 'decode' ? get('decode: xml2js parseString (baseline)') : get('encode: xml2js Builder (baseline)');
+  const jsonBase = kind === 'decode' ? get('decode: JSON.parse (baseline)') : get('encode: JSON.stringify (baseline)');
+  console.log(`${name.padEnd(pad)}  ${Math.round(value).toLocaleString('en').padStart(11)} msg/s   ×${(value / base).toFixed(2)} xml2js   ×${(value / jsonBase).toFixed(3)} JSON`);
+}
+const decodeRatio = get('decode: decodeMessage (ours)') / get('decode: xml2js parseString (baseline)');
+console.log(`\ndecode vs xml2js: ${decodeRatio.toFixed(2)}× ${decodeRatio >= 1 ? '(not slower: ok)' : '(SLOWER than xml2js)'}`);
+if (sink === 42) console.log('');
+process.exitCode = decodeRatio >= 1 ? 0 : 1;
