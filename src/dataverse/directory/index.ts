@@ -1,0 +1,20 @@
+// Public face of the phone directory (issue 5, item 5).
+export { PhoneDirectory } from './directory.ts';
+export type { DirectoryLogger, DirectoryMatch, PhoneDirectoryOptions, RefreshKind, RefreshReport } from './directory.ts';
+export type { DirectoryEntry } from './phone-index.ts';
+export { DirectoryError } from './errors.ts';
+export type { DirectoryErrorCode } from './errors.ts';
+export { DEFAULT_PHONE_FIELDS, parseIncallPhoneFields, mergePhoneFields, phoneFieldsFromSetting, entityRank } from './phone-fields.ts';
+export type { EntityPhoneFields } from './phone-fields.ts';
+export { DataverseDirectorySource } from './dataverse-source.ts';
+export type { DataverseSourceOptions, EntityInfo } from './dataverse-source.ts';
+export type { DirectorySource, EntityCursor, SourceChange, SourceRecord } from './source.ts';
+export type { NumberKeys } from './number-keys.ts';
+export { dialingKeys } from './dialing-keys.ts';
+export { RefreshScheduler } from './scheduler.ts';
+export type { RefreshSchedulerOptions } from './scheduler.ts';
+export { DEFAULT_SCHEDULE, nextDailyRun, parseDailyTime, validateSchedule } from './schedule.ts';
+export type { ScheduleSettings } from './schedule.ts';
+export { systemClock } from './clock.ts';
+export type { Clock } from './clock.ts';
+export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot.ts';
