@@ -82,6 +82,7 @@ const OWNER_ATTRIBUTES: Record<string, AttributeDefinition> = {
 export class Metadata {
   private readonly byLogical = new Map<string, EntityDefinition>();
   private readonly bySet = new Map<string, EntityDefinition>();
+  private readonly navigation = new Map<string, Map<string, { attribute: string; target: string }>>();
 
   constructor(entities: readonly EntityDefinition[]) {
     for (const raw of entities) {
@@ -109,7 +110,10 @@ export class Metadata {
 
   /** Navigation property name → target logical name for every lookup of an entity. */
   navigationOf(entity: EntityDefinition): Map<string, { attribute: string; target: string }> {
+    const cached = this.navigation.get(entity.logicalName);
+    if (cached) return cached;
     const map = new Map<string, { attribute: string; target: string }>();
+    this.navigation.set(entity.logicalName, map);
     for (const [name, attr] of Object.entries(entity.attributes)) {
       if (attr.type !== 'lookup') continue;
       const targets = attr.targets ?? [];

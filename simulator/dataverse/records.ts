@@ -153,10 +153,22 @@ export function etagOf(record: StoredRecord): string {
   return `W/"${String(record['versionnumber'] ?? 0)}"`;
 }
 
+const apiNames = new WeakMap<EntityDefinition, Map<string, readonly [string, AttributeDefinition]>>();
+
+/** Web API name → [attribute name, definition], computed once per entity. */
+function byApiNameOf(entity: EntityDefinition): Map<string, readonly [string, AttributeDefinition]> {
+  let map = apiNames.get(entity);
+  if (!map) {
+    map = new Map(Object.entries(entity.attributes).map(([n, a]) => [webApiName(n, a), [n, a] as const]));
+    apiNames.set(entity, map);
+  }
+  return map;
+}
+
 export function represent(metadata: Metadata, store: RecordStore, entity: EntityDefinition, record: StoredRecord, opts: RepresentationOptions): Record<string, unknown> {
   const out: Record<string, unknown> = { '@odata.etag': etagOf(record) };
-  const names = opts.select ?? Object.keys(entity.attributes).map((n) => webApiName(n, entity.attributes[n] as AttributeDefinition));
-  const byApiName = new Map(Object.entries(entity.attributes).map(([n, a]) => [webApiName(n, a), [n, a] as const]));
+  const byApiName = byApiNameOf(entity);
+  const names = opts.select ?? [...byApiName.keys()];
   const nav = metadata.navigationOf(entity);
   for (const apiName of names) {
     const found = byApiName.get(apiName);
