@@ -55,7 +55,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
   const boot = randomBytes(4).toString('hex');
   let counter = 0;
   const recorder = new CallRecorder({
-    outbox: context.outbox, schema, entitlements: () => entitlements.table, settingsOf, lookup, logger,
+    outbox: context.outbox, schema, entitlements: () => entitlements.table, settingsOf, lookup, logger, regarding: o.phoneCallRegarding,
     user: (id) => users.get(id),
     reportedLine: (line) => context.connectorSide.lines().find((l) => l.line === line),
   });

@@ -27,7 +27,7 @@ export async function loadEntitlementInput(repositories: Repositories): Promise<
 export class EntitlementService {
   private current: EntitlementTable = EMPTY_TABLE;
   private running: Promise<void> | undefined;
-  private again = false;
+  private queued: Promise<void> | undefined;
   private interval: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(table: EntitlementTable, previous: EntitlementTable) => void>();
@@ -41,18 +41,18 @@ export class EntitlementService {
 
   /** Reads everything now; resolves when a read begun after this call has finished (rejects if it failed). */
   refresh(): Promise<void> {
-    if (this.running !== undefined) {
-      this.again = true;
-      return this.running.then(() => this.refresh());
+    if (this.running === undefined) {
+      this.running = this.readOnce().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
     }
-    this.running = this.readOnce().finally(() => {
-      this.running = undefined;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        void this.refresh().catch(() => undefined);
-      }
+    // One read follows the running one, however many callers ask meanwhile.
+    this.queued ??= this.running.catch(() => undefined).then(() => {
+      this.queued = undefined;
+      return this.refresh();
     });
-    return this.running;
+    return this.queued;
   }
 
   private async readOnce(): Promise<void> {

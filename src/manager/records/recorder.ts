@@ -31,6 +31,8 @@ export interface RecorderOptions {
   user: (id: string) => Promise<KnownUser | undefined>;
   reportedLine: (line: string) => ReportedLine | undefined;
   logger: Logger;
+  /** Set the matched record as the phone call's regarding record (default true). */
+  regarding?: boolean;
 }
 
 export interface RecordedCall {
@@ -110,7 +112,7 @@ export class CallRecorder {
         };
         let write: OutboxWrite;
         try {
-          write = phoneCallWrite(party === undefined ? base : { ...base, party });
+          write = phoneCallWrite(party === undefined ? base : { ...base, party, ...(this.o.regarding === false ? { regarding: null } : {}) });
         } catch {
           write = phoneCallWrite(base); // a match of an entity without a known entity set: no party, still the activity
         }
