@@ -1,10 +1,11 @@
 // `crm-tapi connector` as operators run it: a child process, a configuration
 // file, a (fake) manager on the manual's port range, SIGTERM to stop.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { main } from '../../../src/cli/main.ts';
 import { managerInRange as inRange, type FakeManager } from '../support/fake-manager.ts';
 
 const BIN = new URL('../../../bin/crm-tapi.js', import.meta.url).pathname;
@@ -39,6 +40,21 @@ async function managerInRange(): Promise<FakeManager> {
   return m;
 }
 
+/** Runs the CLI in this process (fast) and captures what it prints. */
+async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
+  try {
+    const status = await main(['node', 'crm-tapi', ...args]);
+    return { status, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
 function writeConfig(name: string, body: string): string {
   const path = join(dir, name);
   writeFileSync(path, body);
@@ -48,25 +64,25 @@ function writeConfig(name: string, body: string): string {
 describe('crm-tapi connector', () => {
   it('--check-config prints a summary and exits 0', async () => {
     const path = writeConfig('ok.toml', `CRMTapiManagerServer = "mgr.example"\nConnectorKey = "${KEY}"\n[Provider]\nKind = "simulator"\nLines = "20-24"\n`);
-    const run = start(['connector', '--config', path, '--check-config']);
-    expect(await run.exit).toBe(0);
-    expect(run.stdout.join('')).toMatch(/^ok: manager mgr\.example:4505, host .+, provider simulator, 5 lines, LogArt Event, LogLevel 0\n$/);
+    const run = await cli(['connector', '--config', path, '--check-config']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^ok: manager mgr\.example:4505, host .+, provider simulator, 5 lines, LogArt Event, LogLevel 0\n$/);
   });
 
   it('--check-config lists every bad key and exits 2', async () => {
     const path = writeConfig('bad.json', JSON.stringify({ CRMTapiManagerServer: 'a b', CRMTapiManagerPort: 80, ConnectorKey: 'short', LogArt: 'File', Provider: { Kind: 'tapi' } }));
-    const run = start(['connector', '--config', path, '--check-config']);
-    expect(await run.exit).toBe(2);
-    const err = run.stderr.join('');
+    const run = await cli(['connector', '--config', path, '--check-config']);
+    expect(run.status).toBe(2);
+    const err = run.stderr;
     expect(err).toMatch(/^error: config-invalid: .*bad\.json: 5 invalid setting\(s\):/);
     for (const key of ['CRMTapiManagerServer', 'CRMTapiManagerPort', 'ConnectorKey', 'Provider.Kind', 'LogFile']) expect(err).toContain(`\n  ${key}: `);
     expect(err).not.toContain('short');
   });
 
   it('a missing file is a configuration error', async () => {
-    const run = start(['connector', '--config', join(dir, 'nope.toml')]);
-    expect(await run.exit).toBe(2);
-    expect(run.stderr.join('')).toMatch(/^error: config-not-found: /);
+    const run = await cli(['connector', '--config', join(dir, 'nope.toml')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^error: config-not-found: /);
   });
 
   it('runs, rings a line through the in-process PBX, and stops on SIGTERM with exit 0', async () => {
