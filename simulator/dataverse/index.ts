@@ -115,7 +115,8 @@ export async function createSimulatedDataverseHandlers(options: SimulatedDataver
     }
   }
   let originForIssuer = '';
-  const tokens = new TokenService(clock, () => settings.tokenLifetimeSeconds, (kind) => kind === 'entra' ? `${originForIssuer}/${directory.tenantId}/` : `${originForIssuer}/adfs/services/trust`);
+  const signingKey = await readFile(`${TEST_TLS_DIR}jwt-signing-key.pem`, 'utf8').catch(() => undefined);
+  const tokens = new TokenService(clock, () => settings.tokenLifetimeSeconds, (kind) => kind === 'entra' ? `${originForIssuer}/${directory.tenantId}/` : `${originForIssuer}/adfs/services/trust`, signingKey);
   tokens.tenantId = directory.tenantId;
   const faults = new FaultInjector(options.faultSeed ?? 1, () => tokens.expireAll());
   const orgName = options.orgName ?? directory.organization.uniqueName;

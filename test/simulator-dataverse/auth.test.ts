@@ -159,6 +159,9 @@ describe('token lifetime and bad tokens', () => {
     const res = await fetch(plain.tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: managerApp(plain).clientId, client_secret: managerApp(plain).secret, scope: 'https://other.crm4.dynamics.com/.default' }) });
     const other = ((await res.json()) as { access_token: string }).access_token;
     expect((await api(plain, other)('WhoAmI')).status).toBe(401);
+    const fromTls = await undiciFetch(tls.tokenUrl, { method: 'POST', dispatcher: agent, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: managerApp(tls).clientId, client_secret: managerApp(tls).secret, scope: `${plain.url}/.default` }) });
+    const foreign = ((await fromTls.json()) as { access_token: string }).access_token;
+    expect((await api(plain, foreign)('WhoAmI')).status, 'a token of another simulator').toBe(401);
   });
 });
 

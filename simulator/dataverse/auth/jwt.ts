@@ -1,7 +1,7 @@
 // Signed JSON Web Tokens for the simulated sign-in (RS256, a key pair made at start-up and
 // published as JWKS), and verification of client assertions signed with an application's
 // certificate. Expiry is judged on the simulator's clock, not the wall clock.
-import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 
 export type Claims = Record<string, unknown>;
 
@@ -12,10 +12,16 @@ export class TokenSigner {
   private readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
 
-  constructor() {
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    this.privateKey = pair.privateKey;
-    this.publicKey = pair.publicKey;
+  /** `privateKeyPem`: a fixed key (fast start); absent: a fresh 2048-bit key (slow, up to ~1 s). */
+  constructor(privateKeyPem?: string) {
+    if (privateKeyPem) {
+      this.privateKey = createPrivateKey(privateKeyPem);
+      this.publicKey = createPublicKey(this.privateKey);
+    } else {
+      const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      this.privateKey = pair.privateKey;
+      this.publicKey = pair.publicKey;
+    }
   }
 
   sign(claims: Claims): string {

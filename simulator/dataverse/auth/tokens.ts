@@ -27,7 +27,7 @@ export type TokenCheck =
   | { ok: false; reason: 'malformed' | 'signature' | 'expired' | 'revoked' | 'audience' };
 
 export class TokenService {
-  readonly signer = new TokenSigner();
+  readonly signer: TokenSigner;
   private readonly revoked = new Set<string>();
   private readonly issued = new Set<string>();
 
@@ -35,7 +35,10 @@ export class TokenService {
     private readonly clock: SimClock,
     private readonly lifetimeSeconds: () => number,
     readonly issuerFor: (kind: 'entra' | 'adfs') => string,
-  ) {}
+    signingKeyPem?: string,
+  ) {
+    this.signer = new TokenSigner(signingKeyPem);
+  }
 
   issue(subject: TokenSubject, audience: string, flavour: 'entra' | 'adfs', extra: Claims = {}): IssuedToken {
     const now = Math.floor(this.clock.now() / 1000);
@@ -65,6 +68,8 @@ export class TokenService {
     if (token.split('.').length !== 3) return { ok: false, reason: 'malformed' };
     const claims = this.signer.verify(token);
     if (!claims) return { ok: false, reason: 'signature' };
+    // Another simulator (same test key, other port) issued it: not ours.
+    if (claims['iss'] !== this.issuerFor('entra') && claims['iss'] !== this.issuerFor('adfs')) return { ok: false, reason: 'signature' };
     if (typeof claims['jti'] === 'string' && this.revoked.has(claims['jti'])) return { ok: false, reason: 'revoked' };
     if (typeof claims['exp'] !== 'number' || claims['exp'] * 1000 <= this.clock.now()) return { ok: false, reason: 'expired' };
     if (typeof claims['aud'] !== 'string' || !acceptAudience(claims['aud'])) return { ok: false, reason: 'audience' };
