@@ -16,7 +16,7 @@ export abstract class CrmTapiError extends Error {
  * frame-too-large, truncated-frame, invalid-utf8. XML: document-too-large,
  * malformed-xml, doctype-forbidden, entity-forbidden, too-deep, too-many-elements.
  * Messages: invalid-envelope (root is not `tapiaction`), unknown-channel,
- * unknown-command, missing-field, invalid-field. Encoding: unencodable.
+ * unknown-command, missing-field, invalid-field (encoding uses the same codes).
  */
 export const PROTOCOL_ERROR_CODES = [
   'frame-too-large',
@@ -33,7 +33,6 @@ export const PROTOCOL_ERROR_CODES = [
   'unknown-command',
   'missing-field',
   'invalid-field',
-  'unencodable',
 ] as const;
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
 

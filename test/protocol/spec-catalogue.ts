@@ -1,0 +1,110 @@
+// Prints the message catalogue section of spec/protocol.md (field tables from
+// src/protocol/catalogue.ts, examples from examples.ts) so the prose and the
+// code cannot drift. Run: npx tsx test/protocol/spec-catalogue.ts
+// test/protocol/spec.test.ts checks spec/protocol.md holds this output.
+import { fieldsOf } from '../../src/protocol/catalogue.ts';
+import { encodeMessage } from '../../src/protocol/codec.ts';
+import type { FieldSpec, FieldType } from '../../src/protocol/fields.ts';
+import { CHANNELS, type Channel } from '../../src/protocol/messages.ts';
+import { commandsOf } from '../../src/protocol/index.ts';
+import { EXAMPLES } from './examples.ts';
+
+/** Direction and provenance of each message; `M` manager, `C` connector, `B` browser client, `A` admin client. */
+export const ABOUT: Record<string, { dir: string; source: 'evidence' | 'designed' | 'evidence (socket kind), fields designed'; note: string }> = {
+  'connector/register': { dir: 'C → M', source: 'designed', note: 'First message on a new connection. `connectorKey` is a shared secret (never logged; `redactMessage`). `lastAckedSeq` is the highest seq the connector saw acknowledged; absent on a first start.' },
+  'connector/registered': { dir: 'M → C', source: 'designed', note: 'The connector resends every buffered event with seq > `lastAckedSeq`, then continues. `keepAliveInterval` in seconds (the manual\'s `ConnectionKeepAliveIntervall`, default 20; the manager allows 15 s grace).' },
+  'connector/lines': { dir: 'C → M', source: 'designed', note: 'The full line list, sent after `registered` and after every re-initialisation. Names are connector-local; the manager names a line `<host>:<name>` as the manual does.' },
+  'connector/lineAdded': { dir: 'C → M', source: 'designed', note: 'Event (carries `seq`).' },
+  'connector/lineRemoved': { dir: 'C → M', source: 'designed', note: 'Event (carries `seq`).' },
+  'connector/lineState': { dir: 'C → M', source: 'designed', note: 'Event: line in or out of service.' },
+  'connector/callState': { dir: 'C → M', source: 'designed', note: 'Event: a TAPI call state change. `snapshot` is true for the states of still-active calls re-sent after a reconnect (the manager must not treat them as new rings). `reason` values a receiver does not know decode as `other`.' },
+  'connector/eventsLost': { dir: 'C → M', source: 'designed', note: 'Event: `count` events were dropped because the buffer was full while the manager was away; first and last drop time.' },
+  'connector/ack': { dir: 'M → C', source: 'designed', note: 'Cumulative: every event with seq ≤ `seq` is durable at the manager and may leave the buffer.' },
+  'connector/keepalive': { dir: 'C ⇄ M', source: 'designed', note: 'Sent when nothing else was sent for the keep-alive interval.' },
+  'connector/makeCall': { dir: 'M → C', source: 'designed', note: 'Command: dial `dialString` (already converted by the dialing rules) on `line`.' },
+  'connector/answer': { dir: 'M → C', source: 'designed', note: 'Command.' },
+  'connector/drop': { dir: 'M → C', source: 'designed', note: 'Command.' },
+  'connector/reject': { dir: 'M → C', source: 'designed', note: 'Command (the manual\'s `RejectViaDisconnect` decides how the connector rejects).' },
+  'connector/reinitialize': { dir: 'M → C', source: 'designed', note: 'Command: re-initialise all lines (as the manual\'s `NewInitTime` does daily); the connector sends `lines` again.' },
+  'connector/result': { dir: 'C → M', source: 'designed', note: 'Answer to a command; `error` present exactly when `ok` is false.' },
+  'connector/error': { dir: 'C ⇄ M', source: 'designed', note: 'A message could not be handled; `requestId` when it answers a request.' },
+  'intincall/connect': { dir: 'B → M', source: 'evidence', note: 'The manual\'s handshake: v5 sends `registration` and `incallVersion`; v8 adds `incallClient`, `userid` and `organisation`. `registration` is `auto` or `manuell` in any case; `userid` braced or bare, any case, decoded as the bare lower-case GUID. The claimed user id is not trusted: the manager answers with `challenge`.' },
+  'intincall/challenge': { dir: 'M → B', source: 'designed', note: 'Identity proof, step 1: the client must create a session record in Dataverse, as the signed-in user, holding `nonce`, before `expiresAt`.' },
+  'intincall/prove': { dir: 'B → M', source: 'designed', note: 'Identity proof, step 2: the manager reads the record back and trusts its server-set `createdby`.' },
+  'intincall/welcome': { dir: 'M → B', source: 'designed', note: 'The proven user, the lines the user may see (own, assigned, shared to the user or a team) with their effective dialing and popup settings (evidence for the setting names: the manual\'s OutCallLog trace).' },
+  'intincall/heartbeat': { dir: 'B ⇄ M', source: 'designed', note: 'Sent when nothing else was sent for `heartbeatInterval` seconds.' },
+  'intincall/callNotification': { dir: 'M → B', source: 'designed', note: 'A call on one of the user\'s lines. `number` exactly as the PBX sent it, `e164` or `extension` after normalisation (never both), `matches` best first. `answeredBy`/`endedReason` tell a colleague answered a shared call; `replayed` marks notifications delivered after a reconnect.' },
+  'intincall/dial': { dir: 'B → M', source: 'designed', note: 'Click-to-dial. The manager checks the user may dial on `line`, converts `number` with the line\'s dialing rules, and sends `makeCall`.' },
+  'intincall/dialResult': { dir: 'M → B', source: 'designed', note: '`dialString` is what the PBX was asked to dial (the manual\'s "converted number: 40 is dialled").' },
+  'intincall/callControl': { dir: 'B → M', source: 'designed', note: 'Answer, drop or reject a call shown in a notification.' },
+  'intincall/callControlResult': { dir: 'M → B', source: 'designed', note: '' },
+  'intincall/error': { dir: 'B ⇄ M', source: 'designed', note: '' },
+  'outcall/connect': { dir: 'B → M', source: 'evidence', note: 'The manual\'s click-to-dial socket kind. Its `connect` is understood (same fields as `intincall`) so old clients get a precise answer; the manager then continues as for `intincall`.' },
+  'outcall/error': { dir: 'M → B', source: 'designed', note: '' },
+  'diagnose/diagnose': { dir: 'A → M', source: 'evidence (socket kind), fields designed', note: 'The "Diagnose TAPI Manager" button. Only for admins; the manager answers `challenge` first when the socket is not yet proven.' },
+  'diagnose/challenge': { dir: 'M → A', source: 'designed', note: 'As on `intincall`.' },
+  'diagnose/prove': { dir: 'A → M', source: 'designed', note: 'As on `intincall`; the proven user must hold TapiInterface Admin or System Administrator.' },
+  'diagnose/diagnoseReport': { dir: 'M → A', source: 'evidence (socket kind), fields designed', note: 'What the manual\'s diagnose page shows: version, edition, lines reported by connectors beside lines in the entity, every socket with kind, peer, created and last receive.' },
+  'diagnose/refreshPhoneNumbers': { dir: 'A → M', source: 'evidence (socket kind), fields designed', note: 'The "Refresh phone numbers" button.' },
+  'diagnose/refreshResult': { dir: 'M → A', source: 'designed', note: '`numbers`: phone numbers in the directory after the refresh.' },
+  'diagnose/error': { dir: 'M → A', source: 'designed', note: '' },
+};
+
+function describeType(t: FieldType): string {
+  switch (t.kind) {
+    case 'text':
+      return t.min > 0 ? `string, ${t.min}–${t.max} chars` : `string, ≤ ${t.max} chars`;
+    case 'int':
+      return `integer ${t.min}–${t.max === Number.MAX_SAFE_INTEGER ? '2⁵³−1' : t.max.toLocaleString('en')}`;
+    case 'bool':
+      return 'boolean';
+    case 'guid':
+      return 'GUID';
+    case 'timestamp':
+      return 'timestamp';
+    case 'enum':
+      return `one of ${t.values.map((v) => `\`${v}\``).join(', ')}${t.caseInsensitive ? ' (any case)' : ''}${t.fallback ? ` (unknown → \`${t.fallback}\`)` : ''}`;
+    case 'tokens':
+      return `space-separated, non-empty, no repeats: ${t.values.map((v) => `\`${v}\``).join(', ')}`;
+    case 'object':
+      return 'element with the fields below';
+    case 'list':
+      return `list: ≤ ${t.max.toLocaleString('en')} \`<${t.item}>\` elements`;
+  }
+}
+
+function rows(specs: readonly FieldSpec[], prefix: string): string[] {
+  const out: string[] = [];
+  for (const s of specs) {
+    const path = prefix + s.key;
+    out.push(`| \`${path}\` | ${describeType(s.type)} | ${s.optional ? 'optional' : 'required'} |`);
+    if (s.type.kind === 'object') out.push(...rows(s.type.fields, `${path}/`));
+    if (s.type.kind === 'list') {
+      const item = `${path}/${s.type.item}`;
+      if (s.type.type.kind === 'object') out.push(...rows(s.type.type.fields, `${item}/`));
+      else out.push(`| \`${item}\` | ${describeType(s.type.type)} | each |`);
+    }
+  }
+  return out;
+}
+
+export function catalogueMarkdown(): string {
+  const out: string[] = [];
+  for (const channel of CHANNELS as readonly Channel[]) {
+    out.push(`### Channel \`${channel}\``, '');
+    for (const command of commandsOf(channel)) {
+      const key = `${channel}/${command}`;
+      const about = ABOUT[key];
+      const specs = fieldsOf(channel, command) ?? [];
+      out.push(`#### \`${key}\``, '', `${about?.dir ?? '?'} · ${about?.source ?? '?'}${about?.note ? ` · ${about.note}` : ''}`, '');
+      if (specs.length > 0) out.push('| element | type | |', '|---|---|---|', ...rows(specs, ''), '');
+      else out.push('No fields besides `<command>`.', '');
+      for (const e of EXAMPLES.filter((x) => `${x.message.channel}/${x.message.command}` === key)) {
+        out.push(`Example (${e.description.replace(/\.$/, '')}; vector \`${e.name}\`):`, '', '```xml', encodeMessage(e.message), '```', '');
+      }
+    }
+  }
+  return out.join('\n');
+}
+
+if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ''))) process.stdout.write(catalogueMarkdown());
