@@ -105,9 +105,22 @@ export function startLoad(pbx: SimulatedPbx, options: LoadOptions): LoadRun {
     timers.add(handle);
   };
 
+  // Arrivals follow an ideal timeline: a late timer (a busy event loop on the
+  // wall clock) catches up instead of stretching every later gap.
+  let nextAt = clock.now();
   const arrive = (): void => {
-    if (clock.now() > arrivalsEndAt) return;
-    later(sample(random, { kind: 'exponential', meanMs: meanGapMs }), arrive);
+    while (nextAt <= clock.now() && nextAt <= arrivalsEndAt && !stopped) {
+      nextAt += sample(random, { kind: 'exponential', meanMs: meanGapMs });
+      try {
+        arriveOne();
+      } catch (err) {
+        if (!(err instanceof LineProviderError)) throw err;
+      }
+    }
+    if (nextAt <= arrivalsEndAt) later(nextAt - clock.now(), arrive);
+  };
+
+  const arriveOne = (): void => {
     if (!pbx.isUp()) return;
     const candidates = options.lines ?? lineNames();
     // Like an ACD, callers reach a free line when there is one; a few random tries keep this O(1).
