@@ -174,9 +174,11 @@ export class LineConfigRepository {
 
   /**
    * The user line records of `<connectorHost>:<lineName>`; when there is none
-   * yet, one is created under `siteId` (name and line = the line id).
+   * yet, one is created under `siteId` (name and line = the line id). An `id`
+   * derived from the line makes two managers racing on one line create one
+   * record between them (a create-only upsert of the same key).
    */
-  async ensureUserLine(connectorHost: string, lineName: string, siteId: string, displayName?: string): Promise<{ records: LineConfigRecord[]; created: boolean }> {
+  async ensureUserLine(connectorHost: string, lineName: string, siteId: string, displayName?: string, id?: string): Promise<{ records: LineConfigRecord[]; created: boolean }> {
     const line = `${connectorHost}:${lineName}`;
     const existing = await this.byLine(line);
     if (existing.length > 0) return { records: existing, created: false };
@@ -185,13 +187,12 @@ export class LineConfigRepository {
       [f.name]: line, [f.kind]: LINE_CONFIG_KIND.userLine, [f.line]: line, [f.connectorHost]: connectorHost,
       ...(displayName === undefined ? {} : { [f.lineDisplayName]: displayName }),
       [bindKey(f.parent)]: bindValue(this.e.entitySet, siteId),
-    });
+    }, id);
     return { records: [record], created: true };
   }
 
-  private async createRecord(body: Record<string, unknown>): Promise<LineConfigRecord> {
+  private async createRecord(body: Record<string, unknown>, id: string = randomUUID()): Promise<LineConfigRecord> {
     // A client-chosen id makes the create safe to repeat after a lost answer.
-    const id = randomUUID();
     await this.api.createIfAbsent(this.e.entitySet, id, body);
     const row = await this.api.retrieve<Row>(this.e.entitySet, id, this.select());
     const parsed = row === null ? undefined : this.parse(row);

@@ -1,0 +1,220 @@
+// The manager's composition root. Start order (docs/manager.md): the CRM
+// connection first (waiting with back-off, saying why), then the default and
+// site records, the phone directory (snapshot first) and the outbox, then
+// the connector side and the user side, and only then the TAPI port and the
+// WebSocket port. stop() undoes it in reverse; SIGINT/SIGTERM handling is
+// the CLI's (src/cli/commands/manager.ts).
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/file.ts';
+import type { ConnectOptions } from '../dataverse/connection.ts';
+import { Outbox } from '../dataverse/outbox/outbox.ts';
+import { SqliteOutboxStore } from '../dataverse/outbox/sqlite-store.ts';
+import { dataverseTransport } from '../dataverse/outbox/transport.ts';
+import { createRepositories, type LineConfigRecord } from '../dataverse/repositories/index.ts';
+import { createSchema } from '../dataverse/schema.ts';
+import { createUserSide } from './clients/index.ts';
+import type { ManagerConfig } from './config/load.ts';
+import { ConfigWatcher } from './config/watch.ts';
+import type { ConnectorSide, UserSideFactory, UserSideService } from './contracts.ts';
+import { ConnectorGateway, type GatewaySettings } from './gateway/gateway.ts';
+import { SqliteSeqStore } from './gateway/seq-store.ts';
+import { LineRecordKeeper } from './lines/line-records.ts';
+import { ListenerSelfTest, type SelfTestTarget } from './self-test.ts';
+import { waitForCrm } from './startup/crm.ts';
+import { startDirectory } from './startup/directory.ts';
+import { readTlsMaterial } from './startup/tls.ts';
+import { retrying } from './startup/retry.ts';
+import { MAX_FRAME_LENGTH } from '../protocol/index.ts';
+
+export interface ManagerDeps {
+  logger: Logger;
+  /** Called with the running configuration after a live change (e.g. to re-apply log settings). */
+  onConfigApplied?: (config: ManagerConfig) => Promise<void> | void;
+  /** The configuration file, watched for live changes; absent = no reload. */
+  configPath?: string;
+  /** The user side; `null` runs the connector side alone (tests). Default: createUserSide. */
+  userSide?: UserSideFactory | null;
+  version?: string;
+  connectOptions?: ConnectOptions;
+  /** First wait after a failed CRM probe (doubles up to CrmRetryMaxDelay). */
+  crmFirstDelayMs?: number;
+  /** Cancels a start still waiting for the CRM. */
+  signal?: AbortSignal;
+  /** Test-only: overrides of the gateway settings and of the keep-alive grace. */
+  gateway?: Partial<GatewaySettings> & { keepAliveGraceMs?: number };
+  /** Test-only: the self-test interval unit (default 1000 ms). */
+  selfTestUnitMs?: number;
+  /** Test-only: poll interval of the configuration file. */
+  configPollMs?: number;
+}
+
+export interface RunningManager {
+  connectorSide: ConnectorSide;
+  userSide: UserSideService | undefined;
+  ports: { tapi: number; webSocket: number | undefined };
+  gateway: ConnectorGateway;
+  lineRecords: LineRecordKeeper;
+  selfTest: ListenerSelfTest;
+  config(): ManagerConfig;
+  /** Re-reads the configuration file now (what SIGHUP does). */
+  reload(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function gatewaySettings(config: ManagerConfig, overrides: Partial<GatewaySettings> = {}): GatewaySettings {
+  return {
+    connectorKeys: config.ConnectorKeys,
+    keepAliveSeconds: config.ConnectionKeepAliveIntervall,
+    commandTimeoutMs: config.CommandTimeout * 1000,
+    maxConnections: config.MaxConnectorConnections,
+    maxUnregistered: config.MaxUnregisteredConnections,
+    registrationTimeoutMs: config.RegistrationTimeout * 1000,
+    frameTimeoutMs: config.FrameTimeout * 1000,
+    maxBadFrames: config.MaxBadFrames,
+    maxSendBuffer: config.MaxConnectorSendBuffer,
+    maxFrameLength: MAX_FRAME_LENGTH,
+    ...overrides,
+  };
+}
+
+export async function startManager(initial: ManagerConfig, deps: ManagerDeps): Promise<RunningManager> {
+  const log = deps.logger;
+  const watcher = new ConfigWatcher(initial, deps.configPath, log, deps.configPollMs);
+  const config = (): ManagerConfig => watcher.current;
+  const cleanup: (() => Promise<unknown> | unknown)[] = [];
+  const undo = async (): Promise<void> => {
+    for (const step of cleanup.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        log.error({ err }, 'a stop step failed');
+      }
+    }
+  };
+  try {
+    if (initial.CertificateThumbprint !== undefined && initial.TlsCertFile === undefined && initial.TlsPfxFile === undefined) {
+      log.warn('CertificateThumbprint is accepted but not read from the Windows certificate store; export the certificate and set TlsPfxFile (or TlsCertFile and TlsKeyFile)');
+    }
+    const tls = await readTlsMaterial(initial);
+    try {
+      await mkdir(initial.DataDir, { recursive: true });
+    } catch (err) {
+      throw new ConfigError('config-invalid', `DataDir: cannot create ${initial.DataDir} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, [`DataDir: cannot create ${initial.DataDir}`]);
+    }
+    log.info({ crm: initial.crm.CrmServer, type: initial.crm.CrmType, organisation: initial.crm.CrmOrganisation }, 'manager starting: connecting to the CRM before opening any port');
+
+    const backoff = { logger: log, maxDelayMs: initial.CrmRetryMaxDelay * 1000, firstDelayMs: deps.crmFirstDelayMs ?? 1_000, ...(deps.signal ? { signal: deps.signal } : {}) };
+    const crm = await waitForCrm(initial.crm, { ...backoff, ...(deps.connectOptions ? { connectOptions: deps.connectOptions } : {}) });
+    const api = crm.connection.client;
+    cleanup.push(() => api.close());
+    const schema = createSchema(initial.crm.CrmPublisherPrefix);
+    const repositories = createRepositories(api, schema);
+
+    const managerHost = hostname();
+    const top = await retrying('the default and site records', backoff, () =>
+      repositories.lineConfigs.ensureDefaultAndSite({
+        webSocketUrl: `${tls ? 'wss' : 'ws'}://${managerHost}:${initial.CrmTapiWebSocketPort}`,
+        tapiPort: initial.CrmTapiPort,
+        managerHost,
+      }),
+    );
+    if (top.created.length > 0) log.info({ created: top.created }, 'line configuration records created on the first CRM connection');
+    const lineRecords: { default: LineConfigRecord; site: LineConfigRecord } = { default: top.default, site: top.site };
+
+    const keeper = new LineRecordKeeper({ repository: repositories.lineConfigs, siteId: top.site.id, organisation: initial.crm.CrmOrganisation, logger: log });
+    cleanup.push(() => keeper.stop());
+    await keeper.refresh().catch((err: unknown) => log.warn({ code: (err as { code?: unknown }).code }, `user line records could not be read: ${(err as Error).message}`));
+
+    const running = await startDirectory({ api, repositories, defaultRecord: top.default, config, logger: log, afterRefresh: () => keeper.refresh() });
+    cleanup.push(() => running.scheduler.stop());
+
+    const outbox = new Outbox({ store: new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite')), transport: dataverseTransport(api), logger: log });
+    outbox.start();
+    cleanup.push(() => outbox.close());
+
+    const seqs = new SqliteSeqStore(join(initial.DataDir, 'manager-state.sqlite'));
+    cleanup.push(() => seqs.close());
+    const { keepAliveGraceMs, ...gatewayOverrides } = deps.gateway ?? {};
+    const gateway = new ConnectorGateway({
+      bindAddress: initial.BindAddress,
+      port: initial.CrmTapiPort,
+      ...(tls && initial.ConnectorTls ? { tls } : {}),
+      settings: () => gatewaySettings(config(), gatewayOverrides),
+      seqs,
+      logger: log.child({ component: 'connector-gateway' }),
+      usersOfLine: (line) => keeper.usersOf(line),
+      ...(keepAliveGraceMs === undefined ? {} : { keepAliveGraceMs }),
+    });
+    gateway.onLineEvent((event) => keeper.handle(event));
+
+    const factory = deps.userSide === undefined ? createUserSide : deps.userSide;
+    const userSide = factory === null ? undefined : await factory({
+      connectorSide: gateway,
+      config,
+      onConfigChange: (listener) => watcher.onChange((change) => listener(change.config)),
+      logger: log,
+      crm: { api, repositories, schema, serviceUrl: crm.connection.serviceUrl },
+      directory: running.directory,
+      refreshPhoneNumbers: () => running.refreshNow(),
+      outbox,
+      lineRecords,
+      ...(tls ? { tls } : {}),
+      version: deps.version ?? '0.0.0',
+    });
+
+    const tapi = await gateway.start();
+    cleanup.push(() => gateway.stop());
+    let webSocket: number | undefined;
+    if (userSide !== undefined) {
+      webSocket = (await userSide.start()).port;
+      cleanup.push(() => userSide.stop());
+    }
+
+    const targets: SelfTestTarget[] = [{ name: 'TAPI port', test: () => gateway.selfTest(), rebuild: () => gateway.rebuildListener() }];
+    if (userSide !== undefined) targets.push({ name: 'WebSocket port', test: () => userSide.selfTest(), rebuild: () => userSide.rebuildListener() });
+    const selfTest = new ListenerSelfTest({
+      targets: () => targets,
+      intervalSeconds: () => config().ListenerTestIntervall,
+      logEveryTest: () => config().ListenerTestLog,
+      logger: log,
+      ...(deps.selfTestUnitMs ? { unitMs: deps.selfTestUnitMs } : {}),
+    });
+    selfTest.start();
+    cleanup.push(() => selfTest.stop());
+
+    watcher.onChange(async ({ config: next, live }) => {
+      if (live.includes('ConnectionKeepAliveIntervall') || live.includes('ConnectorKeys')) gateway.settingsChanged();
+      if (live.includes('ListenerTestIntervall')) selfTest.reschedule();
+      await deps.onConfigApplied?.(next);
+    });
+    watcher.start();
+    cleanup.push(() => watcher.stop());
+
+    log.info({ tapiPort: tapi, webSocketPort: webSocket, bindAddress: initial.BindAddress, tls: tls !== undefined }, 'manager running');
+    let stopping: Promise<void> | undefined;
+    return {
+      connectorSide: gateway,
+      userSide,
+      ports: { tapi, webSocket },
+      gateway,
+      lineRecords: keeper,
+      selfTest,
+      config,
+      reload: () => watcher.reload(),
+      stop: () => {
+        stopping ??= (async () => {
+          log.info('manager stopping');
+          await undo();
+          log.info('manager stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}
