@@ -2,7 +2,7 @@
 // the link up with back-off, split incoming frames, and write with
 // back-pressure. What to send and what a message means is the service's job;
 // this file only knows the handshake and the wire.
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Logger } from 'pino';
 import {
@@ -143,7 +143,14 @@ export class ManagerLink {
     this.#badFrames = 0;
     this.#log.debug({ host: endpoint.host, port: endpoint.port, tls: endpoint.tls !== undefined, attempt: this.#backoff.attempt + 1 }, 'connecting to the manager');
     const socket = endpoint.tls
-      ? tlsConnect({ host: endpoint.host, port: endpoint.port, ca: endpoint.tls.ca, servername: endpoint.tls.servername ?? endpoint.host, rejectUnauthorized: true })
+      ? tlsConnect({
+          host: endpoint.host,
+          port: endpoint.port,
+          ca: endpoint.tls.ca,
+          // SNI carries host names only (RFC 6066); an IP address is still checked against the certificate.
+          servername: endpoint.tls.servername ?? (isIP(endpoint.host) === 0 ? endpoint.host : undefined),
+          rejectUnauthorized: true,
+        })
       : netConnect({ host: endpoint.host, port: endpoint.port });
     this.#socket = socket;
     socket.setNoDelay(true);

@@ -45,6 +45,8 @@ export interface LiveSettings {
 
 export interface ConnectorStats {
   link: LinkState;
+  /** Bytes handed to the socket and not yet on the network (bounded by back-pressure). */
+  unsentBytes: number;
   buffer: EventBufferStats;
   lines: number;
   keepAliveSeconds: number;
@@ -130,7 +132,7 @@ export class ConnectorService {
   }
 
   get stats(): ConnectorStats {
-    return { link: this.#link.state, buffer: this.#buffer.stats, lines: this.#lines.all().length, keepAliveSeconds: this.#keepalive.intervalSeconds };
+    return { link: this.#link.state, unsentBytes: this.#link.unsentBytes, buffer: this.#buffer.stats, lines: this.#lines.all().length, keepAliveSeconds: this.#keepalive.intervalSeconds };
   }
 
   /** Opens the provider (retrying with back-off while the phone system is away) and connects to the manager. */

@@ -3,6 +3,7 @@
 // the "exactly once, in order" rule as the real manager would: each sequenced,
 // non-snapshot event must carry the next seq.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { FrameDecoder, decodePayload, encodeMessageFrame, type TapiMessage } from '../../../src/protocol/index.ts';
 
 export interface FakeManagerOptions {
@@ -15,6 +16,10 @@ export interface FakeManagerOptions {
   silent?: boolean;
   /** Close every new connection at once (the manager is "away" but its port is open). */
   away?: boolean;
+  /** Serve TLS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
+  /** Stop reading from the connector right after answering its registration (back-pressure). */
+  stallAfterRegister?: boolean;
 }
 
 type Sequenced = Extract<TapiMessage, { seq: number }>;
@@ -34,7 +39,8 @@ export class FakeManager {
 
   private constructor(options: FakeManagerOptions) {
     this.options = options;
-    this.#server = createServer((socket) => this.#accept(socket));
+    this.#server = options.tls ? createTlsServer({ ...options.tls }, (socket) => this.#accept(socket)) : createServer((socket) => this.#accept(socket));
+    this.#server.on('tlsClientError', () => {});
   }
 
   static async start(options: FakeManagerOptions = {}, port = 0): Promise<FakeManager> {
@@ -67,6 +73,12 @@ export class FakeManager {
 
   ack(seq = this.lastSeq): void {
     this.send({ channel: 'connector', command: 'ack', seq });
+  }
+
+  /** Starts reading again after `stallAfterRegister`. */
+  resume(): void {
+    this.options.stallAfterRegister = false;
+    for (const s of this.sockets) s.resume();
   }
 
   /** Cuts every connection at once (the connector sees a reset). */
@@ -135,6 +147,7 @@ export class FakeManager {
       socket.write(
         encodeMessageFrame({ channel: 'connector', command: 'registered', protocolVersion: '1.0', lastAckedSeq: this.lastSeq, keepAliveInterval: this.options.keepAliveInterval ?? 20 }),
       );
+      if (this.options.stallAfterRegister) socket.pause();
       return;
     }
     if ('seq' in message && message.command !== 'ack' && !(message.command === 'callState' && message.snapshot)) {
