@@ -1,0 +1,20 @@
+// The simulated PBX's public surface, for the CLI (the composition root) and tests.
+export { VirtualClock, WallClock } from './clock.ts';
+export type { Clock, TimerHandle } from './clock.ts';
+export { checkCallSequence, canTransition, directionOf } from './call-machine.ts';
+export { startControlServer, DEFAULT_CONTROL_PORT } from './control-server.ts';
+export type { ControlServer, ControlServerOptions } from './control-server.ts';
+export { controlRequest, ControlClientError } from './control-client.ts';
+export { parseDuration, DurationError } from './duration.ts';
+export { parseLineSpec, LineSpecError } from './lines.ts';
+export { startLoad, parseDistribution, LoadError } from './load.ts';
+export type { LoadOptions, LoadRun, LoadStats } from './load.ts';
+export { SimulatedPbx, DEFAULT_TIMING } from './pbx.ts';
+export type { IncomingResult, LineDef, PbxOptions, PbxTiming } from './pbx.ts';
+export { SimulatedLineProvider } from './provider.ts';
+export { seededRandom } from './prng.ts';
+export type { Distribution, Random } from './prng.ts';
+export { playScenario, VIRTUAL_START } from './record-scenario.ts';
+export { parseScenario, ScenarioError } from './scenario.ts';
+export type { Scenario } from './scenario.ts';
+export { pbxForScenario, scheduleScenario, runScenarioVirtually } from './scenario-runner.ts';
