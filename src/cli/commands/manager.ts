@@ -1,11 +1,86 @@
-// Placeholder until its issue lands: the command exists so that --help lists it.
+// `crm-tapi manager --config FILE`: validates the configuration (one sentence
+// per bad key), starts the manager (CRM first, ports after), re-reads live
+// keys while running, and stops gracefully on SIGINT/SIGTERM.
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { ConfigError } from '../../config/file.ts';
+import { createServiceLogger } from '../../logging/index.ts';
+import { loadManagerConfig, secretsOf, type ManagerConfig } from '../../manager/config/load.ts';
+import { startManager } from '../../manager/manager.ts';
+import { CrmTapiError } from '../../protocol/errors.ts';
 import { fail } from '../output.ts';
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function logSettings(config: ManagerConfig): { LogArt: 'Event' | 'File'; LogFile?: string; LogLevel: number } {
+  return { LogArt: config.LogArt, ...(config.LogFile === undefined ? {} : { LogFile: config.LogFile }), LogLevel: config.LogLevel as number };
+}
+
+async function runManager(options: { config: string }): Promise<void> {
+  let config: ManagerConfig;
+  try {
+    config = await loadManagerConfig(options.config);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.code, err.message, 2);
+    throw err;
+  }
+  const service = await createServiceLogger({ service: 'manager', settings: logSettings(config), secrets: secretsOf(config) }).catch((err: unknown) =>
+    fail((err as { code?: string }).code ?? 'log-file-unwritable', (err as Error).message, 2),
+  );
+  const log = service.logger;
+  const abort = new AbortController();
+  let stopRequested: (() => void) | undefined;
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info({ signal }, 'stop requested');
+    abort.abort();
+    stopRequested?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const manager = await startManager(config, {
+      logger: log,
+      configPath: options.config,
+      version: packageVersion(),
+      signal: abort.signal,
+      onConfigApplied: async (next) => {
+        service.setSecrets(secretsOf(next));
+        await service.apply(logSettings(next)).catch((err: unknown) => log.error({ code: (err as { code?: unknown }).code }, `log settings not applied: ${(err as Error).message}`));
+      },
+    });
+    await stopped;
+    await manager.stop();
+  } catch (err) {
+    if (err instanceof CrmTapiError && err.code === 'start-aborted') {
+      log.info('stopped before the CRM answered');
+      return;
+    }
+    if (err instanceof CrmTapiError) {
+      log.error({ code: err.code }, err.message);
+      await service.close();
+      fail(err.code, err.message, err instanceof ConfigError ? 2 : 1);
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  await service.close();
+}
 
 export function registerManager(program: Command): void {
   program
     .command('manager')
-    .description('Run the manager service (not yet available)')
-    .allowUnknownOption()
-    .action(() => fail('not-implemented', 'crm-tapi manager is not implemented yet', 2));
+    .description('Run the manager service: connects to the CRM, then opens the TAPI port for connectors and the WebSocket port for browser clients')
+    .requiredOption('-c, --config <file>', 'configuration file (.toml or .json) with the manual\'s manager keys; see docs/manager.md')
+    .action(async (options: { config: string }) => {
+      await runManager(options);
+    });
 }
