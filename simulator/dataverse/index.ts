@@ -114,10 +114,8 @@ export async function createSimulatedDataverseHandlers(options: SimulatedDataver
       throw err;
     }
   }
-  let originForIssuer = '';
   const signingKey = await readFile(`${TEST_TLS_DIR}jwt-signing-key.pem`, 'utf8').catch(() => undefined);
-  const tokens = new TokenService(clock, () => settings.tokenLifetimeSeconds, (kind) => kind === 'entra' ? `${originForIssuer}/${directory.tenantId}/` : `${originForIssuer}/adfs/services/trust`, signingKey);
-  tokens.tenantId = directory.tenantId;
+  const tokens = new TokenService(clock, () => settings.tokenLifetimeSeconds, directory.tenantId, signingKey);
   const faults = new FaultInjector(options.faultSeed ?? 1, () => tokens.expireAll());
   const orgName = options.orgName ?? directory.organization.uniqueName;
   if (!/^[A-Za-z0-9_]+$/.test(orgName)) throw new SimulatorError('sim-options-invalid', `orgName "${orgName}" must be letters, digits or _`);
@@ -126,7 +124,6 @@ export async function createSimulatedDataverseHandlers(options: SimulatedDataver
     connections: new ConnectionRegistry(), settings, orgName, requestLog: [], writeLock: new AsyncLock(),
   };
   const handlers = createHandlers(state);
-  (state as SimState & { setOrigin?: (o: string) => void }).setOrigin = (o: string) => { originForIssuer = o; };
   return { state, handlers };
 }
 
@@ -154,7 +151,7 @@ export async function startSimulatedDataverse(options: SimulatedDataverseOptions
   }
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const url = `${tls ? 'https' : 'http'}://${hostPart}:${running.port}`;
-  (state as SimState & { setOrigin?: (o: string) => void }).setOrigin?.(url);
+  state.tokens.origin = url;
   const authorityUrl = `${url}/${state.directory.tenantId}`;
   return {
     url,

@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isoSeconds } from './clock.ts';
 import { ODataError, SimulatorError } from './errors.ts';
 import { readJson, type Metadata } from './metadata.ts';
 import { allPrivilegeNames } from './privileges.ts';
@@ -87,6 +86,5 @@ export async function loadSeed(seedDir: string, metadata: Metadata, store: Recor
       });
     });
   }
-  void isoSeconds;
   return count;
 }

@@ -34,7 +34,7 @@ export class TokenService {
   constructor(
     private readonly clock: SimClock,
     private readonly lifetimeSeconds: () => number,
-    readonly issuerFor: (kind: 'entra' | 'adfs') => string,
+    private readonly tenant: string,
     signingKeyPem?: string,
   ) {
     this.signer = new TokenSigner(signingKeyPem);
@@ -52,7 +52,7 @@ export class TokenService {
       exp: now + lifetime,
       jti,
       ...(flavour === 'entra'
-        ? { tid: this.tenantId, oid: subject.oid, appid: subject.appid, idtyp: subject.kind, ver: '1.0', sub: subject.oid }
+        ? { tid: this.tenant, oid: subject.oid, appid: subject.appid, idtyp: subject.kind, ver: '1.0', sub: subject.oid }
         : { appid: subject.appid, sub: subject.oid }),
       ...(subject.upn ? { upn: subject.upn, unique_name: subject.upn } : {}),
       ...(subject.name ? { name: subject.name } : {}),
@@ -62,7 +62,12 @@ export class TokenService {
     return { accessToken: this.signer.sign(claims), expiresIn: lifetime, claims };
   }
 
-  tenantId = '';
+  /** Origin of the simulator (set once it listens); part of every issuer. */
+  origin = '';
+
+  issuerFor(kind: 'entra' | 'adfs'): string {
+    return kind === 'entra' ? `${this.origin}/${this.tenant}/` : `${this.origin}/adfs/services/trust`;
+  }
 
   check(token: string, acceptAudience: (aud: string) => boolean): TokenCheck {
     if (token.split('.').length !== 3) return { ok: false, reason: 'malformed' };

@@ -9,7 +9,7 @@ import { logRequest } from '../state.ts';
 import { resolveCaller } from '../auth/caller.ts';
 import type { Actor } from '../writes.ts';
 import { handleBatch } from './batch.ts';
-import { jsonResponse, makeRepresent, odataHeaders, type WebApiContext } from './context.ts';
+import { jsonResponse, makeRepresent, type WebApiContext } from './context.ts';
 import { handleEntitySet } from './entities.ts';
 import { grantAccess, revokeAccess, retrieveCurrentOrganization, retrieveUserPrivileges, retrieveVersion, whoAmI } from './functions.ts';
 
@@ -170,4 +170,3 @@ export async function routeInner(ctx: WebApiContext, state: SimState, request: R
   return handleEntitySet(ctx, request, url, entity, set[2]);
 }
 
-export { odataHeaders };
