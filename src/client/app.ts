@@ -1,0 +1,200 @@
+// The client, composed: CRM host, manager connection, call book, tab
+// coordination and the UI pieces. The Dynamics web resource and the
+// stand-alone panel differ only in the CrmHost they pass and where the
+// status icon and missed-calls list go.
+import type { CallNotificationMessage, CrmMatch, RegardingRef, WelcomeLine, WelcomeMessage } from '../protocol/index.ts';
+import { CallBook, type CallEffect, type CallView } from './calls.ts';
+import { ManagerConnection, type SocketLike } from './connection.ts';
+import type { CrmHost, CrmUser } from './crm/host.ts';
+import { readManagerUrl } from './crm/manager-url.ts';
+import { contactParameters, phoneCallParameters } from './crm/phonecall.ts';
+import { stringsFor, type Strings } from './i18n.ts';
+import { DiagnosticLog } from './log.ts';
+import { MissedList, missedEntryOf, parseMissedEntry, type MissedEntry } from './missed.ts';
+import { clientSchemaNames, type ClientSchemaNames } from './schema-names.ts';
+import { TabCoordinator, type ChannelLike } from './tabs.ts';
+import { chooseLine, previewDial } from './ui/dial-menu.ts';
+import { injectStyles, toast } from './ui/dom.ts';
+import { renderMissed } from './ui/missed-view.ts';
+import { attachPhoneIcons, type FormFields } from './ui/phone-icons.ts';
+import { PopupView } from './ui/popup.ts';
+import { settingsLines, StatusIcon } from './ui/status.ts';
+
+export interface AppOptions {
+  doc: Document;
+  crm: CrmHost;
+  /** Where the status icon goes. */
+  statusTarget: HTMLElement;
+  missedTarget?: HTMLElement;
+  /** Default: read from the user's line / site / default record. */
+  managerUrl?: () => Promise<string>;
+  names?: ClientSchemaNames;
+  createSocket?: (url: string) => SocketLike;
+  channel?: (name: string) => ChannelLike | undefined;
+}
+
+export class ClientApp {
+  readonly log = new DiagnosticLog(() => Date.now());
+  readonly book = new CallBook();
+  readonly missed = new MissedList();
+  readonly tab = `${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+  strings: Strings = stringsFor(undefined);
+  user: CrmUser | undefined;
+  connection: ManagerConnection | undefined;
+  private status: StatusIcon | undefined;
+  private tabs: TabCoordinator | undefined;
+  private readonly popups = new Map<string, PopupView>();
+  private managerUrl: string | undefined;
+  private readonly names: ClientSchemaNames;
+
+  constructor(private readonly o: AppOptions) {
+    this.names = o.names ?? clientSchemaNames();
+  }
+
+  get welcome(): WelcomeMessage | undefined {
+    return this.connection?.welcome;
+  }
+
+  async start(): Promise<void> {
+    const { doc, crm } = this.o;
+    injectStyles(doc);
+    this.log.info('crm-tapi client starting');
+    const user = await crm.currentUser();
+    this.user = user;
+    this.strings = stringsFor(user.uiLanguageId);
+    doc.documentElement.lang = user.uiLanguageId === 1031 ? 'de' : 'en';
+    this.status = new StatusIcon(doc, this.strings, this.log, () => settingsLines(this.managerUrl, this.welcome));
+    this.o.statusTarget.append(this.status.element);
+    const channel = (this.o.channel ?? defaultChannel)(`crm-tapi:${user.id}`);
+    this.tabs = new TabCoordinator(this.tab, channel, {
+      withdraw: (key) => this.popups.get(key)?.close(),
+      missed: (_key, entry) => {
+        const e = parseMissedEntry(entry);
+        if (e !== undefined && this.missed.add(e)) this.renderMissed();
+      },
+    });
+    this.renderMissed();
+    const url = this.o.managerUrl ?? (() => readManagerUrl(crm, user.id, this.names));
+    const cs = this.names.clientSession;
+    this.connection = new ManagerConnection({
+      url: async () => (this.managerUrl = await url()),
+      createSocket: this.o.createSocket ?? ((u) => new WebSocket(u)),
+      createSession: (nonce, instance) => crm.createRecord(cs.logicalName, { [cs.name]: `session ${instance}`.slice(0, 200), [cs.nonce]: nonce, [cs.clientInstance]: instance }),
+      clientInstanceId: this.tab,
+      userId: user.id,
+      ...(user.organisation ? { organisation: user.organisation } : {}),
+      log: this.log,
+      random: Math.random,
+    }, {
+      status: (s, detail) => this.status?.set(s, detail),
+      notification: (m) => this.notify(m),
+    });
+    this.connection.start();
+  }
+
+  stop(): void {
+    this.connection?.stop();
+    this.tabs?.close();
+    for (const p of this.popups.values()) p.close();
+  }
+
+  attachForm(form: FormFields): number {
+    return attachPhoneIcons(this.o.doc, this.strings, form, (number, regarding, at) => void this.dial(number, regarding, at));
+  }
+
+  /** Click-to-dial: on the only line, or on the line the user picks. */
+  async dial(number: string, regarding?: RegardingRef, at = { x: 40, y: 40 }): Promise<void> {
+    const s = this.strings;
+    const lines = this.welcome?.lines ?? [];
+    if (this.connection === undefined || this.welcome === undefined) {
+      toast(this.o.doc, s.statusError);
+      return;
+    }
+    if (lines.length === 0) {
+      toast(this.o.doc, s.noLines);
+      return;
+    }
+    const line: WelcomeLine | undefined = lines.length === 1 ? lines[0] : await chooseLine(this.o.doc, s, number, lines, at);
+    if (line === undefined) return;
+    this.log.info(`dial ${number} on ${line.line}: ${previewDial(number, line) ?? 'the dialing rules cannot convert this number'} will be dialled`);
+    try {
+      const r = await this.connection.dial(line.line, number, regarding);
+      if (r.ok) toast(this.o.doc, `${s.dialled} ${r.dialString ?? number}`);
+      else {
+        this.log.error(`dial refused: ${r.error?.code ?? '?'}: ${r.error?.message ?? ''}`);
+        toast(this.o.doc, `${s.dialFailed}: ${r.error?.message ?? ''}`);
+      }
+    } catch (err) {
+      this.log.error(`dial failed: ${err instanceof Error ? err.message : String(err)}`);
+      toast(this.o.doc, `${s.dialFailed}: ${err instanceof Error ? err.message : ''}`);
+    }
+  }
+
+  private notify(m: CallNotificationMessage): void {
+    for (const e of this.book.apply(m)) this.effect(e);
+  }
+
+  private lineName(line: string): string {
+    return this.welcome?.lines.find((l) => l.line === line)?.displayName ?? line;
+  }
+
+  private effect(e: CallEffect): void {
+    const { doc, crm } = this.o;
+    const key = e.call.callKey;
+    switch (e.kind) {
+      case 'showPopup': {
+        if (this.popups.has(key) || this.tabs?.claim(key) === false) return;
+        const view = new PopupView(doc, this.strings, e.call, this.lineName(e.call.line), {
+          openRecord: (m: CrmMatch) => crm.openRecord(m.entity, m.id),
+          openPhoneCall: (call: CallView, m: CrmMatch | undefined) => crm.openNewForm('phonecall', phoneCallParameters(call, m, this.strings, new Date().toISOString())),
+          createContact: (call: CallView) => crm.openNewForm('contact', contactParameters(call)),
+          reject: (call: CallView) => void this.reject(call),
+          closed: (k: string) => {
+            this.popups.delete(k);
+            this.tabs?.release(k);
+          },
+        });
+        this.popups.set(key, view);
+        doc.body.append(view.element);
+        return;
+      }
+      case 'updatePopup':
+        this.popups.get(key)?.update(e.call);
+        return;
+      case 'closePopup':
+        this.popups.get(key)?.ending(e.why);
+        return;
+      case 'openPhoneCall':
+        crm.openNewForm('phonecall', phoneCallParameters(e.call, e.withRecord ?? e.call.matches[0], this.strings, new Date().toISOString()));
+        if (e.withRecord !== undefined) crm.openRecord(e.withRecord.entity, e.withRecord.id);
+        return;
+      case 'missed': {
+        const entry: MissedEntry = missedEntryOf(e.call);
+        if (this.missed.add(entry)) {
+          this.tabs?.shareMissed(key, entry);
+          this.renderMissed();
+        }
+        return;
+      }
+    }
+  }
+
+  private async reject(call: CallView): Promise<void> {
+    try {
+      const r = await this.connection?.callControl(call.callKey, 'reject');
+      if (r && !r.ok) toast(this.o.doc, `${this.strings.reject}: ${r.error?.message ?? ''}`);
+    } catch (err) {
+      this.log.error(`reject failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private renderMissed(): void {
+    const target = this.o.missedTarget;
+    if (target === undefined) return;
+    renderMissed(this.o.doc, this.strings, target, this.missed.all(), (e, at) => void this.dial(e.number, e.match ? { entity: e.match.entity, id: e.match.id } : undefined, at));
+  }
+}
+
+function defaultChannel(name: string): ChannelLike | undefined {
+  return typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(name);
+}

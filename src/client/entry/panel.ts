@@ -1,0 +1,68 @@
+// Entry of the stand-alone softphone panel (served by the manager at /panel/;
+// also usable as a Channel Integration Framework panel). Without Xrm it signs
+// the user in to Dataverse (authorization code + PKCE), then runs the same
+// client over the Web API.
+import { ClientApp } from '../app.ts';
+import { BrowserSignIn } from '../crm/oauth.ts';
+import { WebApiHost } from '../crm/webapi.ts';
+import { ClientError } from '../errors.ts';
+import { stringsFor } from '../i18n.ts';
+import { h } from '../ui/dom.ts';
+import { parsePanelConfig, PANEL_CONFIG_KEY, rememberPanelConfig } from './panel-config.ts';
+
+function show(text: string, error = false): void {
+  const el = document.getElementById('crm-tapi-message');
+  if (el === null) return;
+  el.textContent = text;
+  el.dataset.error = String(error);
+}
+
+async function main(): Promise<void> {
+  const here = new URL(location.href);
+  const config = parsePanelConfig(here.searchParams, localStorage.getItem(PANEL_CONFIG_KEY));
+  localStorage.setItem(PANEL_CONFIG_KEY, rememberPanelConfig(config));
+  const redirectUri = `${location.origin}${location.pathname}`;
+  const signIn = new BrowserSignIn({
+    authorizeUrl: `${config.authority}/oauth2/v2.0/authorize`,
+    tokenUrl: `${config.authority}/oauth2/v2.0/token`,
+    clientId: config.clientId,
+    scope: `${config.dataverse}/user_impersonation offline_access openid`,
+    redirectUri,
+  }, sessionStorage, () => Date.now());
+  const s = stringsFor(undefined);
+  if (await signIn.complete(here)) history.replaceState(null, '', redirectUri);
+  if (!signIn.signedIn()) {
+    const go = async (): Promise<void> => location.assign(await signIn.authorizeUrl(config.loginHint));
+    if (config.loginHint) {
+      show(s.signingIn);
+      await go();
+      return;
+    }
+    document.getElementById('crm-tapi-message')?.append(' ', h(document, 'button', { 'data-testid': 'sign-in', onclick: () => void go() }, s.signIn));
+    return;
+  }
+  const crm = new WebApiHost({ orgUrl: config.dataverse, token: () => signIn.accessToken(), open: (url) => window.open(url, '_blank', 'noopener') });
+  const managerUrl = config.manager ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
+  const app = new ClientApp({
+    doc: document, crm, managerUrl: async () => managerUrl,
+    statusTarget: document.getElementById('crm-tapi-status') ?? document.body,
+    missedTarget: document.getElementById('crm-tapi-missed') ?? document.body,
+  });
+  Object.assign(window, { crmTapiApp: app });
+  await app.start();
+  const t = app.strings;
+  show(`${t.signedInAs} ${app.user?.name ?? ''}`);
+  const input = document.getElementById('crm-tapi-number') as HTMLInputElement | null;
+  const dial = document.getElementById('crm-tapi-dial') as HTMLButtonElement | null;
+  if (input && dial) {
+    dial.textContent = t.dial;
+    input.placeholder = t.number;
+    const go = (e: { clientX?: number; clientY?: number }): void => {
+      if (input.value.trim() !== '') void app.dial(input.value.trim(), undefined, { x: e.clientX ?? 40, y: e.clientY ?? 40 });
+    };
+    dial.addEventListener('click', go);
+    input.addEventListener('keydown', (e) => e.key === 'Enter' && go({}));
+  }
+}
+
+main().catch((err: unknown) => show(err instanceof ClientError ? `${err.code}: ${err.message}` : String(err), true));

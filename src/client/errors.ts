@@ -1,0 +1,26 @@
+// Typed errors of the browser client. Codes are stable: the diagnostic log
+// and the tests act on them, never on the wording.
+import { CrmTapiError } from '../protocol/errors.ts';
+
+export const CLIENT_ERROR_CODES = [
+  'not-connected',
+  'request-timeout',
+  'no-manager-url',
+  'invalid-manager-url',
+  'crm-request-failed',
+  'sign-in-failed',
+  'no-line',
+  'invalid-number',
+  'no-xrm',
+] as const;
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
+
+export class ClientError extends CrmTapiError {
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,86 @@
+// German and English UI strings, picked from the user's CRM language
+// (usersettings.uilanguageid: 1031 German, 1033 English; anything else → English).
+
+export type Language = 'de' | 'en';
+
+export function languageOf(uiLanguageId: number | undefined): Language {
+  return uiLanguageId === 1031 ? 'de' : 'en';
+}
+
+const en = {
+  statusConnected: 'Connected to the TAPI manager',
+  statusConnecting: 'Connecting to the TAPI manager…',
+  statusError: 'No connection to the TAPI manager',
+  incomingCall: 'Incoming call',
+  outgoingCall: 'Outgoing call',
+  internalCall: 'Internal call',
+  onLine: 'on line',
+  unknownCaller: 'Unknown caller',
+  createContact: 'Create contact',
+  openRecord: 'Open record',
+  openPhoneCall: 'Open phone call',
+  reject: 'Reject',
+  close: 'Close',
+  answeredBy: 'Answered by',
+  connected: 'Connected',
+  ended: 'Call ended',
+  pickRecord: 'Several records match:',
+  missedCalls: 'Missed calls',
+  noMissedCalls: 'No missed calls',
+  callBack: 'Call back',
+  dial: 'Dial',
+  dialOn: 'Dial on which line?',
+  dialled: 'Dialling',
+  dialFailed: 'Dialling failed',
+  diagnosticLog: 'Diagnostic log',
+  noLines: 'No phone line is assigned to you',
+  signIn: 'Sign in',
+  signedInAs: 'Signed in as',
+  signingIn: 'Signing in…',
+  number: 'Number',
+  yourLines: 'Your lines',
+  cancel: 'Cancel',
+} as const;
+
+export type Strings = { readonly [K in keyof typeof en]: string };
+
+const de: Strings = {
+  statusConnected: 'Mit dem TAPI-Manager verbunden',
+  statusConnecting: 'Verbindung zum TAPI-Manager wird aufgebaut…',
+  statusError: 'Keine Verbindung zum TAPI-Manager',
+  incomingCall: 'Eingehender Anruf',
+  outgoingCall: 'Ausgehender Anruf',
+  internalCall: 'Interner Anruf',
+  onLine: 'auf Leitung',
+  unknownCaller: 'Unbekannter Anrufer',
+  createContact: 'Kontakt anlegen',
+  openRecord: 'Datensatz öffnen',
+  openPhoneCall: 'Telefonanruf öffnen',
+  reject: 'Ablehnen',
+  close: 'Schließen',
+  answeredBy: 'Angenommen von',
+  connected: 'Verbunden',
+  ended: 'Anruf beendet',
+  pickRecord: 'Mehrere Datensätze passen:',
+  missedCalls: 'Verpasste Anrufe',
+  noMissedCalls: 'Keine verpassten Anrufe',
+  callBack: 'Zurückrufen',
+  dial: 'Wählen',
+  dialOn: 'Auf welcher Leitung wählen?',
+  dialled: 'Wähle',
+  dialFailed: 'Wählen fehlgeschlagen',
+  diagnosticLog: 'Diagnoseprotokoll',
+  noLines: 'Ihnen ist keine Telefonleitung zugeordnet',
+  signIn: 'Anmelden',
+  signedInAs: 'Angemeldet als',
+  signingIn: 'Anmeldung läuft…',
+  number: 'Nummer',
+  yourLines: 'Ihre Leitungen',
+  cancel: 'Abbrechen',
+};
+
+export const STRINGS: Readonly<Record<Language, Strings>> = { en, de };
+
+export function stringsFor(uiLanguageId: number | undefined): Strings {
+  return STRINGS[languageOf(uiLanguageId)];
+}
