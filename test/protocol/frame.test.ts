@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { decodePayload, encodeFrame, encodeMessageFrame, FrameDecoder, ProtocolError } from '../../src/protocol/index.ts';
 import { anyMessage } from './arbitraries.ts';
-import { concat } from './roundtrip.test.ts';
+import { concat } from './bytes.ts';
 
 function codeOf(fn: () => unknown): string {
   try {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { commandsOf, CHANNELS, decodeMessage, decodePayload, encodeMessage, encodeMessageFrame, FrameDecoder } from '../../src/protocol/index.ts';
 import { MESSAGE_ARBITRARIES, TRICKY_VALUES } from './arbitraries.ts';
+import { concat } from './bytes.ts';
 
 describe('round trip: decode(encode(m)) equals m', () => {
   it('has an arbitrary for every command of every channel', () => {
@@ -74,13 +75,3 @@ describe('every message survives a stream of frames', () => {
     },
   );
 });
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
