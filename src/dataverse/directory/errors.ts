@@ -14,13 +14,11 @@ export type DirectoryErrorCode =
   | 'snapshot-write-failed'
   /** The delta link of an entity expired: that entity needs a full resync. */
   | 'delta-expired'
-  /** Change tracking is not enabled for an entity: poll `modifiedon` instead. */
-  | 'change-tracking-off'
   /** Reading the CRM failed (the cause holds the client's error). */
   | 'source-failed'
   /** The index cannot hold more records or fields than its packed layout allows. */
   | 'index-full'
-  /** The directory was stopped. */
+  /** The scheduler was stopped before a requested refresh could run. */
   | 'stopped';
 
 export class DirectoryError extends CrmTapiError {

@@ -6,6 +6,7 @@
 // rebuild absorbs waiting incremental ones. Settings are read again before
 // each timer is armed, as the manual says ("read after every run of the timer").
 import { MAX_TIMER_MS, type Clock } from './clock.ts';
+import { DirectoryError } from './errors.ts';
 import type { RefreshKind } from './directory.ts';
 import { nextDailyRun, validateSchedule, type ScheduleSettings } from './schedule.ts';
 
@@ -48,7 +49,7 @@ export class RefreshScheduler {
     this.started = false;
     this.options.clock.clearTimeout(this.intervalTimer);
     this.options.clock.clearTimeout(this.dailyTimer);
-    for (const waiters of this.pending.values()) for (const w of waiters) w.reject(new Error('stopped'));
+    for (const waiters of this.pending.values()) for (const w of waiters) w.reject(new DirectoryError('stopped', 'the phone directory scheduler was stopped before the refresh ran'));
     this.pending.clear();
     await this.running;
   }

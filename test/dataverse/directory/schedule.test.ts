@@ -147,7 +147,22 @@ describe('RefreshScheduler on a virtual clock', () => {
     expect(errors).toHaveLength(1);
   });
 
-  it('a requested refresh rejects with the refresh error; a stopped scheduler rejects waiters', async () => {
+  it('stopping rejects the requests still waiting with DirectoryError stopped and lets the running one finish', async () => {
+    const clock = new VirtualClock(0);
+    const { runs, refresh } = recorder(clock, 60_000);
+    const scheduler = new RefreshScheduler({ clock, refresh, settings: () => ({ intervalSeconds: 600, dailyTime: '4:00', timeZone: 'UTC' }) });
+    scheduler.start();
+    const running = scheduler.requestNow('full');
+    const waiting = scheduler.requestNow('incremental');
+    const stopped = scheduler.stop();
+    await expect(waiting).rejects.toMatchObject({ code: 'stopped' });
+    await drive(clock, scheduler, 120_000);
+    await stopped;
+    await running;
+    expect(runs.map((r) => r.kind)).toEqual(['full']);
+  });
+
+  it('a requested refresh rejects with the refresh error; bad settings are refused at construction', async () => {
     const clock = new VirtualClock(0);
     const scheduler = new RefreshScheduler({
       clock,
