@@ -73,6 +73,7 @@ export class ManagerLink {
   #needDrain = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #badFrames = 0;
+  #lastWriteAt = 0;
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #backoff: Backoff;
   readonly #log: Logger;
@@ -89,6 +90,11 @@ export class ManagerLink {
   /** Ready and not waiting for 'drain'. */
   get writable(): boolean {
     return this.#state === 'ready' && !this.#needDrain;
+  }
+
+  /** Wall-clock ms of the last write on the current connection (keep-alives are sent only when idle). */
+  get lastWriteAt(): number {
+    return this.#lastWriteAt;
   }
 
   /** Bytes handed to the socket and not yet written to the network. */
@@ -249,6 +255,7 @@ export class ManagerLink {
       this.#fail(socket, `the manager stopped reading (${socket.writableLength} bytes unsent)`);
       return false;
     }
+    this.#lastWriteAt = Date.now();
     if (!socket.write(frame)) this.#needDrain = true;
     return !this.#needDrain;
   }

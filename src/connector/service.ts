@@ -117,7 +117,7 @@ export class ConnectorService {
       provider: this.#provider,
       isReported: (line) => this.#lines.has(line),
       rejectEnabled: () => this.#live.RejectViaDisconnect,
-      afterReinitialize: () => this.#syncLines(),
+      afterReinitialize: () => this.#afterReinit(),
       log: this.#log,
       timeoutMs: options.commandTimeoutMs ?? 30_000,
     });
@@ -126,9 +126,13 @@ export class ConnectorService {
       log: this.#log,
       random,
       ...(options.reopenBackoff ? { backoff: options.reopenBackoff } : {}),
-      recovered: () => this.#syncLines(),
+      recovered: () => this.#afterReinit(),
     });
-    this.#keepalive = new KeepaliveTimer(config.ConnectionKeepAliveIntervall, () => this.#sendKeepalive());
+    this.#keepalive = new KeepaliveTimer(
+      config.ConnectionKeepAliveIntervall,
+      () => this.#sendKeepalive(),
+      () => Date.now() - this.#link.lastWriteAt,
+    );
   }
 
   get stats(): ConnectorStats {
@@ -210,6 +214,18 @@ export class ConnectorService {
     for (const event of this.#lines.sync(this.#provider.lines())) this.#emit(event);
   }
 
+  /** After a re-initialisation the lines are read again and, as the spec says, `lines` is sent again. */
+  #afterReinit(): void {
+    this.#syncLines();
+    this.#outbox.sendControl(this.#linesMessage());
+  }
+
+  #linesMessage(): TapiMessage {
+    const lines = this.#lines.all();
+    if (lines.length > MAX_LINES_IN_LIST) this.#log.error({ lines: lines.length }, `more than ${MAX_LINES_IN_LIST} lines; the list is cut`);
+    return { channel: 'connector', command: 'lines', lines: lines.slice(0, MAX_LINES_IN_LIST).map(toWireLine) };
+  }
+
   #onProviderEvent(event: ProviderEvent): void {
     switch (event.type) {
       case 'call': {
@@ -254,7 +270,7 @@ export class ConnectorService {
     this.#log.info('daily re-initialisation of all lines (NewInitTime)');
     try {
       await this.#provider.reinitialize();
-      this.#syncLines();
+      this.#afterReinit();
     } catch (err) {
       this.#log.warn({ code: (err as { code?: string }).code }, `daily re-initialisation failed: ${(err as Error).message}`);
       this.#health.recover('daily re-initialisation failed', false);
@@ -290,9 +306,7 @@ export class ConnectorService {
     this.#managerKeepAlive = registered.keepAliveInterval;
     this.#keepalive.setInterval(this.#keepAliveSeconds());
     this.#keepalive.start();
-    const lines = this.#lines.all();
-    if (lines.length > MAX_LINES_IN_LIST) this.#log.error({ lines: lines.length }, `more than ${MAX_LINES_IN_LIST} lines; the list is cut`);
-    const preamble: TapiMessage[] = [{ channel: 'connector', command: 'lines', lines: lines.slice(0, MAX_LINES_IN_LIST).map(toWireLine) }];
+    const preamble: TapiMessage[] = [this.#linesMessage()];
     // The snapshot reflects every event up to lastSeq: its seq says so, and the manager
     // treats buffered events with seq ≤ that as history, not as the current state.
     const asOf = this.#buffer.lastSeq;
@@ -300,7 +314,7 @@ export class ConnectorService {
     for (const call of this.#provider.activeCalls()) {
       if (this.#lines.has(call.line)) preamble.push({ ...toCallState(call, timestamp, true), seq: asOf });
     }
-    this.#log.info({ lines: lines.length, activeCalls: preamble.length - 1, keepAliveSeconds: this.#keepalive.intervalSeconds }, 'reporting lines and active calls');
+    this.#log.info({ lines: this.#lines.all().length, activeCalls: preamble.length - 1, keepAliveSeconds: this.#keepalive.intervalSeconds }, 'reporting lines and active calls');
     this.#outbox.connected(registered.lastAckedSeq, preamble);
   }
 

@@ -34,8 +34,8 @@ function countReinit(h: Harness, failFirst = 0): { calls: number } {
 }
 
 describe('keep-alive timing (fake timers)', () => {
-  it('sends a keepalive every interval: the smaller of ConnectionKeepAliveIntervall and the manager’s, live', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  it('sends a keepalive after each quiet interval: the smaller of ConnectionKeepAliveIntervall and the manager’s, live', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { m, h } = await setup({ config: { ConnectionKeepAliveIntervall: 20 } }, { keepAliveInterval: 10 });
     expect(h.service.stats.keepAliveSeconds).toBe(10);
     vi.advanceTimersByTime(9_999);
@@ -50,6 +50,15 @@ describe('keep-alive timing (fake timers)', () => {
     await m.waitFor(() => m.of('keepalive').length === 3);
     await ioTurns();
     expect(m.of('keepalive')).toHaveLength(3);
+    // Other traffic counts as a sign of life: an event 2 s before the tick postpones the keepalive.
+    vi.advanceTimersByTime(1_000);
+    h.pbx.incoming({ number: '0301' }, '20');
+    await m.waitFor(() => m.of('callState').length === 1);
+    vi.advanceTimersByTime(2_000);
+    await ioTurns();
+    expect(m.of('keepalive')).toHaveLength(3);
+    vi.advanceTimersByTime(1_000);
+    await m.waitFor(() => m.of('keepalive').length === 4);
     vi.useRealTimers();
   });
 });

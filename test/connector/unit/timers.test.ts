@@ -56,6 +56,27 @@ describe('KeepaliveTimer', () => {
     expect(ticks).toHaveLength(3);
   });
 
+  it('waits for a whole quiet interval after other traffic', () => {
+    vi.useFakeTimers();
+    let lastWrite = Date.now();
+    const ticks: number[] = [];
+    const start = Date.now();
+    const t = new KeepaliveTimer(10, () => {
+      ticks.push(Date.now() - start);
+      lastWrite = Date.now();
+    }, () => Date.now() - lastWrite);
+    t.start();
+    vi.advanceTimersByTime(4_000);
+    lastWrite = Date.now(); // an event went out at 4 s
+    vi.advanceTimersByTime(9_999);
+    expect(ticks).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(ticks).toEqual([14_000]);
+    vi.advanceTimersByTime(10_000);
+    expect(ticks).toEqual([14_000, 24_000]);
+    t.stop();
+  });
+
   it('stays stopped when the tick stops it', () => {
     vi.useFakeTimers();
     let n = 0;
