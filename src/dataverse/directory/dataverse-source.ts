@@ -49,13 +49,15 @@ export class DataverseDirectorySource implements DirectorySource {
     const select = [info.idAttribute, info.nameAttribute, ...spec.fields, 'modifiedon'];
     try {
       let deltaLink: string | undefined;
+      let seen = new Date(0).toISOString();
       for await (const page of this.api.pages<Row>(info.entitySet, { select }, { maxPageSize: this.pageSize, trackChanges: true })) {
         onPage(this.records(page.value, info, spec));
         deltaLink = page.deltaLink ?? deltaLink;
+        seen = newest(page.value, seen);
       }
       if (deltaLink !== undefined) return { kind: 'delta', link: deltaLink };
-      // A server that ignored the preference: poll from the start of this read.
-      return { kind: 'modifiedon', since: new Date(0).toISOString() };
+      // A server that ignored the preference: poll modifiedon from the newest record read.
+      return { kind: 'modifiedon', since: seen };
     } catch (err) {
       if (!(err instanceof DataverseError && err.code === 'change-tracking-disabled')) throw err;
     }
