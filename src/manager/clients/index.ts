@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
 import type { DiagnoseSocket, TapiMessage } from '../../protocol/index.ts';
-import type { UserSideContext, UserSideService } from '../contracts.ts';
+import type { ReportedLine, UserSideContext, UserSideService } from '../contracts.ts';
 import { DialService } from '../dial/dial.ts';
 import { TokenBuckets } from '../dial/rate-limit.ts';
 import { diagnoseReport, refreshResult } from '../diagnose-ws/report.ts';
@@ -50,6 +50,12 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     return s;
   };
   const lookup = context.directory.lookup.bind(context.directory);
+  // The connector side's line list, kept by its line events: reading lines() per call would copy every line.
+  const reported = new Map<string, ReportedLine>();
+  const reportedLine = (line: string): ReportedLine | undefined => {
+    if (!reported.has(line)) for (const l of context.connectorSide.lines()) reported.set(l.line, l);
+    return reported.get(line);
+  };
   const registry = new ClientRegistry();
   const missed = new MissedStore(o.missed);
   const boot = randomBytes(4).toString('hex');
@@ -57,7 +63,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
   const recorder = new CallRecorder({
     outbox: context.outbox, schema, entitlements: () => entitlements.table, settingsOf, lookup, logger, regarding: o.phoneCallRegarding,
     user: (id) => users.get(id),
-    reportedLine: (line) => context.connectorSide.lines().find((l) => l.line === line),
+    reportedLine,
   });
   const router = new CallRouter({
     entitlements: () => entitlements.table, settingsOf, lookup, recipients: registry, missed, now, logger,
@@ -67,7 +73,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     elsewhereWaitMs: o.elsewhereWaitMs,
   });
   const dial = new DialService({
-    connectorSide: context.connectorSide, entitlements: () => entitlements.table, settingsOf, schema, logger, now,
+    connectorSide: context.connectorSide, reportedLine, entitlements: () => entitlements.table, settingsOf, schema, logger, now,
     buckets: new TokenBuckets(o.dialRate, now), outbox: context.outbox, source: `crm-tapi manager ${hostname()}`,
     lineOfCall: (key) => router.calls.get(key)?.line,
     onDialed: (key, user) => router.calls.noteDial(key, user, now()),
@@ -154,6 +160,8 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
       }
     }),
     context.connectorSide.onLineEvent((event) => {
+      if (event.kind === 'removed') reported.delete(event.line);
+      else if (event.kind !== 'eventsLost') reported.set(event.line.line, event.line);
       if (event.kind !== 'eventsLost') entitlements.soon();
       else logger.warn({ connector: event.connectorHost, count: event.count }, 'a connector lost call events; their calls may be missing from the call log');
     }),

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_FRAME_LENGTH } from '../../protocol/index.ts';
 import type { TlsMaterial } from '../contracts.ts';
+import { panelFile } from './panel-files.ts';
 
 /** The manual: the test page "says" this sentence (EVIDENCE.md §1). */
 export const TEST_PAGE_TEXT = 'This is the Testsite for the Websocket Connection behind this address';
@@ -57,6 +58,18 @@ export class ClientListener {
       if ((req.method === 'GET' || req.method === 'HEAD') && path === '/') {
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(PAGE), 'Cache-Control': 'no-store' });
         res.end(req.method === 'HEAD' ? undefined : PAGE);
+        return;
+      }
+      if (req.method === 'GET' && path !== undefined) {
+        void panelFile(path).then((f) => {
+          if (f === undefined) {
+            res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+            res.end('not found\n');
+            return;
+          }
+          res.writeHead(f.status, { 'Content-Type': f.type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+          res.end(f.body);
+        });
         return;
       }
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });

@@ -11,7 +11,7 @@ import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
 import type { Schema } from '../../dataverse/schema.ts';
 import { toDialString } from '../../dialing/index.ts';
 import type { CallControlMessage, CallControlResultMessage, DialMessage, DialResultMessage, WireError } from '../../protocol/index.ts';
-import type { ConnectorSide } from '../contracts.ts';
+import type { ConnectorSide, ReportedLine } from '../contracts.ts';
 import type { LineSettings } from '../entitlements/settings.ts';
 import type { EntitlementTable } from '../entitlements/table.ts';
 import { fromConnector, wireError } from './errors.ts';
@@ -24,6 +24,8 @@ export interface Caller {
 
 export interface DialOptions {
   connectorSide: ConnectorSide;
+  /** The connector side's report of a line (current online state). */
+  reportedLine: (line: string) => ReportedLine | undefined;
   entitlements: () => EntitlementTable;
   settingsOf: (record: LineConfigRecord) => LineSettings;
   buckets: TokenBuckets;
@@ -71,7 +73,7 @@ export class DialService {
       this.audit(caller, m, 'warning', `refused: not-a-phone-number (${converted.error.code})`);
       return reply({ ok: false, error: wireError('not-a-phone-number', converted.error.message) });
     }
-    const reported = this.o.connectorSide.lines().find((l) => l.line === m.line);
+    const reported = this.o.reportedLine(m.line);
     if (reported === undefined || !reported.connectorOnline) {
       this.audit(caller, m, 'warning', `refused: connector-offline (dial string ${converted.dial})`);
       return reply({ ok: false, error: wireError('connector-offline', `line ${m.line} is not available: its connector is not connected`) });
