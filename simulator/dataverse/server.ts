@@ -21,12 +21,33 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * CORS as Dataverse and Entra answer single-page apps (the softphone panel runs on the manager's
+ * origin): any Origin may call with a bearer token; preflights are answered here. True = answered.
+ */
+function cors(req: IncomingMessage, res: ServerResponse): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  res.setHeader('Access-Control-Allow-Origin', origin);
+  res.setHeader('Vary', 'Origin');
+  res.setHeader('Access-Control-Expose-Headers', 'OData-EntityId, OData-Version, Retry-After, Location, WWW-Authenticate');
+  if (req.method !== 'OPTIONS' || req.headers['access-control-request-method'] === undefined) return false;
+  res.writeHead(204, {
+    'Access-Control-Allow-Methods': 'GET, POST, PATCH, PUT, DELETE, OPTIONS',
+    'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? 'Authorization, Content-Type',
+    'Access-Control-Max-Age': '600',
+  });
+  res.end();
+  return true;
+}
+
 export async function serveHandlers(handlers: RequestHandler[], connections: ConnectionRegistry, opts: ListenOptions): Promise<RunningServer> {
   // http-middleware is CommonJS and types msw's CJS build; the handlers are the ESM build's: same shape.
   const app = createMswServer(...(handlers as unknown as Parameters<typeof createMswServer>));
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     // A client must not choose the connection id: overwrite whatever it sent.
     req.headers[CONNECTION_HEADER] = connections.idFor(req.socket as Socket);
+    if (cors(req, res)) return;
     app(req, res);
   };
   const server: Server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, listener) : createHttpServer(listener);

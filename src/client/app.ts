@@ -148,7 +148,8 @@ export class ClientApp {
           openRecord: (m: CrmMatch) => crm.openRecord(m.entity, m.id),
           openPhoneCall: (call: CallView, m: CrmMatch | undefined) => crm.openNewForm('phonecall', phoneCallParameters(call, m, this.strings, new Date().toISOString())),
           createContact: (call: CallView) => crm.openNewForm('contact', contactParameters(call)),
-          reject: (call: CallView) => void this.reject(call),
+          reject: (call: CallView) => void this.control(call, 'reject'),
+          answer: (call: CallView) => void this.control(call, 'answer'),
           closed: (k: string) => {
             this.popups.delete(k);
             this.tabs?.release(k);
@@ -179,12 +180,15 @@ export class ClientApp {
     }
   }
 
-  private async reject(call: CallView): Promise<void> {
+  private async control(call: CallView, action: 'answer' | 'reject'): Promise<void> {
     try {
-      const r = await this.connection?.callControl(call.callKey, 'reject');
-      if (r && !r.ok) toast(this.o.doc, `${this.strings.reject}: ${r.error?.message ?? ''}`);
+      const r = await this.connection?.callControl(call.callKey, action);
+      if (r && !r.ok) {
+        this.log.error(`${action} refused: ${r.error?.code ?? '?'}: ${r.error?.message ?? ''}`);
+        toast(this.o.doc, `${action === 'answer' ? this.strings.answer : this.strings.reject}: ${r.error?.message ?? ''}`);
+      }
     } catch (err) {
-      this.log.error(`reject failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.error(`${action} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

@@ -103,6 +103,13 @@ export class CallBook {
       if (v.incoming && v.connectedAt === undefined && !elsewhere) effects.push({ kind: 'missed', call: v });
       return effects;
     }
+    if (n.answeredBy !== undefined && TALKING.has(n.state)) {
+      // A colleague took the call (the manager names the answerer only to the others).
+      if (t.popupShown) effects.push({ kind: 'closePopup', call: v, why: 'answeredElsewhere' });
+      t.popupShown = false;
+      t.phoneCallOpened = true;
+      return effects;
+    }
     if (v.incoming && !t.popupShown && RINGING.has(n.state) && !n.replayed) {
       t.popupShown = true;
       effects.push({ kind: 'showPopup', call: v });

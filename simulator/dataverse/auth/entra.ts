@@ -170,6 +170,13 @@ export class EntraAuthority {
     return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' } });
   }
 
+  private hintedUser(hint: string | null): SimState['directory']['users'][number] | undefined {
+    if (!hint) return undefined;
+    const user = this.state.directory.users.find((u) => u.userPrincipalName.toLowerCase() === hint.toLowerCase());
+    const rec = user === undefined ? undefined : this.state.store.get('systemuser', user.systemuserid);
+    return rec && rec['isdisabled'] !== true && !rec['applicationid'] ? user : undefined;
+  }
+
   /** GET authorize: the sign-in page; POST authorize: the chosen user → redirect with a code. */
   async authorize(request: Request, tenant: string): Promise<Response> {
     if (!this.tenantOk(tenant)) return this.tenantError(tenant);
@@ -180,8 +187,10 @@ export class EntraAuthority {
     const redirectUri = params.get('redirect_uri') ?? '';
     if (!redirectAllowed(found, redirectUri)) return htmlError(`AADSTS50011: The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${found.clientId}'.`);
     if (params.get('response_type') !== 'code') return redirectError(redirectUri, params.get('state'), 'unsupported_response_type', 'AADSTS700054: response_type must be code.');
-    if (request.method !== 'POST' || !params.get('login_userid')) return signInPage(this.state, params);
-    const user = this.state.directory.users.find((u) => u.systemuserid === params.get('login_userid'));
+    // login_hint of a seeded, enabled user signs in at once, as an existing SSO session would (the demo's one-click panel URL).
+    const hinted = request.method === 'GET' ? this.hintedUser(params.get('login_hint')) : undefined;
+    if (hinted === undefined && (request.method !== 'POST' || !params.get('login_userid'))) return signInPage(this.state, params);
+    const user = hinted ?? this.state.directory.users.find((u) => u.systemuserid === params.get('login_userid'));
     if (!user) return signInPage(this.state, params);
     const code = randomBytes(32).toString('base64url');
     this.codes.set(code, {

@@ -12,6 +12,7 @@ export interface PopupActions {
   openPhoneCall(call: CallView, match: CrmMatch | undefined): void;
   createContact(call: CallView): void;
   reject(call: CallView): void;
+  answer(call: CallView): void;
   closed(callKey: string): void;
 }
 
@@ -24,6 +25,7 @@ export class PopupView {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly stateLine: HTMLElement;
   private readonly rejectButton: HTMLButtonElement;
+  private readonly answerButton: HTMLButtonElement;
 
   constructor(
     private readonly doc: Document,
@@ -58,7 +60,8 @@ export class PopupView {
     this.stateLine = h(doc, 'div', { class: 'ctapi-state', 'data-testid': 'popup-state' });
     body.append(this.stateLine);
     this.rejectButton = h(doc, 'button', { class: 'ctapi-reject', 'data-testid': 'popup-reject', onclick: () => actions.reject(this.call) }, s.reject);
-    const buttons = h(doc, 'div', { class: 'ctapi-actions' });
+    this.answerButton = h(doc, 'button', { 'data-testid': 'popup-answer', onclick: () => actions.answer(this.call) }, s.answer);
+    const buttons = h(doc, 'div', { class: 'ctapi-actions' }, this.answerButton);
     if (call.matches.length > 0) buttons.append(h(doc, 'button', { 'data-testid': 'popup-open-record', onclick: () => this.chosen && actions.openRecord(this.chosen) }, s.openRecord));
     else buttons.append(h(doc, 'button', { 'data-testid': 'popup-create-contact', onclick: () => actions.createContact(this.call) }, s.createContact));
     buttons.append(
@@ -77,12 +80,14 @@ export class PopupView {
     this.call = call;
     const ringing = call.state === 'offering' || call.state === 'accepted';
     this.rejectButton.hidden = !ringing;
+    this.answerButton.hidden = !ringing;
     this.stateLine.textContent = call.state === 'connected' || call.state === 'onhold' ? this.s.connected : '';
   }
 
   /** The call ended: say why, then go. */
   ending(why: 'answeredElsewhere' | 'ended'): void {
     this.rejectButton.hidden = true;
+    this.answerButton.hidden = true;
     this.stateLine.textContent = why === 'answeredElsewhere' ? `${this.s.answeredBy} ${this.call.answeredBy ?? '?'}` : this.s.ended;
     this.element.dataset.ended = why;
     clearTimeout(this.timer);
