@@ -84,6 +84,25 @@ describe('msal-node against the simulated authority (no internet)', () => {
     await expect(pca.acquireTokenByUsernamePassword({ scopes: [`${tls.url}/user_impersonation`], username: anna.upn, password: 'wrong' })).rejects.toThrow(/AADSTS50126/);
   });
 
+  it('answers online-style URLs https://<org>.crm.localhost:PORT (organisation from the host name)', async () => {
+    const app = managerApp(tls);
+    const port = new URL(tls.url).port;
+    // *.localhost does not resolve by itself: connect to 127.0.0.1, keep the name for TLS and Host.
+    const hostAgent = new Agent({ connect: { ca: tls.caCertificate, lookup: (_h, _o, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }]) } });
+    try {
+      const origin = `https://contoso.crm.localhost:${port}`;
+      const tokenRes = await undiciFetch(tls.tokenUrl, { method: 'POST', dispatcher: agent, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: app.secret, scope: `${origin}/.default` }) });
+      const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+      const who = await undiciFetch(`${origin}/api/data/v9.2/WhoAmI`, { headers: { Authorization: `Bearer ${token}` }, dispatcher: hostAgent });
+      expect(who.status).toBe(200);
+      expect(((await who.json()) as { '@odata.context': string })['@odata.context']).toBe(`${origin}/api/data/v9.2/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`);
+      const other = await undiciFetch(`https://fabrikam.crm.localhost:${port}/api/data/v9.2/WhoAmI`, { headers: { Authorization: `Bearer ${token}` }, dispatcher: hostAgent });
+      expect(other.status).toBe(404);
+    } finally {
+      await hostAgent.close();
+    }
+  });
+
   it('a client without the test CA fails the TLS handshake', async () => {
     await expect(fetch(`${tls.webApiUrl}WhoAmI`)).rejects.toThrow();
   });
