@@ -34,7 +34,7 @@ export const directorySchema = z.strictObject({
     /** The application user in Dataverse; absent = a public client (sign-in only). */
     systemuserid: guid.optional(),
     /** Redirect URIs accepted for the authorization-code flow. */
-    redirectUris: z.array(z.string()).default([]),
+    redirectUris: z.array(z.url()).default([]),
   })),
   users: z.array(z.strictObject({
     systemuserid: guid,

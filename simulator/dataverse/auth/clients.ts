@@ -80,7 +80,12 @@ export function appSubject(app: App): TokenSubject | undefined {
 export function resourceOfScope(scope: string | null): string | undefined {
   for (const s of (scope ?? '').split(/\s+/)) {
     if (/^https?:\/\//i.test(s)) {
-      const u = new URL(s);
+      let u: URL;
+      try {
+        u = new URL(s);
+      } catch {
+        return undefined;
+      }
       const path = u.pathname.replace(/\/(\.default|user_impersonation)$/, '').replace(/\/+$/, '');
       return `${u.origin}${path}`;
     }

@@ -107,6 +107,14 @@ export async function handleWebApi(state: SimState, request: Request): Promise<R
   return response;
 }
 
+function decodeSegment(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ODataError(400, DV.badRequestSyntax, `The request URI is not valid: malformed percent-encoding in '${text}'.`);
+  }
+}
+
 function acceptAudience(aud: string, origin: string, orgPath: string): boolean {
   const a = aud.replace(/\/+$/, '').toLowerCase();
   return a === origin.toLowerCase() || a === `${origin}${orgPath}`.toLowerCase();
@@ -134,7 +142,7 @@ export function makeContext(state: SimState, actor: Actor, baseUrl: string, vers
 
 async function route(ctx: WebApiContext, state: SimState, request: Request, url: URL, match: OrgMatch, origin: string): Promise<Response> {
   const method = request.method.toUpperCase();
-  const rest = decodeURIComponent(match.rest);
+  const rest = decodeSegment(match.rest);
   if (rest === '' && method === 'GET') {
     return ctx.json(200, { '@odata.context': `${ctx.baseUrl}$metadata`, value: state.metadata.entities().map((e) => ({ name: e.entitySetName, kind: 'EntitySet', url: e.entitySetName })) });
   }
@@ -148,7 +156,7 @@ async function route(ctx: WebApiContext, state: SimState, request: Request, url:
 /** Everything except $batch (also used for the parts of a batch). */
 export async function routeInner(ctx: WebApiContext, state: SimState, request: Request, origin: string, match: OrgMatch, urlIn?: URL, restIn?: string): Promise<Response> {
   const url = urlIn ?? new URL(request.url);
-  const rest = restIn ?? decodeURIComponent(url.pathname.replace(API, '$3').slice(1));
+  const rest = restIn ?? decodeSegment(url.pathname.replace(API, '$3').slice(1));
   const method = request.method.toUpperCase();
   const fn = /^([A-Za-z]+)(?:\((.*)\))?$/.exec(rest);
   if (fn?.[1] === 'WhoAmI' && method === 'GET') return whoAmI(ctx);
