@@ -65,7 +65,6 @@ export class ConnectorGateway implements ConnectorSide {
       host: options.bindAddress,
       port: options.port,
       ...(options.tls ? { tls: options.tls } : {}),
-      handshakeTimeoutMs: options.settings().registrationTimeoutMs,
       admit: () => this.#admit(),
       onSocket: (socket) => this.#accept(socket),
       onRawClose: () => undefined,

@@ -1,9 +1,12 @@
 // The TAPI port: a TCP listener, or TLS when a certificate is configured.
 // This file only accepts sockets and counts them; what a socket may do is
-// the gateway's business. Raw sockets are counted before any TLS handshake,
-// so a flood of half-open handshakes meets the same caps as plain TCP.
+// the gateway's business. TLS is layered onto each accepted TCP socket here
+// (not by tls.createServer), so the socket goes to the gateway at once and
+// its registration deadline also bounds the handshake: a client that never
+// sends its ClientHello is closed like any other silent one. Raw sockets are
+// counted before any handshake, so half-open handshakes meet the same caps.
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { TlsMaterial } from '../contracts.ts';
 import { GatewayError } from './errors.ts';
 
@@ -11,8 +14,6 @@ export interface ListenerOptions {
   host: string;
   port: number;
   tls?: TlsMaterial;
-  /** Deadline for the TLS handshake. */
-  handshakeTimeoutMs: number;
   /** Decides on every raw socket; false = destroyed at once. */
   admit(): boolean;
   /** A usable socket (after the TLS handshake when TLS is on). */
@@ -43,16 +44,13 @@ export class GatewayListener {
 
   async listen(port = this.options.port): Promise<number> {
     const { tls } = this.options;
-    let server: Server;
+    let context: SecureContext | undefined;
     try {
-      server = tls
-        ? createTlsServer({ ...tls, handshakeTimeout: this.options.handshakeTimeoutMs }, (socket: TLSSocket) => this.options.onSocket(socket))
-        : createNetServer((socket) => this.options.onSocket(socket));
+      context = tls ? createSecureContext(tls) : undefined;
     } catch (err) {
       throw new GatewayError('tls-material', `cannot use the TLS certificate for the TAPI port: ${(err as Error).message}`, { cause: err });
     }
-    // For TLS, 'connection' fires with the raw socket before the handshake.
-    server.on('connection', (raw: Socket) => {
+    const server = createNetServer((raw) => {
       if (!this.options.admit()) {
         raw.destroy();
         return;
@@ -62,8 +60,14 @@ export class GatewayListener {
         this.#raw.delete(raw);
         this.options.onRawClose();
       });
+      if (context === undefined) {
+        this.options.onSocket(raw);
+        return;
+      }
+      const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
+      secure.once('error', (err) => this.options.onTlsError(err, `${raw.remoteAddress ?? '?'}:${raw.remotePort ?? 0}`));
+      this.options.onSocket(secure);
     });
-    if (tls) server.on('tlsClientError', (err: Error, socket: TLSSocket) => this.options.onTlsError(err, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`));
     server.on('error', () => undefined);
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
