@@ -48,6 +48,18 @@ describe('FrameDecoder chunking', () => {
     }
   });
 
+  it('tells whether a frame is in progress (inFrame)', () => {
+    const decoder = new FrameDecoder();
+    const frame = encodeFrame('<a/>');
+    expect(decoder.inFrame).toBe(false);
+    decoder.push(frame.subarray(0, 1));
+    expect(decoder.inFrame).toBe(true);
+    decoder.push(frame.subarray(1, 4));
+    expect(decoder.inFrame).toBe(true);
+    decoder.push(frame.subarray(4));
+    expect(decoder.inFrame).toBe(false);
+  });
+
   it('feeding one byte at a time yields every frame', () => {
     const stream = concat([encodeFrame('<a/>'), encodeFrame(''), encodeFrame('<bb/>')]);
     const decoder = new FrameDecoder();
