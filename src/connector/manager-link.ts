@@ -203,7 +203,14 @@ export class ManagerLink {
     }
     for (const payload of payloads) {
       if (this.#socket !== socket || socket.destroyed) return;
-      this.#onPayload(socket, payload);
+      try {
+        this.#onPayload(socket, payload);
+      } catch (err) {
+        // A bug of ours must not take the service down with a peer's message: drop this connection only.
+        this.#log.error({ err }, 'failed to handle a message from the manager');
+        this.#fail(socket, 'dropping the connection after an internal error', 'error');
+        return;
+      }
     }
   }
 
@@ -211,8 +218,8 @@ export class ManagerLink {
     let message: TapiMessage;
     try {
       message = decodePayload(payload);
-    } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
+    } catch (caught) {
+      const err = caught instanceof ProtocolError ? caught : new ProtocolError('malformed-xml', 'the message could not be parsed');
       this.#log.warn({ code: err.code, bytes: payload.length }, `undecodable message from the manager: ${err.message}`);
       // One bad document leaves the framing intact; several in a row mean the
       // length prefixes are out of step, and only a new connection resynchronises.
