@@ -12,6 +12,7 @@ import { ConfigError } from '../config/file.ts';
 import type { ConnectOptions } from '../dataverse/connection.ts';
 import { Outbox } from '../dataverse/outbox/outbox.ts';
 import { SqliteOutboxStore } from '../dataverse/outbox/sqlite-store.ts';
+import { eventLogWrite } from '../dataverse/outbox/records.ts';
 import { dataverseTransport } from '../dataverse/outbox/transport.ts';
 import { createRepositories, type LineConfigRecord } from '../dataverse/repositories/index.ts';
 import { createSchema } from '../dataverse/schema.ts';
@@ -149,6 +150,18 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
       ...(keepAliveGraceMs === undefined ? {} : { keepAliveGraceMs }),
     });
     gateway.onLineEvent((event) => keeper.handle(event));
+    // spec/protocol.md 7.5: lost events leave a trace in the CRM's event log ("Ereignisprotokoll").
+    gateway.onLineEvent((event) => {
+      if (event.kind !== 'eventsLost') return;
+      try {
+        outbox.enqueue(eventLogWrite(schema, {
+          name: `${event.count} call event(s) lost`, level: 'error', source: `crm-tapi connector ${event.connectorHost}`, occurredOn: new Date(),
+          message: `Connector ${event.connectorHost} could not deliver ${event.count} event(s) between ${event.firstTimestamp} and ${event.lastTimestamp}; calls of that time may be missing from the call log.`,
+        }));
+      } catch (err) {
+        log.error({ code: (err as { code?: unknown }).code }, `the lost events could not be written to the event log: ${(err as Error).message}`);
+      }
+    });
 
     const factory = deps.userSide === undefined ? createUserSide : deps.userSide;
     const userSide = factory === null ? undefined : await factory({

@@ -3,8 +3,9 @@
 // also when the connector is away, does not answer in time, or the manager
 // stops. Nothing here throws at the caller.
 import { randomUUID } from 'node:crypto';
-import type { ResultMessage, WireError } from '../../protocol/index.ts';
-import type { CommandFailureCode, CommandOutcome } from '../contracts.ts';
+import type { ConnectorDownMessage, ResultMessage, WireError } from '../../protocol/index.ts';
+import type { CommandFailureCode, CommandOutcome, ConnectorCommand } from '../contracts.ts';
+import type { ConnectorRegistry } from './registry.ts';
 
 interface Pending {
   host: string;
@@ -84,4 +85,34 @@ export class PendingCommands {
     clearTimeout(pending.timer);
     pending.resolve(outcome);
   }
+}
+
+function splitOnce(text: string, separator: string): [string, string] | undefined {
+  const at = text.indexOf(separator);
+  return at <= 0 || at === text.length - 1 ? undefined : [text.slice(0, at), text.slice(at + 1)];
+}
+
+/**
+ * Finds the connector of a command — by the line `<host>:<line>` for makeCall,
+ * by the call key `<host>/<callId>` otherwise — and sends it with a request id.
+ * Host names hold no `:` or `/`, so the first one separates.
+ */
+export function routeCommand(
+  command: ConnectorCommand,
+  registry: ConnectorRegistry,
+  pending: PendingCommands,
+  sendTo: (host: string, message: ConnectorDownMessage) => boolean,
+): Promise<CommandOutcome> {
+  if (command.kind === 'makeCall') {
+    const parts = splitOnce(command.line, ':');
+    const entry = parts && registry.entry(parts[0]);
+    if (!parts || !entry || !entry.lines.has(parts[1])) return Promise.resolve(failure('unknown-line', `no connector reports line ${command.line}`));
+    const [host, line] = parts;
+    return pending.start(host, 'makeCall', (requestId) => sendTo(host, { channel: 'connector', command: 'makeCall', requestId, line, dialString: command.dialString }));
+  }
+  const parts = splitOnce(command.callKey, '/');
+  const entry = parts && registry.entry(parts[0]);
+  if (!parts || !entry || !entry.calls.has(parts[1])) return Promise.resolve(failure('unknown-call', `no running call ${command.callKey}`));
+  const [host, callId] = parts;
+  return pending.start(host, command.kind, (requestId) => sendTo(host, { channel: 'connector', command: command.kind, requestId, callId }));
 }

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { PROTOCOL_VERSION, type ConnectorUpMessage, type DiagnoseConnector, type DiagnoseSocket, type RegisterMessage } from '../../protocol/index.ts';
 import type { CommandOutcome, ConnectorCommand, ConnectorSide, LineEvent, ReportedLine, RoutedCallEvent, TlsMaterial, Unsubscribe } from '../contracts.ts';
-import { failure, PendingCommands } from './commands.ts';
+import { failure, PendingCommands, routeCommand } from './commands.ts';
 import { ConnectorConnection, type ConnectionLimits } from './connection.ts';
 import { keyMatches } from './keys.ts';
 import { GatewayListener } from './listener.ts';
@@ -42,11 +42,6 @@ export interface GatewayOptions {
 export const KEEPALIVE_GRACE_SECONDS = 15;
 /** Connector hosts remembered at once; each needed a valid key to get here. */
 export const MAX_CONNECTOR_HOSTS = 4096;
-
-function splitOnce(text: string, separator: string): [string, string] | undefined {
-  const at = text.indexOf(separator);
-  return at <= 0 || at === text.length - 1 ? undefined : [text.slice(0, at), text.slice(at + 1)];
-}
 
 export class ConnectorGateway implements ConnectorSide {
   readonly #log: Logger;
@@ -137,7 +132,7 @@ export class ConnectorGateway implements ConnectorSide {
 
   command(command: ConnectorCommand): Promise<CommandOutcome> {
     try {
-      return this.#command(command);
+      return routeCommand(command, this.#registry, this.#commands, (host, message) => this.#sendTo(host, message));
     } catch (err) {
       this.#log.error({ err, kind: command.kind }, 'sending a command failed unexpectedly');
       return Promise.resolve(failure('connector-offline', 'the command could not be sent'));
@@ -157,24 +152,6 @@ export class ConnectorGateway implements ConnectorSide {
   }
 
   // ---------------------------------------------------------------- commands
-
-  #command(command: ConnectorCommand): Promise<CommandOutcome> {
-    if (command.kind === 'makeCall') {
-      const parts = splitOnce(command.line, ':');
-      const entry = parts && this.#registry.entry(parts[0]);
-      const line = parts && entry?.lines.get(parts[1]);
-      if (!parts || !entry || !line) return Promise.resolve(failure('unknown-line', `no connector reports line ${command.line}`));
-      const [host, localName] = parts;
-      return this.#commands.start(host, 'makeCall', (requestId) =>
-        this.#sendTo(host, { channel: 'connector', command: 'makeCall', requestId, line: localName, dialString: command.dialString }),
-      );
-    }
-    const parts = splitOnce(command.callKey, '/');
-    const entry = parts && this.#registry.entry(parts[0]);
-    if (!parts || !entry || !entry.calls.has(parts[1])) return Promise.resolve(failure('unknown-call', `no running call ${command.callKey}`));
-    const [host, callId] = parts;
-    return this.#commands.start(host, command.kind, (requestId) => this.#sendTo(host, { channel: 'connector', command: command.kind, requestId, callId }));
-  }
 
   #sendTo(host: string, message: Parameters<ConnectorConnection['send']>[0]): boolean {
     const connection = this.#registry.entry(host)?.connection;

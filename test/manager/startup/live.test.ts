@@ -92,3 +92,19 @@ describe('listener self-test', () => {
     await before.waitFor(() => before.of('keepalive').length === 1);
   });
 });
+
+describe('lost events', () => {
+  it('leave an entry in the CRM event log', async () => {
+    const dv = await startSimulatedDataverse({ port: 0 });
+    cleanups.push(() => dv.close());
+    const { manager } = await runManager(managerConfig(dv.url), { userSide: null });
+    cleanups.push(() => manager.stop());
+    const c = await RawConnector.registered(manager.ports.tapi, 'pbx.test', undefined, CONNECTOR_KEY);
+    cleanups.push(() => c.close());
+    c.send({ channel: 'connector', command: 'eventsLost', seq: 1, count: 12, firstTimestamp: '2024-05-01T12:00:00.000Z', lastTimestamp: '2024-05-01T12:05:00.000Z' });
+    await until(() => dv.store.count('ctapi_eventlog') === 1, 'event log entry written', 10_000);
+    const [entry] = [...dv.store.all('ctapi_eventlog')] as Record<string, unknown>[];
+    expect(JSON.stringify(entry)).toContain('12 call event(s) lost');
+    expect(JSON.stringify(entry)).toContain('crm-tapi connector pbx.test');
+  });
+});
