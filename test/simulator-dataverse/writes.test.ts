@@ -60,7 +60,7 @@ describe('create', () => {
       method: 'POST',
       headers: { Prefer: 'return=representation' },
       body: {
-        subject: 'Anruf Stadtwerke', 'regardingobjectid_account@odata.bind': `/accounts(${acct})`, directioncode: false,
+        subject: 'Anruf Stadtwerke', 'regardingobjectid_account_phonecall@odata.bind': `/accounts(${acct})`, directioncode: false,
         phonecall_activity_parties: [
           { 'partyid_account@odata.bind': `/accounts(${acct})`, participationtypemask: 1 },
           { 'partyid_systemuser@odata.bind': `/systemusers(${agent.systemuserid})`, participationtypemask: 2 },
@@ -85,8 +85,8 @@ describe('create', () => {
       [{ subject: 'a', nosuch: 1 }, 400],
       [{ subject: 'a', directioncode: 'yes' }, 400],
       [{ subject: 'x'.repeat(401) }, 400],
-      [{ subject: 'a', 'regardingobjectid_contact@odata.bind': '/contacts(99999999-9999-9999-9999-999999999999)' }, 404],
-      [{ subject: 'a', 'regardingobjectid_contact@odata.bind': '/accounts(99999999-9999-9999-9999-999999999999)' }, 400],
+      [{ subject: 'a', 'regardingobjectid_contact_phonecall@odata.bind': '/contacts(99999999-9999-9999-9999-999999999999)' }, 404],
+      [{ subject: 'a', 'regardingobjectid_contact_phonecall@odata.bind': '/accounts(99999999-9999-9999-9999-999999999999)' }, 400],
       [{ phonenumber: 'no subject' }, 400],
       [[1, 2], 400],
     ];
