@@ -62,6 +62,8 @@ export interface DemoStackOptions {
   /** Control endpoint of the simulated PBX (0 = a free one; the CLI's default is what `simulate call` expects). */
   controlPort?: number;
   logLevel?: string;
+  /** Further browser origins the manager accepts (e.g. a test page standing in for Dynamics). */
+  allowedOrigins?: string[];
   /** Where the manager, connector and Dataverse keep their files (default: a new temp dir, removed on stop). */
   dir?: string;
 }
@@ -135,7 +137,7 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
       CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: SERVICE.sam, CrmPassword: SERVICE.password,
       ConnectorKeys: [connectorKey], DataDir: join(dir, 'manager'), LogLevel: 3, CrmRetryMaxDelay: 2,
       BindAddress: '127.0.0.1', CrmTapiPort: tapiPort, CrmTapiWebSocketPort: wsPort,
-      AllowedOrigins: [managerOrigin, new URL(dv.url).origin],
+      AllowedOrigins: [managerOrigin, new URL(dv.url).origin, ...(o.allowedOrigins ?? [])],
     };
     writeFileSync(join(dir, 'manager.json'), `${JSON.stringify({ ...raw, CrmPassword: 'env:CRM_TAPI_DEMO_UNUSED' }, null, 2)}\n`);
     const config: ManagerConfig = validateManagerConfig(raw, 'demo', { baseDir: dir });

@@ -1,0 +1,164 @@
+// The browser client in real Chromium against the whole stack: the harness
+// page (fake Xrm backed by the simulated Dataverse) and the softphone panel
+// (served by the manager, signing in with authorization code + PKCE).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { DEMO_CALLER } from '../../src/cli/commands/demo-stack.ts';
+import { toDialString } from '../../src/dialing/index.ts';
+import type { WelcomeMessage } from '../../src/protocol/index.ts';
+import { HAVE_CHROMIUM } from './support/chromium.ts';
+import { control, hangUp, openHarness, pbxCalls, ring, startWorld, until, type BrowserWorld } from './support/stack.ts';
+
+if (!HAVE_CHROMIUM) console.warn('browser tests skipped: /usr/bin/chromium is absent (apt-get install -y chromium)');
+
+const CONTACT = { entity: 'contact', id: '00000000-0000-4000-8000-000000000001', fields: { telephone1: '0341 / 123 45 67', mobilephone: '+49 (34361) 826-25' } };
+
+describe.skipIf(!HAVE_CHROMIUM)('browser client in Chromium', () => {
+  let w: BrowserWorld;
+
+  beforeAll(async () => {
+    w = await startWorld();
+  }, 120_000);
+
+  afterAll(async () => {
+    await w?.close();
+  }, 30_000);
+
+  const popups = (page: Page) => page.locator('[data-testid=crm-tapi-popup]');
+
+  it('shows the popup with the CRM name when the simulated PBX rings the user\'s line, and opens the phone call', async () => {
+    const ctx = await w.browser.newContext();
+    const page = await ctx.newPage();
+    await openHarness(page, w.harness.url('emily'));
+    const call = await ring(w.stack, DEMO_CALLER.number, '21');
+    try {
+      const popup = popups(page);
+      await popup.waitFor({ timeout: 10_000 });
+      await expect.poll(() => popup.getByTestId('popup-name').textContent()).toBe(DEMO_CALLER.name);
+      expect(await popup.getByTestId('popup-line').textContent()).toContain('demo-pbx:21');
+      // The line's default "open phone call" option is "incoming": a phone call form opens, regarding the caller.
+      const opened = await until(async () => {
+        const o = (await page.evaluate(() => (window as unknown as { __opened: { entityName: string; parameters: Record<string, string> | null }[] }).__opened));
+        return o.find((f) => f.entityName === 'phonecall');
+      });
+      expect(opened.parameters?.regardingobjectidname).toBe(DEMO_CALLER.name);
+      expect(opened.parameters?.directioncode).toBe('false');
+      expect(opened.parameters?.phonenumber).toBe('+442079460321');
+    } finally {
+      await hangUp(w.stack, call);
+      await ctx.close();
+    }
+  }, 60_000);
+
+  it('a click on a phone icon makes the PBX dial the number converted by the dialing rules (line choice with two lines)', async () => {
+    const ctx = await w.browser.newContext();
+    const page = await ctx.newPage();
+    await openHarness(page, w.harness.url('emily', CONTACT));
+    const welcome = await page.evaluate(() => (window as unknown as { CrmTapi: { app: { welcome: WelcomeMessage } } }).CrmTapi.app.welcome);
+    const line = welcome.lines.find((l) => l.line === 'demo-pbx:21');
+    expect(line).toBeDefined();
+    const expected = toDialString(CONTACT.fields.telephone1, line!.dialing);
+    expect(expected.ok).toBe(true);
+    await page.getByTestId('phone-telephone1').click();
+    const menu = page.getByTestId('ctapi-line-menu');
+    await menu.waitFor();
+    await menu.locator('button[data-line="demo-pbx:21"]').click();
+    const dialled = await until(async () => (await pbxCalls(w.stack)).find((c) => c.line === '21' && c.origin === 'outbound'));
+    expect(dialled.called?.number).toBe(expected.ok ? expected.dial : 'x');
+    await expect.poll(() => page.getByTestId('ctapi-toast').first().textContent()).toContain(expected.ok ? expected.dial : 'x');
+    await control(w.stack, 'POST', `/calls/${dialled.callId}/drop`);
+    await until(async () => ((await pbxCalls(w.stack)).some((c) => c.line === '21') ? undefined : true));
+    await ctx.close();
+  }, 60_000);
+
+  it('reject ends the call at the PBX and closes the popup', async () => {
+    const ctx = await w.browser.newContext();
+    const page = await ctx.newPage();
+    await openHarness(page, w.harness.url('emily'));
+    const call = await ring(w.stack, '+44 7700 900123', '21');
+    try {
+      const popup = popups(page);
+      await popup.waitFor();
+      await popup.getByTestId('popup-reject').click();
+      await until(async () => ((await pbxCalls(w.stack)).some((c) => c.callId === call.callIds[0] && c.state !== 'disconnected' && c.state !== 'idle') ? undefined : true));
+      await expect.poll(() => popup.getAttribute('data-ended')).toBe('ended');
+      await popup.waitFor({ state: 'detached', timeout: 10_000 });
+    } finally {
+      await hangUp(w.stack, call);
+      await ctx.close();
+    }
+  }, 60_000);
+
+  it('closes the popup with "answered by" when a colleague answers the shared line', async () => {
+    const emily = await w.browser.newContext();
+    const jens = await w.browser.newContext();
+    const pe = await emily.newPage();
+    const pj = await jens.newPage();
+    await openHarness(pe, w.harness.url('emily'));
+    await openHarness(pj, w.harness.url('jens'));
+    const call = await ring(w.stack, '+1 212 555 0150', '22');
+    try {
+      await popups(pe).waitFor();
+      await popups(pj).waitFor();
+      await popups(pj).getByTestId('popup-answer').click();
+      await expect.poll(() => popups(pe).getByTestId('popup-state').textContent(), { timeout: 10_000 }).toBe('Answered by Jens Wagner');
+      await popups(pe).waitFor({ state: 'detached', timeout: 10_000 });
+    } finally {
+      await hangUp(w.stack, call);
+      await emily.close();
+      await jens.close();
+    }
+  }, 60_000);
+
+  it('two tabs of the same user show one popup', async () => {
+    const ctx = await w.browser.newContext();
+    const a = await ctx.newPage();
+    const b = await ctx.newPage();
+    await openHarness(a, w.harness.url('emily'));
+    await openHarness(b, w.harness.url('emily'));
+    const call = await ring(w.stack, '+31 20 794 5011', '21');
+    try {
+      await until(async () => ((await popups(a).count()) + (await popups(b).count()) > 0 ? true : undefined));
+      await new Promise((r) => setTimeout(r, 1500)); // a second popup would have arrived by now
+      expect((await popups(a).count()) + (await popups(b).count())).toBe(1);
+    } finally {
+      await hangUp(w.stack, call);
+      await ctx.close();
+    }
+  }, 60_000);
+
+  it('after a manager restart the client reconnects and lists the call it missed', async () => {
+    const ctx = await w.browser.newContext();
+    const page = await ctx.newPage();
+    await openHarness(page, w.harness.url('emily'));
+    await w.stack.stopManager();
+    await page.locator('[data-testid=ctapi-status]:not([data-status=connected])').waitFor({ timeout: 15_000 });
+    const call = await ring(w.stack, '+33 1 42 68 53 10', '21');
+    await new Promise((r) => setTimeout(r, 300));
+    await hangUp(w.stack, call);
+    await w.stack.startManager();
+    await page.locator('[data-testid=ctapi-status][data-status=connected]').waitFor({ timeout: 40_000 });
+    const missed = page.getByTestId('missed-list');
+    await missed.waitFor({ timeout: 20_000 });
+    expect(await missed.textContent()).toContain('Marie Lefèvre');
+    await ctx.close();
+  }, 90_000);
+
+  it('the softphone panel signs in with authorization code + PKCE and shows the popup', async () => {
+    const ctx = await w.browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(w.stack.panelUrl('anna'));
+    await page.locator('[data-testid=ctapi-status][data-status=connected]').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('panel-message').textContent()).toBe('Angemeldet als Anna Schmidt');
+    const call = await ring(w.stack, '+41 79 123 45 67', '23');
+    try {
+      const popup = popups(page);
+      await popup.waitFor();
+      expect(await popup.getByTestId('popup-name').textContent()).toBe('Noah Keller');
+      expect(await popup.locator('header').textContent()).toBe('Eingehender Anruf');
+    } finally {
+      await hangUp(w.stack, call);
+      await ctx.close();
+    }
+  }, 60_000);
+});
