@@ -46,6 +46,9 @@ export class Outbox {
   private readonly backoff: BackoffPolicy;
   private readonly logger: OutboxLogger;
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Delivered, waiting to be forgotten in the next batch (one disk flush for many writes). */
+  private readonly settled = new Map<string, OutboxEvent>();
+  private flushScheduled = false;
   private timer: unknown;
   private running = false;
   private closed = false;
@@ -89,6 +92,7 @@ export class Outbox {
     this.running = false;
     this.clock.clearTimeout(this.timer);
     await Promise.allSettled([...this.inFlight.values()]);
+    this.flush();
   }
 
   /** Stops and closes the store. */
@@ -100,12 +104,14 @@ export class Outbox {
 
   /** Resolves once nothing waits and nothing is in flight (dead letters do not count). */
   async drained(): Promise<void> {
+    this.flush();
     while (this.store.pending() > 0 || this.inFlight.size > 0) {
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
   }
 
   stats(): { pending: number; inFlight: number; deadLetters: number } {
+    this.flush();
     return { pending: this.store.pending(), inFlight: this.inFlight.size, deadLetters: this.store.deadLetters().length };
   }
 
@@ -126,17 +132,19 @@ export class Outbox {
     if (!this.running) return;
     this.clock.clearTimeout(this.timer);
     const free = this.concurrency - this.inFlight.size;
+    const exclude = new Set([...this.inFlight.keys(), ...this.settled.keys()]);
     if (free > 0) {
-      const exclude = new Set(this.inFlight.keys());
-      for (const item of this.store.due(this.clock.now(), free, exclude)) this.launch(item);
+      for (const item of this.store.due(this.clock.now(), free, exclude)) {
+        this.launch(item);
+        exclude.add(item.id);
+      }
     }
     if (this.inFlight.size >= this.concurrency) return; // a finishing send pumps again
-    const next = this.store.nextDueAt(new Set(this.inFlight.keys()));
+    const next = this.store.nextDueAt(exclude);
     if (next !== undefined) this.timer = this.clock.setTimeout(() => this.pump(), Math.max(0, next - this.clock.now()));
   }
 
   private launch(item: OutboxItem): void {
-    this.store.recordAttempt(item.id);
     const attempts = item.attempts + 1;
     const done = this.transport.deliver(item).then(
       (outcome) => this.succeeded(item, attempts, outcome === 'exists'),
@@ -147,15 +155,33 @@ export class Outbox {
     }).finally(() => {
       this.inFlight.delete(item.id);
       this.pump();
-      if (this.inFlight.size === 0 || this.store.pending() === 0) this.wakeIdle();
+      this.wakeIdle();
     });
     this.inFlight.set(item.id, done);
   }
 
   private succeeded(item: OutboxItem, attempts: number, existed: boolean): void {
     if (this.closed) return;
-    this.store.delivered(item.id);
-    this.emit({ type: 'delivered', id: item.id, kind: item.kind, attempts, existed });
+    this.settled.set(item.id, { type: 'delivered', id: item.id, kind: item.kind, attempts, existed });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // Answers that arrive together are forgotten together.
+      setImmediate(() => {
+        this.flush();
+        this.pump();
+        this.wakeIdle();
+      });
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.settled.size === 0 || this.closed) return;
+    const done = [...this.settled.values()];
+    this.store.delivered(done.map((e) => e.id));
+    this.settled.clear();
+    // Published once forgotten: a subscriber never hears "delivered" for a write that would be sent again.
+    for (const event of done) this.emit(event);
   }
 
   private failed(item: OutboxItem, attempts: number, error: unknown): void {

@@ -101,11 +101,10 @@ export class SqliteOutboxStore implements OutboxStore {
       get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
       due: db.prepare(`SELECT * FROM outbox WHERE ${READY} ORDER BY seq LIMIT @limit`),
       nextDue: db.prepare(`SELECT id, next_attempt_at FROM outbox WHERE (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox)) ORDER BY next_attempt_at, seq LIMIT @limit`),
-      attempt: db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?'),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
-      reschedule: db.prepare('UPDATE outbox SET next_attempt_at = @at, last_error_code = @code, last_error = @message WHERE id = @id'),
+      reschedule: db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = @at, last_error_code = @code, last_error = @message WHERE id = @id'),
       bury: db.prepare(`INSERT INTO dead_letters (seq, id, kind, entity_set, body, on_behalf_of, depends_on, attempts, enqueued_at, failed_at, error_code, error_message, status)
-        SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, attempts, enqueued_at, @now, @code, @message, @status FROM outbox WHERE id = @id`),
+        SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, attempts + 1, enqueued_at, @now, @code, @message, @status FROM outbox WHERE id = @id`),
       dead: db.prepare('SELECT * FROM dead_letters ORDER BY seq'),
       deadOne: db.prepare('SELECT * FROM dead_letters WHERE id = ?'),
       unbury: db.prepare(`INSERT INTO outbox (seq, id, kind, entity_set, body, on_behalf_of, depends_on, attempts, next_attempt_at, enqueued_at, last_error_code, last_error)
@@ -148,14 +147,12 @@ export class SqliteOutboxStore implements OutboxStore {
     return rows.find((r) => !exclude.has(r.id))?.next_attempt_at;
   }
 
-  recordAttempt(id: string): void {
+  delivered(ids: readonly string[]): void {
     this.open();
-    this.statements.attempt.run(id);
-  }
-
-  delivered(id: string): void {
-    this.open();
-    this.statements.remove.run(id);
+    if (ids.length === 0) return;
+    this.db.transaction(() => {
+      for (const id of ids) this.statements.remove.run(id);
+    }).immediate();
   }
 
   reschedule(id: string, at: number, failure: Failure): void {

@@ -56,13 +56,15 @@ export interface OutboxStore {
   due(now: number, limit: number, exclude: ReadonlySet<string>): OutboxItem[];
   /** When the earliest ready write not in `exclude` becomes due; undefined when none waits. */
   nextDueAt(exclude: ReadonlySet<string>): number | undefined;
-  /** Counts an attempt before it is sent, so a write that crashes the process shows its attempts. */
-  recordAttempt(id: string): void;
-  /** The write reached Dataverse: forget it. */
-  delivered(id: string): void;
-  /** Try again at `at`; remembers why the last attempt failed. */
+  /**
+   * These writes reached Dataverse: forget them, in one transaction (one disk
+   * flush for many). A write delivered but not yet forgotten when the process
+   * dies is sent again and answered 412: harmless.
+   */
+  delivered(ids: readonly string[]): void;
+  /** An attempt failed: counts it, remembers why, and makes the write due again at `at`. */
   reschedule(id: string, at: number, failure: Failure): void;
-  /** Moves the write to the dead letters (a definitive failure); it is never sent again unless retried. */
+  /** An attempt failed for good: counts it and moves the write to the dead letters; it is never sent again unless retried. */
   deadLetter(id: string, failure: Failure, now: number): void;
   deadLetters(): DeadLetter[];
   /** Puts a dead letter back into the outbox, due at `now`. Throws OutboxError `not-found`. */

@@ -66,7 +66,7 @@ export function describeOutboxStoreContract(name: string, factory: StoreFactory)
       store.enqueue(write(3, { dependsOn: id(4) }), 0); // depends on something long gone
       expect(store.due(0, 10, none).map((i) => i.id)).toEqual([id(1), id(3)]);
       expect(store.due(0, 10, new Set([id(1)])).map((i) => i.id)).toEqual([id(3)]);
-      store.delivered(id(1));
+      store.delivered([id(1)]);
       expect(store.due(0, 10, none).map((i) => i.id)).toEqual([id(2), id(3)]);
       store.close();
     });
@@ -80,14 +80,19 @@ export function describeOutboxStoreContract(name: string, factory: StoreFactory)
       store.close();
     });
 
-    it('counts attempts and forgets delivered writes', () => {
+    it('counts failed attempts and forgets delivered writes, many at once', () => {
       const store = factory.create();
       store.enqueue(write(1), 0);
-      store.recordAttempt(id(1));
-      store.recordAttempt(id(1));
-      expect(store.get(id(1))?.attempts).toBe(2);
-      store.delivered(id(1));
+      store.enqueue(write(2), 0);
+      store.enqueue(write(3), 0);
+      store.reschedule(id(1), 5, { code: 'timeout', message: 't' });
+      store.reschedule(id(1), 9, { code: 'throttled', message: '429' });
+      expect(store.get(id(1))).toMatchObject({ attempts: 2, nextAttemptAt: 9, lastErrorCode: 'throttled' });
+      store.delivered([id(1), id(2)]);
+      store.delivered([]);
       expect(store.get(id(1))).toBeUndefined();
+      expect(store.due(100, 10, none).map((i) => i.id)).toEqual([id(3)]);
+      store.delivered([id(3)]);
       expect(store.pending()).toBe(0);
       expect(store.nextDueAt(none)).toBeUndefined();
       store.close();
@@ -97,7 +102,6 @@ export function describeOutboxStoreContract(name: string, factory: StoreFactory)
       const store = factory.create();
       store.enqueue(write(1), 10);
       store.enqueue(write(2), 11);
-      store.recordAttempt(id(1));
       store.deadLetter(id(1), { code: 'bad-request', message: 'HTTP 400 0x80040203: bad attribute', status: 400 }, 20);
       store.deadLetter(id(2), { code: 'forbidden', message: 'HTTP 403' }, 21);
       expect(store.pending()).toBe(0);
@@ -108,6 +112,7 @@ export function describeOutboxStoreContract(name: string, factory: StoreFactory)
       expect(dead[1]!.status).toBeUndefined();
       const back = store.retryDeadLetter(id(1), 30);
       expect(back).toMatchObject({ id: id(1), nextAttemptAt: 30, attempts: 1, lastErrorCode: 'bad-request' });
+      expect(store.deadLetters()[0]!.attempts).toBe(1);
       expect(store.deadLetters().map((d) => d.id)).toEqual([id(2)]);
       expect(() => store.retryDeadLetter(id(1), 31)).toThrow(/no dead letter/);
       expect(store.due(30, 10, none).map((i) => i.id)).toEqual([id(1)]);
@@ -127,7 +132,7 @@ export function describeOutboxStoreContract(name: string, factory: StoreFactory)
         const store = factory.create();
         store.enqueue(write(1), 0);
         store.enqueue(write(2, { dependsOn: id(1) }), 0);
-        store.recordAttempt(id(1));
+        store.reschedule(id(1), 0, { code: 'timeout', message: 't' });
         store.enqueue(write(3), 0);
         store.deadLetter(id(3), { code: 'bad-request', message: 'x', status: 400 }, 1);
         const again = reopen(store);
