@@ -111,9 +111,14 @@ export class E2eClient {
     return (await this.next('challenge')).nonce;
   }
 
+  /** Creates the session record for `nonce` as `user` (the body comes from the session repository); its id. */
+  static sessionRecord(user: WebApiUser, nonce: string, tab: string): Promise<string> {
+    return user.create(sessions.entitySet, sessions.sessionBody(nonce, tab));
+  }
+
   /** What the browser does: session record created as the signed-in user, then `prove` with its id. */
   async prove(user: WebApiUser, nonce: string, tab = this.name): Promise<Of<'welcome'>> {
-    const id = await user.create(sessions.entitySet, sessions.sessionBody(nonce, tab));
+    const id = await E2eClient.sessionRecord(user, nonce, tab);
     this.send({ channel: 'intincall', command: 'prove', nonce, sessionRecordId: id, clientInstanceId: tab });
     return this.next('welcome');
   }
