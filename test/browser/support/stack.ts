@@ -42,8 +42,12 @@ export async function control(stack: DemoStack, method: 'GET' | 'POST', path: st
   return text === '' ? undefined : JSON.parse(text);
 }
 
-export function ring(stack: DemoStack, from: string, to: string): Promise<Ringing> {
-  return control(stack, 'POST', '/calls', { from, to }) as Promise<Ringing>;
+/** Rings `to` once the line is free (an earlier test's call may still be clearing). */
+export async function ring(stack: DemoStack, from: string, to: string): Promise<Ringing> {
+  await until(async () => ((await pbxCalls(stack)).some((c) => c.line === to) ? undefined : true));
+  const r = (await control(stack, 'POST', '/calls', { from, to })) as Ringing & { outcome: string };
+  if (r.outcome !== 'ringing') throw new Error(`line ${to} did not ring: ${r.outcome}`);
+  return r;
 }
 
 export async function hangUp(stack: DemoStack, r: Ringing): Promise<void> {
