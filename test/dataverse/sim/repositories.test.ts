@@ -14,12 +14,7 @@ let dv: SimulatedDataverse;
 let manager: Connection;
 let agent: Connection;
 let repos: Repositories;
-/**
- * Roles, teams and shares are read from a second simulator that does not enforce privileges: the
- * simulator (work in progress) demands privileges on the intersect tables (prvReadteammembership,
- * prvReadsystemuserroles) that real Dataverse does not define, so no role can grant them.
- */
-let open: SimulatedDataverse;
+/** Roles, teams and shares are read with the manager's account, privileges enforced as in Dataverse. */
 let adminRepos: Repositories;
 let admin: Connection;
 const schema = createSchema();
@@ -33,8 +28,7 @@ beforeAll(async () => {
   dv = await startSimulatedDataverse({ port: 0 });
   manager = await connect(parseConnectionConfig(onPremise(dv), 'test'));
   agent = await connect(parseConnectionConfig(onPremise(dv, AGENT.sam, AGENT.password), 'test'));
-  open = await startSimulatedDataverse({ port: 0, enforcePrivileges: false });
-  admin = await connect(parseConnectionConfig(onPremise(open), 'test'));
+  admin = await connect(parseConnectionConfig(onPremise(dv), 'test'));
   repos = createRepositories(manager.client, schema);
   adminRepos = createRepositories(admin.client, schema);
 });
@@ -42,7 +36,6 @@ afterAll(async () => {
   await manager.client.close();
   await agent.client.close();
   await admin.client.close();
-  await open.close();
   await dv.close();
 });
 
