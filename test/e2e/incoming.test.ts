@@ -94,4 +94,16 @@ describe('an incoming call', () => {
     await lukas.barrier();
     expect(lukas.notifications()).toEqual([]);
   });
+
+  it('pops up once for a user with two tabs open, in the tab used last', async () => {
+    const second = (await stack.signIn('anna', 'anna-tab-2')).client;
+    const call = stack.pbx.incoming(CALLER, '21');
+    const callKey = stack.callKey(call.callIds[0] as string);
+    await second.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+    stack.pbx.remoteHangup(call.session);
+    await second.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
+    await anna.barrier();
+    expect(anna.notifications(callKey)).toEqual([]);
+    await second.close();
+  });
 });

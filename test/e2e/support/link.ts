@@ -6,6 +6,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export class CuttableLink {
   private readonly sockets = new Set<Socket>();
+  private readonly replies = new Set<{ from: Socket; to: Socket }>();
   private down = false;
   /** Connections relayed so far (a reconnect shows as a new one). */
   accepted = 0;
@@ -43,6 +44,22 @@ export class CuttableLink {
     }
     inbound.pipe(outbound);
     outbound.pipe(inbound);
+    this.replies.add({ from: outbound, to: inbound });
+    outbound.on('close', () => {
+      for (const r of this.replies) if (r.from === outbound) this.replies.delete(r);
+    });
+  }
+
+  /**
+   * Stops passing on what the manager sends (acknowledgements, keep-alives)
+   * while the connector's frames still get through: the next `cut()` then
+   * loses acknowledgements of events the manager already accepted.
+   */
+  holdReplies(): void {
+    for (const { from, to } of this.replies) {
+      from.unpipe(to);
+      from.pause();
+    }
   }
 
   /** Breaks every relayed connection and refuses new ones until `restore()`. */
