@@ -47,6 +47,8 @@ interface Tracked {
   popupShown: boolean;
   phoneCallOpened: boolean;
   ended: boolean;
+  /** A colleague's answer was already shown. */
+  elsewhereShown: boolean;
 }
 
 /** True when the line's "open phone call" option covers a call of this kind. */
@@ -79,7 +81,7 @@ export class CallBook {
         startedAt: n.timestamp, incoming: n.direction === 'inbound' || (n.direction === 'internal' && !DIALLING.has(n.state)),
         ...(n.e164 === undefined ? {} : { e164: n.e164 }), ...(n.extension === undefined ? {} : { extension: n.extension }),
       };
-      t = { view, popupShown: false, phoneCallOpened: false, ended: false };
+      t = { view, popupShown: false, phoneCallOpened: false, ended: false, elsewhereShown: false };
       this.calls.set(n.callKey, t);
     }
     const v = t.view;
@@ -96,7 +98,7 @@ export class CallBook {
       this.remember(n.callKey);
       const elsewhere = v.answeredBy !== undefined || v.endedReason === 'pickedUpElsewhere';
       if (t.popupShown) effects.push({ kind: 'closePopup', call: v, why: elsewhere ? 'answeredElsewhere' : 'ended' });
-      else if (elsewhere && v.incoming && !n.replayed) {
+      else if (elsewhere && v.incoming && !n.replayed && !t.elsewhereShown) {
         // A colleague took it before our popup could show: say who, briefly.
         effects.push({ kind: 'showPopup', call: v }, { kind: 'closePopup', call: v, why: 'answeredElsewhere' });
       }
@@ -107,6 +109,7 @@ export class CallBook {
       // A colleague took the call (the manager names the answerer only to the others).
       if (t.popupShown) effects.push({ kind: 'closePopup', call: v, why: 'answeredElsewhere' });
       t.popupShown = false;
+      t.elsewhereShown = true;
       t.phoneCallOpened = true;
       return effects;
     }
