@@ -17,3 +17,16 @@ export function fail(code: string, explanation: string, status = 1): never {
   printError(code, explanation);
   throw new CliExit(status);
 }
+
+/** Writes lines to stdout; a reader that goes away (`| head`) ends the output quietly, not with EPIPE. */
+export function stdoutPrinter(onGone: () => void): (line: string) => void {
+  let gone = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    gone = true;
+    onGone();
+  });
+  return (line) => {
+    if (!gone) process.stdout.write(line);
+  };
+}

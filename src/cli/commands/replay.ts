@@ -5,20 +5,7 @@ import type { Command } from 'commander';
 import { ReplayProvider } from '../../connector/providers/replay.ts';
 import { readRecordingFile } from '../../connector/recording/format.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
-import { fail } from '../output.ts';
-
-/** Writes JSON lines to stdout; a reader that goes away (`| head`) ends the output quietly, not with EPIPE. */
-function stdoutPrinter(onGone: () => void): (line: string) => void {
-  let gone = false;
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-    gone = true;
-    onGone();
-  });
-  return (line) => {
-    if (!gone) process.stdout.write(line);
-  };
-}
+import { fail, stdoutPrinter } from '../output.ts';
 
 interface ReplayOptions {
   speed?: string;

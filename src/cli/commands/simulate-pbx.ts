@@ -19,7 +19,7 @@ import { playScenario } from '../../../simulator/pbx/record-scenario.ts';
 import { RecordingProvider } from '../../connector/recording/recorder.ts';
 import { fileSink } from '../../connector/recording/sink.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
-import { fail } from '../output.ts';
+import { fail, stdoutPrinter } from '../output.ts';
 
 /** Runs `fn`, turning any typed error into the CLI's `error: code: message` line. */
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
@@ -29,19 +29,6 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
     if (err instanceof CrmTapiError) fail(err.code, err.message);
     throw err;
   }
-}
-
-/** Writes JSON lines to stdout; a reader that goes away (`| head`) ends the output quietly, not with EPIPE. */
-function stdoutPrinter(onGone: () => void): (line: string) => void {
-  let gone = false;
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-    gone = true;
-    onGone();
-  });
-  return (line) => {
-    if (!gone) process.stdout.write(line);
-  };
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { isLogLevel } from '../../logging/levels.ts';
+import { flag, intIn, logArt, logLevel, nonEmpty, timeOfDay } from '../../config/keys.ts';
 import {
   CONNECTOR_KEY_MAX_LENGTH,
   CONNECTOR_KEY_MIN_LENGTH,
@@ -22,30 +22,8 @@ export function isManagerHost(value: string): boolean {
   return isIP(bare) !== 0 || HOST_NAME.test(value);
 }
 
-const flag = z.union([z.literal(0), z.literal(1), z.boolean()], { error: 'must be 0 or 1' }).transform((v) => v === 1 || v === true);
+export type { TimeOfDay } from '../../config/keys.ts';
 
-const intIn = (min: number, max: number, what: string) =>
-  z.number({ error: `must be ${what}` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, { error: `must be ${what}` });
-
-/** `NewInitTime` as the manual writes it: `H:MM` or `HH:MM`, e.g. `4:00`, `18:32`. */
-const TIME_OF_DAY = /^([01]?\d|2[0-3]):([0-5]\d)$/;
-
-export interface TimeOfDay {
-  hour: number;
-  minute: number;
-}
-
-const timeOfDay = z
-  .string({ error: 'must be a time of day H:MM, e.g. "4:00" or "18:32"' })
-  .regex(TIME_OF_DAY, { error: 'must be a time of day H:MM from 0:00 to 23:59, e.g. "4:00" or "18:32"' })
-  .transform((text): TimeOfDay => {
-    const [h, m] = text.split(':');
-    return { hour: Number(h), minute: Number(m) };
-  });
-
-const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).trim().min(1, { error: `must be ${what}` });
-
-/** Simulator lines (extensions, digits): `20-29`, `25`, or a list `20-29,40,45`. At most this many. */
 export const MAX_SIMULATED_LINES = 1000;
 
 export function parseLineList(text: string): string[] | undefined {
@@ -120,17 +98,9 @@ export const connectorConfigSchema = z
     IncludeMediaTypeVideo: flag.default(false),
     RejectViaDisconnect: flag.default(false),
     NewInitTime: timeOfDay.optional(),
-    LogArt: z
-      .string({ error: 'must be Event or File' })
-      .transform((v) => v.trim().toLowerCase())
-      .refine((v) => v === 'event' || v === 'file', { error: 'must be Event or File' })
-      .transform((v) => (v === 'file' ? ('File' as const) : ('Event' as const)))
-      .default(DEFAULTS.LogArt),
+    LogArt: logArt.default(DEFAULTS.LogArt),
     LogFile: nonEmpty('the path of the log file').optional(),
-    LogLevel: z
-      .unknown()
-      .refine(isLogLevel, { error: 'must be 0 (errors), 1 (+warnings), 3 (+information) or 6 (+details)' })
-      .default(DEFAULTS.LogLevel),
+    LogLevel: logLevel.default(DEFAULTS.LogLevel),
     ConnectorKey: z
       .string({ error: 'is required: the secret shared with the manager' })
       .refine((v) => v.length >= CONNECTOR_KEY_MIN_LENGTH && v.length <= CONNECTOR_KEY_MAX_LENGTH && v.trim() === v, {

@@ -3,15 +3,8 @@
 // keys are validated by src/dataverse/connection-config.ts beside these.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { isLogLevel } from '../../logging/levels.ts';
+import { flag, intIn, logArt, logLevel, nonEmpty, timeOfDayText as timeOfDay } from '../../config/keys.ts';
 import { DEFAULTS, KEY_MAX_LENGTH, KEY_MIN_LENGTH, TAPI_PORT_MAX, TAPI_PORT_MIN } from './keys.ts';
-
-const flag = z.union([z.literal(0), z.literal(1), z.boolean()], { error: 'must be 0 or 1' }).transform((v) => v === 1 || v === true);
-
-const intIn = (min: number, max: number, what: string) =>
-  z.number({ error: `must be ${what}` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, { error: `must be ${what}` });
-
-const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).trim().min(1, { error: `must be ${what}` });
 
 /** A secret value, or `env:NAME` to read it from the environment at start. */
 const secretText = (what: string) =>
@@ -20,11 +13,6 @@ const secretText = (what: string) =>
     .refine((v) => /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(v) || (v.length >= KEY_MIN_LENGTH && v.length <= KEY_MAX_LENGTH && v.trim() === v), {
       error: `must be ${what}: ${KEY_MIN_LENGTH} to ${KEY_MAX_LENGTH} characters without leading or trailing spaces, or env:NAME`,
     });
-
-/** `H:MM` as the manual writes RefreshTelephoneNumberTime, e.g. `4:00`. */
-const timeOfDay = z
-  .string({ error: 'must be a time of day H:MM, e.g. "4:00"' })
-  .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, { error: 'must be a time of day H:MM from 0:00 to 23:59, e.g. "4:00"' });
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -55,17 +43,9 @@ export const managerKeysSchema = z.object({
   CrmTapiWebSocketPort: intIn(1, 65535, 'a TCP port from 1 to 65535').default(DEFAULTS.CrmTapiWebSocketPort),
   ListenerTestIntervall: intIn(0, 86_400, 'a number of seconds from 0 (off) to 86400').default(DEFAULTS.ListenerTestIntervall),
   ListenerTestLog: flag.default(DEFAULTS.ListenerTestLog),
-  LogArt: z
-    .string({ error: 'must be Event or File' })
-    .transform((v) => v.trim().toLowerCase())
-    .refine((v) => v === 'event' || v === 'file', { error: 'must be Event or File' })
-    .transform((v) => (v === 'file' ? ('File' as const) : ('Event' as const)))
-    .default(DEFAULTS.LogArt),
+  LogArt: logArt.default(DEFAULTS.LogArt),
   LogFile: nonEmpty('the path of the log file').optional(),
-  LogLevel: z
-    .unknown()
-    .refine(isLogLevel, { error: 'must be 0 (errors), 1 (+warnings), 3 (+information) or 6 (+details)' })
-    .default(DEFAULTS.LogLevel),
+  LogLevel: logLevel.default(DEFAULTS.LogLevel),
   RefreshTelephoneNumberIntervall: intIn(60, 7 * 86_400, 'a number of seconds from 60 to 604800').default(DEFAULTS.RefreshTelephoneNumberIntervall),
   RefreshTelephoneNumberTime: timeOfDay.default(DEFAULTS.RefreshTelephoneNumberTime),
   ServiceAccount: nonEmpty('the Windows account the service runs as').optional(),
