@@ -48,7 +48,7 @@ describe('manager configuration', () => {
       'ListenerTestLog: must be 0 or 1',
       'LogArt: must be Event or File',
       'LogLevel: must be 0 (errors), 1 (+warnings), 3 (+information) or 6 (+details)',
-      'RefreshTelephoneNumberTime: must be a time of day H:MM from 0:00 to 23:59, e.g. "4:00"',
+      'RefreshTelephoneNumberTime: must be a time of day H:MM from 0:00 to 23:59, e.g. "4:00" or "18:32"',
       'ConnectorKeys.0: must be a connector key: 16 to 256 characters without leading or trailing spaces, or env:NAME',
       'BindAddress: must be an IPv4 or IPv6 address, e.g. 127.0.0.1 (this host only) or 0.0.0.0 (every interface)',
       'AllowedOrigins.0: must be an origin scheme://host[:port] without path or trailing slash, e.g. https://crm.example.com',
