@@ -3,6 +3,7 @@
 // in order, and the agent's notification stream goes on to the call's end.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderEvent } from '../../src/connector/line-provider.ts';
+import { createSchema } from '../../src/dataverse/schema.ts';
 import type { E2eClient } from './support/client.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { until } from './support/wait.ts';
@@ -143,5 +144,34 @@ describe('the connector restarts mid-call', () => {
     expect(after.filter((e) => !e.event.snapshot).map((e) => e.event.state)).toEqual(['onhold', 'disconnected', 'idle']);
     const seen = anna.notifications(callKey).map((n) => n.state);
     expect(collapse(seen)).toEqual(['offering', 'connected', 'onhold', 'disconnected', 'idle']);
+  });
+});
+
+// FAILS at the time of writing — a gap in the connector gateway (src/manager/gateway), reported to
+// its owner: when a connector process registers afresh (no lastAckedSeq), calls the manager still
+// tracks for that host but which the new process does not report in its snapshot are never ended.
+// The agent's popup stays "connected" and the call is recorded only by the 12-hour silence sweep.
+// The protocol has no end-of-snapshot marker, so the fix needs a decision in spec/protocol.md §7.5.
+// Do not skip or loosen this test: it passes once the gap is closed.
+describe('the connector restarts and a call ended while it was away', () => {
+  it('ends the call for the agent and in the CRM when the new connector process no longer reports it', async () => {
+    const call = stack.pbx.incoming({ number: '0031207945011' }, '21');
+    const callId = call.callIds[0] as string;
+    const callKey = stack.callKey(callId);
+    await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+    stack.pbx.answer(callId);
+    await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'connected');
+
+    await stack.connector().stop();
+    // Nobody watches the PBX now: the caller hangs up.
+    stack.pbx.remoteHangup(call.session);
+    expect(stack.pbx.activeCalls()).toEqual([]);
+    await stack.startConnector();
+    await linesOnline(true);
+
+    const last = await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle', 3_000);
+    expect(last.replayed).toBe(false);
+    const log = createSchema().callLog;
+    await until(async () => (await stack.admin.list(log.entitySet, `$select=${log.fields.callKey}&$filter=${log.fields.callKey} eq '${callKey}'`)).length === 1, 'the call log entry of the call');
   });
 });

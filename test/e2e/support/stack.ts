@@ -79,6 +79,8 @@ export interface Stack {
   endAllCalls(): Promise<void>;
   /** Stops the connector gracefully and starts a new connector process on the same PBX. */
   restartConnector(): Promise<void>;
+  /** Starts a new connector process on the same PBX (after `connector().stop()`). */
+  startConnector(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -226,6 +228,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
       async restartConnector() {
         await connector.stop();
+        connector = newConnector();
+        await connector.start();
+      },
+      async startConnector() {
         connector = newConnector();
         await connector.start();
       },

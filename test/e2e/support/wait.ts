@@ -38,6 +38,8 @@ export class Waitable<T> {
     });
   }
 
+  filter<S extends T>(test: (item: T) => item is S): S[];
+  filter(test: (item: T) => boolean): T[];
   filter(test: (item: T) => boolean): T[] {
     return this.items.filter(test);
   }
