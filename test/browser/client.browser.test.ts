@@ -161,4 +161,22 @@ describe.skipIf(!HAVE_CHROMIUM)('browser client in Chromium', () => {
       await ctx.close();
     }
   }, 60_000);
+
+  it('the demo: the printed panel URL signs Emily in, and the printed call shows the contact\'s name', async () => {
+    const ctx = await w.browser.newContext({ viewport: { width: 900, height: 520 } });
+    const page = await ctx.newPage();
+    await page.goto(w.stack.panelUrl('emily'));
+    await page.locator('[data-testid=ctapi-status][data-status=connected]').waitFor({ timeout: 20_000 });
+    const call = await ring(w.stack, DEMO_CALLER.number, '21');
+    try {
+      const popup = popups(page);
+      await popup.waitFor();
+      expect(await popup.getByTestId('popup-name').textContent()).toBe(DEMO_CALLER.name);
+      // CRM_TAPI_SCREENSHOT=docs/images/popup.png refreshes the README's screenshot.
+      if (process.env.CRM_TAPI_SCREENSHOT) await page.screenshot({ path: process.env.CRM_TAPI_SCREENSHOT });
+    } finally {
+      await hangUp(w.stack, call);
+      await ctx.close();
+    }
+  }, 60_000);
 });

@@ -143,10 +143,19 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
     const config: ManagerConfig = validateManagerConfig(raw, 'demo', { baseDir: dir });
     const logger = pino({ level: o.logLevel ?? 'info' }, pino.destination({ dest: join(dir, 'manager.log'), sync: true }));
     let manager: RunningManager | undefined;
+    let side: ReturnType<typeof createUserSide> | undefined;
     const startMgr = async (): Promise<void> => {
       // Entitlements re-read every 2 s, so a line assigned in the CRM shows at once in the demo.
-      manager = await startManager(config, { logger, version: 'demo', crmFirstDelayMs: 200, userSide: (ctx) => createUserSide(ctx, { entitlementRefreshMs: 2_000, entitlementDebounceMs: 50 }) });
+      manager = await startManager(config, {
+        logger, version: 'demo', crmFirstDelayMs: 200,
+        userSide: (ctx) => (side = createUserSide(ctx, { entitlementRefreshMs: 2_000, entitlementDebounceMs: 50 })),
+      });
     };
+    /** Resolves when the manager routes every demo line to its users. */
+    const entitled = (): Promise<true> => until('the manager to see the demo users on their lines', async () => {
+      const table = side?.internals.entitlements.table;
+      return table !== undefined && DEMO_ASSIGNMENTS.every((a) => a.users.every((u) => table.usersOf(`${CONNECTOR_HOST}:${a.line}`).includes(DEMO_USERS[u].id))) ? true : undefined;
+    });
     await startMgr();
     closers.push(async () => manager?.stop());
 
@@ -191,6 +200,7 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
         }
       }
     }
+    await entitled();
     const authority = `${dv.url}/${dv.directory.tenantId}`;
     return {
       dv, connector, dir, managerOrigin, webSocketUrl, controlUrl,
@@ -201,7 +211,10 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
         await manager?.stop();
         manager = undefined;
       },
-      startManager: startMgr,
+      startManager: async () => {
+        await startMgr();
+        await entitled();
+      },
       stop: stopAll,
     };
   } catch (err) {
