@@ -105,6 +105,7 @@ const CATALOGUE = {
       req('snapshot', bool),
     ],
     eventsLost: [req('seq', SEQ), req('count', int(1)), req('firstTimestamp', timestamp), req('lastTimestamp', timestamp)],
+    synced: [req('snapshotSeq', SEQ), opt('activeCalls', int(0))],
     ack: [req('seq', SEQ)],
     keepalive: [],
     makeCall: [req('requestId', ID), req('line', LOCAL_LINE), req('dialString', text(64, 1))],

@@ -93,6 +93,25 @@ export interface EventsLostMessage {
   lastTimestamp: string;
 }
 
+/**
+ * Sent once per registration, after `lines`, the snapshot and the replay of
+ * the buffer: from here on the manager holds the connector's complete state,
+ * so a call it still tracks for this host that was neither in the snapshot nor
+ * in a live event has ended while nobody watched (spec/protocol.md §7.5).
+ */
+export interface SyncedMessage {
+  channel: 'connector';
+  command: 'synced';
+  /**
+   * The connector's last seq when it took the snapshot (the `seq` the snapshot
+   * callStates carry): events up to it are history the snapshot already
+   * reflects; events after it happened after the snapshot.
+   */
+  snapshotSeq: number;
+  /** Snapshot callStates sent before it (the manager checks it heard them all). */
+  activeCalls?: number;
+}
+
 export interface AckMessage {
   channel: 'connector';
   command: 'ack';
@@ -147,6 +166,7 @@ export type ConnectorMessage =
   | LineStateMessage
   | CallStateMessage
   | EventsLostMessage
+  | SyncedMessage
   | AckMessage
   | ConnectorKeepaliveMessage
   | MakeCallMessage

@@ -82,7 +82,7 @@ export type MessageOf<Ch extends Channel, Cmd extends Command> = Extract<TapiMes
 /** Connector → manager. */
 export type ConnectorUpMessage = Extract<
   ConnectorMessage,
-  { command: 'register' | 'lines' | 'lineAdded' | 'lineRemoved' | 'lineState' | 'callState' | 'eventsLost' | 'keepalive' | 'result' | 'error' }
+  { command: 'register' | 'lines' | 'lineAdded' | 'lineRemoved' | 'lineState' | 'callState' | 'eventsLost' | 'synced' | 'keepalive' | 'result' | 'error' }
 >;
 /** Manager → connector. */
 export type ConnectorDownMessage = Extract<

@@ -173,6 +173,11 @@ export const MESSAGE_ARBITRARIES: Record<string, fc.Arbitrary<TapiMessage>> = {
       .tuple(seq, fc.integer({ min: 1 }), timestamp, timestamp)
       .map(([s, count, a, b]) => ({ seq: s, count, firstTimestamp: a < b ? a : b, lastTimestamp: a < b ? b : a })),
   ),
+  'connector/synced': msg(
+    'connector',
+    'synced',
+    fc.record({ snapshotSeq: seq, activeCalls: fc.nat({ max: Number.MAX_SAFE_INTEGER }) }, { noNullPrototype: true, requiredKeys: ['snapshotSeq'] }),
+  ),
   'connector/ack': msg('connector', 'ack', rec({ seq })),
   'connector/keepalive': msg('connector', 'keepalive', rec({})),
   'connector/makeCall': msg('connector', 'makeCall', rec({ requestId: id, line: localLine, dialString: str(64, 1) })),

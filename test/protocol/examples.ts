@@ -83,6 +83,11 @@ export const EXAMPLES: Example[] = [
     description: 'The connector buffer overflowed while the manager was away.',
     message: { channel: 'connector', command: 'eventsLost', seq: 1047, count: 12, firstTimestamp: '2024-05-02T08:16:00.000Z', lastTimestamp: '2024-05-02T08:17:59.999Z' },
   },
+  {
+    name: 'connector-synced',
+    description: 'After a reconnect the lines, two snapshot calls and the whole replay are out: the manager now holds the connector\'s complete state.',
+    message: { channel: 'connector', command: 'synced', snapshotSeq: 1091, activeCalls: 2 },
+  },
   { name: 'connector-ack', description: 'Cumulative acknowledgement.', message: { channel: 'connector', command: 'ack', seq: 1047 } },
   { name: 'connector-keepalive', description: 'Keep-alive, either direction.', message: { channel: 'connector', command: 'keepalive' } },
   {
