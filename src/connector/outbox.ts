@@ -2,7 +2,9 @@
 // EventBuffer (the single source of truth for resends); control messages
 // (lines, snapshots, results, keep-alives) are written first whenever the
 // socket can take more. Writing stops when the socket asks to wait for
-// 'drain' and resumes on `pump()`.
+// 'drain' and resumes on `pump()`. Once per registration, when the preamble
+// and every event held at registration have been written, `synced` follows
+// (spec/protocol.md §7.5).
 import type { Logger } from 'pino';
 import { ProtocolError, encodeMessage, type TapiMessage } from '../protocol/index.ts';
 import type { EventBuffer, OutgoingEvent } from './event-buffer.ts';
@@ -19,12 +21,20 @@ export interface AckWatch {
   stalled(reason: string): void;
 }
 
+/** What `synced` reports: the seq the snapshot was taken at and how many snapshot callStates the preamble holds. */
+export interface SyncPoint {
+  snapshotSeq: number;
+  activeCalls: number;
+}
+
 export class Outbox {
   /** Highest seq written on the current connection. */
   #cursor = 0;
   #control: TapiMessage[] = [];
   #ready = false;
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** `synced` still owed on this connection: sent once the cursor reaches `upTo`. */
+  #sync: (SyncPoint & { upTo: number }) | undefined;
 
   constructor(
     readonly buffer: EventBuffer,
@@ -39,7 +49,7 @@ export class Outbox {
 
   /** Nothing is waiting to be written on the current connection. */
   get idle(): boolean {
-    return this.#control.length === 0 && this.#cursor >= this.buffer.lastSeq;
+    return this.#control.length === 0 && this.#sync === undefined && this.#cursor >= this.buffer.lastSeq;
   }
 
   /** Everything ever buffered is acknowledged by the manager. */
@@ -50,9 +60,12 @@ export class Outbox {
   /**
    * The manager registered us and acknowledged everything up to
    * `lastAckedSeq`. `preamble` (lines, then the snapshot of active calls) is
-   * written first, then every held event after that point.
+   * written first, then every held event after that point, then — with
+   * `sync` — one `synced`. Events buffered meanwhile may go before or after
+   * `synced`: their seq is above the snapshot's, so the manager takes them as
+   * live either way.
    */
-  connected(lastAckedSeq: number, preamble: readonly TapiMessage[]): void {
+  connected(lastAckedSeq: number, preamble: readonly TapiMessage[], sync?: SyncPoint): void {
     if (lastAckedSeq > this.buffer.lastSeq) {
       this.log.warn({ lastAckedSeq, lastSeq: this.buffer.lastSeq }, 'the manager acknowledges events this connector never sent; treating them as all sent');
     }
@@ -66,6 +79,8 @@ export class Outbox {
     const resend = this.buffer.lastSeq - this.#cursor;
     if (resend > 0) this.log.info({ from: this.#cursor + 1, to: this.buffer.lastSeq, count: resend }, 'sending buffered events');
     this.#control = [...preamble];
+    // After the ack above: a loss record it made room for belongs to the replay too.
+    this.#sync = sync === undefined ? undefined : { ...sync, upTo: this.buffer.lastSeq };
     this.#ready = true;
     this.#stopWatch();
     this.pump();
@@ -74,6 +89,7 @@ export class Outbox {
   disconnected(): void {
     this.#ready = false;
     this.#control = [];
+    this.#sync = undefined;
     this.#stopWatch();
   }
 
@@ -124,12 +140,22 @@ export class Outbox {
         this.link.send(control);
         continue;
       }
+      if (this.#sync !== undefined && this.#cursor >= this.#sync.upTo) {
+        this.#sendSynced(this.#sync);
+        continue;
+      }
       const next = this.buffer.get(this.#cursor + 1);
       if (next === undefined) return;
       this.link.send(next);
       this.#cursor = next.seq;
       this.#startWatch();
     }
+  }
+
+  #sendSynced(sync: SyncPoint): void {
+    this.#sync = undefined;
+    this.log.info({ snapshotSeq: sync.snapshotSeq, activeCalls: sync.activeCalls, upTo: this.#cursor }, 'caught up: the manager has the lines, the active calls and every buffered event (synced)');
+    this.link.send({ channel: 'connector', command: 'synced', snapshotSeq: sync.snapshotSeq, activeCalls: sync.activeCalls });
   }
 
   /**

@@ -14,6 +14,7 @@ import type { LineProvider, ProviderEvent } from './line-provider.ts';
 import { ManagerLink, type LinkState } from './manager-link.ts';
 import { Outbox } from './outbox.ts';
 import { Backoff, REOPEN_BACKOFF } from './backoff.ts';
+import { snapshotOf, SyncedSupport } from './catch-up.ts';
 import { toCallState, toWireLine } from './wire.ts';
 
 export interface ConnectorServiceOptions {
@@ -71,6 +72,7 @@ export class ConnectorService {
   readonly #keepalive: KeepaliveTimer;
   readonly #now: () => number;
   readonly #openBackoff: Backoff;
+  readonly #synced: SyncedSupport;
   #live: LiveSettings;
   #managerKeepAlive: number | undefined;
   #everRegistered = false;
@@ -90,6 +92,7 @@ export class ConnectorService {
     this.#buffer = new EventBuffer(config.EventBufferSize);
     this.#lines = new LineRegistry(config.IncludeMediaTypeVideo);
     this.#openBackoff = new Backoff({ ...(options.reopenBackoff ?? REOPEN_BACKOFF), random });
+    this.#synced = new SyncedSupport(this.#log);
     this.#link = new ManagerLink({
       endpoint: {
         host: config.CRMTapiManagerServer,
@@ -306,16 +309,10 @@ export class ConnectorService {
     this.#managerKeepAlive = registered.keepAliveInterval;
     this.#keepalive.setInterval(this.#keepAliveSeconds());
     this.#keepalive.start();
-    const preamble: TapiMessage[] = [this.#linesMessage()];
-    // The snapshot reflects every event up to lastSeq: its seq says so, and the manager
-    // treats buffered events with seq ≤ that as history, not as the current state.
     const asOf = this.#buffer.lastSeq;
-    const timestamp = this.#timestamp();
-    for (const call of this.#provider.activeCalls()) {
-      if (this.#lines.has(call.line)) preamble.push({ ...toCallState(call, timestamp, true), seq: asOf });
-    }
-    this.#log.info({ lines: this.#lines.all().length, activeCalls: preamble.length - 1, keepAliveSeconds: this.#keepalive.intervalSeconds }, 'reporting lines and active calls');
-    this.#outbox.connected(registered.lastAckedSeq, preamble);
+    const snapshot = snapshotOf(this.#provider.activeCalls(), (line) => this.#lines.has(line), asOf, this.#timestamp());
+    this.#log.info({ lines: this.#lines.all().length, activeCalls: snapshot.length, keepAliveSeconds: this.#keepalive.intervalSeconds }, 'reporting lines and active calls');
+    this.#outbox.connected(registered.lastAckedSeq, [this.#linesMessage(), ...snapshot], this.#synced.forRegistration(asOf, snapshot.length));
   }
 
   #onDown(): void {
@@ -335,6 +332,7 @@ export class ConnectorService {
         this.#log.warn('registered again on a registered link; ignored');
         return;
       case 'error':
+        if (this.#synced.isReplyToSynced(message)) return;
         this.#log.warn({ code: message.code, requestId: message.requestId }, `the manager reports an error: ${message.message}`);
         return;
       default:

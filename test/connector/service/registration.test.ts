@@ -81,16 +81,47 @@ describe('registration and line list', () => {
     const before = m.received.length;
     await m.waitFor(() => m.registrations.length === 2, 5_000, 're-registration');
     await m.waitFor(() => h.service.stats.buffer.lastSeq === m.lastSeq, 5_000, 'resend');
+    await m.waitFor(() => m.of('synced').length === 2, 5_000, 'synced after the replay');
     const after = m.received.slice(before).map((x) => (x.command === 'callState' ? `${x.command}${x.snapshot ? '*' : ''}:${x.state}` : x.command));
     expect(m.registrations[1]?.lastAckedSeq).toBe(1);
     expect(after[0]).toBe('register');
     expect(after[1]).toBe('lines');
     expect(after.slice(2, 4).sort()).toEqual(['callState*:connected', 'callState*:offering']);
-    expect(after.slice(4).every((x) => x.startsWith('callState:'))).toBe(true);
+    // The replay, then — once every buffered event is out — `synced`, last.
+    expect(after.slice(4, -1).length).toBeGreaterThan(0);
+    expect(after.slice(4, -1).every((x) => x.startsWith('callState:'))).toBe(true);
+    expect(after.at(-1)).toBe('synced');
     const snapshots = m.of('callState').filter((c) => c.snapshot);
     expect(snapshots.every((s) => s.seq === h.service.stats.buffer.lastSeq)).toBe(true);
+    expect(m.of('synced')[1]).toEqual({ channel: 'connector', command: 'synced', snapshotSeq: h.service.stats.buffer.lastSeq, activeCalls: 2 });
     expect(m.violations).toEqual([]);
     m.ack();
+  });
+
+  it('tells the manager once per registration that it has everything (synced), right after the lines on a first start', async () => {
+    const { m } = await setup();
+    await m.waitFor(() => m.of('synced').length === 1, 5_000, 'synced');
+    expect(m.received.map((x) => x.command)).toEqual(['register', 'lines', 'synced']);
+    expect(m.of('synced')[0]).toEqual({ channel: 'connector', command: 'synced', snapshotSeq: 0, activeCalls: 0 });
+    m.dropConnections();
+    await m.waitFor(() => m.of('synced').length === 2, 5_000, 'synced after re-registering');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(m.received.map((x) => x.command)).toEqual(['register', 'lines', 'synced', 'register', 'lines', 'synced']);
+  });
+
+  it('keeps the link when an older manager does not know synced, and stops sending it', async () => {
+    const { m, h } = await setup({}, { unknownCommands: ['synced'] });
+    await m.waitFor(() => m.of('synced').length === 1, 5_000, 'synced');
+    await until(() => h.logs.messages().some((l) => l.startsWith('the manager does not know `synced`')), 5_000, 'the reply to be understood');
+    expect(h.service.stats.link).toBe('ready');
+    m.dropConnections();
+    await m.waitFor(() => m.registrations.length === 2 && m.of('lines').length === 2, 5_000, 're-registration');
+    const callId = h.pbx.incoming({ number: '0301111' }, '20').callIds[0] as string;
+    await m.waitFor(() => m.events.some((e) => e.command === 'callState' && e.callId === callId), 5_000, 'a live event on the new link');
+    expect(m.of('synced')).toHaveLength(1);
+    expect(h.service.stats.link).toBe('ready');
+    const warnings = h.logs.records.filter((r) => (r.level as number) >= 40).map((r) => String(r.msg));
+    expect(warnings.filter((w) => w.includes('unknown-command') || w.includes('reports an error'))).toEqual([]);
   });
 
   it('keeps retrying with back-off while the manager refuses the registration', async () => {

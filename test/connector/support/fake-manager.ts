@@ -20,6 +20,8 @@ export interface FakeManagerOptions {
   tls?: { cert: string; key: string };
   /** Stop reading from the connector right after answering its registration (back-pressure). */
   stallAfterRegister?: boolean;
+  /** Commands this manager does not know: answered as an older manager would (error unknown-command, link kept). */
+  unknownCommands?: string[];
 }
 
 type Sequenced = Extract<TapiMessage, { seq: number }>;
@@ -135,6 +137,11 @@ export class FakeManager {
 
   #onMessage(socket: Socket, message: TapiMessage): void {
     this.received.push(message);
+    if (this.options.unknownCommands?.includes(message.command)) {
+      // The words of src/protocol/codec.ts for a command the catalogue lacks.
+      socket.write(encodeMessageFrame({ channel: 'connector', command: 'error', code: 'unknown-command', message: `channel connector has no command "${message.command}"` }));
+      return;
+    }
     if (message.command === 'register') {
       this.registrations.push(message);
       if (this.options.silent) return;
