@@ -20,15 +20,32 @@ import type { ManagerConfig } from './config/load.ts';
 /** Full line name as the CRM knows it: `<connector host>:<line name>` (EVIDENCE.md §2). */
 export type LineName = string;
 
+/** A call state as the user side receives it: the connector's `callState`, or one the manager made up (then without `seq`). */
+export type CallEvent = Omit<CallStateMessage, 'seq'> & { seq?: number };
+
+/** Why the manager made a call event up itself. */
+export type SyntheticReason = 'connector-no-longer-reports';
+
+/** What the logs say about a synthetic event. */
+export const SYNTHETIC_REASON_TEXT: Record<SyntheticReason, string> = {
+  'connector-no-longer-reports': 'ended by the manager: the connector no longer reports it',
+};
+
 /** One call-state event, accepted exactly once (duplicates by `seq` already dropped). */
 export interface RoutedCallEvent {
   /** `<connector host>/<callId>`: unique across connectors; what clients send back in `callControl`. */
   callKey: string;
   line: LineName;
   connectorHost: string;
-  event: CallStateMessage;
+  event: CallEvent;
   /** Manager's monotonic clock (ms) when the event arrived; for latency and ordering. */
   receivedAt: number;
+  /**
+   * Present on events no connector sent: after a reconnect the connector's
+   * `synced` showed the call is gone, so the manager ends it with its own
+   * `disconnected` and `idle` (spec/protocol.md §7.5).
+   */
+  synthetic?: SyntheticReason;
 }
 
 export interface ReportedLine {

@@ -3,10 +3,11 @@
 // in order, and the agent's notification stream goes on to the call's end.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderEvent } from '../../src/connector/line-provider.ts';
-import { createSchema } from '../../src/dataverse/schema.ts';
+import { createSchema, lookupValue } from '../../src/dataverse/schema.ts';
 import type { E2eClient } from './support/client.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { until } from './support/wait.ts';
+import { USERS } from './support/webapi.ts';
 
 let stack: Stack;
 let anna: E2eClient;
@@ -36,6 +37,13 @@ function pbxStates(callId: string): string[] {
 /** States of one call in the events the manager accepted from the connector's sequence (snapshots excluded). */
 function sequencedStates(callKey: string): string[] {
   return stack.routed.filter((e) => e.callKey === callKey && !e.event.snapshot).map((e) => e.event.state);
+}
+
+/** Seqs of the connector's sequenced events the manager accepted; none of these tests expects a call end the manager made up. */
+function acceptedSeqs(): number[] {
+  const sequenced = stack.routed.filter((e) => !e.event.snapshot);
+  expect(sequenced.filter((e) => e.synthetic !== undefined)).toEqual([]);
+  return sequenced.flatMap((e) => (e.event.seq === undefined ? [] : [e.event.seq]));
 }
 
 async function allAcknowledged(): Promise<void> {
@@ -76,7 +84,7 @@ describe('the connector link breaks mid-call', () => {
 
     // Exactly once, in order: the manager accepted what the PBX emitted, nothing more, nothing less.
     expect(sequencedStates(callKey)).toEqual(pbxStates(callId));
-    const seqs = stack.routed.filter((e) => !e.event.snapshot).map((e) => e.event.seq);
+    const seqs = acceptedSeqs();
     expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
     // The agent's popup saw every state change of the call, and the call ended once.
     const seen = anna.notifications(callKey).map((n) => n.state);
@@ -111,7 +119,7 @@ describe('acknowledgements are lost with the link', () => {
     await allAcknowledged();
 
     expect(sequencedStates(callKey)).toEqual(pbxStates(callId));
-    const seqs = stack.routed.filter((e) => !e.event.snapshot).map((e) => e.event.seq);
+    const seqs = acceptedSeqs();
     expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
     const seen = anna.notifications(callKey).map((n) => n.state);
     expect(collapse(seen)).toEqual(collapse(pbxStates(callId)));
@@ -147,12 +155,10 @@ describe('the connector restarts mid-call', () => {
   });
 });
 
-// FAILS at the time of writing — a gap in the connector gateway (src/manager/gateway), reported to
-// its owner: when a connector process registers afresh (no lastAckedSeq), calls the manager still
-// tracks for that host but which the new process does not report in its snapshot are never ended.
-// The agent's popup stays "connected" and the call is recorded only by the 12-hour silence sweep.
-// The protocol has no end-of-snapshot marker, so the fix needs a decision in spec/protocol.md §7.5.
-// Do not skip or loosen this test: it passes once the gap is closed.
+// A connector process that starts afresh (no lastAckedSeq) has an empty snapshot and nothing to
+// replay. Its `synced` (spec/protocol.md §7.5) tells the manager it has the connector's whole state,
+// so the manager ends the call it still tracks with a `disconnected` and an `idle` of its own:
+// the popup closes and the call is recorded now, not after the 12-hour silence limit.
 describe('the connector restarts and a call ended while it was away', () => {
   it('ends the call for the agent and in the CRM when the new connector process no longer reports it', async () => {
     const call = stack.pbx.incoming({ number: '0031207945011' }, '21');
@@ -173,5 +179,22 @@ describe('the connector restarts and a call ended while it was away', () => {
     expect(last.replayed).toBe(false);
     const log = createSchema().callLog;
     await until(async () => (await stack.admin.list(log.entitySet, `$select=${log.fields.callKey}&$filter=${log.fields.callKey} eq '${callKey}'`)).length === 1, 'the call log entry of the call');
+
+    // The manager made the end up: marked as such, without a seq, in the order a real end has.
+    const made = stack.routed.filter((e) => e.callKey === callKey && e.synthetic !== undefined);
+    expect(made.map((e) => [e.event.state, e.event.reason, e.event.seq, e.synthetic])).toEqual([
+      ['disconnected', 'other', undefined, 'connector-no-longer-reports'],
+      ['idle', 'other', undefined, 'connector-no-longer-reports'],
+    ]);
+    expect(collapse(anna.notifications(callKey).map((n) => n.state))).toEqual(['offering', 'connected', 'disconnected', 'idle']);
+    expect(anna.notifications(callKey).find((n) => n.state === 'disconnected')?.endedReason).toBe('other');
+    // Recorded as an answered call, with the phone call the line's settings ask for, on behalf of the agent.
+    const [entry] = await stack.admin.list(log.entitySet, `$filter=${log.fields.callKey} eq '${callKey}'`);
+    expect(entry).toMatchObject({ [log.fields.missed]: false, [lookupValue(log.fields.user)]: USERS.anna.id });
+    expect(entry?.[log.fields.connected]).toEqual(expect.any(String));
+    const phoneCallId = entry?.[lookupValue(log.fields.phoneCall)];
+    expect(phoneCallId).toEqual(expect.any(String));
+    await until(async () => (await stack.admin.list('phonecalls', `$filter=activityid eq ${String(phoneCallId)}`)).length === 1, 'the phone call of the call');
+    expect(stack.logs.some((l) => l.includes('ended by the manager: the connector no longer reports it') && l.includes(callKey))).toBe(true);
   });
 });

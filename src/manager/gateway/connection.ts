@@ -36,7 +36,7 @@ export interface ConnectionHandler {
   onClose(connection: ConnectorConnection, reason: string): void;
 }
 
-const UP_COMMANDS = new Set(['register', 'lines', 'lineAdded', 'lineRemoved', 'lineState', 'callState', 'eventsLost', 'keepalive', 'result', 'error']);
+const UP_COMMANDS = new Set(['register', 'lines', 'lineAdded', 'lineRemoved', 'lineState', 'callState', 'eventsLost', 'synced', 'keepalive', 'result', 'error']);
 
 function isUpMessage(message: TapiMessage): message is ConnectorUpMessage {
   return message.channel === 'connector' && UP_COMMANDS.has(message.command);

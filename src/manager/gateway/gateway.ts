@@ -36,6 +36,8 @@ export interface GatewayOptions {
   keepAliveGraceMs?: number;
   /** Users the CRM has configured for a full line name (diagnose report). */
   usersOfLine?: (line: string) => number;
+  /** Wall clock (epoch ms) for the timestamps of call ends the manager makes up (default Date.now). */
+  now?: () => number;
 }
 
 /** The manual: a connector is silent too long after its keep-alive interval plus this grace. */
@@ -54,7 +56,13 @@ export class ConnectorGateway implements ConnectorSide {
 
   constructor(private readonly options: GatewayOptions) {
     this.#log = options.logger;
-    this.#registry = new ConnectorRegistry(options.seqs, { call: (e) => this.#emit(this.#callListeners, e), line: (e) => this.#emit(this.#lineListeners, e) }, this.#log);
+    this.#registry = new ConnectorRegistry(
+      options.seqs,
+      { call: (e) => this.#emit(this.#callListeners, e), line: (e) => this.#emit(this.#lineListeners, e) },
+      this.#log,
+      undefined,
+      options.now,
+    );
     this.#commands = new PendingCommands(() => options.settings().commandTimeoutMs);
     this.#listener = new GatewayListener({
       host: options.bindAddress,
@@ -207,6 +215,9 @@ export class ConnectorGateway implements ConnectorSide {
       case 'lineState':
       case 'eventsLost':
         this.#sequenced(connection, host, message);
+        return;
+      case 'synced':
+        this.#registry.synced(host, connection, message);
         return;
       case 'keepalive':
         connection.send({ channel: 'connector', command: 'keepalive' });

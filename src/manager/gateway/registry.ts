@@ -2,6 +2,8 @@
 // its lines (kept while it is away, marked unavailable), the calls it has
 // running and the last seq it acknowledged. Sequenced events are accepted
 // exactly once, in order; everything accepted goes out to the listeners.
+// On `synced` the calls the connector no longer reports are ended here, with
+// events the manager makes up (spec/protocol.md §7.5).
 import type { Logger } from 'pino';
 import type {
   CallStateMessage,
@@ -10,8 +12,10 @@ import type {
   LineInfo,
   LineRemovedMessage,
   LineStateMessage,
+  SyncedMessage,
 } from '../../protocol/index.ts';
-import type { LineEvent, ReportedLine, RoutedCallEvent } from '../contracts.ts';
+import { SYNTHETIC_REASON_TEXT, type CallEvent, type LineEvent, type ReportedLine, type RoutedCallEvent, type SyntheticReason } from '../contracts.ts';
+import { CatchUp } from './catch-up.ts';
 import type { ConnectorConnection } from './connection.ts';
 import type { SeqStore } from './seq-store.ts';
 
@@ -28,8 +32,10 @@ export interface ConnectorEntry {
   host: string;
   connection: ConnectorConnection | undefined;
   lines: Map<string, ReportedLine>;
-  /** callId → local line name, for calls not yet ended. */
-  calls: Map<string, string>;
+  /** callId → its latest state, for calls not yet ended. */
+  calls: Map<string, CallEvent>;
+  /** What the current registration reported before its `synced`; undefined once synced or offline. */
+  catchUp: CatchUp | undefined;
   lastAckedSeq: number;
   connectorVersion: string;
   peer: string;
@@ -50,6 +56,8 @@ export class ConnectorRegistry {
     private readonly emit: RegistryListeners,
     private readonly log: Logger,
     private readonly now: () => number = () => performance.now(),
+    /** Wall clock (epoch ms): the timestamp of the events the manager makes up. */
+    private readonly wallNow: () => number = Date.now,
   ) {}
 
   get size(): number {
@@ -75,6 +83,7 @@ export class ConnectorRegistry {
     entry.connection = connection;
     entry.connectorVersion = connection.connectorVersion;
     entry.peer = connection.peer;
+    entry.catchUp = new CatchUp(connection);
     const known = this.seqs.get(host) ?? 0;
     const start = claimed === undefined ? 0 : Math.max(known, claimed);
     if (claimed !== undefined && claimed > known) {
@@ -90,6 +99,7 @@ export class ConnectorRegistry {
     const entry = this.#hosts.get(host);
     if (entry === undefined || entry.connection !== connection) return;
     entry.connection = undefined;
+    entry.catchUp = undefined;
     for (const line of entry.lines.values()) {
       if (!line.connectorOnline) continue;
       line.connectorOnline = false;
@@ -131,11 +141,50 @@ export class ConnectorRegistry {
   /** A snapshot of a call still active after a reconnect: passed on, never counted in the sequence. */
   applySnapshot(host: string, message: CallStateMessage): void {
     const entry = this.#hosts.get(host);
-    if (entry !== undefined) this.#call(entry, message);
+    if (entry === undefined) return;
+    this.#call(entry, message);
+    entry.catchUp?.snapshot(message.callId, entry.calls.has(message.callId));
+  }
+
+  /**
+   * The connector on `connection` has sent its lines, its snapshot and its
+   * whole replay: every call still tracked for the host that was neither in
+   * the snapshot nor in an event after it ended while nobody watched. Ends
+   * them with `disconnected` and `idle` of our own; returns how many.
+   */
+  synced(host: string, connection: ConnectorConnection, message: SyncedMessage): number {
+    const entry = this.#hosts.get(host);
+    const catchUp = entry?.catchUp;
+    if (entry === undefined || entry.connection !== connection || catchUp === undefined || catchUp.connection !== connection) {
+      this.log.info({ host, peer: connection.peer }, 'synced from a connection that is not catching up (a second synced, or a replaced connection); ignored');
+      return 0;
+    }
+    entry.catchUp = undefined;
+    const verdict = catchUp.verdict(entry.calls.keys(), message);
+    if (verdict.kind === 'incomplete') {
+      this.log.warn({ host, heard: verdict.heard, announced: verdict.announced }, 'connector synced, but fewer snapshot calls arrived than it sent; no call is ended (the silence limit ends calls that are gone)');
+      return 0;
+    }
+    this.#endCalls(entry, verdict.callIds, 'connector-no-longer-reports');
+    const summary = { host, ended: verdict.callIds.length, active: entry.calls.size, snapshotSeq: message.snapshotSeq, activeCalls: message.activeCalls };
+    if (verdict.callIds.length > 0) this.log.warn(summary, `connector synced; ${verdict.callIds.length} call(s) ${SYNTHETIC_REASON_TEXT['connector-no-longer-reports']}`);
+    else this.log.info(summary, 'connector synced; every call the manager tracks is still reported');
+    return verdict.callIds.length;
+  }
+
+  #endCalls(entry: ConnectorEntry, callIds: readonly string[], why: SyntheticReason): void {
+    const timestamp = new Date(this.wallNow()).toISOString();
+    for (const callId of callIds) {
+      const last = entry.calls.get(callId);
+      if (last === undefined) continue;
+      this.log.warn({ host: entry.host, callKey: `${entry.host}/${callId}`, line: `${entry.host}:${last.line}`, state: last.state }, SYNTHETIC_REASON_TEXT[why]);
+      const { seq: _seq, reason: _reason, ...call } = last;
+      for (const state of ['disconnected', 'idle'] as const) this.#call(entry, { ...call, timestamp, state, reason: 'other', snapshot: false }, why);
+    }
   }
 
   #create(host: string): ConnectorEntry {
-    const entry: ConnectorEntry = { host, connection: undefined, lines: new Map(), calls: new Map(), lastAckedSeq: 0, connectorVersion: '', peer: '' };
+    const entry: ConnectorEntry = { host, connection: undefined, lines: new Map(), calls: new Map(), catchUp: undefined, lastAckedSeq: 0, connectorVersion: '', peer: '' };
     this.#hosts.set(host, entry);
     return entry;
   }
@@ -165,13 +214,16 @@ export class ConnectorRegistry {
         return;
       case 'callState':
         this.#call(entry, message);
+        if (entry.calls.has(message.callId)) entry.catchUp?.event(message.callId, message.seq);
         return;
     }
   }
 
-  #call(entry: ConnectorEntry, message: CallStateMessage): void {
-    if (ENDED.has(message.state)) entry.calls.delete(message.callId);
-    else if (entry.calls.has(message.callId) || entry.calls.size < MAX_CALLS_PER_CONNECTOR) entry.calls.set(message.callId, message.line);
+  #call(entry: ConnectorEntry, message: CallEvent, synthetic?: SyntheticReason): void {
+    if (ENDED.has(message.state)) {
+      entry.calls.delete(message.callId);
+      entry.catchUp?.forget(message.callId);
+    } else if (entry.calls.has(message.callId) || entry.calls.size < MAX_CALLS_PER_CONNECTOR) entry.calls.set(message.callId, message);
     else this.log.warn({ host: entry.host, calls: entry.calls.size }, 'too many running calls on one connector; this one cannot be controlled');
     this.emit.call({
       callKey: `${entry.host}/${message.callId}`,
@@ -179,6 +231,7 @@ export class ConnectorRegistry {
       connectorHost: entry.host,
       event: message,
       receivedAt: this.now(),
+      ...(synthetic === undefined ? {} : { synthetic }),
     });
   }
 

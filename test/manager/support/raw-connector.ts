@@ -78,6 +78,14 @@ export class RawConnector {
     });
   }
 
+  /** `synced`, then a keepalive: the manager's keepalive reply proves it handled `synced` (which it does not answer). */
+  async synced(snapshotSeq: number, activeCalls?: number): Promise<void> {
+    const before = this.of('keepalive').length;
+    this.send({ channel: 'connector', command: 'synced', snapshotSeq, ...(activeCalls === undefined ? {} : { activeCalls }) });
+    this.send({ channel: 'connector', command: 'keepalive' });
+    await this.waitFor(() => this.of('keepalive').length > before, 'the manager to handle synced');
+  }
+
   of<C extends TapiMessage['command']>(command: C): Extract<TapiMessage, { command: C }>[] {
     return this.received.filter((m): m is Extract<TapiMessage, { command: C }> => m.command === command);
   }
