@@ -61,7 +61,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
   const boot = randomBytes(4).toString('hex');
   let counter = 0;
   const recorder = new CallRecorder({
-    outbox: context.outbox, schema, entitlements: () => entitlements.table, settingsOf, lookup, logger, regarding: o.phoneCallRegarding,
+    outbox: context.outbox, schema, entitlements: () => entitlements.table, settingsOf, lookup, logger,
     user: (id) => users.get(id),
     reportedLine,
   });

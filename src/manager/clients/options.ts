@@ -27,8 +27,6 @@ export interface UserSideOptions {
   elsewhereWaitMs?: number;
   /** A call without any event for this long is recorded as ended. */
   maxCallSilenceMs?: number;
-  /** Set the caller's CRM record as the phone call's regarding record (false only for a CRM without that navigation). */
-  phoneCallRegarding?: boolean;
 }
 
 export const USER_SIDE_DEFAULTS = {
@@ -44,7 +42,6 @@ export const USER_SIDE_DEFAULTS = {
   sessionMaxAgeMs: 120_000,
   elsewhereWaitMs: 1_500,
   maxCallSilenceMs: 12 * 3600_000,
-  phoneCallRegarding: true,
 } as const;
 
 export type ResolvedOptions = Required<Omit<UserSideOptions, 'port'>> & { port?: number };

@@ -31,8 +31,6 @@ export interface RecorderOptions {
   user: (id: string) => Promise<KnownUser | undefined>;
   reportedLine: (line: string) => ReportedLine | undefined;
   logger: Logger;
-  /** Set the matched record as the phone call's regarding record (default true). */
-  regarding?: boolean;
 }
 
 export interface RecordedCall {
@@ -112,7 +110,7 @@ export class CallRecorder {
         };
         let write: OutboxWrite;
         try {
-          write = phoneCallWrite(party === undefined ? base : { ...base, party, ...(this.o.regarding === false ? { regarding: null } : {}) });
+          write = phoneCallWrite(party === undefined ? base : { ...base, party });
         } catch {
           write = phoneCallWrite(base); // a match of an entity without a known entity set: no party, still the activity
         }

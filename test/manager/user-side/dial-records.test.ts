@@ -134,6 +134,17 @@ describe('records of calls', () => {
     expect(String(pc?.subject)).toMatch(/^Call from /);
   });
 
+  it('a call from a known contact: the phone call regards the contact', async () => {
+    h.connector.call(MINE, 'r4', 'offering', { callerNumber: '0031207945011' });
+    h.connector.call(MINE, 'r4', 'connected');
+    h.connector.call(MINE, 'r4', 'idle', { reason: 'callerHungUp' });
+    const log = await callLog('hicom.dial/r4');
+    const [contact] = await h.manager.client.list<Row>('contacts', { select: ['contactid'], filter: "telephone1 eq '+31 20 794 5011'" });
+    expect(contact?.contactid).toMatch(/^[0-9a-f-]{36}$/);
+    const pc = await h.manager.client.retrieve<Row>(STANDARD.phonecall.entitySet, log?.[`_${cl().phoneCall}_value`] as string, ['subject', '_regardingobjectid_value']);
+    expect(pc).toMatchObject({ subject: 'Call from Jan de Vries', _regardingobjectid_value: contact?.contactid });
+  });
+
   it('a missed call that no client saw still writes a call log entry marked missed', async () => {
     h.connector.call(OFFLINE, 'r2', 'offering', { callerNumber: '0301234567' });
     h.connector.call(OFFLINE, 'r2', 'idle', { reason: 'callerHungUp' });

@@ -94,12 +94,7 @@ export async function startHarness(h: HarnessOptions = {}): Promise<Harness> {
     lineRecords: top,
     version: '0.1.0-test',
   };
-  // The simulator names the phone call's regarding navigation `regardingobjectid_<entity>` while
-  // Dataverse says `regardingobjectid_<entity>_phonecall` (see test/dataverse/outbox): until it
-  // follows Dataverse, phone calls in these tests carry the caller as party only.
-  const phonecall = dv.metadata.entity('phonecall');
-  const regarding = phonecall !== undefined && dv.metadata.navigationOf(phonecall).has('regardingobjectid_contact_phonecall');
-  const side = createUserSide(context, { port: 0, entitlementDebounceMs: 20, phoneCallRegarding: regarding, ...h.options });
+  const side = createUserSide(context, { port: 0, entitlementDebounceMs: 20, ...h.options });
   const users = new Map<UserKey, Connection>();
   const f = schema.lineConfig.fields;
   const harness: Harness = {
