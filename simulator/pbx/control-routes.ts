@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { LineProviderError } from '../../src/connector/line-provider.ts';
 import { CrmTapiError } from '../../src/protocol/errors.ts';
-import { DurationError, parseDuration } from './duration.ts';
+import { durationSchema as duration } from './duration.ts';
 import type { SimulatedPbx } from './pbx.ts';
 import { parseScenario } from './scenario.ts';
 import { scheduleScenario } from './scenario-runner.ts';
@@ -41,14 +41,6 @@ export interface Route {
   readonly handler: Handler;
 }
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: err instanceof DurationError ? err.message : 'not a duration' });
-    return z.NEVER;
-  }
-});
 const ext = z.string().regex(/^\d{1,12}$/, 'an extension is 1 to 12 digits');
 
 const schemas = {

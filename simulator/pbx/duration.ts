@@ -1,6 +1,7 @@
 // Durations as people write them in scenario files and on the command line:
 // `3s`, `500ms`, `1.5s`, `2m`, `1h`, or a bare number of milliseconds.
 import { CrmTapiError } from '../../src/protocol/errors.ts';
+import { z } from 'zod';
 
 export class DurationError extends CrmTapiError {
   readonly code = 'invalid-duration';
@@ -21,3 +22,13 @@ export function parseDuration(text: string | number): number {
   }
   return Math.round(Number(match[1]) * (UNITS[match[2] ?? 'ms'] ?? 1));
 }
+
+/** A duration field of a scenario step or a control request: `3s`, `1.5s`, `2m`, or milliseconds as a number. */
+export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof DurationError ? err.message : 'not a duration' });
+    return z.NEVER;
+  }
+});

@@ -4,7 +4,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CrmTapiError } from '../../src/protocol/errors.ts';
-import { DurationError, parseDuration } from './duration.ts';
+import { durationSchema as duration } from './duration.ts';
 import { LineSpecError, parseLineSpec } from './lines.ts';
 import { LoadError, parseDistribution } from './load.ts';
 import type { LineDef } from './pbx.ts';
@@ -26,14 +26,6 @@ const ext = z.preprocess(
   z.string().regex(/^\d{1,12}$/, 'an extension is 1 to 12 digits'),
 );
 const id = z.string().min(1).max(40);
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: err instanceof DurationError ? err.message : 'not a duration' });
-    return z.NEVER;
-  }
-});
 const number = z.string().min(1).max(40);
 const distribution = z.string().transform((value, ctx) => {
   try {
