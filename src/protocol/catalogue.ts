@@ -37,6 +37,7 @@ const lineInfo = object(
   req('permanentId', text(128)),
   req('mediaModes', tokens(MEDIA_MODES)),
   req('inService', bool),
+  opt('rejectAllowed', bool),
 );
 
 const popup = object(
@@ -128,7 +129,7 @@ const CATALOGUE = {
       req('heartbeatInterval', SECONDS),
       req(
         'lines',
-        list('line', object(req('line', FULL_LINE), req('displayName', NAME), req('dialing', dialing), req('popup', popup)), 1_024),
+        list('line', object(req('line', FULL_LINE), req('displayName', NAME), req('dialing', dialing), req('popup', popup), opt('rejectAllowed', bool)), 1_024),
       ),
     ],
     heartbeat: [],
@@ -146,6 +147,7 @@ const CATALOGUE = {
       req('popup', popup),
       opt('endedReason', oneOf(CALL_END_REASONS, { fallback: 'other' })),
       opt('answeredBy', NAME),
+      opt('phoneCallId', guid),
       req('replayed', bool),
     ],
     dial: [

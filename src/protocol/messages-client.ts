@@ -62,6 +62,8 @@ export interface WelcomeLine {
   displayName: string;
   dialing: LineDialingSettings;
   popup: PopupSettings;
+  /** Whether a ringing call on this line can be rejected (the connector's `RejectViaDisconnect`); absent: unknown (an older connector). */
+  rejectAllowed?: boolean;
 }
 
 export interface WelcomeMessage {
@@ -108,6 +110,12 @@ export interface CallNotificationMessage {
   endedReason?: CallEndReason;
   /** User name of the colleague who answered a shared call. */
   answeredBy?: string;
+  /**
+   * The phone call activity id the manager chose for this call and this user:
+   * the client creates the record under it, the manager's record of the call
+   * at its end writes the same one (one record, not two).
+   */
+  phoneCallId?: string;
   replayed: boolean;
 }
 

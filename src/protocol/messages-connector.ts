@@ -9,6 +9,8 @@ export interface LineInfo {
   permanentId: string;
   mediaModes: MediaMode[];
   inService: boolean;
+  /** Whether the connector can reject a ringing call on this line (the manual's `RejectViaDisconnect`); absent from older connectors: unknown. */
+  rejectAllowed?: boolean;
 }
 
 export interface RegisterMessage {

@@ -66,13 +66,14 @@ const rec = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> 
 
 const wireError: fc.Arbitrary<WireError> = fc.record({ code: str(64, 1), message: str(1024) }, { noNullPrototype: true });
 
-const lineInfo: fc.Arbitrary<LineInfo> = rec({
+const lineInfo: fc.Arbitrary<LineInfo> = fc.record({
   name: localLine,
   address: str(128),
   permanentId: str(128),
   mediaModes: fc.constantFrom<LineInfo['mediaModes']>(['audio'], ['video'], ['audio', 'video'], ['video', 'audio']),
   inService: fc.boolean(),
-});
+  rejectAllowed: fc.boolean(),
+}, { noNullPrototype: true, requiredKeys: ['name', 'address', 'permanentId', 'mediaModes', 'inService'] });
 
 const popup: fc.Arbitrary<PopupSettings> = rec({
   openOnlyWhenConnected: fc.boolean(),
@@ -200,7 +201,7 @@ export const MESSAGE_ARBITRARIES: Record<string, fc.Arbitrary<TapiMessage>> = {
       admin: fc.boolean(),
       protocolVersion: version,
       heartbeatInterval: fc.integer({ min: 1, max: 86_400 }),
-      lines: fc.array(rec({ line: fullLine, displayName: name, dialing, popup }), { maxLength: 4 }),
+      lines: fc.array(fc.record({ line: fullLine, displayName: name, dialing, popup, rejectAllowed: fc.boolean() }, { noNullPrototype: true, requiredKeys: ['line', 'displayName', 'dialing', 'popup'] }), { maxLength: 4 }),
     }),
   ),
   'intincall/heartbeat': msg('intincall', 'heartbeat', rec({})),
@@ -222,6 +223,7 @@ export const MESSAGE_ARBITRARIES: Record<string, fc.Arbitrary<TapiMessage>> = {
             popup,
             endedReason: fc.constantFrom(...CALL_END_REASONS),
             answeredBy: name,
+            phoneCallId: guid,
             replayed: fc.boolean(),
           }, { noNullPrototype: true, requiredKeys: ['notificationId', 'callKey', 'timestamp', 'line', 'state', 'direction', 'number', 'matches', 'popup', 'replayed'] },
         ),

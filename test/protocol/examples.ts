@@ -30,7 +30,7 @@ export const EXAMPLES: Example[] = [
       channel: 'connector',
       command: 'lines',
       lines: [
-        { name: '45', address: '45', permanentId: '0x00010045', mediaModes: ['audio'], inService: true },
+        { name: '45', address: '45', permanentId: '0x00010045', mediaModes: ['audio'], inService: true, rejectAllowed: true },
         { name: '547', address: '547', permanentId: '0x00010547', mediaModes: ['audio', 'video'], inService: false },
       ],
     },
@@ -38,7 +38,7 @@ export const EXAMPLES: Example[] = [
   {
     name: 'connector-lineAdded',
     description: 'A line appeared after the list was sent.',
-    message: { channel: 'connector', command: 'lineAdded', seq: 1042, line: { name: '540', address: '540', permanentId: '0x00010540', mediaModes: ['audio'], inService: true } },
+    message: { channel: 'connector', command: 'lineAdded', seq: 1042, line: { name: '540', address: '540', permanentId: '0x00010540', mediaModes: ['audio'], inService: true, rejectAllowed: false } },
   },
   { name: 'connector-lineRemoved', description: 'A line went away.', message: { channel: 'connector', command: 'lineRemoved', seq: 1043, line: '543' } },
   { name: 'connector-lineState', description: 'A line went out of service.', message: { channel: 'connector', command: 'lineState', seq: 1044, line: '45', inService: false } },
@@ -160,6 +160,7 @@ export const EXAMPLES: Example[] = [
             dialLocalWithoutAreaCode: true,
           },
           popup,
+          rejectAllowed: true,
         },
       ],
     },
@@ -167,7 +168,7 @@ export const EXAMPLES: Example[] = [
   { name: 'intincall-heartbeat', description: 'Heartbeat, either direction.', message: { channel: 'intincall', command: 'heartbeat' } },
   {
     name: 'intincall-callNotification',
-    description: 'An incoming call with its matched CRM records, best first.',
+    description: 'An incoming call with its matched CRM records, best first, and the id of the phone call activity for this user.',
     message: {
       channel: 'intincall',
       command: 'callNotification',
@@ -184,6 +185,7 @@ export const EXAMPLES: Example[] = [
         { entity: 'account', id: '7c9e6679-7425-40de-944b-e07fc1f90ae7', name: 'Müller & Söhne', field: 'telephone1' },
       ],
       popup,
+      phoneCallId: '3b241101-e2bb-5255-8caf-4136c566a962',
       replayed: false,
     },
   },

@@ -10,3 +10,24 @@ export function nameBasedId(...parts: string[]): string {
   const x = h.subarray(0, 16).toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
+
+// The project's namespace for RFC 4122 name-based ids (a fixed random UUID).
+const PHONE_CALL_NAMESPACE = Buffer.from('6c0b7f4e8a3d4f21b9e25d7a1c3f0e84', 'hex');
+
+/** RFC 4122 version 5 (SHA-1, name-based) UUID of `name` in the namespace `namespace` (16 bytes). */
+export function uuidV5(name: string, namespace: Uint8Array): string {
+  const h = createHash('sha1').update(namespace).update(name, 'utf8').digest();
+  h[6] = ((h[6] as number) & 0x0f) | 0x50;
+  h[8] = ((h[8] as number) & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+/**
+ * The one phone call activity id of a call for one agent: sent to the agent's
+ * client in `callNotification` (the client creates the record under it) and
+ * written by the recorder at call end, so both land on the same record.
+ */
+export function phoneCallIdOf(callKey: string, agentUserId: string): string {
+  return uuidV5(`${callKey}\u0000${agentUserId.replace(/[{}]/g, '').toLowerCase()}`, PHONE_CALL_NAMESPACE);
+}
