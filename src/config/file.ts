@@ -72,3 +72,42 @@ export function describeIssues(error: ZodError, origin: string): ConfigError {
   });
   return new ConfigError('config-invalid', `${origin}: ${problems.length} invalid setting(s):\n  ${problems.join('\n  ')}`, problems);
 }
+
+export type ConfigTable = Record<string, unknown>;
+
+export function isConfigTable(value: unknown): value is ConfigTable {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Renames keys to their canonical spelling, matching without regard to case
+ * (the original services kept their settings in the Windows registry, where
+ * case never mattered). Unknown and doubled keys are collected in `problems`
+ * rather than ignored: a misspelt key would otherwise fall back to its default
+ * without anyone noticing.
+ */
+export function canonicaliseKeys(
+  table: ConfigTable,
+  known: readonly string[],
+  problems: string[],
+  { prefix = '', unknownHint = '' }: { prefix?: string; unknownHint?: string } = {},
+): ConfigTable {
+  const byLower = new Map(known.map((k) => [k.toLowerCase(), k]));
+  const out: ConfigTable = {};
+  const seenAs = new Map<string, string>();
+  for (const [key, value] of Object.entries(table)) {
+    const canonical = byLower.get(key.toLowerCase());
+    if (canonical === undefined) {
+      problems.push(`${prefix}${key}: unknown setting${unknownHint}`);
+      continue;
+    }
+    const earlier = seenAs.get(canonical);
+    if (earlier !== undefined) {
+      problems.push(`${prefix}${canonical}: given twice (as ${earlier} and ${key})`);
+      continue;
+    }
+    seenAs.set(canonical, key);
+    out[canonical] = value;
+  }
+  return out;
+}

@@ -4,7 +4,7 @@
 // because a misspelt key would otherwise silently fall back to its default.
 import { hostname as osHostname } from 'node:os';
 import { dirname } from 'node:path';
-import { ConfigError, describeIssues, readConfigFile } from '../../config/file.ts';
+import { canonicaliseKeys, ConfigError, describeIssues, isConfigTable, readConfigFile, type ConfigTable } from '../../config/file.ts';
 import { REPLAY_KEYS, SIMULATOR_KEYS, TOP_LEVEL_KEYS } from './keys.ts';
 import { connectorConfigSchema, resolvePaths, type ParsedConnectorConfig } from './schema.ts';
 
@@ -20,38 +20,13 @@ export interface ValidateOptions {
   hostname?: () => string;
 }
 
-type Table = Record<string, unknown>;
-
-function isTable(value: unknown): value is Table {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Renames keys to their canonical spelling; collects unknown and doubled keys. */
-function canonicalise(table: Table, known: readonly string[], prefix: string, problems: string[], unknownHint: string): Table {
-  const byLower = new Map(known.map((k) => [k.toLowerCase(), k]));
-  const out: Table = {};
-  const seenAs = new Map<string, string>();
-  for (const [key, value] of Object.entries(table)) {
-    const canonical = byLower.get(key.toLowerCase());
-    if (canonical === undefined) {
-      problems.push(`${prefix}${key}: unknown setting${unknownHint}`);
-      continue;
-    }
-    const earlier = seenAs.get(canonical);
-    if (earlier !== undefined) {
-      problems.push(`${prefix}${canonical}: given twice (as ${earlier} and ${key})`);
-      continue;
-    }
-    seenAs.set(canonical, key);
-    out[canonical] = value;
-  }
-  return out;
-}
+type Table = ConfigTable;
+const isTable = isConfigTable;
 
 function normalise(raw: unknown, origin: string): { table: Table; problems: string[] } {
   if (!isTable(raw)) throw new ConfigError('config-invalid', `${origin}: the file must hold a table of settings`, ['(file): must hold a table of settings']);
   const problems: string[] = [];
-  const table = canonicalise(raw, TOP_LEVEL_KEYS, '', problems, ` (known settings: ${TOP_LEVEL_KEYS.join(', ')})`);
+  const table = canonicaliseKeys(raw, TOP_LEVEL_KEYS, problems, { unknownHint: ` (known settings: ${TOP_LEVEL_KEYS.join(', ')})` });
   const provider = table.Provider;
   if (isTable(provider)) {
     const kindKey = Object.keys(provider).find((k) => k.toLowerCase() === 'kind');
@@ -59,7 +34,7 @@ function normalise(raw: unknown, origin: string): { table: Table; problems: stri
     const kindText = typeof kind === 'string' ? kind.trim().toLowerCase() : kind;
     const known = kindText === 'replay' ? REPLAY_KEYS : kindText === 'simulator' ? SIMULATOR_KEYS : ['Kind'];
     const hint = typeof kindText === 'string' && known.length > 1 ? ` for Kind = ${kindText} (known: ${known.join(', ')})` : '';
-    const canon = canonicalise(kindText === undefined || known.length > 1 ? provider : { Kind: kind }, known, 'Provider.', problems, hint);
+    const canon = canonicaliseKeys(kindText === undefined || known.length > 1 ? provider : { Kind: kind }, known, problems, { prefix: 'Provider.', unknownHint: hint });
     if (typeof canon.Kind === 'string') canon.Kind = canon.Kind.trim().toLowerCase();
     table.Provider = canon;
   }

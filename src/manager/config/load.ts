@@ -4,7 +4,7 @@
 // would otherwise silently fall back to its default. Every bad key is one
 // sentence in one ConfigError.
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ConfigError, describeIssues, readConfigFile } from '../../config/file.ts';
+import { canonicaliseKeys, ConfigError, describeIssues, isConfigTable, readConfigFile, type ConfigTable } from '../../config/file.ts';
 import { connectionConfigSchema, resolveSecret, type ConnectionConfig } from '../../dataverse/connection-config.ts';
 import { ALL_KEYS, CRM_KEYS } from './keys.ts';
 import { crossKeyProblems, managerKeysSchema, type ParsedManagerKeys } from './schema.ts';
@@ -29,33 +29,8 @@ export interface ValidateOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-type Table = Record<string, unknown>;
-
-function isTable(value: unknown): value is Table {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Renames keys to their canonical spelling; collects unknown and doubled keys. */
-function canonicalise(raw: Table, problems: string[]): Table {
-  const byLower = new Map(ALL_KEYS.map((k) => [k.toLowerCase(), k]));
-  const out: Table = {};
-  const seenAs = new Map<string, string>();
-  for (const [key, value] of Object.entries(raw)) {
-    const canonical = byLower.get(key.toLowerCase());
-    if (canonical === undefined) {
-      problems.push(`${key}: unknown setting (see docs/manager.md for the list)`);
-      continue;
-    }
-    const earlier = seenAs.get(canonical);
-    if (earlier !== undefined) {
-      problems.push(`${canonical}: given twice (as ${earlier} and ${key})`);
-      continue;
-    }
-    seenAs.set(canonical, key);
-    out[canonical] = value;
-  }
-  return out;
-}
+type Table = ConfigTable;
+const isTable = isConfigTable;
 
 function pick(table: Table, keys: readonly string[]): Table {
   return Object.fromEntries(Object.entries(table).filter(([k]) => keys.includes(k)));
@@ -69,7 +44,7 @@ function systemTimeZone(): string {
 export function validateManagerConfig(raw: unknown, origin: string, options: ValidateOptions): ManagerConfig {
   if (!isTable(raw)) throw new ConfigError('config-invalid', `${origin}: the file must hold a table of settings`, ['(file): must hold a table of settings']);
   const problems: string[] = [];
-  const table = canonicalise(raw, problems);
+  const table = canonicaliseKeys(raw, ALL_KEYS, problems, { unknownHint: ' (see docs/manager.md for the list)' });
   const own = managerKeysSchema.safeParse(pick(table, ALL_KEYS.filter((k) => !CRM_KEYS.includes(k))));
   const crm = connectionConfigSchema.safeParse(pick(table, CRM_KEYS));
   if (!own.success) problems.push(...describeIssues(own.error, origin).problems);
