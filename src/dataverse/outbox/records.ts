@@ -64,6 +64,12 @@ export interface PhoneCallActivity {
   readonly durationSeconds?: number;
   readonly timeFields?: PhoneTimeFields;
   readonly description?: string;
+  /**
+   * The agent's client may have created the activity under the same id during
+   * the call: then write only the time fields into it, never what the agent
+   * may have typed (subject, description, parties, regarding).
+   */
+  readonly updateTimesIfExists?: boolean;
 }
 
 export interface EventLogEntry {
@@ -138,12 +144,14 @@ export function phoneCallWrite(call: PhoneCallActivity, newId: () => string = ra
   };
   if (call.description !== undefined) body[f.description] = text(call.description, 'phone call description', 2000);
   const times = call.timeFields ?? DEFAULT_TIME_FIELDS;
-  for (const name of times.start) body[name] = iso(call.start, 'phone call start');
-  if (call.end !== undefined) for (const name of times.end) body[name] = iso(call.end, 'phone call end');
+  const timeValues: Record<string, unknown> = {};
+  for (const name of times.start) timeValues[name] = iso(call.start, 'phone call start');
+  if (call.end !== undefined) for (const name of times.end) timeValues[name] = iso(call.end, 'phone call end');
   if (call.durationSeconds !== undefined) {
     const minutes = Math.round(seconds(call.durationSeconds, 'phone call duration') / 60);
-    for (const name of times.duration) body[name] = minutes;
+    for (const name of times.duration) timeValues[name] = minutes;
   }
+  Object.assign(body, timeValues);
   const p = STANDARD.activityparty;
   const agentParty = { [p.fields.participationTypeMask]: 0, [activityPartyBind('systemuser')]: bindValue(STANDARD.systemuser.entitySet, agentId) };
   const parties: Record<string, unknown>[] = [];
@@ -157,7 +165,8 @@ export function phoneCallWrite(call: PhoneCallActivity, newId: () => string = ra
   const regarding = call.regarding === undefined ? other : call.regarding === null ? undefined : ref(call.regarding, 'phone call regarding');
   if (regarding !== undefined) body[phoneCallRegardingBind(regarding.entity)] = bindValue(regarding.entitySet, regarding.id);
   const onBehalfOf: OnBehalfOf = { systemUserId: agentId, ...(call.agent.entraObjectId ? { entraObjectId: call.agent.entraObjectId } : {}) };
-  return { id, kind: 'phoneCall', entitySet: STANDARD.phonecall.entitySet, body, onBehalfOf };
+  const ifExists = call.updateTimesIfExists === true && Object.keys(timeValues).length > 0 ? { ifExists: timeValues } : {};
+  return { id, kind: 'phoneCall', entitySet: STANDARD.phonecall.entitySet, body, onBehalfOf, ...ifExists };
 }
 
 export function eventLogWrite(schema: Schema, entry: EventLogEntry, newId: () => string = randomUUID): OutboxWrite {

@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { OutboxError } from './errors.ts';
 import type { DeadLetter, Failure, OutboxItem, OutboxStore, OutboxWrite } from './store.ts';
 
-const LAYOUT_VERSION = 1;
+// 2: if_exists (update of an existing record's fields); a layout-1 file gains the column on open.
+const LAYOUT_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS outbox (
@@ -16,6 +17,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   body TEXT NOT NULL,
   on_behalf_of TEXT,
   depends_on TEXT,
+  if_exists TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
   enqueued_at INTEGER NOT NULL,
@@ -31,6 +33,7 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   body TEXT NOT NULL,
   on_behalf_of TEXT,
   depends_on TEXT,
+  if_exists TEXT,
   attempts INTEGER NOT NULL,
   enqueued_at INTEGER NOT NULL,
   failed_at INTEGER NOT NULL,
@@ -48,6 +51,7 @@ interface Row {
   body: string;
   on_behalf_of: string | null;
   depends_on: string | null;
+  if_exists: string | null;
   attempts: number;
   next_attempt_at: number;
   enqueued_at: number;
@@ -87,6 +91,10 @@ export class SqliteOutboxStore implements OutboxStore {
         throw new OutboxError('store-unavailable', `outbox ${path} has layout ${version}, newer than this program's ${LAYOUT_VERSION}`);
       }
       this.db.exec(SCHEMA);
+      for (const table of ['outbox', 'dead_letters']) {
+        const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+        if (!columns.some((c) => c.name === 'if_exists')) this.db.exec(`ALTER TABLE ${table} ADD COLUMN if_exists TEXT`);
+      }
       this.db.pragma(`user_version = ${LAYOUT_VERSION}`);
     } catch (err) {
       if (err instanceof OutboxError) throw err;
@@ -95,20 +103,20 @@ export class SqliteOutboxStore implements OutboxStore {
     }
     const db = this.db;
     this.statements = {
-      insert: db.prepare(`INSERT INTO outbox (id, kind, entity_set, body, on_behalf_of, depends_on, next_attempt_at, enqueued_at)
-        VALUES (@id, @kind, @entity_set, @body, @on_behalf_of, @depends_on, @now, @now)`),
+      insert: db.prepare(`INSERT INTO outbox (id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, next_attempt_at, enqueued_at)
+        VALUES (@id, @kind, @entity_set, @body, @on_behalf_of, @depends_on, @if_exists, @now, @now)`),
       deadId: db.prepare('SELECT 1 FROM dead_letters WHERE id = ?'),
       get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
       due: db.prepare(`SELECT * FROM outbox WHERE ${READY} ORDER BY seq LIMIT @limit`),
       nextDue: db.prepare(`SELECT id, next_attempt_at FROM outbox WHERE (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox)) ORDER BY next_attempt_at, seq LIMIT @limit`),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
       reschedule: db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = @at, last_error_code = @code, last_error = @message WHERE id = @id'),
-      bury: db.prepare(`INSERT INTO dead_letters (seq, id, kind, entity_set, body, on_behalf_of, depends_on, attempts, enqueued_at, failed_at, error_code, error_message, status)
-        SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, attempts + 1, enqueued_at, @now, @code, @message, @status FROM outbox WHERE id = @id`),
+      bury: db.prepare(`INSERT INTO dead_letters (seq, id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, attempts, enqueued_at, failed_at, error_code, error_message, status)
+        SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, attempts + 1, enqueued_at, @now, @code, @message, @status FROM outbox WHERE id = @id`),
       dead: db.prepare('SELECT * FROM dead_letters ORDER BY seq'),
       deadOne: db.prepare('SELECT * FROM dead_letters WHERE id = ?'),
-      unbury: db.prepare(`INSERT INTO outbox (seq, id, kind, entity_set, body, on_behalf_of, depends_on, attempts, next_attempt_at, enqueued_at, last_error_code, last_error)
-        SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, attempts, @now, enqueued_at, error_code, error_message FROM dead_letters WHERE id = @id`),
+      unbury: db.prepare(`INSERT INTO outbox (seq, id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, attempts, next_attempt_at, enqueued_at, last_error_code, last_error)
+        SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, attempts, @now, enqueued_at, error_code, error_message FROM dead_letters WHERE id = @id`),
       forget: db.prepare('DELETE FROM dead_letters WHERE id = ?'),
       count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
     };
@@ -123,6 +131,7 @@ export class SqliteOutboxStore implements OutboxStore {
       body: JSON.stringify(write.body),
       on_behalf_of: write.onBehalfOf === undefined ? null : JSON.stringify(write.onBehalfOf),
       depends_on: write.dependsOn ?? null,
+      if_exists: write.ifExists === undefined ? null : JSON.stringify(write.ifExists),
       now,
     };
     this.db.transaction(() => {
@@ -233,6 +242,7 @@ function common(row: Omit<Row, 'next_attempt_at' | 'last_error_code' | 'last_err
     body: JSON.parse(row.body) as Record<string, unknown>,
     ...(row.on_behalf_of === null ? {} : { onBehalfOf: JSON.parse(row.on_behalf_of) as OutboxItem['onBehalfOf'] }),
     ...(row.depends_on === null ? {} : { dependsOn: row.depends_on }),
+    ...(row.if_exists === null || row.if_exists === undefined ? {} : { ifExists: JSON.parse(row.if_exists) as Record<string, unknown> }),
     attempts: row.attempts,
     enqueuedAt: row.enqueued_at,
   };

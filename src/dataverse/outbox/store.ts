@@ -16,6 +16,13 @@ export interface OutboxWrite {
   readonly onBehalfOf?: OnBehalfOf;
   /** Id of another write that must reach Dataverse first (a call log refers to its phone call). */
   readonly dependsOn?: string;
+  /**
+   * When the record already exists (someone else created it under the same
+   * id), update just these fields (`PATCH` with `If-Match: *`) instead of
+   * leaving it alone. Repeating it writes the same values: idempotent, and
+   * always after the create-if-absent of the same attempt.
+   */
+  readonly ifExists?: Readonly<Record<string, unknown>>;
 }
 
 export interface OutboxItem extends OutboxWrite {

@@ -20,7 +20,7 @@ import type { EntitlementTable } from '../entitlements/table.ts';
 import type { KnownUser } from '../entitlements/users.ts';
 import { isMissed, type TrackedCall } from '../routing/calls.ts';
 import { identify } from '../routing/notification.ts';
-import { nameBasedId } from './ids.ts';
+import { nameBasedId, phoneCallIdOf } from './ids.ts';
 
 export interface RecorderOptions {
   outbox: Pick<Outbox, 'enqueue'>;
@@ -98,7 +98,9 @@ export class CallRecorder {
         const who = best?.name || number;
         const subject = missed ? `Missed call from ${who}` : call.incoming ? `Call from ${who}` : `Call to ${who}`;
         const base = {
-          id: nameBasedId('phonecall', call.callKey, call.startedAt),
+          // The id the agent's client got in callNotification: it may have created the activity already.
+          id: phoneCallIdOf(call.callKey, user.id),
+          updateTimesIfExists: true,
           subject: subject.slice(0, 200),
           direction: call.incoming ? ('incoming' as const) : ('outgoing' as const),
           phoneNumber: number.slice(0, 200),

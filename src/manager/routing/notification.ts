@@ -45,6 +45,8 @@ export interface NotificationInput {
   settings: LineSettings;
   identification: Identification;
   answeredBy?: string;
+  /** The phone call activity id for this call and the receiving user (records/ids.ts). */
+  phoneCallId?: string;
   replayed: boolean;
 }
 
@@ -66,6 +68,7 @@ export function buildNotification(input: NotificationInput): CallNotificationMes
     popup: input.settings.popup,
     ...(call.reason === undefined || (call.state !== 'disconnected' && call.state !== 'idle') ? {} : { endedReason: call.reason }),
     ...(input.answeredBy === undefined ? {} : { answeredBy: input.answeredBy.slice(0, 256) }),
+    ...(input.phoneCallId === undefined ? {} : { phoneCallId: input.phoneCallId }),
     replayed: input.replayed,
   };
 }

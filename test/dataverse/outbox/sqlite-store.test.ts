@@ -37,7 +37,7 @@ describe('SqliteOutboxStore', () => {
     const db = new Database(path);
     db.pragma('user_version = 99');
     db.close();
-    expect(() => new SqliteOutboxStore(path)).toThrow(`outbox ${path} has layout 99, newer than this program's 1`);
+    expect(() => new SqliteOutboxStore(path)).toThrow(`outbox ${path} has layout 99, newer than this program's 2`);
   });
 
   it('reports a directory that does not exist', () => {
