@@ -7,7 +7,7 @@ import { CallBook, type CallEffect, type CallView } from './calls.ts';
 import { ManagerConnection, type SocketLike } from './connection.ts';
 import type { CrmHost, CrmUser } from './crm/host.ts';
 import { readManagerUrl } from './crm/manager-url.ts';
-import { contactParameters, phoneCallParameters } from './crm/phonecall.ts';
+import { contactParameters, phoneCallParameters, phoneCallRecord } from './crm/phonecall.ts';
 import { stringsFor, type Strings } from './i18n.ts';
 import { DiagnosticLog } from './log.ts';
 import { MissedList, missedEntryOf, parseMissedEntry, type MissedEntry } from './missed.ts';
@@ -146,7 +146,7 @@ export class ClientApp {
         if (this.popups.has(key) || this.tabs?.claim(key) === false) return;
         const view = new PopupView(doc, this.strings, e.call, this.lineName(e.call.line), {
           openRecord: (m: CrmMatch) => crm.openRecord(m.entity, m.id),
-          openPhoneCall: (call: CallView, m: CrmMatch | undefined) => crm.openNewForm('phonecall', phoneCallParameters(call, m, this.strings, new Date().toISOString())),
+          openPhoneCall: (call: CallView, m: CrmMatch | undefined) => void this.openPhoneCall(call, m),
           createContact: (call: CallView) => crm.openNewForm('contact', contactParameters(call)),
           reject: (call: CallView) => void this.control(call, 'reject'),
           answer: (call: CallView) => void this.control(call, 'answer'),
@@ -166,7 +166,7 @@ export class ClientApp {
         this.popups.get(key)?.ending(e.why);
         return;
       case 'openPhoneCall':
-        crm.openNewForm('phonecall', phoneCallParameters(e.call, e.withRecord ?? e.call.matches[0], this.strings, new Date().toISOString()));
+        void this.openPhoneCall(e.call, e.withRecord ?? e.call.matches[0]);
         if (e.withRecord !== undefined) crm.openRecord(e.withRecord.entity, e.withRecord.id);
         return;
       case 'missed': {
@@ -178,6 +178,30 @@ export class ClientApp {
         return;
       }
     }
+  }
+
+  /**
+   * Opens the call's phone call activity. With the manager's id the record is
+   * created first, as the agent, and its form opened: the manager writes the
+   * same id at the call's end (only the time fields when it exists), so a
+   * saved form never makes a second record. Without an id (older manager), or
+   * when creating fails, a new prefilled form opens as before.
+   */
+  private async openPhoneCall(call: CallView, match: CrmMatch | undefined): Promise<void> {
+    const { crm } = this.o;
+    const openedAt = new Date().toISOString();
+    const id = call.phoneCallId;
+    if (id !== undefined && this.user !== undefined) {
+      try {
+        const outcome = await crm.createRecordWithId('phonecall', id, phoneCallRecord(call, match, this.strings, openedAt, this.user.id));
+        this.log.info(`phone call ${id.slice(0, 6)}… ${outcome === 'created' ? 'created' : 'already exists'}; opening its form`);
+        crm.openRecord('phonecall', id);
+        return;
+      } catch (err) {
+        this.log.error(`the phone call could not be created (${err instanceof Error ? err.message : String(err)}); opening a new form instead`);
+      }
+    }
+    crm.openNewForm('phonecall', phoneCallParameters(call, match, this.strings, openedAt));
   }
 
   private async control(call: CallView, action: 'answer' | 'reject'): Promise<void> {

@@ -25,6 +25,8 @@ export interface CallView {
   answeredBy?: string;
   /** The call reached this user ringing (incoming) rather than dialled by them. */
   incoming: boolean;
+  /** The phone call activity id the manager chose for this call and user (absent from older managers). */
+  phoneCallId?: string;
 }
 
 export type CallEffect =
@@ -89,6 +91,7 @@ export class CallBook {
     if (n.matches.length > 0) v.matches = n.matches;
     v.popup = n.popup;
     if (n.answeredBy !== undefined) v.answeredBy = n.answeredBy;
+    if (n.phoneCallId !== undefined) v.phoneCallId = n.phoneCallId;
     if (n.endedReason !== undefined) v.endedReason = n.endedReason;
     if (TALKING.has(n.state) && v.connectedAt === undefined) v.connectedAt = n.timestamp;
 

@@ -3,7 +3,7 @@
 // (served by the manager, signing in with authorization code + PKCE).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { DEMO_CALLER } from '../../src/cli/commands/demo-stack.ts';
+import { DEMO_CALLER, DEMO_USERS } from '../../src/cli/commands/demo-stack.ts';
 import { toDialString } from '../../src/dialing/index.ts';
 import type { WelcomeMessage } from '../../src/protocol/index.ts';
 import { HAVE_CHROMIUM } from './support/chromium.ts';
@@ -11,6 +11,7 @@ import { control, hangUp, openHarness, pbxCalls, ring, startWorld, until, type B
 
 if (!HAVE_CHROMIUM) console.warn('browser tests skipped: /usr/bin/chromium is absent (apt-get install -y chromium)');
 
+const EMILY = DEMO_USERS.emily.id;
 const CONTACT = { entity: 'contact', id: '00000000-0000-4000-8000-000000000001', fields: { telephone1: '0341 / 123 45 67', mobilephone: '+49 (34361) 826-25' } };
 
 describe.skipIf(!HAVE_CHROMIUM)('browser client in Chromium', () => {
@@ -36,14 +37,30 @@ describe.skipIf(!HAVE_CHROMIUM)('browser client in Chromium', () => {
       await popup.waitFor({ timeout: 10_000 });
       await expect.poll(() => popup.getByTestId('popup-name').textContent()).toBe(DEMO_CALLER.name);
       expect(await popup.getByTestId('popup-line').textContent()).toContain('demo-pbx:21');
-      // The line's default "open phone call" option is "incoming": a phone call form opens, regarding the caller.
+      // The line's default "open phone call" option is "incoming": the client creates the phone call under
+      // the manager's id, as the agent, regarding the caller, and opens that record's form.
       const opened = await until(async () => {
-        const o = (await page.evaluate(() => (window as unknown as { __opened: { entityName: string; parameters: Record<string, string> | null }[] }).__opened));
+        const o = (await page.evaluate(() => (window as unknown as { __opened: { entityName: string; entityId?: string }[] }).__opened));
         return o.find((f) => f.entityName === 'phonecall');
       });
-      expect(opened.parameters?.regardingobjectidname).toBe(DEMO_CALLER.name);
-      expect(opened.parameters?.directioncode).toBe('false');
-      expect(opened.parameters?.phonenumber).toBe('+442079460321');
+      const id = opened.entityId!;
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-/);
+      const created = w.stack.dv.store.get('phonecall', id)!;
+      expect(created).toBeDefined();
+      expect(created.directioncode).toBe(false);
+      expect(created.phonenumber).toBe('+442079460321');
+      expect(created.ownerid).toMatchObject({ id: EMILY });
+      expect(created.regardingobjectid).toMatchObject({ logicalName: 'contact' });
+      const subject = created.subject;
+      expect(subject).toContain(DEMO_CALLER.name);
+      expect(created.actualend ?? null).toBeNull();
+      // The call ends unanswered: the manager writes the same id — only the time fields; still one record.
+      await hangUp(w.stack, call);
+      const done = await until(async () => (w.stack.dv.store.get('phonecall', id)?.actualend ? w.stack.dv.store.get('phonecall', id) : undefined), 15_000);
+      expect(done.subject).toBe(subject);
+      expect(done.actualstart).toBeTruthy();
+      expect([...w.stack.dv.store.all('phonecall')].filter((r) => r.activityid === id)).toHaveLength(1);
+      expect([...w.stack.dv.store.all('phonecall')].filter((r) => String(r.subject).includes(DEMO_CALLER.name) && (r.ownerid as { id?: string })?.id === EMILY)).toHaveLength(1);
     } finally {
       await hangUp(w.stack, call);
       await ctx.close();

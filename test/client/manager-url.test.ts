@@ -25,7 +25,7 @@ describe('manager URL from the line records', () => {
   it('reads through the CRM host and says what is missing', async () => {
     const queries: string[] = [];
     const host = (rows: Record<string, unknown>[]): CrmHost => ({
-      currentUser: async () => ({ id: ME, name: 'x' }), createRecord: async () => 'x', openRecord: () => undefined, openNewForm: () => undefined,
+      currentUser: async () => ({ id: ME, name: 'x' }), createRecord: async () => 'x', createRecordWithId: async () => 'created', openRecord: () => undefined, openNewForm: () => undefined,
       retrieveMultiple: async (entity, options) => {
         queries.push(`${entity}${options}`);
         return rows;

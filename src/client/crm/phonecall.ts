@@ -36,3 +36,33 @@ export function phoneCallParameters(call: CallView, match: CrmMatch | undefined,
 export function contactParameters(call: CallView): Record<string, string> {
   return { telephone1: (call.e164 ?? call.number).slice(0, 50) };
 }
+
+/** Entity sets of the records a phone call can regard or have as party (client side: no schema import). */
+const PARTY_SETS: Readonly<Record<string, string>> = { account: 'accounts', contact: 'contacts', lead: 'leads', systemuser: 'systemusers' };
+const FROM = 1;
+const TO = 2;
+
+/**
+ * The phone call activity as a Web API body, for creating it under the
+ * manager's id as the agent: subject, number, direction, start, the regarding
+ * record and the parties (the other side and the agent).
+ */
+export function phoneCallRecord(call: CallView, match: CrmMatch | undefined, s: Strings, openedAt: string, agentId: string): Record<string, unknown> {
+  const outgoing = !call.incoming;
+  const who = match?.name ?? call.number;
+  const body: Record<string, unknown> = {
+    subject: `${outgoing ? s.outgoingCall : s.incomingCall}: ${who}`.slice(0, 200),
+    phonenumber: (call.e164 ?? call.number).slice(0, 200),
+    directioncode: outgoing,
+    actualstart: openedAt,
+  };
+  const agent = { 'partyid_systemuser@odata.bind': `/systemusers(${agentId})` };
+  const parties: Record<string, unknown>[] = [{ ...agent, participationtypemask: outgoing ? FROM : TO }];
+  const set = match === undefined ? undefined : PARTY_SETS[match.entity];
+  if (match !== undefined && set !== undefined) {
+    body[`regardingobjectid_${match.entity}_phonecall@odata.bind`] = `/${set}(${match.id})`;
+    parties.push({ [`partyid_${match.entity}@odata.bind`]: `/${set}(${match.id})`, participationtypemask: outgoing ? TO : FROM });
+  }
+  body.phonecall_activity_parties = parties;
+  return body;
+}

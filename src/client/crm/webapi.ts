@@ -2,7 +2,7 @@
 // fetch with the token of the browser sign-in. Records open in Dynamics in a
 // new tab.
 import { ClientError } from '../errors.ts';
-import { bareGuid, type CrmHost, type CrmUser } from './host.ts';
+import { bareGuid, primaryKeyOf, type CrmHost, type CrmUser } from './host.ts';
 
 /** Entity sets whose names are not the logical name plus "s". */
 const IRREGULAR_SETS: Readonly<Record<string, string>> = { usersettings: 'usersettingscollection' };
@@ -27,9 +27,9 @@ export class WebApiHost implements CrmHost {
     this.base = `${this.org}/api/data/v9.2/`;
   }
 
-  private async call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  private async call(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Record<string, unknown>> {
     const headers: Record<string, string> = {
-      Authorization: `Bearer ${await this.o.token()}`, Accept: 'application/json', 'OData-Version': '4.0', 'OData-MaxVersion': '4.0',
+      Authorization: `Bearer ${await this.o.token()}`, Accept: 'application/json', 'OData-Version': '4.0', 'OData-MaxVersion': '4.0', ...extra,
     };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -44,7 +44,7 @@ export class WebApiHost implements CrmHost {
     const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (!res.ok) {
       const e = json.error as { message?: unknown } | undefined;
-      throw new ClientError('crm-request-failed', `${method} ${path.split('?')[0]}: ${res.status} ${typeof e?.message === 'string' ? e.message : ''}`.trim());
+      throw new ClientError('crm-request-failed', `${method} ${path.split('?')[0]}: ${res.status} ${typeof e?.message === 'string' ? e.message : ''}`.trim(), { status: res.status });
     }
     return json;
   }
@@ -71,9 +71,20 @@ export class WebApiHost implements CrmHost {
 
   async createRecord(entity: string, data: Record<string, unknown>): Promise<string> {
     const json = await this.call('POST', entitySetOf(entity), data);
-    const id = json[`${entity}id`];
+    const id = json[primaryKeyOf(entity)];
     if (typeof id !== 'string') throw new ClientError('crm-request-failed', `creating ${entity} returned no id`);
     return bareGuid(id);
+  }
+
+  async createRecordWithId(entity: string, id: string, data: Record<string, unknown>): Promise<'created' | 'exists'> {
+    // A create-only upsert: `If-None-Match: *` answers 412 when the id is taken.
+    try {
+      await this.call('PATCH', `${entitySetOf(entity)}(${bareGuid(id)})`, data, { 'If-None-Match': '*' });
+      return 'created';
+    } catch (err) {
+      if (err instanceof ClientError && err.status === 412) return 'exists';
+      throw err;
+    }
   }
 
   recordUrl(entity: string, id: string): string {

@@ -3,7 +3,7 @@
 // test harness. Only the calls below are used; their shapes follow the
 // documented Xrm.WebApi / Xrm.Navigation / Xrm.Utility APIs.
 import { ClientError } from '../errors.ts';
-import { bareGuid, type CrmHost, type CrmUser } from './host.ts';
+import { bareGuid, DUPLICATE_RECORD, primaryKeyOf, type CrmHost, type CrmUser } from './host.ts';
 
 export interface XrmLike {
   WebApi: {
@@ -60,6 +60,18 @@ export class XrmHost implements CrmHost {
       return bareGuid((await this.xrm.WebApi.createRecord(entity, data)).id);
     } catch (err) {
       throw failed(`creating ${entity}`, err);
+    }
+  }
+
+  async createRecordWithId(entity: string, id: string, data: Record<string, unknown>): Promise<'created' | 'exists'> {
+    try {
+      await this.xrm.WebApi.createRecord(entity, { ...data, [primaryKeyOf(entity)]: id });
+      return 'created';
+    } catch (err) {
+      // Xrm.WebApi rejects with { errorCode, message }; the code is Dataverse's (negative int).
+      const e = err as { errorCode?: unknown; message?: unknown } | undefined;
+      if (e?.errorCode === DUPLICATE_RECORD || e?.errorCode === DUPLICATE_RECORD >>> 0) return 'exists';
+      throw failed(`creating ${entity} ${id}`, err);
     }
   }
 

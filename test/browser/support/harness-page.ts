@@ -31,13 +31,15 @@ async function api(method, path, body) {
   if (body) { headers['Content-Type'] = 'application/json'; headers.Prefer = 'return=representation'; }
   const r = await fetch('/api/data/v9.2/' + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
   const j = await r.json().catch(() => ({}));
-  if (!r.ok) throw { message: (j.error && j.error.message) || ('HTTP ' + r.status), errorCode: r.status };
+  // As Xrm.WebApi rejects: { errorCode, message } with Dataverse's code as a signed integer.
+  const code = j.error && /^0x[0-9a-f]{8}$/i.test(j.error.code || '') ? (parseInt(j.error.code, 16) | 0) : r.status;
+  if (!r.ok) throw { message: (j.error && j.error.message) || ('HTTP ' + r.status), errorCode: code };
   return j;
 }
 const Xrm = {
   WebApi: {
     retrieveMultipleRecords: async (e, o) => ({ entities: (await api('GET', set(e) + (o || ''))).value }),
-    createRecord: async (e, d) => { const j = await api('POST', set(e), d); return { entityType: e, id: j[e + 'id'] }; },
+    createRecord: async (e, d) => { const j = await api('POST', set(e), d); return { entityType: e, id: j[e === 'phonecall' ? 'activityid' : e + 'id'] }; },
   },
   Navigation: { openForm: async (o, p) => { window.__opened.push({ ...o, parameters: p || null }); return { savedEntityReference: [] }; } },
   Utility: { getGlobalContext: () => ({ userSettings: { userId: H.id, userName: H.name, languageId: H.languageId }, organizationSettings: { uniqueName: 'contoso' } }) },
