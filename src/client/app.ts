@@ -3,7 +3,7 @@
 // stand-alone panel differ only in the CrmHost they pass and where the
 // status icon and missed-calls list go.
 import type { CallNotificationMessage, CrmMatch, RegardingRef, WelcomeLine, WelcomeMessage } from '../protocol/index.ts';
-import { CallBook, type CallEffect, type CallView } from './calls.ts';
+import { CallBook, rejectAllowedOn, type CallEffect, type CallView } from './calls.ts';
 import { ManagerConnection, type SocketLike } from './connection.ts';
 import type { CrmHost, CrmUser } from './crm/host.ts';
 import { readManagerUrl } from './crm/manager-url.ts';
@@ -149,6 +149,7 @@ export class ClientApp {
           openPhoneCall: (call: CallView, m: CrmMatch | undefined) => void this.openPhoneCall(call, m),
           createContact: (call: CallView) => crm.openNewForm('contact', contactParameters(call)),
           reject: (call: CallView) => void this.control(call, 'reject'),
+          rejectAllowed: (line: string) => rejectAllowedOn(this.welcome?.lines, line),
           answer: (call: CallView) => void this.control(call, 'answer'),
           closed: (k: string) => {
             this.popups.delete(k);

@@ -3,7 +3,7 @@
 // when the phone call activity (and the record) opens, and which calls go to
 // the missed-calls list. The manager sends each call to one tab per user;
 // `TabCoordinator` keeps the other tabs from showing it twice.
-import type { CallNotificationMessage, CallState, CrmMatch, PopupSettings } from '../protocol/index.ts';
+import type { CallNotificationMessage, CallState, CrmMatch, PopupSettings, WelcomeLine } from '../protocol/index.ts';
 import { OPEN_PHONE_CALL } from './schema-names.ts';
 
 export interface CallView {
@@ -51,6 +51,15 @@ interface Tracked {
   ended: boolean;
   /** A colleague's answer was already shown. */
   elsewhereShown: boolean;
+}
+
+/**
+ * Whether the popup offers "reject" on a line: not where the connector said it
+ * cannot (RejectViaDisconnect = 0); where it did not say (an older connector)
+ * the button stays and the manager's refusal explains itself in a toast.
+ */
+export function rejectAllowedOn(lines: readonly WelcomeLine[] | undefined, line: string): boolean {
+  return lines?.find((l) => l.line === line)?.rejectAllowed !== false;
 }
 
 /** True when the line's "open phone call" option covers a call of this kind. */

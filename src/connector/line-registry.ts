@@ -13,7 +13,11 @@ function sameLine(a: LineInfo, b: LineInfo): boolean {
 export class LineRegistry {
   readonly #lines = new Map<string, LineInfo>();
 
-  constructor(private readonly includeVideo: boolean) {}
+  constructor(
+    private readonly includeVideo: boolean,
+    /** The live RejectViaDisconnect, reported with each added line. */
+    private readonly rejectAllowed?: () => boolean,
+  ) {}
 
   has(name: string): boolean {
     return this.#lines.has(name);
@@ -39,7 +43,7 @@ export class LineRegistry {
     }
     for (const [name, line] of next) {
       const known = this.#lines.get(name);
-      if (known === undefined || !sameLine(known, line)) events.push(lineAdded(line));
+      if (known === undefined || !sameLine(known, line)) events.push(lineAdded(line, this.rejectAllowed?.()));
       else if (known.inService !== line.inService) events.push(lineState(name, line.inService));
       this.#lines.set(name, line);
     }

@@ -90,7 +90,7 @@ export class ConnectorService {
     this.#now = options.now ?? Date.now;
     this.#live = { ConnectionKeepAliveIntervall: config.ConnectionKeepAliveIntervall, RejectViaDisconnect: config.RejectViaDisconnect };
     this.#buffer = new EventBuffer(config.EventBufferSize);
-    this.#lines = new LineRegistry(config.IncludeMediaTypeVideo);
+    this.#lines = new LineRegistry(config.IncludeMediaTypeVideo, () => this.#live.RejectViaDisconnect);
     this.#openBackoff = new Backoff({ ...(options.reopenBackoff ?? REOPEN_BACKOFF), random });
     this.#synced = new SyncedSupport(this.#log);
     this.#link = new ManagerLink({
@@ -157,8 +157,12 @@ export class ConnectorService {
 
   /** Applies the settings the manual re-reads while running. */
   applyLiveSettings(next: LiveSettings): void {
-    if (next.RejectViaDisconnect !== this.#live.RejectViaDisconnect) this.#log.info({ RejectViaDisconnect: next.RejectViaDisconnect ? 1 : 0 }, 'RejectViaDisconnect changed');
+    const rejectChanged = next.RejectViaDisconnect !== this.#live.RejectViaDisconnect;
+    if (rejectChanged) this.#log.info({ RejectViaDisconnect: next.RejectViaDisconnect ? 1 : 0 }, 'RejectViaDisconnect changed');
     this.#live = { ...next };
+    // The manager shows "reject" only where it works: tell it at once (not sent while the link is down;
+    // the next registration's `lines` carries the new value anyway).
+    if (rejectChanged) this.#outbox.sendControl(this.#linesMessage());
     this.#keepalive.setInterval(this.#keepAliveSeconds());
   }
 
@@ -226,7 +230,7 @@ export class ConnectorService {
   #linesMessage(): TapiMessage {
     const lines = this.#lines.all();
     if (lines.length > MAX_LINES_IN_LIST) this.#log.error({ lines: lines.length }, `more than ${MAX_LINES_IN_LIST} lines; the list is cut`);
-    return { channel: 'connector', command: 'lines', lines: lines.slice(0, MAX_LINES_IN_LIST).map(toWireLine) };
+    return { channel: 'connector', command: 'lines', lines: lines.slice(0, MAX_LINES_IN_LIST).map((l) => toWireLine(l, this.#live.RejectViaDisconnect)) };
   }
 
   #onProviderEvent(event: ProviderEvent): void {

@@ -25,13 +25,15 @@ const LIMITS = { line: 128, address: 128, id: 128, number: 64, name: 256 } as co
 
 const cut = (value: string, max: number): string => (value.length > max ? value.slice(0, max) : value);
 
-export function toWireLine(line: LineInfo): WireLine {
+/** `rejectAllowed`: the live RejectViaDisconnect (whether a ringing call on the line can be rejected). */
+export function toWireLine(line: LineInfo, rejectAllowed?: boolean): WireLine {
   return {
     name: cut(line.name, LIMITS.line),
     address: cut(line.address, LIMITS.address),
     permanentId: cut(line.permanentId, LIMITS.address),
     mediaModes: [...line.mediaModes],
     inService: line.inService,
+    ...(rejectAllowed === undefined ? {} : { rejectAllowed }),
   };
 }
 
@@ -76,8 +78,8 @@ export function toCallState(call: CallInfo, timestamp: string, snapshot: boolean
   };
 }
 
-export function lineAdded(line: LineInfo): OutgoingEvent {
-  return { channel: 'connector', command: 'lineAdded', line: toWireLine(line) };
+export function lineAdded(line: LineInfo, rejectAllowed?: boolean): OutgoingEvent {
+  return { channel: 'connector', command: 'lineAdded', line: toWireLine(line, rejectAllowed) };
 }
 
 export function lineRemoved(name: string): OutgoingEvent {

@@ -57,6 +57,8 @@ export interface ReportedLine {
   inService: boolean;
   /** False while its connector is away: the line is unavailable, not gone. */
   connectorOnline: boolean;
+  /** The connector can reject a ringing call here (its RejectViaDisconnect); undefined: an older connector did not say. */
+  rejectAllowed?: boolean;
 }
 
 export type LineEvent =

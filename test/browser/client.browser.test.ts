@@ -106,6 +106,31 @@ describe.skipIf(!HAVE_CHROMIUM)('browser client in Chromium', () => {
     }
   }, 60_000);
 
+  it('shows no reject button while the connector has RejectViaDisconnect = 0', async () => {
+    const connector = w.stack.connector;
+    const live = (reject: boolean) => connector.service.applyLiveSettings({ ConnectionKeepAliveIntervall: connector.config.ConnectionKeepAliveIntervall, RejectViaDisconnect: reject });
+    const ctx = await w.browser.newContext();
+    const page = await ctx.newPage();
+    await openHarness(page, w.harness.url('emily'));
+    const rejectOf21 = () => page.evaluate(() => (window as unknown as { CrmTapi: { app: { welcome: WelcomeMessage } } }).CrmTapi.app.welcome.lines.find((l) => l.line === 'demo-pbx:21')?.rejectAllowed);
+    expect(await rejectOf21()).toBe(true);
+    live(false);
+    let call: Awaited<ReturnType<typeof ring>> | undefined;
+    try {
+      await expect.poll(rejectOf21).toBe(false); // a new welcome, without reconnecting
+      call = await ring(w.stack, '+44 7700 900124', '21');
+      const popup = popups(page);
+      await popup.waitFor();
+      await expect.poll(() => popup.getByTestId('popup-answer').isVisible()).toBe(true);
+      expect(await popup.getByTestId('popup-reject').isVisible()).toBe(false);
+    } finally {
+      live(true);
+      if (call !== undefined) await hangUp(w.stack, call);
+      await ctx.close();
+    }
+    await until(async () => ((await pbxCalls(w.stack)).some((c) => c.line === '21') ? undefined : true));
+  }, 60_000);
+
   it('closes the popup with "answered by" when a colleague answers the shared line', async () => {
     const emily = await w.browser.newContext();
     const jens = await w.browser.newContext();

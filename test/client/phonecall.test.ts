@@ -1,7 +1,7 @@
 // The phone call the client creates under the manager's id (one record per
 // call and agent): the Web API body and "already exists" counted as success.
 import { describe, expect, it } from 'vitest';
-import { CallBook } from '../../src/client/calls.ts';
+import { CallBook, rejectAllowedOn } from '../../src/client/calls.ts';
 import { phoneCallRecord } from '../../src/client/crm/phonecall.ts';
 import { XrmHost, type XrmLike } from '../../src/client/crm/xrm.ts';
 import { stringsFor } from '../../src/client/i18n.ts';
@@ -26,6 +26,17 @@ function fakeXrm(create: (entity: string, data: Record<string, unknown>) => Prom
     Utility: { getGlobalContext: () => ({ userSettings: { userId: AGENT, userName: 'x', languageId: 1033 } }) },
   };
 }
+
+describe('reject button', () => {
+  it('is offered unless the line says the connector cannot reject', () => {
+    const line = (name: string, rejectAllowed?: boolean) => ({ line: name, displayName: name, dialing: {} as never, popup: {} as never, ...(rejectAllowed === undefined ? {} : { rejectAllowed }) });
+    const lines = [line('pbx:20', true), line('pbx:21', false), line('pbx:22')];
+    expect(rejectAllowedOn(lines, 'pbx:20')).toBe(true);
+    expect(rejectAllowedOn(lines, 'pbx:21')).toBe(false);
+    expect(rejectAllowedOn(lines, 'pbx:22')).toBe(true);
+    expect(rejectAllowedOn(undefined, 'pbx:20')).toBe(true);
+  });
+});
 
 describe('phone call under the manager\'s id', () => {
   it('the call book keeps the id of the notification', () => {

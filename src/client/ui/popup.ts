@@ -12,6 +12,8 @@ export interface PopupActions {
   openPhoneCall(call: CallView, match: CrmMatch | undefined): void;
   createContact(call: CallView): void;
   reject(call: CallView): void;
+  /** Whether the line's connector can reject (welcome's rejectAllowed; unknown counts as yes: the manager then says why not). */
+  rejectAllowed(line: string): boolean;
   answer(call: CallView): void;
   closed(callKey: string): void;
 }
@@ -79,7 +81,7 @@ export class PopupView {
   update(call: CallView): void {
     this.call = call;
     const ringing = call.state === 'offering' || call.state === 'accepted';
-    this.rejectButton.hidden = !ringing;
+    this.rejectButton.hidden = !ringing || !this.actions.rejectAllowed(call.line);
     this.answerButton.hidden = !ringing;
     this.stateLine.textContent = call.state === 'connected' || call.state === 'onhold' ? this.s.connected : '';
   }

@@ -56,6 +56,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     if (!reported.has(line)) for (const l of context.connectorSide.lines()) reported.set(l.line, l);
     return reported.get(line);
   };
+  const rejectAllowedOf = (line: string): boolean | undefined => reportedLine(line)?.rejectAllowed;
   const registry = new ClientRegistry();
   const missed = new MissedStore(o.missed);
   const boot = randomBytes(4).toString('hex');
@@ -85,23 +86,28 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     const user = c.user;
     if (user === undefined || user.operator) return;
     const table = entitlements.table;
-    fingerprints.set(c, linesFingerprint(user.id, table));
-    c.send(welcomeMessage(user, welcomeLines(user.id, table, settingsOf), o.heartbeatSeconds));
+    fingerprints.set(c, linesFingerprint(user.id, table, rejectAllowedOf));
+    c.send(welcomeMessage(user, welcomeLines(user.id, table, settingsOf, rejectAllowedOf), o.heartbeatSeconds));
     if (c.kind !== 'incall') return; // outcall sockets dial; they take no popups
     registry.enrol(c);
     router.catchUp(user.id, c, (id) => registry.isOpen(id));
   };
 
-  entitlements.onChange((table) => {
-    settingsCache.clear();
+  // Welcome again whoever's lines, their records or their reject ability changed.
+  const rewelcome = (): void => {
+    const table = entitlements.table;
     for (const c of registry.all.values()) {
-      if (c.phase !== 'ready' || c.user === undefined || c.kind === 'diagnose') continue;
-      const print = linesFingerprint(c.user.id, table);
+      if (c.phase !== 'ready' || c.user === undefined || c.user.operator || c.kind === 'diagnose') continue;
+      const print = linesFingerprint(c.user.id, table, rejectAllowedOf);
       if (print !== fingerprints.get(c)) {
         fingerprints.set(c, print);
-        c.send(welcomeMessage(c.user, welcomeLines(c.user.id, table, settingsOf), o.heartbeatSeconds));
+        c.send(welcomeMessage(c.user, welcomeLines(c.user.id, table, settingsOf, rejectAllowedOf), o.heartbeatSeconds));
       }
     }
+  };
+  entitlements.onChange(() => {
+    settingsCache.clear();
+    rewelcome();
   });
 
   const diagnose = async (c: ClientConnection, m: Extract<TapiMessage, { channel: 'diagnose' }>): Promise<void> => {
@@ -162,6 +168,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     context.connectorSide.onLineEvent((event) => {
       if (event.kind === 'removed') reported.delete(event.line);
       else if (event.kind !== 'eventsLost') reported.set(event.line.line, event.line);
+      if (event.kind === 'changed') rewelcome(); // e.g. RejectViaDisconnect switched: the buttons follow at once
       if (event.kind !== 'eventsLost') entitlements.soon();
       else logger.warn({ connector: event.connectorHost, count: event.count }, 'a connector lost call events; their calls may be missing from the call log');
     }),

@@ -12,15 +12,20 @@ export const MAX_WELCOME_LINES = 1024;
 
 const NO_DIALING = { internationalPrefix: '', nationalPrefix: '', countryCode: '', areaCode: '', baseNumber: '', outsideLinePrefix: '', incomingDirectionCode: '', maxInternalLength: 0, dialLocalWithoutAreaCode: true };
 
-export function welcomeLines(user: string, table: EntitlementTable, settingsOf: (r: LineConfigRecord) => LineSettings): WelcomeLine[] {
+/** Whether the connector can reject on a line; undefined when it did not say (or the line is not reported). */
+export type RejectAllowedOf = (line: string) => boolean | undefined;
+
+export function welcomeLines(user: string, table: EntitlementTable, settingsOf: (r: LineConfigRecord) => LineSettings, rejectAllowedOf: RejectAllowedOf = () => undefined): WelcomeLine[] {
   return table.linesOf(user).slice(0, MAX_WELCOME_LINES).map((g) => {
     const s = settingsOf(g.record);
+    const rejectAllowed = rejectAllowedOf(g.line);
     return {
       line: g.line,
       displayName: (g.record.lineDisplayName ?? g.record.name ?? g.line).slice(0, 256),
       // Invalid settings still let the user see calls; dialing on that line is refused with the reason.
       dialing: s.dialing === undefined ? NO_DIALING : wireDialing(s.dialing),
       popup: s.popup,
+      ...(rejectAllowed === undefined ? {} : { rejectAllowed }),
     };
   });
 }
@@ -38,7 +43,7 @@ export function welcomeMessage(user: ProvenUser, lines: WelcomeLine[], heartbeat
   };
 }
 
-/** A fingerprint of a user's lines and the records behind them: a change means a new welcome. */
-export function linesFingerprint(user: string, table: EntitlementTable): string {
-  return table.linesOf(user).map((g) => `${g.line}\u0000${g.record.id}`).join('\u0001');
+/** A fingerprint of a user's lines, the records behind them and whether reject works there: a change means a new welcome. */
+export function linesFingerprint(user: string, table: EntitlementTable, rejectAllowedOf: RejectAllowedOf = () => undefined): string {
+  return table.linesOf(user).map((g) => `${g.line}\u0000${g.record.id}\u0000${String(rejectAllowedOf(g.line))}`).join('\u0001');
 }

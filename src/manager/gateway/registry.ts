@@ -244,6 +244,7 @@ export class ConnectorRegistry {
       address: info.address,
       inService: info.inService,
       connectorOnline: entry.connection !== undefined,
+      ...(info.rejectAllowed === undefined ? {} : { rejectAllowed: info.rejectAllowed }),
     };
     if (existing === undefined) {
       if (entry.lines.size >= MAX_LINES_PER_CONNECTOR) {
@@ -254,7 +255,7 @@ export class ConnectorRegistry {
       this.emit.line({ kind: 'added', line: { ...line } });
       return;
     }
-    if (existing.address === line.address && existing.inService === line.inService && existing.connectorOnline === line.connectorOnline) return;
+    if (existing.address === line.address && existing.inService === line.inService && existing.connectorOnline === line.connectorOnline && existing.rejectAllowed === line.rejectAllowed) return;
     entry.lines.set(info.name, line);
     this.emit.line({ kind: 'changed', line: { ...line } });
   }

@@ -73,6 +73,18 @@ describe('commands from the manager', () => {
     expect(h.pbx.activeCalls().find((c) => c.callId === callId && c.state === 'offering')).toBeUndefined();
   });
 
+  it('reports rejectAllowed with each line and sends lines again when RejectViaDisconnect changes while running', async () => {
+    const { m, h } = await setup();
+    expect(m.of('lines')[0]?.lines.map((l) => [l.name, l.rejectAllowed])).toEqual([['20', false], ['21', false]]);
+    h.service.applyLiveSettings({ ConnectionKeepAliveIntervall: 20, RejectViaDisconnect: true });
+    await m.waitFor(() => m.of('lines').length === 2, 5_000, 'a second lines');
+    expect(m.of('lines')[1]?.lines.every((l) => l.rejectAllowed === true)).toBe(true);
+    h.service.applyLiveSettings({ ConnectionKeepAliveIntervall: 25, RejectViaDisconnect: true }); // no change of the flag: no new list
+    h.service.applyLiveSettings({ ConnectionKeepAliveIntervall: 25, RejectViaDisconnect: false });
+    await m.waitFor(() => m.of('lines').length === 3, 5_000, 'a third lines');
+    expect(m.of('lines')[2]?.lines.every((l) => l.rejectAllowed === false)).toBe(true);
+  });
+
   it('runs a repeated request once and answers it again', async () => {
     const { m, h } = await setup();
     await request(m, { channel: 'connector', command: 'makeCall', requestId: 'dup', line: '21', dialString: '0301' });

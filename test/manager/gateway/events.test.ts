@@ -35,6 +35,20 @@ describe('lines', () => {
     ]);
   });
 
+  it('carries rejectAllowed and reports its change as a changed line', async () => {
+    const { g, c } = await setup();
+    const line = (rejectAllowed?: boolean) => ({ name: '20', address: '20', permanentId: 'p', mediaModes: ['audio' as const], inService: true, ...(rejectAllowed === undefined ? {} : { rejectAllowed }) });
+    c.send({ channel: 'connector', command: 'lines', lines: [line(false)] });
+    await until(() => g.gateway.lines().length === 1);
+    expect(g.gateway.lines()[0]?.rejectAllowed).toBe(false);
+    c.send({ channel: 'connector', command: 'lines', lines: [line(false)] }); // the same list: nothing changed
+    c.send({ channel: 'connector', command: 'lines', lines: [line(true)] });
+    await until(() => g.gateway.lines()[0]?.rejectAllowed === true);
+    expect(g.lineEvents.filter((e) => e.kind === 'changed').map((e) => e.kind === 'changed' && e.line.rejectAllowed)).toEqual([true]);
+    c.send({ channel: 'connector', command: 'lines', lines: [line()] }); // an older connector: unknown
+    await until(() => g.gateway.lines()[0]?.rejectAllowed === undefined);
+  });
+
   it('a new line list after a reconnect removes the lines that are gone', async () => {
     const { g, c } = await setup();
     c.lines(['20', '21']);

@@ -45,6 +45,22 @@ describe('identity proof', () => {
     await c.close();
   });
 
+  it('says per line whether reject works, and welcomes again when the connector changes it', async () => {
+    h.connector.report(LINE, '25', true, false);
+    const c = await TestClient.open(h.url, h.crmOrigin);
+    const welcome = await c.signIn((await h.user('anna')).client, h.schema);
+    expect(welcome.lines[0]?.rejectAllowed).toBe(false);
+    h.connector.report(LINE, '25', true, true);
+    const welcomes = () => c.of('welcome').length;
+    await c.next('welcome', (m) => m.lines[0]?.rejectAllowed === true);
+    expect(welcomes()).toBe(2);
+    h.connector.report(LINE, '25', true, true); // no change: no welcome
+    h.connector.report(LINE); // an older connector says nothing: the field goes
+    await c.next('welcome', (m) => m.lines[0]?.rejectAllowed === undefined);
+    expect(welcomes()).toBe(3);
+    await c.close();
+  });
+
   it('a client that connects but does not prove receives no call events', async () => {
     const c = await TestClient.open(h.url, h.crmOrigin);
     c.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '5.1.23.0', userid: USERS.anna.id });

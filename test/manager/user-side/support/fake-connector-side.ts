@@ -38,11 +38,12 @@ export class FakeConnectorSide implements ConnectorSide {
     };
   }
 
-  report(line: string, address = line.split(':')[1] ?? '', online = true): void {
+  report(line: string, address = line.split(':')[1] ?? '', online = true, rejectAllowed?: boolean): void {
     const [host, local] = line.split(':') as [string, string];
-    const reported = { line, connectorHost: host, localName: local, address, inService: true, connectorOnline: online };
+    const known = this.reported.has(line);
+    const reported = { line, connectorHost: host, localName: local, address, inService: true, connectorOnline: online, ...(rejectAllowed === undefined ? {} : { rejectAllowed }) };
     this.reported.set(line, reported);
-    for (const l of this.lineListeners) l({ kind: 'added', line: reported });
+    for (const l of this.lineListeners) l({ kind: known ? 'changed' : 'added', line: reported });
   }
 
   /** Emits one call-state event on a full line name. */
