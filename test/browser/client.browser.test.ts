@@ -186,6 +186,37 @@ describe.skipIf(!HAVE_CHROMIUM)('browser client in Chromium', () => {
     await ctx.close();
   }, 90_000);
 
+  it('as a CIF 2.0 panel (fake Microsoft.CIFramework) the panel registers click-to-act and dials a clicked number', async () => {
+    const ctx = await w.browser.newContext();
+    await ctx.addInitScript(() => {
+      const calls: string[] = [];
+      const handlers: Record<string, (payload: string) => Promise<unknown>> = {};
+      Object.assign(window, {
+        __cif: { calls, handlers },
+        Microsoft: { CIFramework: {
+          setClickToAct: async (v: boolean) => void calls.push(`setClickToAct ${String(v)}`),
+          addHandler: async (name: string, handler: (payload: string) => Promise<unknown>) => { handlers[name] = handler; calls.push(`addHandler ${name}`); },
+          setMode: async (m: number) => void calls.push(`setMode ${m}`),
+          setWidth: async (px: number) => void calls.push(`setWidth ${px}`),
+        } },
+      });
+    });
+    const page = await ctx.newPage();
+    await page.goto(w.stack.panelUrl('anna'));
+    await page.locator('[data-testid=ctapi-status][data-status=connected]').waitFor({ timeout: 20_000 });
+    type Cif = { __cif: { calls: string[]; handlers: Record<string, (payload: string) => Promise<unknown>> } };
+    await expect.poll(() => page.evaluate(() => (window as unknown as Cif).__cif.calls)).toEqual(['addHandler onclicktoact', 'setClickToAct true', 'setMode 1', 'setWidth 340']);
+    await page.evaluate(() => (window as unknown as Cif).__cif.handlers.onclicktoact!(JSON.stringify({ value: '+49 (34361) 826-25', name: 'telephone1', format: 'phone', entityLogicalName: 'contact' })));
+    const dialled = await until(async () => (await pbxCalls(w.stack)).find((c) => c.line === '23' && c.origin === 'outbound'));
+    const welcome = await page.evaluate(() => (window as unknown as { crmTapiApp: { welcome: WelcomeMessage } }).crmTapiApp.welcome);
+    const expected = toDialString('+49 (34361) 826-25', welcome.lines.find((l) => l.line === 'demo-pbx:23')!.dialing);
+    expect(expected.ok).toBe(true);
+    expect(dialled.called?.number).toBe(expected.ok ? expected.dial : 'x');
+    await control(w.stack, 'POST', `/calls/${dialled.callId}/drop`);
+    await until(async () => ((await pbxCalls(w.stack)).some((c) => c.line === '23') ? undefined : true));
+    await ctx.close();
+  }, 60_000);
+
   it('the softphone panel signs in with authorization code + PKCE and shows the popup', async () => {
     const ctx = await w.browser.newContext();
     const page = await ctx.newPage();

@@ -3,6 +3,7 @@
 // the user in to Dataverse (authorization code + PKCE), then runs the same
 // client over the Web API.
 import { ClientApp } from '../app.ts';
+import { findCif, registerCif } from '../cif.ts';
 import { BrowserSignIn } from '../crm/oauth.ts';
 import { WebApiHost } from '../crm/webapi.ts';
 import { ClientError } from '../errors.ts';
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
   await app.start();
   const t = app.strings;
   show(`${t.signedInAs} ${app.user?.name ?? ''}`);
+  // Loaded as a Channel Integration Framework 2.0 panel: phone fields of every form dial here.
+  const cif = findCif(window);
+  if (cif !== undefined) await registerCif(cif, { dial: (number, regarding) => app.dial(number, regarding), log: app.log });
   const input = document.getElementById('crm-tapi-number') as HTMLInputElement | null;
   const dial = document.getElementById('crm-tapi-dial') as HTMLButtonElement | null;
   if (input && dial) {
