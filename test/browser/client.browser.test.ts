@@ -229,6 +229,10 @@ describe.skipIf(!HAVE_CHROMIUM)('browser client in Chromium', () => {
       await popup.waitFor();
       expect(await popup.getByTestId('popup-name').textContent()).toBe('Noah Keller');
       expect(await popup.locator('header').textContent()).toBe('Eingehender Anruf');
+      // The panel creates the phone call through the Web API (create-only PATCH) as Anna, under the manager's id.
+      const mine = () => [...w.stack.dv.store.all('phonecall')].filter((r) => String(r.subject).includes('Noah Keller') && (r.ownerid as { id?: string })?.id === DEMO_USERS.anna.id);
+      const created = await until(async () => mine()[0]);
+      expect(String(created.activityid)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5/);
     } finally {
       await hangUp(w.stack, call);
       await ctx.close();

@@ -47,6 +47,7 @@ describe('registration and line list', () => {
       [2, 'lineState'],
       [3, 'lineRemoved'],
     ]);
+    expect(m.events[0]).toMatchObject({ line: { name: '30', rejectAllowed: false } }); // RejectViaDisconnect = 0 (default)
     expect(m.events[1]).toMatchObject({ line: '20', inService: false });
     expect(m.violations).toEqual([]);
   });

@@ -4,6 +4,7 @@
 // on behalf of the agent, missed calls nobody saw).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STANDARD } from '../../../src/dataverse/schema.ts';
+import { phoneCallIdOf } from '../../../src/manager/records/ids.ts';
 import { TestClient, sleep } from './support/client.ts';
 import { open, startHarness, USERS, type Harness } from './support/harness.ts';
 
@@ -132,6 +133,33 @@ describe('records of calls', () => {
     const pc = await h.manager.client.retrieve<Row>(STANDARD.phonecall.entitySet, phoneCallId, ['subject', '_ownerid_value', '_createdonbehalfby_value', 'directioncode', 'actualdurationminutes']);
     expect(pc).toMatchObject({ _ownerid_value: USERS.anna.id, directioncode: false, actualdurationminutes: 1 });
     expect(String(pc?.subject)).toMatch(/^Call from /);
+  });
+
+  it('the phone call the agent\'s client created under phoneCallId stays the one record: the manager fills only its time fields', async () => {
+    const t0 = Date.parse('2024-05-01T13:00:00.000Z');
+    h.connector.call(MINE, 'r5', 'offering', { callerNumber: '030 7654321' }, t0);
+    const ring = await anna.next('callNotification', (x) => x.callKey === 'hicom.dial/r5');
+    expect(ring.phoneCallId).toBe(phoneCallIdOf('hicom.dial/r5', USERS.anna.id));
+    const id = ring.phoneCallId!;
+    // What the client does when it opens the phone call: create it as the agent, under that id.
+    const agent = (await h.user('anna')).client;
+    await agent.create(STANDARD.phonecall.entitySet, { activityid: id, subject: 'Typed by Anna', description: 'her notes', phonenumber: '030 7654321', directioncode: false, actualstart: '2024-05-01T13:00:01.000Z' });
+    h.connector.call(MINE, 'r5', 'connected', {}, t0 + 2_000);
+    h.connector.call(MINE, 'r5', 'disconnected', { reason: 'callerHungUp' }, t0 + 182_000);
+    h.connector.call(MINE, 'r5', 'idle', {}, t0 + 182_100);
+    const log = await callLog('hicom.dial/r5');
+    expect(log?.[`_${cl().phoneCall}_value`]).toBe(id);
+    let pc: Row | null = null;
+    for (let i = 0; i < 100; i += 1) {
+      pc = await h.manager.client.retrieve<Row>(STANDARD.phonecall.entitySet, id, ['subject', 'description', 'actualstart', 'actualend', 'actualdurationminutes', '_ownerid_value']);
+      if (pc?.actualend) break;
+      await sleep(50);
+    }
+    expect(pc).toMatchObject({ subject: 'Typed by Anna', description: 'her notes', actualdurationminutes: 3, _ownerid_value: USERS.anna.id });
+    expect(String(pc?.actualstart)).toMatch(/^2024-05-01T13:00:00/);
+    expect(String(pc?.actualend)).toMatch(/^2024-05-01T13:03:02/);
+    const same = await h.manager.client.list<Row>(STANDARD.phonecall.entitySet, { select: ['activityid'], filter: "subject eq 'Typed by Anna' or contains(subject,'030 7654321')" });
+    expect(same.map((r) => r.activityid)).toEqual([id]);
   });
 
   it('a call from a known contact: the phone call regards the contact', async () => {
