@@ -4,18 +4,12 @@
 // src/dataverse is used here, so the tests judge the manager's CRM writes
 // and reads with an independent client.
 import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
+import { SEED_USERS } from '../../support/seed-users.ts';
 
 /** The sample public client that may use the password grant (docs/simulated-dataverse.md). */
 const ROPC_CLIENT_ID = '51f81489-12ee-4a9e-aaae-a2591f45987d';
 
-export const USERS = {
-  petra: { id: '9d29a071-e32a-5a7c-a939-3b959719c23c', upn: 'petra.hoffmann@contoso-sim.onmicrosoft.com', password: 'Test-only-phoffmann-1!', name: 'Petra Hoffmann' },
-  anna: { id: 'f16c8d43-0882-59e2-a842-5fbc915a2aa0', upn: 'anna.schmidt@contoso-sim.onmicrosoft.com', password: 'Test-only-aschmidt-1!', name: 'Anna Schmidt' },
-  lukas: { id: '51c76b76-2067-5ac8-afe6-22cbb2e51ca3', upn: 'lukas.becker@contoso-sim.onmicrosoft.com', password: 'Test-only-lbecker-1!', name: 'Lukas Becker' },
-  sophie: { id: '76a0081f-7a9d-57c4-a196-676c183abdbd', upn: 'sophie.mueller@contoso-sim.onmicrosoft.com', password: 'Test-only-smueller-1!', name: 'Sophie Müller' },
-  mehmet: { id: '14d2f669-4d96-5100-a813-ea1afaaca34f', upn: 'mehmet.yilmaz@contoso-sim.onmicrosoft.com', password: 'Test-only-myilmaz-1!', name: 'Mehmet Yilmaz' },
-  emily: { id: '88d46489-4802-518e-a6a0-6dd1115ade35', upn: 'emily.carter@contoso-sim.onmicrosoft.com', password: 'Test-only-ecarter-1!', name: 'Emily Carter' },
-} as const;
+export const USERS = SEED_USERS;
 export type UserKey = keyof typeof USERS;
 
 export type Row = Record<string, unknown>;

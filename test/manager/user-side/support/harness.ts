@@ -22,16 +22,9 @@ import { createUserSide, type UserSideOptions } from '../../../../src/manager/cl
 import type { ManagerConfig } from '../../../../src/manager/config/load.ts';
 import type { ConnectorSide, UserSideContext } from '../../../../src/manager/contracts.ts';
 import { FakeConnectorSide } from './fake-connector-side.ts';
+import { SEED_USERS } from '../../../support/seed-users.ts';
 
-export const USERS = {
-  petra: { id: '9d29a071-e32a-5a7c-a939-3b959719c23c', sam: 'CONTOSO\\phoffmann', password: 'Test-only-phoffmann-1!', name: 'Petra Hoffmann' },
-  jens: { id: '695e5427-3797-544a-a129-a55d693f7753', sam: 'CONTOSO\\jwagner', password: 'Test-only-jwagner-1!', name: 'Jens Wagner' },
-  anna: { id: 'f16c8d43-0882-59e2-a842-5fbc915a2aa0', sam: 'CONTOSO\\aschmidt', password: 'Test-only-aschmidt-1!', name: 'Anna Schmidt' },
-  lukas: { id: '51c76b76-2067-5ac8-afe6-22cbb2e51ca3', sam: 'CONTOSO\\lbecker', password: 'Test-only-lbecker-1!', name: 'Lukas Becker' },
-  sophie: { id: '76a0081f-7a9d-57c4-a196-676c183abdbd', sam: 'CONTOSO\\smueller', password: 'Test-only-smueller-1!', name: 'Sophie Müller' },
-  mehmet: { id: '14d2f669-4d96-5100-a813-ea1afaaca34f', sam: 'CONTOSO\\myilmaz', password: 'Test-only-myilmaz-1!', name: 'Mehmet Yilmaz' },
-  emily: { id: '88d46489-4802-518e-a6a0-6dd1115ade35', sam: 'CONTOSO\\ecarter', password: 'Test-only-ecarter-1!', name: 'Emily Carter' },
-} as const;
+export const USERS = SEED_USERS;
 export type UserKey = keyof typeof USERS;
 export const TEAMS = { vertriebLeipzig: '9cd56c15-1e7f-5f81-a2c3-f5f94ca0460c', kundenserviceBerlin: '63ecbb4c-7464-5954-ade4-4e79c14c2d51' } as const;
 const SERVICE = { sam: 'CONTOSO\\svc-crmtapi', password: 'Test-only-svc-crmtapi-1!' };
