@@ -57,6 +57,19 @@ async function linesOnline(online: boolean): Promise<void> {
   await until(() => stack.manager.connectorSide.lines().every((l) => l.connectorOnline === online), `the manager to mark the lines ${online ? 'available' : 'unavailable'}`);
 }
 
+/**
+ * Exactly once, in order: the manager accepted what the PBX emitted, nothing more, nothing less;
+ * the agent's popup saw every state change of the call, and the call ended once.
+ */
+function expectEveryEventOnce(callKey: string, callId: string): void {
+  expect(sequencedStates(callKey)).toEqual(pbxStates(callId));
+  const seqs = acceptedSeqs();
+  expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
+  const seen = anna.notifications(callKey).map((n) => n.state);
+  expect(collapse(seen)).toEqual(collapse(pbxStates(callId)));
+  expect(seen.filter((s) => s === 'idle')).toHaveLength(1);
+}
+
 describe('the connector link breaks mid-call', () => {
   it('events of the outage are replayed once, in order, and the popup follows the call to its end', async () => {
     const call = stack.pbx.incoming({ number: '0031207945011', name: 'Jan de Vries' }, '21');
@@ -82,14 +95,7 @@ describe('the connector link breaks mid-call', () => {
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
     await allAcknowledged();
 
-    // Exactly once, in order: the manager accepted what the PBX emitted, nothing more, nothing less.
-    expect(sequencedStates(callKey)).toEqual(pbxStates(callId));
-    const seqs = acceptedSeqs();
-    expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
-    // The agent's popup saw every state change of the call, and the call ended once.
-    const seen = anna.notifications(callKey).map((n) => n.state);
-    expect(collapse(seen)).toEqual(collapse(pbxStates(callId)));
-    expect(seen.filter((s) => s === 'idle')).toHaveLength(1);
+    expectEveryEventOnce(callKey, callId);
   });
 });
 
@@ -118,12 +124,7 @@ describe('acknowledgements are lost with the link', () => {
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
     await allAcknowledged();
 
-    expect(sequencedStates(callKey)).toEqual(pbxStates(callId));
-    const seqs = acceptedSeqs();
-    expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
-    const seen = anna.notifications(callKey).map((n) => n.state);
-    expect(collapse(seen)).toEqual(collapse(pbxStates(callId)));
-    expect(seen.filter((s) => s === 'idle')).toHaveLength(1);
+    expectEveryEventOnce(callKey, callId);
   });
 });
 
