@@ -3,16 +3,7 @@ import { fc, test } from '@fast-check/vitest';
 import { decodePayload, encodeFrame, encodeMessageFrame, FrameDecoder, ProtocolError } from '../../src/protocol/index.ts';
 import { anyMessage } from './arbitraries.ts';
 import { concat } from './bytes.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
+import { codeOf } from './error-code.ts';
 
 /** Splits bytes at the given cut points (sorted, deduplicated, within range). */
 function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {

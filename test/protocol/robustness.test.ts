@@ -2,16 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { decodeMessage, decodePayload, encodeMessage, ProtocolError } from '../../src/protocol/index.ts';
 import { anyMessage } from './arbitraries.ts';
+import { codeOf } from './error-code.ts';
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
 
 /** Decoding either succeeds or throws a ProtocolError; anything else fails the test. */
 function decodesOrProtocolError(xml: string): void {
