@@ -4,7 +4,6 @@ import { decodeMessage, decodePayload, encodeMessage, ProtocolError } from '../.
 import { anyMessage } from './arbitraries.ts';
 import { codeOf } from './error-code.ts';
 
-
 /** Decoding either succeeds or throws a ProtocolError; anything else fails the test. */
 function decodesOrProtocolError(xml: string): void {
   try {
