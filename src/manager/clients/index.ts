@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
 import type { DiagnoseSocket, TapiMessage } from '../../protocol/index.ts';
-import type { ReportedLine, UserSideContext, UserSideService } from '../contracts.ts';
+import type { ReportedLine, RoutedCallEvent, UserSideContext, UserSideService } from '../contracts.ts';
 import { DialService } from '../dial/dial.ts';
 import { TokenBuckets } from '../dial/rate-limit.ts';
 import { diagnoseReport, refreshResult } from '../diagnose-ws/report.ts';
@@ -17,6 +17,7 @@ import { lineSettings, type LineSettings } from '../entitlements/settings.ts';
 import { UserCache } from '../entitlements/users.ts';
 import { CallRecorder } from '../records/recorder.ts';
 import { MissedStore } from '../routing/missed.ts';
+import { HELD_EVENTS_LIMIT, HeldEvents } from '../routing/held-events.ts';
 import { CallRouter } from '../routing/router.ts';
 import { ClientConnection, CLOSE } from './connection.ts';
 import { ClientListener } from './listener.ts';
@@ -105,9 +106,19 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
       }
     }
   };
+  // Call events wait until the entitlements have been read once (routing/held-events.ts).
+  const held = new HeldEvents<RoutedCallEvent>((event) => {
+    try {
+      router.route(event);
+    } catch (err) {
+      logger.error({ err, callKey: event.callKey }, 'call event could not be routed');
+    }
+  });
   entitlements.onChange(() => {
     settingsCache.clear();
     rewelcome();
+    const released = held.release();
+    if (released > 0) logger.info({ events: released, routedEarly: held.overflowed }, 'call events that arrived before the line entitlements were read are routed now');
   });
 
   const diagnose = async (c: ClientConnection, m: Extract<TapiMessage, { channel: 'diagnose' }>): Promise<void> => {
@@ -159,11 +170,8 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
 
   const unsubscribe = [
     context.connectorSide.onCallEvent((event) => {
-      try {
-        router.route(event);
-      } catch (err) {
-        logger.error({ err, callKey: event.callKey }, 'call event could not be routed');
-      }
+      held.accept(event);
+      if (held.overflowed === 1 && !held.open) logger.warn({ limit: HELD_EVENTS_LIMIT }, 'the line entitlements are still unread; routing the oldest held call events without them');
     }),
     context.connectorSide.onLineEvent((event) => {
       if (event.kind === 'removed') reported.delete(event.line);
@@ -225,6 +233,8 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
       for (const u of unsubscribe) u();
       for (const t of timers) clearInterval(t);
       entitlements.stop();
+      const dropped = held.discard();
+      if (dropped > 0) logger.warn({ events: dropped }, 'stopping before the line entitlements were read; held call events are dropped');
       router.stop();
       for (const c of registry.all.values()) c.close(CLOSE.shutdown, 'manager stopping');
       await listener.closeListener();
