@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../config/file.ts';
 import { createServiceLogger, LogError, type LineSink, type ServiceLogger } from '../logging/index.ts';
 import { CrmTapiError } from '../protocol/errors.ts';
+import { BufferJournal } from './buffer-journal.ts';
 import { loadConnectorConfig, type ConnectorConfig } from './config/load.ts';
 import { diffConfig } from './config/reload.ts';
 import { ConfigWatcher } from './config/watch.ts';
@@ -66,14 +67,20 @@ export async function startConnector(options: StartOptions): Promise<RunningConn
     ...(options.stdout ? { stdout: options.stdout } : {}),
   });
   const log = logging.logger;
-  let hosted: Awaited<ReturnType<ProviderFactory>>;
+  let journal: BufferJournal | undefined;
+  let hosted: Awaited<ReturnType<ProviderFactory>> | undefined;
+  let service: ConnectorService;
   try {
+    // Before the provider: a BufferFile in use by another process must stop us before we bind any port.
+    if (config.BufferFile !== undefined) journal = BufferJournal.open(config.BufferFile, { host: config.ConnectorHost });
     hosted = await options.createProvider(config, log);
+    service = new ConnectorService({ config, provider: hosted.provider, logger: log, version: options.version, ...(managerCa ? { managerCa } : {}), ...(journal ? { journal } : {}), ...options.service });
   } catch (err) {
+    journal?.close();
+    await hosted?.close?.().catch(() => undefined);
     await logging.close();
     throw err;
   }
-  const service = new ConnectorService({ config, provider: hosted.provider, logger: log, version: options.version, ...(managerCa ? { managerCa } : {}), ...options.service });
 
   async function reload(): Promise<void> {
     let next: ConnectorConfig;
@@ -121,7 +128,7 @@ export async function startConnector(options: StartOptions): Promise<RunningConn
       stopping ??= (async () => {
         watcher.stop();
         const summary = await service.stop();
-        await hosted.close?.().catch((err: unknown) => log.warn({ err }, 'closing the provider host failed'));
+        await hosted?.close?.().catch((err: unknown) => log.warn({ err }, 'closing the provider host failed'));
         await logging.close();
         return summary;
       })();

@@ -14,6 +14,8 @@ import type { LineProvider, ProviderEvent } from './line-provider.ts';
 import { ManagerLink, type LinkState } from './manager-link.ts';
 import { Outbox } from './outbox.ts';
 import { Backoff, REOPEN_BACKOFF } from './backoff.ts';
+import { BufferJournal } from './buffer-journal.ts';
+import { DurableBuffer } from './durable-buffer.ts';
 import { snapshotOf, SyncedSupport } from './catch-up.ts';
 import { toCallState, toWireLine } from './wire.ts';
 
@@ -37,6 +39,8 @@ export interface ConnectorServiceOptions {
   ackTimeoutMs?: number;
   /** How long a graceful stop waits for the manager to acknowledge what is buffered. */
   flushTimeoutMs?: number;
+  /** The opened BufferFile (run.ts opens it before the provider); else it is opened here when configured. The service closes it. */
+  journal?: BufferJournal;
 }
 
 export interface LiveSettings {
@@ -64,6 +68,7 @@ export class ConnectorService {
   readonly #log: Logger;
   readonly #provider: LineProvider;
   readonly #buffer: EventBuffer;
+  readonly #durable: DurableBuffer | undefined;
   readonly #link: ManagerLink;
   readonly #outbox: Outbox;
   readonly #lines: LineRegistry;
@@ -89,7 +94,10 @@ export class ConnectorService {
     this.#provider = options.provider;
     this.#now = options.now ?? Date.now;
     this.#live = { ConnectionKeepAliveIntervall: config.ConnectionKeepAliveIntervall, RejectViaDisconnect: config.RejectViaDisconnect };
-    this.#buffer = new EventBuffer(config.EventBufferSize);
+    const journal = options.journal ?? (config.BufferFile === undefined ? undefined : BufferJournal.open(config.BufferFile, { host: config.ConnectorHost }));
+    this.#durable =
+      journal === undefined ? undefined : new DurableBuffer({ capacity: config.EventBufferSize, journal, log: this.#log, timestamp: this.#timestamp(), committed: () => this.#outbox.pump() });
+    this.#buffer = this.#durable?.buffer ?? new EventBuffer(config.EventBufferSize);
     this.#lines = new LineRegistry(config.IncludeMediaTypeVideo, () => this.#live.RejectViaDisconnect);
     this.#openBackoff = new Backoff({ ...(options.reopenBackoff ?? REOPEN_BACKOFF), random });
     this.#synced = new SyncedSupport(this.#log);
@@ -191,6 +199,7 @@ export class ConnectorService {
     this.#outbox.disconnected();
     await this.#provider.close().catch((err: unknown) => this.#log.warn({ err }, 'provider close failed'));
     await this.#link.stop();
+    this.#durable?.close();
     const unacknowledged = this.#buffer.lastSeq - this.#buffer.ackedSeq;
     if (unacknowledged > 0) this.#log.warn({ unacknowledged }, 'stopped with events the manager has not acknowledged');
     else this.#log.info('stopped; every event was acknowledged');
@@ -303,13 +312,22 @@ export class ConnectorService {
       connectorVersion: version,
       host: config.ConnectorHost,
       connectorKey: config.ConnectorKey,
-      // Absent on the first registration of this process: the manager starts a fresh sequence.
-      ...(this.#everRegistered ? { lastAckedSeq: this.#buffer.ackedSeq } : {}),
+      // Absent until a manager has registered this sequence (in this process, or — with a
+      // BufferFile — in the process that wrote it): the manager then starts a fresh sequence.
+      ...(this.#buffer.announced ? { lastAckedSeq: this.#buffer.ackedSeq } : {}),
     };
   }
 
   #onReady(registered: RegisteredMessage): void {
     this.#everRegistered = true;
+    this.#buffer.announce();
+    // Durable before anything of this registration is sent: the next process must claim lastAckedSeq.
+    this.#durable?.flushNow();
+    if (registered.lastAckedSeq > this.#buffer.lastSeq) {
+      // Its seqs above ours would make our next events look like duplicates: number on after its point.
+      this.#log.warn({ lastAckedSeq: registered.lastAckedSeq, lastSeq: this.#buffer.lastSeq }, 'the manager has seen more of this sequence than the buffer holds; numbering continues after its point');
+      this.#buffer.continueAfter(registered.lastAckedSeq);
+    }
     this.#managerKeepAlive = registered.keepAliveInterval;
     this.#keepalive.setInterval(this.#keepAliveSeconds());
     this.#keepalive.start();

@@ -19,6 +19,7 @@ export const RESTART_KEYS = [
   'ManagerCaFile',
   'ManagerServerName',
   'EventBufferSize',
+  'BufferFile',
   'Provider',
 ] as const;
 export type RestartKey = (typeof RESTART_KEYS)[number];

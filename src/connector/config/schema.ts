@@ -119,6 +119,8 @@ export const connectorConfigSchema = z
       .refine((v) => HOST_NAME.test(v), { error: 'must be the host name in the manager certificate' })
       .optional(),
     EventBufferSize: intIn(10, 10_000_000, 'an integer from 10 to 10000000').default(DEFAULTS.EventBufferSize),
+    // Absent: the buffer lives in memory only (events the manager has not acknowledged die with the process).
+    BufferFile: nonEmpty('the path of the durable event buffer (an SQLite file of its own)').optional(),
     Provider: provider,
   });
 
@@ -128,5 +130,5 @@ export type ParsedConnectorConfig = z.output<typeof connectorConfigSchema>;
 export function resolvePaths(config: ParsedConnectorConfig, baseDir: string): ParsedConnectorConfig {
   const abs = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(baseDir, p));
   const provider = config.Provider.Kind === 'replay' ? { ...config.Provider, File: abs(config.Provider.File) ?? config.Provider.File } : config.Provider;
-  return { ...config, LogFile: abs(config.LogFile), ManagerCaFile: abs(config.ManagerCaFile), Provider: provider };
+  return { ...config, LogFile: abs(config.LogFile), ManagerCaFile: abs(config.ManagerCaFile), BufferFile: abs(config.BufferFile), Provider: provider };
 }
