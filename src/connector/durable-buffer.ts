@@ -15,6 +15,8 @@ export interface DurableBufferOptions {
   committed: () => void;
   /** Wait before writing again after a failed commit (default 1 s). */
   retryMs?: number;
+  /** How long a moved acknowledged point may wait for its commit when nothing else is pending (default 250 ms). */
+  ackCommitMs?: number;
 }
 
 /** How many unreadable rows are logged one by one (the rest in a summary). */
@@ -31,13 +33,14 @@ const UNREADABLE_LOGGED = 20;
 export class DurableBuffer {
   readonly buffer: EventBuffer;
   #immediate: ReturnType<typeof setImmediate> | undefined;
+  #lazy: ReturnType<typeof setTimeout> | undefined;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #failing = false;
   #closed = false;
 
   constructor(private readonly options: DurableBufferOptions) {
     const restored = options.journal.takeRestored();
-    this.buffer = new EventBuffer(options.capacity, { store: options.journal, restored, restoredAt: options.timestamp, onDirty: () => this.schedule() });
+    this.buffer = new EventBuffer(options.capacity, { store: options.journal, restored, restoredAt: options.timestamp, onDirty: (urgent) => this.schedule(urgent) });
     this.#logRestore(restored);
     try {
       // Before anything can be sent: a failure here is a start failure (a typed error for the caller).
@@ -50,9 +53,20 @@ export class DurableBuffer {
     }
   }
 
-  /** Flushes at the end of this event-loop turn. */
-  schedule(): void {
+  /**
+   * Flushes at the end of this event-loop turn (`urgent`: entries wait to be
+   * sent), or within ackCommitMs (only acknowledgements: under load they ride
+   * along with the next commit of new entries instead of costing one each).
+   */
+  schedule(urgent = true): void {
     if (this.#closed || this.#immediate !== undefined || this.#retry !== undefined) return;
+    if (!urgent) {
+      this.#lazy ??= setTimeout(() => {
+        this.#lazy = undefined;
+        if (!this.#closed) this.flushNow();
+      }, this.options.ackCommitMs ?? 250);
+      return;
+    }
     this.#immediate = setImmediate(() => {
       this.#immediate = undefined;
       if (!this.#closed) this.flushNow();
@@ -64,6 +78,8 @@ export class DurableBuffer {
     const { log } = this.options;
     try {
       const advanced = this.buffer.flush();
+      if (this.#lazy !== undefined) clearTimeout(this.#lazy);
+      this.#lazy = undefined;
       if (this.#failing) log.info({ file: this.options.journal.path }, 'BufferFile writable again; buffered events are sent');
       this.#failing = false;
       if (advanced) this.options.committed();
@@ -91,6 +107,7 @@ export class DurableBuffer {
     this.#immediate = undefined;
     this.#retry = undefined;
     this.flushNow();
+    if (this.#lazy !== undefined) clearTimeout(this.#lazy);
     this.#closed = true;
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.options.journal.close();

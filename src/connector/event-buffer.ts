@@ -94,8 +94,13 @@ export interface EventBufferOptions {
   restored?: Restored;
   /** Time of the restore (ISO-8601): the loss records of rows without a readable time carry it. */
   restoredAt?: string;
-  /** Called when there is something to flush (the caller schedules `flush()`). */
-  onDirty?: () => void;
+  /**
+   * Called when there is something to flush (the caller schedules `flush()`).
+   * `urgent`: entries wait for the commit before they can be sent; otherwise
+   * only the acknowledged point moved, which may be written later (a crash
+   * before that costs nothing but a resend the manager drops as a duplicate).
+   */
+  onDirty?: (urgent: boolean) => void;
 }
 
 export class EventBuffer {
@@ -110,11 +115,11 @@ export class EventBuffer {
   #pending: PendingLoss | undefined;
   #announced = false;
   readonly #store: BufferStore | undefined;
-  readonly #onDirty: (() => void) | undefined;
+  readonly #onDirty: ((urgent: boolean) => void) | undefined;
   /** Highest seq committed to the store (with no store: every seq is). */
   #durableSeq = 0;
   #unsaved: StoredEntry[] = [];
-  #dirty = false;
+  #dirty: 'no' | 'lazy' | 'urgent' = 'no';
 
   constructor(capacity: number, options: EventBufferOptions = {}) {
     if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`buffer capacity must be an integer ≥ 2, got ${capacity}`);
@@ -137,7 +142,7 @@ export class EventBuffer {
 
   /** Whether `flush()` has something to write. */
   get dirty(): boolean {
-    return this.#dirty;
+    return this.#dirty !== 'no';
   }
 
   /**
@@ -146,10 +151,10 @@ export class EventBuffer {
    * the changes stay pending and the next flush tries again.
    */
   flush(): boolean {
-    if (!this.#dirty || this.#store === undefined) return false;
+    if (this.#dirty === 'no' || this.#store === undefined) return false;
     this.#store.commit({ entries: this.#unsaved, state: this.#state() });
     this.#unsaved = [];
-    this.#dirty = false;
+    this.#dirty = 'no';
     const advanced = this.#durableSeq < this.#lastSeq;
     this.#durableSeq = this.#lastSeq;
     return advanced;
@@ -227,7 +232,7 @@ export class EventBuffer {
     const upTo = Math.min(seq, this.#lastSeq);
     if (upTo <= this.#ackedSeq) return [];
     this.#ackedSeq = upTo;
-    this.#markDirty();
+    this.#markDirty(false);
     while (this.#head < this.#entries.length && (this.#entries[this.#head] as SequencedMessage).seq <= upTo) this.#head += 1;
     this.#compact();
     if (this.#pending !== undefined && this.size < this.capacity) return [this.#appendLoss()];
@@ -275,10 +280,10 @@ export class EventBuffer {
     this.#markDirty();
   }
 
-  #markDirty(): void {
-    if (this.#store === undefined || this.#dirty) return;
-    this.#dirty = true;
-    this.#onDirty?.();
+  #markDirty(urgent = true): void {
+    if (this.#store === undefined || this.#dirty === 'urgent' || (this.#dirty === 'lazy' && !urgent)) return;
+    this.#dirty = urgent ? 'urgent' : 'lazy';
+    this.#onDirty?.(urgent);
   }
 
   #state(): BufferState {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BufferJournal, BufferJournalError } from '../../../src/connector/buffer-journal.ts';
 import { DurableBuffer } from '../../../src/connector/durable-buffer.ts';
 import { EventBuffer } from '../../../src/connector/event-buffer.ts';
+import { until } from '../support/fake-manager.ts';
 import { LogCapture } from '../support/harness.ts';
 import { HOST, callEvent, lineEvent, openDurable, tempDir, ts } from '../support/journal.ts';
 
@@ -222,6 +223,29 @@ describe('BufferJournal', () => {
     journal.close();
     const again = openDurable(path, 10);
     expect(again.buffer.after(0).map((m) => m.seq)).toEqual([41]);
+    again.journal.close();
+  });
+});
+
+describe('DurableBuffer', () => {
+  it('commits new entries at the end of the turn, then makes them sendable; a moved ack point waits for ackCommitMs', async () => {
+    const journal = BufferJournal.open(fresh(), { host: HOST });
+    let pumped = 0;
+    const durable = new DurableBuffer({ capacity: 10, journal, log: pino({ level: 'silent' }), timestamp: ts(0), committed: () => (pumped += 1), ackCommitMs: 40 });
+    const { buffer } = durable;
+    buffer.push(lineEvent(1), ts(1));
+    expect(buffer.get(1)).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(buffer.get(1)?.seq).toBe(1);
+    expect(pumped).toBe(1);
+    buffer.ack(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(buffer.dirty).toBe(true);
+    await until(() => !buffer.dirty, 5_000, 'the lazy ack commit');
+    expect(pumped).toBe(1);
+    durable.close();
+    const again = openDurable(journal.path, 10);
+    expect(again.buffer.stats).toMatchObject({ lastSeq: 1, ackedSeq: 1, size: 0 });
     again.journal.close();
   });
 });
