@@ -14,8 +14,14 @@ import type { AsyncLock } from './lock.ts';
 export interface SimSettings {
   tokenLifetimeSeconds: number;
   changeTrackingRetentionSeconds: number;
-  /** Which 401 challenges the Web API sends and which credentials it accepts. */
-  authSchemes: ('Bearer' | 'NTLM')[];
+  /**
+   * Which 401 challenges the Web API sends and which credentials it accepts, like the
+   * providers of IIS "Windows authentication": `NTLM` offers `Negotiate` and `NTLM` (the IIS
+   * default) and takes NTLM tokens under either; `Negotiate` offers only `Negotiate` and takes
+   * NTLM tokens only under it (SPNEGO falling back to NTLM); `Kerberos` offers only `Negotiate`
+   * and refuses NTLM tokens (IIS "Negotiate:Kerberos"), as a Kerberos-only site does.
+   */
+  authSchemes: ('Bearer' | 'NTLM' | 'Negotiate' | 'Kerberos')[];
   /** When false, privileges are not checked (every user may do everything). */
   enforcePrivileges: boolean;
 }

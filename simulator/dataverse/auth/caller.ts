@@ -21,11 +21,21 @@ export function challenge(state: SimState, origin: string, error?: string): Resp
     const authority = `${origin}/${state.directory.tenantId}/oauth2/authorize`;
     headers.append('WWW-Authenticate', `Bearer ${error ? `error="invalid_token", error_description="${error}", ` : ''}authorization_uri=${authority}, resource_id=${origin}/`);
   }
-  if (state.settings.authSchemes.includes('NTLM')) {
-    headers.append('WWW-Authenticate', 'Negotiate');
-    headers.append('WWW-Authenticate', 'NTLM');
-  }
+  const windows = windowsSchemes(state);
+  if (windows.negotiate) headers.append('WWW-Authenticate', 'Negotiate');
+  if (windows.ntlm) headers.append('WWW-Authenticate', 'NTLM');
   return new Response(null, { status: 401, headers });
+}
+
+/** Which Windows sign-in schemes are offered, and under which NTLM tokens are accepted. */
+function windowsSchemes(state: SimState): { negotiate: boolean; ntlm: boolean; ntlmTokensUnder: ReadonlySet<string> } {
+  const s = state.settings.authSchemes;
+  const ntlm = s.includes('NTLM');
+  const negotiate = ntlm || s.includes('Negotiate') || s.includes('Kerberos');
+  const under = new Set<string>();
+  if (ntlm) under.add('ntlm');
+  if (ntlm || s.includes('Negotiate')) under.add('negotiate');
+  return { negotiate, ntlm, ntlmTokensUnder: under };
 }
 
 function findUser(state: SimState, pred: (u: StoredRecord) => boolean): StoredRecord | undefined {
@@ -64,7 +74,7 @@ export function resolveCaller(state: SimState, request: Request, origin: string,
     if (!user) throw notMember();
     checkEnabled(user);
     userId = String(user['systemuserid']);
-  } else if ((scheme === 'ntlm' || scheme === 'negotiate') && state.settings.authSchemes.includes('NTLM')) {
+  } else if (windowsSchemes(state).ntlmTokensUnder.has(scheme)) {
     if (!connection) return { ok: false, response: challenge(state, origin) };
     const buf = Buffer.from(auth.slice(scheme.length).trim(), 'base64');
     const type = messageType(buf);
@@ -73,7 +83,8 @@ export function resolveCaller(state: SimState, request: Request, origin: string,
       connection.ntlmChallenge = serverChallenge;
       connection.ntlmUserId = undefined;
       const headers = odataHeaders();
-      headers.set('WWW-Authenticate', `NTLM ${buildType2(serverChallenge, state.directory.windowsDomain, 'CRMSERVER').toString('base64')}`);
+      // IIS answers under the scheme the client used.
+      headers.set('WWW-Authenticate', `${scheme === 'negotiate' ? 'Negotiate' : 'NTLM'} ${buildType2(serverChallenge, state.directory.windowsDomain, 'CRMSERVER').toString('base64')}`);
       return { ok: false, response: new Response(null, { status: 401, headers }) };
     }
     const msg = type === 3 ? parseType3(buf) : undefined;

@@ -6,7 +6,10 @@
 // closed must do the handshake again. The NTLM messages come from httpntlm's
 // message functions (NTLMv2 when the server offers target information).
 // Servers that only offer Negotiate accept the same NTLM tokens under the
-// Negotiate scheme (SPNEGO falls back to NTLM), so that is tried second.
+// Negotiate scheme (SPNEGO falls back to NTLM), so that is tried second; the
+// scheme that worked is tried first on the next connection. A site set to
+// Kerberos only refuses NTLM under Negotiate too: that gets its own message,
+// because Kerberos (a domain-joined ticket) is out of reach of this process.
 import { createRequire } from 'node:module';
 import { Client } from 'undici';
 import { AuthError } from '../web-api/errors.ts';
@@ -58,6 +61,9 @@ export class NtlmAuth implements AuthScheme {
   private readonly identity: NtlmIdentity;
   /** Handshakes run (tests check that a kept-alive connection is reused). */
   handshakes = 0;
+  /** Round trips with a Type 1 message (tests check the working scheme is remembered). */
+  type1Sent = 0;
+  private scheme: 'NTLM' | 'Negotiate' = 'NTLM';
 
   constructor(private readonly options: NtlmOptions) {
     const { domain, username } = splitAccount(options.username);
@@ -80,14 +86,18 @@ export class NtlmAuth implements AuthScheme {
 
   private async handshake(conn: Connection, request: HttpRequest): Promise<HttpResponse> {
     this.handshakes += 1;
-    for (const scheme of ['NTLM', 'Negotiate'] as const) {
+    let negotiateOffered = false;
+    const order = this.scheme === 'NTLM' ? (['NTLM', 'Negotiate'] as const) : (['Negotiate', 'NTLM'] as const);
+    for (const scheme of order) {
       const type1 = ntlm.createType1Message({ ...this.identity }).replace(/^NTLM /, `${scheme} `);
+      this.type1Sent += 1;
       const challengeRes = await sendWith(conn.client, { ...request, headers: { ...request.headers, Authorization: type1, Connection: 'keep-alive' } });
       if (challengeRes.status !== 401) {
         // The server did not ask for credentials (anonymous access): nothing to prove.
         conn.authenticated = true;
         return challengeRes;
       }
+      if (/\bNegotiate\b/i.test(challengeRes.headers['www-authenticate'] ?? '')) negotiateOffered = true;
       const challenge = challengeHeader(challengeRes, scheme);
       if (challenge === undefined) continue;
       let type2: unknown;
@@ -103,9 +113,14 @@ export class NtlmAuth implements AuthScheme {
       const type3 = ntlm.createType3Message(type2, { ...this.identity }).replace(/^NTLM /, `${scheme} `);
       const res = await sendWith(conn.client, { ...request, headers: { ...request.headers, Authorization: type3, Connection: 'keep-alive' } });
       conn.authenticated = res.status !== 401;
+      if (conn.authenticated) this.scheme = scheme;
       return res;
     }
-    throw new AuthError('unauthorized', `${new URL(request.url).host} does not offer NTLM or Negotiate sign-in (check CrmType)`, { status: 401 });
+    const host = new URL(request.url).host;
+    if (negotiateOffered) {
+      throw new AuthError('unauthorized', `${host} offers Negotiate sign-in but accepts no NTLM inside it: the CRM web site is probably set to Kerberos only, which crm-tapi cannot use. Enable the NTLM provider (or Negotiate with NTLM fallback) for the CRM web site in IIS, or use CrmType IFD`, { status: 401 });
+    }
+    throw new AuthError('unauthorized', `${host} does not offer NTLM or Negotiate sign-in (check CrmType)`, { status: 401 });
   }
 
   private async acquire(): Promise<Connection> {
