@@ -1,0 +1,171 @@
+// The delivery loop shares the manager's event loop: however long the backlog
+// and however fast the transport answers, one turn of the event loop launches
+// and forgets at most `concurrency` writes, and other work (timers, I/O) runs
+// between turns. Assertions count turns and writes, never wall-clock time.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fc, test as fcTest } from '@fast-check/vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Outbox, type OutboxEvent } from '../../../src/dataverse/outbox/outbox.ts';
+import { SqliteOutboxStore } from '../../../src/dataverse/outbox/sqlite-store.ts';
+import type { OutboxStore, OutboxWrite } from '../../../src/dataverse/outbox/store.ts';
+import type { OutboxTransport } from '../../../src/dataverse/outbox/transport.ts';
+import { DataverseError } from '../../../src/dataverse/web-api/errors.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'outbox-turns-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const write = (n: number, dependsOn?: string): OutboxWrite => ({
+  id: randomUUID(), kind: 'callLog', entitySet: 'ctapi_calllogs', body: { ctapi_name: `call ${n}` }, ...(dependsOn === undefined ? {} : { dependsOn }),
+});
+
+/**
+ * Counts event-loop turns with a self-renewing setImmediate: the outbox's turn
+ * is one setImmediate too, so each tick of this counter spans exactly one of them.
+ */
+function turnCounter(): { readonly now: () => number; stop(): void } {
+  let turn = 0;
+  let handle = setImmediate(function tick() {
+    turn += 1;
+    handle = setImmediate(tick);
+  });
+  return { now: () => turn, stop: () => clearImmediate(handle) };
+}
+
+type Answer = 'now' | 'microtasks' | 'immediate' | 'exists' | 'dead';
+
+/** A transport answering in the given way per write (cycled); records the turn of every attempt. */
+function transport(answers: readonly Answer[], turn: () => number, attemptsPerTurn: Map<number, number>, attempts: Map<string, number>): OutboxTransport {
+  let n = 0;
+  return {
+    deliver: async (w) => {
+      attemptsPerTurn.set(turn(), (attemptsPerTurn.get(turn()) ?? 0) + 1);
+      attempts.set(w.id, (attempts.get(w.id) ?? 0) + 1);
+      const answer = answers[n++ % answers.length]!;
+      if (answer === 'microtasks') for (let k = 0; k < 5; k += 1) await Promise.resolve();
+      if (answer === 'immediate') await new Promise((r) => setImmediate(r));
+      if (answer === 'dead') throw new DataverseError('forbidden', 'HTTP 403', { status: 403 });
+      return answer === 'exists' ? 'exists' : 'created';
+    },
+  };
+}
+
+/** Counts, per turn, the writes the store was told to forget. */
+function countingStore(store: OutboxStore, turn: () => number, forgottenPerTurn: Map<number, number>): OutboxStore {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (key !== 'delivered' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return (ids: readonly string[]) => {
+        forgottenPerTurn.set(turn(), (forgottenPerTurn.get(turn()) ?? 0) + ids.length);
+        (value as (ids: readonly string[]) => void).call(target, ids);
+      };
+    },
+  });
+}
+
+describe('Outbox delivery turns', () => {
+  fcTest.prop(
+    {
+      backlog: fc.integer({ min: 1, max: 240 }),
+      concurrency: fc.integer({ min: 1, max: 12 }),
+      answers: fc.array(fc.constantFrom<Answer>('now', 'microtasks', 'immediate', 'exists', 'dead'), { minLength: 1, maxLength: 6 }),
+      chained: fc.boolean(),
+    },
+    { numRuns: 40 },
+  )('never launches or forgets more than `concurrency` writes in one turn; every write is attempted once', async ({ backlog, concurrency, answers, chained }) => {
+    const counter = turnCounter();
+    const attemptsPerTurn = new Map<number, number>();
+    const forgottenPerTurn = new Map<number, number>();
+    const attempts = new Map<string, number>();
+    const events: OutboxEvent[] = [];
+    const store = countingStore(new SqliteOutboxStore(':memory:'), counter.now, forgottenPerTurn);
+    const box = new Outbox({ store, transport: transport(answers, counter.now, attemptsPerTurn, attempts), concurrency, onEvent: (e) => events.push(e) });
+    const ids: string[] = [];
+    for (let n = 0; n < backlog; n += 1) {
+      // Chained: every other write depends on the one before (a call log on its phone call).
+      const item = box.enqueue(write(n, chained && n % 2 === 1 ? ids[n - 1] : undefined));
+      ids.push(item.id);
+    }
+    box.start();
+    await box.drained();
+    counter.stop();
+    try {
+      expect(Math.max(...attemptsPerTurn.values())).toBeLessThanOrEqual(concurrency);
+      expect(Math.max(0, ...forgottenPerTurn.values())).toBeLessThanOrEqual(concurrency);
+      expect(ids.every((id) => attempts.get(id) === 1)).toBe(true);
+      const delivered = events.filter((e) => e.type === 'delivered').length;
+      const dead = events.filter((e) => e.type === 'dead').length;
+      expect(delivered + dead).toBe(backlog);
+      expect(box.stats()).toEqual({ pending: 0, inFlight: 0, deadLetters: dead });
+    } finally {
+      await box.close();
+    }
+  });
+
+  it('lets a timer that fell due during a long backlog fire within two turns', async () => {
+    const counter = turnCounter();
+    let attempted = 0;
+    let delivered = 0;
+    const box = new Outbox({
+      store: new SqliteOutboxStore(join(dir, 'timer.db'), { synchronous: 'NORMAL' }),
+      transport: { deliver: async () => { attempted += 1; return 'created'; } },
+      concurrency: 8,
+      onEvent: (e) => { if (e.type === 'delivered') delivered += 1; },
+    });
+    for (let n = 0; n < 2000; n += 1) box.enqueue(write(n));
+    const seen = new Promise<{ before: number; atTimer: number; turnsBetween: number }>((resolve) => {
+      // Once delivery is under way, arm a timer and make sure it is already due when this callback ends.
+      setImmediate(function armWhenBusy() {
+        if (attempted < 40) return void setImmediate(armWhenBusy);
+        const before = attempted;
+        const turnAtArm = counter.now();
+        setTimeout(() => resolve({ before, atTimer: attempted, turnsBetween: counter.now() - turnAtArm }), 0);
+        const until = Date.now() + 3;
+        while (Date.now() < until) { /* busy: the timer is due before the loop moves on */ }
+      });
+    });
+    box.start();
+    const { before, atTimer, turnsBetween } = await seen;
+    await box.drained();
+    counter.stop();
+    await box.close();
+    // A microtask-driven loop attempts all 2,000 writes in its first turn, before anything else runs.
+    expect(before).toBeLessThan(2000 - 2 * 8);
+    expect(turnsBetween).toBeLessThanOrEqual(2);
+    expect(atTimer - before).toBeLessThanOrEqual(2 * 8);
+    expect(delivered).toBe(2000);
+  });
+
+  it('keeps delivering after a turn whose store call failed', async () => {
+    const inner = new SqliteOutboxStore(':memory:');
+    let failNext = true;
+    const store = new Proxy(inner, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (key === 'delivered') {
+          return (ids: readonly string[]) => {
+            if (failNext) {
+              failNext = false;
+              throw new Error('disk I/O error');
+            }
+            target.delivered(ids);
+          };
+        }
+        return value.bind(target);
+      },
+    });
+    const errors: string[] = [];
+    const box = new Outbox({ store, transport: { deliver: async () => 'created' }, backoff: { baseMs: 5 }, logger: { info: () => undefined, warn: () => undefined, error: (_d, m) => errors.push(m) } });
+    box.enqueue(write(1));
+    box.start();
+    box.enqueue(write(2));
+    await box.drained();
+    expect(errors).toContain('outbox delivery turn failed');
+    expect(box.stats()).toEqual({ pending: 0, inFlight: 0, deadLetters: 0 });
+    await box.close();
+  });
+});
