@@ -5,7 +5,13 @@
 // run (a TCP frame in, a WebSocket message out, no logic) as the floor; and
 // the heap each idle proven client costs.
 //
-//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10]
+//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--trace]
+//
+// Three manager runs: records only queued (the outbox does not deliver); the
+// outbox delivering flat out (its transport answers at once); and the same
+// with a backlog of --backlog writes waiting when the calls start, as after a
+// CRM outage. Each run also reports the event-loop delay and the synchronous
+// outbox store work done on the loop (--trace: per store method).
 //
 // The CRM is an in-memory stand-in (line records, users, session proofs): the
 // bench measures the manager, not Dataverse; records go to a real SQLite
@@ -16,7 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
@@ -27,6 +33,7 @@ import { DEFAULT_PHONE_FIELDS } from '../src/dataverse/directory/phone-fields.ts
 import type { DirectorySource } from '../src/dataverse/directory/source.ts';
 import { Outbox } from '../src/dataverse/outbox/outbox.ts';
 import { SqliteOutboxStore } from '../src/dataverse/outbox/sqlite-store.ts';
+import type { OutboxStore } from '../src/dataverse/outbox/store.ts';
 import type { LineConfigRecord, Repositories } from '../src/dataverse/repositories/index.ts';
 import { createSchema } from '../src/dataverse/schema.ts';
 import { effectiveSettings } from '../src/dialing/index.ts';
@@ -45,6 +52,7 @@ const arg = (name: string, fallback: number): number => {
 const CLIENTS = arg('clients', 2000);
 const RATE = arg('rate', 200);
 const SECONDS = arg('seconds', 10);
+const BACKLOG = arg('backlog', 2000);
 const HOSTS = Math.max(1, Math.ceil(CLIENTS / 200));
 const KEY = 'bench-connector-key-0000000001';
 const uid = (prefix: number, i: number) => `${prefix.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
@@ -214,9 +222,55 @@ async function bareRelay(): Promise<number[]> {
   return latencies;
 }
 
+// ---------------------------------------------------------------- where the time goes
+interface Trace {
+  /** Event-loop delay while the calls ran (ms): how long a ready popup can wait for the loop. */
+  loopP99: number;
+  loopMax: number;
+  /** Synchronous outbox store work on the loop: calls, total and longest (ms). */
+  storeCalls: number;
+  storeMs: number;
+  storeMax: number;
+  storeMaxMethod: string;
+  /** Writes still waiting when the calls ended (the queued run keeps every record). */
+  pendingAfter: number;
+  byMethod: Map<string, { calls: number; ms: number }>;
+}
+
+/** Times every store method: all of them run on the manager's event loop. */
+function timedStore(store: OutboxStore, trace: Trace): OutboxStore {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const t = performance.now();
+        try {
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        } finally {
+          const ms = performance.now() - t;
+          trace.storeCalls += 1;
+          trace.storeMs += ms;
+          const m = trace.byMethod.get(String(key)) ?? { calls: 0, ms: 0 };
+          m.calls += 1;
+          m.ms += ms;
+          trace.byMethod.set(String(key), m);
+          if (ms > trace.storeMax) {
+            trace.storeMax = ms;
+            trace.storeMaxMethod = String(key);
+          }
+        }
+      };
+    },
+  });
+}
+
 // ---------------------------------------------------------------- the manager
-/** `deliver`: the outbox's delivery loop runs (its transport answers at once, so it runs flat out). */
-async function manager(deliver: boolean): Promise<{ latencies: number[]; heapPerClient: number }> {
+/**
+ * `queued`: records are stored, never sent. `flat-out`: the delivery loop runs and its transport answers
+ * at once. `backlog`: as flat-out, with BACKLOG writes waiting; delivery starts with the first call.
+ */
+async function manager(mode: 'queued' | 'flat-out' | 'backlog'): Promise<{ latencies: number[]; heapPerClient: number; trace: Trace }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-manager-'));
   const logger = pino({ level: 'silent' });
   const gateway = new ConnectorGateway({
@@ -228,8 +282,10 @@ async function manager(deliver: boolean): Promise<{ latencies: number[]; heapPer
   if (!settings.ok) throw settings.error;
   const directory = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(settings.settings), source });
   await directory.refresh('full');
-  const outbox = new Outbox({ store: new SqliteOutboxStore(join(dir, 'outbox.db'), { synchronous: 'NORMAL' }), transport: { deliver: async () => 'created' } });
-  if (deliver) outbox.start();
+  const trace: Trace = { loopP99: 0, loopMax: 0, storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', pendingAfter: 0, byMethod: new Map() };
+  const store = timedStore(new SqliteOutboxStore(join(dir, 'outbox.db'), { synchronous: 'NORMAL' }), trace);
+  const outbox = new Outbox({ store, transport: { deliver: async () => 'created' } });
+  if (mode === 'flat-out') outbox.start();
   const config = { BindAddress: '127.0.0.1', CrmTapiWebSocketPort: 8080, ListenerTestLog: false } as ManagerConfig;
   const side = createUserSide({
     connectorSide: gateway, config: () => config, onConfigChange: () => () => undefined, logger,
@@ -245,28 +301,50 @@ async function manager(deliver: boolean): Promise<{ latencies: number[]; heapPer
   gc();
   await sleep(200);
   const heapPerClient = (process.memoryUsage().heapUsed - before) / CLIENTS;
+  if (mode === 'backlog') {
+    for (let n = 0; n < BACKLOG; n += 1) {
+      outbox.enqueue({ id: uid(5, n), kind: 'callLog', entitySet: 'ctapi_calllogs', body: { ctapi_name: `backlog ${n}`, ctapi_number: `+49301234${n}`, ctapi_direction: 1 } });
+    }
+  }
+  Object.assign(trace, { storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', byMethod: new Map() });
+  if (mode === 'backlog') outbox.start();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const latencies = await drive((i, frame) => sockets[i % HOSTS]?.write(frame), receivers, (text) => {
     if (!text.includes('<state>offering</state>')) return undefined;
     return /<callKey>([^<]+)<\/callKey>/.exec(text)?.[1];
   });
+  loop.disable();
+  const measured = { ...trace, byMethod: new Map(trace.byMethod) };
+  measured.loopP99 = loop.percentile(99) / 1e6;
+  measured.loopMax = loop.max / 1e6;
+  measured.pendingAfter = outbox.stats().pending;
   for (const r of receivers) r.ws.terminate();
   for (const s of sockets) s.destroy();
   await side.stop();
   await gateway.stop();
   await outbox.close();
   rmSync(dir, { recursive: true, force: true });
-  return { latencies, heapPerClient };
+  return { latencies, heapPerClient, trace: measured };
 }
 
 const fmt = (n: number) => n.toFixed(2).padStart(8);
 const floor = await bareRelay();
-const quiet = await manager(false);
-const real = await manager(true);
+const quiet = await manager('queued');
+const real = await manager('flat-out');
+const backlog = await manager('backlog');
 const expected = (RATE * SECONDS) / 2;
 console.log(`popup latency, ${CLIENTS} clients, ${CLIENTS} lines, ${RATE} call events/s for ${SECONDS} s (${expected} popups)`);
 console.log(`                             p50 ms    p99 ms   delivered   ratio to floor p50 / p99`);
 console.log(`bare relay (floor)         ${fmt(percentile(floor, 50))}  ${fmt(percentile(floor, 99))}   ${floor.length}/${expected}`);
-for (const [name, run] of [['manager, records queued', quiet], ['manager + outbox flat out', real]] as const) {
+const runs = [['manager, records queued', quiet], ['manager + outbox flat out', real], [`  + backlog of ${BACKLOG}`, backlog]] as const;
+for (const [name, run] of runs) {
   console.log(`${name.padEnd(26)} ${fmt(percentile(run.latencies, 50))}  ${fmt(percentile(run.latencies, 99))}   ${run.latencies.length}/${expected}   ratio ${(percentile(run.latencies, 50) / percentile(floor, 50)).toFixed(1)}x / ${(percentile(run.latencies, 99) / percentile(floor, 99)).toFixed(1)}x`);
+}
+console.log(`same-run ratios to the queued run p99: flat out ${(percentile(real.latencies, 99) / percentile(quiet.latencies, 99)).toFixed(2)}x, with backlog ${(percentile(backlog.latencies, 99) / percentile(quiet.latencies, 99)).toFixed(2)}x`);
+for (const [name, run] of runs) {
+  const t = run.trace;
+  console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end`);
+  if (process.argv.includes('--trace')) console.log(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
 }
 console.log(`heap per idle proven client: ${(quiet.heapPerClient / 1024).toFixed(1)} KiB (server and client ends of each WebSocket: both live in this process)`);
