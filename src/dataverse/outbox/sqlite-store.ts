@@ -1,7 +1,9 @@
 // The outbox store in SQLite (better-sqlite3, WAL). One process owns a file.
 // `synchronous = FULL` by default: a committed enqueue survives not only a
-// killed process (WAL alone gives that) but a power cut.
+// killed process (WAL alone gives that) but a power cut. WAL checkpoints run in
+// a worker thread (checkpointer.ts), not inside the manager's commits.
 import Database from 'better-sqlite3';
+import { SAFETY_NET_PAGES, INLINE_PAGES, WalCheckpointer } from './checkpointer.ts';
 import { OutboxError } from './errors.ts';
 import type { DeadLetter, Failure, OutboxItem, OutboxStore, OutboxWrite } from './store.ts';
 
@@ -73,12 +75,19 @@ const READY = `next_attempt_at <= @now AND (depends_on IS NULL OR depends_on NOT
 export interface SqliteOutboxStoreOptions {
   /** `FULL` (default) survives power loss; `NORMAL` survives a killed process and is faster. */
   readonly synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Where WAL checkpoints run: `worker` (default) on a second connection in a
+   * worker thread, off the event loop; `inline` inside the commit that fills the WAL (SQLite's default).
+   */
+  readonly checkpoints?: 'worker' | 'inline';
 }
 
 export class SqliteOutboxStore implements OutboxStore {
   private readonly db: Database.Database;
   private readonly statements;
   private closed = false;
+  /** Runs the WAL checkpoints when `checkpoints` is `worker` and the file is in WAL mode. */
+  readonly checkpointer: WalCheckpointer | undefined;
 
   constructor(readonly path: string, options: SqliteOutboxStoreOptions = {}) {
     try {
@@ -96,6 +105,16 @@ export class SqliteOutboxStore implements OutboxStore {
         if (!columns.some((c) => c.name === 'if_exists')) this.db.exec(`ALTER TABLE ${table} ADD COLUMN if_exists TEXT`);
       }
       this.db.pragma(`user_version = ${LAYOUT_VERSION}`);
+      if ((options.checkpoints ?? 'worker') === 'worker' && this.db.pragma('journal_mode', { simple: true }) === 'wal') {
+        this.checkpointer = new WalCheckpointer({
+          file: path,
+          synchronous: options.synchronous ?? 'FULL',
+          onFallback: () => {
+            if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${INLINE_PAGES}`);
+          },
+        });
+        this.db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+      }
     } catch (err) {
       if (err instanceof OutboxError) throw err;
       const code = (err as { code?: string }).code ?? 'error';
@@ -140,6 +159,7 @@ export class SqliteOutboxStore implements OutboxStore {
       }
       this.statements.insert.run(params);
     }).immediate();
+    this.checkpointer?.noteCommit();
     return this.get(write.id)!;
   }
 
@@ -162,11 +182,13 @@ export class SqliteOutboxStore implements OutboxStore {
     this.db.transaction(() => {
       for (const id of ids) this.statements.remove.run(id);
     }).immediate();
+    this.checkpointer?.noteCommit();
   }
 
   reschedule(id: string, at: number, failure: Failure): void {
     this.open();
     this.statements.reschedule.run({ id, at, code: failure.code, message: failure.message });
+    this.checkpointer?.noteCommit();
   }
 
   deadLetter(id: string, failure: Failure, now: number): void {
@@ -175,6 +197,7 @@ export class SqliteOutboxStore implements OutboxStore {
       this.statements.bury.run({ id, now, code: failure.code, message: failure.message, status: failure.status ?? null });
       this.statements.remove.run(id);
     }).immediate();
+    this.checkpointer?.noteCommit();
   }
 
   deadLetters(): DeadLetter[] {
@@ -189,6 +212,7 @@ export class SqliteOutboxStore implements OutboxStore {
       this.statements.unbury.run({ id, now });
       this.statements.forget.run(id);
     }).immediate();
+    this.checkpointer?.noteCommit();
     return this.get(id)!;
   }
 
@@ -206,6 +230,7 @@ export class SqliteOutboxStore implements OutboxStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.checkpointer?.close();
     this.db.close();
   }
 
