@@ -12,3 +12,5 @@ export { callLogWrite, DEFAULT_TIME_FIELDS, eventLogWrite, parsePhoneTimeFields,
 export type { CallLogEntry, EventLogEntry, PhoneCallActivity, PhoneTimeFields, RecordRef } from './records.ts';
 export { OutboxError } from './errors.ts';
 export type { OutboxErrorCode } from './errors.ts';
+export { WalCheckpointer } from './checkpointer.ts';
+export type { CheckpointerOptions } from './checkpointer.ts';

@@ -57,6 +57,15 @@ export class Outbox {
   /** Delivered, waiting to be forgotten in the next turn (one disk flush for many writes). */
   private readonly settled = new Map<string, OutboxEvent>();
   private turnScheduled = false;
+  /**
+   * False once a full look found nothing more due before `quietUntil`. Only
+   * a new or released write (enqueue, retry, a dependency leaving) can change
+   * that; a failed attempt only moves `quietUntil` earlier. So the turns that
+   * follow failed attempts (a 429 storm over a long backlog) skip the store's
+   * due/next queries, each a scan of the waiting writes.
+   */
+  private dirty = true;
+  private quietUntil = Number.POSITIVE_INFINITY;
   private timer: unknown;
   private running = false;
   private closed = false;
@@ -84,6 +93,7 @@ export class Outbox {
     if (write.dependsOn !== undefined && dependsOn === undefined) throw new OutboxError('invalid-record', `dependsOn of write ${id} is not a GUID`);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(write.entitySet)) throw new OutboxError('invalid-record', `entity set ${JSON.stringify(write.entitySet)} of write ${id} is not an entity set name`);
     const item = this.store.enqueue({ ...write, id, ...(dependsOn === undefined ? {} : { dependsOn }) }, this.clock.now());
+    this.dirty = true;
     this.scheduleTurn();
     return item;
   }
@@ -92,6 +102,7 @@ export class Outbox {
   start(): void {
     if (this.closed) throw new OutboxError('closed', 'the outbox is closed');
     this.running = true;
+    this.dirty = true;
     this.scheduleTurn();
   }
 
@@ -132,6 +143,7 @@ export class Outbox {
   retryDeadLetter(id: string): OutboxItem {
     const item = this.store.retryDeadLetter(normalizeGuid(id) ?? id, this.clock.now());
     this.logger.info({ id: item.id, kind: item.kind }, 'dead letter queued again');
+    this.dirty = true;
     this.scheduleTurn();
     return item;
   }
@@ -161,17 +173,30 @@ export class Outbox {
   private pump(): void {
     if (!this.running) return;
     this.clock.clearTimeout(this.timer);
+    const now = this.clock.now();
+    if (!this.dirty && now < this.quietUntil) return this.wakeAt(this.quietUntil, now);
     const free = this.concurrency - this.inFlight.size;
     const exclude = new Set([...this.inFlight.keys(), ...this.settled.keys()]);
+    let launched = 0;
     if (free > 0) {
-      for (const item of this.store.due(this.clock.now(), free, exclude)) {
+      for (const item of this.store.due(now, free, exclude)) {
         this.launch(item);
         exclude.add(item.id);
+        launched += 1;
       }
     }
     if (this.inFlight.size >= this.concurrency) return; // a finishing send pumps again
     const next = this.store.nextDueAt(exclude);
-    if (next !== undefined) this.timer = this.clock.setTimeout(() => this.scheduleTurn(), Math.max(0, next - this.clock.now()));
+    // Fewer than asked for: nothing else is due now, and nothing before `next` unless something changes.
+    if (launched < free) {
+      this.dirty = false;
+      this.quietUntil = next ?? Number.POSITIVE_INFINITY;
+    }
+    if (next !== undefined) this.wakeAt(next, now);
+  }
+
+  private wakeAt(at: number, now: number): void {
+    if (Number.isFinite(at)) this.timer = this.clock.setTimeout(() => this.scheduleTurn(), Math.max(0, at - now));
   }
 
   private launch(item: OutboxItem): void {
@@ -201,6 +226,7 @@ export class Outbox {
     const done = [...this.settled.values()];
     this.store.delivered(done.map((e) => e.id));
     this.settled.clear();
+    this.dirty = true; // their dependants may be ready now
     // Published once forgotten: a subscriber never hears "delivered" for a write that would be sent again.
     for (const event of done) this.emit(event);
   }
@@ -211,12 +237,14 @@ export class Outbox {
     if (verdict.action === 'delivered') return this.succeeded(item, attempts, true);
     if (verdict.action === 'dead') {
       this.store.deadLetter(item.id, verdict.failure, this.clock.now());
+      this.dirty = true; // its dependants are released
       this.logger.error({ id: item.id, kind: item.kind, code: verdict.failure.code, status: verdict.failure.status }, `write moved to the dead letters: ${verdict.failure.message}`);
       this.emit({ type: 'dead', id: item.id, kind: item.kind, attempts, code: verdict.failure.code });
       return;
     }
     const delayMs = nextDelay(attempts, verdict.retryAfterMs, this.backoff, this.random());
     this.store.reschedule(item.id, this.clock.now() + delayMs, verdict.failure);
+    this.quietUntil = Math.min(this.quietUntil, this.clock.now() + delayMs);
     this.logger.warn({ id: item.id, kind: item.kind, code: verdict.failure.code, attempts, delayMs }, verdict.action === 'wait' ? 'write waits for working credentials' : 'write will be retried');
     this.emit({ type: verdict.action, id: item.id, kind: item.kind, attempts, code: verdict.failure.code, delayMs });
   }

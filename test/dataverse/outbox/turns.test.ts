@@ -169,3 +169,43 @@ describe('Outbox delivery turns', () => {
     await box.close();
   });
 });
+
+describe('Outbox turns after failed attempts', () => {
+  it('does not scan the waiting writes again for turns that only rescheduled failed attempts', async () => {
+    const queries = { due: 0, nextDueAt: 0 };
+    const inner = new SqliteOutboxStore(':memory:');
+    const store = new Proxy(inner, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (key === 'due' || key === 'nextDueAt') queries[key] += 1;
+        return value.bind(target);
+      },
+    });
+    // Every attempt is held until released, then answered 429 with Retry-After 60 s.
+    const held: (() => void)[] = [];
+    const throttled = new DataverseError('throttled', 'HTTP 429', { status: 429, retryAfterMs: 60_000 });
+    const box = new Outbox({ store, concurrency: 20, transport: { deliver: () => new Promise((_resolve, reject) => held.push(() => reject(throttled))) } });
+    // 480 writes already waiting out a back-off, 20 due now: a storm over a backlog.
+    for (let n = 0; n < 480; n += 1) inner.reschedule(box.enqueue(write(n)).id, Date.now() + 60_000, { code: 'throttled', message: 'HTTP 429' });
+    for (let n = 0; n < 20; n += 1) box.enqueue(write(n));
+    box.start();
+    while (held.length < 20) await new Promise((r) => setImmediate(r));
+    const before = { ...queries };
+    // One answer per turn of the event loop: 20 turns, each rescheduling one write a minute ahead.
+    for (const release of held.splice(0)) {
+      release();
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+    }
+    // The first of those turns looks (due, then when next); the other 19 know nothing can be due before a minute from now.
+    expect(queries.due - before.due + queries.nextDueAt - before.nextDueAt).toBeLessThanOrEqual(2);
+    expect(held).toHaveLength(0);
+    // A new write changes that at once.
+    box.enqueue(write(999));
+    while (held.length < 1) await new Promise((r) => setImmediate(r));
+    expect(held).toHaveLength(1);
+    held.splice(0).forEach((release) => release());
+    await box.close();
+  });
+});
