@@ -85,6 +85,7 @@ export class WalCheckpointer {
   close(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.busy = false;
     clearTimeout(this.catchUp);
     this.catchUp = undefined;
     this.worker?.postMessage('close');
@@ -96,13 +97,18 @@ export class WalCheckpointer {
     clearTimeout(this.catchUp);
     this.catchUp = undefined;
     this.commits = 0;
-    try {
-      this.worker ??= this.spawn();
-    } catch (error) {
-      return this.giveUp(`cannot start the checkpoint worker: ${(error as Error).message}`);
-    }
     this.busy = true;
-    this.worker.postMessage('checkpoint');
+    if (this.worker !== undefined) return this.worker.postMessage('checkpoint');
+    // Starting a worker costs milliseconds of this thread: not inside the commit (or burst of commits) that asked.
+    setImmediate(() => {
+      if (this.stopped) return;
+      try {
+        this.worker = this.spawn();
+      } catch (error) {
+        return this.giveUp(`cannot start the checkpoint worker: ${(error as Error).message}`);
+      }
+      this.worker.postMessage('checkpoint');
+    });
   }
 
   private spawn(): Worker {
