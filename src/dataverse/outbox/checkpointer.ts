@@ -6,19 +6,19 @@
 // 0.1–0.3 ms for an ordinary commit). Here a second connection in a worker
 // thread runs PASSIVE checkpoints (never blocking, never waiting for a lock)
 // after every `everyCommits` commits, and again shortly after one that commits
-// overtook (it ran beside them). When a checkpoint catches up, the next commit restarts
-// the WAL from its beginning, so the store's connection does no checkpoint
-// work at all. Under writes without a pause the worker cannot quite catch up;
-// the store's own autocheckpoint, raised to SAFETY_NET_PAGES, then finishes
-// the job (cheaply: the worker already copied most pages) and bounds the WAL.
-// A worker that fails hands the job back to SQLite's own autocheckpoint for
-// good. Commits, and so durability, are untouched: a checkpoint only copies
-// pages that are already committed.
+// overtook (it ran beside them). When a checkpoint catches up, the next commit
+// restarts the WAL from its beginning, so the store's connection does no
+// checkpoint work. Its own autocheckpoint stays at SQLite's 1,000 pages as the
+// safety net: it is reached only when commits come faster than the worker's
+// answers can be heard (a synchronous loop of commits, or a flat-out drain),
+// and then it costs what it always did. A worker that fails hands the job
+// back to that autocheckpoint for good. Commits, and so durability, are
+// untouched: a checkpoint only copies pages that are already committed.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-/** Pages (4 KiB) of WAL after which the store's own connection checkpoints anyway (8 MiB; measured trade-off, see docs). */
-export const SAFETY_NET_PAGES = 2_048;
+/** Pages (4 KiB) of WAL after which the store's own connection checkpoints anyway: SQLite's default (measured trade-off, see docs). */
+export const SAFETY_NET_PAGES = 1_000;
 /** SQLite's default, restored when the worker fails. */
 export const INLINE_PAGES = 1_000;
 /** Pause before catching up with commits that ran beside a checkpoint (bounds checkpoints to ~40/s). */
