@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSchema } from '../../src/dataverse/schema.ts';
 import type { E2eClient } from './support/client.ts';
+import { ringFor } from './support/ring.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { until } from './support/wait.ts';
 
@@ -82,10 +83,7 @@ describe('click-to-dial', () => {
 describe('reject', () => {
   it('ends a ringing call when the connector allows it (RejectViaDisconnect = 1)', async () => {
     stack.connector().applyLiveSettings({ ConnectionKeepAliveIntervall: 20, RejectViaDisconnect: true });
-    const call = stack.pbx.incoming({ number: '+49 30 1234567' }, '23');
-    const callId = call.callIds[0] as string;
-    const callKey = stack.callKey(callId);
-    await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+    const { callId, callKey } = await ringFor(stack, anna, { number: '+49 30 1234567' }, '23');
     const requestId = anna.requestId();
     anna.send({ channel: 'intincall', command: 'callControl', requestId, callKey, action: 'reject' });
     expect(await anna.next('callControlResult', (r) => r.requestId === requestId)).toEqual({ channel: 'intincall', command: 'callControlResult', requestId, ok: true });
@@ -96,10 +94,7 @@ describe('reject', () => {
 
   it('is refused with a clear error when the connector does not allow it (RejectViaDisconnect = 0), and the call rings on', async () => {
     stack.connector().applyLiveSettings({ ConnectionKeepAliveIntervall: 20, RejectViaDisconnect: false });
-    const call = stack.pbx.incoming({ number: '+49 30 1234567' }, '23');
-    const callId = call.callIds[0] as string;
-    const callKey = stack.callKey(callId);
-    await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+    const { callId, callKey } = await ringFor(stack, anna, { number: '+49 30 1234567' }, '23');
     const requestId = anna.requestId();
     anna.send({ channel: 'intincall', command: 'callControl', requestId, callKey, action: 'reject' });
     const result = await anna.next('callControlResult', (r) => r.requestId === requestId);

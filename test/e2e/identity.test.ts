@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { E2eClient } from './support/client.ts';
+import { ringFor } from './support/ring.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { USERS } from './support/webapi.ts';
 
@@ -27,9 +28,7 @@ afterAll(async () => {
 
 /** Rings Anna's line until her proven client saw the whole call. */
 async function ringAnnasLine(): Promise<string> {
-  const call = stack.pbx.incoming({ number: '+49 30 1234567' }, '21');
-  const callKey = stack.callKey(call.callIds[0] as string);
-  await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+  const { call, callKey } = await ringFor(stack, anna, { number: '+49 30 1234567' }, '21');
   stack.pbx.remoteHangup(call.session);
   await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
   return callKey;

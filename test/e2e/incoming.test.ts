@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { E2eClient } from './support/client.ts';
+import { ringFor } from './support/ring.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { USERS } from './support/webapi.ts';
 
@@ -66,9 +67,7 @@ describe('an incoming call', () => {
   });
 
   it('lists every CRM record with the number, best first', async () => {
-    const call = stack.pbx.incoming({ number: SHARED_NUMBER }, '21');
-    const callKey = stack.callKey(call.callIds[0] as string);
-    const offering = await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+    const { call, callKey, offering } = await ringFor(stack, anna, { number: SHARED_NUMBER }, '21');
     const names = offering.matches.map((m) => m.name).sort();
     expect(names).toEqual(['Björn Meier', 'Frank Becker', 'Peter Zimmermann']);
     stack.pbx.remoteHangup(call.session);
@@ -97,9 +96,7 @@ describe('an incoming call', () => {
 
   it('pops up once for a user with two tabs open, in the tab used last', async () => {
     const second = (await stack.signIn('anna', 'anna-tab-2')).client;
-    const call = stack.pbx.incoming(CALLER, '21');
-    const callKey = stack.callKey(call.callIds[0] as string);
-    await second.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+    const { call, callKey } = await ringFor(stack, second, CALLER, '21');
     stack.pbx.remoteHangup(call.session);
     await second.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
     await anna.barrier();

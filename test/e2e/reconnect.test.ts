@@ -5,12 +5,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderEvent } from '../../src/connector/line-provider.ts';
 import { createSchema, lookupValue } from '../../src/dataverse/schema.ts';
 import type { E2eClient } from './support/client.ts';
+import { ringFor } from './support/ring.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { until } from './support/wait.ts';
 import { USERS } from './support/webapi.ts';
 
 let stack: Stack;
 let anna: E2eClient;
+const DUTCH_CALLER = { number: '0031207945011' };
 
 beforeAll(async () => {
   stack = await startStack({ relay: true });
@@ -72,10 +74,7 @@ function expectEveryEventOnce(callKey: string, callId: string): void {
 
 describe('the connector link breaks mid-call', () => {
   it('events of the outage are replayed once, in order, and the popup follows the call to its end', async () => {
-    const call = stack.pbx.incoming({ number: '0031207945011', name: 'Jan de Vries' }, '21');
-    const callId = call.callIds[0] as string;
-    const callKey = stack.callKey(callId);
-    await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+    const { call, callId, callKey } = await ringFor(stack, anna, { number: '0031207945011', name: 'Jan de Vries' }, '21');
     await allAcknowledged();
     const relayedBefore = stack.link?.accepted ?? 0;
 
@@ -101,10 +100,7 @@ describe('the connector link breaks mid-call', () => {
 
 describe('acknowledgements are lost with the link', () => {
   it('events the manager already accepted are not taken twice when the connector sends them again', async () => {
-    const call = stack.pbx.incoming({ number: '0031207945011' }, '21');
-    const callId = call.callIds[0] as string;
-    const callKey = stack.callKey(callId);
-    await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+    const { call, callId, callKey } = await ringFor(stack, anna, DUTCH_CALLER, '21');
     await allAcknowledged();
 
     stack.link?.holdReplies();
@@ -130,10 +126,7 @@ describe('acknowledgements are lost with the link', () => {
 
 describe('the connector restarts mid-call', () => {
   it('the new connector process is heard from seq 1 again and the call goes on to its end', async () => {
-    const call = stack.pbx.incoming({ number: '0031207945011' }, '21');
-    const callId = call.callIds[0] as string;
-    const callKey = stack.callKey(callId);
-    await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+    const { call, callId, callKey } = await ringFor(stack, anna, DUTCH_CALLER, '21');
     stack.pbx.answer(callId);
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'connected');
     const routedBefore = stack.routed.items.length;
@@ -162,10 +155,7 @@ describe('the connector restarts mid-call', () => {
 // the popup closes and the call is recorded now, not after the 12-hour silence limit.
 describe('the connector restarts and a call ended while it was away', () => {
   it('ends the call for the agent and in the CRM when the new connector process no longer reports it', async () => {
-    const call = stack.pbx.incoming({ number: '0031207945011' }, '21');
-    const callId = call.callIds[0] as string;
-    const callKey = stack.callKey(callId);
-    await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+    const { call, callId, callKey } = await ringFor(stack, anna, DUTCH_CALLER, '21');
     stack.pbx.answer(callId);
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'connected');
 

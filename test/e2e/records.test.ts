@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_DIRECTION, createSchema, lookupValue, OPEN_PHONE_CALL } from '../../src/dataverse/schema.ts';
 import type { E2eClient } from './support/client.ts';
+import { ringFor } from './support/ring.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { until } from './support/wait.ts';
 import { USERS, type Row } from './support/webapi.ts';
@@ -53,9 +54,7 @@ async function recordsOf(callKey: string): Promise<{ entry: Row; phoneCall: Row 
 
 describe('records of calls', () => {
   it('an answered incoming call: call log entry and a phone call owned by the agent, incoming', async () => {
-    const call = stack.pbx.incoming(CALLER, '21');
-    const callKey = stack.callKey(call.callIds[0] as string);
-    await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+    const { call, callKey } = await ringFor(stack, anna, CALLER, '21');
     const requestId = anna.requestId();
     anna.send({ channel: 'intincall', command: 'callControl', requestId, callKey, action: 'answer' });
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'connected');
