@@ -17,19 +17,13 @@ import { performance } from 'node:perf_hooks';
 import { BufferJournal } from '../src/connector/buffer-journal.ts';
 import { EventBuffer, type OutgoingEvent } from '../src/connector/event-buffer.ts';
 import { encodeMessage, encodeMessageFrame, type TapiMessage } from '../src/protocol/index.ts';
+import { intArg, median } from './support.ts';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive whole number`);
-  return value;
-};
-const EVENTS = arg('events', 5000);
-const RUNS = arg('runs', 5);
+const EVENTS = intArg('events', 5000);
+const RUNS = intArg('runs', 5);
 const BURSTS = [1, 10, 50];
 const ACK_LAG = 20; // the manager's acks trail the pushes by this many events
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const at = (i: number): string => new Date(Date.UTC(2024, 0, 1) + i).toISOString();
 const event = (i: number): OutgoingEvent => ({
   channel: 'connector',

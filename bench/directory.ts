@@ -9,15 +9,10 @@ import { dialingKeys } from '../src/dataverse/directory/dialing-keys.ts';
 import { DEFAULT_PHONE_FIELDS, type EntityPhoneFields } from '../src/dataverse/directory/phone-fields.ts';
 import type { DirectorySource, EntityCursor, SourceChange, SourceRecord } from '../src/dataverse/directory/source.ts';
 import { effectiveSettings } from '../src/dialing/index.ts';
+import { intArg, median } from './support.ts';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive whole number`);
-  return value;
-};
-const NUMBERS = arg('numbers', 1_000_000);
-const RUNS = arg('runs', 3);
+const NUMBERS = intArg('numbers', 1_000_000);
+const RUNS = intArg('runs', 3);
 const PAGE = 5000;
 const CHANGES = 1000;
 const LOOKUPS = 200_000;
@@ -72,7 +67,6 @@ const heap = (): number => {
   gc?.();
   return process.memoryUsage().heapUsed;
 };
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Lookups per second over the sample, after a warm-up pass (the first pass hashes fresh strings). */
 function rate(lookup: (key: string) => number, sample: readonly string[]): number {

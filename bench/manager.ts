@@ -42,17 +42,12 @@ import type { ManagerConfig } from '../src/manager/config/load.ts';
 import { ConnectorGateway } from '../src/manager/gateway/gateway.ts';
 import { MemorySeqStore } from '../src/manager/gateway/seq-store.ts';
 import { decodeMessage, encodeMessage, encodeMessageFrame, FrameDecoder, type TapiMessage } from '../src/protocol/index.ts';
+import { numberArg } from './support.ts';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i < 0 ? fallback : Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
-  return v;
-};
-const CLIENTS = arg('clients', 2000);
-const RATE = arg('rate', 200);
-const SECONDS = arg('seconds', 10);
-const BACKLOG = arg('backlog', 2000);
+const CLIENTS = numberArg('clients', 2000);
+const RATE = numberArg('rate', 200);
+const SECONDS = numberArg('seconds', 10);
+const BACKLOG = numberArg('backlog', 2000);
 const HOSTS = Math.max(1, Math.ceil(CLIENTS / 200));
 const KEY = 'bench-connector-key-0000000001';
 const uid = (prefix: number, i: number) => `${prefix.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;

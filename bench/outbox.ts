@@ -15,20 +15,14 @@ import { callLogWrite } from '../src/dataverse/outbox/records.ts';
 import { SqliteOutboxStore } from '../src/dataverse/outbox/sqlite-store.ts';
 import { dataverseTransport } from '../src/dataverse/outbox/transport.ts';
 import { createSchema } from '../src/dataverse/schema.ts';
+import { intArg, median } from './support.ts';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive whole number`);
-  return value;
-};
-const WRITES = arg('writes', 500);
-const RUNS = arg('runs', 3);
-const CONCURRENCY = arg('concurrency', 8);
+const WRITES = intArg('writes', 500);
+const RUNS = intArg('runs', 3);
+const CONCURRENCY = intArg('concurrency', 8);
 const LATENCY_MS = 20;
 const BASELINE_WRITES = Math.min(WRITES, 150);
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const schema = createSchema();
 const calls = (n: number, tag: string) =>
   Array.from({ length: n }, (_, i) => callLogWrite(schema, { number: `+4934118${String(i).padStart(4, '0')}`, line: `bench:${tag}`, start: new Date(), direction: 'incoming', missed: false }));

@@ -4,6 +4,7 @@
 // Not a test: figures depend on the machine; the ratios are what to compare.
 import { Builder, Parser } from 'xml2js';
 import { decodeMessage, decodePayload, encodeMessage, encodeMessageFrame, FrameDecoder, type TapiMessage } from '../src/protocol/index.ts';
+import { median } from './support.ts';
 
 const message: TapiMessage = {
   channel: 'connector',
@@ -95,7 +96,6 @@ for (const fn of Object.values(cases)) measure(fn, 150); // warm up every path b
 const samples = new Map<string, number[]>(Object.keys(cases).map((k) => [k, []]));
 // Interleave the cases round by round so drift of the machine hits all of them alike.
 for (let r = 0; r < rounds; r += 1) for (const [name, fn] of Object.entries(cases)) samples.get(name)?.push(measure(fn, ms));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const rate = new Map([...samples].map(([k, xs]) => [k, median(xs)]));
 const get = (k: string) => rate.get(k) ?? Number.NaN;
 
