@@ -31,6 +31,18 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/connector/*', '**/simulator/**'], message: 'manager and connector meet only on the wire; src never imports simulator (DESIGN.md)' }] }] },
   },
   {
+    // One clock for the manager (src/manager/clock.ts): a stray Date.now()/performance.now() is how
+    // a monotonic stamp once met a wall-clock sweep and every call ended within a minute (issue 11).
+    files: ['src/manager/**'],
+    ignores: ['src/manager/clock.ts'],
+    rules: {
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'use the ManagerClock (clock.wall()) handed down from the composition root' },
+        { object: 'performance', property: 'now', message: 'use the ManagerClock (clock.mono()) handed down from the composition root' },
+      ],
+    },
+  },
+  {
     files: ['src/connector/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/manager/*', '**/dataverse/*', '**/simulator/**'], message: 'the connector never talks to the CRM or the manager code (DESIGN.md)' }] }] },
   },

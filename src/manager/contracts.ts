@@ -16,6 +16,7 @@ import type { Schema } from '../dataverse/schema.ts';
 import type { DataverseApi } from '../dataverse/web-api/types.ts';
 import type { EffectiveDialingSettings } from '../dialing/index.ts';
 import type { ManagerConfig } from './config/load.ts';
+import type { ManagerClock, MonoMs } from './clock.ts';
 
 /** Full line name as the CRM knows it: `<connector host>:<line name>` (EVIDENCE.md §2). */
 export type LineName = string;
@@ -38,8 +39,8 @@ export interface RoutedCallEvent {
   line: LineName;
   connectorHost: string;
   event: CallEvent;
-  /** Manager's monotonic clock (ms) when the event arrived; for latency and ordering. */
-  receivedAt: number;
+  /** Manager's monotonic clock when the event arrived; for latency, ordering and the silence sweep. */
+  receivedAt: MonoMs;
   /**
    * Present on events no connector sent: after a reconnect the connector's
    * `synced` showed the call is gone, so the manager ends it with its own
@@ -129,6 +130,8 @@ export interface UserSideContext {
   tls?: TlsMaterial;
   /** Our version (package.json), for the diagnose report. */
   version: string;
+  /** The manager's one clock (monotonic for durations, wall for what people read); default the system's. */
+  clock?: ManagerClock;
 }
 
 export interface UserSideService extends UserSide {

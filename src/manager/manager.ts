@@ -19,6 +19,7 @@ import { createSchema } from '../dataverse/schema.ts';
 import { createUserSide } from './clients/index.ts';
 import type { ManagerConfig } from './config/load.ts';
 import { ConfigWatcher } from './config/watch.ts';
+import { systemClock, type ManagerClock } from './clock.ts';
 import type { ConnectorSide, UserSideFactory, UserSideService } from './contracts.ts';
 import { ConnectorGateway, type GatewaySettings } from './gateway/gateway.ts';
 import { SqliteSeqStore } from './gateway/seq-store.ts';
@@ -50,6 +51,8 @@ export interface ManagerDeps {
   selfTestUnitMs?: number;
   /** Test-only: poll interval of the configuration file. */
   configPollMs?: number;
+  /** The manager's clock; default the system's. */
+  clock?: ManagerClock;
 }
 
 export interface RunningManager {
@@ -83,6 +86,8 @@ function gatewaySettings(config: ManagerConfig, overrides: Partial<GatewaySettin
 
 export async function startManager(initial: ManagerConfig, deps: ManagerDeps): Promise<RunningManager> {
   const log = deps.logger;
+  // One clock for the whole manager (src/manager/clock.ts): monotonic for durations, wall for what people read.
+  const clock = deps.clock ?? systemClock;
   const watcher = new ConfigWatcher(initial, deps.configPath, log, deps.configPollMs);
   const config = (): ManagerConfig => watcher.current;
   const cleanup: (() => Promise<unknown> | unknown)[] = [];
@@ -147,6 +152,7 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
       seqs,
       logger: log.child({ component: 'connector-gateway' }),
       usersOfLine: (line) => keeper.usersOf(line),
+      clock,
       ...(keepAliveGraceMs === undefined ? {} : { keepAliveGraceMs }),
     });
     gateway.onLineEvent((event) => keeper.handle(event));
@@ -176,6 +182,7 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
       lineRecords,
       ...(tls ? { tls } : {}),
       version: deps.version ?? '0.0.0',
+      clock,
     });
 
     const tapi = await gateway.start();

@@ -2,6 +2,7 @@
 // proven, its kind, the times the diagnose report shows, and a send path that
 // never blocks the manager — a client whose unsent bytes pass the cap is
 // dropped (issue 7 item 4: a slow client never slows the others).
+import type { MonoMs } from '../clock.ts';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import { encodeMessage, type DiagnoseSocket, type TapiMessage } from '../../protocol/index.ts';
@@ -33,11 +34,14 @@ export class ClientConnection {
   phase: Phase = 'connect';
   user: ProvenUser | undefined;
   nonce: string | undefined;
+  /** Wall time the challenge tells the client; the check itself uses `nonceDeadline`. */
   nonceExpiresAt = 0;
+  nonceDeadline = 0 as MonoMs;
   claimedUserId: string | undefined;
+  /** Wall time: shown in the diagnose report. */
   lastReceive: number;
-  /** Last user action (welcome, dial, call control): the popup goes to the most recently active tab. */
-  lastActive: number;
+  /** Monotonic: last user action (welcome, dial, call control); the popup goes to the most recently active tab. */
+  lastActive: MonoMs;
   alive = true;
   badMessages = 0;
   /** Messages that arrived before the identity proof finished ("MissedMessages"), handled after it. */
@@ -48,12 +52,14 @@ export class ClientConnection {
     readonly id: string,
     private readonly ws: WebSocket,
     readonly peer: string,
+    /** Wall time: shown in the diagnose report. */
     readonly created: number,
+    createdMono: MonoMs,
     private readonly sendCap: number,
     private readonly logger: Logger,
   ) {
     this.lastReceive = created;
-    this.lastActive = created;
+    this.lastActive = createdMono;
   }
 
   get open(): boolean {

@@ -38,8 +38,9 @@ export interface UserSideInternals {
 }
 
 export function createUserSide(context: UserSideContext, options: UserSideOptions = {}): UserSideService & { internals: UserSideInternals; port(): number | undefined } {
-  const o = resolveOptions(options);
-  const now = o.now;
+  const o = resolveOptions({ clock: context.clock, ...options });
+  const clock = o.clock;
+  const now = clock.mono;
   const logger = context.logger.child({ component: 'user-side' });
   const { repositories, schema } = context.crm;
   const users = new UserCache(repositories, now);
@@ -75,7 +76,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     elsewhereWaitMs: o.elsewhereWaitMs,
   });
   const dial = new DialService({
-    connectorSide: context.connectorSide, reportedLine, entitlements: () => entitlements.table, settingsOf, schema, logger, now,
+    connectorSide: context.connectorSide, reportedLine, entitlements: () => entitlements.table, settingsOf, schema, logger, wallNow: clock.wall,
     buckets: new TokenBuckets(o.dialRate, now), outbox: context.outbox, source: `crm-tapi manager ${hostname()}`,
     lineOfCall: (key) => router.calls.get(key)?.line,
     onDialed: (key, user) => router.calls.noteDial(key, user, now()),
@@ -138,11 +139,11 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
   let nextId = 0;
   const onConnection = (ws: WebSocket, req: IncomingMessage): void => {
     const peer = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
-    const c = new ClientConnection(`w${(nextId += 1)}`, ws, peer, now(), o.sendBufferCap, logger);
+    const c = new ClientConnection(`w${(nextId += 1)}`, ws, peer, clock.wall(), clock.mono(), o.sendBufferCap, logger);
     registry.add(c);
     const session = new ClientSession(c, {
-      proof: { repositories, users, now, diagnoseKey: () => context.config().DiagnoseKey, maxAgeMs: o.sessionMaxAgeMs },
-      dial, logger, now, handshakeTimeoutMs: o.handshakeTimeoutMs, welcome, diagnose,
+      proof: { repositories, users, now: clock.wall, diagnoseKey: () => context.config().DiagnoseKey, maxAgeMs: o.sessionMaxAgeMs },
+      dial, logger, clock, handshakeTimeoutMs: o.handshakeTimeoutMs, welcome, diagnose,
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) session.bad(c.kind === 'diagnose' ? 'diagnose' : 'intincall', 'binary-message', 'messages are XML text, not binary');
@@ -204,7 +205,8 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
           }
         }
       }, o.heartbeatSeconds * 1000);
-      const sweep = setInterval(() => router.sweep(o.maxCallSilenceMs), Math.min(60_000, o.maxCallSilenceMs));
+      const silenceMs = o.maxCallSilenceMs ?? context.config().CallSilenceTimeout * 1000;
+      const sweep = setInterval(() => router.sweep(silenceMs), o.callSweepIntervalMs ?? context.config().CallSweepInterval * 1000);
       for (const t of [ping, sweep]) {
         t.unref();
         timers.push(t);

@@ -1,14 +1,15 @@
 // Tunables of the user side that are not (yet) configuration keys; each
 // default is what docs/manager-clients.md documents. Tests and the benchmark
 // override them through the factory's second argument.
+import { systemClock, type ManagerClock } from '../clock.ts';
 import { DIAL_RATE_DEFAULTS, type RateLimit } from '../dial/rate-limit.ts';
 import { MISSED_DEFAULTS, type MissedLimits } from '../routing/missed.ts';
 
 export interface UserSideOptions {
   /** Overrides CrmTapiWebSocketPort (tests: 0 = any free port). */
   port?: number;
-  /** Epoch ms; the proof's record age, rate limits and kept notifications read it. */
-  now?: () => number;
+  /** The manager's clock: wall time for the proof's record age and records, monotonic for every duration. */
+  clock?: ManagerClock;
   /** Seconds between pings, and the heartbeat interval announced in `welcome`. */
   heartbeatSeconds?: number;
   /** From the upgrade until the identity proof must be complete (also the nonce's lifetime). */
@@ -25,8 +26,10 @@ export interface UserSideOptions {
   /** How old a session record may be when the manager reads it. */
   sessionMaxAgeMs?: number;
   elsewhereWaitMs?: number;
-  /** A call without any event for this long is recorded as ended. */
+  /** A call without any event for this long is recorded as ended (default: the CallSilenceTimeout key). */
   maxCallSilenceMs?: number;
+  /** How often the silence sweep runs (default: the CallSweepInterval key). */
+  callSweepIntervalMs?: number;
 }
 
 export const USER_SIDE_DEFAULTS = {
@@ -41,12 +44,11 @@ export const USER_SIDE_DEFAULTS = {
   entitlementDebounceMs: 500,
   sessionMaxAgeMs: 120_000,
   elsewhereWaitMs: 1_500,
-  maxCallSilenceMs: 12 * 3600_000,
 } as const;
 
-export type ResolvedOptions = Required<Omit<UserSideOptions, 'port'>> & { port?: number };
+export type ResolvedOptions = Required<Omit<UserSideOptions, 'port' | 'maxCallSilenceMs' | 'callSweepIntervalMs'>> & Pick<UserSideOptions, 'port' | 'maxCallSilenceMs' | 'callSweepIntervalMs'>;
 
 export function resolveOptions(o: UserSideOptions = {}): ResolvedOptions {
   const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  return { ...USER_SIDE_DEFAULTS, now: Date.now, ...defined } as ResolvedOptions;
+  return { ...USER_SIDE_DEFAULTS, clock: systemClock, ...defined } as ResolvedOptions;
 }

@@ -3,6 +3,7 @@
 // `challenge` → `prove` → the answer), messages kept while the proof runs and
 // handled after it (the manual's "MissedMessages"), then the user's requests.
 // Nothing before the proof gets an event or an answer beyond the handshake.
+import { later, type ManagerClock } from '../clock.ts';
 import type { Logger } from 'pino';
 import { decodeMessage, ProtocolError, type TapiMessage } from '../../protocol/index.ts';
 import type { DialService } from '../dial/dial.ts';
@@ -18,7 +19,7 @@ export interface SessionDeps {
   proof: ProofDeps;
   dial: DialService;
   logger: Logger;
-  now: () => number;
+  clock: ManagerClock;
   handshakeTimeoutMs: number;
   /** The client is proven: enrol it, send the welcome and what it missed (incall/outcall). */
   welcome: (c: ClientConnection) => void;
@@ -42,7 +43,7 @@ export class ClientSession {
 
   receive(text: string): void {
     const c = this.c;
-    c.lastReceive = this.d.now();
+    c.lastReceive = this.d.clock.wall();
     let message: TapiMessage;
     try {
       message = decodeMessage(text);
@@ -99,7 +100,8 @@ export class ClientSession {
   private challenge(channel: 'intincall' | 'diagnose'): void {
     const c = this.c;
     c.nonce = newNonce();
-    c.nonceExpiresAt = this.d.now() + this.d.handshakeTimeoutMs;
+    c.nonceExpiresAt = this.d.clock.wall() + this.d.handshakeTimeoutMs;
+    c.nonceDeadline = later(this.d.clock.mono(), this.d.handshakeTimeoutMs);
     c.phase = 'challenged';
     c.send({ channel, command: 'challenge', nonce: c.nonce, expiresAt: new Date(c.nonceExpiresAt).toISOString() });
   }
@@ -109,7 +111,7 @@ export class ClientSession {
     const channel = c.kind === 'diagnose' ? 'diagnose' : 'intincall';
     if (m.channel !== channel) return this.bad(m.channel, 'wrong-channel', `prove belongs on the ${channel} channel`);
     if (m.nonce !== c.nonce) return this.refuse(channel, new ProofError('proof-failed', 'the nonce is not the one this connection was given'));
-    if (this.d.now() > c.nonceExpiresAt) return this.refuse(channel, new ProofError('proof-expired', 'the challenge has expired'));
+    if (this.d.clock.mono() > c.nonceDeadline) return this.refuse(channel, new ProofError('proof-expired', 'the challenge has expired'));
     c.phase = 'proving';
     try {
       const user = await verifyProof({ nonce: m.nonce, sessionRecordId: m.sessionRecordId, clientInstanceId: m.clientInstanceId, channel }, this.d.proof);
@@ -121,7 +123,7 @@ export class ClientSession {
       c.user = user;
       c.phase = 'ready';
       c.nonce = undefined;
-      c.lastActive = this.d.now();
+      c.lastActive = this.d.clock.mono();
       this.d.logger.info({ client: c.id, peer: c.peer, kind: c.kind, user: user.id }, 'client proved its identity');
       if (c.kind !== 'diagnose') this.d.welcome(c);
       const kept = c.kept.splice(0);
@@ -155,11 +157,11 @@ export class ClientSession {
           c.send({ channel: 'intincall', command: 'heartbeat' });
           return;
         case 'dial':
-          c.lastActive = this.d.now();
+          c.lastActive = this.d.clock.mono();
           c.send(await this.d.dial.dial({ userId: user.id, userName: user.name }, m));
           return;
         case 'callControl':
-          c.lastActive = this.d.now();
+          c.lastActive = this.d.clock.mono();
           c.send(await this.d.dial.callControl({ userId: user.id, userName: user.name }, m));
           return;
         case 'error':

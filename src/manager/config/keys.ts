@@ -43,6 +43,8 @@ export const MANAGER_RESTART_KEYS = [
   'MaxConnectorSendBuffer',
   'CommandTimeout',
   'CrmRetryMaxDelay',
+  'CallSilenceTimeout',
+  'CallSweepInterval',
 ] as const;
 
 /** The CRM connection keys (src/dataverse/connection-config.ts): read at start. */
@@ -79,6 +81,9 @@ export const DEFAULTS = {
   MaxConnectorSendBuffer: 4 * 1024 * 1024,
   CommandTimeout: 15,
   CrmRetryMaxDelay: 60,
+  /** 12 h: a call without any event this long is recorded as ended (its connector never said). */
+  CallSilenceTimeout: 43_200,
+  CallSweepInterval: 60,
 } as const;
 
 /** Shortest accepted connector or diagnose key: short keys are guessable and cannot be scrubbed from logs. */

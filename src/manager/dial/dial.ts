@@ -32,7 +32,8 @@ export interface DialOptions {
   outbox: Pick<Outbox, 'enqueue'>;
   schema: Schema;
   logger: Logger;
-  now: () => number;
+  /** Wall time: when a refused dial happened, for the CRM's event log. */
+  wallNow: () => number;
   /** The line of a call the manager tracks (callControl). */
   lineOfCall: (callKey: string) => string | undefined;
   /** A dial succeeded and the connector named the call: who dialled it. */
@@ -108,7 +109,7 @@ export class DialService {
         level,
         source: this.o.source.slice(0, 200),
         message: `user ${caller.userName} (${caller.userId}) asked to dial ${JSON.stringify(m.number)} on line ${m.line}: ${outcome}`,
-        occurredOn: new Date(this.o.now()),
+        occurredOn: new Date(this.o.wallNow()),
       }));
     } catch (err) {
       this.o.logger.error({ err, userId: caller.userId }, 'dial audit entry could not be queued');

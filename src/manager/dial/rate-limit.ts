@@ -1,5 +1,6 @@
 // Per-user token bucket for click-to-dial: a burst of `capacity` dials, then
 // `refillPerSecond`. Time comes from the caller's clock so tests can step it.
+import { elapsed, type MonoMs } from '../clock.ts';
 
 export interface RateLimit {
   capacity: number;
@@ -10,7 +11,7 @@ export const DIAL_RATE_DEFAULTS: RateLimit = { capacity: 5, refillPerSecond: 0.2
 
 interface Bucket {
   tokens: number;
-  at: number;
+  at: MonoMs;
 }
 
 export class TokenBuckets {
@@ -18,7 +19,7 @@ export class TokenBuckets {
 
   constructor(
     private readonly limit: RateLimit,
-    private readonly now: () => number,
+    private readonly now: () => MonoMs,
     private readonly maxKeys = 100_000,
   ) {}
 
@@ -31,7 +32,7 @@ export class TokenBuckets {
       b = { tokens: this.limit.capacity, at: now };
       this.buckets.set(key, b);
     }
-    b.tokens = Math.min(this.limit.capacity, b.tokens + (Math.max(0, now - b.at) / 1000) * this.limit.refillPerSecond);
+    b.tokens = Math.min(this.limit.capacity, b.tokens + (Math.max(0, elapsed(now, b.at)) / 1000) * this.limit.refillPerSecond);
     b.at = now;
     if (b.tokens < 1) return false;
     b.tokens -= 1;

@@ -3,6 +3,7 @@
 // (impersonation online) and admin rights (diagnose). Cached for a while so
 // a reconnect storm does not become a CRM read storm; admin rights are read
 // fresh at every identity proof of the diagnose channel.
+import { elapsed, type MonoMs } from '../clock.ts';
 import type { Repositories, UserRecord } from '../../dataverse/repositories/index.ts';
 
 export interface KnownUser {
@@ -14,7 +15,7 @@ export interface KnownUser {
 
 interface Entry {
   user: KnownUser | undefined;
-  at: number;
+  at: MonoMs;
 }
 
 export class UserCache {
@@ -22,7 +23,7 @@ export class UserCache {
 
   constructor(
     private readonly repositories: Repositories,
-    private readonly now: () => number,
+    private readonly now: () => MonoMs,
     private readonly ttlMs = 5 * 60_000,
     private readonly maxEntries = 50_000,
   ) {}
@@ -30,7 +31,7 @@ export class UserCache {
   /** The user, read from the CRM when not cached or stale; undefined when the CRM has no such user. */
   async get(id: string): Promise<KnownUser | undefined> {
     const hit = this.entries.get(id);
-    if (hit !== undefined && this.now() - hit.at < this.ttlMs) return hit.user;
+    if (hit !== undefined && elapsed(this.now(), hit.at) < this.ttlMs) return hit.user;
     const record = await this.repositories.users.byId(id);
     const user = record === undefined ? undefined : toKnown(record);
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);

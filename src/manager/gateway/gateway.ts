@@ -12,6 +12,7 @@ import { ConnectorConnection, type ConnectionLimits } from './connection.ts';
 import { keyMatches } from './keys.ts';
 import { GatewayListener } from './listener.ts';
 import { loopbackFor, probeListener } from './probe.ts';
+import type { ManagerClock } from '../clock.ts';
 import { ConnectorRegistry } from './registry.ts';
 import type { SeqStore } from './seq-store.ts';
 
@@ -36,8 +37,8 @@ export interface GatewayOptions {
   keepAliveGraceMs?: number;
   /** Users the CRM has configured for a full line name (diagnose report). */
   usersOfLine?: (line: string) => number;
-  /** Wall clock (epoch ms) for the timestamps of call ends the manager makes up (default Date.now). */
-  now?: () => number;
+  /** The manager's clock (default the system's): monotonic for `receivedAt`, wall for made-up call ends. */
+  clock?: ManagerClock;
 }
 
 /** The manual: a connector is silent too long after its keep-alive interval plus this grace. */
@@ -60,8 +61,7 @@ export class ConnectorGateway implements ConnectorSide {
       options.seqs,
       { call: (e) => this.#emit(this.#callListeners, e), line: (e) => this.#emit(this.#lineListeners, e) },
       this.#log,
-      undefined,
-      options.now,
+      options.clock,
     );
     this.#commands = new PendingCommands(() => options.settings().commandTimeoutMs);
     this.#listener = new GatewayListener({

@@ -15,6 +15,7 @@ import type {
   SyncedMessage,
 } from '../../protocol/index.ts';
 import { SYNTHETIC_REASON_TEXT, type CallEvent, type LineEvent, type ReportedLine, type RoutedCallEvent, type SyntheticReason } from '../contracts.ts';
+import { systemClock, type ManagerClock } from '../clock.ts';
 import { CatchUp } from './catch-up.ts';
 import type { ConnectorConnection } from './connection.ts';
 import type { SeqStore } from './seq-store.ts';
@@ -55,9 +56,8 @@ export class ConnectorRegistry {
     private readonly seqs: SeqStore,
     private readonly emit: RegistryListeners,
     private readonly log: Logger,
-    private readonly now: () => number = () => performance.now(),
-    /** Wall clock (epoch ms): the timestamp of the events the manager makes up. */
-    private readonly wallNow: () => number = Date.now,
+    /** Monotonic for `receivedAt`; wall time for the timestamp of the events the manager makes up. */
+    private readonly clock: ManagerClock = systemClock,
   ) {}
 
   get size(): number {
@@ -129,7 +129,7 @@ export class ConnectorRegistry {
     if (message.seq > entry.lastAckedSeq + 1) {
       const missing = message.seq - entry.lastAckedSeq - 1;
       this.log.warn({ host, expected: entry.lastAckedSeq + 1, got: message.seq, missing }, 'gap in the connector\'s sequence numbers; the missing events are lost');
-      const at = 'timestamp' in message ? message.timestamp : new Date().toISOString();
+      const at = 'timestamp' in message ? message.timestamp : new Date(this.clock.wall()).toISOString();
       this.emit.line({ kind: 'eventsLost', connectorHost: host, count: missing, firstTimestamp: at, lastTimestamp: at });
     }
     entry.lastAckedSeq = message.seq;
@@ -173,7 +173,7 @@ export class ConnectorRegistry {
   }
 
   #endCalls(entry: ConnectorEntry, callIds: readonly string[], why: SyntheticReason): void {
-    const timestamp = new Date(this.wallNow()).toISOString();
+    const timestamp = new Date(this.clock.wall()).toISOString();
     for (const callId of callIds) {
       const last = entry.calls.get(callId);
       if (last === undefined) continue;
@@ -230,7 +230,7 @@ export class ConnectorRegistry {
       line: `${entry.host}:${message.line}`,
       connectorHost: entry.host,
       event: message,
-      receivedAt: this.now(),
+      receivedAt: this.clock.mono(),
       ...(synthetic === undefined ? {} : { synthetic }),
     });
   }

@@ -4,6 +4,7 @@
 // key; a driver that reports one call under two ids (relatedCallId naming a
 // call already tracked on the same line) is folded into the first.
 import type { CallEndReason, CallOrigin, CallState } from '../../protocol/index.ts';
+import { elapsed, type MonoMs } from '../clock.ts';
 import type { LineName, RoutedCallEvent } from '../contracts.ts';
 
 export interface TrackedCall {
@@ -35,7 +36,8 @@ export interface TrackedCall {
   entitled: Set<string>;
   /** Connection addressed per user: one popup per user and call. */
   targets: Map<string, string>;
-  lastEventAt: number;
+  /** Monotonic: when the manager last heard of the call (the silence sweep compares it). */
+  lastEventAt: MonoMs;
   /** Connector timestamp of the latest event. */
   lastTimestamp: string;
 }
@@ -51,7 +53,7 @@ export class CallTracker {
   private readonly calls = new Map<string, TrackedCall>();
   private readonly aliases = new Map<string, string>();
   /** Users who dialled, by the call key the connector answered `makeCall` with, until the call shows up. */
-  private readonly pendingDials = new Map<string, { userId: string; at: number }>();
+  private readonly pendingDials = new Map<string, { userId: string; at: MonoMs }>();
 
   constructor(private readonly maxCalls = 100_000) {}
 
@@ -68,7 +70,7 @@ export class CallTracker {
   }
 
   /** A successful `makeCall` named its call: remember who dialled it. */
-  noteDial(callKey: string, userId: string, now: number): void {
+  noteDial(callKey: string, userId: string, now: MonoMs): void {
     const call = this.get(callKey);
     if (call !== undefined) call.dialedBy = userId;
     else {
@@ -125,8 +127,8 @@ export class CallTracker {
   }
 
   /** Calls without any event for `maxSilenceMs` (a connector that never reported their end). */
-  stale(now: number, maxSilenceMs: number): TrackedCall[] {
-    return [...this.calls.values()].filter((c) => now - c.lastEventAt > maxSilenceMs);
+  stale(now: MonoMs, maxSilenceMs: number): TrackedCall[] {
+    return [...this.calls.values()].filter((c) => elapsed(now, c.lastEventAt) > maxSilenceMs);
   }
 
   private evictOldest(): void {

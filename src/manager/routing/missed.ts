@@ -3,6 +3,7 @@
 // first) and for at most `maxAgeMs`, then delivered once on the user's next
 // welcome with `replayed` set. Memory only: bounded by users × maxPerUser.
 import type { CallNotificationMessage } from '../../protocol/index.ts';
+import { elapsed, type MonoMs } from '../clock.ts';
 
 export interface MissedLimits {
   maxPerUser: number;
@@ -14,7 +15,7 @@ export interface MissedLimits {
 export const MISSED_DEFAULTS: MissedLimits = { maxPerUser: 50, maxAgeMs: 24 * 3600_000, maxUsers: 100_000 };
 
 interface Kept {
-  at: number;
+  at: MonoMs;
   message: CallNotificationMessage;
 }
 
@@ -23,7 +24,7 @@ export class MissedStore {
 
   constructor(private readonly limits: MissedLimits = MISSED_DEFAULTS) {}
 
-  keep(userId: string, message: CallNotificationMessage, now: number): void {
+  keep(userId: string, message: CallNotificationMessage, now: MonoMs): void {
     let list = this.byUser.get(userId);
     if (list === undefined) {
       if (this.byUser.size >= this.limits.maxUsers) this.byUser.delete(this.byUser.keys().next().value as string);
@@ -34,11 +35,11 @@ export class MissedStore {
   }
 
   /** Takes the user's kept notifications that are still young enough, oldest first. */
-  take(userId: string, now: number): CallNotificationMessage[] {
+  take(userId: string, now: MonoMs): CallNotificationMessage[] {
     const list = this.byUser.get(userId);
     if (list === undefined) return [];
     this.byUser.delete(userId);
-    return list.filter((k) => now - k.at <= this.limits.maxAgeMs).map((k) => k.message);
+    return list.filter((k) => elapsed(now, k.at) <= this.limits.maxAgeMs).map((k) => k.message);
   }
 
   count(userId: string): number {

@@ -17,6 +17,7 @@ import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
 import type { EffectiveDialingSettings } from '../../dialing/index.ts';
 import { phoneCallIdOf } from '../records/ids.ts';
 import type { CallNotificationMessage } from '../../protocol/index.ts';
+import { elapsed, type MonoMs } from '../clock.ts';
 import type { RoutedCallEvent } from '../contracts.ts';
 import type { LineSettings } from '../entitlements/settings.ts';
 import type { EntitlementTable } from '../entitlements/table.ts';
@@ -44,7 +45,8 @@ export interface RouterOptions {
   nameOf: (userId: string) => string | undefined;
   /** Called once per call when it ended (idle) or went stale; must not throw. */
   onFinished: (call: TrackedCall) => void;
-  now: () => number;
+  /** Monotonic: recent hunt-group answers, kept missed calls and the silence sweep. */
+  now: () => MonoMs;
   newId: () => string;
   logger: Logger;
   /** How long a hunt-group leg that lost the call waits for the leg that took it (to say who did). */
@@ -60,7 +62,7 @@ export class CallRouter {
   readonly calls = new CallTracker();
   private readonly ids = new WeakMap<TrackedCall, Map<string, Identification>>();
   /** Incoming calls connected recently, by connector host and number: who took a hunt-group call. */
-  private readonly recentlyConnected = new Map<string, { by: string | undefined; line: string; at: number }>();
+  private readonly recentlyConnected = new Map<string, { by: string | undefined; line: string; at: MonoMs }>();
   private readonly parked = new Map<string, Parked>();
 
   constructor(private readonly o: RouterOptions) {}
@@ -129,7 +131,7 @@ export class CallRouter {
 
   private elsewhereKnown(call: TrackedCall, huntKey: string): boolean {
     const hunt = this.recentlyConnected.get(huntKey);
-    return hunt !== undefined && hunt.line !== call.line && this.o.now() - hunt.at <= 60_000;
+    return hunt !== undefined && hunt.line !== call.line && elapsed(this.o.now(), hunt.at) <= 60_000;
   }
 
   // The PBX ends the losing legs of a hunt group before it reports the winner
@@ -220,8 +222,8 @@ export class CallRouter {
 
   private trimRecent(): void {
     if (this.recentlyConnected.size <= 10_000) return;
-    const cutoff = this.o.now() - 60_000;
-    for (const [key, v] of this.recentlyConnected) if (v.at < cutoff || this.recentlyConnected.size > 10_000) this.recentlyConnected.delete(key);
+    const now = this.o.now();
+    for (const [key, v] of this.recentlyConnected) if (elapsed(now, v.at) > 60_000 || this.recentlyConnected.size > 10_000) this.recentlyConnected.delete(key);
   }
 }
 

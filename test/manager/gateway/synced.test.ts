@@ -4,6 +4,7 @@
 // its own that carry no seq. Calls that ended in the replay, calls in the
 // snapshot and calls that started after it are left alone.
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock, type EpochMs } from '../../../src/manager/clock.ts';
 import type { RoutedCallEvent } from '../../../src/manager/contracts.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { RawConnector, until } from '../support/raw-connector.ts';
@@ -15,7 +16,7 @@ afterEach(async () => {
 });
 
 async function gateway(): Promise<TestGateway> {
-  const g = await startGateway({}, { now: () => NOW });
+  const g = await startGateway({}, { clock: { mono: systemClock.mono, wall: () => NOW as EpochMs } });
   cleanups.push(() => g.stop());
   return g;
 }

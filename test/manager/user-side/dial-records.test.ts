@@ -4,6 +4,7 @@
 // on behalf of the agent, missed calls nobody saw).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STANDARD } from '../../../src/dataverse/schema.ts';
+import type { EpochMs, MonoMs } from '../../../src/manager/clock.ts';
 import { phoneCallIdOf } from '../../../src/manager/records/ids.ts';
 import { TestClient, sleep } from './support/client.ts';
 import { open, startHarness, USERS, type Harness } from './support/harness.ts';
@@ -18,7 +19,7 @@ const OFFLINE = 'hicom.dial:33';
 type Row = Record<string, unknown>;
 
 beforeAll(async () => {
-  h = await startHarness({ options: { now: () => Date.now() + clock - 1_000_000, dialRate: { capacity: 3, refillPerSecond: 1 } } });
+  h = await startHarness({ options: { clock: { mono: () => (performance.now() + clock - 1_000_000) as MonoMs, wall: () => (Date.now() + clock - 1_000_000) as EpochMs }, dialRate: { capacity: 3, refillPerSecond: 1 } } });
   await h.addLine(MINE, 'anna', { [h.schema.lineConfig.fields.openPhoneCall]: 946410003 });
   await h.addLine(OTHERS, 'lukas');
   await h.addLine(OFFLINE, 'anna');

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { LineConfigRecord, LineShare } from '../../../src/dataverse/repositories/index.ts';
+import type { MonoMs } from '../../../src/manager/clock.ts';
 import type { RoutedCallEvent } from '../../../src/manager/contracts.ts';
 import { lineSettings } from '../../../src/manager/entitlements/settings.ts';
 import { EntitlementTable } from '../../../src/manager/entitlements/table.ts';
@@ -66,14 +67,14 @@ describe('entitlements and routing', () => {
         missed: new MissedStore(),
         nameOf: () => undefined,
         onFinished: () => undefined,
-        now: () => 0,
+        now: () => 0 as MonoMs,
         newId: (() => { let n = 0; return () => `n${(n += 1)}`; })(),
         logger: pino({ level: 'silent' }),
       });
       const sent: { line: string; callKey: string }[] = [];
       w.calls.forEach(([l, state], i) => {
         const event: RoutedCallEvent = {
-          callKey: `pbx.example/c${i}`, line: lineName(l), connectorHost: 'pbx.example', receivedAt: i,
+          callKey: `pbx.example/c${i}`, line: lineName(l), connectorHost: 'pbx.example', receivedAt: i as MonoMs,
           event: { channel: 'connector', command: 'callState', seq: i, timestamp: '2024-05-01T12:00:00.000Z', line: String(10 + l), callId: `c${i}`, state, origin: 'inbound', callerNumber: '0301234567', snapshot: false },
         };
         sent.push({ line: event.line, callKey: event.callKey });

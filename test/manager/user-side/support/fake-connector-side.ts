@@ -1,6 +1,7 @@
 // A ConnectorSide for the user side's tests before (and beside) the real
 // connector gateway: tests push call and line events and script command answers.
 import type { CallStateMessage, DiagnoseConnector, DiagnoseSocket } from '../../../../src/protocol/index.ts';
+import type { MonoMs } from '../../../../src/manager/clock.ts';
 import type { CommandOutcome, ConnectorCommand, ConnectorSide, LineEvent, ReportedLine, RoutedCallEvent, Unsubscribe } from '../../../../src/manager/contracts.ts';
 
 export class FakeConnectorSide implements ConnectorSide {
@@ -51,7 +52,7 @@ export class FakeConnectorSide implements ConnectorSide {
     const host = line.split(':')[0] as string;
     this.seq += 1;
     const event: RoutedCallEvent = {
-      callKey: `${host}/${callId}`, line, connectorHost: host, receivedAt: at,
+      callKey: `${host}/${callId}`, line, connectorHost: host, receivedAt: performance.now() as MonoMs,
       event: { channel: 'connector', command: 'callState', seq: this.seq, timestamp: new Date(at).toISOString(), line: line.split(':')[1] as string, callId, state, origin: 'inbound', snapshot: false, ...extra },
     };
     for (const l of this.callListeners) l(event);
