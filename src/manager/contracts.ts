@@ -65,7 +65,8 @@ export interface ReportedLine {
 export type LineEvent =
   | { kind: 'added' | 'changed'; line: ReportedLine }
   | { kind: 'removed'; line: LineName }
-  | { kind: 'eventsLost'; connectorHost: string; count: number; firstTimestamp: string; lastTimestamp: string };
+  /** `seq`: the connector's own `eventsLost` (journaled until its event log entry is queued); absent for a gap the manager saw. */
+  | { kind: 'eventsLost'; connectorHost: string; count: number; firstTimestamp: string; lastTimestamp: string; seq?: number };
 
 export type ConnectorCommand =
   | { kind: 'makeCall'; line: LineName; dialString: string }
@@ -132,6 +133,8 @@ export interface UserSideContext {
   version: string;
   /** The manager's one clock (monotonic for durations, wall for what people read); default the system's. */
   clock?: ManagerClock;
+  /** The journal of acknowledged events (gateway/seq-store.ts): told when a call's records are durable in the outbox. */
+  journal?: { forget(keys: readonly string[]): void };
 }
 
 export interface UserSideService extends UserSide {

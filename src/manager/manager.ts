@@ -22,6 +22,7 @@ import { ConfigWatcher } from './config/watch.ts';
 import { systemClock, type ManagerClock } from './clock.ts';
 import type { ConnectorSide, UserSideFactory, UserSideService } from './contracts.ts';
 import { ConnectorGateway, type GatewaySettings } from './gateway/gateway.ts';
+import { lostEventsKey } from './gateway/registry.ts';
 import { SqliteSeqStore } from './gateway/seq-store.ts';
 import { LineRecordKeeper } from './lines/line-records.ts';
 import { ListenerSelfTest, type SelfTestTarget } from './self-test.ts';
@@ -164,6 +165,7 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
           name: `${event.count} call event(s) lost`, level: 'error', source: `crm-tapi connector ${event.connectorHost}`, occurredOn: new Date(),
           message: `Connector ${event.connectorHost} could not deliver ${event.count} event(s) between ${event.firstTimestamp} and ${event.lastTimestamp}; calls of that time may be missing from the call log.`,
         }));
+        if (event.seq !== undefined) seqs.forget([lostEventsKey(event.connectorHost, event.seq)]);
       } catch (err) {
         log.error({ code: (err as { code?: unknown }).code }, `the lost events could not be written to the event log: ${(err as Error).message}`);
       }
@@ -183,7 +185,11 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
       ...(tls ? { tls } : {}),
       version: deps.version ?? '0.0.0',
       clock,
+      journal: seqs,
     });
+    // Without a user side nothing records calls: their journal entries go when they end.
+    if (userSide === undefined) gateway.onCallEvent((e) => (e.event.state === 'idle' ? seqs.forget([e.callKey]) : undefined));
+    gateway.restoreJournal();
 
     const tapi = await gateway.start();
     cleanup.push(() => gateway.stop());

@@ -32,6 +32,7 @@ beforeAll(async () => {
   // The manager reads entitlements again when a line changes: a reconnect of the connector does that.
   await connector.stop();
   await connector.start();
+  await connector.ready();
 }, 120_000);
 
 afterAll(async () => {

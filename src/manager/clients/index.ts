@@ -15,6 +15,7 @@ import { diagnoseReport, refreshResult } from '../diagnose-ws/report.ts';
 import { EntitlementService } from '../entitlements/service.ts';
 import { lineSettings, type LineSettings } from '../entitlements/settings.ts';
 import { UserCache } from '../entitlements/users.ts';
+import { DurableRecording } from '../records/durable.ts';
 import { CallRecorder } from '../records/recorder.ts';
 import { MissedStore } from '../routing/missed.ts';
 import { HELD_EVENTS_LIMIT, HeldEvents } from '../routing/held-events.ts';
@@ -68,11 +69,12 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     user: (id) => users.get(id),
     reportedLine,
   });
+  const recording = new DurableRecording({ recorder, journal: context.journal, logger });
   const router = new CallRouter({
     entitlements: () => entitlements.table, settingsOf, lookup, recipients: registry, missed, now, logger,
     nameOf: (id) => users.nameOf(id),
     newId: () => `${boot}-${(counter += 1).toString(36)}`,
-    onFinished: (call) => void recorder.record(call),
+    onFinished: (call, keys) => recording.finished(call, keys),
     elsewhereWaitMs: o.elsewhereWaitMs,
   });
   const dial = new DialService({
@@ -238,6 +240,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
       const dropped = held.discard();
       if (dropped > 0) logger.warn({ events: dropped }, 'stopping before the line entitlements were read; held call events are dropped');
       router.stop();
+      recording.stop();
       for (const c of registry.all.values()) c.close(CLOSE.shutdown, 'manager stopping');
       await listener.closeListener();
     },

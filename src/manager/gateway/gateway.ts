@@ -80,6 +80,20 @@ export class ConnectorGateway implements ConnectorSide {
   }
 
   /** Opens the TAPI port; resolves with the bound port. */
+  /**
+   * Before the port opens: the journaled events whose records were not yet
+   * durable when the manager last ran go through again (seq-store.ts), so a
+   * kill between an acknowledgement and the outbox loses nothing.
+   */
+  restoreJournal(): number {
+    const events = this.options.seqs.journal();
+    if (events.length === 0) return 0;
+    const calls = new Set(events.map((e) => e.key)).size;
+    this.#registry.restore(events);
+    this.#log.info({ events: events.length, calls }, 'acknowledged events whose records were not yet queued are applied again from the journal');
+    return events.length;
+  }
+
   async start(): Promise<number> {
     const port = await this.#listener.listen();
     this.#log.info({ address: this.options.bindAddress, port, tls: this.options.tls !== undefined }, 'TAPI port open for connectors');

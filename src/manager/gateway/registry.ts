@@ -18,7 +18,7 @@ import { SYNTHETIC_REASON_TEXT, type CallEvent, type LineEvent, type ReportedLin
 import { systemClock, type ManagerClock } from '../clock.ts';
 import { CatchUp } from './catch-up.ts';
 import type { ConnectorConnection } from './connection.ts';
-import type { SeqStore } from './seq-store.ts';
+import type { JournaledEvent, SeqStore } from './seq-store.ts';
 
 export type SequencedMessage = LineAddedMessage | LineRemovedMessage | LineStateMessage | CallStateMessage | EventsLostMessage;
 
@@ -133,15 +133,33 @@ export class ConnectorRegistry {
       this.emit.line({ kind: 'eventsLost', connectorHost: host, count: missing, firstTimestamp: at, lastTimestamp: at });
     }
     entry.lastAckedSeq = message.seq;
-    this.seqs.set(host, message.seq);
+    // One transaction: the seq moves and the event is journaled until what it means for the CRM is durable.
+    this.seqs.set(host, message.seq, journaled(host, message));
     this.#apply(entry, message);
     return 'accepted';
+  }
+
+  /**
+   * At start, before any connector registers: the journaled events of calls
+   * whose records were not yet durable when the manager last stopped (or was
+   * killed) go through the same path again, in their order, so the calls are
+   * tracked and recorded as if the manager had never gone. Returns how many.
+   */
+  restore(events: readonly JournaledEvent[]): number {
+    for (const { host, message } of events) {
+      const entry = this.#hosts.get(host) ?? this.#create(host);
+      if (message.command === 'callState') this.#call(entry, message);
+      else this.emit.line({ kind: 'eventsLost', connectorHost: host, count: message.count, firstTimestamp: message.firstTimestamp, lastTimestamp: message.lastTimestamp, seq: message.seq });
+    }
+    return events.length;
   }
 
   /** A snapshot of a call still active after a reconnect: passed on, never counted in the sequence. */
   applySnapshot(host: string, message: CallStateMessage): void {
     const entry = this.#hosts.get(host);
     if (entry === undefined) return;
+    // Journaled as well (the seq stays): a restart must rebuild the call exactly as it was tracked.
+    this.seqs.set(host, entry.lastAckedSeq, { host, key: `${host}/${message.callId}`, message });
     this.#call(entry, message);
     entry.catchUp?.snapshot(message.callId, entry.calls.has(message.callId));
   }
@@ -210,7 +228,7 @@ export class ConnectorRegistry {
       }
       case 'eventsLost':
         this.log.error({ host: entry.host, count: message.count, first: message.firstTimestamp, last: message.lastTimestamp }, `the connector lost ${message.count} event(s)`);
-        this.emit.line({ kind: 'eventsLost', connectorHost: entry.host, count: message.count, firstTimestamp: message.firstTimestamp, lastTimestamp: message.lastTimestamp });
+        this.emit.line({ kind: 'eventsLost', connectorHost: entry.host, count: message.count, firstTimestamp: message.firstTimestamp, lastTimestamp: message.lastTimestamp, seq: message.seq });
         return;
       case 'callState':
         this.#call(entry, message);
@@ -266,4 +284,16 @@ export class ConnectorRegistry {
     entry.lines.delete(name);
     this.emit.line({ kind: 'removed', line: line.line });
   }
+}
+
+/** The journal entry of an accepted event that the CRM still has to hear of (call states and lost events). */
+function journaled(host: string, message: SequencedMessage): JournaledEvent | undefined {
+  if (message.command === 'callState') return { host, key: `${host}/${message.callId}`, message };
+  if (message.command === 'eventsLost') return { host, key: lostEventsKey(host, message.seq), message };
+  return undefined;
+}
+
+/** The journal key of a connector's `eventsLost`: forgotten once its event log entry is in the outbox. */
+export function lostEventsKey(host: string, seq: number): string {
+  return `lost:${host}:${seq}`;
 }

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { DirectoryMatch } from '../../dataverse/directory/directory.ts';
 import { callLogWrite, phoneCallWrite, type RecordRef } from '../../dataverse/outbox/records.ts';
+import { OutboxError } from '../../dataverse/outbox/errors.ts';
 import type { Outbox } from '../../dataverse/outbox/outbox.ts';
 import type { OutboxWrite } from '../../dataverse/outbox/store.ts';
 import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
@@ -136,7 +137,14 @@ export class CallRecorder {
       ...(agent === undefined ? {} : { userId: agent }),
       ...(phoneCallId === undefined ? {} : { phoneCallId }),
     }));
-    for (const w of writes) this.o.outbox.enqueue(w);
+    for (const w of writes) {
+      try {
+        this.o.outbox.enqueue(w);
+      } catch (err) {
+        // Queued before a restart (the journal replayed the call): the record is durable already.
+        if (!(err instanceof OutboxError && err.code === 'duplicate-id')) throw err;
+      }
+    }
     return { callLogId: writes[writes.length - 1]?.id as string, ...(phoneCallId === undefined ? {} : { phoneCallId }), ...(agent === undefined ? {} : { agent }) };
   }
 }

@@ -120,10 +120,16 @@ export class CallTracker {
     return call;
   }
 
-  /** Forgets a finished call and its aliases. */
-  remove(call: TrackedCall): void {
+  /** Forgets a finished call and its aliases; returns every call key it went by. */
+  remove(call: TrackedCall): string[] {
     this.calls.delete(call.callKey);
-    for (const [alias, key] of this.aliases) if (key === call.callKey) this.aliases.delete(alias);
+    const keys = [call.callKey];
+    for (const [alias, key] of this.aliases) {
+      if (key !== call.callKey) continue;
+      this.aliases.delete(alias);
+      keys.push(alias);
+    }
+    return keys;
   }
 
   /** Calls without any event for `maxSilenceMs` (a connector that never reported their end). */

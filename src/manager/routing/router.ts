@@ -43,8 +43,8 @@ export interface RouterOptions {
   missed: MissedStore;
   /** A user's display name when known (never waits for the CRM). */
   nameOf: (userId: string) => string | undefined;
-  /** Called once per call when it ended (idle) or went stale; must not throw. */
-  onFinished: (call: TrackedCall) => void;
+  /** Called once per call when it ended (idle) or went stale, with every call key it went by; must not throw. */
+  onFinished: (call: TrackedCall, callKeys: readonly string[]) => void;
   /** Monotonic: recent hunt-group answers, kept missed calls and the silence sweep. */
   now: () => MonoMs;
   newId: () => string;
@@ -163,7 +163,7 @@ export class CallRouter {
   }
 
   private finish(call: TrackedCall): void {
-    this.calls.remove(call);
+    const keys = this.calls.remove(call);
     if (isMissed(call)) {
       const table = this.o.entitlements();
       for (const user of call.entitled) {
@@ -173,7 +173,7 @@ export class CallRouter {
       }
     }
     try {
-      this.o.onFinished(call);
+      this.o.onFinished(call, keys);
     } catch (err) {
       this.o.logger.error({ err, callKey: call.callKey }, 'recording a finished call failed');
     }

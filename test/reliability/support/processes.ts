@@ -176,6 +176,15 @@ export class PbxConnector {
     await this.service.start();
   }
 
+  get stats(): ConnectorService['stats'] | undefined {
+    return this.service?.stats;
+  }
+
+  /** Waits until the connector is registered with the manager. */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    await until(() => this.service?.stats.link === 'ready', 'the connector to register', timeoutMs, 20);
+  }
+
   async stop(): Promise<void> {
     await this.service?.stop();
     this.service = undefined;
@@ -219,7 +228,7 @@ export class Crm {
   async callLogs(): Promise<Row[]> {
     const log = schema.callLog;
     const rows: Row[] = [];
-    let next: string | undefined = `${log.entitySet}?$select=${log.fields.callKey},${log.fields.end},${log.fields.missed}`;
+    let next: string | undefined = `${log.entitySet}?$select=${log.fields.id},${log.fields.callKey},${log.fields.start},${log.fields.end},${log.fields.missed}`;
     while (next !== undefined) {
       const { json }: { json: Row } = await this.admin.call('GET', next);
       rows.push(...((json.value as Row[] | undefined) ?? []));
