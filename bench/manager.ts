@@ -270,7 +270,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog'): Promise<{ laten
   const logger = pino({ level: 'silent' });
   const gateway = new ConnectorGateway({
     bindAddress: '127.0.0.1', port: 0, seqs: new MemorySeqStore(), logger,
-    settings: () => ({ connectorKeys: [KEY], keepAliveSeconds: 600, commandTimeoutMs: 5000, maxConnections: 64, maxUnregistered: 64, registrationTimeoutMs: 10_000, frameTimeoutMs: 10_000, maxBadFrames: 3, maxSendBuffer: 4 << 20, maxFrameLength: 65_535 }),
+    settings: () => ({ connectorKeys: [KEY], keepAliveSeconds: 600, commandTimeoutMs: 5000, maxConnections: 64, maxUnregistered: 64, maxUnregisteredPerPeer: 64, registrationTimeoutMs: 10_000, frameTimeoutMs: 10_000, maxBadFrames: 3, maxSendBuffer: 4 << 20, maxFrameLength: 65_535 }),
   });
   const port = await gateway.start();
   const settings = effectiveSettings(def.dialing, site.dialing);
