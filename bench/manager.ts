@@ -38,6 +38,7 @@ import type { LineConfigRecord, Repositories } from '../src/dataverse/repositori
 import { createSchema } from '../src/dataverse/schema.ts';
 import { effectiveSettings } from '../src/dialing/index.ts';
 import { createUserSide } from '../src/manager/clients/index.ts';
+import { DEFAULTS } from '../src/manager/config/keys.ts';
 import type { ManagerConfig } from '../src/manager/config/load.ts';
 import { ConnectorGateway } from '../src/manager/gateway/gateway.ts';
 import { MemorySeqStore } from '../src/manager/gateway/seq-store.ts';
@@ -270,7 +271,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog'): Promise<{ laten
   const logger = pino({ level: 'silent' });
   const gateway = new ConnectorGateway({
     bindAddress: '127.0.0.1', port: 0, seqs: new MemorySeqStore(), logger,
-    settings: () => ({ connectorKeys: [KEY], keepAliveSeconds: 600, commandTimeoutMs: 5000, maxConnections: 64, maxUnregistered: 64, registrationTimeoutMs: 10_000, frameTimeoutMs: 10_000, maxBadFrames: 3, maxSendBuffer: 4 << 20, maxFrameLength: 65_535 }),
+    settings: () => ({ connectorKeys: [KEY], keepAliveSeconds: 600, commandTimeoutMs: 5000, maxConnections: 64, maxUnregistered: 64, maxUnregisteredPerPeer: 64, registrationTimeoutMs: 10_000, frameTimeoutMs: 10_000, maxBadFrames: 3, maxSendBuffer: 4 << 20, maxFrameLength: 65_535 }),
   });
   const port = await gateway.start();
   const settings = effectiveSettings(def.dialing, site.dialing);
@@ -281,7 +282,8 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog'): Promise<{ laten
   const store = timedStore(new SqliteOutboxStore(join(dir, 'outbox.db'), { synchronous: 'NORMAL' }), trace);
   const outbox = new Outbox({ store, transport: { deliver: async () => 'created' } });
   if (mode === 'flat-out') outbox.start();
-  const config = { BindAddress: '127.0.0.1', CrmTapiWebSocketPort: 8080, ListenerTestLog: false } as ManagerConfig;
+  // Every client comes from 127.0.0.1 at once: the pre-upgrade caps are raised past the client count.
+  const config = { ...DEFAULTS, MaxPendingUpgrades: 100_000, MaxPendingUpgradesPerPeer: 100_000, BindAddress: '127.0.0.1', CrmTapiWebSocketPort: 8080, ListenerTestLog: false } as ManagerConfig;
   const side = createUserSide({
     connectorSide: gateway, config: () => config, onConfigChange: () => () => undefined, logger,
     crm: { api: {} as never, repositories, schema: createSchema(), serviceUrl: 'http://crm.example/org' },

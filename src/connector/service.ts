@@ -17,7 +17,7 @@ import { Backoff, REOPEN_BACKOFF } from './backoff.ts';
 import { BufferJournal } from './buffer-journal.ts';
 import { DurableBuffer } from './durable-buffer.ts';
 import { snapshotOf, SyncedSupport } from './catch-up.ts';
-import { toCallState, toWireLine } from './wire.ts';
+import { rawWhereChanged, toCallState, toWireLine } from './wire.ts';
 
 export interface ConnectorServiceOptions {
   config: ConnectorConfig;
@@ -249,7 +249,11 @@ export class ConnectorService {
         if (!this.#lines.has(event.line)) return;
         const { type: _t, at: _a, ...call } = event;
         this.#log.debug({ line: call.line, callId: call.callId, state: call.state }, 'call event');
-        this.#emit(toCallState(call, this.#timestamp(), false));
+        const wire = toCallState(call, this.#timestamp(), false);
+        const raw = rawWhereChanged(call, wire);
+        // pino writes JSON: control characters arrive escaped, so the raw value is safe in the log.
+        if (raw !== undefined) this.#log.info({ line: wire.line, callId: wire.callId, raw }, 'call event text made fit for the wire (raw values kept here)');
+        this.#emit(wire);
         return;
       }
       case 'lineAdded':

@@ -3,6 +3,7 @@
 import type { CallEndReason as WireEndReason, CallStateMessage, ConnectorDownMessage, LineInfo as WireLine, TapiMessage } from '../protocol/index.ts';
 import type { CallEndReason, CallInfo, LineInfo, Party } from './line-provider.ts';
 import type { OutgoingEvent } from './event-buffer.ts';
+import { edgeId, edgeName, edgeNumber } from './edge-text.ts';
 
 const DOWN_COMMANDS = new Set(['registered', 'ack', 'keepalive', 'makeCall', 'answer', 'drop', 'reject', 'reinitialize', 'error']);
 
@@ -20,17 +21,16 @@ export function isReportedLine(line: LineInfo, includeVideo: boolean): boolean {
 }
 
 // Wire limits of the catalogue (spec/protocol.md): provider data is outside
-// input, so it is cut to fit rather than making an event unsendable.
+// input, so it is made fit (edge-text.ts) and cut rather than making an event
+// unsendable.
 const LIMITS = { line: 128, address: 128, id: 128, number: 64, name: 256 } as const;
-
-const cut = (value: string, max: number): string => (value.length > max ? value.slice(0, max) : value);
 
 /** `rejectAllowed`: the live RejectViaDisconnect (whether a ringing call on the line can be rejected). */
 export function toWireLine(line: LineInfo, rejectAllowed?: boolean): WireLine {
   return {
-    name: cut(line.name, LIMITS.line),
-    address: cut(line.address, LIMITS.address),
-    permanentId: cut(line.permanentId, LIMITS.address),
+    name: edgeId(line.name, LIMITS.line),
+    address: edgeNumber(line.address, LIMITS.address),
+    permanentId: edgeName(line.permanentId, LIMITS.address),
     mediaModes: [...line.mediaModes],
     inService: line.inService,
     ...(rejectAllowed === undefined ? {} : { rejectAllowed }),
@@ -53,8 +53,8 @@ export function toWireReason(reason: CallEndReason | undefined): WireEndReason |
 
 function party(prefix: 'caller' | 'called' | 'connected' | 'redirecting', p: Party | undefined): Partial<CallStateMessage> {
   if (p === undefined) return {};
-  const out: Record<string, string> = { [`${prefix}Number`]: cut(p.number, LIMITS.number) };
-  if (p.name !== undefined) out[`${prefix}Name`] = cut(p.name, LIMITS.name);
+  const out: Record<string, string> = { [`${prefix}Number`]: edgeNumber(p.number, LIMITS.number) };
+  if (p.name !== undefined) out[`${prefix}Name`] = edgeName(p.name, LIMITS.name);
   return out as Partial<CallStateMessage>;
 }
 
@@ -64,9 +64,9 @@ export function toCallState(call: CallInfo, timestamp: string, snapshot: boolean
     channel: 'connector',
     command: 'callState',
     timestamp,
-    line: cut(call.line, LIMITS.line),
-    callId: cut(call.callId, LIMITS.id),
-    ...(call.relatedCallId !== undefined ? { relatedCallId: cut(call.relatedCallId, LIMITS.id) } : {}),
+    line: edgeId(call.line, LIMITS.line),
+    callId: edgeId(call.callId, LIMITS.id),
+    ...(call.relatedCallId !== undefined ? { relatedCallId: edgeId(call.relatedCallId, LIMITS.id) } : {}),
     state: call.state,
     origin: call.origin,
     ...party('caller', call.caller),
@@ -78,14 +78,31 @@ export function toCallState(call: CallInfo, timestamp: string, snapshot: boolean
   };
 }
 
+const PARTIES = ['caller', 'called', 'connected', 'redirecting'] as const;
+
+/** The provider's values of the text fields `toCallState` had to change, or undefined when none changed. */
+export function rawWhereChanged(call: CallInfo, wire: Omit<CallStateMessage, 'seq'>): Record<string, string> | undefined {
+  const raw: Record<string, string> = {};
+  if (wire.line !== call.line) raw.line = call.line;
+  if (wire.callId !== call.callId) raw.callId = call.callId;
+  if (call.relatedCallId !== undefined && wire.relatedCallId !== call.relatedCallId) raw.relatedCallId = call.relatedCallId;
+  for (const p of PARTIES) {
+    const party = call[p];
+    if (party === undefined) continue;
+    if (wire[`${p}Number`] !== party.number) raw[`${p}Number`] = party.number;
+    if (party.name !== undefined && wire[`${p}Name`] !== party.name) raw[`${p}Name`] = party.name;
+  }
+  return Object.keys(raw).length === 0 ? undefined : raw;
+}
+
 export function lineAdded(line: LineInfo, rejectAllowed?: boolean): OutgoingEvent {
   return { channel: 'connector', command: 'lineAdded', line: toWireLine(line, rejectAllowed) };
 }
 
 export function lineRemoved(name: string): OutgoingEvent {
-  return { channel: 'connector', command: 'lineRemoved', line: cut(name, LIMITS.line) };
+  return { channel: 'connector', command: 'lineRemoved', line: edgeId(name, LIMITS.line) };
 }
 
 export function lineState(name: string, inService: boolean): OutgoingEvent {
-  return { channel: 'connector', command: 'lineState', line: cut(name, LIMITS.line), inService };
+  return { channel: 'connector', command: 'lineState', line: edgeId(name, LIMITS.line), inService };
 }

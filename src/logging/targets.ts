@@ -1,9 +1,6 @@
 // Where finished log lines go. A target takes one JSON line at a time; the
 // logger swaps targets while running when `LogArt` / `LogFile` change.
-import { once } from 'node:events';
 import { execFile } from 'node:child_process';
-import pinoRoll from 'pino-roll';
-import { LogError } from './errors.ts';
 
 export interface LogTarget {
   /** A short description for "logging to …" lines. */
@@ -27,43 +24,7 @@ export function streamTarget(sink: LineSink, describe = 'stdout'): LogTarget {
   };
 }
 
-/** Rotation of `LogFile`: a new file every day or at 10 MB, the last 14 kept. */
-export const ROTATION = { frequency: 'daily', size: '10m', keep: 14 } as const;
-
-/**
- * `LogFile` rotated with pino-roll. Resolves only once the file is open, so a
- * bad path is reported to the caller instead of crashing the process later.
- */
-export async function openFileTarget(file: string): Promise<LogTarget> {
-  let stream;
-  try {
-    stream = await pinoRoll({ file, frequency: ROTATION.frequency, size: ROTATION.size, limit: { count: ROTATION.keep }, mkdir: true });
-  } catch (err) {
-    throw new LogError('log-file-unwritable', `cannot open log file ${file}: ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    await once(stream, 'ready');
-  } catch (err) {
-    throw new LogError('log-file-unwritable', `cannot open log file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
-  }
-  // After a successful open a failing disk must not take the service down;
-  // the lines are lost, and the last error is remembered for diagnostics.
-  stream.on('error', () => {});
-  const current = stream;
-  return {
-    describe: `file ${file}`,
-    write: (line) => {
-      current.write(line);
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        current.flush(() => {
-          current.once('close', () => resolve());
-          current.end();
-        });
-      }),
-  };
-}
+export { openFileTarget } from './file-target.ts';
 
 export type EventCreate = (args: readonly string[]) => Promise<void>;
 

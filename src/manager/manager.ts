@@ -76,6 +76,7 @@ function gatewaySettings(config: ManagerConfig, overrides: Partial<GatewaySettin
     commandTimeoutMs: config.CommandTimeout * 1000,
     maxConnections: config.MaxConnectorConnections,
     maxUnregistered: config.MaxUnregisteredConnections,
+    maxUnregisteredPerPeer: config.MaxUnregisteredPerPeer,
     registrationTimeoutMs: config.RegistrationTimeout * 1000,
     frameTimeoutMs: config.FrameTimeout * 1000,
     maxBadFrames: config.MaxBadFrames,

@@ -79,7 +79,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
   });
   const dial = new DialService({
     connectorSide: context.connectorSide, reportedLine, entitlements: () => entitlements.table, settingsOf, schema, logger, wallNow: clock.wall,
-    buckets: new TokenBuckets(o.dialRate, now), outbox: context.outbox, source: `crm-tapi manager ${hostname()}`,
+    buckets: new TokenBuckets(options.dialRate ?? { capacity: context.config().DialBurst, refillPerSecond: context.config().DialsPerMinute / 60 }, now), outbox: context.outbox, source: `crm-tapi manager ${hostname()}`,
     lineOfCall: (key) => router.calls.get(key)?.line,
     onDialed: (key, user) => router.calls.noteDial(key, user, now()),
     onAnswerRequested: (key, user) => router.noteAnswer(key, user),
@@ -167,6 +167,10 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     ...(context.tls === undefined ? {} : { tls: context.tls }),
     logger,
     allowedOrigins: () => context.config().AllowedOrigins ?? [new URL(context.crm.serviceUrl).origin],
+    preUpgrade: () => {
+      const c = context.config();
+      return { total: c.MaxPendingUpgrades, perPeer: c.MaxPendingUpgradesPerPeer, timeoutMs: c.UpgradeTimeout * 1000 };
+    },
     refuse: () => (registry.all.size >= o.maxClients ? 'too many clients' : registry.unproven() >= o.maxUnproven ? 'too many clients without identity proof' : undefined),
     onConnection,
   });

@@ -1,16 +1,36 @@
 // The WebSocket port: plain HTTP or HTTPS (PEM or PFX), the manual's test
 // page at `/`, and WebSocket upgrades with the Origin allow-list checked
-// before the upgrade (403), and caps on connections (503). The listener can be
-// rebuilt on the same port (after a failed self-test) without dropping the
-// connections already upgraded.
+// before the upgrade (403), and caps on connections (503). TCP connections
+// that have not completed the upgrade are capped per peer and in total (the
+// oldest evicted for a newcomer) and closed at a deadline of their own:
+// Node's headersTimeout/requestTimeout are only checked every
+// connectionsCheckingInterval and never see a connection that sends no
+// request at all (issue 11, break 5). The listener can be rebuilt on the
+// same port (after a failed self-test) without dropping the connections
+// already upgraded.
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_FRAME_LENGTH } from '../../protocol/index.ts';
 import type { TlsMaterial } from '../contracts.ts';
 import { panelFile } from './panel-files.ts';
+import { PreAuthAdmission } from '../admission/pre-auth.ts';
+import { ThrottledLog } from '../admission/log-throttle.ts';
+
+/** Caps on TCP connections that have not completed the WebSocket upgrade. */
+export interface PreUpgradeLimits {
+  /** MaxPendingUpgrades: all peers together. */
+  total: number;
+  /** MaxPendingUpgradesPerPeer. */
+  perPeer: number;
+  /** UpgradeTimeout in ms: from accept to a completed upgrade. */
+  timeoutMs: number;
+}
+
+export const PRE_UPGRADE_DEFAULTS: PreUpgradeLimits = { total: 256, perPeer: 32, timeoutMs: 10_000 };
 
 /** The manual: the test page "says" this sentence (EVIDENCE.md §1). */
 export const TEST_PAGE_TEXT = 'This is the Testsite for the Websocket Connection behind this address';
@@ -25,7 +45,15 @@ export interface ListenerOptions {
   /** Why a new connection must wait (too many connections), or undefined. */
   refuse: () => string | undefined;
   onConnection: (ws: WebSocket, request: IncomingMessage) => void;
+  preUpgrade?: () => PreUpgradeLimits;
 }
+
+interface Pending {
+  socket: Socket;
+  timer: NodeJS.Timeout;
+}
+
+const keyOf = (s: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string => `${s.remoteAddress ?? '?'}|${s.remotePort ?? 0}`;
 
 const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>crm-tapi</title></head><body><p>${TEST_PAGE_TEXT}</p></body></html>\n`;
 
@@ -38,8 +66,24 @@ export class ClientListener {
   private server: Server | undefined;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_LENGTH, perMessageDeflate: false, clientTracking: false });
   private boundPort: number | undefined;
+  /** Not yet upgraded, by remote address and port (the same for the TCP socket and its TLS socket). */
+  private readonly pending = new Map<string, Pending>();
+  private readonly admission: PreAuthAdmission<string>;
+  private readonly evictions: ThrottledLog;
 
-  constructor(private readonly o: ListenerOptions) {}
+  constructor(private readonly o: ListenerOptions) {
+    this.admission = new PreAuthAdmission(() => this.limits());
+    this.evictions = new ThrottledLog(o.logger, 'WebSocket-port connections closed before the upgrade');
+  }
+
+  private limits(): PreUpgradeLimits {
+    return this.o.preUpgrade?.() ?? PRE_UPGRADE_DEFAULTS;
+  }
+
+  /** TCP connections open now that have not completed the upgrade. */
+  get pendingUpgrades(): number {
+    return this.pending.size;
+  }
 
   get port(): number | undefined {
     return this.boundPort;
@@ -75,6 +119,7 @@ export class ClientListener {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('not found\n');
     });
+    server.on('connection', (socket: Socket) => this.accepted(socket));
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     server.on('clientError', (_err, socket) => {
       if (socket.writable) reject(socket, 400, 'Bad Request');
@@ -95,7 +140,40 @@ export class ClientListener {
     return this.boundPort;
   }
 
+  private accepted(socket: Socket): void {
+    const peer = socket.remoteAddress ?? '?';
+    const key = keyOf(socket);
+    const limits = this.limits();
+    for (const { item, cap } of this.admission.victimsFor(peer)) {
+      this.evictions.note(item.split('|')[0] ?? '?', { newcomer: peer, pending: this.admission.size, max: limits.total, perPeer: limits.perPeer },
+        cap === 'perPeer' ? 'WebSocket-port connection evicted before its upgrade: MaxPendingUpgradesPerPeer reached for its address' : 'WebSocket-port connection evicted before its upgrade: MaxPendingUpgrades reached');
+      this.settle(item)?.destroy();
+    }
+    // A deadline of its own: it fires however the peer trickles bytes.
+    const timer = setTimeout(() => {
+      this.evictions.note(peer, { timeoutMs: limits.timeoutMs }, 'WebSocket-port connection closed: no completed upgrade within UpgradeTimeout');
+      this.settle(key)?.destroy();
+    }, limits.timeoutMs);
+    timer.unref();
+    this.pending.set(key, { socket, timer });
+    this.admission.add(key, peer);
+    socket.once('close', () => {
+      if (this.pending.get(key)?.socket === socket) this.settle(key);
+    });
+  }
+
+  /** Forgets a pending connection (upgraded, closed or evicted); returns its socket. */
+  private settle(key: string): Socket | undefined {
+    const p = this.pending.get(key);
+    if (p === undefined) return undefined;
+    clearTimeout(p.timer);
+    this.pending.delete(key);
+    this.admission.remove(key);
+    return p.socket;
+  }
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.settle(keyOf(req.socket));
     socket.on('error', () => socket.destroy());
     const origin = req.headers.origin;
     if (origin !== undefined && !this.o.allowedOrigins().includes(origin)) {

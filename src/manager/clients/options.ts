@@ -19,6 +19,7 @@ export interface UserSideOptions {
   maxClients?: number;
   /** Connections that have not yet proven who they are. */
   maxUnproven?: number;
+  /** Default: the configuration's DialBurst and DialsPerMinute. */
   dialRate?: RateLimit;
   missed?: MissedLimits;
   entitlementRefreshMs?: number;

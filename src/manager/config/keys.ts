@@ -37,6 +37,12 @@ export const MANAGER_RESTART_KEYS = [
   'TimeZone',
   'MaxConnectorConnections',
   'MaxUnregisteredConnections',
+  'MaxUnregisteredPerPeer',
+  'MaxPendingUpgrades',
+  'MaxPendingUpgradesPerPeer',
+  'UpgradeTimeout',
+  'DialBurst',
+  'DialsPerMinute',
   'RegistrationTimeout',
   'FrameTimeout',
   'MaxBadFrames',
@@ -75,6 +81,15 @@ export const DEFAULTS = {
   DataDir: 'data',
   MaxConnectorConnections: 256,
   MaxUnregisteredConnections: 32,
+  MaxUnregisteredPerPeer: 8,
+  /** WebSocket port: TCP connections that have not completed the upgrade. */
+  MaxPendingUpgrades: 256,
+  MaxPendingUpgradesPerPeer: 32,
+  /** Seconds from accept to a completed WebSocket upgrade. */
+  UpgradeTimeout: 10,
+  /** Click-to-dial per user: a burst of this many dials, then DialsPerMinute. */
+  DialBurst: 5,
+  DialsPerMinute: 12,
   RegistrationTimeout: 10,
   FrameTimeout: 10,
   MaxBadFrames: 3,

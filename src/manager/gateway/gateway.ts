@@ -15,6 +15,8 @@ import { loopbackFor, probeListener } from './probe.ts';
 import type { ManagerClock } from '../clock.ts';
 import { ConnectorRegistry } from './registry.ts';
 import type { SeqStore } from './seq-store.ts';
+import { PreAuthAdmission } from '../admission/pre-auth.ts';
+import { ThrottledLog } from '../admission/log-throttle.ts';
 
 /** Settings read on every use, so live configuration changes apply at once. */
 export interface GatewaySettings extends ConnectionLimits {
@@ -24,6 +26,8 @@ export interface GatewaySettings extends ConnectionLimits {
   commandTimeoutMs: number;
   maxConnections: number;
   maxUnregistered: number;
+  /** Unregistered connections from one peer address (MaxUnregisteredPerPeer). */
+  maxUnregisteredPerPeer: number;
 }
 
 export interface GatewayOptions {
@@ -54,9 +58,19 @@ export class ConnectorGateway implements ConnectorSide {
   readonly #connections = new Set<ConnectorConnection>();
   readonly #callListeners = new Set<(event: RoutedCallEvent) => void>();
   readonly #lineListeners = new Set<(event: LineEvent) => void>();
+  /** Connections not yet registered, by peer address (break 4 of issue 11: strangers must not lock out a keyed connector). */
+  readonly #pending: PreAuthAdmission<ConnectorConnection>;
+  readonly #refusals: ThrottledLog;
+  readonly #evictions: ThrottledLog;
 
   constructor(private readonly options: GatewayOptions) {
     this.#log = options.logger;
+    this.#pending = new PreAuthAdmission(() => {
+      const s = options.settings();
+      return { total: Math.min(s.maxUnregistered, s.maxConnections - this.#registeredCount()), perPeer: s.maxUnregisteredPerPeer };
+    });
+    this.#refusals = new ThrottledLog(this.#log, 'connector connections refused');
+    this.#evictions = new ThrottledLog(this.#log, 'unregistered connector connections evicted');
     this.#registry = new ConnectorRegistry(
       options.seqs,
       { call: (e) => this.#emit(this.#callListeners, e), line: (e) => this.#emit(this.#lineListeners, e) },
@@ -68,7 +82,7 @@ export class ConnectorGateway implements ConnectorSide {
       host: options.bindAddress,
       port: options.port,
       ...(options.tls ? { tls: options.tls } : {}),
-      admit: () => this.#admit(),
+      admit: (raw) => this.#admit(raw),
       onSocket: (socket) => this.#accept(socket),
       onRawClose: () => undefined,
       onTlsError: (err, peer) => this.#log.info({ peer, code: (err as NodeJS.ErrnoException).code }, `TLS handshake with a connector failed: ${err.message}`),
@@ -184,17 +198,31 @@ export class ConnectorGateway implements ConnectorSide {
 
   // ---------------------------------------------------------------- connections
 
-  #admit(): boolean {
+  #registeredCount(): number {
+    let n = 0;
+    for (const c of this.#connections) if (c.registered && !c.closed) n += 1;
+    return n;
+  }
+
+  /**
+   * A full cap of unregistered connections evicts the oldest of the peer
+   * holding the most (of the newcomer's own peer past MaxUnregisteredPerPeer)
+   * instead of refusing the newcomer; only registered connections filling
+   * MaxConnectorConnections refuse one.
+   */
+  #admit(raw: Socket): boolean {
     const s = this.options.settings();
-    const total = this.#listener.rawCount;
-    const registered = [...this.#connections].filter((c) => c.registered).length;
-    if (total >= s.maxConnections) {
-      this.#log.warn({ connections: total, max: s.maxConnections }, 'connector connection refused: MaxConnectorConnections reached');
+    const peer = raw.remoteAddress ?? '?';
+    const registered = this.#registeredCount();
+    if (registered >= s.maxConnections) {
+      this.#refusals.note(peer, { connections: registered, max: s.maxConnections }, 'connector connection refused: MaxConnectorConnections reached, all registered');
       return false;
     }
-    if (total - registered >= s.maxUnregistered) {
-      this.#log.warn({ unregistered: total - registered, max: s.maxUnregistered }, 'connector connection refused: MaxUnregisteredConnections reached');
-      return false;
+    for (const { item: victim, cap } of this.#pending.victimsFor(peer)) {
+      this.#pending.remove(victim);
+      this.#evictions.note(victim.socket.remoteAddress ?? '?', { newcomer: peer, unregistered: this.#pending.size + 1, max: s.maxUnregistered, perPeer: s.maxUnregisteredPerPeer },
+        cap === 'perPeer' ? 'unregistered connector connection evicted: MaxUnregisteredPerPeer reached for its address' : 'unregistered connector connection evicted: MaxUnregisteredConnections reached');
+      victim.destroy('evicted to admit a newer connection before it registered');
     }
     return true;
   }
@@ -202,6 +230,7 @@ export class ConnectorGateway implements ConnectorSide {
   #accept(socket: Socket): void {
     const connection = new ConnectorConnection(socket, this.options.settings(), { onMessage: (c, m) => this.#onMessage(c, m), onClose: (c, r) => this.#onClose(c, r) }, this.#log);
     this.#connections.add(connection);
+    if (!connection.closed) this.#pending.add(connection, socket.remoteAddress ?? '?');
     this.#log.debug({ peer: connection.peer }, 'connector connection accepted');
   }
 
@@ -276,6 +305,7 @@ export class ConnectorGateway implements ConnectorSide {
       return;
     }
     const previous = entry?.connection;
+    this.#pending.remove(connection);
     connection.markRegistered(host, message.connectorVersion, this.#silenceMs());
     const lastAckedSeq = this.#registry.register(host, connection, message.lastAckedSeq);
     if (previous !== undefined && previous !== connection) {
@@ -288,6 +318,7 @@ export class ConnectorGateway implements ConnectorSide {
 
   #onClose(connection: ConnectorConnection, reason: string): void {
     this.#connections.delete(connection);
+    this.#pending.remove(connection);
     const host = connection.host;
     if (host === undefined || !connection.registered) {
       this.#log.debug({ peer: connection.peer, reason }, 'unregistered connector connection closed');

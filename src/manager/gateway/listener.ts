@@ -14,8 +14,8 @@ export interface ListenerOptions {
   host: string;
   port: number;
   tls?: TlsMaterial;
-  /** Decides on every raw socket; false = destroyed at once. */
-  admit(): boolean;
+  /** Decides on every raw socket (and may evict older ones to make room); false = destroyed at once. */
+  admit(raw: Socket): boolean;
   /** A usable socket (after the TLS handshake when TLS is on). */
   onSocket(socket: Socket): void;
   onRawClose(): void;
@@ -51,7 +51,7 @@ export class GatewayListener {
       throw new GatewayError('tls-material', `cannot use the TLS certificate for the TAPI port: ${(err as Error).message}`, { cause: err });
     }
     const server = createNetServer((raw) => {
-      if (!this.options.admit()) {
+      if (!this.options.admit(raw)) {
         raw.destroy();
         return;
       }

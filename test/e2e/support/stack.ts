@@ -29,7 +29,7 @@ import { until, Waitable } from './wait.ts';
 import { USERS, WebApiUser, type Row, type UserKey } from './webapi.ts';
 
 const SERVICE = { sam: 'CONTOSO\\svc-crmtapi', password: 'Test-only-svc-crmtapi-1!' };
-const CONNECTOR_KEY = 'e2e-connector-key-5b1d0c9e7a';
+export const CONNECTOR_KEY = 'e2e-connector-key-5b1d0c9e7a';
 export const HOST = 'e2e-pbx';
 
 export interface StackOptions {
@@ -42,6 +42,8 @@ export interface StackOptions {
   /** Put a cuttable TCP relay between connector and manager. */
   relay?: boolean;
   userSide?: UserSideOptions;
+  /** Further manager keys (as an operator writes them), e.g. shorter deadlines for the reliability suite. */
+  managerKeys?: Record<string, unknown>;
 }
 
 export type UserSide = ReturnType<typeof createUserSide>;
@@ -115,6 +117,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const config = validateManagerConfig({
       CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: SERVICE.sam, CrmPassword: SERVICE.password,
       ConnectorKeys: [CONNECTOR_KEY], DataDir: join(dir, 'manager'), LogLevel: 6, CrmRetryMaxDelay: 1, TimeZone: 'Europe/Berlin', BindAddress: '127.0.0.1',
+      ...options.managerKeys,
     }, 'e2e', { baseDir: dir });
     let userSide: UserSide | undefined;
     // The manual's port range is for operators; tests let the OS choose.

@@ -25,6 +25,7 @@ export const TEST_SETTINGS: GatewaySettings = {
   commandTimeoutMs: 2_000,
   maxConnections: 16,
   maxUnregistered: 8,
+  maxUnregisteredPerPeer: 8,
   registrationTimeoutMs: 2_000,
   frameTimeoutMs: 2_000,
   maxBadFrames: 3,

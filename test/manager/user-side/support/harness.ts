@@ -1,6 +1,7 @@
 // The user side against the real simulated Dataverse (over HTTP), a real
 // SQLite outbox, the real phone directory and a fake connector side.
 // TEST-ONLY credentials from fixtures/crm/directory.json.
+import { DEFAULTS } from '../../../../src/manager/config/keys.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,7 +72,7 @@ export async function startHarness(h: HarnessOptions = {}): Promise<Harness> {
   outbox.start();
   const connector = new FakeConnectorSide();
   const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
-  const config = { BindAddress: '127.0.0.1', CrmTapiWebSocketPort: 8080, ListenerTestLog: false, ...h.config } as ManagerConfig;
+  const config = { ...DEFAULTS, BindAddress: '127.0.0.1', CrmTapiWebSocketPort: 8080, ListenerTestLog: false, ...h.config } as ManagerConfig;
   const context: UserSideContext = {
     connectorSide: h.connectorSide ?? connector,
     config: () => config,

@@ -1,0 +1,90 @@
+// `crm-tapi manager --config FILE` as a child process (the production
+// composition, its own file descriptors and its own log file) against a
+// simulated Dataverse served by the test process. Stops itself on stop().
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
+import { CONNECTOR_KEY, freePort, SERVICE } from '../../manager/support/manager.ts';
+
+/** A free port inside the manual's TAPI range 4502–4534 (the CLI validates it). */
+export async function freeTapiPort(): Promise<number> {
+  const start = 4502 + Math.floor(Math.random() * 33);
+  for (let i = 0; i < 33; i += 1) {
+    const port = 4502 + ((start - 4502 + i) % 33);
+    const server = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return port;
+    }
+  }
+  throw new Error('no free port in 4502–4534');
+}
+
+export interface ManagerProcess {
+  child: ChildProcess;
+  pid: number;
+  dir: string;
+  tapiPort: number;
+  wsPort: number;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** Open file descriptors of the manager process now (/proc/<pid>/fd). */
+  fds(): number;
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+const toml = (values: Record<string, unknown>): string => Object.entries(values).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n');
+
+export async function startManagerProcess(dv: SimulatedDataverse, extra: Record<string, unknown> = {}, dir = mkdtempSync(join(tmpdir(), 'crm-tapi-edge-'))): Promise<ManagerProcess> {
+  const tapiPort = await freeTapiPort();
+  const wsPort = await freePort();
+  const file = join(dir, 'manager.toml');
+  writeFileSync(file, toml({
+    CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: SERVICE.sam, CrmPassword: 'env:TEST_CRM_PASSWORD',
+    ConnectorKeys: [CONNECTOR_KEY], CrmTapiPort: tapiPort, CrmTapiWebSocketPort: wsPort, LogLevel: 3, DataDir: 'state', CrmRetryMaxDelay: 1, ...extra,
+  }));
+  const child = spawn(process.execPath, ['bin/crm-tapi.js', 'manager', '--config', file], { env: { ...process.env, TEST_CRM_PASSWORD: SERVICE.password }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const pid = child.pid ?? 0;
+  const waitFor = async (text: string, timeoutMs = 30_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!out.includes(text)) {
+      if (child.exitCode !== null) throw new Error(`the manager exited (${child.exitCode}) before "${text}":\n${out.slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`no "${text}" from the manager within ${timeoutMs} ms:\n${out.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const p: ManagerProcess = {
+    child, pid, dir, tapiPort, wsPort, exited, waitFor,
+    output: () => out,
+    fds: () => readdirSync(`/proc/${pid}/fd`).length,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  try {
+    await waitFor(extra.LogArt === 'File' ? '' : '"msg":"manager running"');
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return p;
+}
+
+export { CONNECTOR_KEY };
