@@ -1,0 +1,48 @@
+// Is the crm-tapi solution installed in an org, and which version? Used by
+// the manager at start, by `crm-tapi check`, by `crm-tapi solution status`
+// and by health checks: one question, one answer, one sentence.
+import { odataString } from '../web-api/odata.ts';
+import type { DataverseApi } from '../web-api/types.ts';
+import { compareVersions, REQUIRED_SOLUTION_VERSION, SOLUTION_UNIQUE_NAME } from './model.ts';
+
+export type InstalledSolution =
+  | { readonly installed: false }
+  | { readonly installed: true; readonly version: string; readonly managed: boolean; readonly id: string };
+
+/** `solutions?$filter=uniquename eq 'crmtapi'`: needs prvReadSolution (the TapiManager Account role has it). */
+export async function installedSolution(api: DataverseApi, uniqueName: string = SOLUTION_UNIQUE_NAME): Promise<InstalledSolution> {
+  const rows = await api.list<Record<string, unknown>>('solutions', {
+    select: ['solutionid', 'uniquename', 'version', 'ismanaged'], filter: `uniquename eq ${odataString(uniqueName)}`, top: 1,
+  });
+  const row = rows[0];
+  if (row === undefined) return { installed: false };
+  return { installed: true, version: String(row.version ?? '0.0.0.0'), managed: row.ismanaged === true, id: String(row.solutionid ?? '') };
+}
+
+export type SolutionState =
+  | { readonly kind: 'ok'; readonly version: string }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'outdated'; readonly version: string; readonly required: string };
+
+export function solutionState(installed: InstalledSolution, required: string = REQUIRED_SOLUTION_VERSION): SolutionState {
+  if (!installed.installed) return { kind: 'missing' };
+  if (compareVersions(installed.version, required) < 0) return { kind: 'outdated', version: installed.version, required };
+  return { kind: 'ok', version: installed.version };
+}
+
+/** The one sentence operators read in logs and in `crm-tapi check`. */
+export function describeSolutionState(state: SolutionState, org: string): string {
+  switch (state.kind) {
+    case 'ok':
+      return `the crm-tapi solution ${state.version} is installed in org ${org}`;
+    case 'missing':
+      return `the crm-tapi solution is not installed in org ${org}; run \`crm-tapi solution import\``;
+    case 'outdated':
+      return `the crm-tapi solution in org ${org} is outdated: installed ${state.version}, this manager needs ≥ ${state.required}; run \`crm-tapi solution import\``;
+  }
+}
+
+export async function checkSolution(api: DataverseApi, org: string, required?: string): Promise<{ state: SolutionState; sentence: string }> {
+  const state = solutionState(await installedSolution(api), required);
+  return { state, sentence: describeSolutionState(state, org) };
+}
