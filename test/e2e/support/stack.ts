@@ -42,6 +42,8 @@ export interface StackOptions {
   /** Put a cuttable TCP relay between connector and manager. */
   relay?: boolean;
   userSide?: UserSideOptions;
+  /** Starts the org instead of the seeded one (e.g. an org that got the solution by `crm-tapi solution import`). */
+  dataverse?: () => Promise<SimulatedDataverse>;
 }
 
 export type UserSide = ReturnType<typeof createUserSide>;
@@ -109,7 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-e2e-'));
     closers.push(() => rmSync(dir, { recursive: true, force: true }));
 
-    const dv = await startSimulatedDataverse({ port: 0 });
+    const dv = options.dataverse ? await options.dataverse() : await startSimulatedDataverse({ port: 0 });
     closers.push(() => dv.close());
 
     const config = validateManagerConfig({
