@@ -148,10 +148,7 @@ export async function verify(api: DataverseApi, config: ConnectionConfig, server
     }
     const version = await api.retrieveVersion();
     // Without the solution every ctapi_* privilege is "missing": say the one thing that helps.
-    const solution = await checkSolution(api, org.UniqueName).catch((err: unknown) => {
-      if (err instanceof DataverseError && err.code === 'forbidden') return undefined; // reported below as prvReadSolution
-      throw err;
-    });
+    const solution = await checkSolution(api, org.UniqueName, { prefix: config.CrmPublisherPrefix });
     if (solution !== undefined && solution.state.kind !== 'ok') {
       return failure(CHECK_STATUS.solutionMissing, solution.state.kind === 'missing' ? 'solution-missing' : 'solution-outdated', solution.sentence);
     }

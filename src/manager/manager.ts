@@ -115,7 +115,7 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     const schema = createSchema(initial.crm.CrmPublisherPrefix);
     const repositories = createRepositories(api, schema);
 
-    await waitForSolution(api, { ...backoff, organisation: initial.crm.CrmOrganisation });
+    await waitForSolution(api, { ...backoff, organisation: initial.crm.CrmOrganisation, prefix: initial.crm.CrmPublisherPrefix });
     const settingsCreated = await retrying('the setting records', backoff, () => repositories.settings.ensureDefaults());
     if (settingsCreated.length > 0) log.info({ created: settingsCreated }, 'setting records created on the first CRM connection');
 

@@ -102,6 +102,8 @@ export function applySolution(state: SimState, zip: Uint8Array, jobId: string, n
     const data = `<importexportxml succeeded="${failed ? 'failure' : 'success'}" status="${failed ? 'Failed' : 'Succeeded'}">`
       + `${resultXml(results.entities, 'entities')}${resultXml(results.roles, 'roles')}${resultXml(results.webResources, 'webResources')}`
       + `${resultXml([{ tag: 'solutionManifest', attrs: { languagecode: '1033', id: pkg.uniqueName, LocalizedName: pkg.uniqueName } }], 'solutionManifests')}</importexportxml>`;
+    // Roles and privileges changed: a new row version ends every cached privilege set.
+    store.nextVersion();
     store.put('importjob', jobId, { importjobid: jobId, name: `Import of ${pkg.uniqueName}`, solutionname: pkg.uniqueName, progress: 100, startedon: now, completedon: now, data, createdon: now });
   });
 }

@@ -60,7 +60,11 @@ export function componentResults(data: string): ComponentResult[] {
 
 export async function importSolution(client: DataverseClient, zip: Uint8Array, version: string, options: ImportOptions = {}): Promise<ImportOutcome> {
   const say = options.onProgress ?? (() => undefined);
-  const before = await installedSolution(client);
+  // An account that may not read solutions meets Dataverse's own refusal of the import below.
+  const before = await installedSolution(client).catch((err: unknown): InstalledSolution => {
+    if (err instanceof DataverseError && err.code === 'forbidden') return { installed: false };
+    throw err;
+  });
   if (before.installed && compareVersions(version, before.version) < 0) {
     throw new SolutionImportError(`the org has crm-tapi solution ${before.version}; ${version} is older and Dataverse does not import a lower version over a higher one`);
   }

@@ -1,6 +1,8 @@
 // Is the crm-tapi solution installed in an org, and which version? Used by
 // the manager at start, by `crm-tapi check`, by `crm-tapi solution status`
 // and by health checks: one question, one answer, one sentence.
+import { DEFAULT_PUBLISHER_PREFIX } from '../schema.ts';
+import { DataverseError } from '../web-api/errors.ts';
 import { odataString } from '../web-api/odata.ts';
 import type { DataverseApi } from '../web-api/types.ts';
 import { compareVersions, REQUIRED_SOLUTION_VERSION, SOLUTION_UNIQUE_NAME } from './model.ts';
@@ -42,7 +44,25 @@ export function describeSolutionState(state: SolutionState, org: string): string
   }
 }
 
-export async function checkSolution(api: DataverseApi, org: string, required?: string): Promise<{ state: SolutionState; sentence: string }> {
-  const state = solutionState(await installedSolution(api), required);
+/**
+ * The solution's state; an account that may not read solutions (before the import even the
+ * manager's own role is missing) is answered by the metadata instead: no `<prefix>_lineconfig`
+ * table means no solution. Undefined when neither can tell.
+ */
+export async function checkSolution(api: DataverseApi, org: string, options: { required?: string; prefix?: string } = {}): Promise<{ state: SolutionState; sentence: string } | undefined> {
+  let installed: InstalledSolution;
+  try {
+    installed = await installedSolution(api);
+  } catch (err) {
+    if (!(err instanceof DataverseError && err.code === 'forbidden')) throw err;
+    const table = `${options.prefix ?? DEFAULT_PUBLISHER_PREFIX}_lineconfig`;
+    const found = await api.retrieve<Record<string, unknown>>('EntityDefinitions', { LogicalName: table }, ['LogicalName']).catch((e: unknown) => {
+      if (e instanceof DataverseError && (e.code === 'forbidden' || e.code === 'not-found')) return e.code === 'forbidden' ? undefined : null;
+      throw e;
+    });
+    if (found !== null) return undefined;
+    installed = { installed: false };
+  }
+  const state = solutionState(installed, options.required);
   return { state, sentence: describeSolutionState(state, org) };
 }

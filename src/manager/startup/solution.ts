@@ -4,7 +4,6 @@
 // it never retries 404s on tables that do not exist. An account that may not
 // read solutions (no prvReadSolution) is told once and the start goes on.
 import { checkSolution } from '../../dataverse/solution/installed.ts';
-import { DataverseError } from '../../dataverse/web-api/errors.ts';
 import type { DataverseApi, DataverseLogger } from '../../dataverse/web-api/types.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
 import { sleep as crmSleep, StartAbortedError } from './crm.ts';
@@ -18,12 +17,18 @@ export interface WaitForSolutionOptions {
   firstDelayMs: number;
   signal?: AbortSignal;
   required?: string;
+  prefix?: string;
 }
 
 export async function waitForSolution(api: DataverseApi, options: WaitForSolutionOptions): Promise<string | undefined> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const { state, sentence } = await checkSolution(api, options.organisation, options.required);
+      const checked = await checkSolution(api, options.organisation, { ...(options.required ? { required: options.required } : {}), ...(options.prefix ? { prefix: options.prefix } : {}) });
+      if (checked === undefined) {
+        options.logger.warn({ code: 'forbidden' }, 'the manager\'s account may not read solutions (prvReadSolution, part of the TapiManager Account role): the solution version is not checked');
+        return undefined;
+      }
+      const { state, sentence } = checked;
       if (state.kind === 'ok') {
         options.logger.info({ version: state.version }, sentence);
         return state.version;
@@ -33,10 +38,6 @@ export async function waitForSolution(api: DataverseApi, options: WaitForSolutio
       await sleep(delay, options.signal);
     } catch (err) {
       if (err instanceof StartAbortedError) throw err;
-      if (err instanceof DataverseError && err.code === 'forbidden') {
-        options.logger.warn({ code: err.code }, 'the manager\'s account may not read solutions (prvReadSolution, part of the TapiManager Account role): the solution version is not checked');
-        return undefined;
-      }
       const delay = Math.min(options.maxDelayMs, options.firstDelayMs * 2 ** Math.min(attempt - 1, 20));
       const code = err instanceof CrmTapiError ? err.code : 'error';
       options.logger.warn({ attempt, code, delayMs: delay }, `waiting to check the crm-tapi solution: ${code}: ${(err as Error).message}`);

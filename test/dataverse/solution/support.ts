@@ -34,3 +34,24 @@ export function mutate(zip: Uint8Array, entry: string, edit: (text: string) => s
   files[entry] = new TextEncoder().encode(after);
   return zipSync(files);
 }
+
+export interface CliRun { status: number; stdout: string; stderr: string }
+
+/** Runs `crm-tapi <args>` through the CLI's own entry (main), capturing what it prints. */
+export async function runCli(args: readonly string[]): Promise<CliRun> {
+  const { main } = await import('../../../src/cli/main.ts');
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    const status = await main(['node', 'crm-tapi', ...args]);
+    return { status, stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+    process.exitCode = undefined;
+  }
+}
