@@ -4,6 +4,8 @@
 // resource __PREFIX___/crmtapi/webresource.html as control WebResource_crmtapi.
 // It hands Xrm and the form context to the client inside the web resource
 // (Microsoft's documented pattern for HTML web resources on forms).
+/* global Xrm -- provided by Dynamics 365; the placeholder is filled at build */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- a global the form or command bar calls by name
 var CrmTapiForm = (function () {
   'use strict';
   function onLoad(executionContext) {

@@ -2,6 +2,8 @@
 // "Diagnose TAPI Manager" and "Aktualisieren Telefonnummern" are enabled only for
 // System Administrator (by its role template id, the same in every language) and
 // TapiInterface Admin (by the solution's fixed role id), never by role names.
+/* global Xrm, __ADMIN_ROLE_IDS__ -- provided by Dynamics 365; the placeholder is filled at build */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- a global the form or command bar calls by name
 var CrmTapiRibbon = (function () {
   'use strict';
   var ADMIN_ROLE_IDS = __ADMIN_ROLE_IDS__;
