@@ -52,6 +52,11 @@ export interface SimulatedDataverseOptions {
   enforcePrivileges?: boolean;
   /** Seed of the fault injector's PRNG (probability rules). */
   faultSeed?: number;
+  /**
+   * An org where the crm-tapi solution was never imported: metadata and seed files whose
+   * name contains "ctapi" are left out; `crm-tapi solution import` (ImportSolution) adds them.
+   */
+  withoutSolution?: boolean;
 }
 
 export interface SimulatedDataverse {
@@ -92,7 +97,8 @@ export interface SimulatedDataverse {
 /** Builds the state and msw handlers without listening (for msw's setupServer). */
 export async function createSimulatedDataverseHandlers(options: SimulatedDataverseOptions = {}): Promise<{ state: SimState; handlers: RequestHandler[] }> {
   const seedDir = options.seedDir ?? DEFAULT_SEED_DIR;
-  const metadata = await loadMetadata(seedDir);
+  const withoutSolution = options.withoutSolution === true;
+  const metadata = await loadMetadata(seedDir, { withoutSolution });
   const directory = await loadDirectory(seedDir);
   const clock = options.clock ?? new ControllableClock();
   const store = new RecordStore(options.sqlitePath ? new SqlitePersistence(options.sqlitePath) : undefined);
@@ -108,7 +114,7 @@ export async function createSimulatedDataverseHandlers(options: SimulatedDataver
   });
   if (store.isEmpty()) {
     try {
-      await loadSeed(seedDir, metadata, store, writes, clock.now());
+      await loadSeed(seedDir, metadata, store, writes, clock.now(), { withoutSolution });
     } catch (err) {
       store.close();
       throw err;

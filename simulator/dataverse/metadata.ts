@@ -96,6 +96,22 @@ export class Metadata {
     for (const entity of this.byLogical.values()) this.check(entity);
   }
 
+  /**
+   * Adds or replaces entities at run time (a solution import): checked first, then
+   * applied all together, so a bad definition changes nothing.
+   */
+  define(entities: readonly EntityDefinition[]): void {
+    const next = entities.map((raw) => withImplicitAttributes(raw));
+    for (const entity of next) this.check(entity);
+    for (const entity of next) {
+      const before = this.byLogical.get(entity.logicalName);
+      if (before) this.bySet.delete(before.entitySetName);
+      this.byLogical.set(entity.logicalName, entity);
+      this.bySet.set(entity.entitySetName, entity);
+      this.navigation.delete(entity.logicalName);
+    }
+  }
+
   entity(logicalName: string): EntityDefinition | undefined {
     return this.byLogical.get(logicalName);
   }
@@ -170,11 +186,14 @@ export function parseMetadataFile(value: unknown, origin: string): EntityDefinit
   return parsed.data.entities;
 }
 
-/** Reads every `metadata*.json` of `dir` (sorted by name) into one Metadata. */
-export async function loadMetadata(dir: string): Promise<Metadata> {
+/** Files of our solution (metadata-ctapi.json, seed/05-roles-ctapi.json): left out for an org without it. */
+export const SOLUTION_FILE = /ctapi/;
+
+/** Reads every `metadata*.json` of `dir` (sorted by name) into one Metadata; `withoutSolution` skips our solution's file. */
+export async function loadMetadata(dir: string, options: { withoutSolution?: boolean } = {}): Promise<Metadata> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => /^metadata.*\.json$/.test(n)).sort();
+    names = (await readdir(dir)).filter((n) => /^metadata.*\.json$/.test(n) && !(options.withoutSolution === true && SOLUTION_FILE.test(n))).sort();
   } catch (err) {
     throw new SimulatorError('sim-seed-unreadable', `${dir}: cannot read the seed directory (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
   }

@@ -10,7 +10,7 @@ export type Operation = 'Create' | 'Read' | 'Write' | 'Delete' | 'Append' | 'App
 export const OPERATIONS: readonly Operation[] = ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo', 'Assign', 'Share'];
 
 /** Privileges with no entity (miscellaneous privileges of a security role). */
-export const MISC_PRIVILEGES = ['prvActOnBehalfOfAnotherUser', 'prvBulkDelete', 'prvPublishCustomizations'] as const;
+export const MISC_PRIVILEGES = ['prvActOnBehalfOfAnotherUser', 'prvBulkDelete', 'prvImportCustomizations', 'prvPublishCustomizations'] as const;
 
 /** Intersect and bookkeeping tables (no privilegeName, no ownership, no audit fields) are not checked. */
 function unchecked(entity: EntityDefinition): boolean {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ODataError, SimulatorError } from './errors.ts';
-import { readJson, type Metadata } from './metadata.ts';
+import { readJson, SOLUTION_FILE, type Metadata } from './metadata.ts';
 import { allPrivilegeNames } from './privileges.ts';
 import type { RecordStore } from './store.ts';
 import type { WriteService } from './writes.ts';
@@ -25,11 +25,11 @@ function wildcard(pattern: string): RegExp {
   return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
-export async function loadSeed(seedDir: string, metadata: Metadata, store: RecordStore, writes: WriteService, now: number): Promise<number> {
+export async function loadSeed(seedDir: string, metadata: Metadata, store: RecordStore, writes: WriteService, now: number, options: { withoutSolution?: boolean } = {}): Promise<number> {
   const dir = join(seedDir, 'seed');
   let names: string[] = [];
   try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+    names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !(options.withoutSolution === true && SOLUTION_FILE.test(n))).sort();
   } catch {
     names = [];
   }

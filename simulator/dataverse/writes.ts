@@ -45,6 +45,11 @@ export class WriteService {
     if (this.demandPrivilege && name) this.demandPrivilege(name, this.principals(actor), entity.logicalName, entity.objectTypeCode);
   }
 
+  /** A privilege without a table (prvImportCustomizations, prvPublishCustomizations). */
+  demandMisc(name: string, actor: Actor): void {
+    if (this.demandPrivilege) this.demandPrivilege(name, this.principals(actor), 'none', undefined);
+  }
+
   create(entity: EntityDefinition, body: unknown, actor: Actor, idFromUrl?: string, seed?: SeedOptions): StoredRecord {
     return this.store.transaction(() => this.createInner(entity, body, actor, idFromUrl, undefined, seed));
   }

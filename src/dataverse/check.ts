@@ -4,6 +4,7 @@
 // uses. Each failure is one sentence and its own exit status
 // (docs/dataverse.md "crm-tapi check").
 import { createSchema } from './schema.ts';
+import { checkSolution } from './solution/installed.ts';
 import type { ConnectionConfig } from './connection-config.ts';
 import { connect, type ConnectOptions } from './connection.ts';
 import { DataverseError } from './web-api/errors.ts';
@@ -19,6 +20,7 @@ export const CHECK_STATUS = {
   userInvalid: 6,
   privilegesMissing: 7,
   serverError: 8,
+  solutionMissing: 9,
 } as const;
 
 export type CheckResult =
@@ -56,6 +58,7 @@ export function requiredPrivileges(prefix?: string): RequiredPrivilege[] {
     { verb: 'Read', entity: 'usersettings', privilegeEntity: 'UserSettings', why: 'UI language of the client' },
     { verb: 'Create', entity: 'phonecall', privilegeEntity: 'Activity', why: 'phone call activities' },
     { verb: 'Append', entity: 'phonecall', privilegeEntity: 'Activity', why: 'regarding record of phone calls' },
+    { verb: 'Read', entity: 'solution', privilegeEntity: 'Solution', why: 'the check that the crm-tapi solution is installed' },
     custom('Read', s.lineConfig.logicalName, 'line configuration', true),
     custom('Create', s.lineConfig.logicalName, 'default, site and user line records'),
     custom('Append', s.lineConfig.logicalName, 'parent of line records'),
@@ -144,6 +147,11 @@ export async function verify(api: DataverseApi, config: ConnectionConfig, server
         `organisation "${config.CrmOrganisation}" was not found on ${server}: the server hosts "${org.UniqueName}" (unique name, case sensitive)`);
     }
     const version = await api.retrieveVersion();
+    // Without the solution every ctapi_* privilege is "missing": say the one thing that helps.
+    const solution = await checkSolution(api, org.UniqueName, { prefix: config.CrmPublisherPrefix });
+    if (solution !== undefined && solution.state.kind !== 'ok') {
+      return failure(CHECK_STATUS.solutionMissing, solution.state.kind === 'missing' ? 'solution-missing' : 'solution-outdated', solution.sentence);
+    }
     const privileges = await api.retrieveUserPrivileges(who.UserId);
     const problems = missingPrivileges(privileges, requiredPrivileges(config.CrmPublisherPrefix));
     if (problems.length > 0) return failure(CHECK_STATUS.privilegesMissing, 'privileges-missing', ...problems);

@@ -4,29 +4,14 @@
 //   npx tsx src/dataverse/schema-metadata.ts > fixtures/crm/metadata-ctapi.json
 // test/dataverse/schema-metadata.test.ts fails when the committed file drifts.
 import { createSchema, type EntitySpec } from './schema.ts';
-
-/** English and German labels of our option values (the solution ships both, manual 1). */
-const LABELS: Record<string, Record<string, readonly [string, string]>> = {
-  kind: { default: ['Default', 'Standard'], site: ['Site', 'Standort'], userLine: ['User', 'Benutzer'] },
-  openphonecall: {
-    never: ['Never', 'Nie'], incoming: ['Incoming calls', 'Eingehende Anrufe'],
-    outgoing: ['Outgoing calls', 'Ausgehende Anrufe'], always: ['All calls', 'Alle Anrufe'],
-  },
-  yesno: { no: ['No', 'Nein'], yes: ['Yes', 'Ja'] },
-  direction: { incoming: ['Incoming', 'Eingehend'], outgoing: ['Outgoing', 'Ausgehend'], internal: ['Internal', 'Intern'] },
-  level: { error: ['Error', 'Fehler'], warning: ['Warning', 'Warnung'], information: ['Information', 'Information'] },
-  datatype: { text: ['Text', 'Text'], twoOptions: ['Two options', 'Zwei Optionen'], integer: ['Whole number', 'Ganzzahl'] },
-};
+import { optionLabels } from './solution/labels.ts';
 
 function labelsFor(attributeName: string, options: Readonly<Record<string, number>>): { options: Record<string, string>; labels1031: Record<string, string> } {
-  const bare = attributeName.replace(/^[a-z0-9]+_/, '');
-  const table = LABELS[bare] ?? (Object.keys(options).join() === 'no,yes' ? LABELS.yesno : undefined) ?? {};
   const en: Record<string, string> = {};
   const de: Record<string, string> = {};
-  for (const [code, value] of Object.entries(options)) {
-    const [english, german] = table[code] ?? [code, code];
-    en[String(value)] = english;
-    de[String(value)] = german;
+  for (const { value, label } of optionLabels(attributeName, options)) {
+    en[String(value)] = label[0];
+    de[String(value)] = label[1];
   }
   return { options: en, labels1031: de };
 }

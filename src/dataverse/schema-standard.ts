@@ -54,8 +54,7 @@ export const STANDARD = {
   organization: { entitySet: 'organizations', primaryId: 'organizationid', primaryName: 'name' },
 } as const;
 
-/** The role names that make a user an administrator of the bridge (manual 3.2.1.4). */
-export const ADMIN_ROLE_NAMES = ['TapiInterface Admin', 'System Administrator'] as const;
+// Administrators of the bridge are recognised by role ids, not these names (solution/model.ts).
 export const USER_ROLE_NAME = 'TapiInterface User';
 export const MANAGER_ROLE_NAME = 'TapiManager Account';
 

@@ -30,6 +30,7 @@ import { waitForCrm } from './startup/crm.ts';
 import { startDirectory } from './startup/directory.ts';
 import { readTlsMaterial } from './startup/tls.ts';
 import { retrying } from './startup/retry.ts';
+import { waitForSolution } from './startup/solution.ts';
 import { MAX_FRAME_LENGTH } from '../protocol/index.ts';
 
 export interface ManagerDeps {
@@ -120,6 +121,10 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     cleanup.push(() => api.close());
     const schema = createSchema(initial.crm.CrmPublisherPrefix);
     const repositories = createRepositories(api, schema);
+
+    await waitForSolution(api, { ...backoff, organisation: initial.crm.CrmOrganisation, prefix: initial.crm.CrmPublisherPrefix });
+    const settingsCreated = await retrying('the setting records', backoff, () => repositories.settings.ensureDefaults());
+    if (settingsCreated.length > 0) log.info({ created: settingsCreated }, 'setting records created on the first CRM connection');
 
     const managerHost = hostname();
     const top = await retrying('the default and site records', backoff, () =>

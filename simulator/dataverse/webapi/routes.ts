@@ -11,6 +11,8 @@ import type { Actor } from '../writes.ts';
 import { handleBatch } from './batch.ts';
 import { jsonResponse, makeRepresent, type WebApiContext } from './context.ts';
 import { handleEntitySet } from './entities.ts';
+import { importSolutionAction, publishAction } from './customization.ts';
+import { entityDefinitions, metadataDocument } from './metadata-api.ts';
 import { grantAccess, revokeAccess, retrieveCurrentOrganization, retrieveUserPrivileges, retrieveVersion, whoAmI } from './functions.ts';
 
 const API = /^(.*?)\/api\/data\/(v9\.[012])(\/.*)?$/i;
@@ -168,6 +170,10 @@ export async function routeInner(ctx: WebApiContext, state: SimState, request: R
     try { body = JSON.parse(text || '{}'); } catch { throw new ODataError(400, DV.badRequestSyntax, 'The request body is not valid JSON.'); }
     return fn[1] === 'GrantAccess' ? grantAccess(ctx, body) : revokeAccess(ctx, body);
   }
+  if (rest === '$metadata' && method === 'GET') return metadataDocument(ctx);
+  if (fn?.[1] === 'EntityDefinitions' && method === 'GET') return entityDefinitions(ctx, url, fn[2]);
+  if (fn?.[1] === 'ImportSolution' && fn[2] === undefined && method === 'POST') return importSolutionAction(ctx, state, request);
+  if ((fn?.[1] === 'PublishAllXml' || fn?.[1] === 'PublishXml') && fn[2] === undefined && method === 'POST') return publishAction(ctx, request, fn[1] === 'PublishAllXml');
   const privileges = /^systemusers\(([0-9a-fA-F-]{36})\)\/Microsoft\.Dynamics\.CRM\.RetrieveUserPrivileges(?:\(\))?$/.exec(rest);
   if (privileges?.[1] && method === 'GET') return retrieveUserPrivileges(ctx, privileges[1]);
   const set = /^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$/.exec(rest);

@@ -13,7 +13,7 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description('Verify the CRM connection parameters of a manager configuration (server, TLS, organisation, account, privileges)')
     .requiredOption('--config <file>', 'manager configuration file (.toml or .json)')
-    .addHelpText('after', '\nExit status: 0 ok, 2 configuration invalid, 3 server unreachable, 4 TLS failure,\n5 organisation not found, 6 user invalid, 7 privileges missing, 8 server errors, 1 other.')
+    .addHelpText('after', '\nExit status: 0 ok, 2 configuration invalid, 3 server unreachable, 4 TLS failure,\n5 organisation not found, 6 user invalid, 7 privileges missing, 8 server errors,\n9 crm-tapi solution missing or outdated, 1 other.')
     .action(async (options: { config: string }) => {
       let config;
       try {

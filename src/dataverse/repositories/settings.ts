@@ -2,6 +2,7 @@
 // options or whole number, per "Datentyp"). Read by name; IncallPhoneFields
 // lists extra phone fields for the directory.
 import { SETTING_DATA_TYPE, SETTING_NAMES, type Schema, type SettingDataType } from '../schema.ts';
+import { DataverseError } from '../web-api/errors.ts';
 import type { DataverseApi } from '../web-api/types.ts';
 import { bool, guid, int, option, text, type Row } from './fields.ts';
 
@@ -46,5 +47,31 @@ export class SettingRepository {
   async incallPhoneFields(): Promise<string | undefined> {
     const s = await this.get(SETTING_NAMES.incallPhoneFields);
     return typeof s?.value === 'string' ? s.value : undefined;
+  }
+
+  /**
+   * Creates the setting records the manual lists when they are missing (a solution carries
+   * no data rows): WriteConfigLog = no, IncallPhoneFields empty. Create-only by the name's
+   * alternate key, so two managers starting together create each record once.
+   */
+  async ensureDefaults(): Promise<string[]> {
+    const f = this.e.fields;
+    const have = new Set((await this.all()).map((x) => x.name.toLowerCase()));
+    const wanted: Record<string, unknown>[] = [
+      { [f.name]: SETTING_NAMES.writeConfigLog, [f.dataType]: SETTING_DATA_TYPE.twoOptions, [f.booleanValue]: false },
+      { [f.name]: SETTING_NAMES.incallPhoneFields, [f.dataType]: SETTING_DATA_TYPE.text },
+    ];
+    const created: string[] = [];
+    for (const body of wanted) {
+      const name = String(body[f.name]);
+      if (have.has(name.toLowerCase())) continue;
+      try {
+        await this.api.upsert(this.e.entitySet, { [f.name]: name }, { ...body, [f.application]: 'CRM TAPI Schnittstelle' }, { createOnly: true });
+        created.push(name);
+      } catch (err) {
+        if (!(err instanceof DataverseError && err.code === 'precondition-failed')) throw err;
+      }
+    }
+    return created;
   }
 }

@@ -1,10 +1,12 @@
 // Users, teams and roles as the manager needs them: who a user is (by id or
 // by Entra object id), whether they administer the bridge (TapiInterface
-// Admin or System Administrator, directly or through a team), which teams
+// Admin or System Administrator, directly or through a team, recognised by
+// role ids and never by names, which an org translates), which teams
 // they belong to, and the language of their CRM UI. Roles are read through
 // the intersect tables (systemuserroles, teamroles, teammembership), which
 // on-premises and online both expose.
-import { ADMIN_ROLE_NAMES, STANDARD } from '../schema.ts';
+import { STANDARD } from '../schema.ts';
+import { ROLE_IDS, SYSTEM_ADMINISTRATOR_TEMPLATE_ID } from '../solution/model.ts';
 import { odataGuid } from '../web-api/odata.ts';
 import type { DataverseApi } from '../web-api/types.ts';
 import { bool, guid, int, text, type Row } from './fields.ts';
@@ -88,8 +90,8 @@ export class UserRepository {
     return out;
   }
 
-  /** Names of the security roles the user holds directly or through a team. */
-  async roleNames(userId: string): Promise<string[]> {
+  /** Ids of the security roles the user holds directly or through a team. */
+  async roleIds(userId: string): Promise<string[]> {
     const direct = await this.api.list<Row>('systemuserrolescollection', { select: ['roleid'], filter: `systemuserid eq ${odataGuid(userId)}` });
     const roleIds = new Set(direct.map((r) => guid(r, 'roleid')).filter((v): v is string => v !== undefined));
     const teams = await this.teamsOf(userId);
@@ -99,6 +101,12 @@ export class UserRepository {
         if (id !== undefined) roleIds.add(id);
       }
     }
+    return [...roleIds];
+  }
+
+  /** Names of the security roles the user holds directly or through a team (for people to read, never to decide). */
+  async roleNames(userId: string): Promise<string[]> {
+    const roleIds = await this.roleIds(userId);
     const R = STANDARD.role;
     const names = new Set<string>();
     for (const filter of inChunks(R.primaryId, [...roleIds])) {
@@ -110,10 +118,21 @@ export class UserRepository {
     return [...names].sort();
   }
 
-  /** TapiInterface Admin or System Administrator (manual 3.2.1.4). */
+  /**
+   * TapiInterface Admin or System Administrator (manual 3.2.1.4): our admin role by its fixed
+   * id (or a business unit's copy of it, whose parent root role is ours), System Administrator by
+   * its role template id — a German org calls it "Systemadministrator".
+   */
   async isAdmin(userId: string): Promise<boolean> {
-    const roles = await this.roleNames(userId);
-    return roles.some((r) => (ADMIN_ROLE_NAMES as readonly string[]).includes(r));
+    const roleIds = await this.roleIds(userId);
+    if (roleIds.includes(ROLE_IDS.admin)) return true;
+    const R = STANDARD.role;
+    for (const filter of inChunks(R.primaryId, roleIds)) {
+      for (const row of await this.api.list<Row>(R.entitySet, { select: [R.primaryId, '_roletemplateid_value', '_parentrootroleid_value'], filter })) {
+        if (guid(row, '_roletemplateid_value') === SYSTEM_ADMINISTRATOR_TEMPLATE_ID || guid(row, '_parentrootroleid_value') === ROLE_IDS.admin) return true;
+      }
+    }
+    return false;
   }
 
   /** The CRM UI language (LCID, e.g. 1031 German, 1033 English), undefined when unknown. */

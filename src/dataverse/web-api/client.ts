@@ -208,6 +208,17 @@ export class DataverseClient implements DataverseApi {
     return list.filter((p): p is RolePrivilege => typeof p === 'object' && p !== null && typeof (p as RolePrivilege).PrivilegeName === 'string');
   }
 
+  /**
+   * Calls an unbound action (`POST <name>` with a JSON body), e.g. ImportSolution or
+   * PublishAllXml; resolves with the answer's JSON object, or undefined for 204.
+   * Not repeated once it may have reached the server: actions need not be idempotent.
+   */
+  async invoke(name: string, body: object = {}, options: { signal?: AbortSignal } = {}): Promise<Record<string, unknown> | undefined> {
+    const url = `${this.webApiUrl}${name}`;
+    const res = await this.send('POST', url, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), idempotent: false, signal: options.signal });
+    return res.status === 204 || res.body === '' ? undefined : this.parseJson(res, 'POST', url);
+  }
+
   async close(): Promise<void> {
     await this.auth.close();
   }

@@ -30,15 +30,16 @@ export interface CrmReady {
   attempts: number;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`; a cancelled start rejects with StartAbortedError naming `what` it waited for. */
+export function sleep(ms: number, signal: AbortSignal | undefined, what = 'the CRM'): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(new StartAbortedError('the start was cancelled while waiting for the CRM'));
+      reject(new StartAbortedError(`the start was cancelled while waiting for ${what}`));
       return;
     }
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(new StartAbortedError('the start was cancelled while waiting for the CRM'));
+      reject(new StartAbortedError(`the start was cancelled while waiting for ${what}`));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

@@ -44,6 +44,8 @@ export interface StackOptions {
   userSide?: UserSideOptions;
   /** Further manager keys (as an operator writes them), e.g. shorter deadlines for the reliability suite. */
   managerKeys?: Record<string, unknown>;
+  /** Starts the org instead of the seeded one (e.g. an org that got the solution by `crm-tapi solution import`). */
+  dataverse?: () => Promise<SimulatedDataverse>;
 }
 
 export type UserSide = ReturnType<typeof createUserSide>;
@@ -111,7 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-e2e-'));
     closers.push(() => rmSync(dir, { recursive: true, force: true }));
 
-    const dv = await startSimulatedDataverse({ port: 0 });
+    const dv = options.dataverse ? await options.dataverse() : await startSimulatedDataverse({ port: 0 });
     closers.push(() => dv.close());
 
     const config = validateManagerConfig({
