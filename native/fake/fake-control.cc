@@ -157,7 +157,7 @@ void reset(State& s) {
   s.byKey.clear();
   s.requests.clear();
   s.linkUp = true;
-  s.posted = s.read = 0;
+  s.posted = s.read = s.hooked = 0;
   s.wake.notify_all();
 }
 
@@ -204,7 +204,8 @@ extern "C" LONG fakeTapiControl(const char* command, char* reply, DWORD replySiz
   }
   if (verb == "stats") {
     if (reply == nullptr || replySize == 0) return LINEERR_INVALPOINTER;
-    std::snprintf(reply, replySize, "%llu %llu %zu", static_cast<unsigned long long>(s.posted), static_cast<unsigned long long>(s.read), s.queue.size());
+    std::snprintf(reply, replySize, "%llu %llu %llu %llu %d", static_cast<unsigned long long>(s.posted), static_cast<unsigned long long>(s.read),
+                  static_cast<unsigned long long>(s.queue.size()), static_cast<unsigned long long>(s.hooked), s.initialized ? 1 : 0);
     return 0;
   }
   return LINEERR_OPERATIONUNAVAIL;

@@ -17,7 +17,8 @@ extern "C" {
  *        CONNECTED CONNECTEDNAME REDIRECTING REDIRECTINGNAME RELATEDKEY
  *   info KEY (same fields as call, from EXT on; posts LINE_CALLINFO)
  *   reply REQUESTID RESULT [KEY] | stats
- * Returns 0 or a negative LINEERR_* value; `stats` writes "posted delivered".
+ * Returns 0 or a negative LINEERR_* value; `stats` writes "POSTED READ QUEUED HOOKED INITIALIZED"
+ * (messages since lineInitializeEx, requests raised since reset).
  */
 LONG fakeTapiControl(const char* command, char* reply, DWORD replySize);
 

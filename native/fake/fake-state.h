@@ -66,7 +66,7 @@ struct State {
   std::map<HCALL, Call> calls;
   std::map<std::string, HCALL> byKey;
   std::map<DWORD, Request> requests;
-  uint64_t posted = 0, read = 0;
+  uint64_t posted = 0, read = 0, hooked = 0;
   FakeTapiHook hook = nullptr;
   void* hookContext = nullptr;
 #ifdef _WIN32

@@ -114,6 +114,7 @@ LONG deviceFor(State& s, HLINEAPP app, DWORD device, Line** line) {
 void callHook(State& s, std::unique_lock<std::mutex>& lock, const std::string& request) {
   FakeTapiHook hook = s.hook;
   void* context = s.hookContext;
+  if (hook != nullptr) s.hooked++;
   lock.unlock();
   if (hook != nullptr) hook(context, request.c_str());
 }
@@ -149,6 +150,7 @@ LONG WINAPI lineInitializeExW(LPHLINEAPP lphLineApp, HINSTANCE, LINECALLBACK, LP
   s.initialized = true;
   s.app = ++s.appCounter;
   s.queue.clear();
+  s.posted = s.read = 0;
 #ifdef _WIN32
   s.event = CreateEventW(nullptr, TRUE, FALSE, nullptr);
   params->Handles.hEvent = s.event;
