@@ -71,7 +71,7 @@ Call& newCall(State& s, const std::string& key, DWORD device) {
   call.key = key;
   call.device = device;
   call.handle = handle;
-  call.callId = ++s.callIdCounter;
+  call.callId = s.callIdOf(key);
   s.byKey[key] = handle;
   return call;
 }
@@ -85,6 +85,7 @@ LONG callCommand(State& s, const std::vector<std::string>& f, bool infoOnly) {
   CallSnap snap;
   if (f.size() < 2 || !parseSnap(f, 2, &snap)) return LINEERR_INVALPARAM;
   const std::string& key = f[1];
+  if (!snap.relatedKey.empty()) snap.relatedCallId = s.callIdOf(snap.relatedKey);
   Line* line = s.lineByExt(f[2]);
   if (line == nullptr) return LINEERR_BADDEVICEID;
   if (!s.initialized || line->open == 0) return 0;  // nobody watches this line: the switch goes on without telling
@@ -155,6 +156,7 @@ void reset(State& s) {
   s.queue.clear();
   s.calls.clear();
   s.byKey.clear();
+  s.keyIds.clear();
   s.requests.clear();
   s.linkUp = true;
   s.posted = s.read = s.hooked = 0;

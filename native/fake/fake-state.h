@@ -33,6 +33,7 @@ struct CallSnap {
   DWORD state = 0, mode = 0, origin = 0, reason = 0;
   Party caller, called, connected, redirecting;
   std::string relatedKey;
+  DWORD relatedCallId = 0;  // fixed when the PBX names the related call, as a switch numbers calls when they exist
 };
 
 struct Call {
@@ -65,6 +66,7 @@ struct State {
   std::deque<Item> queue;
   std::map<HCALL, Call> calls;
   std::map<std::string, HCALL> byKey;
+  std::map<std::string, DWORD> keyIds;  // the switch's call id (dwCallID) of every call key mentioned so far
   std::map<DWORD, Request> requests;
   uint64_t posted = 0, read = 0, hooked = 0;
   FakeTapiHook hook = nullptr;
@@ -77,7 +79,7 @@ struct State {
   Line* lineByExt(const std::string& ext);
   Line* lineByHandle(HLINE h);
   Call* callByHandle(HCALL h);
-  DWORD callIdOf(const std::string& key) const;
+  DWORD callIdOf(const std::string& key);
 };
 
 State& state();

@@ -51,11 +51,12 @@ Call* State::callByHandle(HCALL h) {
   return it == calls.end() ? nullptr : &it->second;
 }
 
-DWORD State::callIdOf(const std::string& key) const {
-  auto it = byKey.find(key);
-  if (it == byKey.end()) return 0;
-  auto call = calls.find(it->second);
-  return call == calls.end() ? 0 : call->second.callId;
+DWORD State::callIdOf(const std::string& key) {
+  auto it = keyIds.find(key);
+  if (it != keyIds.end()) return it->second;
+  DWORD id = ++callIdCounter;
+  keyIds[key] = id;
+  return id;
 }
 
 }  // namespace faketsp
@@ -316,7 +317,7 @@ LONG WINAPI lineGetCallInfoW(HCALL hCall, LPLINECALLINFO info) {
   info->dwBearerMode = LINEBEARERMODE_VOICE;
   info->dwMediaMode = LINEMEDIAMODE_INTERACTIVEVOICE;
   info->dwCallID = call->callId;
-  info->dwRelatedCallID = v.relatedKey.empty() ? 0 : s.callIdOf(v.relatedKey);
+  info->dwRelatedCallID = v.relatedCallId;
   info->dwOrigin = v.origin;
   info->dwReason = v.reason;
   info->dwCallStates = LINECALLSTATE_IDLE | LINECALLSTATE_OFFERING | LINECALLSTATE_ACCEPTED | LINECALLSTATE_DIALTONE | LINECALLSTATE_DIALING |

@@ -71,6 +71,16 @@ export class TspFeed {
     clock.advanceTo(target);
   }
 
+  /** Like VirtualClock.runUntilIdle: every timer, settling after each due time. */
+  async runUntilIdle(clock: VirtualClock, handled: () => number, limitMs = 86_400_000): Promise<void> {
+    const end = clock.now() + limitMs;
+    for (;;) {
+      const next = clock.nextAt();
+      if (next === undefined || next > end) return;
+      await this.advanceTo(clock, next, handled);
+    }
+  }
+
   close(): void {
     this.detach();
     this.fake.fakeHook(null);

@@ -25,11 +25,17 @@ function party(id: TapiPartyId): Party | undefined {
   return id.name === '' ? { number: id.number } : { number: id.number, name: id.name };
 }
 
+const MAX_REMEMBERED = 4096;
+
 export class CallTable {
   private readonly byHandle = new Map<number, CallEntry>();
   private readonly byId = new Map<string, CallEntry>();
-  /** Provider ids promised to TAPI call ids named as related before their own handle appeared. */
-  private readonly reserved = new Map<number, string>();
+  /**
+   * Provider ids of TAPI call ids (dwCallID): of calls seen, and promised to
+   * calls named as related before their own handle appeared. Kept after a call
+   * goes idle, because its partner may still name it; bounded, oldest first out.
+   */
+  private readonly reserved = new Map<number, { readonly id: string; claimed: boolean }>();
   private counter = 0;
 
   constructor(private readonly prefix: string) {}
@@ -55,7 +61,6 @@ export class CallTable {
   forget(entry: CallEntry): void {
     this.byHandle.delete(entry.hCall);
     this.byId.delete(entry.id);
-    if (entry.tapiCallId !== undefined) this.reserved.delete(entry.tapiCallId);
   }
 
   active(): CallInfo[] {
@@ -103,16 +108,26 @@ export class CallTable {
   private adopt(entry: CallEntry, tapiCallId: number): void {
     if (tapiCallId === 0 || entry.tapiCallId === tapiCallId) return;
     entry.tapiCallId = tapiCallId;
+    this.remember(tapiCallId, entry.id, true);
+  }
+
+  private remember(tapiCallId: number, id: string, claimed: boolean): void {
+    const known = this.reserved.get(tapiCallId);
+    if (known !== undefined) {
+      known.claimed ||= claimed;
+      return;
+    }
+    this.reserved.set(tapiCallId, { id, claimed });
+    if (this.reserved.size > MAX_REMEMBERED) this.reserved.delete(this.reserved.keys().next().value as number);
   }
 
   /** The provider id of the call TAPI knows as `tapiCallId`, reserving one when that call has not been seen yet. */
   private idFor(tapiCallId: number): string {
     for (const entry of this.byHandle.values()) if (entry.tapiCallId === tapiCallId) return entry.id;
-    let id = this.reserved.get(tapiCallId);
-    if (id === undefined) {
-      id = this.nextId();
-      this.reserved.set(tapiCallId, id);
-    }
+    const known = this.reserved.get(tapiCallId);
+    if (known !== undefined) return known.id;
+    const id = this.nextId();
+    this.remember(tapiCallId, id, false);
     return id;
   }
 
@@ -121,10 +136,12 @@ export class CallTable {
     const known = this.byHandle.get(hCall);
     if (known !== undefined) return known;
     const promised = tapiCallId === undefined ? undefined : this.reserved.get(tapiCallId);
-    if (promised === undefined) return this.ensure(hCall, line);
-    const entry: CallEntry = { id: promised, hCall, line, placedHere: false, tapiCallId };
+    // A promised id is taken once: ids are never reused, even when a driver shows one TAPI call id on a new handle.
+    if (promised === undefined || promised.claimed) return this.ensure(hCall, line);
+    promised.claimed = true;
+    const entry: CallEntry = { id: promised.id, hCall, line, placedHere: false, tapiCallId };
     this.byHandle.set(hCall, entry);
-    this.byId.set(promised, entry);
+    this.byId.set(promised.id, entry);
     return entry;
   }
 
