@@ -4,12 +4,13 @@
 // files use — vitest's own `expect` (@vitest/expect on chai) and a sequential
 // describe / it / beforeAll / afterEach — and reports like a runner.
 import { chai, JestAsymmetricMatchers, JestChaiExpect, JestExtend } from '@vitest/expect';
+import type { expect as VitestExpect } from 'vitest';
 
 chai.use(JestExtend);
 chai.use(JestChaiExpect);
 chai.use(JestAsymmetricMatchers);
 
-export const expect = ((value: unknown, message?: string) => chai.expect(value, message)) as unknown as typeof import('vitest').expect;
+export const expect = ((value: unknown, message?: string) => chai.expect(value, message)) as unknown as typeof VitestExpect;
 
 type Fn = () => unknown;
 interface Test {
