@@ -174,6 +174,18 @@ extern "C" LONG fakeTapiControl(const char* command, char* reply, DWORD replySiz
   if (verb == "call" || verb == "info") return callCommand(s, f, verb == "info");
   if (verb == "reply") return replyCommand(s, f);
   if (verb == "line") return lineCommand(s, f);
+  if (verb == "close") {
+    // The TSP closes the application's line on its own (LINE_CLOSE); the handle is void once the message is read.
+    Line* line = f.size() >= 2 ? s.lineByExt(f[1]) : nullptr;
+    if (line == nullptr) return LINEERR_BADDEVICEID;
+    if (line->open == 0) return LINEERR_INVALLINEHANDLE;
+    HLINE handle = line->open;
+    DWORD device = static_cast<DWORD>(line - s.lines.data());
+    s.post(handle, LINE_CLOSE, line->callbackInstance, 0, 0, 0, [&s, device, handle] {
+      if (s.lines[device].open == handle) s.lines[device].open = 0;
+    });
+    return 0;
+  }
   if (verb == "remove" || verb == "service") {
     Line* line = f.size() >= 2 ? s.lineByExt(f[1]) : nullptr;
     if (line == nullptr) return LINEERR_BADDEVICEID;

@@ -12,7 +12,7 @@ extern "C" {
 /**
  * One command, tab-separated fields (text fields percent-encoded UTF-8):
  *   reset | line EXT NAME ADDRESS PERMID MEDIAMODES INSERVICE | remove EXT
- *   service EXT 0|1 | link 0|1 | reinit
+ *   service EXT 0|1 | close EXT | link 0|1 | reinit
  *   call KEY EXT STATE MODE ORIGIN REASON CALLER CALLERNAME CALLED CALLEDNAME
  *        CONNECTED CONNECTEDNAME REDIRECTING REDIRECTINGNAME RELATEDKEY
  *   info KEY (same fields as call, from EXT on; posts LINE_CALLINFO)

@@ -78,6 +78,29 @@ describe('tapi provider on the fake TSP', () => {
     expect(h.provider.activeCalls()).toEqual([]);
   });
 
+  it('a call first seen mid-way is reported from a start state; idle straight after connected is passed on', async () => {
+    const { h, events } = await started();
+    binding.fakeControl(switchSays('call', 'k9', '20', 'connected', { number: '+49 30 9' }));
+    binding.fakeControl(switchSays('call', 'k9', '20', 'idle', { number: '+49 30 9' }));
+    await h.settle();
+    expect(calls(events).map((e) => e.state)).toEqual(['offering', 'connected', 'idle']);
+    expect(checkCallSequence(calls(events), { requireIdle: true })).toEqual([]);
+  });
+
+  it('LINE_CLOSE: the line goes out of service; when the driver closed every line, reinitRequired', async () => {
+    const { h, events } = await started();
+    expect(binding.fakeControl('close\t20').result).toBe(0);
+    await h.settle();
+    expect(events.map((e) => e.type)).toEqual(['lineOutOfService']);
+    expect(h.provider.lines().find((l) => l.name === '20')?.inService).toBe(false);
+    await expect(h.provider.makeCall('20', '123')).rejects.toMatchObject({ code: 'invalid-state' });
+    expect(binding.fakeControl('close\t21').result).toBe(0);
+    await h.settle();
+    expect(events.map((e) => e.type)).toEqual(['lineOutOfService', 'lineOutOfService', 'reinitRequired']);
+    await h.provider.reinitialize();
+    expect(h.provider.lines().every((l) => l.inService)).toBe(true);
+  });
+
   it('makeCall resolves with the call of its LINE_REPLY; a refused request fails with the LINEERR_* name', async () => {
     const { h, events } = await started();
     const id = await h.provider.makeCall('20', '0301234567');
