@@ -49,6 +49,12 @@ export class VirtualClock implements Clock {
     return this.heap.length;
   }
 
+  /** When the earliest timer still waiting is due (undefined when none is). */
+  nextAt(): number | undefined {
+    while (this.heap[0]?.cancelled === true) this.pop();
+    return this.heap[0]?.at;
+  }
+
   /** Runs every timer due up to `now() + ms`, then sets the clock there. */
   advance(ms: number): void {
     this.advanceTo(this.current + Math.max(0, ms));

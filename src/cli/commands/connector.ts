@@ -13,6 +13,7 @@ import { SimulatedLineProvider } from '../../../simulator/pbx/provider.ts';
 import { ConfigError } from '../../config/file.ts';
 import { loadConnectorConfig, type ConnectorConfig } from '../../connector/config/load.ts';
 import { ReplayProvider } from '../../connector/providers/replay.ts';
+import { createTapiProvider } from '../../connector/providers/tapi/index.ts';
 import { readRecordingFile } from '../../connector/recording/format.ts';
 import { startConnector, type ProviderFactory } from '../../connector/run.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
@@ -46,6 +47,7 @@ export const createProvider: ProviderFactory = async (config: ConnectorConfig, l
     log.info({ file: p.File, speed: p.Speed }, 'replaying a recorded session');
     return { provider: new ReplayProvider(recording, { speed: p.Speed }) };
   }
+  if (p.Kind === 'tapi') return { provider: createTapiProvider(config, log) };
   const pbx = new SimulatedPbx({ clock: new WallClock(), lines: p.Lines });
   const port = p.ControlPort ?? DEFAULT_CONTROL_PORT;
   let control;
@@ -76,7 +78,8 @@ async function checkConfig(path: string): Promise<void> {
     if (err instanceof ConfigError) fail(err.code, err.message, CONNECTOR_STATUS.config);
     throw err;
   }
-  const provider = config.Provider.Kind === 'simulator' ? `simulator, ${config.Provider.Lines.length} lines` : `replay of ${config.Provider.File}`;
+  const p = config.Provider;
+  const provider = p.Kind === 'simulator' ? `simulator, ${p.Lines.length} lines` : p.Kind === 'tapi' ? `tapi (AppName ${p.AppName})` : `replay of ${p.File}`;
   process.stdout.write(
     `ok: manager ${config.CRMTapiManagerServer}:${config.CRMTapiManagerPort}${config.ManagerTls ? ' (TLS)' : ''}, host ${config.ConnectorHost}, provider ${provider}, ` +
       `LogArt ${config.LogArt}, LogLevel ${config.LogLevel}\n`,

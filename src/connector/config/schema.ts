@@ -70,6 +70,13 @@ const replayProvider = z.object({
     .default(1),
 });
 
+const tapiProvider = z.object({
+  Kind: z.literal('tapi'),
+  // The name TAPI shows for this application (lineInitializeEx's friendly name).
+  AppName: nonEmpty('the application name shown by TAPI').default('crm-tapi'),
+  RequestTimeout: intIn(1, 300, 'a number of seconds from 1 to 300 (how long lineMakeCall, lineAnswer and lineDrop wait for LINE_REPLY)').default(10),
+});
+
 const kindMessage = `must be one of ${PROVIDER_KINDS.join(', ')}`;
 
 const provider = z
@@ -82,7 +89,7 @@ const provider = z
       ctx.addIssue({ code: 'custom', path: ['Kind'], message: `${kindMessage}, got "${value.Kind}"` });
     }
   })
-  .pipe(z.discriminatedUnion('Kind', [simulatorProvider, replayProvider]));
+  .pipe(z.discriminatedUnion('Kind', [simulatorProvider, replayProvider, tapiProvider]));
 
 export const connectorConfigSchema = z
   .object({

@@ -70,7 +70,7 @@ describe('crm-tapi connector', () => {
   });
 
   it('--check-config lists every bad key and exits 2', async () => {
-    const path = writeConfig('bad.json', JSON.stringify({ CRMTapiManagerServer: 'a b', CRMTapiManagerPort: 80, ConnectorKey: 'short', LogArt: 'File', Provider: { Kind: 'tapi' } }));
+    const path = writeConfig('bad.json', JSON.stringify({ CRMTapiManagerServer: 'a b', CRMTapiManagerPort: 80, ConnectorKey: 'short', LogArt: 'File', Provider: { Kind: 'isdn' } }));
     const run = await cli(['connector', '--config', path, '--check-config']);
     expect(run.status).toBe(2);
     const err = run.stderr;

@@ -1,0 +1,57 @@
+// One TAPI application session (lineInitializeExW … lineShutdown) as a
+// JavaScript object. A reader thread waits in lineGetMessage and hands each
+// message, with the call's details read at once, to JavaScript through a
+// thread-safe function; everything else runs on the JavaScript thread.
+#pragma once
+#include <napi.h>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include "../common/tapi-include.h"
+
+namespace crmtapi {
+
+class Session : public Napi::ObjectWrap<Session> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Session(const Napi::CallbackInfo& info);
+  ~Session() override;
+
+ private:
+  Napi::Value NumDevs(const Napi::CallbackInfo& info);
+  Napi::Value ApiVersion(const Napi::CallbackInfo& info);
+  Napi::Value Negotiate(const Napi::CallbackInfo& info);
+  Napi::Value DevCaps(const Napi::CallbackInfo& info);
+  Napi::Value AddressCaps(const Napi::CallbackInfo& info);
+  Napi::Value Open(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value CallInfo(const Napi::CallbackInfo& info);
+  Napi::Value MakeCall(const Napi::CallbackInfo& info);
+  Napi::Value Answer(const Napi::CallbackInfo& info);
+  Napi::Value Drop(const Napi::CallbackInfo& info);
+  Napi::Value Deallocate(const Napi::CallbackInfo& info);
+  Napi::Value Shutdown(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+
+  void ReadMessages();
+  void Stop();
+  void EnsureOpen(Napi::Env env, const char* function) const;
+
+  HLINEAPP app_ = 0;
+  DWORD numDevs_ = 0, apiVersion_ = 0;
+  bool started_ = false, shutDown_ = false;
+  std::atomic<bool> stop_{false};
+  std::thread reader_;
+  Napi::ThreadSafeFunction deliver_;
+  std::shared_ptr<std::atomic<uint64_t>> delivered_ = std::make_shared<std::atomic<uint64_t>>(0);
+  // lineMakeCall writes the new call handle here before its LINE_REPLY; kept until then.
+  std::mutex pendingMutex_;
+  std::map<DWORD, std::unique_ptr<HCALL>> pendingCalls_;
+};
+
+/** A JavaScript Error with the TAPI function and its LONG result (negative LINEERR_* value). */
+Napi::Error TapiError(Napi::Env env, const char* function, LONG result);
+
+}  // namespace crmtapi
