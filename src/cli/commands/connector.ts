@@ -13,6 +13,7 @@ import { SimulatedLineProvider } from '../../../simulator/pbx/provider.ts';
 import { ConfigError } from '../../config/file.ts';
 import { loadConnectorConfig, type ConnectorConfig } from '../../connector/config/load.ts';
 import { ReplayProvider } from '../../connector/providers/replay.ts';
+import { sipProviderFromConfig } from '../../connector/providers/sip/from-config.ts';
 import { readRecordingFile } from '../../connector/recording/format.ts';
 import { startConnector, type ProviderFactory } from '../../connector/run.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
@@ -46,6 +47,10 @@ export const createProvider: ProviderFactory = async (config: ConnectorConfig, l
     log.info({ file: p.File, speed: p.Speed }, 'replaying a recorded session');
     return { provider: new ReplayProvider(recording, { speed: p.Speed }) };
   }
+  if (p.Kind === 'sip') {
+    log.info({ phones: p.Phones.length }, 'SIP phones through baresip');
+    return { provider: sipProviderFromConfig(p, log) };
+  }
   const pbx = new SimulatedPbx({ clock: new WallClock(), lines: p.Lines });
   const port = p.ControlPort ?? DEFAULT_CONTROL_PORT;
   let control;
@@ -76,7 +81,9 @@ async function checkConfig(path: string): Promise<void> {
     if (err instanceof ConfigError) fail(err.code, err.message, CONNECTOR_STATUS.config);
     throw err;
   }
-  const provider = config.Provider.Kind === 'simulator' ? `simulator, ${config.Provider.Lines.length} lines` : `replay of ${config.Provider.File}`;
+  const p = config.Provider;
+  const provider =
+    p.Kind === 'simulator' ? `simulator, ${p.Lines.length} lines` : p.Kind === 'sip' ? `sip, ${p.Phones.reduce((n, ph) => n + ph.Accounts.length, 0)} accounts on ${p.Phones.length} phones` : `replay of ${p.File}`;
   process.stdout.write(
     `ok: manager ${config.CRMTapiManagerServer}:${config.CRMTapiManagerPort}${config.ManagerTls ? ' (TLS)' : ''}, host ${config.ConnectorHost}, provider ${provider}, ` +
       `LogArt ${config.LogArt}, LogLevel ${config.LogLevel}\n`,

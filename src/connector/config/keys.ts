@@ -26,12 +26,13 @@ export type RestartKey = (typeof RESTART_KEYS)[number];
 
 export const TOP_LEVEL_KEYS: readonly string[] = [...LIVE_KEYS, ...RESTART_KEYS];
 
-export const PROVIDER_KINDS = ['simulator', 'replay'] as const;
+export const PROVIDER_KINDS = ['simulator', 'replay', 'sip'] as const;
 /** Named in the issue, not built yet: a clear refusal instead of "unknown value". */
-export const FUTURE_PROVIDER_KINDS = ['tapi', 'baresip'] as const;
+export const FUTURE_PROVIDER_KINDS = ['tapi'] as const;
 
 export const SIMULATOR_KEYS: readonly string[] = ['Kind', 'Lines', 'ControlPort'];
 export const REPLAY_KEYS: readonly string[] = ['Kind', 'File', 'Speed'];
+export const SIP_KEYS: readonly string[] = ['Kind', 'Phones', 'Baresip', 'ModulePath', 'SipAddress'];
 
 export const DEFAULTS = {
   CRMTapiManagerPort: 4505,

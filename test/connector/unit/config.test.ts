@@ -114,8 +114,8 @@ describe('connector configuration', () => {
   });
 
   it('refuses provider kinds that are named but not built, and unknown provider keys', () => {
-    expect(problemsOf({ ...base, Provider: { Kind: 'tapi' } })).toEqual(['Provider.Kind: "tapi" is not available in this build yet; must be one of simulator, replay']);
-    expect(problemsOf({ ...base, Provider: { Kind: 'fax' } })).toEqual(['Provider.Kind: must be one of simulator, replay, got "fax"']);
+    expect(problemsOf({ ...base, Provider: { Kind: 'tapi' } })).toEqual(['Provider.Kind: "tapi" is not available in this build yet; must be one of simulator, replay, sip']);
+    expect(problemsOf({ ...base, Provider: { Kind: 'fax' } })).toEqual(['Provider.Kind: must be one of simulator, replay, sip, got "fax"']);
     expect(problemsOf({ ...base, Provider: { Kind: 'replay', File: 'a', Lines: '1' } })).toEqual([
       'Provider.Lines: unknown setting for Kind = replay (known: Kind, File, Speed)',
     ]);
