@@ -10,14 +10,13 @@ import { DEFAULT_BARESIP } from '../../src/connector/providers/sip/baresip-proce
 import { DEFAULT_KAMAILIO, GATEWAY_USER, startKamailio } from '../../src/lab/kamailio.ts';
 import type { RunningKamailio } from '../../src/lab/kamailio.ts';
 import type { ProviderEvent } from '../../src/connector/line-provider.ts';
+import { labAccount } from '../../src/lab/lab.ts';
 
 export const SIP_AVAILABLE = existsSync(DEFAULT_BARESIP) && existsSync(DEFAULT_KAMAILIO);
 export const SIP_MISSING = 'baresip-core and kamailio are not installed (apt-get install --no-install-recommends baresip-core kamailio); .ci/run installs them';
 
-/** Short registration refresh so a restarted registrar is noticed within seconds. */
-export const LAB_REGINT = 4;
-
-export const account = (user: string, domain: string): string => `<sip:${user}@${domain}>;regint=${LAB_REGINT}`;
+/** The lab's account lines: a short registration refresh, so a restarted registrar knows the phones again within seconds. */
+export const account = labAccount;
 
 export interface SipWorld {
   readonly kamailio: RunningKamailio;
