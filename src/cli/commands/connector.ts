@@ -14,6 +14,7 @@ import { ConfigError } from '../../config/file.ts';
 import { loadConnectorConfig, type ConnectorConfig } from '../../connector/config/load.ts';
 import { ReplayProvider } from '../../connector/providers/replay.ts';
 import { createTapiProvider } from '../../connector/providers/tapi/index.ts';
+import { sipProviderFromConfig } from '../../connector/providers/sip/from-config.ts';
 import { readRecordingFile } from '../../connector/recording/format.ts';
 import { startConnector, type ProviderFactory } from '../../connector/run.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
@@ -48,6 +49,10 @@ export const createProvider: ProviderFactory = async (config: ConnectorConfig, l
     return { provider: new ReplayProvider(recording, { speed: p.Speed }) };
   }
   if (p.Kind === 'tapi') return { provider: createTapiProvider(config, log) };
+  if (p.Kind === 'sip') {
+    log.info({ phones: p.Phones.length }, 'SIP phones through baresip');
+    return { provider: sipProviderFromConfig(p, log) };
+  }
   const pbx = new SimulatedPbx({ clock: new WallClock(), lines: p.Lines });
   const port = p.ControlPort ?? DEFAULT_CONTROL_PORT;
   let control;
@@ -79,7 +84,8 @@ async function checkConfig(path: string): Promise<void> {
     throw err;
   }
   const p = config.Provider;
-  const provider = p.Kind === 'simulator' ? `simulator, ${p.Lines.length} lines` : p.Kind === 'tapi' ? `tapi (AppName ${p.AppName})` : `replay of ${p.File}`;
+  const provider =
+    p.Kind === 'simulator' ? `simulator, ${p.Lines.length} lines` : p.Kind === 'tapi' ? `tapi (AppName ${p.AppName})` : p.Kind === 'sip' ? `sip, ${p.Phones.reduce((n, ph) => n + ph.Accounts.length, 0)} accounts on ${p.Phones.length} phones` : `replay of ${p.File}`;
   process.stdout.write(
     `ok: manager ${config.CRMTapiManagerServer}:${config.CRMTapiManagerPort}${config.ManagerTls ? ' (TLS)' : ''}, host ${config.ConnectorHost}, provider ${provider}, ` +
       `LogArt ${config.LogArt}, LogLevel ${config.LogLevel}\n`,

@@ -66,6 +66,10 @@ export interface DemoStackOptions {
   allowedOrigins?: string[];
   /** Where the manager, connector and Dataverse keep their files (default: a new temp dir, removed on stop). */
   dir?: string;
+  /** The connector's `[Provider]` table instead of the simulated PBX (the lab: `Kind = "sip"`). */
+  provider?: Record<string, unknown>;
+  /** Who sits on which line (default DEMO_ASSIGNMENTS). */
+  assignments?: readonly { line: string; users: readonly DemoUser[] }[];
 }
 
 export interface DemoStack {
@@ -126,6 +130,7 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
     if (ownDir) rmSync(dir, { recursive: true, force: true });
   };
+  const assignments = o.assignments ?? DEMO_ASSIGNMENTS;
   try {
     const dv = await startSimulatedDataverse({ seedDir: DEMO_SEED_DIR, port: 0 });
     closers.push(() => dv.close());
@@ -154,7 +159,7 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
     /** Resolves when the manager routes every demo line to its users. */
     const entitled = (): Promise<true> => until('the manager to see the demo users on their lines', async () => {
       const table = side?.internals.entitlements.table;
-      return table !== undefined && DEMO_ASSIGNMENTS.every((a) => a.users.every((u) => table.usersOf(`${CONNECTOR_HOST}:${a.line}`).includes(DEMO_USERS[u].id))) ? true : undefined;
+      return table !== undefined && assignments.every((a) => a.users.every((u) => table.usersOf(`${CONNECTOR_HOST}:${a.line}`).includes(DEMO_USERS[u].id))) ? true : undefined;
     });
     await startMgr();
     closers.push(async () => manager?.stop());
@@ -164,7 +169,7 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
     writeFileSync(connectorPath, `${JSON.stringify({
       CRMTapiManagerServer: '127.0.0.1', CRMTapiManagerPort: tapiPort, ConnectorKey: connectorKey, ConnectorHost: CONNECTOR_HOST,
       RejectViaDisconnect: 1, LogArt: 'File', LogFile: join(dir, 'connector.log'), LogLevel: 3,
-      Provider: { Kind: 'simulator', Lines: DEMO_LINES.join(','), ControlPort: controlPort },
+      Provider: o.provider ?? { Kind: 'simulator', Lines: DEMO_LINES.join(','), ControlPort: controlPort },
     }, null, 2)}\n`);
     const controlUrl = `http://127.0.0.1:${controlPort}`;
     const connector = await startConnector({ configPath: connectorPath, version: 'demo', createProvider });
@@ -180,13 +185,13 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
     const records = await until('the manager to create the line records', async () => {
       const page = await admin.client.list<Record<string, unknown>>(schema.lineConfig.entitySet, { select: [f.id, f.line, f.kind, lookupValue(f.user), lookupValue(f.parent)], filter: `${f.kind} eq ${LINE_CONFIG_KIND.userLine}` });
       const rows = page.filter((r) => typeof r[f.line] === 'string' && (r[f.line] as string).startsWith(`${CONNECTOR_HOST}:`));
-      return DEMO_ASSIGNMENTS.every((a) => rows.some((r) => r[f.line] === line(a.line))) ? rows : undefined;
+      return assignments.every((a) => rows.some((r) => r[f.line] === line(a.line))) ? rows : undefined;
     });
     const site = records[0]?.[lookupValue(f.parent)];
     const defaults = await admin.client.list<Record<string, unknown>>(schema.lineConfig.entitySet, { select: [f.id], filter: `${f.kind} eq ${LINE_CONFIG_KIND.default}` });
     const webSocketUrl = `ws://127.0.0.1:${wsPort}/`;
     for (const d of defaults) await admin.client.update(schema.lineConfig.entitySet, d[f.id] as string, { [f.webSocketUrl]: webSocketUrl });
-    for (const a of DEMO_ASSIGNMENTS) {
+    for (const a of assignments) {
       const record = records.find((r) => r[f.line] === line(a.line));
       for (const [i, user] of a.users.entries()) {
         const bind = { [`${f.user}@odata.bind`]: `/systemusers(${DEMO_USERS[user].id})`, [`ownerid@odata.bind`]: `/systemusers(${DEMO_USERS[user].id})` };

@@ -10,6 +10,7 @@ import { registerDiagnose } from './diagnose.ts';
 import { registerReplay } from './replay.ts';
 import { registerDemo } from './demo.ts';
 import { registerSolution } from './solution.ts';
+import { registerLab } from './lab.ts';
 
 export function registerCommands(program: Command): void {
   registerProtocol(program);
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerReplay(program);
   registerDemo(program);
   registerSolution(program);
+  registerLab(program);
 }

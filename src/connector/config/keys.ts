@@ -26,13 +26,14 @@ export type RestartKey = (typeof RESTART_KEYS)[number];
 
 export const TOP_LEVEL_KEYS: readonly string[] = [...LIVE_KEYS, ...RESTART_KEYS];
 
-export const PROVIDER_KINDS = ['simulator', 'replay', 'tapi'] as const;
-/** Named in the issue, not built yet: a clear refusal instead of "unknown value". */
-export const FUTURE_PROVIDER_KINDS = ['baresip'] as const;
+export const PROVIDER_KINDS = ['simulator', 'replay', 'tapi', 'sip'] as const;
+/** Kinds a future build may add: a clear refusal instead of "unknown value". */
+export const FUTURE_PROVIDER_KINDS: readonly string[] = [];
 
 export const SIMULATOR_KEYS: readonly string[] = ['Kind', 'Lines', 'ControlPort'];
 export const REPLAY_KEYS: readonly string[] = ['Kind', 'File', 'Speed'];
 export const TAPI_KEYS: readonly string[] = ['Kind', 'AppName', 'RequestTimeout'];
+export const SIP_KEYS: readonly string[] = ['Kind', 'Phones', 'Baresip', 'ModulePath', 'SipAddress'];
 
 export const DEFAULTS = {
   CRMTapiManagerPort: 4505,

@@ -5,7 +5,7 @@
 import { hostname as osHostname } from 'node:os';
 import { dirname } from 'node:path';
 import { canonicaliseKeys, ConfigError, describeIssues, isConfigTable, readConfigFile, type ConfigTable } from '../../config/file.ts';
-import { REPLAY_KEYS, SIMULATOR_KEYS, TAPI_KEYS, TOP_LEVEL_KEYS } from './keys.ts';
+import { REPLAY_KEYS, SIMULATOR_KEYS, SIP_KEYS, TAPI_KEYS, TOP_LEVEL_KEYS } from './keys.ts';
 import { connectorConfigSchema, resolvePaths, type ParsedConnectorConfig } from './schema.ts';
 
 export interface ConnectorConfig extends Omit<ParsedConnectorConfig, 'ConnectorHost'> {
@@ -32,7 +32,7 @@ function normalise(raw: unknown, origin: string): { table: Table; problems: stri
     const kindKey = Object.keys(provider).find((k) => k.toLowerCase() === 'kind');
     const kind = kindKey === undefined ? undefined : provider[kindKey];
     const kindText = typeof kind === 'string' ? kind.trim().toLowerCase() : kind;
-    const known = kindText === 'replay' ? REPLAY_KEYS : kindText === 'simulator' ? SIMULATOR_KEYS : kindText === 'tapi' ? TAPI_KEYS : ['Kind'];
+    const known = kindText === 'replay' ? REPLAY_KEYS : kindText === 'simulator' ? SIMULATOR_KEYS : kindText === 'tapi' ? TAPI_KEYS : kindText === 'sip' ? SIP_KEYS : ['Kind'];
     const hint = typeof kindText === 'string' && known.length > 1 ? ` for Kind = ${kindText} (known: ${known.join(', ')})` : '';
     const canon = canonicaliseKeys(kindText === undefined || known.length > 1 ? provider : { Kind: kind }, known, problems, { prefix: 'Provider.', unknownHint: hint });
     if (typeof canon.Kind === 'string') canon.Kind = canon.Kind.trim().toLowerCase();

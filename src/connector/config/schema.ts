@@ -77,10 +77,37 @@ const tapiProvider = z.object({
   RequestTimeout: intIn(1, 300, 'a number of seconds from 1 to 300 (how long lineMakeCall, lineAnswer and lineDrop wait for LINE_REPLY)').default(10),
 });
 
+const sipAccount = z
+  .string({ error: 'must be a baresip account line, e.g. "<sip:25@pbx.example.com>;auth_pass=…"' })
+  .trim()
+  .refine((v) => /^(?:"[^"]*"\s*)?<?sips?:[^@\s]+@[^\s>;]+/i.test(v) && !/[\r\n]/.test(v), { error: 'must be a baresip account line starting with a SIP address, e.g. "<sip:25@pbx.example.com>;auth_pass=…"' });
+
+const sipPhone = z.object(
+  {
+    Accounts: z.array(sipAccount, { error: 'must be a list of account lines' }).min(1, { error: 'must name at least one account' }).max(100),
+    Control: z
+      .string({ error: 'must be "host:port" of a running baresip\'s ctrl_tcp' })
+      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: 'must be "host:port" of a running baresip\'s ctrl_tcp' })
+      .optional(),
+  },
+  { error: 'must be a table with Accounts' },
+);
+
+const sipProvider = z.object({
+  Kind: z.literal('sip'),
+  Phones: z.array(sipPhone, { error: 'must be a list of phones ([[Provider.Phones]] tables)' }).min(1, { error: 'must name at least one phone' }).max(100),
+  Baresip: nonEmpty('the path of the baresip program').optional(),
+  ModulePath: nonEmpty("the directory of baresip's modules").optional(),
+  SipAddress: z
+    .string({ error: 'must be an IP address' })
+    .refine((v) => isIP(v) !== 0, { error: 'must be the IP address baresip binds SIP and RTP to' })
+    .optional(),
+});
+
 const kindMessage = `must be one of ${PROVIDER_KINDS.join(', ')}`;
 
 const provider = z
-  .object({ Kind: z.string({ error: kindMessage }) }, { error: 'must be a table with at least Kind = "simulator" or "replay"' })
+  .object({ Kind: z.string({ error: kindMessage }) }, { error: 'must be a table with at least Kind = "simulator", "replay" or "sip"' })
   .passthrough()
   .superRefine((value, ctx) => {
     if ((FUTURE_PROVIDER_KINDS as readonly string[]).includes(value.Kind)) {
@@ -89,7 +116,7 @@ const provider = z
       ctx.addIssue({ code: 'custom', path: ['Kind'], message: `${kindMessage}, got "${value.Kind}"` });
     }
   })
-  .pipe(z.discriminatedUnion('Kind', [simulatorProvider, replayProvider, tapiProvider]));
+  .pipe(z.discriminatedUnion('Kind', [simulatorProvider, replayProvider, tapiProvider, sipProvider]));
 
 export const connectorConfigSchema = z
   .object({

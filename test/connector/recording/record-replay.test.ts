@@ -15,7 +15,8 @@ import { recordFlow } from '../provider-contract/harness.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const scenarios = readdirSync(join(root, 'fixtures/scenarios')).filter((f) => f.endsWith('.yaml'));
-const sessions = readdirSync(join(root, 'fixtures/sessions')).filter((f) => f.endsWith('.jsonl'));
+// sip-*.jsonl were recorded from real SIP calls (scripts/record-sip-sessions.ts), not from a scenario.
+const sessions = readdirSync(join(root, 'fixtures/sessions')).filter((f) => f.endsWith('.jsonl') && !f.startsWith('sip-'));
 const tmp = mkdtempSync(join(tmpdir(), 'crm-tapi-rec-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -113,9 +113,8 @@ describe('connector configuration', () => {
     );
   });
 
-  it('refuses provider kinds that are named but not built, and unknown provider keys', () => {
-    expect(problemsOf({ ...base, Provider: { Kind: 'baresip' } })).toEqual(['Provider.Kind: "baresip" is not available in this build yet; must be one of simulator, replay, tapi']);
-    expect(problemsOf({ ...base, Provider: { Kind: 'fax' } })).toEqual(['Provider.Kind: must be one of simulator, replay, tapi, got "fax"']);
+  it('refuses unknown provider kinds and unknown provider keys', () => {
+    expect(problemsOf({ ...base, Provider: { Kind: 'fax' } })).toEqual(['Provider.Kind: must be one of simulator, replay, tapi, sip, got "fax"']);
     expect(problemsOf({ ...base, Provider: { Kind: 'tapi', RequestTimeout: 0, Lines: '1' } })).toEqual([
       'Provider.Lines: unknown setting for Kind = tapi (known: Kind, AppName, RequestTimeout)',
       expect.stringMatching(/^Provider\.RequestTimeout: /),

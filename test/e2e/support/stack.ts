@@ -16,7 +16,7 @@ import { parseLineSpec } from '../../../simulator/pbx/lines.ts';
 import { SimulatedPbx, type PbxTiming } from '../../../simulator/pbx/pbx.ts';
 import { SimulatedLineProvider } from '../../../simulator/pbx/provider.ts';
 import { validateConnectorConfig } from '../../../src/connector/config/load.ts';
-import type { ProviderEvent } from '../../../src/connector/line-provider.ts';
+import type { LineProvider, ProviderEvent } from '../../../src/connector/line-provider.ts';
 import { ConnectorService } from '../../../src/connector/service.ts';
 import { createSchema, LINE_CONFIG_KIND, lookupValue } from '../../../src/dataverse/schema.ts';
 import { createUserSide, type UserSideOptions } from '../../../src/manager/clients/index.ts';
@@ -46,6 +46,8 @@ export interface StackOptions {
   managerKeys?: Record<string, unknown>;
   /** Starts the org instead of the seeded one (e.g. an org that got the solution by `crm-tapi solution import`). */
   dataverse?: () => Promise<SimulatedDataverse>;
+  /** The connector's line provider instead of the simulated PBX (e.g. real SIP phones); one per connector start. */
+  provider?: () => LineProvider;
 }
 
 export type UserSide = ReturnType<typeof createUserSide>;
@@ -150,7 +152,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       CRMTapiManagerPort: link?.port ?? manager.ports.tapi,
     };
     const newConnector = (): ConnectorService => new ConnectorService({
-      config: connectorConfig, provider: new SimulatedLineProvider(pbx), logger: logger.child({ service: 'connector' }), version: '0.1.0-e2e',
+      config: connectorConfig, provider: options.provider?.() ?? new SimulatedLineProvider(pbx), logger: logger.child({ service: 'connector' }), version: '0.1.0-e2e',
       reconnectBackoff: { baseMs: 20, capMs: 100 }, reopenBackoff: { baseMs: 20, capMs: 100 }, flushTimeoutMs: 2_000,
     });
     let connector = newConnector();
