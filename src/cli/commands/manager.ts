@@ -1,22 +1,14 @@
 // `crm-tapi manager --config FILE`: validates the configuration (one sentence
 // per bad key), starts the manager (CRM first, ports after), re-reads live
 // keys while running, and stops gracefully on SIGINT/SIGTERM.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/file.ts';
+import { packageVersion } from '../../config/package-root.ts';
 import { createServiceLogger } from '../../logging/index.ts';
 import { loadManagerConfig, secretsOf, type ManagerConfig } from '../../manager/config/load.ts';
 import { startManager } from '../../manager/manager.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
 import { fail } from '../output.ts';
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
 
 function logSettings(config: ManagerConfig): { LogArt: 'Event' | 'File'; LogFile?: string; LogLevel: number } {
   return { LogArt: config.LogArt, ...(config.LogFile === undefined ? {} : { LogFile: config.LogFile }), LogLevel: config.LogLevel as number };
