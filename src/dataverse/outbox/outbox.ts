@@ -148,6 +148,19 @@ export class Outbox {
     return item;
   }
 
+  /** Forgets a dead letter for good (an operator decided it). Throws OutboxError `not-found`. */
+  dropDeadLetter(id: string): DeadLetter {
+    const dropped = this.store.dropDeadLetter(normalizeGuid(id) ?? id);
+    this.logger.warn({ id: dropped.id, kind: dropped.kind, code: dropped.errorCode }, 'dead letter dropped');
+    return dropped;
+  }
+
+  /** The write that has waited longest, or undefined when none waits. */
+  oldestWaiting(): OutboxItem | undefined {
+    this.flush();
+    return this.store.oldest();
+  }
+
   /** Asks for one delivery turn; requests made before it runs share it. */
   private scheduleTurn(): void {
     if (this.turnScheduled || this.closed || (!this.running && this.settled.size === 0)) return;
