@@ -5,25 +5,29 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../config/file.ts';
 import { packageVersion } from '../../config/package-root.ts';
 import { createServiceLogger } from '../../logging/index.ts';
-import { loadManagerConfig, secretsOf, type ManagerConfig } from '../../manager/config/load.ts';
+import { secretsOf, type ManagerConfig } from '../../manager/config/load.ts';
+import { configSummary, preflightManagerConfig } from '../../manager/config/preflight.ts';
 import { startManager } from '../../manager/manager.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
-import { fail } from '../output.ts';
+import { CliExit, EXIT, fail } from '../output.ts';
 
 function logSettings(config: ManagerConfig): { LogArt: 'Event' | 'File'; LogFile?: string; LogLevel: number } {
   return { LogArt: config.LogArt, ...(config.LogFile === undefined ? {} : { LogFile: config.LogFile }), LogLevel: config.LogLevel as number };
 }
 
-async function runManager(options: { config: string }): Promise<void> {
-  let config: ManagerConfig;
+async function preflight(path: string): Promise<ManagerConfig> {
   try {
-    config = await loadManagerConfig(options.config);
+    return await preflightManagerConfig(path);
   } catch (err) {
-    if (err instanceof ConfigError) fail(err.code, err.message, 2);
+    if (err instanceof ConfigError) fail(err.code, err.message, EXIT.usage);
     throw err;
   }
+}
+
+async function runManager(options: { config: string }): Promise<void> {
+  const config = await preflight(options.config);
   const service = await createServiceLogger({ service: 'manager', settings: logSettings(config), secrets: secretsOf(config) }).catch((err: unknown) =>
-    fail((err as { code?: string }).code ?? 'log-file-unwritable', (err as Error).message, 2),
+    fail((err as { code?: string }).code ?? 'log-file-unwritable', (err as Error).message, EXIT.usage),
   );
   const log = service.logger;
   const abort = new AbortController();
@@ -57,7 +61,7 @@ async function runManager(options: { config: string }): Promise<void> {
     if (err instanceof CrmTapiError) {
       log.error({ code: err.code }, err.message);
       await service.close();
-      fail(err.code, err.message, err instanceof ConfigError ? 2 : 1);
+      fail(err.code, err.message, err instanceof ConfigError ? EXIT.usage : EXIT.failure);
     }
     throw err;
   } finally {
@@ -72,7 +76,13 @@ export function registerManager(program: Command): void {
     .command('manager')
     .description('Run the manager service: connects to the CRM, then opens the TAPI port for connectors and the WebSocket port for browser clients')
     .requiredOption('-c, --config <file>', 'configuration file (.toml or .json) with the manual\'s manager keys; see docs/manager.md')
-    .action(async (options: { config: string }) => {
+    .option('--check-config', 'check the configuration as the manager does before it contacts the CRM (keys, certificate, DataDir, LogFile), print a summary and exit')
+    .addHelpText('after', '\nExit status: 0 stopped cleanly (SIGTERM/SIGINT) or configuration ok, 2 configuration invalid, 1 other failure.')
+    .action(async (options: { config: string; checkConfig?: boolean }) => {
+      if (options.checkConfig === true) {
+        process.stdout.write(configSummary(await preflight(options.config)));
+        throw new CliExit(EXIT.ok);
+      }
       await runManager(options);
     });
 }

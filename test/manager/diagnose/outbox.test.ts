@@ -7,8 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteOutboxStore } from '../../../src/dataverse/outbox/sqlite-store.ts';
 import { eventLogWrite } from '../../../src/dataverse/outbox/records.ts';
 import { createSchema } from '../../../src/dataverse/schema.ts';
@@ -16,6 +15,7 @@ import { requestDiagnose } from '../../../src/manager/diagnose-client.ts';
 import type { RunningManager } from '../../../src/manager/manager.ts';
 import type { DiagnoseReportMessage } from '../../../src/protocol/index.ts';
 import { startSimulatedDataverse, type SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
+import { runCli } from '../support/cli.ts';
 import { managerConfig, runManager } from '../support/manager.ts';
 
 const KEY = 'operator-diagnose-key-for-outbox-tests-4';
@@ -42,24 +42,7 @@ async function report(): Promise<DiagnoseReportMessage> {
   return answer;
 }
 
-/** Runs the CLI in this process with the key in the environment; returns status, stdout and stderr. */
-async function cli(...args: string[]): Promise<{ status: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
-  process.env.CRM_TAPI_DIAGNOSE_KEY = KEY;
-  const before = process.exitCode;
-  try {
-    const status = await main(['node', 'crm-tapi', ...args]);
-    return { status, out: out.join(''), err: err.join('') };
-  } finally {
-    process.exitCode = before;
-    delete process.env.CRM_TAPI_DIAGNOSE_KEY;
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = (...args: string[]) => runCli({ CRM_TAPI_DIAGNOSE_KEY: KEY }, ...args);
 
 async function auditEntries(): Promise<string[]> {
   const f = schema.eventLog.fields;
