@@ -8,11 +8,17 @@ import { createServiceLogger } from '../../logging/index.ts';
 import { secretsOf, type ManagerConfig } from '../../manager/config/load.ts';
 import { configSummary, preflightManagerConfig } from '../../manager/config/preflight.ts';
 import { startManager } from '../../manager/manager.ts';
+import { startManagerHealth, type ManagerHealth } from '../../manager/health/endpoint.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
 import { CliExit, EXIT, fail } from '../output.ts';
 
 function logSettings(config: ManagerConfig): { LogArt: 'Event' | 'File'; LogFile?: string; LogLevel: number } {
   return { LogArt: config.LogArt, ...(config.LogFile === undefined ? {} : { LogFile: config.LogFile }), LogLevel: config.LogLevel as number };
+}
+
+function isPortError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') && (err as { syscall?: string }).syscall === 'listen';
 }
 
 async function preflight(path: string): Promise<ManagerConfig> {
@@ -40,7 +46,15 @@ async function runManager(options: { config: string }): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let health: ManagerHealth | undefined;
   try {
+    // Before the manager: /healthz answers, and /readyz says why not, while it waits for the CRM.
+    health = await startManagerHealth(config).catch(async (err: unknown) => {
+      if (!isPortError(err)) throw err;
+      await service.close();
+      return fail('health-port-unavailable', `HealthPort ${config.HealthPort}: cannot listen on ${config.HealthBindAddress} (${(err as NodeJS.ErrnoException).code})`, EXIT.failure);
+    });
+    if (health !== undefined) log.info({ port: health.port, bindAddress: config.HealthBindAddress }, 'health endpoint listening: /healthz /readyz /metrics');
     const manager = await startManager(config, {
       logger: log,
       configPath: options.config,
@@ -51,6 +65,7 @@ async function runManager(options: { config: string }): Promise<void> {
         await service.apply(logSettings(next)).catch((err: unknown) => log.error({ code: (err as { code?: unknown }).code }, `log settings not applied: ${(err as Error).message}`));
       },
     });
+    health?.attach(manager);
     await stopped;
     await manager.stop();
   } catch (err) {
@@ -65,6 +80,7 @@ async function runManager(options: { config: string }): Promise<void> {
     }
     throw err;
   } finally {
+    await health?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -11,6 +11,7 @@
 // microtask: a transport that answers at once would otherwise chain a whole
 // backlog into one turn of the event loop (measured: 5,000 writes held the
 // loop for 79 s, because each pump also skipped every not-yet-forgotten write).
+import { channel } from 'node:diagnostics_channel';
 import { systemClock, type Clock } from '../directory/clock.ts';
 import { normalizeGuid } from '../web-api/odata.ts';
 import { OutboxError } from './errors.ts';
@@ -42,6 +43,9 @@ export interface OutboxOptions {
   /** Published for diagnostics and tests; must not throw. */
   readonly onEvent?: (event: OutboxEvent) => void;
 }
+
+/** Every OutboxEvent is also published here (node:diagnostics_channel) for metrics outside the core. */
+export const outboxEvents = channel('crm-tapi:outbox:event');
 
 const silent: OutboxLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -264,6 +268,7 @@ export class Outbox {
 
   private emit(event: OutboxEvent): void {
     try {
+      if (outboxEvents.hasSubscribers) outboxEvents.publish(event);
       this.options.onEvent?.(event);
     } catch {
       /* a diagnostics subscriber must not break delivery */

@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { flag, intIn, logArt, logLevel, nonEmpty, timeOfDayText as timeOfDay } from '../../config/keys.ts';
+import { healthKeyProblems, healthKeysSchema } from '../../config/health-keys.ts';
 import { DEFAULTS, KEY_MAX_LENGTH, KEY_MIN_LENGTH, TAPI_PORT_MAX, TAPI_PORT_MIN } from './keys.ts';
 
 /** A secret value, or `env:NAME` to read it from the environment at start. */
@@ -86,6 +87,7 @@ export const managerKeysSchema = z.object({
   MaxConnectorSendBuffer: intIn(64 * 1024, 256 * 1024 * 1024, 'a number of bytes from 65536 to 268435456').default(DEFAULTS.MaxConnectorSendBuffer),
   CommandTimeout: intIn(1, 600, 'a number of seconds from 1 to 600').default(DEFAULTS.CommandTimeout),
   CrmRetryMaxDelay: intIn(1, 3600, 'a number of seconds from 1 to 3600').default(DEFAULTS.CrmRetryMaxDelay),
+  ...healthKeysSchema,
 });
 
 export type ParsedManagerKeys = z.output<typeof managerKeysSchema>;
@@ -106,5 +108,6 @@ export function crossKeyProblems(table: Record<string, unknown>): string[] {
   if ((table.ConnectorTls === 1 || table.ConnectorTls === true) && !tlsFiles) problems.push('ConnectorTls: needs TlsCertFile and TlsKeyFile, or TlsPfxFile');
   const keys = table.ConnectorKeys;
   if (Array.isArray(keys) && new Set(keys).size !== keys.length) problems.push('ConnectorKeys: lists the same key twice');
+  problems.push(...healthKeyProblems(table, 'DiagnoseKey'));
   return problems;
 }

@@ -47,6 +47,14 @@ describe('crm-tapi manager --check-config', () => {
     expect(r.err).toMatch(/LogFile: .*no\/such\/dir is not a writable directory for this user \(ENOENT\)/);
   });
 
+  it('refuses a health endpoint open to the network without a token', async () => {
+    const r = await cli('manager', '--config', file('health.json', { ...VALID, HealthPort: 9464, HealthBindAddress: '0.0.0.0' }), '--check-config');
+    expect(r.status).toBe(2);
+    expect(r.err).toContain('HealthToken: is required when HealthBindAddress (0.0.0.0) is not a loopback address (or set DiagnoseKey)');
+    const withKey = await cli('manager', '--config', file('health-key.json', { ...VALID, HealthPort: 9464, HealthBindAddress: '0.0.0.0', DiagnoseKey: 'diagnose-key-serves-as-token-1' }), '--check-config');
+    expect(withKey.status).toBe(0);
+  });
+
   it('an unreadable file is status 2 as well', async () => {
     const r = await cli('manager', '--config', join(dir, 'absent.toml'), '--check-config');
     expect(r.status).toBe(2);

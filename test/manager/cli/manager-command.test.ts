@@ -2,13 +2,12 @@
 // a TOML file, the simulated Dataverse; SIGTERM stops it gracefully.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulatedDataverse, type SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
 import { main } from '../../../src/cli/main.ts';
-import { CONNECTOR_KEY, freePort, SERVICE } from '../support/manager.ts';
+import { CONNECTOR_KEY, freePort, freeTapiPort, SERVICE } from '../support/manager.ts';
 import { RawConnector } from '../support/raw-connector.ts';
 
 let dv: SimulatedDataverse;
@@ -19,21 +18,6 @@ afterAll(async () => {
   await dv?.close();
 });
 
-/** A free port inside the manual's TAPI range 4502–4534 (the CLI validates it). */
-async function freeTapiPort(): Promise<number> {
-  for (let port = 4534; port >= 4502; port -= 1) {
-    const server = createServer();
-    const ok = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (ok) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      return port;
-    }
-  }
-  throw new Error('no free port in 4502–4534');
-}
 
 function toml(values: Record<string, string | number | string[]>): string {
   return Object.entries(values).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n');
