@@ -7,8 +7,9 @@ import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { packageRoot } from '../src/config/package-root.ts';
 
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const ROOT = packageRoot();
 export const DEFAULT_CLIENT_DIR = join(ROOT, 'dist', 'client');
 
 export interface BuiltClient {

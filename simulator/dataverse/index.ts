@@ -1,7 +1,8 @@
 // The simulated Dataverse: start it on a real port (or get its msw handlers for in-process
 // use) with seed data from a directory. See docs/simulated-dataverse.md.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
+import { packageRoot } from '../../src/config/package-root.ts';
 import type { RequestHandler } from 'msw';
 import { ControllableClock, type SimClock } from './clock.ts';
 import { ConnectionRegistry } from './connections.ts';
@@ -30,8 +31,9 @@ export type { Directory } from './directory.ts';
 export type { Metadata, EntityDefinition, AttributeDefinition } from './metadata.ts';
 
 /** The committed test-only TLS material (fixtures/tls/). */
-export const TEST_TLS_DIR = fileURLToPath(new URL('../../fixtures/tls/', import.meta.url));
-export const DEFAULT_SEED_DIR = fileURLToPath(new URL('../../fixtures/crm/', import.meta.url));
+// packageRoot: the same files from the sources and from the release build (dist/simulator/…).
+export const TEST_TLS_DIR = join(packageRoot(), 'fixtures', 'tls') + sep;
+export const DEFAULT_SEED_DIR = join(packageRoot(), 'fixtures', 'crm') + sep;
 
 export interface SimulatedDataverseOptions {
   /** Directory with metadata*.json, directory.json and seed/*.json (default fixtures/crm). */

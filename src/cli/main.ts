@@ -1,19 +1,14 @@
 // The `crm-tapi` command: the composition root. Each sub-command lives in its
 // own module under ./commands and registers itself on the program.
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { registerCommands } from './commands/index.ts';
 import { CliExit } from './output.ts';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+import { packageVersion } from '../config/package-root.ts';
 
 export function buildProgram(): Command {
   const program = new Command('crm-tapi')
     .description('Open CRM–telephony bridge for Microsoft Dynamics 365 (manager, connector, simulators, tools)')
-    .version(version())
+    .version(packageVersion())
     .showHelpAfterError()
     .exitOverride();
   registerCommands(program);

@@ -1,6 +1,14 @@
 // How every sub-command reports failure: one line `error: <code>: <explanation>`
 // on stderr and a non-zero exit status, nothing else for the bad input.
 
+/**
+ * The exit statuses every sub-command shares (README "Exit status"):
+ * 0 ok, 1 a failure at run time, 2 usage or configuration errors (a bad
+ * option, an unreadable or invalid configuration file). `crm-tapi check`
+ * adds its own statuses 3–8 for what the CRM answered; 70 is an internal error.
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2, internal: 70 } as const;
+
 /** Thrown by a command to end the process with a given status after it printed its error. */
 export class CliExit extends Error {
   constructor(readonly status: number) {

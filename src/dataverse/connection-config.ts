@@ -60,6 +60,9 @@ export const connectionConfigSchema = z
       if (c.CrmClientSecret !== undefined && c.CrmCertificateFile !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['CrmCertificateFile'], message: 'give either CrmClientSecret or CrmCertificateFile, not both' });
       }
+      if (c.CrmAuthority !== undefined && !/^https:\/\//i.test(c.CrmAuthority)) {
+        ctx.addIssue({ code: 'custom', path: ['CrmAuthority'], message: 'must be an https:// URL for CrmOnline: Entra ID signs in over https only, e.g. https://login.microsoftonline.com/<tenant>' });
+      }
       if (c.CrmTenantId !== undefined && !GUID.test(c.CrmTenantId) && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(c.CrmTenantId)) {
         ctx.addIssue({ code: 'custom', path: ['CrmTenantId'], message: 'must be the tenant id (GUID) or its domain, e.g. contoso.onmicrosoft.com' });
       }

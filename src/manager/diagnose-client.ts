@@ -3,7 +3,7 @@
 // with the operator proof (HMAC of the nonce under DiagnoseKey, so the key
 // never travels), and return the report or the refresh result.
 import WebSocket from 'ws';
-import { decodeMessage, encodeMessage, ProtocolError, type DiagnoseReportMessage, type RefreshResultMessage, type TapiMessage } from '../protocol/index.ts';
+import { decodeMessage, encodeMessage, ProtocolError, type DiagnoseReportMessage, type OutboxResultMessage, type RefreshResultMessage, type TapiMessage } from '../protocol/index.ts';
 import { CrmTapiError } from '../protocol/errors.ts';
 import { OPERATOR_SESSION_RECORD_ID } from './contracts.ts';
 import { operatorProof } from './operator-proof.ts';
@@ -26,13 +26,16 @@ export interface DiagnoseRequest {
   url: string;
   /** DiagnoseKey of the manager's configuration. */
   key: string;
-  action: 'diagnose' | 'refresh';
+  action: 'diagnose' | 'refresh' | 'outboxRetry' | 'outboxDrop';
+  /** outboxRetry/outboxDrop: the dead letter; outboxRetry also takes `all`. */
+  id?: string;
+  all?: boolean;
   timeoutMs?: number;
   /** PEM CA certificate(s) to trust for wss://. */
   ca?: string | Buffer;
 }
 
-export type DiagnoseAnswer = DiagnoseReportMessage | RefreshResultMessage;
+export type DiagnoseAnswer = DiagnoseReportMessage | RefreshResultMessage | OutboxResultMessage;
 
 /** Reports carry one element per socket: larger than one protocol document may be. */
 const MAX_REPLY_BYTES = 4 * 1024 * 1024;
@@ -48,6 +51,20 @@ export function parseManagerUrl(text: string): URL {
     throw new DiagnoseClientError('invalid-url', `--manager must be a ws:// or wss:// URL, got ${url.protocol}//`);
   }
   return url;
+}
+
+function requestMessage(request: DiagnoseRequest): TapiMessage {
+  const requestId = 'cli-1';
+  switch (request.action) {
+    case 'refresh':
+      return { channel: 'diagnose', command: 'refreshPhoneNumbers', requestId };
+    case 'outboxRetry':
+      return { channel: 'diagnose', command: 'outboxRetry', requestId, ...(request.id === undefined ? {} : { id: request.id }), ...(request.all ? { all: true } : {}) };
+    case 'outboxDrop':
+      return { channel: 'diagnose', command: 'outboxDrop', requestId, id: request.id ?? '' };
+    default:
+      return { channel: 'diagnose', command: 'diagnose', requestId };
+  }
 }
 
 export function requestDiagnose(request: DiagnoseRequest): Promise<DiagnoseAnswer> {
@@ -68,7 +85,7 @@ export function requestDiagnose(request: DiagnoseRequest): Promise<DiagnoseAnswe
     const timer = setTimeout(() => finish(new DiagnoseClientError('timeout', `the manager at ${url.host} did not answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
     const send = (message: TapiMessage): void => ws.send(encodeMessage(message));
     ws.on('open', () => {
-      send(request.action === 'refresh' ? { channel: 'diagnose', command: 'refreshPhoneNumbers', requestId: 'cli-1' } : { channel: 'diagnose', command: 'diagnose', requestId: 'cli-1' });
+      send(requestMessage(request));
     });
     ws.on('message', (data: Buffer) => {
       let message: TapiMessage;
@@ -86,6 +103,7 @@ export function requestDiagnose(request: DiagnoseRequest): Promise<DiagnoseAnswe
           return;
         case 'diagnoseReport':
         case 'refreshResult':
+        case 'outboxResult':
           finish(undefined, message);
           return;
         case 'error':

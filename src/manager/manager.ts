@@ -32,6 +32,8 @@ import { readTlsMaterial } from './startup/tls.ts';
 import { retrying } from './startup/retry.ts';
 import { waitForSolution } from './startup/solution.ts';
 import { MAX_FRAME_LENGTH } from '../protocol/index.ts';
+import type { PhoneDirectory } from '../dataverse/directory/directory.ts';
+import type { EffectiveDialingSettings } from '../dialing/index.ts';
 
 export interface ManagerDeps {
   logger: Logger;
@@ -64,6 +66,9 @@ export interface RunningManager {
   gateway: ConnectorGateway;
   lineRecords: LineRecordKeeper;
   selfTest: ListenerSelfTest;
+  /** For health and metrics (src/manager/health): read, never driven from there. */
+  outbox: Outbox;
+  directory: PhoneDirectory<EffectiveDialingSettings>;
   config(): ManagerConfig;
   /** Re-reads the configuration file now (what SIGHUP does). */
   reload(): Promise<void>;
@@ -234,6 +239,8 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
       gateway,
       lineRecords: keeper,
       selfTest,
+      outbox,
+      directory: running.directory,
       config,
       reload: () => watcher.reload(),
       stop: () => {

@@ -28,6 +28,8 @@ const ENTITY = text(128, 1);
 const SETTING = text(32);
 const SECONDS = int(1, 86_400);
 const SEQ = int(0);
+/** Dead letters one report lists (each ≤ ~1.6 KB: together well inside the diagnose channel's 4 MiB). */
+export const MAX_REPORTED_DEAD_LETTERS = 1_000;
 
 const wireError = object(req('code', CODE), req('message', MESSAGE));
 
@@ -202,9 +204,38 @@ const CATALOGUE = {
           4_096,
         ),
       ),
+      opt(
+        'outbox',
+        object(
+          req('pending', int(0)),
+          opt('oldestWaiting', object(req('id', guid), req('kind', ENTITY), req('enqueuedAt', timestamp), req('attempts', int(0)), opt('lastErrorCode', CODE), opt('lastError', MESSAGE))),
+          req(
+            'deadLetters',
+            list(
+              'deadLetter',
+              object(
+                req('id', guid),
+                req('kind', ENTITY),
+                req('entitySet', ENTITY),
+                req('attempts', int(0)),
+                req('enqueuedAt', timestamp),
+                req('failedAt', timestamp),
+                req('errorCode', CODE),
+                req('errorMessage', MESSAGE),
+                opt('status', int(0, 999)),
+              ),
+              MAX_REPORTED_DEAD_LETTERS,
+            ),
+          ),
+          req('deadLetterCount', int(0)),
+        ),
+      ),
     ],
     refreshPhoneNumbers: [opt('requestId', ID)],
     refreshResult: [opt('requestId', ID), req('ok', bool), opt('numbers', int(0)), opt('error', wireError)],
+    outboxRetry: [opt('requestId', ID), opt('id', guid), opt('all', bool)],
+    outboxDrop: [opt('requestId', ID), req('id', guid)],
+    outboxResult: [opt('requestId', ID), req('ok', bool), opt('count', int(0)), opt('error', wireError)],
     error: errorFields,
   },
 } as const satisfies { [Ch in Channel]: { [Cmd in Extract<TapiMessage, { channel: Ch }>['command']]: readonly FieldSpec[] } };

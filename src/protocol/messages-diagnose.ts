@@ -37,6 +37,39 @@ export interface DiagnoseSocket {
   user?: string;
 }
 
+/** The write that has waited longest in the outbox. */
+export interface DiagnoseWaitingWrite {
+  id: string;
+  kind: string;
+  enqueuedAt: string;
+  attempts: number;
+  lastErrorCode?: string;
+  lastError?: string;
+}
+
+/** A write the outbox gave up on: what, why, when. */
+export interface DiagnoseDeadLetter {
+  id: string;
+  kind: string;
+  entitySet: string;
+  attempts: number;
+  enqueuedAt: string;
+  failedAt: string;
+  errorCode: string;
+  errorMessage: string;
+  status?: number;
+}
+
+/** The durable outbox of CRM writes (call log, phone calls, event log). */
+export interface DiagnoseOutbox {
+  /** Writes waiting to reach the CRM (dead letters not counted). */
+  pending: number;
+  oldestWaiting?: DiagnoseWaitingWrite;
+  /** Every dead letter, oldest first (up to the catalogue's limit; `deadLetterCount` has them all). */
+  deadLetters: DiagnoseDeadLetter[];
+  deadLetterCount: number;
+}
+
 export interface DiagnoseReportMessage {
   channel: 'diagnose';
   command: 'diagnoseReport';
@@ -46,6 +79,35 @@ export interface DiagnoseReportMessage {
   connectors: DiagnoseConnector[];
   entityLines: DiagnoseEntityLine[];
   sockets: DiagnoseSocket[];
+  /** Absent from managers before 0.2 (and where no outbox runs). */
+  outbox?: DiagnoseOutbox;
+}
+
+/** Put dead letters back into the outbox: one (`id`) or all of them (`all`). */
+export interface OutboxRetryMessage {
+  channel: 'diagnose';
+  command: 'outboxRetry';
+  requestId?: string;
+  id?: string;
+  all?: boolean;
+}
+
+/** Forget a dead letter for good (it is audited in the CRM's event log). */
+export interface OutboxDropMessage {
+  channel: 'diagnose';
+  command: 'outboxDrop';
+  requestId?: string;
+  id: string;
+}
+
+export interface OutboxResultMessage {
+  channel: 'diagnose';
+  command: 'outboxResult';
+  requestId?: string;
+  ok: boolean;
+  /** Dead letters retried or dropped. */
+  count?: number;
+  error?: WireError;
 }
 
 export interface RefreshPhoneNumbersMessage {
@@ -71,5 +133,8 @@ export type DiagnoseMessage =
   | DiagnoseReportMessage
   | RefreshPhoneNumbersMessage
   | RefreshResultMessage
+  | OutboxRetryMessage
+  | OutboxDropMessage
+  | OutboxResultMessage
   | ErrorMessage<'diagnose'>;
 

@@ -99,6 +99,6 @@ export type ClientDownMessage = Extract<
   { command: 'challenge' | 'welcome' | 'heartbeat' | 'callNotification' | 'dialResult' | 'callControlResult' | 'error' }
 >;
 /** Admin client → manager. */
-export type DiagnoseUpMessage = Extract<DiagnoseMessage, { command: 'diagnose' | 'prove' | 'refreshPhoneNumbers' | 'error' }>;
+export type DiagnoseUpMessage = Extract<DiagnoseMessage, { command: 'diagnose' | 'prove' | 'refreshPhoneNumbers' | 'outboxRetry' | 'outboxDrop' | 'error' }>;
 /** Manager → admin client. */
-export type DiagnoseDownMessage = Extract<DiagnoseMessage, { command: 'challenge' | 'diagnoseReport' | 'refreshResult' | 'error' }>;
+export type DiagnoseDownMessage = Extract<DiagnoseMessage, { command: 'challenge' | 'diagnoseReport' | 'refreshResult' | 'outboxResult' | 'error' }>;

@@ -282,6 +282,24 @@ export const MESSAGE_ARBITRARIES: Record<string, fc.Arbitrary<TapiMessage>> = {
           ),
           { maxLength: 3 },
         ),
+        outbox: fc.record(
+          {
+            pending: fc.nat(),
+            oldestWaiting: fc.record(
+              { id: guid, kind: str(128, 1), enqueuedAt: timestamp, attempts: fc.nat(), lastErrorCode: str(64, 1), lastError: str(1024) },
+              { noNullPrototype: true, requiredKeys: ['id', 'kind', 'enqueuedAt', 'attempts'] },
+            ),
+            deadLetters: fc.array(
+              fc.record(
+                { id: guid, kind: str(128, 1), entitySet: str(128, 1), attempts: fc.nat(), enqueuedAt: timestamp, failedAt: timestamp, errorCode: str(64, 1), errorMessage: str(1024), status: fc.integer({ min: 0, max: 999 }) },
+                { noNullPrototype: true, requiredKeys: ['id', 'kind', 'entitySet', 'attempts', 'enqueuedAt', 'failedAt', 'errorCode', 'errorMessage'] },
+              ),
+              { maxLength: 3 },
+            ),
+            deadLetterCount: fc.nat(),
+          },
+          { noNullPrototype: true, requiredKeys: ['pending', 'deadLetters', 'deadLetterCount'] },
+        ),
       }, { noNullPrototype: true, requiredKeys: ['version', 'edition', 'connectors', 'entityLines', 'sockets'] },
     ),
   ),
@@ -291,6 +309,23 @@ export const MESSAGE_ARBITRARIES: Record<string, fc.Arbitrary<TapiMessage>> = {
     'refreshResult',
     fc.oneof(
       fc.record({ requestId: id, numbers: fc.nat() }, { noNullPrototype: true, requiredKeys: [] }).map((b) => ({ ...b, ok: true as const })),
+      fc.tuple(fc.record({ requestId: id }, { noNullPrototype: true, requiredKeys: [] }), wireError).map(([b, error]) => ({ ...b, ok: false as const, error })),
+    ),
+  ),
+  'diagnose/outboxRetry': msg(
+    'diagnose',
+    'outboxRetry',
+    fc.oneof(
+      fc.record({ requestId: id, id: guid }, { noNullPrototype: true, requiredKeys: ['id'] }),
+      fc.record({ requestId: id, all: fc.boolean() }, { noNullPrototype: true, requiredKeys: ['all'] }),
+    ),
+  ),
+  'diagnose/outboxDrop': msg('diagnose', 'outboxDrop', fc.record({ requestId: id, id: guid }, { noNullPrototype: true, requiredKeys: ['id'] })),
+  'diagnose/outboxResult': msg(
+    'diagnose',
+    'outboxResult',
+    fc.oneof(
+      fc.record({ requestId: id, count: fc.nat() }, { noNullPrototype: true, requiredKeys: [] }).map((b) => ({ ...b, ok: true as const })),
       fc.tuple(fc.record({ requestId: id }, { noNullPrototype: true, requiredKeys: [] }), wireError).map(([b, error]) => ({ ...b, ok: false as const, error })),
     ),
   ),

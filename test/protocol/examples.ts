@@ -290,6 +290,34 @@ export const EXAMPLES: Example[] = [
   { name: 'diagnose-refreshPhoneNumbers', description: 'Refresh the phone directory now.', message: { channel: 'diagnose', command: 'refreshPhoneNumbers', requestId: 'x-2' } },
   { name: 'diagnose-refreshResult', description: 'The directory was rebuilt.', message: { channel: 'diagnose', command: 'refreshResult', requestId: 'x-2', ok: true, numbers: 48213 } },
   {
+    name: 'diagnose-diagnoseReport-outbox',
+    description: 'A report with a write waiting for the CRM and one dead letter.',
+    message: {
+      channel: 'diagnose',
+      command: 'diagnoseReport',
+      requestId: 'x-3',
+      version: '0.2.0',
+      edition: 'open edition',
+      connectors: [],
+      entityLines: [],
+      sockets: [],
+      outbox: {
+        pending: 1,
+        oldestWaiting: { id: '5f0c9a2e-1b7d-4c3e-9a8f-2d6e4b1c0a93', kind: 'callLog', enqueuedAt: '2024-05-02T08:41:07.000Z', attempts: 3, lastErrorCode: 'throttled', lastError: 'HTTP 429: Number of requests exceeded the limit' },
+        deadLetters: [
+          {
+            id: '0d3b6f4a-8c2e-4f1a-b9d7-6e5c4a3b2f10', kind: 'phoneCall', entitySet: 'phonecalls', attempts: 1, enqueuedAt: '2024-05-02T08:12:55.000Z', failedAt: '2024-05-02T08:12:56.000Z',
+            errorCode: 'bad-request', errorMessage: 'HTTP 400: the regarding record does not exist', status: 400,
+          },
+        ],
+        deadLetterCount: 1,
+      },
+    },
+  },
+  { name: 'diagnose-outboxRetry', description: 'Send one dead letter again.', message: { channel: 'diagnose', command: 'outboxRetry', requestId: 'x-4', id: '0d3b6f4a-8c2e-4f1a-b9d7-6e5c4a3b2f10' } },
+  { name: 'diagnose-outboxDrop', description: 'Forget one dead letter.', message: { channel: 'diagnose', command: 'outboxDrop', requestId: 'x-5', id: '0d3b6f4a-8c2e-4f1a-b9d7-6e5c4a3b2f10' } },
+  { name: 'diagnose-outboxResult', description: 'One dead letter is back in the outbox.', message: { channel: 'diagnose', command: 'outboxResult', requestId: 'x-4', ok: true, count: 1 } },
+  {
     name: 'diagnose-error',
     description: 'A non-admin asked for the report.',
     message: { channel: 'diagnose', command: 'error', code: 'not-admin', message: 'diagnose needs the TapiInterface Admin role', requestId: 'x-1' },

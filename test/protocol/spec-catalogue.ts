@@ -45,9 +45,12 @@ export const ABOUT: Record<string, { dir: string; source: 'evidence' | 'designed
   'diagnose/diagnose': { dir: 'A → M', source: 'evidence (socket kind), fields designed', note: 'The "Diagnose TAPI Manager" button. Only for admins; the manager answers `challenge` first when the socket is not yet proven.' },
   'diagnose/challenge': { dir: 'M → A', source: 'designed', note: 'As on `intincall`.' },
   'diagnose/prove': { dir: 'A → M', source: 'designed', note: 'As on `intincall`; the proven user must hold TapiInterface Admin or System Administrator.' },
-  'diagnose/diagnoseReport': { dir: 'M → A', source: 'evidence (socket kind), fields designed', note: 'What the manual\'s diagnose page shows: version, edition, lines reported by connectors beside lines in the entity, every socket with kind, peer, created and last receive.' },
+  'diagnose/diagnoseReport': { dir: 'M → A', source: 'evidence (socket kind), fields designed', note: 'What the manual\'s diagnose page shows: version, edition, lines reported by connectors beside lines in the entity, every socket with kind, peer, created and last receive; ours adds `outbox`: writes waiting for the CRM, the oldest of them, and every dead letter (at most 1,000 listed, `deadLetterCount` counts all).' },
   'diagnose/refreshPhoneNumbers': { dir: 'A → M', source: 'evidence (socket kind), fields designed', note: 'The "Refresh phone numbers" button.' },
   'diagnose/refreshResult': { dir: 'M → A', source: 'designed', note: '`numbers`: phone numbers in the directory after the refresh.' },
+  'diagnose/outboxRetry': { dir: 'A → M', source: 'designed', note: 'Put dead letters of the outbox back (`crm-tapi outbox retry`): `id` one, `all` every one; exactly one of them. Audited in the CRM\'s event log.' },
+  'diagnose/outboxDrop': { dir: 'A → M', source: 'designed', note: 'Forget one dead letter for good (`crm-tapi outbox drop`). Audited in the CRM\'s event log.' },
+  'diagnose/outboxResult': { dir: 'M → A', source: 'designed', note: '`count`: dead letters retried or dropped; `error/code` `not-found` when the id is not a dead letter.' },
   'diagnose/error': { dir: 'M → A', source: 'designed', note: '' },
 };
 

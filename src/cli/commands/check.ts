@@ -1,23 +1,25 @@
-// `crm-tapi check --config FILE`: verifies the CRM connection settings of a
-// manager configuration file the way the vendor's installer does. Only the
-// Crm* keys are read; each failure prints one sentence and ends with its own
-// exit status (table in docs/dataverse.md).
+// `crm-tapi check --config FILE`: first the rules the manager applies before
+// it contacts the CRM (the whole file, the certificate, DataDir, LogFile:
+// src/manager/config/preflight.ts, the same code `crm-tapi manager` runs),
+// then what the vendor's installer checks by connecting: server, TLS,
+// organisation, account, privileges. Each failure prints one sentence and
+// ends with its own exit status (table in docs/dataverse.md).
 import type { Command } from 'commander';
-import { ConfigError, readConfigFile } from '../../config/file.ts';
+import { ConfigError } from '../../config/file.ts';
 import { CHECK_STATUS, runCheck } from '../../dataverse/check.ts';
-import { parseConnectionConfig } from '../../dataverse/connection-config.ts';
+import { preflightManagerConfig } from '../../manager/config/preflight.ts';
 import { CliExit, fail, printError } from '../output.ts';
 
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description('Verify the CRM connection parameters of a manager configuration (server, TLS, organisation, account, privileges)')
+    .description('Verify a manager configuration: every key as the manager checks it, then the CRM connection (server, TLS, organisation, account, privileges)')
     .requiredOption('--config <file>', 'manager configuration file (.toml or .json)')
     .addHelpText('after', '\nExit status: 0 ok, 2 configuration invalid, 3 server unreachable, 4 TLS failure,\n5 organisation not found, 6 user invalid, 7 privileges missing, 8 server errors,\n9 crm-tapi solution missing or outdated, 1 other.')
     .action(async (options: { config: string }) => {
       let config;
       try {
-        config = parseConnectionConfig(await readConfigFile(options.config), options.config);
+        config = (await preflightManagerConfig(options.config)).crm;
       } catch (err) {
         if (err instanceof ConfigError) fail(err.code, err.message, CHECK_STATUS.config);
         throw err;

@@ -3,7 +3,6 @@
 // configuration — hosting the simulated PBX in-process with its control
 // endpoint, so `crm-tapi simulate call --to 25` rings this connector's line —
 // and turns SIGTERM / SIGINT / SIGBREAK into a graceful stop.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { WallClock } from '../../../simulator/pbx/clock.ts';
@@ -11,6 +10,7 @@ import { DEFAULT_CONTROL_PORT, startControlServer } from '../../../simulator/pbx
 import { SimulatedPbx } from '../../../simulator/pbx/pbx.ts';
 import { SimulatedLineProvider } from '../../../simulator/pbx/provider.ts';
 import { ConfigError } from '../../config/file.ts';
+import { packageVersion } from '../../config/package-root.ts';
 import { loadConnectorConfig, type ConnectorConfig } from '../../connector/config/load.ts';
 import { ReplayProvider } from '../../connector/providers/replay.ts';
 import { createTapiProvider } from '../../connector/providers/tapi/index.ts';
@@ -25,11 +25,6 @@ export const CONNECTOR_STATUS = { ok: 0, failure: 1, config: 2 } as const;
 
 /** Signals that stop the service gracefully; SIGBREAK is what a Windows service wrapper sends on "stop". */
 const STOP_SIGNALS: NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 class ProviderHostError extends CrmTapiError {
   constructor(

@@ -4,9 +4,11 @@
 // panel URL (it signs the demo user in at once) and a ready-to-paste command
 // that rings that user's line from a seeded contact's number. `--scenario
 // FILE` plays a scenario on the PBX. Ctrl+C stops everything.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { buildClient } from '../../../scripts/build-client.ts';
+import { isReleaseBuild, packageRoot } from '../../config/package-root.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
 import { CliExit, fail } from '../output.ts';
 import { DEFAULT_CONTROL_PORT } from '../../../simulator/pbx/control-server.ts';
@@ -40,11 +42,25 @@ async function playScenario(stack: DemoStack, path: string): Promise<string> {
   return `${body.name ?? path} (${body.steps ?? '?'} steps)`;
 }
 
+/**
+ * From the sources the demo bundles the browser client (esbuild, a dev
+ * dependency); the release build ships the bundle `npm run build` made.
+ */
+async function ensureClient(): Promise<void> {
+  if (isReleaseBuild()) {
+    const dir = join(packageRoot(), 'dist', 'client');
+    if (!existsSync(join(dir, 'panel.html'))) fail('client-missing', `the browser client is not in ${dir}; this release was packed without \`npm run build\``, 1);
+    return;
+  }
+  process.stdout.write('crm-tapi demo: building the browser client …\n');
+  const { buildClient } = await import('../../../scripts/build-client.ts');
+  await buildClient();
+}
+
 async function run(o: DemoOptions): Promise<void> {
   const wsPort = port(o.port, '--port');
   const controlPort = port(o.controlPort, '--control-port');
-  process.stdout.write('crm-tapi demo: building the browser client …\n');
-  await buildClient();
+  await ensureClient();
   process.stdout.write('crm-tapi demo: starting the simulated Dataverse, the manager and a connector with the simulated PBX …\n');
   let stack: DemoStack;
   try {
@@ -63,7 +79,7 @@ async function run(o: DemoOptions): Promise<void> {
       `    ${stack.panelUrl('emily')}`,
       '',
       `  Ring ${user.name}'s line ${own} from ${DEMO_CALLER.name}, a contact in the CRM:`,
-      `    ./bin/crm-tapi.js simulate call --from "${DEMO_CALLER.number}" --to ${own}${pbx}`,
+      `    ${isReleaseBuild() ? 'crm-tapi' : './bin/crm-tapi.js'} simulate call --from "${DEMO_CALLER.number}" --to ${own}${pbx}`,
       '',
       `  Other demo users: ${DEMO_USERS.jens.name} (shares line 22 with ${user.name}), ${DEMO_USERS.anna.name} (line 23, German UI):`,
       `    ${stack.panelUrl('anna')}`,

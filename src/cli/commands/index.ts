@@ -6,7 +6,7 @@ import { registerDialing } from './dialing.ts';
 import { registerCheck } from './check.ts';
 import { registerConnector } from './connector.ts';
 import { registerManager } from './manager.ts';
-import { registerDiagnose } from './diagnose.ts';
+import { registerDiagnose, registerOutbox } from './diagnose.ts';
 import { registerReplay } from './replay.ts';
 import { registerDemo } from './demo.ts';
 import { registerSolution } from './solution.ts';
@@ -20,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerConnector(program);
   registerManager(program);
   registerDiagnose(program);
+  registerOutbox(program);
   registerReplay(program);
   registerDemo(program);
   registerSolution(program);

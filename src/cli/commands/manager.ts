@@ -1,37 +1,39 @@
 // `crm-tapi manager --config FILE`: validates the configuration (one sentence
 // per bad key), starts the manager (CRM first, ports after), re-reads live
 // keys while running, and stops gracefully on SIGINT/SIGTERM.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/file.ts';
+import { packageVersion } from '../../config/package-root.ts';
 import { createServiceLogger } from '../../logging/index.ts';
-import { loadManagerConfig, secretsOf, type ManagerConfig } from '../../manager/config/load.ts';
+import { secretsOf, type ManagerConfig } from '../../manager/config/load.ts';
+import { configSummary, preflightManagerConfig } from '../../manager/config/preflight.ts';
 import { startManager } from '../../manager/manager.ts';
+import { startManagerHealth, type ManagerHealth } from '../../manager/health/endpoint.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
-import { fail } from '../output.ts';
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
+import { CliExit, EXIT, fail } from '../output.ts';
 
 function logSettings(config: ManagerConfig): { LogArt: 'Event' | 'File'; LogFile?: string; LogLevel: number } {
   return { LogArt: config.LogArt, ...(config.LogFile === undefined ? {} : { LogFile: config.LogFile }), LogLevel: config.LogLevel as number };
 }
 
-async function runManager(options: { config: string }): Promise<void> {
-  let config: ManagerConfig;
+function isPortError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') && (err as { syscall?: string }).syscall === 'listen';
+}
+
+async function preflight(path: string): Promise<ManagerConfig> {
   try {
-    config = await loadManagerConfig(options.config);
+    return await preflightManagerConfig(path);
   } catch (err) {
-    if (err instanceof ConfigError) fail(err.code, err.message, 2);
+    if (err instanceof ConfigError) fail(err.code, err.message, EXIT.usage);
     throw err;
   }
+}
+
+async function runManager(options: { config: string }): Promise<void> {
+  const config = await preflight(options.config);
   const service = await createServiceLogger({ service: 'manager', settings: logSettings(config), secrets: secretsOf(config) }).catch((err: unknown) =>
-    fail((err as { code?: string }).code ?? 'log-file-unwritable', (err as Error).message, 2),
+    fail((err as { code?: string }).code ?? 'log-file-unwritable', (err as Error).message, EXIT.usage),
   );
   const log = service.logger;
   const abort = new AbortController();
@@ -44,7 +46,15 @@ async function runManager(options: { config: string }): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let health: ManagerHealth | undefined;
   try {
+    // Before the manager: /healthz answers, and /readyz says why not, while it waits for the CRM.
+    health = await startManagerHealth(config).catch(async (err: unknown) => {
+      if (!isPortError(err)) throw err;
+      await service.close();
+      return fail('health-port-unavailable', `HealthPort ${config.HealthPort}: cannot listen on ${config.HealthBindAddress} (${(err as NodeJS.ErrnoException).code})`, EXIT.failure);
+    });
+    if (health !== undefined) log.info({ port: health.port, bindAddress: config.HealthBindAddress }, 'health endpoint listening: /healthz /readyz /metrics');
     const manager = await startManager(config, {
       logger: log,
       configPath: options.config,
@@ -55,6 +65,7 @@ async function runManager(options: { config: string }): Promise<void> {
         await service.apply(logSettings(next)).catch((err: unknown) => log.error({ code: (err as { code?: unknown }).code }, `log settings not applied: ${(err as Error).message}`));
       },
     });
+    health?.attach(manager);
     await stopped;
     await manager.stop();
   } catch (err) {
@@ -65,10 +76,11 @@ async function runManager(options: { config: string }): Promise<void> {
     if (err instanceof CrmTapiError) {
       log.error({ code: err.code }, err.message);
       await service.close();
-      fail(err.code, err.message, err instanceof ConfigError ? 2 : 1);
+      fail(err.code, err.message, err instanceof ConfigError ? EXIT.usage : EXIT.failure);
     }
     throw err;
   } finally {
+    await health?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -80,7 +92,13 @@ export function registerManager(program: Command): void {
     .command('manager')
     .description('Run the manager service: connects to the CRM, then opens the TAPI port for connectors and the WebSocket port for browser clients')
     .requiredOption('-c, --config <file>', 'configuration file (.toml or .json) with the manual\'s manager keys; see docs/manager.md')
-    .action(async (options: { config: string }) => {
+    .option('--check-config', 'check the configuration as the manager does before it contacts the CRM (keys, certificate, DataDir, LogFile), print a summary and exit')
+    .addHelpText('after', '\nExit status: 0 stopped cleanly (SIGTERM/SIGINT) or configuration ok, 2 configuration invalid, 1 other failure.')
+    .action(async (options: { config: string; checkConfig?: boolean }) => {
+      if (options.checkConfig === true) {
+        process.stdout.write(configSummary(await preflight(options.config)));
+        throw new CliExit(EXIT.ok);
+      }
       await runManager(options);
     });
 }

@@ -11,6 +11,7 @@
 // microtask: a transport that answers at once would otherwise chain a whole
 // backlog into one turn of the event loop (measured: 5,000 writes held the
 // loop for 79 s, because each pump also skipped every not-yet-forgotten write).
+import { channel } from 'node:diagnostics_channel';
 import { systemClock, type Clock } from '../directory/clock.ts';
 import { normalizeGuid } from '../web-api/odata.ts';
 import { OutboxError } from './errors.ts';
@@ -42,6 +43,9 @@ export interface OutboxOptions {
   /** Published for diagnostics and tests; must not throw. */
   readonly onEvent?: (event: OutboxEvent) => void;
 }
+
+/** Every OutboxEvent is also published here (node:diagnostics_channel) for metrics outside the core. */
+export const outboxEvents = channel('crm-tapi:outbox:event');
 
 const silent: OutboxLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -148,6 +152,19 @@ export class Outbox {
     return item;
   }
 
+  /** Forgets a dead letter for good (an operator decided it). Throws OutboxError `not-found`. */
+  dropDeadLetter(id: string): DeadLetter {
+    const dropped = this.store.dropDeadLetter(normalizeGuid(id) ?? id);
+    this.logger.warn({ id: dropped.id, kind: dropped.kind, code: dropped.errorCode }, 'dead letter dropped');
+    return dropped;
+  }
+
+  /** The write that has waited longest, or undefined when none waits. */
+  oldestWaiting(): OutboxItem | undefined {
+    this.flush();
+    return this.store.oldest();
+  }
+
   /** Asks for one delivery turn; requests made before it runs share it. */
   private scheduleTurn(): void {
     if (this.turnScheduled || this.closed || (!this.running && this.settled.size === 0)) return;
@@ -251,6 +268,7 @@ export class Outbox {
 
   private emit(event: OutboxEvent): void {
     try {
+      if (outboxEvents.hasSubscribers) outboxEvents.publish(event);
       this.options.onEvent?.(event);
     } catch {
       /* a diagnostics subscriber must not break delivery */

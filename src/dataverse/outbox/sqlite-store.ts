@@ -138,6 +138,7 @@ export class SqliteOutboxStore implements OutboxStore {
         SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, attempts, @now, enqueued_at, error_code, error_message FROM dead_letters WHERE id = @id`),
       forget: db.prepare('DELETE FROM dead_letters WHERE id = ?'),
       count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
+      oldest: db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT 1'),
     };
   }
 
@@ -214,6 +215,24 @@ export class SqliteOutboxStore implements OutboxStore {
     }).immediate();
     this.checkpointer?.noteCommit();
     return this.get(id)!;
+  }
+
+  dropDeadLetter(id: string): DeadLetter {
+    this.open();
+    const dropped = this.db.transaction(() => {
+      const row = this.statements.deadOne.get(id) as DeadRow | undefined;
+      if (row === undefined) throw new OutboxError('not-found', `no dead letter with id ${id}`);
+      this.statements.forget.run(id);
+      return toDeadLetter(row);
+    }).immediate();
+    this.checkpointer?.noteCommit();
+    return dropped;
+  }
+
+  oldest(): OutboxItem | undefined {
+    this.open();
+    const row = this.statements.oldest.get() as Row | undefined;
+    return row === undefined ? undefined : toItem(row);
   }
 
   get(id: string): OutboxItem | undefined {

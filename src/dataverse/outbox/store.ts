@@ -76,6 +76,10 @@ export interface OutboxStore {
   deadLetters(): DeadLetter[];
   /** Puts a dead letter back into the outbox, due at `now`. Throws OutboxError `not-found`. */
   retryDeadLetter(id: string, now: number): OutboxItem;
+  /** Forgets a dead letter for good (an operator decided it); returns what it was. Throws OutboxError `not-found`. */
+  dropDeadLetter(id: string): DeadLetter;
+  /** The write that has waited longest (lowest seq), or undefined when none waits. */
+  oldest(): OutboxItem | undefined;
   get(id: string): OutboxItem | undefined;
   /** Writes waiting (not dead). */
   pending(): number;

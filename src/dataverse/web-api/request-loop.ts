@@ -3,6 +3,7 @@
 // requests that may safely be repeated — gateway errors and lost
 // connections, waits taken from Retry-After or exponential back-off, and a
 // total budget after which the request gives up.
+import { publishAttempt } from './diagnostics.ts';
 import { DataverseError } from './errors.ts';
 import { describeRequest } from './odata.ts';
 import { isAmbiguousStatus, isThrottleStatus, parseRetryAfter, retryDelay } from './retry.ts';
@@ -65,18 +66,29 @@ export async function sendWithRetries(ctx: LoopContext, method: HttpRequest['met
     }
     let retryAfterMs: number | undefined;
     if (res !== undefined) {
-      if (res.status < 400) return res;
+      if (res.status < 400) {
+        publishAttempt({ method, status: res.status, retry: false });
+        return res;
+      }
       const retryable = isThrottleStatus(res.status) || (options.idempotent && isAmbiguousStatus(res.status));
       failure = statusError(res, what, attempt);
-      if (!retryable) throw failure;
+      if (!retryable) {
+        publishAttempt({ method, status: res.status, retry: false });
+        throw failure;
+      }
       retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.clock.now());
     } else if (failure !== undefined) {
       const mayRepeat = options.idempotent || failure instanceof NotSentError;
       const transient = failure.code === 'unreachable' || failure.code === 'timeout';
-      if (!mayRepeat || !transient) throw withAttempts(failure, attempt);
+      if (!mayRepeat || !transient) {
+        publishAttempt({ method, status: 0, retry: false });
+        throw withAttempts(failure, attempt);
+      }
     }
     if (failure === undefined) throw new DataverseError('bad-response', `${what}: no response`);
-    if (attempt >= ctx.retry.maxAttempts) throw withAttempts(failure, attempt);
+    const last = attempt >= ctx.retry.maxAttempts;
+    publishAttempt({ method, status: res?.status ?? 0, retry: !last });
+    if (last) throw withAttempts(failure, attempt);
     const wait = retryDelay(attempt, retryAfterMs, ctx.retry, ctx.random());
     const elapsed = ctx.clock.now() - started;
     if (elapsed + wait > ctx.retry.budgetMs) {

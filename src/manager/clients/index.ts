@@ -11,6 +11,7 @@ import type { DiagnoseSocket, TapiMessage } from '../../protocol/index.ts';
 import type { ReportedLine, RoutedCallEvent, UserSideContext, UserSideService } from '../contracts.ts';
 import { DialService } from '../dial/dial.ts';
 import { TokenBuckets } from '../dial/rate-limit.ts';
+import { outboxAction, outboxReport } from '../diagnose-ws/outbox.ts';
 import { diagnoseReport, refreshResult } from '../diagnose-ws/report.ts';
 import { EntitlementService } from '../entitlements/service.ts';
 import { lineSettings, type LineSettings } from '../entitlements/settings.ts';
@@ -128,11 +129,14 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     if (m.command === 'diagnose') {
       c.send(diagnoseReport({
         ...(m.requestId === undefined ? {} : { requestId: m.requestId }), version: context.version, connectorSide: context.connectorSide,
-        table: entitlements.table, clientSockets: registry.sockets(), nameOf: (id) => users.nameOf(id),
+        table: entitlements.table, clientSockets: registry.sockets(), nameOf: (id) => users.nameOf(id), outbox: outboxReport(context.outbox),
       }));
     } else if (m.command === 'refreshPhoneNumbers') {
       logger.info({ user: c.user?.id }, 'phone numbers refresh requested');
       c.send(await refreshResult(m.requestId, context.refreshPhoneNumbers));
+    } else if (m.command === 'outboxRetry' || m.command === 'outboxDrop') {
+      const actor = c.user === undefined || c.user.operator ? 'operator (DiagnoseKey)' : `${c.user.name} (${c.user.id})`;
+      c.send(outboxAction({ outbox: context.outbox, schema: context.crm.schema, actor, logger }, m));
     } else {
       c.sendError('diagnose', 'unexpected-command', `${m.command} is not something a client sends now`);
     }

@@ -4,9 +4,9 @@
 // Only the files the build writes are served; nothing else of the disk.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../config/package-root.ts';
 
-export const DEFAULT_PANEL_DIR = fileURLToPath(new URL('../../../dist/client/', import.meta.url));
+export const DEFAULT_PANEL_DIR = join(packageRoot(), 'dist', 'client');
 
 const FILES: Readonly<Record<string, { file: string; type: string }>> = {
   '/panel/': { file: 'panel.html', type: 'text/html; charset=utf-8' },

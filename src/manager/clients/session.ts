@@ -73,7 +73,7 @@ export class ClientSession {
         this.challenge('intincall');
         return;
       }
-      if (m.channel === 'diagnose' && (m.command === 'diagnose' || m.command === 'refreshPhoneNumbers')) {
+      if (m.channel === 'diagnose' && (m.command === 'diagnose' || m.command === 'refreshPhoneNumbers' || m.command === 'outboxRetry' || m.command === 'outboxDrop')) {
         c.kind = 'diagnose';
         c.kept.push(m);
         this.challenge('diagnose');

@@ -3,6 +3,7 @@
 // the others are ours. Keys are matched without regard to case, as registry
 // names were. docs/manager.md has the table with every key.
 import { connectionConfigSchema } from '../../dataverse/connection-config.ts';
+import { HEALTH_KEYS } from '../../config/health-keys.ts';
 
 /** Re-read while running (the manual: log settings and timer intervals need no restart). */
 export const LIVE_KEYS = [
@@ -51,6 +52,7 @@ export const MANAGER_RESTART_KEYS = [
   'CrmRetryMaxDelay',
   'CallSilenceTimeout',
   'CallSweepInterval',
+  ...HEALTH_KEYS,
 ] as const;
 
 /** The CRM connection keys (src/dataverse/connection-config.ts): read at start. */
@@ -60,7 +62,7 @@ export const RESTART_KEYS: readonly string[] = [...MANAGER_RESTART_KEYS, ...CRM_
 export const ALL_KEYS: readonly string[] = [...LIVE_KEYS, ...RESTART_KEYS];
 
 /** Keys whose values are secrets: scrubbed from every log line, never echoed in errors. */
-export const SECRET_KEYS = ['CrmPassword', 'CrmClientSecret', 'ServicePassword', 'TlsPfxPassword', 'ConnectorKeys', 'DiagnoseKey'] as const;
+export const SECRET_KEYS = ['CrmPassword', 'CrmClientSecret', 'ServicePassword', 'TlsPfxPassword', 'ConnectorKeys', 'DiagnoseKey', 'HealthToken'] as const;
 
 /** The manual allows the TAPI port in this range only. */
 export const TAPI_PORT_MIN = 4502;

@@ -73,6 +73,7 @@ export function validateManagerConfig(raw: unknown, origin: string, options: Val
     TlsKeyFile: abs(data.TlsKeyFile),
     TlsPfxFile: abs(data.TlsPfxFile),
     TlsPfxPassword: secret(data.TlsPfxPassword, 'TlsPfxPassword'),
+    HealthToken: secret(data.HealthToken, 'HealthToken'),
     DataDir: abs(data.DataDir) as string,
     crm: { ...crm.data, CrmCaFile: abs(crm.data.CrmCaFile), CrmCertificateFile: abs(crm.data.CrmCertificateFile) },
     origin,
@@ -87,7 +88,7 @@ export async function loadManagerConfig(path: string, options: Partial<ValidateO
 
 /** Every secret value in the configuration (for the log scrubber). */
 export function secretsOf(config: ManagerConfig, env: NodeJS.ProcessEnv = process.env): string[] {
-  const values = [...config.ConnectorKeys, config.DiagnoseKey, config.ServicePassword, config.TlsPfxPassword];
+  const values = [...config.ConnectorKeys, config.DiagnoseKey, config.ServicePassword, config.TlsPfxPassword, config.HealthToken];
   for (const key of ['CrmPassword', 'CrmClientSecret'] as const) {
     try {
       values.push(resolveSecret(config.crm[key], key, env));

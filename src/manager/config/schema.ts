@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { flag, intIn, logArt, logLevel, nonEmpty, timeOfDayText as timeOfDay } from '../../config/keys.ts';
+import { healthKeyProblems, healthKeysSchema } from '../../config/health-keys.ts';
 import { DEFAULTS, KEY_MAX_LENGTH, KEY_MIN_LENGTH, TAPI_PORT_MAX, TAPI_PORT_MIN } from './keys.ts';
 
 /** A secret value, or `env:NAME` to read it from the environment at start. */
@@ -97,6 +98,7 @@ export const managerKeysSchema = z.object({
     .number({ error: 'must be a number of seconds from 0.1 to 3600' })
     .refine((n) => n >= 0.1 && n <= 3600, { error: 'must be a number of seconds from 0.1 to 3600' })
     .default(DEFAULTS.CallSweepInterval),
+  ...healthKeysSchema,
 });
 
 export type ParsedManagerKeys = z.output<typeof managerKeysSchema>;
@@ -117,5 +119,6 @@ export function crossKeyProblems(table: Record<string, unknown>): string[] {
   if ((table.ConnectorTls === 1 || table.ConnectorTls === true) && !tlsFiles) problems.push('ConnectorTls: needs TlsCertFile and TlsKeyFile, or TlsPfxFile');
   const keys = table.ConnectorKeys;
   if (Array.isArray(keys) && new Set(keys).size !== keys.length) problems.push('ConnectorKeys: lists the same key twice');
+  problems.push(...healthKeyProblems(table, 'DiagnoseKey'));
   return problems;
 }

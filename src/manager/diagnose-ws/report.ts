@@ -2,7 +2,7 @@
 // channel: version and edition (no licensing yet: "open edition"), the lines
 // connectors report beside the lines in the entity with their users, and
 // every socket with kind, peer, created and last receive.
-import type { DiagnoseReportMessage, DiagnoseSocket, RefreshResultMessage } from '../../protocol/index.ts';
+import type { DiagnoseOutbox, DiagnoseReportMessage, DiagnoseSocket, RefreshResultMessage } from '../../protocol/index.ts';
 import type { ConnectorSide } from '../contracts.ts';
 import type { EntitlementTable } from '../entitlements/table.ts';
 
@@ -20,6 +20,8 @@ export interface ReportInput {
   table: EntitlementTable;
   clientSockets: DiagnoseSocket[];
   nameOf: (userId: string) => string | undefined;
+  /** The outbox of CRM writes (diagnose-ws/outbox.ts); absent: not reported. */
+  outbox?: DiagnoseOutbox;
 }
 
 export function diagnoseReport(input: ReportInput): DiagnoseReportMessage {
@@ -37,6 +39,7 @@ export function diagnoseReport(input: ReportInput): DiagnoseReportMessage {
     connectors: connectors.slice(0, 1024),
     entityLines,
     sockets: [...sockets, ...input.clientSockets].slice(0, MAX_SOCKETS),
+    ...(input.outbox === undefined ? {} : { outbox: input.outbox }),
   };
 }
 

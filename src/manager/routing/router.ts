@@ -19,6 +19,7 @@ import { phoneCallIdOf } from '../records/ids.ts';
 import type { CallNotificationMessage } from '../../protocol/index.ts';
 import { elapsed, type MonoMs } from '../clock.ts';
 import type { RoutedCallEvent } from '../contracts.ts';
+import { notificationsSent, type NotificationSent } from './diagnostics.ts';
 import type { LineSettings } from '../entitlements/settings.ts';
 import type { EntitlementTable } from '../entitlements/table.ts';
 import { CallTracker, isMissed, type TrackedCall } from './calls.ts';
@@ -97,6 +98,7 @@ export class CallRouter {
       call.targets.set(user, target.id);
       call.seenBy.add(user);
       target.send(this.notificationFor(call, user, grant.record, false));
+      if (notificationsSent.hasSubscribers) notificationsSent.publish({ receivedAt: call.lastEventAt } satisfies NotificationSent);
     }
     if (call.state === 'idle') this.finish(call);
   }

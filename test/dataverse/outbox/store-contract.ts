@@ -119,6 +119,28 @@ export function describeOutboxStoreContract(name: string, factory: StoreFactory)
       store.close();
     });
 
+    it('drops a dead letter for good on request, and names the oldest waiting write', () => {
+      const store = factory.create();
+      expect(store.oldest()).toBeUndefined();
+      store.enqueue(write(1), 10);
+      store.enqueue(write(2), 11);
+      store.enqueue(write(3), 12);
+      expect(store.oldest()?.id).toBe(id(1));
+      store.deadLetter(id(1), { code: 'bad-request', message: 'HTTP 400', status: 400 }, 20);
+      store.reschedule(id(2), 40, { code: 'throttled', message: 'HTTP 429' });
+      expect(store.oldest()).toMatchObject({ id: id(2), enqueuedAt: 11, attempts: 1, lastErrorCode: 'throttled' });
+      const dropped = store.dropDeadLetter(id(1));
+      expect(dropped).toMatchObject({ id: id(1), kind: 'callLog', errorCode: 'bad-request', status: 400 });
+      expect(store.deadLetters()).toEqual([]);
+      expect(() => store.dropDeadLetter(id(1))).toThrow(expect.objectContaining({ code: 'not-found' }));
+      expect(() => store.dropDeadLetter(id(2))).toThrow(expect.objectContaining({ code: 'not-found' }));
+      expect(store.get(id(2))).toBeDefined();
+      // A dropped write's id is free again (it never reached the CRM).
+      store.enqueue(write(1), 50);
+      expect(store.pending()).toBe(3);
+      store.close();
+    });
+
     it('refuses to work once closed', () => {
       const store = factory.create();
       store.close();

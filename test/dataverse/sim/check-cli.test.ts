@@ -23,7 +23,8 @@ interface Run {
 
 function runCheck(config: Record<string, unknown>, name: string): Promise<Run> {
   const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ ...config, CrmTapiPort: 4505, LogLevel: 3 }));
+  // A whole manager configuration: check applies the manager's rules to every key first.
+  writeFileSync(file, JSON.stringify({ ...config, CrmTapiPort: 4505, LogLevel: 3, ConnectorKeys: ['check-test-connector-key-0123'], DataDir: join(dir, 'data') }));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'check', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

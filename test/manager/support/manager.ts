@@ -24,6 +24,25 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** A free port inside the manual's TAPI range 4502–4534 (the CLI validates it). */
+export async function freeTapiPort(): Promise<number> {
+  // A random start: test files running in parallel rarely race for the same port of this small range.
+  const start = 4502 + Math.floor(Math.random() * 33);
+  for (let i = 0; i < 33; i += 1) {
+    const port = 4502 + ((start - 4502 + i) % 33);
+    const server = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return port;
+    }
+  }
+  throw new Error('no free port in 4502–4534');
+}
+
 export function managerConfig(crmUrl: string, extra: Record<string, unknown> = {}, dataDir = mkdtempSync(join(tmpdir(), 'crm-tapi-manager-'))): ManagerConfig {
   const config = validateManagerConfig(
     {

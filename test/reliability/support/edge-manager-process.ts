@@ -3,29 +3,12 @@
 // simulated Dataverse served by the test process. Stops itself on stop().
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
-import { CONNECTOR_KEY, freePort, SERVICE } from '../../manager/support/manager.ts';
+import { CONNECTOR_KEY, freePort, freeTapiPort, SERVICE } from '../../manager/support/manager.ts';
 
-/** A free port inside the manual's TAPI range 4502–4534 (the CLI validates it). */
-export async function freeTapiPort(): Promise<number> {
-  const start = 4502 + Math.floor(Math.random() * 33);
-  for (let i = 0; i < 33; i += 1) {
-    const port = 4502 + ((start - 4502 + i) % 33);
-    const server = createServer();
-    const ok = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (ok) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      return port;
-    }
-  }
-  throw new Error('no free port in 4502–4534');
-}
+export { freeTapiPort };
 
 export interface ManagerProcess {
   child: ChildProcess;

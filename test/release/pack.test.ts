@@ -1,0 +1,84 @@
+// The release as an operator installs it (issue 16 item 1): `npm pack` (which
+// runs `npm run build`), then `npm install --global --omit=dev` of the
+// tarball into an empty prefix — no tsx, no esbuild, no TypeScript — and the
+// installed `crm-tapi`: --version, `demo` up to its panel URL (the panel and
+// the client bundle served from the package), `manager --check-config`.
+// Slow by nature (it compiles better-sqlite3 for the empty prefix): minutes.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const work = mkdtempSync(join(tmpdir(), 'crm-tapi-release-'));
+const prefix = join(work, 'prefix');
+const bin = join(prefix, 'bin', 'crm-tapi');
+/** The environment of a machine with only Node.js: no tsx loader, nothing from the checkout on the path. */
+const env = { PATH: `${join(prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin`, HOME: work, npm_config_cache: process.env.npm_config_cache ?? join(process.env.HOME ?? work, '.npm') };
+
+beforeAll(async () => {
+  // What `prepack` runs; separately, so `npm pack --json` prints nothing but its JSON.
+  await run('npm', ['run', 'build'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+  const packed = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+  const tarball = join(work, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
+  await run('npm', ['install', '--global', '--omit=dev', '--no-audit', '--no-fund', '--prefix', prefix, tarball], { cwd: work, env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+}, 900_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the packed release installed into an empty prefix', () => {
+  const installed = (): string => join(prefix, 'lib', 'node_modules', 'crm-tapi');
+
+  it('holds compiled JavaScript, the client bundle and no sources or dev dependencies', () => {
+    expect(existsSync(join(installed(), 'dist', 'src', 'cli', 'main.js'))).toBe(true);
+    expect(existsSync(join(installed(), 'dist', 'client', 'crm-tapi-panel.js'))).toBe(true);
+    expect(existsSync(join(installed(), 'src'))).toBe(false);
+    const modules = readdirSync(join(installed(), 'node_modules'));
+    for (const dev of ['tsx', 'esbuild', 'typescript', 'vitest']) expect(modules).not.toContain(dev);
+  });
+
+  it('crm-tapi --version', async () => {
+    const { stdout } = await run(bin, ['--version'], { env, timeout: 60_000 });
+    expect(stdout.trim()).toBe(VERSION);
+  });
+
+  it('crm-tapi manager --check-config', async () => {
+    const file = join(work, 'manager.toml');
+    writeFileSync(file, ['CrmType = "OnPremise"', 'CrmServer = "http://crm.example.local"', 'CrmOrganisation = "contoso"', 'CrmUsername = "CONTOSO\\\\svc"', 'CrmPassword = "env:CRM_PASSWORD"', 'ConnectorKeys = ["release-test-connector-key-1"]', 'DataDir = "data"'].join('\n'));
+    const { stdout } = await run(bin, ['manager', '--config', file, '--check-config'], { env: { ...env, CRM_PASSWORD: 'x' }, timeout: 60_000 });
+    expect(stdout).toMatch(/^ok: CRM OnPremise http:\/\/crm\.example\.local organisation contoso, /);
+    const bad = await run(bin, ['manager', '--config', file, '--check-config'], { env, timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('CrmPassword: environment variable CRM_PASSWORD is not set') });
+  });
+
+  it('crm-tapi demo runs up to its panel URL, serves the panel, and stops on SIGTERM with status 0', async () => {
+    const child = spawn(bin, ['demo', '--port', '0', '--control-port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!/http:\/\/127\.0\.0\.1:\d+\/panel\/\?\S+/.test(out)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no panel URL; stdout: ${out}\nstderr: ${err}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const panel = /(http:\/\/127\.0\.0\.1:\d+)\/panel\/\?\S+/.exec(out)!;
+      expect(out).toContain('crm-tapi simulate call --from');
+      const page = await fetch(panel[0]);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('crm-tapi-panel.js');
+      const script = await fetch(`${panel[1]}/client/crm-tapi-panel.js`);
+      expect(script.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 180_000);
+});
