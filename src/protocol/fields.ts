@@ -3,7 +3,7 @@
 // GUIDs and timestamps are read with surrounding whitespace ignored (the XML
 // Schema `collapse` rule), which also absorbs the line breaks printed inside
 // the manual's traces.
-import { isXmlChar } from './xml-scan.ts';
+import { isXmlChar } from './xml-chars.ts';
 
 export type FieldType =
   | { kind: 'text'; min: number; max: number }

@@ -1,16 +1,21 @@
-// One linear pass over an XML document that both enforces our hardening
-// rules and builds the element tree. It refuses DOCTYPE (the door to entity
-// expansion and external entities), undeclared entities, nesting and element
-// counts past the limits, and several root elements (fast-xml-parser's
-// validator accepts `<a/><b/>`). Well-formedness in full (names, matching end
-// tags, attribute syntax) is fast-xml-parser's validator's job, run after
-// this pass in xml.ts; this pass only needs to stay safe on any input.
+// One linear pass over an XML document that checks it is well-formed XML 1.0
+// (fifth edition, without a DTD) and builds the element tree. On top of
+// well-formedness it enforces our hardening: no DOCTYPE or other markup
+// declaration (the door to entity expansion and external entities), no
+// entity but the five predefined ones, nesting and element counts within the
+// limits. Each character is looked at a bounded number of times, so the work
+// is linear in the document on any input.
 //
-// Why not fast-xml-parser's own parser for the tree: measured in
-// bench/protocol.ts, validator + parser decoded slower than xml2js, which the
-// issue rules out; validator + this pass is several times faster.
+// Why our own pass and not fast-xml-parser's validator: the validator took
+// 53 % of decode time (bench/protocol.ts) and lets through what XML forbids
+// (several roots after an empty root element, `&#;`, `<` and bare `&` in
+// attribute values, control characters, `--` in comments, unterminated
+// comments after the root). test/protocol/xml-differential.test.ts compares
+// this pass with fast-xml-parser and, where they disagree, with libxml2.
 import { ProtocolError } from './errors.ts';
 import type { XmlLimits } from './limits.ts';
+import { isNameChar, nameEnd, skipSpaces } from './xml-chars.ts';
+import { AMP, BANG, CR, GT, LF, LT, NO_ATTRIBUTES, QUESTION, RBRACKET, SLASH, TAB, attributes, checkChars, clip, ends, malformed, reference, wideChar } from './xml-lexis.ts';
 
 export interface XmlElement {
   name: string;
@@ -21,158 +26,187 @@ export interface XmlElement {
   text: string;
 }
 
-const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-const REFERENCE = /&(?:#([0-9]{1,7})|#x([0-9a-fA-F]{1,6})|([A-Za-z_][A-Za-z0-9._-]*));/y;
-const ATTRIBUTE = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-const NAME_END = /[\s/>]/g;
-const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
+/** ASCII code units that need no attention inside text: printable, tab and line feed, but not `<`, `&`, `]`. */
+const PLAIN_TEXT: Uint8Array = (() => {
+  const table = new Uint8Array(128);
+  for (let c = 0x20; c < 0x7f; c += 1) table[c] = 1;
+  table[TAB] = 1;
+  table[LF] = 1;
+  table[0x7f] = 1;
+  for (const c of [LT, AMP, RBRACKET]) table[c] = 0;
+  return table;
+})();
 
-function malformed(what: string, at: number): ProtocolError {
-  return new ProtocolError('malformed-xml', `${what} at offset ${at}`);
+const XML_DECLARATION = /<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"1\.[0-9]+"|'1\.[0-9]+')(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:"[A-Za-z][A-Za-z0-9._-]*"|'[A-Za-z][A-Za-z0-9._-]*'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\r\n]*\?>/y;
+
+/** `<!--` … `-->` at `at`, where `--` may only appear as part of the end (section 2.5). Returns the index after it. */
+function comment(xml: string, at: number): number {
+  const dashes = xml.indexOf('--', at + 4);
+  if (dashes < 0) throw malformed('unterminated comment', at);
+  if (xml.charCodeAt(dashes + 2) !== GT) throw malformed("'--' inside a comment", dashes);
+  checkChars(xml, at + 4, dashes);
+  return dashes + 3;
 }
 
-/** True for code points XML 1.0 allows in a document (section 2.2 Char). */
-export function isXmlChar(cp: number): boolean {
-  return (
-    cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff)
-  );
+/** `<?target …?>` at `at`; the target `xml` in any case is reserved (section 2.6). Returns the index after it. */
+function processingInstruction(xml: string, at: number): number {
+  const targetEnd = nameEnd(xml, at + 2);
+  if (targetEnd === at + 2) throw malformed('processing instruction without a valid target', at);
+  if (targetEnd - at === 5 && xml.slice(at + 2, targetEnd).toLowerCase() === 'xml') {
+    throw malformed('XML declaration not at the start of the document', at);
+  }
+  if (xml.startsWith('?>', targetEnd)) return targetEnd + 2;
+  const c = xml.charCodeAt(targetEnd);
+  if (!(c === 0x20 || c === LF || c === TAB || c === CR)) throw malformed('processing instruction target not followed by white space', targetEnd);
+  const end = xml.indexOf('?>', targetEnd);
+  if (end < 0) throw malformed('unterminated processing instruction', at);
+  checkChars(xml, targetEnd, end);
+  return end + 2;
 }
 
-function skipPast(xml: string, from: number, terminator: string, what: string): number {
-  const end = xml.indexOf(terminator, from);
-  if (end < 0) throw malformed(`unterminated ${what}`, from);
-  return end + terminator.length;
+/** Any other `<!`: a DOCTYPE or markup declaration, refused before anything in it is read. */
+function declaration(xml: string, at: number): never {
+  if (/^<!doctype/i.test(xml.slice(at, at + 9))) {
+    throw new ProtocolError('doctype-forbidden', `DOCTYPE declaration at offset ${at}: documents may not declare a DOCTYPE`);
+  }
+  throw new ProtocolError('doctype-forbidden', `markup declaration at offset ${at}: declarations are not allowed`);
 }
 
-/** XML end-of-line handling (section 2.11): CR LF and lone CR read as LF. */
-function lineEnds(raw: string): string {
-  return raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
+/** Comments, processing instructions and white space around the root (section 2.8 Misc) from `from`; returns where they end. */
+function misc(xml: string, from: number): number {
+  let pos = from;
+  for (;;) {
+    pos = skipSpaces(xml, pos);
+    if (xml.charCodeAt(pos) !== LT) return pos;
+    const next = xml.charCodeAt(pos + 1);
+    if (next === QUESTION) pos = processingInstruction(xml, pos);
+    else if (next !== BANG) return pos;
+    else if (xml.startsWith('<!--', pos)) pos = comment(xml, pos);
+    else if (xml.startsWith('<![CDATA[', pos)) throw malformed('CDATA outside the root element', pos);
+    else declaration(xml, pos);
+  }
 }
 
 /**
- * Replaces character and predefined entity references. Runs once over the
- * text, so `&amp;lt;` becomes `&lt;`, never `<`. Any other entity is refused.
+ * The root element at `from` and everything in it, without recursion (depth
+ * is attacker-controlled); `ends.value` is set after its end tag. Text and tags
+ * are read inline: this loop is the hot path of every decode.
  */
-export function decodeReferences(raw: string, offset = 0): string {
-  if (!raw.includes('&')) return raw;
-  let out = '';
-  let i = 0;
+function elementTree(xml: string, from: number, limits: XmlLimits): XmlElement {
+  const n = xml.length;
+  const stack: XmlElement[] = [];
+  let elements = 0;
+  let pos = from;
+  let top: XmlElement | undefined;
+  let root: XmlElement | undefined;
   for (;;) {
-    const amp = raw.indexOf('&', i);
-    if (amp < 0) return out + raw.slice(i);
-    out += raw.slice(i, amp);
-    REFERENCE.lastIndex = amp;
-    const m = REFERENCE.exec(raw);
-    if (m === null) throw malformed("'&' that starts no valid reference", offset + amp);
-    const [whole, dec, hex, name] = m;
-    if (name !== undefined) {
-      const value = PREDEFINED[name];
-      if (value === undefined) {
-        throw new ProtocolError('entity-forbidden', `entity reference &${name}; at offset ${offset + amp}: only the five predefined XML entities are allowed`);
+    // pos is on a '<'.
+    const next = xml.charCodeAt(pos + 1);
+    if (next === SLASH) {
+      const element = top;
+      if (element === undefined) throw malformed('end tag without start tag', pos);
+      const start = pos + 2;
+      const end = nameEnd(xml, start);
+      if (end - start !== element.name.length || !xml.startsWith(element.name, start)) {
+        throw malformed(`end tag </${clip(xml.slice(start, end))}> where </${clip(element.name)}> was expected`, pos);
       }
-      out += value;
+      const gt = skipSpaces(xml, end);
+      if (xml.charCodeAt(gt) !== GT) throw malformed('unterminated end tag', pos);
+      pos = gt + 1;
+      stack.pop();
+      top = stack[stack.length - 1];
+      if (top === undefined) {
+        ends.value = pos;
+        return root as XmlElement;
+      }
+    } else if (next === BANG && top !== undefined) {
+      if (xml.startsWith('<!--', pos)) pos = comment(xml, pos);
+      else if (!xml.startsWith('<![CDATA[', pos)) declaration(xml, pos);
+      else {
+        const end = xml.indexOf(']]>', pos + 9);
+        if (end < 0) throw malformed('unterminated CDATA section', pos);
+        checkChars(xml, pos + 9, end);
+        const raw = xml.slice(pos + 9, end);
+        top.text += raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
+        pos = end + 3;
+      }
+    } else if (next === QUESTION && top !== undefined) {
+      pos = processingInstruction(xml, pos);
     } else {
-      const cp = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex ?? '', 16);
-      if (!isXmlChar(cp)) throw malformed(`character reference ${whole} to a character XML does not allow`, offset + amp);
-      out += String.fromCodePoint(cp);
+      elements += 1;
+      if (elements > limits.maxElements) throw new ProtocolError('too-many-elements', `more than ${limits.maxElements} elements`);
+      if (stack.length + 1 > limits.maxDepth) throw new ProtocolError('too-deep', `elements nested deeper than ${limits.maxDepth} levels at offset ${pos}`);
+      const end = nameEnd(xml, pos + 1);
+      if (end === pos + 1) throw malformed("'<' that starts no valid element name", pos);
+      const name = xml.slice(pos + 1, end);
+      let attrs = NO_ATTRIBUTES;
+      let close = end;
+      if (xml.charCodeAt(end) !== GT) {
+        attrs = attributes(xml, end);
+        close = ends.value;
+      }
+      const element: XmlElement = { name, attributes: attrs, children: [], text: '' };
+      if (top === undefined) root = element;
+      else top.children.push(element);
+      if (xml.charCodeAt(close) === SLASH) {
+        if (xml.charCodeAt(close + 1) !== GT) throw malformed("'/' not followed by '>' in a start tag", close);
+        pos = close + 2;
+        if (top === undefined) {
+          ends.value = pos;
+          return element;
+        }
+      } else {
+        pos = close + 1;
+        stack.push(element);
+        top = element;
+      }
     }
-    i = amp + whole.length;
-  }
-}
-
-/** Finds the `>` closing a start tag, honouring quoted attribute values (which may hold `>`). */
-function startTagEnd(xml: string, from: number): number {
-  let quote = 0;
-  for (let j = from; j < xml.length; j += 1) {
-    const c = xml.charCodeAt(j);
-    if (quote !== 0) {
-      if (c === quote) quote = 0;
-      else if (c === 0x3c /* < */) throw malformed("'<' inside an attribute value", j);
-    } else if (c === 0x22 || c === 0x27) {
-      quote = c;
-    } else if (c === 0x3e /* > */) {
-      return j;
-    } else if (c === 0x3c) {
-      throw malformed("'<' inside a start tag", j);
+    // Character data up to the next '<'.
+    let out = '';
+    let textFrom = pos;
+    let i = pos;
+    for (; i < n; i += 1) {
+      const c = xml.charCodeAt(i);
+      if (c < 0x80 && PLAIN_TEXT[c] === 1) continue;
+      if (c === LT) break;
+      if (c === AMP) {
+        out += xml.slice(textFrom, i) + reference(xml, i);
+        textFrom = ends.reference;
+        i = textFrom - 1;
+      } else if (c === CR) {
+        // End-of-line handling (section 2.11): CR LF and a lone CR read as LF.
+        out += `${xml.slice(textFrom, i)}\n`;
+        if (xml.charCodeAt(i + 1) === LF) i += 1;
+        textFrom = i + 1;
+      } else if (c === RBRACKET) {
+        if (xml.startsWith(']]>', i)) throw malformed("']]>' in text", i);
+      } else {
+        i = wideChar(xml, c, i);
+      }
     }
+    if (i > pos) (top as XmlElement).text += out + xml.slice(textFrom, i);
+    if (i >= n) throw malformed('document ended inside an element', n);
+    pos = i;
   }
-  throw malformed('unterminated start tag', from);
-}
-
-function readStartTag(xml: string, lt: number, end: number): XmlElement {
-  const inner = xml.slice(lt + 1, xml.charCodeAt(end - 1) === 0x2f ? end - 1 : end);
-  NAME_END.lastIndex = 0;
-  const nameEnd = NAME_END.exec(inner)?.index ?? inner.length;
-  const name = inner.slice(0, nameEnd);
-  if (name === '') throw malformed('start tag without a name', lt);
-  let attributes = NO_ATTRIBUTES;
-  if (nameEnd < inner.length) {
-    const own = Object.create(null) as Record<string, string>;
-    ATTRIBUTE.lastIndex = nameEnd;
-    for (let m = ATTRIBUTE.exec(inner); m !== null; m = ATTRIBUTE.exec(inner)) {
-      // Attribute-value normalisation (XML 1.0 section 3.3.3): white space characters read as spaces.
-      own[m[1] as string] = decodeReferences(lineEnds(m[2] ?? m[3] ?? '').replace(/[\t\n]/g, ' '), lt);
-    }
-    attributes = own;
-  }
-  return { name, attributes, children: [], text: '' };
 }
 
 /** Scans the document and returns its root element, or throws the ProtocolError its first problem deserves. */
 export function scanXml(xml: string, limits: XmlLimits): XmlElement {
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
-  let elements = 0;
-  let i = 0;
-  const n = xml.length;
-  while (i < n) {
-    const lt = xml.indexOf('<', i);
-    const textEnd = lt < 0 ? n : lt;
-    if (textEnd > i) {
-      const current = stack[stack.length - 1];
-      if (current === undefined) {
-        if (xml.slice(i, textEnd).trim() !== '') throw malformed('text outside the root element', i);
-      } else {
-        current.text += decodeReferences(lineEnds(xml.slice(i, textEnd)), i);
-      }
-    }
-    if (lt < 0) break;
-    const next = xml.charCodeAt(lt + 1);
-    if (next === 0x3f /* ? */) {
-      i = skipPast(xml, lt + 2, '?>', 'processing instruction or declaration');
-    } else if (next === 0x21 /* ! */) {
-      if (xml.startsWith('<!--', lt)) {
-        i = skipPast(xml, lt + 4, '-->', 'comment');
-      } else if (xml.startsWith('<![CDATA[', lt)) {
-        const current = stack[stack.length - 1];
-        if (current === undefined) throw malformed('CDATA outside the root element', lt);
-        i = skipPast(xml, lt + 9, ']]>', 'CDATA section');
-        current.text += lineEnds(xml.slice(lt + 9, i - 3));
-      } else if (/^<!doctype/i.test(xml.slice(lt, lt + 9))) {
-        throw new ProtocolError('doctype-forbidden', `DOCTYPE declaration at offset ${lt}: documents may not declare a DOCTYPE`);
-      } else {
-        throw new ProtocolError('doctype-forbidden', `markup declaration at offset ${lt}: declarations are not allowed`);
-      }
-    } else if (next === 0x2f /* / */) {
-      if (stack.pop() === undefined) throw malformed('end tag without start tag', lt);
-      i = skipPast(xml, lt + 2, '>', 'end tag');
-    } else {
-      if (root !== undefined && stack.length === 0) throw malformed('a second root element', lt);
-      elements += 1;
-      if (elements > limits.maxElements) throw new ProtocolError('too-many-elements', `more than ${limits.maxElements} elements`);
-      if (stack.length + 1 > limits.maxDepth) {
-        throw new ProtocolError('too-deep', `elements nested deeper than ${limits.maxDepth} levels at offset ${lt}`);
-      }
-      const end = startTagEnd(xml, lt + 1);
-      const element = readStartTag(xml, lt, end);
-      const parent = stack[stack.length - 1];
-      if (parent) parent.children.push(element);
-      else root = element;
-      if (xml.charCodeAt(end - 1) !== 0x2f /* / */) stack.push(element);
-      i = end + 1;
-    }
+  let pos = xml.charCodeAt(0) === 0xfeff ? 1 : 0; // a byte order mark is not part of the document
+  if (xml.startsWith('<?xml', pos) && !isNameChar(xml.charCodeAt(pos + 5))) {
+    // The XML declaration (section 2.8) may only stand at the very start.
+    XML_DECLARATION.lastIndex = pos;
+    if (!XML_DECLARATION.test(xml)) throw malformed('malformed XML declaration', pos);
+    pos = XML_DECLARATION.lastIndex;
   }
-  if (stack.length > 0) throw malformed('document ended inside an element', n);
-  if (root === undefined) throw malformed('no root element', 0);
+  pos = misc(xml, pos);
+  if (pos >= xml.length) throw malformed('no root element', pos);
+  if (xml.charCodeAt(pos) !== LT) throw malformed('text outside the root element', pos);
+  const root = elementTree(xml, pos, limits);
+  pos = misc(xml, ends.value);
+  if (pos < xml.length) {
+    const what = xml.charCodeAt(pos) !== LT ? 'text outside the root element' : xml.charCodeAt(pos + 1) === SLASH ? 'end tag without start tag' : 'a second root element';
+    throw malformed(what, pos);
+  }
   return root;
 }

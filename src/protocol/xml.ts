@@ -1,10 +1,9 @@
-// Hardened XML. Reading: size check, then our single pass (xml-scan.ts:
-// DOCTYPE, entities, depth, element count, one root; it builds the tree),
-// then fast-xml-parser's validator for full well-formedness (mismatched tags,
-// bad names, duplicate attributes). Every value stays a string exactly as
+// Hardened XML. Reading: size check, then our single pass (xml-scan.ts), which
+// checks well-formedness and our hardening rules (DOCTYPE, entities, depth,
+// element count) and builds the tree. Every value stays a string exactly as
 // sent; only the five predefined entities and character references are
 // decoded. Writing: fast-xml-parser's builder, which escapes text and attributes.
-import { XMLBuilder, XMLValidator } from 'fast-xml-parser';
+import { XMLBuilder } from 'fast-xml-parser';
 import { ProtocolError } from './errors.ts';
 import { DEFAULT_XML_LIMITS, XML_DECLARATION, type XmlLimits } from './limits.ts';
 import { scanXml, type XmlElement } from './xml-scan.ts';
@@ -40,19 +39,7 @@ export function parseXml(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): X
   if (xml.length * 3 > limits.maxDocumentBytes && utf8Length(xml) > limits.maxDocumentBytes) {
     throw new ProtocolError('document-too-large', `document of ${utf8Length(xml)} bytes exceeds the limit of ${limits.maxDocumentBytes}`);
   }
-  // Our pass first: it is bounded on any input and refuses what the validator would let through.
-  const root = scanXml(xml, limits);
-  let verdict: ReturnType<typeof XMLValidator.validate>;
-  try {
-    verdict = XMLValidator.validate(xml, { allowBooleanAttributes: false });
-  } catch (err) {
-    throw new ProtocolError('malformed-xml', `the XML validator refused the document: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (verdict !== true) {
-    const { msg, line, col } = verdict.err;
-    throw new ProtocolError('malformed-xml', `${msg.replace(/\.$/, '')} (line ${line}, column ${col ?? '?'})`);
-  }
-  return root;
+  return scanXml(xml, limits);
 }
 
 type OrderedNode = Record<string, unknown>;
