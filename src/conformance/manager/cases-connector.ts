@@ -6,7 +6,7 @@ import { isCommand } from '../inbox.ts';
 import { sleep } from '../scope.ts';
 import type { ManagerContext } from './context.ts';
 import type { TcpPeer } from '../tcp-peer.ts';
-import { callState, checkMajor, openTcp, playConnector, sendEvent } from './play.ts';
+import { callState, checkMajor, keepAlive, openTcp, playConnector, sendEvent } from './play.ts';
 
 type C = Case<ManagerContext>;
 
@@ -109,6 +109,7 @@ export const CONNECTOR_SIDE_CASES: C[] = [
       }
       const r = await peer.inbox.expect<RegisteredMessage>(isCommand('registered'), '`registered` after a byte-by-byte register', ctx.target.replyMs);
       ctx.seq = Math.max(ctx.seq, r.lastAckedSeq);
+      keepAlive(peer, r.keepAliveInterval, t);
       const line = ctx.unassignedLine;
       const a = callState(ctx, line, ctx.unique('k'), 'offering', { callerNumber: ctx.uniqueNumber() });
       const b = callState(ctx, line, a.callId, 'idle');
@@ -166,7 +167,7 @@ export const CONNECTOR_SIDE_CASES: C[] = [
     title: 'a silent registered connector is closed after the keep-alive interval plus the grace',
     timeoutMs: (ctx) => (ctx.keepAliveInterval + ctx.target.keepAliveGraceSeconds) * 1000 + 3 * ctx.target.replyMs,
     async run(ctx, t) {
-      const { peer } = await playConnector(ctx, t);
+      const { peer } = await playConnector(ctx, t, { keepAlive: false });
       const limit = (ctx.keepAliveInterval + ctx.target.keepAliveGraceSeconds) * 1000;
       t.step(`staying silent for up to ${limit} ms + ${ctx.target.replyMs} ms`);
       const started = performance.now();
@@ -180,7 +181,7 @@ export const CONNECTOR_SIDE_CASES: C[] = [
     title: 'a connector that sends keepalive within the interval stays connected',
     timeoutMs: (ctx) => (ctx.keepAliveInterval + ctx.target.keepAliveGraceSeconds) * 2000 + 3 * ctx.target.replyMs,
     async run(ctx, t) {
-      const { peer } = await playConnector(ctx, t);
+      const { peer } = await playConnector(ctx, t, { keepAlive: false });
       const span = (ctx.keepAliveInterval + ctx.target.keepAliveGraceSeconds) * 1000 + 1_000;
       const every = Math.max(200, (ctx.keepAliveInterval * 1000) / 2);
       t.step(`sending keepalive every ${every} ms for ${span} ms`);

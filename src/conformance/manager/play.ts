@@ -23,7 +23,7 @@ export async function openTcp(ctx: ManagerContext, t: CaseTools): Promise<TcpPee
 }
 
 /** Registers the suite's host (claiming what the manager acknowledged before), reports its lines and ends the catch-up with `synced`. */
-export async function playConnector(ctx: ManagerContext, t: CaseTools, options: { lines?: boolean; synced?: boolean; peer?: TcpPeer } = {}): Promise<PlayedConnector> {
+export async function playConnector(ctx: ManagerContext, t: CaseTools, options: { lines?: boolean; synced?: boolean; peer?: TcpPeer; keepAlive?: boolean } = {}): Promise<PlayedConnector> {
   const peer = options.peer ?? (await openTcp(ctx, t));
   t.step('registering');
   peer.send({
@@ -34,11 +34,19 @@ export async function playConnector(ctx: ManagerContext, t: CaseTools, options: 
   ctx.seq = Math.max(ctx.seq, registered.lastAckedSeq);
   ctx.acked = Math.max(ctx.acked ?? 0, registered.lastAckedSeq);
   ctx.keepAliveInterval = registered.keepAliveInterval;
+  if (options.keepAlive !== false) keepAlive(peer, registered.keepAliveInterval, t);
   if (options.lines !== false) {
     peer.send({ channel: 'connector', command: 'lines', lines: [...ctx.target.lines, ctx.unassignedLine].map(lineInfo) });
   }
   if (options.synced !== false && options.lines !== false) peer.send({ channel: 'connector', command: 'synced', snapshotSeq: ctx.seq, activeCalls: 0 });
   return { peer, registered };
+}
+
+/** As a connector does: keep-alives while the case waits, so only M-KA-01 tests the manager's silence limit. */
+export function keepAlive(peer: TcpPeer, intervalSeconds: number, t: CaseTools): void {
+  const timer = setInterval(() => peer.send({ channel: 'connector', command: 'keepalive' }), Math.max(250, (intervalSeconds * 1000) / 2));
+  t.scope.add(() => clearInterval(timer));
+  void peer.closed.then(() => clearInterval(timer));
 }
 
 export function callState(ctx: ManagerContext, line: string, callId: string, state: CallState, extra: Partial<CallStateMessage> = {}): CallStateMessage {

@@ -1,0 +1,164 @@
+// A relay between the suite and a real implementation that breaks it on
+// purpose: message rules rewrite, drop or add messages in either direction
+// (a "broken implementation" without writing one from scratch), and a wire
+// mode re-chunks and delays the bytes (the property test). TCP frames are
+// decoded and re-encoded with src/protocol; WebSocket messages likewise.
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { decodeMessage, decodePayload, encodeMessage, encodeMessageFrame, FrameDecoder, type TapiMessage } from '../../../src/protocol/index.ts';
+
+/** Returns the messages to pass on instead of `m` ([] drops it); `raw` passes what could not be decoded. */
+export type Rule = (m: TapiMessage, send: { back(m: TapiMessage): void }) => TapiMessage[];
+
+export interface Rules {
+  /** Suite → implementation. */
+  up?: Rule;
+  /** Implementation → suite. */
+  down?: Rule;
+  /** Called for each relayed connection (e.g. to start a keep-alive towards the implementation). */
+  onConnection?: (toTarget: (m: TapiMessage) => void, closed: Promise<void>) => void;
+}
+
+export interface WireChaos {
+  /** Returns chunk sizes (≥ 1) and delays (ms) to use for the next bytes. */
+  next(): { size: number; delayMs: number };
+}
+
+export interface Relay {
+  port: number;
+  close(): Promise<void>;
+}
+
+function pass(m: TapiMessage): TapiMessage[] {
+  return [m];
+}
+
+/** Writes `bytes` in the sizes and after the delays `chaos` picks, keeping order. */
+function chaoticWriter(socket: Socket, chaos: WireChaos): (bytes: Uint8Array) => void {
+  let queue = Promise.resolve();
+  return (bytes) => {
+    queue = queue.then(async () => {
+      let offset = 0;
+      while (offset < bytes.length && !socket.destroyed) {
+        const { size, delayMs } = chaos.next();
+        if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+        socket.write(bytes.subarray(offset, offset + Math.max(1, size)));
+        offset += Math.max(1, size);
+      }
+    });
+  };
+}
+
+export async function tcpRelay(targetPort: number, rules: Rules = {}, chaos?: WireChaos): Promise<Relay> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((inbound) => {
+    const outbound = connect(targetPort, '127.0.0.1');
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.setNoDelay(true);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        sockets.delete(s);
+        inbound.destroy();
+        outbound.destroy();
+      });
+    }
+    const closed = new Promise<void>((r) => inbound.once('close', () => r()));
+    const writeIn = chaos ? chaoticWriter(inbound, chaos) : (b: Uint8Array) => inbound.write(b);
+    const writeOut = chaos ? chaoticWriter(outbound, chaos) : (b: Uint8Array) => outbound.write(b);
+    const toTarget = (m: TapiMessage): void => void writeOut(encodeMessageFrame(m));
+    const toSuite = (m: TapiMessage): void => void writeIn(encodeMessageFrame(m));
+    const pipe = (from: Socket, write: (b: Uint8Array) => void, rule: Rule | undefined, back: (m: TapiMessage) => void): void => {
+      if (rule === undefined) {
+        from.on('data', (chunk: Buffer) => write(chunk));
+        return;
+      }
+      const decoder = new FrameDecoder();
+      from.on('data', (chunk: Buffer) => {
+        let payloads: Uint8Array[];
+        try {
+          payloads = decoder.push(chunk);
+        } catch {
+          inbound.destroy();
+          return;
+        }
+        for (const p of payloads) {
+          let m: TapiMessage;
+          try {
+            m = decodePayload(p);
+          } catch {
+            write(Buffer.concat([Buffer.from([p.length >> 8, p.length & 0xff]), p]));
+            continue;
+          }
+          for (const out of rule(m, { back })) write(encodeMessageFrame(out));
+        }
+      });
+    };
+    pipe(inbound, writeOut, rules.up ?? (rules.down || rules.onConnection ? pass : undefined), toSuite);
+    pipe(outbound, writeIn, rules.down ?? (rules.up || rules.onConnection ? pass : undefined), toTarget);
+    rules.onConnection?.(toTarget, closed);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('relay has no port');
+  return {
+    port: address.port,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A WebSocket relay; the suite's close codes and the target's pass through. */
+export async function wsRelay(targetUrl: string, rules: Rules = {}, delayMs: () => number = () => 0): Promise<Relay> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 20 });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const all = new Set<WebSocket>();
+  wss.on('connection', (inbound, req) => {
+    const origin = req.headers.origin;
+    const outbound = new WebSocket(targetUrl, { ...(origin ? { origin } : {}), maxPayload: 1 << 20 });
+    all.add(inbound);
+    all.add(outbound);
+    const pending: { data: Buffer; binary: boolean }[] = [];
+    const relay = (to: WebSocket, data: Buffer, binary: boolean, rule: Rule | undefined, back: (m: TapiMessage) => void): void => {
+      const send = (payload: Buffer | string, isBinary: boolean): void => {
+        const d = delayMs();
+        const go = (): void => void (to.readyState === WebSocket.OPEN && to.send(payload, { binary: isBinary }));
+        if (d > 0) setTimeout(go, d);
+        else go();
+      };
+      if (binary || rule === undefined) return send(data, binary);
+      let m: TapiMessage;
+      try {
+        m = decodeMessage(data.toString('utf8'));
+      } catch {
+        return send(data, false);
+      }
+      for (const out of rule(m, { back })) send(encodeMessage(out), false);
+    };
+    const toSuite = (m: TapiMessage): void => void (inbound.readyState === WebSocket.OPEN && inbound.send(encodeMessage(m)));
+    const toTarget = (m: TapiMessage): void => void (outbound.readyState === WebSocket.OPEN && outbound.send(encodeMessage(m)));
+    inbound.on('message', (data: Buffer, binary: boolean) => {
+      if (outbound.readyState !== WebSocket.OPEN) pending.push({ data, binary });
+      else relay(outbound, data, binary, rules.up, toSuite);
+    });
+    outbound.on('open', () => {
+      for (const p of pending.splice(0)) relay(outbound, p.data, p.binary, rules.up, toSuite);
+    });
+    outbound.on('message', (data: Buffer, binary: boolean) => relay(inbound, data, binary, rules.down, toTarget));
+    const closeCode = (code: number): number => (code === 1005 || code === 1006 || code < 1000 ? 1000 : code);
+    inbound.on('close', (code) => outbound.readyState <= WebSocket.OPEN && outbound.close(closeCode(code)));
+    outbound.on('close', (code, reason) => inbound.readyState <= WebSocket.OPEN && inbound.close(closeCode(code), reason));
+    for (const s of [inbound, outbound]) s.on('error', () => s.terminate());
+  });
+  const address = wss.address();
+  if (address === null || typeof address === 'string') throw new Error('relay has no port');
+  return {
+    port: address.port,
+    async close() {
+      for (const s of all) s.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
