@@ -34,6 +34,7 @@ export class Inbox {
   cursor = 0;
   private waiters: Waiter[] = [];
   private ended: string | undefined;
+  private readonly listeners: ((m: TapiMessage) => void)[] = [];
 
   constructor(
     readonly peerName: string,
@@ -56,11 +57,17 @@ export class Inbox {
       return;
     }
     const index = this.messages.length - 1;
+    for (const l of this.listeners) l(message);
     for (const w of [...this.waiters]) {
       if (index < w.from || !w.test(message)) continue;
       this.waiters = this.waiters.filter((x) => x !== w);
       w.resolve(index);
     }
+  }
+
+  /** Calls `listener` with every message from now on (e.g. to acknowledge events as they come). */
+  onMessage(listener: (m: TapiMessage) => void): void {
+    this.listeners.push(listener);
   }
 
   /** The peer can send nothing more; pending waits fail with `reason`. */
