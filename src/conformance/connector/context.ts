@@ -54,8 +54,9 @@ export class ConnectorListener {
 
   /** The next connection (one that already waits, or the next to come). */
   accept(timeoutMs: number, signal?: AbortSignal): Promise<TcpPeer> {
-    const ready = this.waiting.shift();
-    if (ready !== undefined && !ready.destroyed) return Promise.resolve(new TcpPeer(ready, 'connector'));
+    for (let ready = this.waiting.shift(); ready !== undefined; ready = this.waiting.shift()) {
+      if (!ready.destroyed && ready.readable) return Promise.resolve(new TcpPeer(ready, 'connector'));
+    }
     return new Promise((resolve, reject) => {
       const take = (s: Socket): void => {
         clearTimeout(timer);

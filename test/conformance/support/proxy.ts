@@ -26,6 +26,8 @@ export interface WireChaos {
 
 export interface Relay {
   port: number;
+  /** Breaks every relayed connection (the peers reconnect through the rules in force now). */
+  reset?(): void;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,11 @@ function chaoticWriter(socket: Socket, chaos: WireChaos): (bytes: Uint8Array) =>
   };
 }
 
-export async function tcpRelay(targetPort: number, rules: Rules = {}, chaos?: WireChaos): Promise<Relay> {
+/**
+ * A TCP relay. Rules are read for each message, so a test may swap them
+ * between runs (`live: true` decodes every frame even while no rule is set).
+ */
+export async function tcpRelay(targetPort: number, rules: Rules = {}, chaos?: WireChaos, options: { live?: boolean; port?: number } = {}): Promise<Relay> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((inbound) => {
     const outbound = connect(targetPort, '127.0.0.1');
@@ -68,8 +74,8 @@ export async function tcpRelay(targetPort: number, rules: Rules = {}, chaos?: Wi
     const writeOut = chaos ? chaoticWriter(outbound, chaos) : (b: Uint8Array) => outbound.write(b);
     const toTarget = (m: TapiMessage): void => void writeOut(encodeMessageFrame(m));
     const toSuite = (m: TapiMessage): void => void writeIn(encodeMessageFrame(m));
-    const pipe = (from: Socket, write: (b: Uint8Array) => void, rule: Rule | undefined, back: (m: TapiMessage) => void): void => {
-      if (rule === undefined) {
+    const pipe = (from: Socket, write: (b: Uint8Array) => void, pick: () => Rule | undefined, back: (m: TapiMessage) => void): void => {
+      if (!options.live && pick() === undefined) {
         from.on('data', (chunk: Buffer) => write(chunk));
         return;
       }
@@ -90,19 +96,26 @@ export async function tcpRelay(targetPort: number, rules: Rules = {}, chaos?: Wi
             write(Buffer.concat([Buffer.from([p.length >> 8, p.length & 0xff]), p]));
             continue;
           }
-          for (const out of rule(m, { back })) write(encodeMessageFrame(out));
+          for (const out of (pick() ?? pass)(m, { back })) write(encodeMessageFrame(out));
         }
       });
     };
-    pipe(inbound, writeOut, rules.up ?? (rules.down || rules.onConnection ? pass : undefined), toSuite);
-    pipe(outbound, writeIn, rules.down ?? (rules.up || rules.onConnection ? pass : undefined), toTarget);
+    const decodeAll = rules.up !== undefined || rules.down !== undefined || rules.onConnection !== undefined;
+    pipe(inbound, writeOut, () => rules.up ?? (decodeAll ? pass : undefined), toSuite);
+    pipe(outbound, writeIn, () => rules.down ?? (decodeAll ? pass : undefined), toTarget);
     rules.onConnection?.(toTarget, closed);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('relay has no port');
   return {
     port: address.port,
+    reset() {
+      for (const s of sockets) s.destroy();
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
