@@ -15,6 +15,10 @@ export interface Rules {
   up?: Rule;
   /** Implementation → suite. */
   down?: Rule;
+  /** WebSocket only: sees each text from the target the decoder refuses; true consumes it (`suiteSide` is the socket towards the suite's peer). */
+  downRaw?: (text: string, suiteSide: WebSocket) => boolean;
+  /** WebSocket only: false refuses a new connection (it is closed at once). */
+  admit?: () => boolean;
   /** Called for each relayed connection (e.g. to start a keep-alive towards the implementation). */
   onConnection?: (toTarget: (m: TapiMessage) => void, closed: Promise<void>) => void;
 }
@@ -124,11 +128,19 @@ export async function tcpRelay(targetPort: number, rules: Rules = {}, chaos?: Wi
 }
 
 /** A WebSocket relay; the suite's close codes and the target's pass through. */
+/**
+ * A WebSocket relay; rules are read for each message (swappable between runs). `inbound` is the
+ * side that connects to the relay, `outbound` the target it forwards to.
+ */
 export async function wsRelay(targetUrl: string, rules: Rules = {}, delayMs: () => number = () => 0): Promise<Relay> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 20 });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const all = new Set<WebSocket>();
   wss.on('connection', (inbound, req) => {
+    if (rules.admit && !rules.admit()) {
+      inbound.terminate();
+      return;
+    }
     const origin = req.headers.origin;
     const outbound = new WebSocket(targetUrl, { ...(origin ? { origin } : {}), maxPayload: 1 << 20 });
     all.add(inbound);
@@ -141,14 +153,15 @@ export async function wsRelay(targetUrl: string, rules: Rules = {}, delayMs: () 
         if (d > 0) setTimeout(go, d);
         else go();
       };
-      if (binary || rule === undefined) return send(data, binary);
+      if (binary || (rule === undefined && !(to === inbound && rules.downRaw))) return send(data, binary);
       let m: TapiMessage;
       try {
         m = decodeMessage(data.toString('utf8'));
       } catch {
+        if (to === inbound && rules.downRaw?.(data.toString('utf8'), inbound)) return;
         return send(data, false);
       }
-      for (const out of rule(m, { back })) send(encodeMessage(out), false);
+      for (const out of (rule ?? pass)(m, { back })) send(encodeMessage(out), false);
     };
     const toSuite = (m: TapiMessage): void => void (inbound.readyState === WebSocket.OPEN && inbound.send(encodeMessage(m)));
     const toTarget = (m: TapiMessage): void => void (outbound.readyState === WebSocket.OPEN && outbound.send(encodeMessage(m)));
@@ -169,6 +182,9 @@ export async function wsRelay(targetUrl: string, rules: Rules = {}, delayMs: () 
   if (address === null || typeof address === 'string') throw new Error('relay has no port');
   return {
     port: address.port,
+    reset() {
+      for (const s of all) s.terminate();
+    },
     async close() {
       for (const s of all) s.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
