@@ -26,6 +26,8 @@ export const CLOSE = {
   notAdmin: 4403,
   handshakeTimeout: 4408,
   badMessages: 4400,
+  /** RFC 6455 "unsupported data": spec §2.2 refuses binary messages with it. */
+  unsupportedData: 1003,
   shutdown: 1001,
 } as const;
 

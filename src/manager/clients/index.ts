@@ -152,7 +152,8 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
       dial, logger, clock, handshakeTimeoutMs: o.handshakeTimeoutMs, welcome, diagnose,
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) session.bad(c.kind === 'diagnose' ? 'diagnose' : 'intincall', 'binary-message', 'messages are XML text, not binary');
+      // Spec §2.2: one XML document per text message; a binary message is refused with close 1003.
+      if (isBinary) c.close(CLOSE.unsupportedData, 'messages are XML text, not binary');
       else session.receive(data.toString('utf8'));
     });
     ws.on('pong', () => {

@@ -1,0 +1,95 @@
+// The client role: the suite plays the manager for a browser (or other)
+// client. It listens for WebSockets and takes the connections the client
+// makes — again after the suite closes one, as a client reconnects.
+import { randomUUID } from 'node:crypto';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CaseFailure } from '../case.ts';
+import type { Hook } from '../hooks.ts';
+import { WsPeer } from '../ws-peer.ts';
+
+export interface ClientTarget {
+  /** Makes the client dial: gets CONFORMANCE_LINE (full line name) and CONFORMANCE_NUMBER. */
+  onDial?: Hook;
+  /** How long to wait for the client to (re)connect and for a proof (sign-in may take a while) (ms). */
+  acceptMs: number;
+  replyMs: number;
+  /** heartbeatInterval the suite announces in `welcome` (s). */
+  heartbeatInterval: number;
+  hookTimeoutMs: number;
+}
+
+export class ClientListener {
+  private readonly waiting: WebSocket[] = [];
+  private readonly takers: ((ws: WebSocket) => void)[] = [];
+
+  private constructor(private readonly wss: WebSocketServer) {
+    wss.on('connection', (ws) => {
+      ws.on('error', () => undefined);
+      const taker = this.takers.shift();
+      if (taker) taker(ws);
+      else this.waiting.push(ws);
+    });
+  }
+
+  static async listen(port: number, host = '127.0.0.1'): Promise<ClientListener> {
+    // maxPayload as spec §2.2: no document above 65,535 bytes.
+    const wss = new WebSocketServer({ host, port, maxPayload: 65_535 });
+    await new Promise<void>((resolve, reject) => {
+      wss.once('listening', () => resolve());
+      wss.once('error', reject);
+    });
+    return new ClientListener(wss);
+  }
+
+  get port(): number {
+    const a = this.wss.address();
+    return a !== null && typeof a !== 'string' ? a.port : 0;
+  }
+
+  accept(timeoutMs: number, signal?: AbortSignal): Promise<WsPeer> {
+    for (let ws = this.waiting.shift(); ws !== undefined; ws = this.waiting.shift()) {
+      if (ws.readyState === ws.OPEN) return Promise.resolve(new WsPeer(ws, 'client'));
+    }
+    return new Promise((resolve, reject) => {
+      const take = (ws: WebSocket): void => {
+        clearTimeout(timer);
+        resolve(new WsPeer(ws, 'client'));
+      };
+      const forget = (): void => {
+        const i = this.takers.indexOf(take);
+        if (i >= 0) this.takers.splice(i, 1);
+      };
+      const timer = setTimeout(() => {
+        forget();
+        reject(new CaseFailure(`no client connected to port ${this.port} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        forget();
+        reject(new CaseFailure('aborted while waiting for the client to connect'));
+      }, { once: true });
+      this.takers.push(take);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+export class ClientContext {
+  /** The user the suite welcomes (the one the client claimed, else a made-up one). */
+  userId: string = randomUUID();
+  private counter = 0;
+
+  constructor(
+    readonly target: ClientTarget,
+    readonly listener: ClientListener,
+  ) {}
+
+  unique(prefix: string): string {
+    this.counter += 1;
+    return `${prefix}${this.counter}`;
+  }
+}

@@ -1,0 +1,7 @@
+// The client role: the suite plays the manager for a browser or other client.
+import type { Case } from '../case.ts';
+import { CLIENT_CASES as CASES } from './cases.ts';
+import type { ClientContext } from './context.ts';
+
+export const CLIENT_CASES: readonly Case<ClientContext>[] = CASES;
+export { ClientContext, ClientListener, type ClientTarget } from './context.ts';

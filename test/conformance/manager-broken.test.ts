@@ -1,0 +1,153 @@
+// Deliberately broken managers: our real manager behind a relay that breaks
+// one promise of the protocol each. The suite must fail the cases of that
+// promise (and every MUST group must be failed by at least one variant),
+// with a reason that says what went wrong.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MANAGER_CASES, ManagerContext, runSuite, type ManagerTarget, type Report } from '../../src/conformance/index.ts';
+import type { TapiMessage } from '../../src/protocol/index.ts';
+import { CONNECTOR_KEY, startManagerWorld, type ManagerWorld } from './support/manager-world.ts';
+import { tcpRelay, wsRelay, type Relay, type Rules } from './support/proxy.ts';
+
+let world: ManagerWorld;
+const failedGroups = new Set<string>();
+
+beforeAll(async () => {
+  world = await startManagerWorld();
+}, 60_000);
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+interface Variant {
+  name: string;
+  tcp?: (ctx: ManagerContext) => Rules;
+  ws?: (ctx: ManagerContext) => Rules;
+  only: string[];
+  /** Cases that must fail, with a word of the reason. */
+  fails: Record<string, RegExp>;
+}
+
+const drop = (test: (m: TapiMessage) => boolean) => (m: TapiMessage): TapiMessage[] => (test(m) ? [] : [m]);
+
+const VARIANTS: Variant[] = [
+  {
+    name: 'a manager that acknowledges nothing',
+    tcp: () => ({ down: drop((m) => m.command === 'ack') }),
+    only: ['M-REG-05', 'M-REG-06', 'M-FRM-01'],
+    fails: { 'M-REG-05': /no an ack with seq/, 'M-REG-06': /ack/, 'M-FRM-01': /ack covering/ },
+  },
+  {
+    name: 'a manager that accepts any connector key',
+    tcp: () => ({ up: (m) => [m.command === 'register' ? { ...m, connectorKey: CONNECTOR_KEY } : m] }),
+    only: ['M-REG-02'],
+    fails: { 'M-REG-02': /registered/ },
+  },
+  {
+    name: 'a manager that answers no bad message',
+    tcp: () => ({ down: drop((m) => m.command === 'error') }),
+    ws: () => ({ down: drop((m) => m.command === 'error') }),
+    only: ['M-FRM-01', 'M-FRM-02', 'M-FRM-07'],
+    fails: { 'M-FRM-01': /malformed-xml/, 'M-FRM-02': /unknown-command/, 'M-FRM-07': /unknown-command/ },
+  },
+  {
+    name: 'a manager that never drops a silent connector',
+    tcp: () => ({
+      onConnection(toTarget, closed) {
+        const timer = setInterval(() => toTarget({ channel: 'connector', command: 'keepalive' }), 300);
+        void closed.then(() => clearInterval(timer));
+      },
+    }),
+    only: ['M-KA-01'],
+    fails: { 'M-KA-01': /kept a connector that sent nothing/ },
+  },
+  {
+    name: 'a manager that forgets what it acknowledged',
+    tcp: () => ({ down: (m) => [m.command === 'registered' ? { ...m, lastAckedSeq: 0 } : m] }),
+    only: ['M-RPL-01'],
+    fails: { 'M-RPL-01': /lastAckedSeq|ack/ },
+  },
+  {
+    name: 'a manager that skips the replay of missed calls',
+    ws: () => ({ down: drop((m) => m.command === 'callNotification' && m.replayed) }),
+    only: ['M-RPL-03'],
+    fails: { 'M-RPL-03': /missed call/ },
+  },
+  {
+    name: 'a manager that only knows the v8 handshake on intincall',
+    ws: () => ({ up: drop((m) => m.command === 'connect' && (m.channel === 'outcall' || m.userid === undefined)) }),
+    only: ['M-HS-01', 'M-HS-02', 'M-HS-03'],
+    fails: { 'M-HS-01': /challenge/, 'M-HS-03': /challenge/ },
+  },
+  {
+    name: 'a manager that welcomes a failed proof',
+    ws: () => ({
+      down: (m) => [m.command === 'error' && m.channel === 'intincall' ? {
+        channel: 'intincall', command: 'welcome', userId: '00000000-0000-4000-8000-000000000001', userName: 'anyone', admin: false, protocolVersion: '1.0', heartbeatInterval: 30, lines: [],
+      } : m],
+    }),
+    only: ['M-HS-04', 'M-HS-06'],
+    fails: { 'M-HS-04': /welcomed|error/, 'M-HS-06': /error|welcome/ },
+  },
+  {
+    name: 'a manager that leaks lines and dials on them',
+    ws: (ctx) => ({
+      down: (m) => [m.command === 'welcome' && m.lines[0] ? { ...m, lines: [...m.lines, { ...m.lines[0], line: ctx.fullLine(ctx.unassignedLine) }] } : m],
+      up: (m) => [m.command === 'dial' ? { ...m, line: ctx.fullLine('701') } : m],
+    }),
+    only: ['M-ENT-01', 'M-ENT-03'],
+    fails: { 'M-ENT-01': /welcome lists/, 'M-ENT-03': /makeCall|accepted|dialResult/ },
+  },
+  {
+    name: 'a manager that loses call states and leading zeros',
+    ws: () => ({
+      down: (m) => (m.command === 'callNotification' ? (m.state === 'onhold' ? [] : [{ ...m, number: m.number.replace(/^0+/, '') }]) : [m]),
+    }),
+    only: ['M-CALL-01', 'M-CALL-02'],
+    fails: { 'M-CALL-01': /callNotification\(offering\)/, 'M-CALL-02': /callNotification/ },
+  },
+  {
+    name: 'a manager that never reports command results',
+    ws: () => ({ down: drop((m) => m.command === 'dialResult' || m.command === 'callControlResult') }),
+    only: ['M-CMD-01', 'M-CMD-03'],
+    fails: { 'M-CMD-01': /no dialResult/, 'M-CMD-03': /no callControlResult/ },
+  },
+];
+
+async function runBroken(v: Variant): Promise<Report> {
+  const relays: Relay[] = [];
+  try {
+    const probe = new ManagerContext(world.target);
+    const tcp = v.tcp ? await tcpRelay(world.target.tcpPort, v.tcp(probe)) : undefined;
+    const ws = v.ws ? await wsRelay(world.target.wsUrl, v.ws(probe)) : undefined;
+    for (const r of [tcp, ws]) if (r) relays.push(r);
+    const target: ManagerTarget = {
+      ...world.target, replyMs: 2_000,
+      ...(tcp ? { tcpPort: tcp.port } : {}), ...(ws ? { wsUrl: `ws://127.0.0.1:${ws.port}/` } : {}),
+    };
+    const ctx = Object.assign(new ManagerContext(target), { unassignedLine: probe.unassignedLine, runId: probe.runId });
+    return await runSuite('manager', 'broken', MANAGER_CASES, ctx, { only: v.only, caseTimeoutMs: 10_000 });
+  } finally {
+    for (const r of relays) await r.close();
+  }
+}
+
+describe('conformance manager catches broken managers', () => {
+  for (const v of VARIANTS) {
+    it(v.name, async () => {
+      const report = await runBroken(v);
+      expect(report.passed).toBe(false);
+      for (const [id, reason] of Object.entries(v.fails)) {
+        const r = report.results.find((x) => x.id === id);
+        expect(r?.status, `${id}: ${r?.reason ?? 'not run'}`).toBe('fail');
+        expect(r?.reason).toMatch(reason);
+        if (r?.level === 'MUST') failedGroups.add(r.group);
+      }
+    }, 60_000);
+  }
+
+  it('every MUST group is failed by at least one broken variant', () => {
+    const groups = new Set(MANAGER_CASES.filter((c) => c.level === 'MUST').map((c) => c.group));
+    expect([...groups].filter((g) => !failedGroups.has(g))).toEqual([]);
+  });
+});
