@@ -2,6 +2,7 @@
 // attacker controls their rate). The first of a window is logged in full;
 // the rest are counted per peer and summarised in one line when the window ends.
 import type { Logger } from 'pino';
+import { systemClock, type MonoMs } from '../clock.ts';
 
 const TOP_PEERS = 5;
 
@@ -15,7 +16,7 @@ export class ThrottledLog {
     /** Names what happened, e.g. `connector connection evicted`. */
     private readonly what: string,
     private readonly windowMs = 10_000,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => MonoMs = systemClock.mono,
   ) {}
 
   note(peer: string, fields: Record<string, unknown>, message: string): void {

@@ -12,7 +12,7 @@ import { ConnectorConnection, type ConnectionLimits } from './connection.ts';
 import { keyMatches } from './keys.ts';
 import { GatewayListener } from './listener.ts';
 import { loopbackFor, probeListener } from './probe.ts';
-import type { ManagerClock } from '../clock.ts';
+import { systemClock, type ManagerClock } from '../clock.ts';
 import { ConnectorRegistry } from './registry.ts';
 import type { SeqStore } from './seq-store.ts';
 import { PreAuthAdmission } from '../admission/pre-auth.ts';
@@ -69,8 +69,9 @@ export class ConnectorGateway implements ConnectorSide {
       const s = options.settings();
       return { total: Math.min(s.maxUnregistered, s.maxConnections - this.#registeredCount()), perPeer: s.maxUnregisteredPerPeer };
     });
-    this.#refusals = new ThrottledLog(this.#log, 'connector connections refused');
-    this.#evictions = new ThrottledLog(this.#log, 'unregistered connector connections evicted');
+    const mono = (options.clock ?? systemClock).mono;
+    this.#refusals = new ThrottledLog(this.#log, 'connector connections refused', undefined, mono);
+    this.#evictions = new ThrottledLog(this.#log, 'unregistered connector connections evicted', undefined, mono);
     this.#registry = new ConnectorRegistry(
       options.seqs,
       { call: (e) => this.#emit(this.#callListeners, e), line: (e) => this.#emit(this.#lineListeners, e) },

@@ -9,6 +9,7 @@ import type { OutboxEvent } from '../../dataverse/outbox/outbox.ts';
 import type { DataverseAttempt } from '../../dataverse/web-api/diagnostics.ts';
 import type { NotificationSent } from '../routing/diagnostics.ts';
 import type { RunningManager } from '../manager.ts';
+import { systemClock, type ManagerClock } from '../clock.ts';
 
 const ATTEMPTS = 'crm-tapi:dataverse:attempt';
 const OUTBOX = 'crm-tapi:outbox:event';
@@ -23,7 +24,8 @@ export interface ManagerMetrics {
   close(): void;
 }
 
-export function createManagerMetrics(now: () => number = () => performance.now()): ManagerMetrics {
+/** `clock`: the manager's one clock (monotonic for the popup latency, wall for ages and what /readyz prints). */
+export function createManagerMetrics(clock: ManagerClock = systemClock): ManagerMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'manager' });
   // Process figures, among them event-loop delay (nodejs_eventloop_lag_*), from prom-client.
@@ -62,7 +64,7 @@ export function createManagerMetrics(now: () => number = () => performance.now()
     name: 'crm_tapi_outbox_oldest_waiting_seconds', help: 'Age of the write that has waited longest (0 when none waits)', registers: [registry],
     collect() {
       const oldest = m()?.outbox.oldestWaiting();
-      this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest.enqueuedAt) / 1000));
+      this.set(oldest === undefined ? 0 : Math.max(0, (clock.wall() - oldest.enqueuedAt) / 1000));
     },
   });
   new Gauge({ name: 'crm_tapi_outbox_dead_letters', help: 'CRM writes that failed for good (crm-tapi diagnose lists them)', registers: [registry], collect() { this.set(m()?.outbox.stats().deadLetters ?? 0); } });
@@ -84,10 +86,10 @@ export function createManagerMetrics(now: () => number = () => performance.now()
     requests.inc({ status: String(a.status) });
     if (a.status === 429) throttled.inc();
     if (a.retry) retries.inc();
-    last = { status: a.status, at: Date.now() };
+    last = { status: a.status, at: clock.wall() };
   };
   const onOutbox = (message: unknown): void => outboxEvents.inc({ type: (message as OutboxEvent).type });
-  const onNotification = (message: unknown): void => latency.observe(Math.max(0, now() - (message as NotificationSent).receivedAt) / 1000);
+  const onNotification = (message: unknown): void => latency.observe(Math.max(0, clock.mono() - (message as NotificationSent).receivedAt) / 1000);
   subscribe(ATTEMPTS, onAttempt);
   subscribe(OUTBOX, onOutbox);
   subscribe(NOTIFICATIONS, onNotification);
