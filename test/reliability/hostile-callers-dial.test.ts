@@ -61,7 +61,7 @@ describe('case 10: hostile caller ids', () => {
     for (const m of made) expect(await loggedNumber(stack, m.callKey)).toBe(m.number);
     expect(await account(stack, [anna], made, [since])).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0 });
     // The markup arrived as the characters it is made of; the client renders text nodes only
-    // (src/client/ui/dom.ts), shown in Chromium by hostile-callers.browser.test.ts.
+    // (src/client/ui/dom.ts), shown in Chromium by test/browser/client.browser.test.ts ("a caller number made of markup").
     expect(made.find((m) => m.number.includes('<img'))).toBeDefined();
   }, 60_000);
 });
