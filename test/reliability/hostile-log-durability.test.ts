@@ -73,6 +73,19 @@ describe('log lines survive a crash and are where LogFile says (break 7)', () =>
     expect(readFileSync(rotatedName(file, 2), 'utf8')).toContain('"n":5');
   });
 
+  it('a new day starts a new file at the named path (local date)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-log-day-'));
+    const file = join(dir, 'connector.log');
+    let today = new Date(2026, 2, 28, 23, 59);
+    const target = await openFileTarget(file, { maxBytes: 10 * 1024 * 1024, keep: 14, flushMs: 10 }, () => today);
+    target.write('{"level":40,"msg":"before midnight"}\n');
+    today = new Date(2026, 2, 29, 0, 1);
+    target.write('{"level":40,"msg":"after midnight"}\n');
+    await target.close();
+    expect(readFileSync(file, 'utf8')).toBe('{"level":40,"msg":"after midnight"}\n');
+    expect(readFileSync(rotatedName(file, 1), 'utf8')).toBe('{"level":40,"msg":"before midnight"}\n');
+  });
+
   it('`crm-tapi manager` with LogFile = logs/manager.log writes that file, and a warning is there before a SIGKILL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-log-mgr-'));
     const m = await startManagerProcess(dv, { LogArt: 'File', LogFile: 'logs/manager.log', RegistrationTimeout: 1 }, dir);
