@@ -152,6 +152,24 @@ describe.skipIf(!HAVE_CHROMIUM)('browser client in Chromium', () => {
     }
   }, 60_000);
 
+  it('a caller number made of markup is shown as text: no element, no script (issue 11, case 10)', async () => {
+    const ctx = await w.browser.newContext();
+    const page = await ctx.newPage();
+    await openHarness(page, w.harness.url('emily'));
+    const hostile = '<img src=x onerror=window.__x=1>0301234';
+    const call = await ring(w.stack, hostile, '21');
+    try {
+      const popup = popups(page);
+      await popup.waitFor();
+      await expect.poll(() => popup.getByTestId('popup-number').textContent()).toBe(hostile);
+      expect(await popup.locator('img, script').count()).toBe(0);
+      expect(await page.evaluate(() => (window as unknown as { __x?: number }).__x)).toBeUndefined();
+    } finally {
+      await hangUp(w.stack, call);
+      await ctx.close();
+    }
+  }, 60_000);
+
   it('two tabs of the same user show one popup', async () => {
     const ctx = await w.browser.newContext();
     const a = await ctx.newPage();

@@ -2,27 +2,19 @@
 // the last lines gone after a SIGKILL), `LogFile = logs/manager.log` wrote
 // `logs/manager.1.log`, and the connector's start line named a file it did
 // not write. Warnings and errors are now on disk when the logging call
-// returns, and the log is at exactly the path LogFile names.
+// returns, and the log is at exactly the path LogFile names. The same for
+// `crm-tapi manager` itself: hostile-preupgrade.test.ts (one manager process for both).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulatedDataverse, type SimulatedDataverse } from '../../simulator/dataverse/index.ts';
+import { describe, expect, it } from 'vitest';
 import { createServiceLogger, rotatedName } from '../../src/logging/index.ts';
 import { openFileTarget } from '../../src/logging/targets.ts';
-import { CONNECTOR_KEY, startManagerProcess } from './support/edge-manager-process.ts';
+import { CONNECTOR_KEY, freeTapiPort } from './support/edge-manager-process.ts';
 import { sleep } from './support/edge-attacker.ts';
 
 const CHILD = new URL('./support/edge-log-child.ts', import.meta.url).pathname;
-
-let dv: SimulatedDataverse;
-beforeAll(async () => {
-  dv = await startSimulatedDataverse({ port: 0 });
-});
-afterAll(async () => {
-  await dv?.close();
-});
 
 async function waitForFile(file: string, text: string, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
@@ -73,31 +65,25 @@ describe('log lines survive a crash and are where LogFile says (break 7)', () =>
     expect(readFileSync(rotatedName(file, 2), 'utf8')).toContain('"n":5');
   });
 
-  it('`crm-tapi manager` with LogFile = logs/manager.log writes that file, and a warning is there before a SIGKILL', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-log-mgr-'));
-    const m = await startManagerProcess(dv, { LogArt: 'File', LogFile: 'logs/manager.log', RegistrationTimeout: 1 }, dir);
-    try {
-      const file = join(dir, 'logs', 'manager.log');
-      await waitForFile(file, '"msg":"manager running"');
-      // A wrong key makes the manager warn; the kill follows as soon as the connector sees the refusal.
-      const { RawConnector } = await import('../manager/support/raw-connector.ts');
-      const c = await RawConnector.open(m.tapiPort);
-      c.register('pbx.test', undefined, `${CONNECTOR_KEY}-wrong`);
-      await c.waitFor(() => c.of('error').length === 1, 'the refusal');
-      m.child.kill('SIGKILL');
-      await m.exited;
-      expect(readFileSync(file, 'utf8')).toContain('connector registration refused: the connector key is not accepted');
-      expect(readdirSync(join(dir, 'logs'))).toEqual(['manager.log']);
-    } finally {
-      await m.stop();
-    }
-  }, 60_000);
+  it('a new day starts a new file at the named path (local date)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-log-day-'));
+    const file = join(dir, 'connector.log');
+    let today = new Date(2026, 2, 28, 23, 59);
+    const target = await openFileTarget(file, { maxBytes: 10 * 1024 * 1024, keep: 14, flushMs: 10 }, () => today);
+    target.write('{"level":40,"msg":"before midnight"}\n');
+    today = new Date(2026, 2, 29, 0, 1);
+    target.write('{"level":40,"msg":"after midnight"}\n');
+    await target.close();
+    expect(readFileSync(file, 'utf8')).toBe('{"level":40,"msg":"after midnight"}\n');
+    expect(readFileSync(rotatedName(file, 1), 'utf8')).toBe('{"level":40,"msg":"before midnight"}\n');
+  });
 
   it('the connector\'s start line names the file it writes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-log-conn-'));
     const config = join(dir, 'connector.toml');
     writeFileSync(config, [
-      'CRMTapiManagerServer = "127.0.0.1"', 'CRMTapiManagerPort = 4502', `ConnectorKey = "${CONNECTOR_KEY}"`, 'ConnectorHost = "pbx.test"',
+      // A port nobody listens on: the connector only has to start and log.
+      'CRMTapiManagerServer = "127.0.0.1"', `CRMTapiManagerPort = ${await freeTapiPort()}`, `ConnectorKey = "${CONNECTOR_KEY}"`, 'ConnectorHost = "pbx.test"',
       'LogArt = "File"', 'LogFile = "logs/connector.log"', 'LogLevel = 3', '[Provider]', 'Kind = "simulator"', 'Lines = "20-21"',
     ].join('\n'));
     const child = spawn(process.execPath, ['bin/crm-tapi.js', 'connector', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,18 +2,22 @@
 // 1,000 silent TCP connections stayed open (file descriptors 49 → 1,501) and
 // connections trickling one byte every 2 s were never closed. Against
 // `crm-tapi manager` as a child process, counting its own descriptors.
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startSimulatedDataverse, type SimulatedDataverse } from '../../simulator/dataverse/index.ts';
 import { SilentSwarm, sleep } from './support/edge-attacker.ts';
-import { startManagerProcess, type ManagerProcess } from './support/edge-manager-process.ts';
+import { CONNECTOR_KEY, startManagerProcess, type ManagerProcess } from './support/edge-manager-process.ts';
+import { RawConnector } from '../manager/support/raw-connector.ts';
 
 let dv: SimulatedDataverse;
 let m: ManagerProcess;
 beforeAll(async () => {
   dv = await startSimulatedDataverse({ port: 0 });
-  m = await startManagerProcess(dv, { UpgradeTimeout: 2, MaxPendingUpgrades: 256, MaxPendingUpgradesPerPeer: 32 });
+  // One manager process serves break 5 and the manager's part of break 7 (its log file, SIGKILLed last).
+  m = await startManagerProcess(dv, { UpgradeTimeout: 2, MaxPendingUpgrades: 256, MaxPendingUpgradesPerPeer: 32, LogArt: 'File', LogFile: 'logs/manager.log' });
 }, 60_000);
 afterAll(async () => {
   await m?.stop();
@@ -91,5 +95,17 @@ describe('the WebSocket port before the upgrade (break 5)', () => {
     await sleep(3_000);
     expect(ws.readyState).toBe(WebSocket.OPEN);
     ws.close();
+  }, 30_000);
+
+  it('break 7: `crm-tapi manager` with LogFile = logs/manager.log writes exactly that file, and a warning is there before a SIGKILL', async () => {
+    const file = join(m.dir, 'logs', 'manager.log');
+    // A wrong key makes the manager warn; the kill follows as soon as the peer sees the refusal.
+    const c = await RawConnector.open(m.tapiPort);
+    c.register('pbx.test', undefined, `${CONNECTOR_KEY}-wrong`);
+    await c.waitFor(() => c.of('error').length === 1, 'the refusal');
+    m.child.kill('SIGKILL');
+    await m.exited;
+    expect(readFileSync(file, 'utf8')).toContain('connector registration refused: the connector key is not accepted');
+    expect(readdirSync(join(m.dir, 'logs'))).toEqual(['manager.log']);
   }, 30_000);
 });

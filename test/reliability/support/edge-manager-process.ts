@@ -2,7 +2,7 @@
 // composition, its own file descriptors and its own log file) against a
 // simulated Dataverse served by the test process. Stops itself on stop().
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
@@ -16,7 +16,9 @@ export interface ManagerProcess {
   dir: string;
   tapiPort: number;
   wsPort: number;
-  /** stdout and stderr so far. */
+  /** The log file when LogArt = File (LogFile relative to `dir`). */
+  logFile: string | undefined;
+  /** stdout and stderr so far, then the log file's content. */
   output(): string;
   /** Open file descriptors of the manager process now (/proc/<pid>/fd). */
   fds(): number;
@@ -41,17 +43,18 @@ export async function startManagerProcess(dv: SimulatedDataverse, extra: Record<
   child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const pid = child.pid ?? 0;
+  const logFile = typeof extra.LogFile === 'string' ? join(dir, extra.LogFile) : undefined;
+  const output = (): string => out + (logFile !== undefined && existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   const waitFor = async (text: string, timeoutMs = 30_000): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
-    while (!out.includes(text)) {
-      if (child.exitCode !== null) throw new Error(`the manager exited (${child.exitCode}) before "${text}":\n${out.slice(-2000)}`);
-      if (Date.now() > deadline) throw new Error(`no "${text}" from the manager within ${timeoutMs} ms:\n${out.slice(-2000)}`);
+    while (!output().includes(text)) {
+      if (child.exitCode !== null) throw new Error(`the manager exited (${child.exitCode}) before "${text}":\n${output().slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`no "${text}" from the manager within ${timeoutMs} ms:\n${output().slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
   const p: ManagerProcess = {
-    child, pid, dir, tapiPort, wsPort, exited, waitFor,
-    output: () => out,
+    child, pid, dir, tapiPort, wsPort, exited, waitFor, logFile, output,
     fds: () => readdirSync(`/proc/${pid}/fd`).length,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -62,7 +65,7 @@ export async function startManagerProcess(dv: SimulatedDataverse, extra: Record<
     },
   };
   try {
-    await waitFor(extra.LogArt === 'File' ? '' : '"msg":"manager running"');
+    await waitFor('"msg":"manager running"');
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
