@@ -63,7 +63,8 @@ describe('the manager and the crm-tapi solution', () => {
     'version order is numeric per part and antisymmetric',
     (a, b) => {
       const [va, vb] = [a.join('.'), b.join('.')];
-      expect(compareVersions(va, vb)).toBe(-compareVersions(vb, va));
+      expect(compareVersions(va, vb) + compareVersions(vb, va)).toBe(0);
+      expect(compareVersions(`${va}.1`, va)).toBe(1);
       expect(compareVersions(solutionVersion(va), va)).toBe(0);
     },
   );
