@@ -164,4 +164,19 @@ describe('an org without the solution, then the import', () => {
     expect((await runCli(['solution', 'customize-forms', '--config', join(dir, 'admin.json'), '--tables', 'no such'])).stderr)
       .toBe('error: tables-invalid: --tables "no such": give table logical names, e.g. account,contact,lead\n');
   });
+
+  it('an upgrade (a newer version over an older one) keeps the records', async () => {
+    const newer = await buildSolution({ version: '0.2.0.0', clientDir: built.clientDir });
+    const { client } = await connect(parseConnectionConfig(onPremise(dv, PETRA.sam, PETRA.password), 'admin'), { retry: { maxAttempts: 1 } });
+    try {
+      const lines: string[] = [];
+      const outcome = await importSolution(client, newer.zip, '0.2.0.0', { pollMs: 50, onProgress: (l) => lines.push(l) });
+      expect(lines[0]).toBe('upgrading the crm-tapi solution 0.1.0.0 → 0.2.0.0 (an update: records and data stay)');
+      expect(outcome.after).toMatchObject({ installed: true, version: '0.2.0.0' });
+      const settings = await client.list<Record<string, unknown>>('ctapi_settings', { select: ['ctapi_name', 'ctapi_textvalue'] });
+      expect(settings).toContainEqual(expect.objectContaining({ ctapi_name: 'IncallPhoneFields', ctapi_textvalue: 'account.fax' }));
+    } finally {
+      await client.close();
+    }
+  });
 });
