@@ -101,7 +101,11 @@ export class Metadata {
    * applied all together, so a bad definition changes nothing.
    */
   define(entities: readonly EntityDefinition[]): void {
-    const next = entities.map((raw) => withImplicitAttributes(raw));
+    // An unmanaged import adds and changes columns but never deletes one.
+    const next = entities.map((raw) => {
+      const before = this.byLogical.get(raw.logicalName);
+      return withImplicitAttributes(before ? { ...raw, attributes: { ...before.attributes, ...raw.attributes } } : raw);
+    });
     for (const entity of next) this.check(entity);
     for (const entity of next) {
       const before = this.byLogical.get(entity.logicalName);

@@ -35,6 +35,11 @@ async function read(path: string, hint: string): Promise<string> {
   }
 }
 
+/** One of the solution's own files (src/client/solution/) with prefix and role ids filled in. */
+export async function solutionAsset(asset: string, prefix: string): Promise<string> {
+  return fill(await read(join(ASSET_DIR, asset), 'the crm-tapi installation is incomplete'), prefix);
+}
+
 export async function webResourceContent(prefix: string, clientDir: string = DEFAULT_CLIENT_DIR): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
   const enc = new TextEncoder();
@@ -44,7 +49,7 @@ export async function webResourceContent(prefix: string, clientDir: string = DEF
       const raw = await read(join(clientDir, w.source.build), 'build the client first (npx tsx scripts/build-client.ts) or pass --client DIR');
       textOut = w.kind === 'js' ? stripBuildLinks(raw) : raw.replace(/crm-tapi-webresource\.js/g, 'webresource.js');
     } else {
-      textOut = fill(await read(join(ASSET_DIR, w.source.asset), 'the crm-tapi installation is incomplete'), prefix);
+      textOut = await solutionAsset(w.source.asset, prefix);
     }
     out.set(w.name, enc.encode(textOut));
   }

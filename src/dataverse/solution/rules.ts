@@ -6,7 +6,7 @@ import { clientSchemaNames } from '../../client/schema-names.ts';
 import { privilegeName, requiredPrivileges } from '../check.ts';
 import { createSchema, type AttributeSpec } from '../schema.ts';
 import { customTables, ROLE_IDS, VERBS, WEB_RESOURCE_NAME } from './model.ts';
-import type { SolutionPackage, SolutionTable } from './read.ts';
+import type { SolutionPackage } from './read.ts';
 
 /** Privileges of standard tables and miscellaneous privileges a role of ours may hold. */
 const STANDARD_PRIVILEGE_TABLES = ['Account', 'Contact', 'Lead', 'User', 'Team', 'Role', 'BusinessUnit', 'Organization', 'UserSettings', 'Activity', 'Solution', 'WebResource', 'SystemForm'];
@@ -175,4 +175,3 @@ export function lintSolution(pkg: SolutionPackage): string[] {
   return problems;
 }
 
-export type { SolutionTable };

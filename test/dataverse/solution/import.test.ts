@@ -128,6 +128,24 @@ describe('an org without the solution, then the import', () => {
     }
   });
 
+  it('an older installed version: status exits 3, check and the manager name both versions', async () => {
+    const row = [...dv.store.all('solution')][0];
+    const id = String(row?.['solutionid']);
+    dv.store.put('solution', id, { ...row, version: '0.0.9.0' });
+    try {
+      expect(await runCli(['solution', 'status', '--config', join(dir, 'admin.json')]))
+        .toMatchObject({ status: 3, stdout: 'org contoso: installed 0.0.9.0, this crm-tapi bundles 0.1.0.0: run `crm-tapi solution import` to update\n' });
+      expect(await runCli(['check', '--config', join(dir, 'manager.json')])).toMatchObject({
+        status: 9, stderr: 'error: solution-outdated: the crm-tapi solution in org contoso is outdated: installed 0.0.9.0, this manager needs ≥ 0.1.0.0; run `crm-tapi solution import`\n',
+      });
+      dv.store.put('solution', id, { ...row, version: '0.2.0.0' });
+      expect(await runCli(['solution', 'status', '--config', join(dir, 'admin.json')]))
+        .toMatchObject({ status: 0, stdout: 'org contoso: installed 0.2.0.0 is newer than the 0.1.0.0 this crm-tapi bundles: update crm-tapi\n' });
+    } finally {
+      dv.store.put('solution', id, { ...row });
+    }
+  });
+
   it('customize-forms puts the web resource on the main forms once, and the forms stay valid FormXml', async () => {
     const first = await runCli(['solution', 'customize-forms', '--config', join(dir, 'admin.json'), '--tables', 'account,contact,lead']);
     expect(first).toMatchObject({ status: 0 });
@@ -145,5 +163,20 @@ describe('an org without the solution, then the import', () => {
     }
     expect((await runCli(['solution', 'customize-forms', '--config', join(dir, 'admin.json'), '--tables', 'no such'])).stderr)
       .toBe('error: tables-invalid: --tables "no such": give table logical names, e.g. account,contact,lead\n');
+  });
+
+  it('an upgrade (a newer version over an older one) keeps the records', async () => {
+    const newer = await buildSolution({ version: '0.2.0.0', clientDir: built.clientDir });
+    const { client } = await connect(parseConnectionConfig(onPremise(dv, PETRA.sam, PETRA.password), 'admin'), { retry: { maxAttempts: 1 } });
+    try {
+      const lines: string[] = [];
+      const outcome = await importSolution(client, newer.zip, '0.2.0.0', { pollMs: 50, onProgress: (l) => lines.push(l) });
+      expect(lines[0]).toBe('upgrading the crm-tapi solution 0.1.0.0 → 0.2.0.0 (an update: records and data stay)');
+      expect(outcome.after).toMatchObject({ installed: true, version: '0.2.0.0' });
+      const settings = await client.list<Record<string, unknown>>('ctapi_settings', { select: ['ctapi_name', 'ctapi_textvalue'] });
+      expect(settings).toContainEqual(expect.objectContaining({ ctapi_name: 'IncallPhoneFields', ctapi_textvalue: 'account.fax' }));
+    } finally {
+      await client.close();
+    }
   });
 });

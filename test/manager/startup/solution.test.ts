@@ -1,0 +1,71 @@
+// The manager against an org without the crm-tapi solution: instead of
+// retrying 404s it says, in one sentence, what is missing and what to run, and
+// waits (checking again with its CRM back-off); once an admin imported the
+// solution it goes on, creating the setting records the manual lists. The
+// sentences for an outdated solution, and version order, are checked too.
+import { fc, test as fcTest } from '@fast-check/vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { startSimulatedDataverse } from '../../../simulator/dataverse/index.ts';
+import { connect } from '../../../src/dataverse/connection.ts';
+import { parseConnectionConfig } from '../../../src/dataverse/connection-config.ts';
+import { importSolution } from '../../../src/dataverse/solution/import.ts';
+import { describeSolutionState, solutionState } from '../../../src/dataverse/solution/installed.ts';
+import { compareVersions, solutionVersion } from '../../../src/dataverse/solution/model.ts';
+import { solutionFiles, zipSolution } from '../../../src/dataverse/solution/package.ts';
+import { webResources } from '../../../src/dataverse/solution/model.ts';
+import { startManager } from '../../../src/manager/manager.ts';
+import { LogCapture } from '../support/gateway.ts';
+import { managerConfig } from '../support/manager.ts';
+import { until } from '../support/raw-connector.ts';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const MISSING = 'the crm-tapi solution is not installed in org contoso; run `crm-tapi solution import`; the manager waits and checks again';
+
+describe('the manager and the crm-tapi solution', () => {
+  it('says the solution is missing, waits without opening ports, and starts once it was imported', async () => {
+    const dv = await startSimulatedDataverse({ port: 0, withoutSolution: true });
+    cleanups.push(() => dv.close());
+    const logs = new LogCapture();
+    const starting = startManager(managerConfig(dv.url), { logger: pino({ level: 'debug' }, logs), crmFirstDelayMs: 50, userSide: null });
+    let started = false;
+    void starting.then(() => (started = true), () => undefined);
+    await until(() => logs.messages().filter((m) => m === MISSING).length >= 2, 'the sentence, twice', 20_000);
+    expect(started).toBe(false);
+    expect(logs.text).not.toContain('TAPI port open');
+    expect(logs.text).not.toMatch(/HTTP 404/);
+
+    const zip = zipSolution(solutionFiles({ prefix: 'ctapi', version: '0.1.0.0', content: new Map(webResources().map((w) => [w.name, new Uint8Array([32])])) }));
+    const admin = await connect(parseConnectionConfig({ CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: 'CONTOSO\\phoffmann', CrmPassword: 'Test-only-phoffmann-1!' }, 'admin'));
+    cleanups.push(() => admin.client.close());
+    await importSolution(admin.client, zip, '0.1.0.0', { pollMs: 50 });
+
+    const manager = await starting;
+    cleanups.push(() => manager.stop());
+    expect(manager.ports.tapi).toBeGreaterThan(0);
+    expect(logs.messages()).toContain('the crm-tapi solution 0.1.0.0 is installed in org contoso');
+    expect(logs.messages()).toContain('setting records created on the first CRM connection');
+    const names = [...dv.store.all('ctapi_setting')].map((s) => s['ctapi_name']).sort();
+    expect(names).toEqual(['IncallPhoneFields', 'WriteConfigLog']);
+  }, 60_000);
+
+  it('names an outdated solution with both versions', () => {
+    const state = solutionState({ installed: true, version: '1.2.0.0', managed: true, id: 'x' }, '1.3.0.0');
+    expect(describeSolutionState(state, 'contoso')).toBe('the crm-tapi solution in org contoso is outdated: installed 1.2.0.0, this manager needs ≥ 1.3.0.0; run `crm-tapi solution import`');
+    expect(solutionState({ installed: true, version: '1.3.0.1', managed: false, id: 'x' }, '1.3.0.0').kind).toBe('ok');
+  });
+
+  fcTest.prop([fc.array(fc.nat({ max: 999 }), { minLength: 1, maxLength: 4 }), fc.array(fc.nat({ max: 999 }), { minLength: 1, maxLength: 4 })])(
+    'version order is numeric per part and antisymmetric',
+    (a, b) => {
+      const [va, vb] = [a.join('.'), b.join('.')];
+      expect(compareVersions(va, vb) + compareVersions(vb, va)).toBe(0);
+      expect(compareVersions(`${va}.1`, va)).toBe(1);
+      expect(compareVersions(solutionVersion(va), va)).toBe(0);
+    },
+  );
+});
