@@ -115,6 +115,16 @@ describe('tapi provider on the fake TSP', () => {
     expect((refused as Error).message).toContain('LINEERR_INVALADDRESS');
   });
 
+  it('a request without LINE_REPLY fails with provider-down after RequestTimeout', async () => {
+    const h = tapiHarness(binding, { lines: ['20'] }, { requestTimeoutMs: 300 });
+    open.push(h);
+    await h.provider.open();
+    binding.fakeHook(null);
+    const failure = await h.provider.makeCall('20', '030 1').catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: 'provider-down' });
+    expect((failure as Error).message).toContain('no LINE_REPLY within 300 ms');
+  });
+
   it('answers and rejects through lineAnswer / lineDrop', async () => {
     const { h, events } = await started();
     await h.ringInbound('20', '+49 30 111');
