@@ -1,5 +1,5 @@
 // `npm run test:asan`: builds the Linux addon (fake TSP) with AddressSanitizer
-// and runs native/scripts/asan-shutdown.cjs under it. Fails on any memory
+// and runs native/scripts/asan-shutdown.mjs under it. Fails on any memory
 // error, and on any leak whose stack passes through the addon's or the fake's
 // sources (Node's own allocations at exit are not ours to judge).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -27,7 +27,7 @@ execFileSync(
   { stdio: 'inherit' },
 );
 const libasan = execFileSync('g++', ['-print-file-name=libasan.so'], { encoding: 'utf8' }).trim();
-const run = spawnSync(process.execPath, [join(native, 'scripts', 'asan-shutdown.cjs'), addon], {
+const run = spawnSync(process.execPath, [join(native, 'scripts', 'asan-shutdown.mjs'), addon], {
   encoding: 'utf8',
   env: { ...process.env, LD_PRELOAD: libasan, ASAN_OPTIONS: 'detect_leaks=1:exitcode=0:halt_on_error=1' },
   timeout: 600_000,

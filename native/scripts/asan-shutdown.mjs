@@ -1,8 +1,11 @@
 // Driven by native/scripts/asan.mjs: the addon built with AddressSanitizer,
 // sessions shut down while thousands of messages are still queued, with
 // lineMakeCall requests still waiting for their LINE_REPLY, and handles
-// deallocated; repeated. Plain CommonJS so nothing but node runs under ASan.
-const binding = require(process.argv[2]);
+// deallocated; repeated. Plain JavaScript so nothing but node runs under ASan.
+import { createRequire } from 'node:module';
+
+const load = createRequire(import.meta.url);
+const binding = load(process.argv[2]);
 const CALLSTATE_OFFERING = 2;
 const EXTERNAL = 4;
 
@@ -25,9 +28,7 @@ async function round(n) {
   return seen;
 }
 
-(async () => {
-  let total = 0;
-  for (let n = 0; n < 10; n++) total += await round(n);
-  binding.fakeControl('reset');
-  process.stdout.write(`rounds done, ${total} messages delivered before the shutdowns\n`);
-})();
+let total = 0;
+for (let n = 0; n < 10; n++) total += await round(n);
+binding.fakeControl('reset');
+process.stdout.write(`rounds done, ${total} messages delivered before the shutdowns\n`);
