@@ -9,7 +9,7 @@ import { loadTapiBinding } from './binding.ts';
 import { CallTable, sameReport } from './calls.ts';
 import type { CallEntry } from './calls.ts';
 import { callStateOf, lineErrorName, mediaModeBits, mediaModesOf, providerCodeOf } from './mapping.ts';
-import { LINE_MESSAGE, LINECALLPRIVILEGE, LINEDEVSTATE } from './tapi-constants.ts';
+import { LINE_MESSAGE, LINECALLPRIVILEGE, LINEDEVSTATE, LINEERR } from './tapi-constants.ts';
 
 /** TAPI 1.4 … 2.2: LINE_APPNEWCALL, dwCallID and dwRelatedCallID need 2.0; older TSPs still open. */
 export const API_LOW = 0x00010004;
@@ -62,6 +62,8 @@ export class TapiLineProvider implements LineProvider {
   private readonly announced = new Map<number, string>();
   private readonly pending = new Map<number, Pending>();
   private down = false;
+  /** LINEERR_REINIT asks for re-initialisation once per session, however many requests it refuses. */
+  private reinitAsked = false;
   private openedAt = 0;
   private handled = 0;
   private readonly now: () => number;
@@ -162,6 +164,7 @@ export class TapiLineProvider implements LineProvider {
     const generation = ++this.generation;
     this.calls = new CallTable(`t${generation}-`);
     this.handled = 0;
+    this.reinitAsked = false;
     try {
       this.session = new binding.Session(this.options.appName ?? 'crm-tapi', API_HIGH, (message) => this.onMessage(generation, message));
     } catch (err) {
@@ -254,8 +257,12 @@ export class TapiLineProvider implements LineProvider {
     this.pending.delete(message.param1);
     clearTimeout(request.timer);
     const result = message.result ?? 0;
-    if (result === 0) request.resolve(message);
-    else request.reject(new LineProviderError(providerCodeOf(result), `${request.what} failed: ${lineErrorName(result)}`));
+    if (result === 0) {
+      request.resolve(message);
+      return;
+    }
+    request.reject(new LineProviderError(providerCodeOf(result), `${request.what} failed: ${lineErrorName(result)}`));
+    this.reinitIfAsked(result);
   }
 
   private onCallState(message: TapiMessage): void {
@@ -401,9 +408,17 @@ export class TapiLineProvider implements LineProvider {
     });
   }
 
+  /** A function answered LINEERR_REINIT: TAPI refuses requests until the application re-initialises. */
+  private reinitIfAsked(result: number): void {
+    if ((result | 0) !== LINEERR.LINEERR_REINIT || this.reinitAsked || this.phase !== 'open') return;
+    this.reinitAsked = true;
+    this.emit({ type: 'reinitRequired', at: this.at(), reason: 'a TAPI request was refused with LINEERR_REINIT' });
+  }
+
   private failure(err: unknown, what: string): LineProviderError {
     const result = (err as { tapiResult?: unknown }).tapiResult;
     if (typeof result !== 'number') return err instanceof LineProviderError ? err : new LineProviderError('provider-down', `${what}: ${String(err)}`, { cause: err });
+    this.reinitIfAsked(result);
     return new LineProviderError(providerCodeOf(result), `${what} failed: ${lineErrorName(result)}`, { cause: err });
   }
 
