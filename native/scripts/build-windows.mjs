@@ -2,7 +2,7 @@
 // mingw-w64 (posix threads), linked against tapi32 and an import library for
 // node.exe's Node-API functions, into the prebuildify layout node-gyp-build
 // loads (prebuilds/win32-x64/node.napi.node) — so a Windows operator needs no
-// compiler. Also builds the fake TSP as tapi32.dll (build/win/, tests only).
+// compiler. Also builds the fake TSP as tapi32.dll (build-win/, tests only).
 // Any compiler or linker error fails the script.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const native = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(native, 'build', 'win');
+// Not under build/: node-gyp's rebuild of the Linux addon empties that directory.
+const out = join(native, 'build-win');
 const prebuilds = join(native, 'prebuilds', 'win32-x64');
 const cxx = process.env.MINGW_CXX ?? 'x86_64-w64-mingw32-g++-posix';
 const dlltool = process.env.MINGW_DLLTOOL ?? 'x86_64-w64-mingw32-dlltool';
@@ -60,4 +61,10 @@ run(cxx, [
 ]);
 
 run(cxx, [...common, join(native, 'fake', 'fake-tsp.cc'), join(native, 'fake', 'fake-control.cc'), join(native, 'fake', 'tapi32.def'), '-o', join(out, 'tapi32.dll'), ...staticThreads]);
-process.stdout.write(`built ${join(prebuilds, 'node.napi.node')} and ${join(out, 'tapi32.dll')}\n`);
+// The shipped binary may need only node.exe, TAPI and what every Windows has.
+const objdump = process.env.MINGW_OBJDUMP ?? 'x86_64-w64-mingw32-objdump';
+const needs = [...execFileSync(objdump, ['-p', join(prebuilds, 'node.napi.node')], { encoding: 'utf8' }).matchAll(/DLL Name: (\S+)/g)].map((m) => m[1].toLowerCase());
+const allowed = ['node.exe', 'tapi32.dll', 'kernel32.dll', 'msvcrt.dll'];
+const extra = needs.filter((dll) => !allowed.includes(dll));
+if (extra.length > 0) throw new Error(`node.napi.node needs ${extra.join(', ')} beside ${allowed.join(', ')}`);
+process.stdout.write(`built ${join(prebuilds, 'node.napi.node')} (needs ${needs.join(', ')}) and ${join(out, 'tapi32.dll')}\n`);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const native = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(native, '..');
-const win = join(native, 'build', 'win');
+const win = join(native, 'build-win');
 const started = Date.now();
 const step = (what) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${what}\n`);
 
@@ -36,7 +36,7 @@ step('bundling the tests');
 const bundle = join(root, 'test', 'connector', 'providers', 'tapi', '.wine-bundle.mjs');
 const { build } = await import('esbuild');
 await build({
-  entryPoints: [join(root, 'test', 'windows', 'wine-entry.ts')],
+  entryPoints: [process.env.CRM_TAPI_WINE_ENTRY ?? join(root, 'test', 'windows', 'wine-entry.ts')],
   outfile: bundle,
   bundle: true,
   platform: 'node',

@@ -3,14 +3,24 @@
 // binaries of its own there. This stands in for the few vitest functions those
 // files use — vitest's own `expect` (@vitest/expect on chai) and a sequential
 // describe / it / beforeAll / afterEach — and reports like a runner.
-import { chai, JestAsymmetricMatchers, JestChaiExpect, JestExtend } from '@vitest/expect';
+import { Any, Anything, ArrayContaining, chai, JestAsymmetricMatchers, JestChaiExpect, JestExtend, ObjectContaining, StringContaining, StringMatching } from '@vitest/expect';
 import type { expect as VitestExpect } from 'vitest';
 
 chai.use(JestExtend);
 chai.use(JestChaiExpect);
 chai.use(JestAsymmetricMatchers);
 
-export const expect = ((value: unknown, message?: string) => chai.expect(value, message)) as unknown as typeof VitestExpect;
+const expectFn = (value: unknown, message?: string) => chai.expect(value, message);
+// The asymmetric matchers the test files use (expect.arrayContaining, …).
+Object.assign(expectFn, {
+  anything: () => new Anything(),
+  any: (type: unknown) => new Any(type),
+  arrayContaining: (sample: unknown[]) => new ArrayContaining(sample),
+  objectContaining: (sample: Record<string, unknown>) => new ObjectContaining(sample),
+  stringContaining: (sample: string) => new StringContaining(sample),
+  stringMatching: (sample: string | RegExp) => new StringMatching(sample),
+});
+export const expect = expectFn as unknown as typeof VitestExpect;
 
 type Fn = () => unknown;
 interface Test {
@@ -38,6 +48,10 @@ describe.skipIf = (condition: boolean) => (name: string, body: () => void) => {
 export function it(name: string, fn: Fn): void {
   if (skipping === 0) tests.push({ name: [...prefix, name].join(' > '), fn });
 }
+
+it.skipIf = (condition: boolean) => (name: string, fn: Fn) => {
+  if (!condition) it(name, fn);
+};
 
 export function beforeAll(fn: Fn): void {
   befores.push(fn);

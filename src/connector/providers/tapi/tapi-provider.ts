@@ -7,18 +7,15 @@ import type { CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener 
 import type { TapiBinding, TapiMessage, TapiSession } from './binding.ts';
 import { loadTapiBinding } from './binding.ts';
 import { CallTable, sameReport } from './calls.ts';
+import { API_HIGH, openDevice } from './lines.ts';
+import type { LineEntry, TapiTrace } from './lines.ts';
+import { TapiRequests } from './requests.ts';
 import type { CallEntry } from './calls.ts';
-import { callStateOf, lineErrorName, mediaModeBits, mediaModesOf, providerCodeOf } from './mapping.ts';
-import { LINE_MESSAGE, LINECALLPRIVILEGE, LINEDEVSTATE } from './tapi-constants.ts';
+import { callStateOf, lineErrorName, providerCodeOf } from './mapping.ts';
+import { LINE_MESSAGE, LINEDEVSTATE, LINEERR } from './tapi-constants.ts';
 
-/** TAPI 1.4 … 2.2: LINE_APPNEWCALL, dwCallID and dwRelatedCallID need 2.0; older TSPs still open. */
-export const API_LOW = 0x00010004;
-export const API_HIGH = 0x00020002;
-
-export interface TapiTrace {
-  readonly what: string;
-  readonly [key: string]: unknown;
-}
+export { API_HIGH, API_LOW } from './lines.ts';
+export type { TapiTrace } from './lines.ts';
 
 export interface TapiProviderOptions {
   /** The addon; default: loaded with node-gyp-build from native/. */
@@ -35,20 +32,6 @@ export interface TapiProviderOptions {
   readonly trace?: (record: TapiTrace) => void;
 }
 
-interface LineEntry {
-  info: LineInfo;
-  readonly device: number;
-  hLine: number;
-  closed: boolean;
-}
-
-interface Pending {
-  readonly what: string;
-  resolve(message: TapiMessage): void;
-  reject(error: Error): void;
-  readonly timer: NodeJS.Timeout;
-}
-
 export class TapiLineProvider implements LineProvider {
   readonly kind = 'tapi';
   private phase: 'new' | 'open' | 'closed' = 'new';
@@ -60,14 +43,17 @@ export class TapiLineProvider implements LineProvider {
   private calls = new CallTable('t1-');
   /** Lines of handles announced by LINE_APPNEWCALL whose first LINE_CALLSTATE is still to come. */
   private readonly announced = new Map<number, string>();
-  private readonly pending = new Map<number, Pending>();
+  private readonly requests: TapiRequests;
   private down = false;
+  /** LINEERR_REINIT asks for re-initialisation once per session, however many requests it refuses. */
+  private reinitAsked = false;
   private openedAt = 0;
   private handled = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: TapiProviderOptions = {}) {
     this.now = options.now ?? (() => performance.now());
+    this.requests = new TapiRequests(options.requestTimeoutMs ?? 10_000);
   }
 
   /** Messages of the current session this provider has handled (tests wait for the fake TSP's queue with it). */
@@ -162,6 +148,7 @@ export class TapiLineProvider implements LineProvider {
     const generation = ++this.generation;
     this.calls = new CallTable(`t${generation}-`);
     this.handled = 0;
+    this.reinitAsked = false;
     try {
       this.session = new binding.Session(this.options.appName ?? 'crm-tapi', API_HIGH, (message) => this.onMessage(generation, message));
     } catch (err) {
@@ -172,44 +159,13 @@ export class TapiLineProvider implements LineProvider {
   }
 
   private stop(reason: string): void {
-    for (const [id, request] of this.pending) {
-      clearTimeout(request.timer);
-      request.reject(new LineProviderError('provider-down', `${request.what} was not answered: ${reason}`));
-      this.pending.delete(id);
-    }
+    this.requests.failAll(reason);
     this.session?.shutdown();
     this.session = undefined;
     this.devices.clear();
     this.names.clear();
     this.announced.clear();
     this.calls.clear();
-  }
-
-  /** Negotiates, reads and opens one device; a device the connector cannot use is traced and left out. */
-  private addDevice(device: number): LineEntry | undefined {
-    const session = this.session as TapiSession;
-    const video = this.options.includeVideo === true;
-    try {
-      const api = session.negotiate(device, API_LOW, API_HIGH);
-      const caps = session.devCaps(device, api);
-      const address = caps.numAddresses > 0 ? session.addressCaps(device, 0, api).address : '';
-      const mediaModes = mediaModesOf(caps.mediaModes, video);
-      const name = address !== '' ? address : caps.name;
-      if (mediaModes.length === 0 || name === '' || this.names.has(name)) {
-        this.trace({ what: 'device skipped', device, name, mediaModes: caps.mediaModes });
-        return undefined;
-      }
-      const hLine = session.open(device, api, LINECALLPRIVILEGE.LINECALLPRIVILEGE_OWNER | LINECALLPRIVILEGE.LINECALLPRIVILEGE_MONITOR, mediaModeBits(mediaModes));
-      const info: LineInfo = { name, address: address !== '' ? address : name, permanentId: String(caps.permanentLineId), mediaModes, inService: true };
-      const entry: LineEntry = { info, device, hLine, closed: false };
-      this.devices.set(device, entry);
-      this.names.set(name, entry);
-      this.trace({ what: 'line opened', device, api, hLine, line: name, permanentId: info.permanentId, provider: caps.providerInfo });
-      return entry;
-    } catch (err) {
-      this.trace({ what: 'device not opened', device, error: err instanceof Error ? err.message : String(err) });
-      return undefined;
-    }
   }
 
   // ---- messages ----------------------------------------------------------------
@@ -249,13 +205,8 @@ export class TapiLineProvider implements LineProvider {
   }
 
   private onReply(message: TapiMessage): void {
-    const request = this.pending.get(message.param1);
-    if (request === undefined) return;
-    this.pending.delete(message.param1);
-    clearTimeout(request.timer);
-    const result = message.result ?? 0;
-    if (result === 0) request.resolve(message);
-    else request.reject(new LineProviderError(providerCodeOf(result), `${request.what} failed: ${lineErrorName(result)}`));
+    const result = this.requests.reply(message);
+    if (result !== undefined && result !== 0) this.reinitIfAsked(result);
   }
 
   private onCallState(message: TapiMessage): void {
@@ -344,6 +295,14 @@ export class TapiLineProvider implements LineProvider {
 
   // ---- helpers -----------------------------------------------------------------
 
+  private addDevice(device: number): LineEntry | undefined {
+    const entry = openDevice(this.session as TapiSession, device, this.options.includeVideo === true, this.names, (record) => this.trace(record));
+    if (entry === undefined) return undefined;
+    this.devices.set(device, entry);
+    this.names.set(entry.info.name, entry);
+    return entry;
+  }
+
   private lineOfDevice(device: number | undefined): string | undefined {
     return device === undefined ? undefined : this.devices.get(device)?.info.name;
   }
@@ -391,19 +350,20 @@ export class TapiLineProvider implements LineProvider {
       return Promise.reject(this.failure(err, what));
     }
     this.trace({ what: 'request', function: what, requestId: id });
-    const timeoutMs = this.options.requestTimeoutMs ?? 10_000;
-    return new Promise<TapiMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new LineProviderError('provider-down', `${what}: no LINE_REPLY within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { what, resolve, reject, timer });
-    });
+    return this.requests.await(id, what);
+  }
+
+  /** A function answered LINEERR_REINIT: TAPI refuses requests until the application re-initialises. */
+  private reinitIfAsked(result: number): void {
+    if ((result | 0) !== LINEERR.LINEERR_REINIT || this.reinitAsked || this.phase !== 'open') return;
+    this.reinitAsked = true;
+    this.emit({ type: 'reinitRequired', at: this.at(), reason: 'a TAPI request was refused with LINEERR_REINIT' });
   }
 
   private failure(err: unknown, what: string): LineProviderError {
     const result = (err as { tapiResult?: unknown }).tapiResult;
     if (typeof result !== 'number') return err instanceof LineProviderError ? err : new LineProviderError('provider-down', `${what}: ${String(err)}`, { cause: err });
+    this.reinitIfAsked(result);
     return new LineProviderError(providerCodeOf(result), `${what} failed: ${lineErrorName(result)}`, { cause: err });
   }
 

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../../../native/scripts/gen-constants.mjs';
-import { LINECALLSTATE, LINEERR } from '../../../../src/connector/providers/tapi/tapi-constants.ts';
+import { LINECALLSTATE, LINEDISCONNECTMODE, LINEERR } from '../../../../src/connector/providers/tapi/tapi-constants.ts';
 import { callStateOf, callStateValue, disconnectModeOf, endReasonOf, lineErrorName, providerCodeOf } from '../../../../src/connector/providers/tapi/mapping.ts';
 import { CALL_END_REASONS } from '../../../../src/connector/line-provider.ts';
 import { CALL_STATES } from '../../../../src/protocol/call-state.ts';
@@ -21,6 +21,9 @@ describe('TAPI constants and their mapping', () => {
     for (const state of CALL_STATES) expect(callStateOf(callStateValue(state))).toBe(state);
     for (const reason of CALL_END_REASONS) expect(endReasonOf(disconnectModeOf(reason))).toBe(reason);
     expect(callStateOf(LINECALLSTATE.LINECALLSTATE_CONFERENCED)).toBe('connected');
+    expect(endReasonOf(LINEDISCONNECTMODE.LINEDISCONNECTMODE_BADADDRESS)).toBe('unreachable');
+    expect(endReasonOf(LINEDISCONNECTMODE.LINEDISCONNECTMODE_CONGESTION)).toBe('busy');
+    expect(endReasonOf(LINEDISCONNECTMODE.LINEDISCONNECTMODE_UNKNOWN)).toBeUndefined();
     expect(callStateOf(LINECALLSTATE.LINECALLSTATE_UNKNOWN)).toBeUndefined();
   });
 

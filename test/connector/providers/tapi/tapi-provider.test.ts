@@ -7,7 +7,7 @@ import type { ProviderEvent } from '../../../../src/connector/line-provider.ts';
 import { loadTapiBinding, TAPI_UNAVAILABLE } from '../../../../src/connector/providers/tapi/binding.ts';
 import type { FakeTspControl, TapiBinding } from '../../../../src/connector/providers/tapi/binding.ts';
 import { callStateValue, disconnectModeOf, lineErrorName, originValue } from '../../../../src/connector/providers/tapi/mapping.ts';
-import { LINECALLREASON } from '../../../../src/connector/providers/tapi/tapi-constants.ts';
+import { LINECALLREASON, LINEERR } from '../../../../src/connector/providers/tapi/tapi-constants.ts';
 import { checkCallSequence } from '../../../../simulator/pbx/call-machine.ts';
 import type { CallState } from '../../../../src/protocol/call-state.ts';
 import { fakeTapiBinding, NATIVE_BUILD_TIMEOUT_MS } from '../../../support/native-addon.ts';
@@ -113,6 +113,25 @@ describe('tapi provider on the fake TSP', () => {
     expect(refused).toBeInstanceOf(LineProviderError);
     expect(refused).toMatchObject({ code: 'invalid-state' });
     expect((refused as Error).message).toContain('LINEERR_INVALADDRESS');
+  });
+
+  it('a request without LINE_REPLY fails with provider-down after RequestTimeout', async () => {
+    const h = tapiHarness(binding, { lines: ['20'] }, { requestTimeoutMs: 300 });
+    open.push(h);
+    await h.provider.open();
+    binding.fakeHook(null);
+    const failure = await h.provider.makeCall('20', '030 1').catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: 'provider-down' });
+    expect((failure as Error).message).toContain('no LINE_REPLY within 300 ms');
+  });
+
+  it('a request refused with LINEERR_REINIT fails provider-down and asks for re-initialisation once', async () => {
+    const { h, events } = await started();
+    binding.fakeHook((request) => binding.fakeControl(`reply\t${request.split('\t')[1]}\t${LINEERR.LINEERR_REINIT}`));
+    const failures = await Promise.all([h.provider.makeCall('20', '1'), h.provider.makeCall('21', '2')].map((p) => p.catch((e: unknown) => e)));
+    expect(failures).toMatchObject([{ code: 'provider-down' }, { code: 'provider-down' }]);
+    expect((failures[0] as Error).message).toContain('LINEERR_REINIT');
+    expect(events.filter((e) => e.type === 'reinitRequired')).toHaveLength(1);
   });
 
   it('answers and rejects through lineAnswer / lineDrop', async () => {
