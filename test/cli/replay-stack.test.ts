@@ -52,8 +52,8 @@ describe('crm-tapi replay --through-stack', () => {
       writeFileSync(path, JSON.stringify(wrong));
       const mismatch = await cli(['replay', session, '--through-stack', '--expect', path]);
       expect(mismatch.code).toBe(1);
-      expect(mismatch.stdout).toContain('-       "connected",');
-      expect(mismatch.stdout).toContain('+       "disconnected",');
+      expect(mismatch.stdout).toMatch(/^- +"connected",$/m);
+      expect(mismatch.stdout).toMatch(/^\+ +"disconnected",$/m);
       expect(mismatch.stderr).toMatch(/^error: outcome-mismatch: /);
 
       const updated = await cli(['replay', session, '--through-stack', '--expect', path, '--update-golden']);
@@ -64,7 +64,6 @@ describe('crm-tapi replay --through-stack', () => {
       expect(again.code).toBe(0);
 
       expect((await cli(['replay', session, '--expect', path])).stderr).toMatch(/^error: invalid-options: --expect and --update-golden need --through-stack/);
-      expect((await cli(['replay', session, '--through-stack', '--expect', join(dir, 'none.json')])).stderr).toMatch(/^error: golden-not-found: /);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -90,7 +90,17 @@ function regarding(dv: SimulatedDataverse, value: unknown): string | null {
   return `${r.logicalName} ${String(record?.fullname ?? record?.name ?? r.id)}`;
 }
 
-function outcomeOf(dv: SimulatedDataverse, agents: Map<DemoUser, Agent>, callIds: readonly string[]): Record<string, CallOutcome> {
+/**
+ * Which of a shared line's users the manager files a call under depends on the
+ * order of their line records (random ids), so on a shared line the outcome
+ * says "one of" them; anyone else is still named.
+ */
+function agentOf(name: string | null, line: unknown, assignments: Record<string, DemoUser[]>): string | null {
+  const users = typeof line === 'string' ? assignments[line.slice(line.indexOf(':') + 1)] : undefined;
+  return users !== undefined && users.length > 1 && name !== null && (users as string[]).includes(name) ? `one of ${users.join(', ')}` : name;
+}
+
+function outcomeOf(dv: SimulatedDataverse, agents: Map<DemoUser, Agent>, callIds: readonly string[], assignments: Record<string, DemoUser[]>): Record<string, CallOutcome> {
   const schema = createSchema();
   const log = schema.callLog;
   const f = log.fields;
@@ -109,8 +119,8 @@ function outcomeOf(dv: SimulatedDataverse, agents: Map<DemoUser, Agent>, callIds
     const phoneCall = phoneCalls.find((r) => r.activityid === phoneCallId);
     calls[callId] = {
       popups,
-      ...(entry ? { callLog: { ...pick(entry, { number: f.number, line: f.line, direction: f.direction, missed: f.missed }), user: userName(entry[f.user]), connected: entry[f.connected] !== null && entry[f.connected] !== undefined } } : {}),
-      ...(phoneCall ? { phoneCall: { ...pick(phoneCall, { subject: 'subject', directioncode: 'directioncode', phonenumber: 'phonenumber' }), owner: userName(phoneCall.ownerid), regarding: regarding(dv, phoneCall.regardingobjectid) } } : {}),
+      ...(entry ? { callLog: { ...pick(entry, { number: f.number, line: f.line, direction: f.direction, missed: f.missed }), user: agentOf(userName(entry[f.user]), entry[f.line], assignments), connected: entry[f.connected] !== null && entry[f.connected] !== undefined } } : {}),
+      ...(phoneCall ? { phoneCall: { ...pick(phoneCall, { subject: 'subject', directioncode: 'directioncode', phonenumber: 'phonenumber' }), owner: agentOf(userName(phoneCall.ownerid), entry?.[f.line], assignments), regarding: regarding(dv, phoneCall.regardingobjectid) } } : {}),
     };
   }
   return calls;
@@ -142,7 +152,7 @@ export async function replayThroughStack(file: string, recording: Recording, ass
     let stableSince = Date.now();
     for (;;) {
       for (const agent of agents.values()) await agent.barrier();
-      const now = JSON.stringify(outcomeOf(stack.dv, agents, callIds));
+      const now = JSON.stringify(outcomeOf(stack.dv, agents, callIds, assignments));
       if (now !== last) {
         last = now;
         stableSince = Date.now();
