@@ -8,7 +8,7 @@
 // the simulated PBX in the same run (calls rung through its control API).
 //   npx tsx bench/sip.ts [--calls 100] [--rate 10] [--ring 300] [--lines 4]
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,7 +18,6 @@ import { CONNECTOR_HOST, DEMO_USERS, startDemoStack, type DemoStack } from '../s
 import type { ProviderFactory } from '../src/connector/run.ts';
 import { freeSipPort } from '../src/connector/providers/sip/ports.ts';
 import { startKamailio } from '../src/lab/kamailio.ts';
-import { labAccount } from '../src/lab/lab.ts';
 import { createSchema } from '../src/dataverse/schema.ts';
 import { intArg, median } from './support.ts';
 
@@ -29,6 +28,8 @@ const LINES = intArg('lines', 4);
 // Lines 25…29: the demo's simulated PBX has 20-29.
 if (LINES > 5) throw new Error('--lines must be 1 to 5 (extensions 25 to 29)');
 const CALLER = '0031207945011';
+/** Registration refresh as an office phone has it: the lab's 4 s let bindings lapse under load (404s). */
+const REGINT = 60;
 
 /** Records when the connector's provider emitted each offering (performance.now()). */
 function timedFactory(offeredAt: Map<string, number>): ProviderFactory {
@@ -78,7 +79,8 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
-  <recv response="200"/>
+  <!-- The 200 for the CANCEL and the 487 for the INVITE may arrive in either order. -->
+  <recv response="200" optional="true"/>
   <recv response="487"/>
   <send><![CDATA[
 ACK sip:[field0]@[remote_ip]:[remote_port] SIP/2.0
@@ -114,12 +116,19 @@ async function measure(label: string, stack: DemoStack, offeredAt: Map<string, n
   const deadline = Date.now() + 30_000;
   const log = createSchema().callLog;
   const callKeys = () => [...offeredAt.keys()].map((id) => `${CONNECTOR_HOST}/${id}`);
+  let carriedAt = t0;
+  let carried = 0;
   for (;;) {
     await agent.barrier();
     const logged = new Set([...stack.dv.store.all(log.logicalName)].map((r) => r[log.fields.callKey]));
     const done = callKeys().filter((k) => logged.has(k) && agent.notifications.some((n) => n.callKey === k && n.state === 'idle'));
+    if (done.length > carried) {
+      carried = done.length;
+      carriedAt = performance.now();
+    }
     if (done.length >= CALLS || Date.now() > deadline) {
-      const seconds = (performance.now() - t0) / 1000;
+      // Up to the last call carried: a deadline spent waiting for lost calls is not load carried.
+      const seconds = (carriedAt - t0) / 1000;
       clearInterval(watch);
       await agent.close();
       const latencies = [...offeredAt].flatMap(([id, at]) => {
@@ -170,18 +179,21 @@ async function main(): Promise<void> {
   try {
     // Two baresip processes share the lines (a few accounts each, as a small office would).
     const half = Math.ceil(lines.length / 2);
-    const phones = [lines.slice(0, half), lines.slice(half)].filter((g) => g.length > 0).map((g) => ({ Accounts: g.map((l) => labAccount(l, kamailio.domain)) }));
+    const phones = [lines.slice(0, half), lines.slice(half)].filter((g) => g.length > 0).map((g) => ({ Accounts: g.map((l) => `<sip:${l}@${kamailio.domain}>;regint=${REGINT}`) }));
     const stack = await startDemoStack({ logLevel: 'warn', assignments, createProvider: timedFactory(sipOffered), provider: { Kind: 'sip', Phones: phones } });
     try {
       await writeFile(join(dir, 'uac.xml'), uacScenario(RING_MS));
       await writeFile(join(dir, 'lines.csv'), `SEQUENTIAL\n${lines.map((l) => `${l};`).join('\n')}\n`);
       const port = await freeSipPort();
       sipRun = await measure('SIP (SIPp)', stack, sipOffered, async () => {
-        const sipp = spawn('sipp', [kamailio.domain, '-sf', join(dir, 'uac.xml'), '-inf', join(dir, 'lines.csv'), '-r', String(RATE), '-m', String(CALLS), '-i', '127.0.0.1', '-p', String(port), '-nostdin', '-timeout', '120s'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const sipp = spawn('sipp', [kamailio.domain, '-sf', join(dir, 'uac.xml'), '-inf', join(dir, 'lines.csv'), '-r', String(RATE), '-m', String(CALLS), '-i', '127.0.0.1', '-p', String(port), '-nostdin', '-timeout', '120s', '-trace_err', '-error_file', join(dir, 'errors.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
         let err = '';
         sipp.stderr?.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
         const code = await new Promise<number | null>((resolve) => sipp.once('exit', resolve));
-        if (code !== 0) process.stderr.write(`sipp exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}\n`);
+        if (code !== 0) {
+          const errors = await readFile(join(dir, 'errors.log'), 'utf8').catch(() => err);
+          process.stderr.write(`sipp exited with ${code}; its errors:\n${errors.trim().split('\n').filter((l) => /Aborting|unexpected|Unexpected|failed/i.test(l)).slice(0, 6).join('\n')}\n`);
+        }
       });
     } finally {
       await stack.stop();
