@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startSimulatedDataverse, type SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
-import { startConnector, type RunningConnector } from '../../connector/run.ts';
+import { startConnector, type ProviderFactory, type RunningConnector } from '../../connector/run.ts';
 import { connect, type Connection } from '../../dataverse/connection.ts';
 import { parseConnectionConfig } from '../../dataverse/connection-config.ts';
 import { createSchema, LINE_CONFIG_KIND, lookupValue } from '../../dataverse/schema.ts';
@@ -68,6 +68,8 @@ export interface DemoStackOptions {
   dir?: string;
   /** The connector's `[Provider]` table instead of the simulated PBX (the lab: `Kind = "sip"`). */
   provider?: Record<string, unknown>;
+  /** Builds the connector's provider instead of the CLI's factory (replay through the stack holds its events until the stack is ready). */
+  createProvider?: ProviderFactory;
   /** Who sits on which line (default DEMO_ASSIGNMENTS). */
   assignments?: readonly { line: string; users: readonly DemoUser[] }[];
 }
@@ -172,7 +174,7 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
       Provider: o.provider ?? { Kind: 'simulator', Lines: DEMO_LINES.join(','), ControlPort: controlPort },
     }, null, 2)}\n`);
     const controlUrl = `http://127.0.0.1:${controlPort}`;
-    const connector = await startConnector({ configPath: connectorPath, version: 'demo', createProvider });
+    const connector = await startConnector({ configPath: connectorPath, version: 'demo', createProvider: o.createProvider ?? createProvider });
     closers.push(() => connector.stop());
 
     const cfg = (sam: string, password: string) => parseConnectionConfig({ CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: sam, CrmPassword: password }, 'demo');

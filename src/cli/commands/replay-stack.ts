@@ -1,0 +1,167 @@
+// `crm-tapi replay SESSION --through-stack`: a recorded PBX session played
+// through the whole bridge — the demo stack (simulated Dataverse, the real
+// manager, a real connector whose provider is the replay) with simulated
+// agents signed in on the session's lines — and reduced to its outcome: per
+// call, which users got a popup in which states, the call log entry and the
+// phone call. Times are left out: the replay runs many times faster than
+// recorded, so only what happened is compared, not when.
+import { basename } from 'node:path';
+import { signInAgent, type Agent } from '../../../simulator/agents.ts';
+import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
+import type { CallInfo, LineInfo, LineProvider, ProviderListener } from '../../connector/line-provider.ts';
+import { ReplayProvider } from '../../connector/providers/replay.ts';
+import type { Recording } from '../../connector/recording/format.ts';
+import { createSchema } from '../../dataverse/schema.ts';
+import { CONNECTOR_HOST, DEMO_USERS, startDemoStack, type DemoUser } from './demo-stack.ts';
+
+/** Who sits on which line unless the golden says otherwise (the demo users; 22 is shared). */
+export const DEFAULT_REPLAY_ASSIGNMENTS: Readonly<Record<string, readonly DemoUser[]>> = {
+  '20': ['jens'], '21': ['emily'], '22': ['emily', 'jens'], '23': ['anna'], '24': ['jens'], '25': ['anna'], '26': ['emily'], '27': ['anna'], '28': ['jens'], '29': ['emily'],
+};
+/** The session is played this many times faster than recorded. */
+const REPLAY_SPEED = 200;
+/** The outcome counts as final when it did not change for this long after the replay ended. */
+const SETTLE_MS = 1_500;
+
+export interface CallOutcome {
+  popups: Record<string, string[]>;
+  callLog?: Record<string, unknown>;
+  phoneCall?: Record<string, unknown>;
+}
+
+export interface StackOutcome {
+  session: string;
+  assignments: Record<string, DemoUser[]>;
+  calls: Record<string, CallOutcome>;
+}
+
+/** Opens with the recording's lines at once, but plays nothing until `go()`: the stack first assigns users and signs agents in. */
+class HeldReplay implements LineProvider {
+  readonly kind = 'replay';
+  private opened = false;
+  constructor(
+    readonly inner: ReplayProvider,
+    private readonly header: readonly LineInfo[],
+  ) {}
+  go(): Promise<readonly LineInfo[]> {
+    this.opened = true;
+    return this.inner.open();
+  }
+  open = async (): Promise<readonly LineInfo[]> => this.header;
+  lines = (): readonly LineInfo[] => (this.opened ? this.inner.lines() : this.header);
+  activeCalls = (): readonly CallInfo[] => (this.opened ? this.inner.activeCalls() : []);
+  subscribe = (listener: ProviderListener): (() => void) => this.inner.subscribe(listener);
+  makeCall = (line: string, dial: string): Promise<string> => this.inner.makeCall(line, dial);
+  answer = (id: string): Promise<void> => this.inner.answer(id);
+  drop = (id: string): Promise<void> => this.inner.drop(id);
+  reject = (id: string): Promise<void> => this.inner.reject(id);
+  reinitialize = (): Promise<void> => this.inner.reinitialize();
+  close = (): Promise<void> => this.inner.close();
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function pick(record: Record<string, unknown> | undefined, keys: Record<string, string>): Record<string, unknown> | undefined {
+  if (record === undefined) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(keys)) out[name] = record[key] ?? null;
+  return out;
+}
+
+function collapse(states: string[]): string[] {
+  return states.filter((s, i) => i === 0 || states[i - 1] !== s);
+}
+
+/** The id of a stored lookup (`{ id, logicalName }`). */
+function ref(value: unknown): { id: string; logicalName: string } | undefined {
+  return typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string; logicalName: string }) : undefined;
+}
+
+function userName(value: unknown): string | null {
+  const id = ref(value)?.id;
+  if (id === undefined) return null;
+  return Object.entries(DEMO_USERS).find(([, u]) => u.id === id)?.[0] ?? `systemuser ${id}`;
+}
+
+function regarding(dv: SimulatedDataverse, value: unknown): string | null {
+  const r = ref(value);
+  if (r === undefined) return null;
+  const record = dv.store.get(r.logicalName, r.id);
+  return `${r.logicalName} ${String(record?.fullname ?? record?.name ?? r.id)}`;
+}
+
+/**
+ * Which of a shared line's users the manager files a call under depends on the
+ * order of their line records (random ids), so on a shared line the outcome
+ * says "one of" them; anyone else is still named.
+ */
+function agentOf(name: string | null, line: unknown, assignments: Record<string, DemoUser[]>): string | null {
+  const users = typeof line === 'string' ? assignments[line.slice(line.indexOf(':') + 1)] : undefined;
+  return users !== undefined && users.length > 1 && name !== null && (users as string[]).includes(name) ? `one of ${users.join(', ')}` : name;
+}
+
+function outcomeOf(dv: SimulatedDataverse, agents: Map<DemoUser, Agent>, callIds: readonly string[], assignments: Record<string, DemoUser[]>): Record<string, CallOutcome> {
+  const schema = createSchema();
+  const log = schema.callLog;
+  const f = log.fields;
+  const logs = [...dv.store.all(log.logicalName)];
+  const phoneCalls = [...dv.store.all('phonecall')];
+  const calls: Record<string, CallOutcome> = {};
+  for (const callId of callIds) {
+    const callKey = `${CONNECTOR_HOST}/${callId}`;
+    const popups: Record<string, string[]> = {};
+    for (const [user, agent] of [...agents].sort(([a], [b]) => a.localeCompare(b))) {
+      const states = collapse(agent.notifications.filter((n) => n.callKey === callKey).map((n) => n.state));
+      if (states.length > 0) popups[user] = states;
+    }
+    const entry = logs.find((r) => r[f.callKey] === callKey);
+    const phoneCallId = ref(entry?.[f.phoneCall])?.id;
+    const phoneCall = phoneCalls.find((r) => r.activityid === phoneCallId);
+    calls[callId] = {
+      popups,
+      ...(entry ? { callLog: { ...pick(entry, { number: f.number, line: f.line, direction: f.direction, missed: f.missed }), user: agentOf(userName(entry[f.user]), entry[f.line], assignments), connected: entry[f.connected] !== null && entry[f.connected] !== undefined } } : {}),
+      ...(phoneCall ? { phoneCall: { ...pick(phoneCall, { subject: 'subject', directioncode: 'directioncode', phonenumber: 'phonenumber' }), owner: agentOf(userName(phoneCall.ownerid), entry?.[f.line], assignments), regarding: regarding(dv, phoneCall.regardingobjectid) } } : {}),
+    };
+  }
+  return calls;
+}
+
+/** Plays `recording` through the stack and returns its outcome. */
+export async function replayThroughStack(file: string, recording: Recording, assignmentsIn?: Record<string, DemoUser[]>): Promise<StackOutcome> {
+  const lines = recording.header.lines.map((l) => l.name);
+  const assignments = assignmentsIn ?? Object.fromEntries(lines.filter((l) => DEFAULT_REPLAY_ASSIGNMENTS[l] !== undefined).map((l) => [l, [...(DEFAULT_REPLAY_ASSIGNMENTS[l] as DemoUser[])]]));
+  const held = new HeldReplay(new ReplayProvider(recording, { speed: REPLAY_SPEED }), recording.header.lines);
+  const stack = await startDemoStack({
+    logLevel: 'warn',
+    provider: { Kind: 'replay', File: file },
+    createProvider: async () => ({ provider: held }),
+    assignments: Object.entries(assignments).map(([line, users]) => ({ line, users })),
+  });
+  const agents = new Map<DemoUser, Agent>();
+  try {
+    for (const user of new Set(Object.values(assignments).flat())) {
+      const u = DEMO_USERS[user];
+      agents.set(user, await signInAgent({ dv: stack.dv, webSocketUrl: stack.webSocketUrl, upn: u.upn, password: u.password }));
+    }
+    await held.go();
+    await held.inner.finished;
+    const callIds = [...new Set(recording.entries.flatMap((e) => ('event' in e && e.event.type === 'call' ? [e.event.callId] : [])))];
+    // Settled: nothing changed for a while (the outbox writes to the in-process Dataverse within milliseconds).
+    const deadline = Date.now() + 30_000;
+    let last = '';
+    let stableSince = Date.now();
+    for (;;) {
+      for (const agent of agents.values()) await agent.barrier();
+      const now = JSON.stringify(outcomeOf(stack.dv, agents, callIds, assignments));
+      if (now !== last) {
+        last = now;
+        stableSince = Date.now();
+      }
+      if (Date.now() - stableSince >= SETTLE_MS || Date.now() > deadline) return { session: basename(file), assignments, calls: JSON.parse(now) as Record<string, CallOutcome> };
+      await sleep(100);
+    }
+  } finally {
+    for (const agent of agents.values()) await agent.close();
+    await stack.stop();
+  }
+}
