@@ -10,23 +10,12 @@
 import { describe, expect, it } from 'vitest';
 import { Metadata, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { fastE164 } from '../../src/dialing/e164-fast.ts';
+import { prng as random } from '../../simulator/dataverse/faults.ts';
 
 const NUMBERS = Number(process.env.DIALING_DIFFERENTIAL_NUMBERS ?? 200_000);
 const SEED = Number(process.env.DIALING_DIFFERENTIAL_SEED ?? Date.now() % 2 ** 31);
 /** Generous: the library takes several microseconds a number, far more on a loaded machine. */
 const BUDGET_MS = 60_000 + NUMBERS * 0.5;
-
-/** mulberry32: small, seeded, good enough to spread numbers over the plans. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Reader {
   countryCallingCodes(): Record<string, readonly string[]>;
