@@ -46,9 +46,17 @@ function makeRecords(): Rec[] {
 
 class PageSource implements DirectorySource {
   changes: { entity: string; change: SourceChange }[] = [];
-  constructor(private readonly records: Rec[]) {}
+  /** Records per entity, split once: a filter over all of them inside readAll would block the loop the probe watches. */
+  private readonly byEntity = new Map<string, Rec[]>();
+  constructor(records: Rec[]) {
+    for (const r of records) {
+      const list = this.byEntity.get(r.entity);
+      if (list) list.push(r);
+      else this.byEntity.set(r.entity, [r]);
+    }
+  }
   async readAll(spec: EntityPhoneFields, onPage: (r: readonly SourceRecord[]) => void | Promise<void>): Promise<EntityCursor> {
-    const mine = this.records.filter((r) => r.entity === spec.entity);
+    const mine = this.byEntity.get(spec.entity) ?? [];
     for (let i = 0; i < mine.length; i += PAGE) {
       await onPage(mine.slice(i, i + PAGE).map((r) => ({ id: r.id, name: r.name, phones: spec.fields.map((_, k) => r.phones[k]) })));
       await Promise.resolve();
