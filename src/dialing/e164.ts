@@ -2,8 +2,10 @@
 // which part of the number is already there (international, national, local);
 // libphonenumber-js then splits off the country code and checks the length
 // against the country's numbering plan, and drops a trunk "0" written after
-// the country code ("+49 (0)30 …").
+// the country code ("+49 (0)30 …"). Plain numbers take a fast path
+// (e164-fast.ts) that reads the same metadata without parsing.
 import { parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js/max';
+import { fastE164 } from './e164-fast.ts';
 import { DialingError } from './errors.ts';
 import type { EffectiveDialingSettings, Outcome } from './types.ts';
 
@@ -16,6 +18,9 @@ export interface ParsedE164 {
 }
 
 function parseInternational(digits: string, shown: string): Outcome<ParsedE164> {
+  // Plain numbers need no parsing; the fast path defers everything else to the library.
+  const fast = fastE164(digits);
+  if (fast !== undefined) return { ok: true, ...fast };
   const phone = parsePhoneNumberFromString(`+${digits}`);
   if (phone !== undefined && phone.isPossible()) {
     return { ok: true, e164: phone.number, countryCode: phone.countryCallingCode, nationalNumber: phone.nationalNumber };

@@ -44,14 +44,14 @@ export class DataverseDirectorySource implements DirectorySource {
     for (const [entity, info] of Object.entries({ ...KNOWN, ...options.entities })) this.infos.set(entity, info);
   }
 
-  async readAll(spec: EntityPhoneFields, onPage: (records: readonly SourceRecord[]) => void): Promise<EntityCursor> {
+  async readAll(spec: EntityPhoneFields, onPage: (records: readonly SourceRecord[]) => void | Promise<void>): Promise<EntityCursor> {
     const info = await this.info(spec.entity);
     const select = [info.idAttribute, info.nameAttribute, ...spec.fields, 'modifiedon'];
     try {
       let deltaLink: string | undefined;
       let seen = new Date(0).toISOString();
       for await (const page of this.api.pages<Row>(info.entitySet, { select }, { maxPageSize: this.pageSize, trackChanges: true })) {
-        onPage(this.records(page.value, info, spec));
+        await onPage(this.records(page.value, info, spec));
         deltaLink = page.deltaLink ?? deltaLink;
         seen = newest(page.value, seen);
       }
@@ -63,7 +63,7 @@ export class DataverseDirectorySource implements DirectorySource {
     }
     let since = new Date(0).toISOString();
     for await (const page of this.api.pages<Row>(info.entitySet, { select }, { maxPageSize: this.pageSize })) {
-      onPage(this.records(page.value, info, spec));
+      await onPage(this.records(page.value, info, spec));
       since = newest(page.value, since);
     }
     return { kind: 'modifiedon', since };

@@ -3,6 +3,8 @@
 // the side and swaps it in with one assignment; an incremental refresh applies
 // each page synchronously, so a lookup never sees a half-applied page. Only
 // one refresh runs at a time: later calls queue behind it.
+import { performance } from 'node:perf_hooks';
+import { setImmediate } from 'node:timers';
 import { DirectoryError } from './errors.ts';
 import type { NumberKeys } from './number-keys.ts';
 import { PhoneIndex, type DirectoryEntry } from './phone-index.ts';
@@ -47,7 +49,20 @@ export interface PhoneDirectoryOptions<Line> {
   readonly logger?: DirectoryLogger;
   /** Milliseconds since the epoch; injected so tests run on a virtual clock. */
   readonly now?: () => number;
+  /**
+   * Longest stretch, in milliseconds, a full build works before it lets the
+   * event loop run (default 10): a million numbers take seconds to
+   * normalise, and calls must still be identified meanwhile.
+   */
+  readonly buildSliceMs?: number;
+  /** Monotonic milliseconds for the build slices (default `performance.now`). */
+  readonly monotonicNow?: () => number;
 }
+
+/** Records normalised between two looks at the slice clock. */
+const RECORDS_PER_CLOCK_CHECK = 32;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const silent: DirectoryLogger = { info: () => undefined, warn: () => undefined };
 
@@ -146,15 +161,38 @@ export class PhoneDirectory<Line> {
     const cursors = new Map<string, EntityCursor>();
     let upserts = 0;
     for (const spec of this.options.fields) {
+      // Pages are digested in order on one chain; a source that does not wait for it still loses nothing.
+      let digested: Promise<void> = Promise.resolve();
       const cursor = await this.read(spec, (records) => {
-        for (const record of records) next.upsert(spec.entity, record.id, record.name, this.keysOf(record));
         upserts += records.length;
+        digested = digested.then(() => this.digest(next, spec, records));
+        return digested;
       });
+      await digested;
       cursors.set(spec.entity, cursor);
     }
     this.index = next;
     this.cursors = cursors;
     return { kind: 'full', startedAt, finishedAt: this.now(), upserts, deletions: 0, resynced: [], ...this.counts() };
+  }
+
+  /**
+   * Adds a page to the index being built, in slices of at most `buildSliceMs`
+   * with the event loop running in between. The index is not live yet, so
+   * lookups meanwhile see the previous one, whole.
+   */
+  private async digest(next: PhoneIndex, spec: EntityPhoneFields, records: readonly SourceRecord[]): Promise<void> {
+    const sliceMs = this.options.buildSliceMs ?? 10;
+    const clock = this.options.monotonicNow ?? (() => performance.now());
+    let sliceStart = clock();
+    for (let i = 0; i < records.length; i += 1) {
+      const record = records[i] as SourceRecord;
+      next.upsert(spec.entity, record.id, record.name, this.keysOf(record));
+      if (i % RECORDS_PER_CLOCK_CHECK === RECORDS_PER_CLOCK_CHECK - 1 && clock() - sliceStart >= sliceMs) {
+        await yieldToEventLoop();
+        sliceStart = clock();
+      }
+    }
   }
 
   private async incremental(): Promise<RefreshReport> {

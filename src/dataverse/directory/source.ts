@@ -22,9 +22,12 @@ export interface DirectorySource {
   /**
    * Reads every record of the entity page by page and returns the cursor for
    * the next incremental read. Pages are handed over as they arrive so a
-   * million records never sit in memory twice.
+   * million records never sit in memory twice. When `onPage` returns a
+   * promise, the source awaits it before reading on: the directory digests a
+   * page in slices between which the event loop runs, and this keeps pages
+   * from piling up meanwhile.
    */
-  readAll(spec: EntityPhoneFields, onPage: (records: readonly SourceRecord[]) => void): Promise<EntityCursor>;
+  readAll(spec: EntityPhoneFields, onPage: (records: readonly SourceRecord[]) => void | Promise<void>): Promise<EntityCursor>;
   /**
    * Reads what changed since the cursor. Throws DirectoryError `delta-expired`
    * when the server no longer knows the delta token (the caller resyncs).

@@ -133,6 +133,53 @@ describe('PhoneDirectory', () => {
     expect(directory.lookup('03411234567', DEFAULT)).toHaveLength(2);
   });
 
+  it('a full build lets the event loop run between slices of a page; lookups meanwhile answer from the old index', async () => {
+    const source = seeded();
+    const directory = make(source);
+    await directory.refresh('full');
+    source.remove('contact', 'c-bernd');
+    for (let i = 0; i < 2_000; i += 1) source.put('contact', `c-${i}`, `Person ${i}`, { telephone1: `+49 30 ${1_000_000 + i}` });
+    source.pageSize = 2_000; // one page: the slices, not the pages, must give way
+    // A virtual monotonic clock one millisecond further at every look: a slice of 5 ms is 5 looks, 160 records.
+    let ms = 0;
+    const sliced = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(DEFAULT), source, buildSliceMs: 5, monotonicNow: () => (ms += 1) });
+    await sliced.refresh('full');
+    source.remove('contact', 'c-0');
+    const seen: number[] = [];
+    let building = true;
+    const tick = (): void => {
+      seen.push(sliced.lookup('03411234567', DEFAULT).length + sliced.lookup('+49 30 1000000', DEFAULT).length);
+      if (building) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const report = await sliced.refresh('full');
+    building = false;
+    // 2,001 contacts in slices of 160: the loop ran at least a dozen times during the contact page alone.
+    expect(seen.length).toBeGreaterThanOrEqual(12);
+    expect(seen.every((n) => n === 3)).toBe(true); // the old index (2 + 1) until the swap
+    expect(report.upserts).toBe(2_003); // 2,001 contacts, an account, a lead
+    expect(sliced.lookup('+49 30 1000000', DEFAULT)).toEqual([]);
+    expect(sliced.lookup('+49 30 1001999', DEFAULT)).toMatchObject([{ id: 'c-1999' }]);
+    expect(sliced.lookup('03411234567', DEFAULT)).toHaveLength(2);
+  });
+
+  it('a source that does not wait for its pages to be digested still loses none of them', async () => {
+    const inner = seeded();
+    for (let i = 0; i < 500; i += 1) inner.put('lead', `l-${i}`, `Lead ${i}`, { telephone1: `+49 40 ${2_000_000 + i}` });
+    inner.pageSize = 50;
+    let ms = 0;
+    const hasty = new PhoneDirectory({
+      fields: DEFAULT_PHONE_FIELDS,
+      keys: dialingKeys(DEFAULT),
+      source: { readAll: (spec, onPage) => inner.readAll(spec, (records) => void onPage(records)), readChanges: (spec, cursor, onPage) => inner.readChanges(spec, cursor, onPage) },
+      buildSliceMs: 1,
+      monotonicNow: () => (ms += 1),
+    });
+    const report = await hasty.refresh('full');
+    expect(report.upserts).toBe(505);
+    for (const i of [0, 249, 499]) expect(hasty.lookup(`+49 40 ${2_000_000 + i}`, DEFAULT)).toMatchObject([{ id: `l-${i}` }]);
+  });
+
   it('one failing entity does not hold back the others in an incremental refresh', async () => {
     const source = seeded();
     const directory = make(source);

@@ -36,7 +36,7 @@ export class MemorySource implements DirectorySource {
     this.deleted.set(entity, [...(this.deleted.get(entity) ?? []), { id, version: this.version }]);
   }
 
-  async readAll(spec: EntityPhoneFields, onPage: (records: readonly SourceRecord[]) => void): Promise<EntityCursor> {
+  async readAll(spec: EntityPhoneFields, onPage: (records: readonly SourceRecord[]) => void | Promise<void>): Promise<EntityCursor> {
     this.calls.push(`all:${spec.entity}`);
     this.maybeFail(spec.entity);
     const at = this.version;
@@ -57,9 +57,9 @@ export class MemorySource implements DirectorySource {
     return cursor.kind === 'delta' ? { kind: 'delta', link: `mem:${spec.entity}:${at}` } : { kind: 'modifiedon', since: String(at) };
   }
 
-  private async pages<T>(items: T[], onPage: (page: readonly T[]) => void): Promise<void> {
+  private async pages<T>(items: T[], onPage: (page: readonly T[]) => void | Promise<void>): Promise<void> {
     for (let i = 0; i < items.length || i === 0; i += this.pageSize) {
-      onPage(items.slice(i, i + this.pageSize));
+      await onPage(items.slice(i, i + this.pageSize));
       await this.betweenPages();
       if (items.length === 0) break;
     }
