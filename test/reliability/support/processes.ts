@@ -148,6 +148,8 @@ export class PbxConnector {
     private port: number,
     readonly lines = '20-29',
     private readonly connectorKeys: Record<string, unknown> = {},
+    /** Test-only options of the service (e.g. a short ack timeout instead of keep-alive + 15 s). */
+    private readonly serviceOptions: { ackTimeoutMs?: number; handshakeTimeoutMs?: number } = {},
   ) {
     this.pbx = new SimulatedPbx({ clock: new WallClock(), lines: parseLineSpec(lines) });
   }
@@ -171,7 +173,7 @@ export class PbxConnector {
     };
     this.service = new ConnectorService({
       config, provider: new SimulatedLineProvider(this.pbx), logger: pino({ level: process.env.RELIABILITY_LOG ?? 'silent' }), version: '0.1.0-reliability',
-      reconnectBackoff: { baseMs: 50, capMs: 250 }, reopenBackoff: { baseMs: 50, capMs: 250 }, flushTimeoutMs: 2_000,
+      reconnectBackoff: { baseMs: 50, capMs: 250 }, reopenBackoff: { baseMs: 50, capMs: 250 }, flushTimeoutMs: 2_000, ...this.serviceOptions,
     });
     await this.service.start();
   }
