@@ -6,18 +6,19 @@
 // client got (offering, connected for answered calls, idle) and of the CRM's
 // call log entries — lost, duplicated, unexpected all 0.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulatedDataverse, type SimulatedDataverse } from '../../simulator/dataverse/index.ts';
+import type { SimulatedDataverse } from '../../simulator/dataverse/index.ts';
 import { E2eClient } from '../e2e/support/client.ts';
 import { until } from '../e2e/support/wait.ts';
 import { account, counts } from './support/accounting.ts';
-import { FaultProxy } from './support/fault-proxy.ts';
-import { Crm, ManagerProcess, PbxConnector } from './support/processes.ts';
+import type { FaultProxy } from './support/fault-proxy.ts';
+import { startBridge, type Bridge, type Crm, type ManagerProcess, type PbxConnector } from './support/processes.ts';
 
 /** Stands for the 90 s: longer than the connector's ack timeout, so it gives up and reconnects into the void. */
 const BLACKHOLE_MS = Number(process.env.RELIABILITY_BLACKHOLE_MS ?? 4_000);
 const LINES = ['20', '21', '22', '23', '24', '25', '26', '27', '28', '29'];
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+let bridge: Bridge;
 let dv: SimulatedDataverse;
 let manager: ManagerProcess;
 let proxy: FaultProxy;
@@ -25,24 +26,13 @@ let connector: PbxConnector;
 let crm: Crm;
 
 beforeAll(async () => {
-  dv = await startSimulatedDataverse({ port: 0 });
-  manager = await ManagerProcess.configure(dv, { ConnectionKeepAliveIntervall: 1 });
-  await manager.start();
-  proxy = await FaultProxy.start(manager.tapiPort);
-  connector = new PbxConnector(proxy.port, '20-29', {}, { ackTimeoutMs: 1_500, handshakeTimeoutMs: 1_000 });
-  await connector.start();
-  crm = await Crm.open(dv);
-  for (const ext of LINES) await crm.assign(connector.line(ext), 'anna');
-  await connector.stop();
-  await connector.start();
-  await connector.ready();
+  bridge = await startBridge({ managerKeys: { ConnectionKeepAliveIntervall: 1 }, agentLines: LINES, proxy: true, serviceOptions: { ackTimeoutMs: 1_500, handshakeTimeoutMs: 1_000 } });
+  ({ dv, manager, connector, crm } = bridge);
+  proxy = bridge.proxy as FaultProxy;
 }, 180_000);
 
 afterAll(async () => {
-  await connector?.close();
-  await proxy?.close();
-  await manager?.dispose();
-  await dv?.close();
+  await bridge?.close();
 });
 
 describe('blackhole, then two quick reconnects (break 6, case 14)', () => {

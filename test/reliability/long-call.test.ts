@@ -6,39 +6,29 @@
 // and is neither ended nor duplicated; the real hang-up then writes exactly
 // one call log with the real end time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulatedDataverse, type SimulatedDataverse } from '../../simulator/dataverse/index.ts';
+import type { SimulatedDataverse } from '../../simulator/dataverse/index.ts';
 import { createSchema } from '../../src/dataverse/schema.ts';
 import { E2eClient } from '../e2e/support/client.ts';
 import { until } from '../e2e/support/wait.ts';
-import { Crm, ManagerProcess, PbxConnector } from './support/processes.ts';
+import { startBridge, type Bridge, type Crm, type ManagerProcess, type PbxConnector } from './support/processes.ts';
 
 const SWEEP_SECONDS = 0.2;
 const HOLD_MS = 3_000; // fifteen sweep periods
 const log = createSchema().callLog;
 
+let bridge: Bridge;
 let dv: SimulatedDataverse;
 let manager: ManagerProcess;
 let connector: PbxConnector;
 let crm: Crm;
 
 beforeAll(async () => {
-  dv = await startSimulatedDataverse({ port: 0 });
-  manager = await ManagerProcess.configure(dv, { CallSweepInterval: SWEEP_SECONDS });
-  await manager.start();
-  connector = new PbxConnector(manager.tapiPort, '20-21');
-  await connector.start();
-  crm = await Crm.open(dv);
-  await crm.assign(connector.line('20'), 'anna');
-  // The manager reads entitlements again when a line changes: a reconnect of the connector does that.
-  await connector.stop();
-  await connector.start();
-  await connector.ready();
+  bridge = await startBridge({ managerKeys: { CallSweepInterval: SWEEP_SECONDS }, lines: '20-21', agentLines: ['20'] });
+  ({ dv, manager, connector, crm } = bridge);
 }, 120_000);
 
 afterAll(async () => {
-  await connector?.close();
-  await manager?.dispose();
-  await dv?.close();
+  await bridge?.close();
 });
 
 describe('a long call through the production composition (break 1)', () => {
