@@ -29,7 +29,7 @@ beforeAll(async () => {
   bridge = await startBridge({ managerKeys: { ConnectionKeepAliveIntervall: 1 }, agentLines: LINES, proxy: true, serviceOptions: { ackTimeoutMs: 1_500, handshakeTimeoutMs: 1_000 } });
   ({ dv, manager, connector, crm } = bridge);
   proxy = bridge.proxy as FaultProxy;
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await bridge?.close();
@@ -106,5 +106,5 @@ describe('blackhole, then two quick reconnects (break 6, case 14)', () => {
     } finally {
       await anna.close();
     }
-  }, 120_000);
+  }, 240_000);
 });

@@ -18,7 +18,7 @@ const made: MadeCall[] = [];
 
 beforeAll(async () => {
   bridge = await startBridge({ agentLines: [...AGENT_LINES], faultSeed: SEED });
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await bridge?.close();
@@ -48,7 +48,7 @@ describe('Dataverse faults during call bursts', () => {
     dv.faults.clear();
     expect(dv.faults.fired.throttle).toBeGreaterThan(0);
     await expectEveryRecordOnce('case 1');
-  }, 240_000);
+  }, 300_000);
 
   it('case 2: writes Dataverse committed but whose response was lost (reset and 504) leave exactly one record', async () => {
     const { dv } = bridge;
@@ -60,5 +60,5 @@ describe('Dataverse faults during call bursts', () => {
     dv.faults.clear();
     expect(dv.faults.fired['lose-response']).toBeGreaterThan(before);
     await expectEveryRecordOnce('case 2');
-  }, 240_000);
+  }, 300_000);
 });

@@ -25,7 +25,7 @@ let crm: Crm;
 beforeAll(async () => {
   bridge = await startBridge({ managerKeys: { CallSweepInterval: SWEEP_SECONDS }, lines: '20-21', agentLines: ['20'] });
   ({ dv, manager, connector, crm } = bridge);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await bridge?.close();

@@ -97,7 +97,7 @@ export class ManagerProcess {
   }
 
   /** Starts `crm-tapi manager --config FILE`; resolves once it logged "manager running". */
-  async start(timeoutMs = 60_000): Promise<void> {
+  async start(timeoutMs = 180_000): Promise<void> {
     if (this.running) throw new Error('the manager is already running');
     const from = this.out.length;
     const child = spawn(process.execPath, ['bin/crm-tapi.js', 'manager', '--config', this.file], { stdio: ['ignore', 'pipe', 'pipe'] });
