@@ -40,7 +40,7 @@ describe('blackhole, then two quick reconnects (break 6, case 14)', () => {
     const anna = await E2eClient.open(manager.wsUrl, 'anna', new URL(dv.url).origin);
     try {
       await anna.prove(await crm.user('anna'), await anna.connect());
-      await until(() => anna.of('welcome').some((w) => w.lines.length === LINES.length), 'anna to be welcomed with her ten lines', 20_000);
+      await until(() => anna.of('welcome').some((w) => w.lines.length === LINES.length), 'anna to be welcomed with her ten lines', 60_000);
       const pbx = connector.pbx;
       // rangUnseen: rang and was answered while the manager heard nothing; after the reconnect the snapshot
       // (sent first, spec/protocol.md §7.5) shows it connected, so a later `offering` would be a step back.
@@ -59,7 +59,7 @@ describe('blackhole, then two quick reconnects (break 6, case 14)', () => {
       // Before: six calls ring, three are answered; the client sees them.
       const before = LINES.slice(0, 6).map((ext, i) => ring(ext, i));
       for (const id of before.slice(0, 3)) answer(id);
-      await until(() => before.every((id) => anna.notifications(connector.callKey(id)).length > 0), 'the client to see the first calls', 10_000);
+      await until(() => before.every((id) => anna.notifications(connector.callKey(id)).length > 0), 'the client to see the first calls', 30_000);
 
       // The blackhole: events pile up unacknowledged; the connector gives up on the link and reconnects into the void.
       proxy.blackhole();
@@ -90,7 +90,7 @@ describe('blackhole, then two quick reconnects (break 6, case 14)', () => {
           // Ended already.
         }
       }
-      await until(() => calls.every((c) => anna.notifications(c.callKey).some((n) => n.state === 'idle')), 'idle of every call at the client', 20_000);
+      await until(() => calls.every((c) => anna.notifications(c.callKey).some((n) => n.state === 'idle')), 'idle of every call at the client', 60_000);
       await sleep(500);
       await anna.barrier();
 
@@ -101,7 +101,7 @@ describe('blackhole, then two quick reconnects (break 6, case 14)', () => {
       const trail = (key: string): string => anna.notifications(key).map((n) => n.state).join(',');
       expect({ ...counts(client), duplicatedTrails: client.duplicated.map((k) => trail(k.split('|')[0] as string)) }).toEqual({ lost: 0, duplicated: 0, unexpected: 0, duplicatedTrails: [] });
 
-      await until(async () => account(calls.map((c) => c.callKey), (await crm.callLogs()).map((r) => crm.callKeyOf(r))).lost.length === 0, 'every call log', 20_000, 200);
+      await until(async () => account(calls.map((c) => c.callKey), (await crm.callLogs()).map((r) => crm.callKeyOf(r))).lost.length === 0, 'every call log', 60_000, 200);
       expect(counts(account(calls.map((c) => c.callKey), (await crm.callLogs()).map((r) => crm.callKeyOf(r))))).toEqual({ lost: 0, duplicated: 0, unexpected: 0 });
     } finally {
       await anna.close();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counts } from './support/accounting.ts';
 import { crmAccount, prng, seed, startLoad, type MadeCall } from './support/load.ts';
 import { startBridge, type Bridge } from './support/processes.ts';
+import { until } from '../e2e/support/wait.ts';
 
 const LINES = ['20', '21', '22', '23', '24', '25', '26', '27', '28', '29'];
 const AGENT_LINES = new Set(['20', '21', '22', '23', '24']);
@@ -45,8 +46,9 @@ describe('Dataverse faults during call bursts', () => {
       dv.faults.add({ kind: 'throttle', probability: 0.15, ...(retryAfter === undefined ? {} : { retryAfter }) });
     }
     await burst(100);
+    // The faults stay on while the manager writes (on a loaded machine it writes after the burst).
+    await until(() => dv.faults.fired.throttle >= 20, 'twenty 429s', 120_000, 100);
     dv.faults.clear();
-    expect(dv.faults.fired.throttle).toBeGreaterThan(0);
     await expectEveryRecordOnce('case 1');
   }, 300_000);
 
@@ -57,8 +59,8 @@ describe('Dataverse faults during call bursts', () => {
     dv.faults.add({ kind: 'lose-response', mode: '504', method: 'PATCH', probability: 0.15 });
     dv.faults.add({ kind: 'lose-response', mode: '504', method: 'POST', probability: 0.15 });
     await burst(60);
+    await until(() => dv.faults.fired['lose-response'] >= before + 10, 'ten lost responses', 120_000, 100);
     dv.faults.clear();
-    expect(dv.faults.fired['lose-response']).toBeGreaterThan(before);
     await expectEveryRecordOnce('case 2');
   }, 300_000);
 });

@@ -37,14 +37,14 @@ describe('a long call through the production composition (break 1)', () => {
     try {
       const nonce = await anna.connect();
       await anna.prove(await crm.user('anna'), nonce);
-      await until(() => anna.of('welcome').some((w) => w.lines.some((l) => l.line === connector.line('20'))), 'anna to be welcomed with line 20', 20_000);
+      await until(() => anna.of('welcome').some((w) => w.lines.some((l) => l.line === connector.line('20'))), 'anna to be welcomed with line 20', 60_000);
 
       const call = connector.pbx.incoming({ number: '+49 30 1234567' }, '20');
       const callId = call.callIds[0] as string;
       const callKey = connector.callKey(callId);
-      await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering', 10_000);
+      await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering', 30_000);
       connector.pbx.answer(callId);
-      await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'connected', 10_000);
+      await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'connected', 30_000);
 
       await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
       await anna.barrier();
@@ -54,8 +54,8 @@ describe('a long call through the production composition (break 1)', () => {
 
       const hungUpAt = Date.now();
       connector.pbx.drop(callId);
-      await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle', 10_000);
-      await until(async () => (await crm.admin.list(log.entitySet, `$filter=${log.fields.callKey} eq '${callKey}'`)).length > 0, 'the call log', 20_000, 100);
+      await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle', 30_000);
+      await until(async () => (await crm.admin.list(log.entitySet, `$filter=${log.fields.callKey} eq '${callKey}'`)).length > 0, 'the call log', 60_000, 100);
       await new Promise((resolve) => setTimeout(resolve, 5 * SWEEP_SECONDS * 1000));
       const entries = await crm.admin.list(log.entitySet, `$filter=${log.fields.callKey} eq '${callKey}'`);
       expect(entries).toHaveLength(1);
@@ -68,5 +68,5 @@ describe('a long call through the production composition (break 1)', () => {
     } finally {
       await anna.close();
     }
-  }, 90_000);
+  }, 240_000);
 });

@@ -187,7 +187,7 @@ export class PbxConnector {
   }
 
   /** Waits until the connector is registered with the manager. */
-  async ready(timeoutMs = 30_000): Promise<void> {
+  async ready(timeoutMs = 60_000): Promise<void> {
     await until(() => this.service?.stats.link === 'ready', 'the connector to register', timeoutMs, 20);
   }
 
