@@ -6,39 +6,29 @@
 // and is neither ended nor duplicated; the real hang-up then writes exactly
 // one call log with the real end time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulatedDataverse, type SimulatedDataverse } from '../../simulator/dataverse/index.ts';
+import type { SimulatedDataverse } from '../../simulator/dataverse/index.ts';
 import { createSchema } from '../../src/dataverse/schema.ts';
 import { E2eClient } from '../e2e/support/client.ts';
 import { until } from '../e2e/support/wait.ts';
-import { Crm, ManagerProcess, PbxConnector } from './support/processes.ts';
+import { startBridge, type Bridge, type Crm, type ManagerProcess, type PbxConnector } from './support/processes.ts';
 
 const SWEEP_SECONDS = 0.2;
 const HOLD_MS = 3_000; // fifteen sweep periods
 const log = createSchema().callLog;
 
+let bridge: Bridge;
 let dv: SimulatedDataverse;
 let manager: ManagerProcess;
 let connector: PbxConnector;
 let crm: Crm;
 
 beforeAll(async () => {
-  dv = await startSimulatedDataverse({ port: 0 });
-  manager = await ManagerProcess.configure(dv, { CallSweepInterval: SWEEP_SECONDS });
-  await manager.start();
-  connector = new PbxConnector(manager.tapiPort, '20-21');
-  await connector.start();
-  crm = await Crm.open(dv);
-  await crm.assign(connector.line('20'), 'anna');
-  // The manager reads entitlements again when a line changes: a reconnect of the connector does that.
-  await connector.stop();
-  await connector.start();
-  await connector.ready();
-}, 120_000);
+  bridge = await startBridge({ managerKeys: { CallSweepInterval: SWEEP_SECONDS }, lines: '20-21', agentLines: ['20'] });
+  ({ dv, manager, connector, crm } = bridge);
+}, 300_000);
 
 afterAll(async () => {
-  await connector?.close();
-  await manager?.dispose();
-  await dv?.close();
+  await bridge?.close();
 });
 
 describe('a long call through the production composition (break 1)', () => {
@@ -47,14 +37,14 @@ describe('a long call through the production composition (break 1)', () => {
     try {
       const nonce = await anna.connect();
       await anna.prove(await crm.user('anna'), nonce);
-      await until(() => anna.of('welcome').some((w) => w.lines.some((l) => l.line === connector.line('20'))), 'anna to be welcomed with line 20', 20_000);
+      await until(() => anna.of('welcome').some((w) => w.lines.some((l) => l.line === connector.line('20'))), 'anna to be welcomed with line 20', 60_000);
 
       const call = connector.pbx.incoming({ number: '+49 30 1234567' }, '20');
       const callId = call.callIds[0] as string;
       const callKey = connector.callKey(callId);
-      await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering', 10_000);
+      await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering', 30_000);
       connector.pbx.answer(callId);
-      await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'connected', 10_000);
+      await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'connected', 30_000);
 
       await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
       await anna.barrier();
@@ -64,8 +54,8 @@ describe('a long call through the production composition (break 1)', () => {
 
       const hungUpAt = Date.now();
       connector.pbx.drop(callId);
-      await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle', 10_000);
-      await until(async () => (await crm.admin.list(log.entitySet, `$filter=${log.fields.callKey} eq '${callKey}'`)).length > 0, 'the call log', 20_000, 100);
+      await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle', 30_000);
+      await until(async () => (await crm.admin.list(log.entitySet, `$filter=${log.fields.callKey} eq '${callKey}'`)).length > 0, 'the call log', 60_000, 100);
       await new Promise((resolve) => setTimeout(resolve, 5 * SWEEP_SECONDS * 1000));
       const entries = await crm.admin.list(log.entitySet, `$filter=${log.fields.callKey} eq '${callKey}'`);
       expect(entries).toHaveLength(1);
@@ -78,5 +68,5 @@ describe('a long call through the production composition (break 1)', () => {
     } finally {
       await anna.close();
     }
-  }, 90_000);
+  }, 240_000);
 });

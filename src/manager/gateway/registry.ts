@@ -132,9 +132,10 @@ export class ConnectorRegistry {
       const at = 'timestamp' in message ? message.timestamp : new Date(this.clock.wall()).toISOString();
       this.emit.line({ kind: 'eventsLost', connectorHost: host, count: missing, firstTimestamp: at, lastTimestamp: at });
     }
-    entry.lastAckedSeq = message.seq;
     // One transaction: the seq moves and the event is journaled until what it means for the CRM is durable.
+    // Only then does the acknowledged point move (a failed write, e.g. a full disk, acknowledges nothing).
     this.seqs.set(host, message.seq, journaled(host, message));
+    entry.lastAckedSeq = message.seq;
     this.#apply(entry, message);
     return 'accepted';
   }

@@ -40,6 +40,21 @@ export interface TrackedCall {
   lastEventAt: MonoMs;
   /** Connector timestamp of the latest event. */
   lastTimestamp: string;
+  /** The seq of the latest snapshot that showed this call: events up to it are history the snapshot already reflects. */
+  snapshotSeq?: number;
+  /** What clients were last shown of this call (state and number): the same again is no news. */
+  shown?: string;
+}
+
+/** What one event meant for its call. */
+export interface Applied {
+  call: TrackedCall;
+  /**
+   * False for history: an event a reconnected connector replays that is not
+   * newer than the snapshot it sent first (spec/protocol.md §7.5). Its times
+   * still count for the records; its state is older than what clients saw.
+   */
+  news: boolean;
 }
 
 const RINGING: readonly CallState[] = ['offering', 'accepted'];
@@ -79,8 +94,8 @@ export class CallTracker {
     }
   }
 
-  /** Applies one event; returns the call it belongs to (created on its first event). */
-  apply(routed: RoutedCallEvent): TrackedCall {
+  /** Applies one event to the call it belongs to (created on its first event). */
+  apply(routed: RoutedCallEvent): Applied {
     const e = routed.event;
     let key = this.aliases.get(routed.callKey) ?? routed.callKey;
     if (!this.calls.has(key) && e.relatedCallId !== undefined) {
@@ -92,6 +107,7 @@ export class CallTracker {
       }
     }
     let call = this.calls.get(key);
+    const known = call !== undefined;
     if (call === undefined) {
       const incoming = RINGING.includes(e.state) || (e.origin === 'inbound' && e.state !== 'dialtone' && e.state !== 'dialing');
       call = {
@@ -107,8 +123,26 @@ export class CallTracker {
       if (this.calls.size >= this.maxCalls) this.evictOldest();
       this.calls.set(key, call);
     }
-    call.state = e.state;
     call.lastEventAt = routed.receivedAt;
+    // After a reconnect the connector sends a snapshot first, then what it buffered (spec/protocol.md §7.5).
+    // A call the manager tracks: the buffered events that follow carry each state change once, so the
+    // snapshot is no news. A call it did not know: the snapshot shows it at once, and buffered events
+    // up to the snapshot's seq are history — their times count, their (older) states are not shown.
+    if (e.snapshot && known) {
+      call.snapshotSeq = undefined;
+      if ((e.state === 'connected' || e.state === 'onhold') && call.connectedAt === undefined) call.connectedAt = e.timestamp;
+      return { call, news: false };
+    }
+    if (e.snapshot && e.seq !== undefined) call.snapshotSeq = e.seq;
+    else if (e.seq !== undefined && call.snapshotSeq !== undefined) {
+      if (e.seq <= call.snapshotSeq) {
+        if (e.timestamp < call.startedAt) call.startedAt = e.timestamp;
+        if ((e.state === 'connected' || e.state === 'onhold') && (call.connectedAt === undefined || e.timestamp < call.connectedAt)) call.connectedAt = e.timestamp;
+        return { call, news: false };
+      }
+      call.snapshotSeq = undefined; // past the snapshot: what follows is news
+    }
+    call.state = e.state;
     call.lastTimestamp = e.timestamp;
     if (call.number === '') call.number = otherNumber(call.incoming, e);
     if ((e.state === 'connected' || e.state === 'onhold') && call.connectedAt === undefined) call.connectedAt = e.timestamp;
@@ -117,7 +151,7 @@ export class CallTracker {
       if (e.reason !== undefined) call.reason ??= e.reason;
       if (e.reason === 'pickedUpElsewhere' && call.connectedAt === undefined) call.answeredElsewhere = true;
     }
-    return call;
+    return { call, news: true };
   }
 
   /** Forgets a finished call and its aliases; returns every call key it went by. */

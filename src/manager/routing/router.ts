@@ -69,7 +69,8 @@ export class CallRouter {
   constructor(private readonly o: RouterOptions) {}
 
   route(routed: RoutedCallEvent): void {
-    const call = this.calls.apply(routed);
+    const { call, news } = this.calls.apply(routed);
+    if (!news) return;
     const table = this.o.entitlements();
     for (const user of table.usersOf(call.line)) call.entitled.add(user);
     const huntKey = call.number === '' ? undefined : `${call.connectorHost}|${call.number}`;
@@ -88,9 +89,16 @@ export class CallRouter {
     if (huntKey !== undefined && call.state === 'connected') this.release(huntKey);
   }
 
-  /** Sends the call's current state to each entitled user; finishes the call when it is idle. */
+  /**
+   * Sends the call's current state to each entitled user — once per state
+   * change: a snapshot or a replayed event that shows the same again (after a
+   * reconnect) is no news to anyone — and finishes the call when it is idle.
+   */
   private deliver(call: TrackedCall, table: EntitlementTable): void {
-    for (const user of table.usersOf(call.line)) {
+    const shown = `${call.state}|${call.number}`;
+    const fresh = shown !== call.shown;
+    call.shown = shown;
+    if (fresh) for (const user of table.usersOf(call.line)) {
       const grant = table.grant(user, call.line);
       if (grant === undefined) continue;
       const target = this.o.recipients.pick(user, call.targets.get(user));

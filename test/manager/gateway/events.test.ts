@@ -97,7 +97,7 @@ describe('call events', () => {
     const { g, c } = await setup();
     c.send({ channel: 'connector', command: 'eventsLost', seq: 1, count: 7, firstTimestamp: '2024-05-01T12:00:00.000Z', lastTimestamp: '2024-05-01T12:01:00.000Z' });
     await c.waitFor(() => c.lastAck() === 1);
-    expect(g.lineEvents).toEqual([{ kind: 'eventsLost', connectorHost: 'pbx.test', count: 7, firstTimestamp: '2024-05-01T12:00:00.000Z', lastTimestamp: '2024-05-01T12:01:00.000Z' }]);
+    expect(g.lineEvents).toEqual([{ kind: 'eventsLost', connectorHost: 'pbx.test', count: 7, firstTimestamp: '2024-05-01T12:00:00.000Z', lastTimestamp: '2024-05-01T12:01:00.000Z', seq: 1 }]);
     expect(g.logs.messages()).toContain('the connector lost 7 event(s)');
   });
 

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
+import { startSimulatedDataverse, type SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
 import { WallClock } from '../../../simulator/pbx/clock.ts';
 import { parseLineSpec } from '../../../simulator/pbx/lines.ts';
 import { SimulatedPbx } from '../../../simulator/pbx/pbx.ts';
@@ -18,8 +18,10 @@ import { SimulatedLineProvider } from '../../../simulator/pbx/provider.ts';
 import { validateConnectorConfig } from '../../../src/connector/config/load.ts';
 import { ConnectorService } from '../../../src/connector/service.ts';
 import { createSchema, LINE_CONFIG_KIND, lookupValue } from '../../../src/dataverse/schema.ts';
+import { E2eClient } from '../../e2e/support/client.ts';
 import { until } from '../../e2e/support/wait.ts';
 import { USERS, WebApiUser, type Row, type UserKey } from '../../e2e/support/webapi.ts';
+import { FaultProxy } from './fault-proxy.ts';
 
 export const SERVICE = { sam: 'CONTOSO\\svc-crmtapi', password: 'Test-only-svc-crmtapi-1!' };
 export const CONNECTOR_KEY = 'reliability-connector-key-4e8d21';
@@ -95,7 +97,7 @@ export class ManagerProcess {
   }
 
   /** Starts `crm-tapi manager --config FILE`; resolves once it logged "manager running". */
-  async start(timeoutMs = 60_000): Promise<void> {
+  async start(timeoutMs = 180_000): Promise<void> {
     if (this.running) throw new Error('the manager is already running');
     const from = this.out.length;
     const child = spawn(process.execPath, ['bin/crm-tapi.js', 'manager', '--config', this.file], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -131,9 +133,11 @@ export class ManagerProcess {
   }
 
   async dispose(): Promise<void> {
+    // RELIABILITY_KEEP_LOG=FILE keeps the manager's log of the run for a post-mortem.
+    if (process.env.RELIABILITY_KEEP_LOG !== undefined) writeFileSync(process.env.RELIABILITY_KEEP_LOG, this.out);
     if (this.running) this.child?.kill('SIGKILL');
     await this.exited;
-    rmSync(this.dir, { recursive: true, force: true });
+    if (process.env.RELIABILITY_KEEP_LOG === undefined) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -148,6 +152,8 @@ export class PbxConnector {
     private port: number,
     readonly lines = '20-29',
     private readonly connectorKeys: Record<string, unknown> = {},
+    /** Test-only options of the service (e.g. a short ack timeout instead of keep-alive + 15 s). */
+    private readonly serviceOptions: { ackTimeoutMs?: number; handshakeTimeoutMs?: number } = {},
   ) {
     this.pbx = new SimulatedPbx({ clock: new WallClock(), lines: parseLineSpec(lines) });
   }
@@ -171,7 +177,7 @@ export class PbxConnector {
     };
     this.service = new ConnectorService({
       config, provider: new SimulatedLineProvider(this.pbx), logger: pino({ level: process.env.RELIABILITY_LOG ?? 'silent' }), version: '0.1.0-reliability',
-      reconnectBackoff: { baseMs: 50, capMs: 250 }, reopenBackoff: { baseMs: 50, capMs: 250 }, flushTimeoutMs: 2_000,
+      reconnectBackoff: { baseMs: 50, capMs: 250 }, reopenBackoff: { baseMs: 50, capMs: 250 }, flushTimeoutMs: 2_000, ...this.serviceOptions,
     });
     await this.service.start();
   }
@@ -181,7 +187,7 @@ export class PbxConnector {
   }
 
   /** Waits until the connector is registered with the manager. */
-  async ready(timeoutMs = 30_000): Promise<void> {
+  async ready(timeoutMs = 60_000): Promise<void> {
     await until(() => this.service?.stats.link === 'ready', 'the connector to register', timeoutMs, 20);
   }
 
@@ -244,5 +250,72 @@ export class Crm {
 
   async phoneCalls(): Promise<Row[]> {
     return this.admin.list('phonecalls', '$select=activityid,subject,phonenumber');
+  }
+}
+
+export interface Bridge {
+  dv: SimulatedDataverse;
+  manager: ManagerProcess;
+  connector: PbxConnector;
+  crm: Crm;
+  proxy: FaultProxy | undefined;
+  close(): Promise<void>;
+}
+
+export interface BridgeOptions {
+  /** Manager keys on top of the defaults (e.g. a short CallSweepInterval). */
+  managerKeys?: Record<string, unknown>;
+  lines?: string;
+  /** Lines whose user line record gets the agent `anna`. */
+  agentLines?: readonly string[];
+  /** Put the fault proxy between connector and manager. */
+  proxy?: boolean;
+  serviceOptions?: { ackTimeoutMs?: number; handshakeTimeoutMs?: number };
+  faultSeed?: number;
+}
+
+/**
+ * The whole bridge as an operator runs it: the simulated Dataverse (real
+ * HTTP), `crm-tapi manager` as a child process, a real connector (optionally
+ * behind the fault proxy); `anna` put on the agent lines by an admin, and the
+ * connector re-registered so the manager reads the entitlements again.
+ */
+export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> {
+  const dv = await startSimulatedDataverse({ port: 0, ...(options.faultSeed === undefined ? {} : { faultSeed: options.faultSeed }) });
+  const manager = await ManagerProcess.configure(dv, options.managerKeys);
+  let proxy: FaultProxy | undefined;
+  let connector: PbxConnector | undefined;
+  const close = async (): Promise<void> => {
+    await connector?.close();
+    await proxy?.close();
+    await manager.dispose();
+    await dv.close();
+  };
+  try {
+    await manager.start();
+    proxy = options.proxy ? await FaultProxy.start(manager.tapiPort) : undefined;
+    connector = new PbxConnector(proxy?.port ?? manager.tapiPort, options.lines ?? '20-29', {}, options.serviceOptions);
+    await connector.start();
+    const crm = await Crm.open(dv);
+    for (const ext of options.agentLines ?? []) await crm.assign(connector.line(ext), 'anna');
+    await connector.stop();
+    await connector.start();
+    await connector.ready();
+    if ((options.agentLines ?? []).length > 0) await entitled(manager, crm, (options.agentLines ?? []).map((ext) => (connector as PbxConnector).line(ext)));
+    return { dv, manager, connector, crm, proxy, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Waits until the manager knows anna is on `lines` (her client's welcome lists them), then closes the client. */
+async function entitled(manager: ManagerProcess, crm: Crm, lines: readonly string[]): Promise<void> {
+  const anna = await E2eClient.open(manager.wsUrl, 'anna-setup', new URL(crm.dv.url).origin);
+  try {
+    await anna.prove(await crm.user('anna'), await anna.connect());
+    await until(() => anna.of('welcome').some((w) => lines.every((line) => w.lines.some((l) => l.line === line))), `the manager to know anna is on ${lines.length} line(s)`, 30_000);
+  } finally {
+    await anna.close();
   }
 }
