@@ -15,6 +15,8 @@ import { loadConnectorConfig, type ConnectorConfig } from '../../connector/confi
 import { ReplayProvider } from '../../connector/providers/replay.ts';
 import { readRecordingFile } from '../../connector/recording/format.ts';
 import { startConnector, type ProviderFactory } from '../../connector/run.ts';
+import { startConnectorHealth } from '../../connector/health-endpoint.ts';
+import type { RunningHealthServer } from '../../health/server.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
 import { CliExit, fail } from '../output.ts';
 
@@ -88,12 +90,22 @@ async function run(path: string): Promise<void> {
     throw err;
   }
   const log = running.logging.logger;
+  let health: RunningHealthServer | undefined;
+  try {
+    health = await startConnectorHealth(running.config, () => running.service.stats);
+    if (health !== undefined) log.info({ port: health.port, bindAddress: running.config.HealthBindAddress }, 'health endpoint listening: /healthz /readyz /metrics');
+  } catch (err) {
+    await running.stop();
+    if (err instanceof ConfigError) fail(err.code, err.message, CONNECTOR_STATUS.config);
+    fail('health-port-unavailable', `HealthPort ${running.config.HealthPort}: cannot listen on ${running.config.HealthBindAddress} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, CONNECTOR_STATUS.failure);
+  }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     for (const s of STOP_SIGNALS) process.once(s, () => resolve(s));
   });
   // A second signal while flushing is acknowledged, not obeyed: the stop is bounded anyway.
   for (const s of STOP_SIGNALS) process.on(s, () => log.warn({ signal: s }, 'already stopping'));
   log.info({ signal }, 'stop requested');
+  await health?.close();
   await running.stop();
   // Nothing should hold the process now; if a stray handle does, do not hang the service manager.
   setTimeout(() => process.exit(CONNECTOR_STATUS.ok), 3_000).unref();
