@@ -19,6 +19,7 @@ const work = mkdtempSync(join(tmpdir(), 'crm-tapi-release-'));
 const prefix = join(work, 'prefix');
 const bin = join(prefix, 'bin', 'crm-tapi');
 /** The environment of a machine with only Node.js: no tsx loader, nothing from the checkout on the path. */
+let contents: string[] = [];
 const env = { PATH: `${join(prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin`, HOME: work, npm_config_cache: process.env.npm_config_cache ?? join(process.env.HOME ?? work, '.npm') };
 
 beforeAll(async () => {
@@ -27,6 +28,7 @@ beforeAll(async () => {
   const json = packed.stdout.slice(packed.stdout.search(/^\[\s*\{/m));
   const tarball = join(work, (JSON.parse(json) as { filename: string }[])[0]!.filename);
   expect(existsSync(join(ROOT, 'npm-shrinkwrap.json'))).toBe(false);
+  contents = (await run('tar', ['-tzf', tarball], { maxBuffer: 16 * 1024 * 1024 })).stdout.split('\n');
   // better-sqlite3 is the one native module. prebuild-install normally downloads its binary from
   // GitHub (not reachable here) or compiles it (15+ minutes on CI's two cores); hand it the
   // checkout's binary of the same pinned version as a local prebuild, as an offline mirror would.
@@ -45,7 +47,9 @@ describe('the packed release installed into an empty prefix', () => {
   const installed = (): string => join(prefix, 'lib', 'node_modules', 'crm-tapi');
 
   it('holds compiled JavaScript, the client bundle, the tested dependency versions, and no sources or dev dependencies', () => {
-    expect(existsSync(join(installed(), 'npm-shrinkwrap.json'))).toBe(true);
+    expect(contents).toContain('package/npm-shrinkwrap.json');
+    expect(contents).toContain('package/LICENSE');
+    expect(contents.filter((f) => f.startsWith('package/src/'))).toEqual([]);
     expect(existsSync(join(installed(), 'dist', 'src', 'cli', 'main.js'))).toBe(true);
     expect(existsSync(join(installed(), 'dist', 'client', 'crm-tapi-panel.js'))).toBe(true);
     expect(existsSync(join(installed(), 'src'))).toBe(false);

@@ -9,6 +9,7 @@ import { registerManager } from './manager.ts';
 import { registerDiagnose, registerOutbox } from './diagnose.ts';
 import { registerReplay } from './replay.ts';
 import { registerDemo } from './demo.ts';
+import { registerService } from './service.ts';
 
 export function registerCommands(program: Command): void {
   registerProtocol(program);
@@ -21,4 +22,5 @@ export function registerCommands(program: Command): void {
   registerOutbox(program);
   registerReplay(program);
   registerDemo(program);
+  registerService(program);
 }
