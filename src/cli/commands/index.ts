@@ -10,6 +10,7 @@ import { registerDiagnose, registerOutbox } from './diagnose.ts';
 import { registerReplay } from './replay.ts';
 import { registerDemo } from './demo.ts';
 import { registerService } from './service.ts';
+import { registerConfig } from './config.ts';
 
 export function registerCommands(program: Command): void {
   registerProtocol(program);
@@ -23,4 +24,5 @@ export function registerCommands(program: Command): void {
   registerReplay(program);
   registerDemo(program);
   registerService(program);
+  registerConfig(program);
 }
