@@ -68,7 +68,7 @@ describe('crm-tapi config import-reg', () => {
       const body = Object.entries(values).map(([k, v]) => `"${esc(k)}"=${typeof v === 'number' ? `dword:${v.toString(16).padStart(8, '0')}` : `"${esc(v.replace(/[\r\n]/g, ' '))}"`}`);
       const text = [utf16 ? 'Windows Registry Editor Version 5.00' : 'REGEDIT4', '', '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Test]', ...body, ''].join('\r\n');
       const ansiSafe = [...text].every((c) => c.charCodeAt(0) < 0x80);
-      const bytes = utf16 ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]) : Buffer.from(ansiSafe ? text : text.replace(/[^\x00-\x7f]/g, '?'), 'latin1');
+      const bytes = utf16 ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]) : Buffer.from(ansiSafe ? text : [...text].map((c) => (c.charCodeAt(0) < 0x80 ? c : "?")).join(""), 'latin1');
       const [key] = parseRegFile(bytes);
       expect(key!.values.length).toBe(Object.keys(values).length);
       for (const v of key!.values) {
