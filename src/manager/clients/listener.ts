@@ -12,7 +12,7 @@ import { MAX_FRAME_LENGTH } from '../../protocol/index.ts';
 import type { TlsMaterial } from '../contracts.ts';
 import { panelFile } from './panel-files.ts';
 
-/** The manual: the test page "says" this sentence (EVIDENCE.md §1). */
+/** The manual: the test page "says" this sentence (spec/vendor-manual.md §1). */
 export const TEST_PAGE_TEXT = 'This is the Testsite for the Websocket Connection behind this address';
 
 export interface ListenerOptions {
