@@ -55,7 +55,7 @@ export const createProvider: ProviderFactory = async (config: ConnectorConfig, l
     }
     throw err;
   }
-  log.info({ lines: p.Lines.length, control: control.url }, `simulated PBX in-process; ring a line with: crm-tapi simulate call --pbx ${control.url} --to ${p.Lines[0] ?? '20'} --from "+49 30 1234567"`);
+  log.info({ lines: p.Lines.length, control: control.url }, `simulated PBX in-process; ring a line with: crm-tapi simulate call --control-port ${new URL(control.url).port} --to ${p.Lines[0] ?? '20'} --from "+49 30 1234567"`);
   return {
     provider: new SimulatedLineProvider(pbx),
     close: async () => {
