@@ -2,7 +2,7 @@
 // own module under ./commands and registers itself on the program.
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.ts';
-import { CliExit } from './output.ts';
+import { CliExit, EXIT } from './output.ts';
 import { packageVersion } from '../config/package-root.ts';
 
 export function buildProgram(): Command {
@@ -24,10 +24,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CliExit) return err.status;
     if (err instanceof CommanderError) {
-      // --help and --version end through here with status 0.
-      return err.exitCode;
+      // --help and --version end through here with status 0; everything else commander reports
+      // (unknown command or option, missing argument) is a usage error: 2, as for every sub-command.
+      return err.exitCode === 0 ? 0 : EXIT.usage;
     }
     process.stderr.write(`error: internal: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 70;
+    return EXIT.internal;
   }
 }

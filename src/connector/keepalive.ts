@@ -1,6 +1,6 @@
 // The keep-alive the manager waits for: a message whenever the connector sent
 // nothing for ConnectionKeepAliveIntervall seconds (the manager closes a
-// connector that stays silent for the interval plus 15 s, EVIDENCE.md §4;
+// connector that stays silent for the interval plus 15 s, spec/vendor-manual.md §4;
 // spec/protocol.md: "sent when nothing else was sent for the interval"). The
 // manual re-reads the interval after every tick; we also re-arm at once when
 // it changes, so a shorter interval takes effect without waiting out the old one.

@@ -63,7 +63,7 @@ export async function startConnector(options: StartOptions): Promise<RunningConn
   const logging = await createServiceLogger({
     service: 'connector',
     settings: { LogArt: config.LogArt, LogFile: config.LogFile, LogLevel: config.LogLevel },
-    secrets: [config.ConnectorKey],
+    secrets: [config.ConnectorKey, ...(config.HealthToken === undefined ? [] : [config.HealthToken])],
     ...(options.stdout ? { stdout: options.stdout } : {}),
   });
   const log = logging.logger;

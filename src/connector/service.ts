@@ -55,6 +55,8 @@ export interface ConnectorStats {
   buffer: EventBufferStats;
   lines: number;
   keepAliveSeconds: number;
+  /** The provider is being re-initialised (the phone system went away or asked for it). */
+  providerRecovering: boolean;
 }
 
 export interface StopSummary {
@@ -147,7 +149,7 @@ export class ConnectorService {
   }
 
   get stats(): ConnectorStats {
-    return { link: this.#link.state, unsentBytes: this.#link.unsentBytes, buffer: this.#buffer.stats, lines: this.#lines.all().length, keepAliveSeconds: this.#keepalive.intervalSeconds };
+    return { link: this.#link.state, unsentBytes: this.#link.unsentBytes, buffer: this.#buffer.stats, lines: this.#lines.all().length, keepAliveSeconds: this.#keepalive.intervalSeconds, providerRecovering: this.#health.recovering };
   }
 
   /** Opens the provider (retrying with back-off while the phone system is away) and connects to the manager. */

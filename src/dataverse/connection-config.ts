@@ -109,7 +109,7 @@ export function webApiVersion(config: Pick<ConnectionConfig, 'CrmType' | 'CrmWeb
 }
 
 /**
- * The organisation's service root as the manual builds it (EVIDENCE.md 5):
+ * The organisation's service root as the manual builds it (spec/vendor-manual.md 5):
  * OnPremise `http://crmserver/organisation`, IFD `https://organisation.crmserver.domain.de`,
  * InternalIFD `https://i.crmserver.domain.de` (CrmServer is the internal host),
  * CrmOnline `https://org.crm4.dynamics.com`.

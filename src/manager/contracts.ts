@@ -18,7 +18,7 @@ import type { EffectiveDialingSettings } from '../dialing/index.ts';
 import type { ManagerConfig } from './config/load.ts';
 import type { ManagerClock, MonoMs } from './clock.ts';
 
-/** Full line name as the CRM knows it: `<connector host>:<line name>` (EVIDENCE.md §2). */
+/** Full line name as the CRM knows it: `<connector host>:<line name>` (spec/vendor-manual.md §2). */
 export type LineName = string;
 
 /** A call state as the user side receives it: the connector's `callState`, or one the manager made up (then without `seq`). */

@@ -16,6 +16,7 @@ import { eventLogWrite } from '../dataverse/outbox/records.ts';
 import { dataverseTransport } from '../dataverse/outbox/transport.ts';
 import { createRepositories, type LineConfigRecord } from '../dataverse/repositories/index.ts';
 import { createSchema } from '../dataverse/schema.ts';
+import { installedSolution, solutionState } from '../dataverse/solution/installed.ts';
 import { createUserSide } from './clients/index.ts';
 import type { ManagerConfig } from './config/load.ts';
 import { ConfigWatcher } from './config/watch.ts';
@@ -69,6 +70,8 @@ export interface RunningManager {
   /** For health and metrics (src/manager/health): read, never driven from there. */
   outbox: Outbox;
   directory: PhoneDirectory<EffectiveDialingSettings>;
+  /** Is the crm-tapi solution (still) installed in a version this manager accepts? For /readyz. */
+  solutionReady(): Promise<boolean>;
   config(): ManagerConfig;
   /** Re-reads the configuration file now (what SIGHUP does). */
   reload(): Promise<void>;
@@ -241,6 +244,7 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
       selfTest,
       outbox,
       directory: running.directory,
+      solutionReady: async () => solutionState(await installedSolution(api)).kind === 'ok',
       config,
       reload: () => watcher.reload(),
       stop: () => {

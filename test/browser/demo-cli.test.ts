@@ -24,8 +24,9 @@ describe('crm-tapi demo', () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('/client/crm-tapi-panel.js');
       const command = /(\.\/bin\/crm-tapi\.js simulate call .*)/.exec(out)?.[1] ?? '';
-      expect(command).toMatch(/--from "\+44 20 7946 0321" --to 21 --pbx http:\/\/127\.0\.0\.1:\d+$/);
-      const pbx = /--pbx (\S+)/.exec(command)?.[1] as string;
+      // The printed command uses the option name the demo itself takes: --control-port.
+      expect(command).toMatch(/--from "\+44 20 7946 0321" --to 21 --control-port \d+$/);
+      const pbx = `http://127.0.0.1:${/--control-port (\d+)/.exec(command)?.[1] as string}`;
       const rang = (await (await fetch(`${pbx}/calls`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ from: '+44 20 7946 0321', to: '21' }) })).json()) as { outcome: string };
       expect(rang.outcome).toBe('ringing');
     } finally {

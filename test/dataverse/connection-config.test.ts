@@ -1,4 +1,4 @@
-// Connection settings: the Web API URL each CrmType builds (EVIDENCE.md 5)
+// Connection settings: the Web API URL each CrmType builds (spec/vendor-manual.md 5)
 // and one clear sentence per bad key.
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/file.ts';

@@ -78,7 +78,7 @@ const manual: Vector[] = [
   },
   {
     name: 'manual-v8-handshake-corrected',
-    description: 'The v8 handshake as the client must have sent it (EVIDENCE.md section 2): braced upper-case GUID normalised.',
+    description: 'The v8 handshake as the client must have sent it (spec/vendor-manual.md section 2): braced upper-case GUID normalised.',
     source: 'manual',
     input: { xml: V8_CORRECTED },
     expect: { messages: [V8_DECODED] },

@@ -5,7 +5,7 @@
 // the client bundle served from the package), `manager --check-config`.
 // Slow by nature (it compiles better-sqlite3 for the empty prefix): minutes.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,14 +19,26 @@ const work = mkdtempSync(join(tmpdir(), 'crm-tapi-release-'));
 const prefix = join(work, 'prefix');
 const bin = join(prefix, 'bin', 'crm-tapi');
 /** The environment of a machine with only Node.js: no tsx loader, nothing from the checkout on the path. */
+let contents: string[] = [];
 const env = { PATH: `${join(prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin`, HOME: work, npm_config_cache: process.env.npm_config_cache ?? join(process.env.HOME ?? work, '.npm') };
 
 beforeAll(async () => {
-  // What `prepack` runs; separately, so `npm pack --json` prints nothing but its JSON.
-  await run('npm', ['run', 'build'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
-  const packed = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
-  const tarball = join(work, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
-  await run('npm', ['install', '--global', '--omit=dev', '--no-audit', '--no-fund', '--prefix', prefix, tarball], { cwd: work, env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+  // prepack builds (tsc, client bundle) and adds npm-shrinkwrap.json; the JSON answer follows the build's output.
+  const packed = await run('npm', ['pack', '--pack-destination', work, '--json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+  const json = packed.stdout.slice(packed.stdout.search(/^\[\s*\{/m));
+  const tarball = join(work, (JSON.parse(json) as { filename: string }[])[0]!.filename);
+  expect(existsSync(join(ROOT, 'npm-shrinkwrap.json'))).toBe(false);
+  contents = (await run('tar', ['-tzf', tarball], { maxBuffer: 16 * 1024 * 1024 })).stdout.split('\n');
+  // better-sqlite3 is the one native module. prebuild-install normally downloads its binary from
+  // GitHub (not reachable here) or compiles it (15+ minutes on CI's two cores); hand it the
+  // checkout's binary of the same pinned version as a local prebuild, as an offline mirror would.
+  const prebuilds = join(work, 'prebuilds');
+  const sqlite = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string };
+  mkdirSync(prebuilds);
+  await run('tar', ['-czf', join(prebuilds, `better-sqlite3-v${sqlite.version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`), '-C', join(ROOT, 'node_modules', 'better-sqlite3'), 'build/Release/better_sqlite3.node']);
+  await run('npm', ['install', '--global', '--omit=dev', '--no-audit', '--no-fund', '--prefix', prefix, tarball], {
+    cwd: work, env: { ...process.env, ...env, npm_config_better_sqlite3_local_prebuilds: prebuilds }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024,
+  });
 }, 900_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -34,7 +46,10 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('the packed release installed into an empty prefix', () => {
   const installed = (): string => join(prefix, 'lib', 'node_modules', 'crm-tapi');
 
-  it('holds compiled JavaScript, the client bundle and no sources or dev dependencies', () => {
+  it('holds compiled JavaScript, the client bundle, the tested dependency versions, and no sources or dev dependencies', () => {
+    expect(contents).toContain('package/npm-shrinkwrap.json');
+    expect(contents).toContain('package/LICENSE');
+    expect(contents.filter((f) => f.startsWith('package/src/'))).toEqual([]);
     expect(existsSync(join(installed(), 'dist', 'src', 'cli', 'main.js'))).toBe(true);
     expect(existsSync(join(installed(), 'dist', 'client', 'crm-tapi-panel.js'))).toBe(true);
     expect(existsSync(join(installed(), 'src'))).toBe(false);

@@ -155,4 +155,10 @@ describe('crm-tapi simulate call', () => {
       'error: pbx-unreachable: no simulated PBX answers at http://127.0.0.1:9 — start it with crm-tapi simulate pbx',
     );
   }, 60_000);
+
+  it('takes the PBX on this host by --control-port, the option name of simulate pbx and demo', async () => {
+    const { stdout } = await run(process.execPath, [bin, 'simulate', 'call', '--from', '+49 30 7654321', '--to', '22', '--control-port', new URL(server.url).port]);
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'ringing' });
+    expect(pbx.activeCalls().some((c) => c.line === '22' && c.state === 'offering')).toBe(true);
+  }, 60_000);
 });

@@ -17,6 +17,8 @@ import { createTapiProvider } from '../../connector/providers/tapi/index.ts';
 import { sipProviderFromConfig } from '../../connector/providers/sip/from-config.ts';
 import { readRecordingFile } from '../../connector/recording/format.ts';
 import { startConnector, type ProviderFactory } from '../../connector/run.ts';
+import { startConnectorHealth } from '../../connector/health-endpoint.ts';
+import type { RunningHealthServer } from '../../health/server.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
 import { CliExit, fail } from '../output.ts';
 
@@ -60,7 +62,7 @@ export const createProvider: ProviderFactory = async (config: ConnectorConfig, l
     }
     throw err;
   }
-  log.info({ lines: p.Lines.length, control: control.url }, `simulated PBX in-process; ring a line with: crm-tapi simulate call --pbx ${control.url} --to ${p.Lines[0] ?? '20'} --from "+49 30 1234567"`);
+  log.info({ lines: p.Lines.length, control: control.url }, `simulated PBX in-process; ring a line with: crm-tapi simulate call --control-port ${new URL(control.url).port} --to ${p.Lines[0] ?? '20'} --from "+49 30 1234567"`);
   return {
     provider: new SimulatedLineProvider(pbx),
     close: async () => {
@@ -97,12 +99,22 @@ async function run(path: string): Promise<void> {
     throw err;
   }
   const log = running.logging.logger;
+  let health: RunningHealthServer | undefined;
+  try {
+    health = await startConnectorHealth(running.config, () => running.service.stats);
+    if (health !== undefined) log.info({ port: health.port, bindAddress: running.config.HealthBindAddress }, 'health endpoint listening: /healthz /readyz /metrics');
+  } catch (err) {
+    await running.stop();
+    if (err instanceof ConfigError) fail(err.code, err.message, CONNECTOR_STATUS.config);
+    fail('health-port-unavailable', `HealthPort ${running.config.HealthPort}: cannot listen on ${running.config.HealthBindAddress} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, CONNECTOR_STATUS.failure);
+  }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     for (const s of STOP_SIGNALS) process.once(s, () => resolve(s));
   });
   // A second signal while flushing is acknowledged, not obeyed: the stop is bounded anyway.
   for (const s of STOP_SIGNALS) process.on(s, () => log.warn({ signal: s }, 'already stopping'));
   log.info({ signal }, 'stop requested');
+  await health?.close();
   await running.stop();
   // Nothing should hold the process now; if a stray handle does, do not hang the service manager.
   setTimeout(() => process.exit(CONNECTOR_STATUS.ok), 3_000).unref();

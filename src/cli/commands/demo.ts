@@ -71,7 +71,7 @@ async function run(o: DemoOptions): Promise<void> {
   }
   const user = DEMO_USERS.emily;
   const own = DEMO_ASSIGNMENTS.find((a) => a.users[0] === 'emily')?.line ?? '21';
-  const pbx = stack.controlUrl.endsWith(`:${DEFAULT_CONTROL_PORT}`) ? '' : ` --pbx ${stack.controlUrl}`;
+  const pbx = stack.controlUrl.endsWith(`:${DEFAULT_CONTROL_PORT}`) ? '' : ` --control-port ${new URL(stack.controlUrl).port}`;
   process.stdout.write(
     [
       '',

@@ -11,6 +11,8 @@ import { registerReplay } from './replay.ts';
 import { registerDemo } from './demo.ts';
 import { registerSolution } from './solution.ts';
 import { registerLab } from './lab.ts';
+import { registerService } from './service.ts';
+import { registerConfig } from './config.ts';
 
 export function registerCommands(program: Command): void {
   registerProtocol(program);
@@ -25,4 +27,6 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerSolution(program);
   registerLab(program);
+  registerService(program);
+  registerConfig(program);
 }

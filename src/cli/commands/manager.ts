@@ -49,7 +49,7 @@ async function runManager(options: { config: string }): Promise<void> {
   let health: ManagerHealth | undefined;
   try {
     // Before the manager: /healthz answers, and /readyz says why not, while it waits for the CRM.
-    health = await startManagerHealth(config).catch(async (err: unknown) => {
+    health = await startManagerHealth(config, { solutionInstalled: (m) => m.solutionReady() }).catch(async (err: unknown) => {
       if (!isPortError(err)) throw err;
       await service.close();
       return fail('health-port-unavailable', `HealthPort ${config.HealthPort}: cannot listen on ${config.HealthBindAddress} (${(err as NodeJS.ErrnoException).code})`, EXIT.failure);

@@ -112,10 +112,13 @@ interface CallOptions {
   name?: string;
   answerAfter?: string;
   hangupAfter?: string;
-  pbx: string;
+  pbx?: string;
+  controlPort: string;
 }
 
 async function runCall(options: CallOptions): Promise<void> {
+  const port = Number(options.controlPort);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) fail('invalid-option', `--control-port must be a TCP port from 1 to 65535, not "${options.controlPort}"`, 2);
   const body = {
     from: options.from,
     to: options.to,
@@ -123,7 +126,7 @@ async function runCall(options: CallOptions): Promise<void> {
     ...(options.answerAfter === undefined ? {} : { answerAfter: parseDuration(options.answerAfter) }),
     ...(options.hangupAfter === undefined ? {} : { hangupAfter: parseDuration(options.hangupAfter) }),
   };
-  const result = (await controlRequest(options.pbx, 'POST', '/calls', body)) as { session: string; callIds: string[]; outcome: string };
+  const result = (await controlRequest(options.pbx ?? `http://127.0.0.1:${port}`, 'POST', '/calls', body)) as { session: string; callIds: string[]; outcome: string };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   if (result.outcome !== 'ringing') fail(`line-${result.outcome}`, `line ${options.to} did not ring: it is ${result.outcome}`);
 }
@@ -159,7 +162,9 @@ export function registerSimulatePbx(simulate: Command): void {
     .option('--name <name>', "the caller's display name")
     .option('--answer-after <duration>', 'the line answers after this long, e.g. 3s')
     .option('--hangup-after <duration>', 'the caller hangs up this long after the answer (or after the first ring), e.g. 20s')
-    .option('--pbx <url>', 'control endpoint of the PBX', `http://127.0.0.1:${DEFAULT_CONTROL_PORT}`)
+    // The same option name as `simulate pbx --control-port` and `demo --control-port`.
+    .option('--control-port <port>', 'control endpoint of the simulated PBX on this host', String(DEFAULT_CONTROL_PORT))
+    .option('--pbx <url>', 'control endpoint of a simulated PBX on another host (instead of --control-port)')
     .action((options: CallOptions) => guarded(() => runCall(options)));
 
   simulate

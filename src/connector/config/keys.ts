@@ -2,6 +2,7 @@
 // 4.5.2, the registry of the original connector) so operators recognise them;
 // the ones it does not have are ours. Registry names are case-insensitive on
 // Windows, so the file's keys are matched without regard to case.
+import { HEALTH_KEYS } from '../../config/health-keys.ts';
 
 /** Re-read while running (the manual: "Änderungen werden sofort … angewendet"). */
 export const LIVE_KEYS = ['LogArt', 'LogFile', 'LogLevel', 'ConnectionKeepAliveIntervall', 'RejectViaDisconnect'] as const;
@@ -21,6 +22,7 @@ export const RESTART_KEYS = [
   'EventBufferSize',
   'BufferFile',
   'Provider',
+  ...HEALTH_KEYS,
 ] as const;
 export type RestartKey = (typeof RESTART_KEYS)[number];
 

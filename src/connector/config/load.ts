@@ -2,6 +2,7 @@
 // Keys are matched without regard to case (the original lived in the Windows
 // registry, where case never mattered); unknown keys are reported, not ignored,
 // because a misspelt key would otherwise silently fall back to its default.
+import { healthKeyProblems } from '../../config/health-keys.ts';
 import { hostname as osHostname } from 'node:os';
 import { dirname } from 'node:path';
 import { canonicaliseKeys, ConfigError, describeIssues, isConfigTable, readConfigFile, type ConfigTable } from '../../config/file.ts';
@@ -53,6 +54,7 @@ function crossKeyProblems(table: Table): string[] {
   for (const key of ['ManagerCaFile', 'ManagerServerName']) {
     if (!tls && table[key] !== undefined) problems.push(`${key}: has no effect unless ManagerTls = 1`);
   }
+  problems.push(...healthKeyProblems(table));
   return problems;
 }
 

@@ -1,6 +1,7 @@
 // Validation of the connector configuration: one sentence per bad key, naming
 // the key as the manual spells it and saying what is allowed.
 import { isIP } from 'node:net';
+import { healthKeysSchema } from '../../config/health-keys.ts';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { flag, intIn, logArt, logLevel, nonEmpty, timeOfDay } from '../../config/keys.ts';
@@ -156,6 +157,7 @@ export const connectorConfigSchema = z
     // Absent: the buffer lives in memory only (events the manager has not acknowledged die with the process).
     BufferFile: nonEmpty('the path of the durable event buffer (an SQLite file of its own)').optional(),
     Provider: provider,
+    ...healthKeysSchema,
   });
 
 export type ParsedConnectorConfig = z.output<typeof connectorConfigSchema>;

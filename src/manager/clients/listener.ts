@@ -32,7 +32,7 @@ export interface PreUpgradeLimits {
 
 export const PRE_UPGRADE_DEFAULTS: PreUpgradeLimits = { total: 256, perPeer: 32, timeoutMs: 10_000 };
 
-/** The manual: the test page "says" this sentence (EVIDENCE.md §1). */
+/** The manual: the test page "says" this sentence (spec/vendor-manual.md §1). */
 export const TEST_PAGE_TEXT = 'This is the Testsite for the Websocket Connection behind this address';
 
 export interface ListenerOptions {

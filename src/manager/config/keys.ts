@@ -1,4 +1,4 @@
-// The manager's configuration keys. The manual's names (EVIDENCE.md §5, the
+// The manager's configuration keys. The manual's names (spec/vendor-manual.md §5, the
 // registry of the original manager) are kept so operators recognise them;
 // the others are ours. Keys are matched without regard to case, as registry
 // names were. docs/manager.md has the table with every key.

@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError } from '../../config/file.ts';
+import { resolveSecret } from '../../dataverse/connection-config.ts';
 import { readTlsMaterial } from '../startup/tls.ts';
 import { loadManagerConfig, type ManagerConfig } from './load.ts';
 
@@ -29,6 +30,15 @@ export async function preflightManagerConfig(path: string): Promise<ManagerConfi
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
+  }
+  // The CRM secrets are read when the connection is built: an unset env:NAME stops the start there.
+  for (const key of ['CrmPassword', 'CrmClientSecret'] as const) {
+    try {
+      resolveSecret(config.crm[key], key);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    }
   }
   const data = await writable(config.DataDir, 'DataDir', true);
   if (data !== undefined) problems.push(data);

@@ -1,4 +1,4 @@
-// The diagnose report of EVIDENCE.md §4 over the WebSocket `diagnose`
+// The diagnose report of spec/vendor-manual.md §4 over the WebSocket `diagnose`
 // channel: version and edition (no licensing yet: "open edition"), the lines
 // connectors report beside the lines in the entity with their users, and
 // every socket with kind, peer, created and last receive.

@@ -1,4 +1,4 @@
-// Who may see and use which line (issue 7 item 5, EVIDENCE.md §3): a user's
+// Who may see and use which line (issue 7 item 5, spec/vendor-manual.md §3): a user's
 // lines are the user line records where they are the user, plus records
 // shared with them or with a team they belong to. Pure: the loader reads the
 // CRM, this computes the table, so a property test can check it against a

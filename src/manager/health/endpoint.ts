@@ -38,7 +38,7 @@ async function checks(manager: RunningManager | undefined, metrics: ManagerMetri
   if (o.solutionInstalled === undefined) out.push({ name: 'solution', state: 'unknown', detail: 'this build has no solution check' });
   else {
     const present = await o.solutionInstalled(manager).catch(() => undefined);
-    out.push(present === undefined ? { name: 'solution', state: 'unknown', detail: 'the CRM could not be asked' } : { name: 'solution', state: present ? 'ok' : 'fail', ...(present ? {} : { detail: 'the crm-tapi solution is not installed in the organisation' }) });
+    out.push(present === undefined ? { name: 'solution', state: 'unknown', detail: 'the CRM could not be asked' } : { name: 'solution', state: present ? 'ok' : 'fail', ...(present ? {} : { detail: 'the crm-tapi solution is not installed in the organisation, or older than this manager needs (crm-tapi solution status)' }) });
   }
   const directory = manager.directory.status();
   out.push({ name: 'directory', state: 'ok', detail: `${directory.records} record(s), ${directory.keys} number key(s)` });

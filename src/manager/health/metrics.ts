@@ -34,7 +34,8 @@ export function createManagerMetrics(clock: ManagerClock = systemClock): Manager
   let last: { status: number; at: number } | undefined;
   const m = (): RunningManager | undefined => manager;
 
-  new Gauge({ name: 'crm_tapi_connectors', help: 'Connectors connected and registered', registers: [registry], collect() { this.set(m()?.connectorSide.diagnose().connectors.length ?? 0); } });
+  // The open connector connections (the diagnose report also lists connectors that went away).
+  new Gauge({ name: 'crm_tapi_connectors', help: 'Connector connections open on the TAPI port', registers: [registry], collect() { this.set(m()?.connectorSide.diagnose().sockets.length ?? 0); } });
   new Gauge({
     name: 'crm_tapi_lines', help: 'Lines reported by connectors, by state', labelNames: ['state'], registers: [registry],
     collect() {

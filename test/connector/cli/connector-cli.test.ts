@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main.ts';
 import { managerInRange as inRange, type FakeManager } from '../support/fake-manager.ts';
@@ -115,4 +116,43 @@ describe('crm-tapi connector', () => {
     expect(out).not.toContain(KEY);
     await m.waitFor(() => m.sockets.size === 0, 5_000, 'the connection closed');
   });
+});
+
+describe('crm-tapi connector health endpoint', () => {
+  it('serves /healthz, /readyz (ready once registered) and /metrics with the buffer, link and provider figures', async () => {
+    const m = await managerInRange();
+    const health = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as { port: number }).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const token = 'connector-health-token-3a9f7e';
+    const path = writeConfig(
+      'health.toml',
+      `CRMTapiManagerServer = "127.0.0.1"\nCRMTapiManagerPort = ${m.port}\nConnectorKey = "${KEY}"\nConnectorHost = "cli.test"\nHealthPort = ${health}\nHealthToken = "${token}"\n[Provider]\nKind = "simulator"\nLines = "20-22"\nControlPort = 0\n`,
+    );
+    const run = start(['connector', '--config', path]);
+    children.push(run.child);
+    await m.waitFor(() => m.of('lines').length === 1, 60_000, 'lines from the CLI connector');
+    const url = `http://127.0.0.1:${health}`;
+    const auth = { headers: { Authorization: `Bearer ${token}` } };
+    await vi.waitFor(async () => expect((await fetch(`${url}/healthz`)).status).toBe(200), { timeout: 10_000, interval: 100 });
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    const ready = await fetch(`${url}/readyz`, auth);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, checks: [{ name: 'manager', state: 'ok' }, { name: 'provider', state: 'ok', detail: '3 line(s)' }] });
+    const text = await (await fetch(`${url}/metrics`, auth)).text();
+    expect(text).toMatch(/^crm_tapi_connector_link\{state="ready",service="connector"\} 1$/m);
+    expect(text).toMatch(/^crm_tapi_connector_lines\{service="connector"\} 3$/m);
+    expect(text).toMatch(/^crm_tapi_connector_buffer_capacity\{service="connector"\} \d+$/m);
+    for (const name of ['crm_tapi_connector_buffer_events', 'crm_tapi_connector_events_lost_total', 'crm_tapi_connector_provider_up', 'crm_tapi_connector_unsent_bytes', 'nodejs_eventloop_lag_p99_seconds']) expect(text).toContain(name);
+    await m.close();
+    await vi.waitFor(async () => expect((await fetch(`${url}/readyz`, auth)).status).toBe(503), { timeout: 10_000, interval: 100 });
+    const down = (await (await fetch(`${url}/readyz`, auth)).json()) as { reasons: string[] };
+    expect(down.reasons[0]).toMatch(/^manager: the link to the manager is (connecting|registering|idle)$/);
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    expect(run.stdout.join('')).not.toContain(token);
+  }, 120_000);
 });

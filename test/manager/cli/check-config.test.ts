@@ -27,6 +27,9 @@ const cli = (...args: string[]) => runCli({ CHECK_TEST_PASSWORD: 'Test-only-chec
 describe('crm-tapi manager --check-config', () => {
   it('prints what the manager will do with a valid file and exits 0, touching no CRM', async () => {
     const r = await cli('manager', '--config', file('ok.json', VALID), '--check-config');
+    const unset = await runCli({}, 'manager', '--config', file('ok.json', VALID), '--check-config');
+    expect(unset.status).toBe(2);
+    expect(unset.err).toContain('CrmPassword: environment variable CHECK_TEST_PASSWORD is not set');
     expect(r).toMatchObject({ status: 0, err: '' });
     expect(r.out).toBe(`ok: CRM OnPremise http://127.0.0.1:1 organisation contoso, TAPI port 127.0.0.1:4505, WebSocket port 8080, DataDir ${join(dir, 'state')}, LogArt Event, LogLevel 3, 1 connector key(s), no DiagnoseKey\n`);
   });

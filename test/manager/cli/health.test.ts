@@ -71,7 +71,7 @@ describe('the manager\'s health endpoint', () => {
       const body = (await ready.json()) as { ready: boolean; checks: { name: string; state: string }[] };
       expect(ready.status).toBe(200);
       expect(body.ready).toBe(true);
-      expect(body.checks.map((k) => [k.name, k.state])).toEqual([['crm', 'ok'], ['solution', 'unknown'], ['directory', 'ok'], ['listeners', 'ok']]);
+      expect(body.checks.map((k) => [k.name, k.state])).toEqual([['crm', 'ok'], ['solution', 'ok'], ['directory', 'ok'], ['listeners', 'ok']]);
       const metrics = await fetch(`${m.health}/metrics`, auth);
       expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const text = await metrics.text();
