@@ -122,7 +122,7 @@ async function runBroken(v: Variant): Promise<Report> {
     const ws = v.ws ? await wsRelay(world.target.wsUrl, v.ws(probe)) : undefined;
     for (const r of [tcp, ws]) if (r) relays.push(r);
     const target: ManagerTarget = {
-      ...world.target, replyMs: 2_000,
+      ...world.target, replyMs: 1_000,
       ...(tcp ? { tcpPort: tcp.port } : {}), ...(ws ? { wsUrl: `ws://127.0.0.1:${ws.port}/` } : {}),
     };
     const ctx = Object.assign(new ManagerContext(target), { unassignedLine: probe.unassignedLine, runId: probe.runId });

@@ -9,6 +9,7 @@ import { registerManager } from './manager.ts';
 import { registerDiagnose } from './diagnose.ts';
 import { registerReplay } from './replay.ts';
 import { registerDemo } from './demo.ts';
+import { registerConformance } from './conformance.ts';
 
 export function registerCommands(program: Command): void {
   registerProtocol(program);
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerDiagnose(program);
   registerReplay(program);
   registerDemo(program);
+  registerConformance(program);
 }
