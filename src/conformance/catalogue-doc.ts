@@ -1,9 +1,9 @@
 // The case tables of spec/conformance.md, rendered from the case lists so the
 // document and the suite cannot drift apart (test/conformance/doc.test.ts).
 import type { Case } from './case.ts';
-import { CLIENT_CASES } from './client/index.ts';
-import { CONNECTOR_CASES } from './connector/index.ts';
-import { MANAGER_CASES } from './manager/index.ts';
+import { CLIENT_CASES } from './client-role/index.ts';
+import { CONNECTOR_CASES } from './connector-role/index.ts';
+import { MANAGER_CASES } from './manager-role/index.ts';
 
 function table(cases: readonly Case<never>[]): string {
   const rows = cases.map((c) => `| ${c.id} | ${c.level} | ${c.clause} | ${c.group} | ${c.title.replace(/\|/g, '\\|')}${c.needs?.length ? ` *(needs: ${c.needs.join(', ')})*` : ''} |`);
