@@ -51,6 +51,10 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/manager/*', '**/connector/*', '**/simulator/**'], message: 'src/dataverse serves the manager and never imports it (DESIGN.md)' }] }] },
   },
   {
+    files: ['src/conformance/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/manager/*', '**/connector/*', '**/manager/**', '**/connector/**', '**/simulator/**', '**/cli/**'], message: 'the conformance suite talks to implementations over the wire only (spec/conformance.md)' }] }] },
+  },
+  {
     files: ['src/client/**'],
     rules: { 'no-restricted-imports': ['error', { paths: ioPatterns, patterns: [{ group: ['**/manager/*', '**/connector/*', '**/dataverse/*', '**/simulator/**', 'node:*'], message: 'the browser client imports no server code (DESIGN.md)' }] }] },
   },

@@ -250,6 +250,10 @@ export class ManagerConnection {
       m = decodeMessage(text);
     } catch (err) {
       this.o.log.error(`unreadable message from the manager: ${err instanceof ProtocolError ? `${err.code}: ${err.message}` : String(err)}`);
+      // Spec §5/§6: a bad message is answered with an error (with its requestId), never an error about an error.
+      if (err instanceof ProtocolError && err.command !== 'error') {
+        this.send({ channel: 'intincall', command: 'error', code: err.code, message: err.message.slice(0, 200), ...(err.requestId === undefined ? {} : { requestId: err.requestId }) });
+      }
       return;
     }
     if (m.channel !== 'intincall') return;

@@ -27,9 +27,9 @@ export async function runSuite<C>(role: Role, target: string, cases: readonly Ca
 }
 
 export type { Case, CaseResult, Level, Role, Status } from './case.ts';
-export { MANAGER_CASES, ManagerContext, type ManagerTarget } from './manager/index.ts';
-export { CONNECTOR_CASES, ConnectorContext, ConnectorListener, type ConnectorTarget } from './connector/index.ts';
-export { CLIENT_CASES, ClientContext, ClientListener, type ClientTarget } from './client/index.ts';
+export { MANAGER_CASES, ManagerContext, type ManagerTarget } from './manager-role/index.ts';
+export { CONNECTOR_CASES, ConnectorContext, ConnectorListener, type ConnectorTarget } from './connector-role/index.ts';
+export { CLIENT_CASES, ClientContext, ClientListener, type ClientTarget } from './client-role/index.ts';
 export { DataverseProver, HookProver, type Prover } from './proof.ts';
 export { formatResult, formatSummary, toJson, toJUnit, type Report } from './report.ts';
 export type { Hook } from './hooks.ts';

@@ -7,7 +7,7 @@ const bin = fileURLToPath(new URL('../../bin/crm-tapi.js', import.meta.url));
 describe('crm-tapi --help', () => {
   it('lists every sub-command and exits 0', () => {
     const out = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
-    for (const name of ['protocol', 'simulate', 'dialing', 'check', 'connector', 'manager', 'diagnose', 'outbox', 'replay', 'demo', 'solution', 'lab', 'service', 'config']) {
+    for (const name of ['protocol', 'simulate', 'dialing', 'check', 'connector', 'manager', 'diagnose', 'outbox', 'replay', 'demo', 'solution', 'lab', 'service', 'config', 'conformance']) {
       expect(out).toMatch(new RegExp(`^\\s+${name}\\b`, 'm'));
     }
   });

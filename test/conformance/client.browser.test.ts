@@ -88,6 +88,11 @@ describe.skipIf(!HAVE_CHROMIUM)('conformance client against the softphone panel 
         only: ['B-MAL-01'], fails: { 'B-MAL-01': /closed/ },
       },
       {
+        name: 'a client that answers no bad message',
+        rules: { up: drop((m) => m.command === 'error') },
+        only: ['B-MAL-02'], fails: { 'B-MAL-02': /no error unknown-command/ },
+      },
+      {
         name: 'a client that sends no heartbeat',
         rules: { up: drop((m) => m.command === 'heartbeat') },
         only: ['B-HB-01'], fails: { 'B-HB-01': /no heartbeat/ },

@@ -20,4 +20,15 @@ describe('conformance manager against our manager', () => {
     expect(bad.map(formatResult).join('\n')).toBe('');
     expect(report.passed).toBe(true);
   }, 120_000);
+
+  it('without a way to prove, the cases that need a proven client are skipped with the reason; without an entitled line, the call cases say what to assign', async () => {
+    const { prover: _unused, ...noProof } = world.target;
+    const unproven = await runSuite('manager', 'no proof', MANAGER_CASES, freshContext(noProof), { only: ['M-HS-05', 'M-CALL-01', 'M-HS-04'] });
+    expect(unproven.results.map((r) => [r.id, r.status])).toEqual([['M-HS-04', 'pass'], ['M-HS-05', 'skip'], ['M-CALL-01', 'skip']]);
+    expect(unproven.results[1]?.reason).toMatch(/needs a proven browser client: give --dataverse/);
+    expect(unproven.passed).toBe(true);
+    const unassigned = await runSuite('manager', 'no entitled line', MANAGER_CASES, freshContext({ ...world.target, lines: ['702'] }), { only: ['M-CALL-01'] });
+    expect(unassigned.results[0]?.status).toBe('skip');
+    expect(unassigned.results[0]?.reason).toMatch(/entitled to none of conformance:702; assign one of them/);
+  }, 60_000);
 });

@@ -13,6 +13,7 @@ import { registerSolution } from './solution.ts';
 import { registerLab } from './lab.ts';
 import { registerService } from './service.ts';
 import { registerConfig } from './config.ts';
+import { registerConformance } from './conformance.ts';
 
 export function registerCommands(program: Command): void {
   registerProtocol(program);
@@ -29,4 +30,5 @@ export function registerCommands(program: Command): void {
   registerLab(program);
   registerService(program);
   registerConfig(program);
+  registerConformance(program);
 }

@@ -2,7 +2,7 @@
 // and takes the connections a connector makes (and makes again after the
 // suite closes one), so each case starts from a fresh registration.
 import { createServer, type Server, type Socket } from 'node:net';
-import { CaseFailure } from '../case.ts';
+import { Acceptor } from '../acceptor.ts';
 import type { Hook } from '../hooks.ts';
 import { TcpPeer } from '../tcp-peer.ts';
 
@@ -23,18 +23,16 @@ export interface ConnectorTarget {
 
 /** Accepts connections on a port; hands them out in arrival order. */
 export class ConnectorListener {
-  private readonly waiting: Socket[] = [];
-  private readonly takers: ((s: Socket) => void)[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly connections: Acceptor<Socket>;
 
   private constructor(private readonly server: Server) {
+    this.connections = new Acceptor((s) => !s.destroyed && s.readable, () => `connector connected to port ${this.port}`);
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
       s.on('error', () => undefined);
-      const taker = this.takers.shift();
-      if (taker) taker(s);
-      else this.waiting.push(s);
+      this.connections.offer(s);
     });
   }
 
@@ -53,28 +51,8 @@ export class ConnectorListener {
   }
 
   /** The next connection (one that already waits, or the next to come). */
-  accept(timeoutMs: number, signal?: AbortSignal): Promise<TcpPeer> {
-    for (let ready = this.waiting.shift(); ready !== undefined; ready = this.waiting.shift()) {
-      if (!ready.destroyed && ready.readable) return Promise.resolve(new TcpPeer(ready, 'connector'));
-    }
-    return new Promise((resolve, reject) => {
-      const take = (s: Socket): void => {
-        clearTimeout(timer);
-        resolve(new TcpPeer(s, 'connector'));
-      };
-      const timer = setTimeout(() => {
-        const i = this.takers.indexOf(take);
-        if (i >= 0) this.takers.splice(i, 1);
-        reject(new CaseFailure(`no connector connected to port ${this.port} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        const i = this.takers.indexOf(take);
-        if (i >= 0) this.takers.splice(i, 1);
-        reject(new CaseFailure('aborted while waiting for the connector to connect'));
-      }, { once: true });
-      this.takers.push(take);
-    });
+  async accept(timeoutMs: number, signal?: AbortSignal): Promise<TcpPeer> {
+    return new TcpPeer(await this.connections.take(timeoutMs, signal), 'connector');
   }
 
   async close(): Promise<void> {

@@ -56,7 +56,7 @@ export const CLIENT_SIDE_CASES: C[] = [
       const c = await peer.inbox.expect<ChallengeMessage>(challenged, '`challenge`', ctx.target.replyMs);
       peer.send({ channel: 'intincall', command: 'prove', nonce: c.nonce, sessionRecordId: randomUUID(), clientInstanceId: ctx.unique('tab-') });
       const from = peer.inbox.cursor;
-      await peer.inbox.expect(isCommand('error'), 'an `error` refusing the proof', ctx.target.replyMs).catch((err: Error) => {
+      await peer.inbox.expect(isCommand('error'), '`error` refusing the proof', ctx.target.replyMs).catch((err: Error) => {
         check(peer.inbox.filter(isCommand('welcome'), from).length === 0, 'the manager welcomed a client whose session record does not exist');
         throw err;
       });
@@ -84,7 +84,7 @@ export const CLIENT_SIDE_CASES: C[] = [
       t.step('creating a session record for another nonce');
       const id = await prover.sessionRecord(`${c.nonce}-not-it`, tab);
       peer.send({ channel: 'intincall', command: 'prove', nonce: c.nonce, sessionRecordId: id, clientInstanceId: tab });
-      await peer.inbox.expect(isCommand('error'), 'an `error` refusing the proof', ctx.target.replyMs);
+      await peer.inbox.expect(isCommand('error'), '`error` refusing the proof', ctx.target.replyMs);
       check(peer.inbox.filter(isCommand('welcome')).length === 0, 'the manager welcomed a client whose session record carries another nonce');
     },
   },

@@ -3,7 +3,7 @@
 // makes — again after the suite closes one, as a client reconnects.
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CaseFailure } from '../case.ts';
+import { Acceptor } from '../acceptor.ts';
 import type { Hook } from '../hooks.ts';
 import { WsPeer } from '../ws-peer.ts';
 
@@ -19,15 +19,13 @@ export interface ClientTarget {
 }
 
 export class ClientListener {
-  private readonly waiting: WebSocket[] = [];
-  private readonly takers: ((ws: WebSocket) => void)[] = [];
+  private readonly connections: Acceptor<WebSocket>;
 
   private constructor(private readonly wss: WebSocketServer) {
+    this.connections = new Acceptor((ws) => ws.readyState === ws.OPEN, () => `client connected to port ${this.port}`);
     wss.on('connection', (ws) => {
       ws.on('error', () => undefined);
-      const taker = this.takers.shift();
-      if (taker) taker(ws);
-      else this.waiting.push(ws);
+      this.connections.offer(ws);
     });
   }
 
@@ -46,30 +44,8 @@ export class ClientListener {
     return a !== null && typeof a !== 'string' ? a.port : 0;
   }
 
-  accept(timeoutMs: number, signal?: AbortSignal): Promise<WsPeer> {
-    for (let ws = this.waiting.shift(); ws !== undefined; ws = this.waiting.shift()) {
-      if (ws.readyState === ws.OPEN) return Promise.resolve(new WsPeer(ws, 'client'));
-    }
-    return new Promise((resolve, reject) => {
-      const take = (ws: WebSocket): void => {
-        clearTimeout(timer);
-        resolve(new WsPeer(ws, 'client'));
-      };
-      const forget = (): void => {
-        const i = this.takers.indexOf(take);
-        if (i >= 0) this.takers.splice(i, 1);
-      };
-      const timer = setTimeout(() => {
-        forget();
-        reject(new CaseFailure(`no client connected to port ${this.port} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        forget();
-        reject(new CaseFailure('aborted while waiting for the client to connect'));
-      }, { once: true });
-      this.takers.push(take);
-    });
+  async accept(timeoutMs: number, signal?: AbortSignal): Promise<WsPeer> {
+    return new WsPeer(await this.connections.take(timeoutMs, signal), 'client');
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,14 @@ export async function playConnector(ctx: ManagerContext, t: CaseTools, options: 
     peer.send({ channel: 'connector', command: 'lines', lines: [...ctx.target.lines, ctx.unassignedLine].map(lineInfo) });
   }
   if (options.synced !== false && options.lines !== false) peer.send({ channel: 'connector', command: 'synced', snapshotSeq: ctx.seq, activeCalls: 0 });
+  if (options.lines !== false) {
+    // A barrier: the manager handles one connection's frames in order, so once a later event is
+    // acknowledged it knows the line list (a dial racing ahead of it would be refused).
+    t.step('waiting until the manager took the line list');
+    const ring = callState(ctx, ctx.unassignedLine, ctx.unique('k'), 'offering', { callerNumber: ctx.uniqueNumber() });
+    peer.send(ring);
+    await sendEvent(ctx, peer, callState(ctx, ctx.unassignedLine, ring.callId, 'idle'));
+  }
   return { peer, registered };
 }
 
@@ -60,7 +68,7 @@ export function callState(ctx: ManagerContext, line: string, callId: string, sta
 export async function sendEvent(ctx: ManagerContext, peer: TcpPeer, message: CallStateMessage): Promise<void> {
   peer.send(message);
   await peer.inbox.expect(
-    (m) => m.command === 'ack' && m.seq >= message.seq, `an ack covering seq ${message.seq}`, ctx.target.replyMs, { from: 0, keepCursor: true },
+    (m) => m.command === 'ack' && m.seq >= message.seq, `ack covering seq ${message.seq}`, ctx.target.replyMs, { from: 0, keepCursor: true },
   );
   ctx.acked = Math.max(ctx.acked ?? 0, message.seq);
 }

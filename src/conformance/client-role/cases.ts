@@ -2,7 +2,7 @@
 // (also with elements a newer manager may add), heartbeat, click-to-dial and
 // reconnect. Call-control cases of issue 17 join as group `call-control`,
 // ids B-CC-01….
-import type { DialMessage } from '../../protocol/index.ts';
+import type { DialMessage, ErrorMessage } from '../../protocol/index.ts';
 import { check, skip, type Case } from '../case.ts';
 import { runHook } from '../hooks.ts';
 import { isCommand } from '../inbox.ts';
@@ -64,6 +64,19 @@ export const CLIENT_CASES: C[] = [
       s.peer.sendText('not xml at all');
       const from = s.peer.inbox.messages.length;
       await s.peer.inbox.expect(isCommand('heartbeat'), 'a heartbeat after the malformed messages', ctx.target.heartbeatInterval * 2000 + ctx.target.replyMs, { from });
+    },
+  },
+  {
+    id: 'B-MAL-02', group: 'malformed', clause: '§6', level: 'MUST',
+    title: 'an unknown command from the manager is answered with error unknown-command carrying its requestId; the client stays connected',
+    async run(ctx, t) {
+      const s = await clientSession(ctx, t);
+      const from = s.peer.inbox.messages.length;
+      const requestId = ctx.unique('x-');
+      s.peer.sendText(`<?xml version="1.0" encoding="utf-8"?><tapiaction name="intincall"><command>teleport</command><requestId>${requestId}</requestId></tapiaction>`);
+      const e = await s.peer.inbox.expect<ErrorMessage>((m) => m.command === 'error' && m.code === 'unknown-command', 'error unknown-command', ctx.target.replyMs, { from });
+      check(e.requestId === requestId, `the error carries requestId ${e.requestId ?? '(none)'}, not ${requestId}`);
+      check(s.peer.open, `the client closed on an unknown command (${s.peer.inbox.endReason ?? ''})`);
     },
   },
   {

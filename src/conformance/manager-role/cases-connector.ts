@@ -86,7 +86,7 @@ export const CONNECTOR_SIDE_CASES: C[] = [
       for (const e of events) peer.send(e);
       t.step('waiting for the ack');
       const last = events[2]?.seq as number;
-      await peer.inbox.expect((m) => m.command === 'ack' && m.seq >= last, `an ack with seq ≥ ${last}`, ctx.target.replyMs);
+      await peer.inbox.expect((m) => m.command === 'ack' && m.seq >= last, `ack with seq ≥ ${last}`, ctx.target.replyMs);
       ctx.acked = last;
       const acks = peer.inbox.filter<AckMessage>(isCommand('ack'));
       check(acks.every((a, i) => i === 0 || a.seq >= (acks[i - 1]?.seq ?? 0)), `acknowledgements went backwards: ${acks.map((a) => a.seq).join(', ')}`);
@@ -115,7 +115,7 @@ export const CONNECTOR_SIDE_CASES: C[] = [
       const b = callState(ctx, line, a.callId, 'idle');
       const two = [encodeFrame(encodeUtf8(encodeMessage(a))), encodeFrame(encodeUtf8(encodeMessage(b)))];
       peer.sendRaw(Buffer.concat(two));
-      await peer.inbox.expect((m) => m.command === 'ack' && m.seq >= b.seq, `an ack with seq ≥ ${b.seq} after two frames in one write`, ctx.target.replyMs, { from: 0 });
+      await peer.inbox.expect((m) => m.command === 'ack' && m.seq >= b.seq, `ack with seq ≥ ${b.seq} after two frames in one write`, ctx.target.replyMs, { from: 0 });
       ctx.acked = b.seq;
     },
   },
