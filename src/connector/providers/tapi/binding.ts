@@ -2,8 +2,8 @@
 // only translates TAPI structures to plain objects and LONG results to
 // numbers; naming, mapping and state live in TypeScript (tapi-provider.ts).
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../../../config/package-root.ts';
 import { LineProviderError } from '../../line-provider.ts';
 
 export interface TapiPartyId {
@@ -89,8 +89,11 @@ export interface TapiBinding {
 
 export const TAPI_UNAVAILABLE = 'the tapi provider needs Windows (or the fake TSP for tests); use simulator, replay or sip';
 
-/** native/ beside src/: node-gyp-build finds build/Release (a local build) or prebuilds/<platform>-<arch>. */
-export const NATIVE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../native');
+/**
+ * native/ at the package root (beside src/ in a checkout, beside dist/ in an installed package):
+ * node-gyp-build finds build/Release (a local build) or prebuilds/<platform>-<arch>.
+ */
+export const NATIVE_DIR = join(packageRoot(), 'native');
 
 let cached: TapiBinding | undefined;
 
