@@ -39,7 +39,8 @@ beforeAll(async () => {
   dir = tempDir();
   zipPath = join(dir, built.fileName);
   writeFileSync(zipPath, built.zip);
-  cfg('manager', onPremise(dv));
+  // A whole manager configuration: `crm-tapi check` applies the manager's own rules before it asks the CRM.
+  cfg('manager', { ...onPremise(dv), CrmTapiPort: 4505, LogLevel: 3, ConnectorKeys: ['solution-test-connector-key-0123'], DataDir: join(dir, 'data') });
   cfg('admin', onPremise(dv, PETRA.sam, PETRA.password));
 }, 90_000);
 afterAll(async () => {
