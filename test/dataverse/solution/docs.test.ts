@@ -23,7 +23,8 @@ beforeAll(async () => {
   const toml = (user: string, password: string): string =>
     `CrmType = "OnPremise"\nCrmServer = "${dv.url}"\nCrmOrganisation = "${dv.orgName}"\nCrmUsername = '${user}'\nCrmPassword = "${password}"\n`;
   writeFileSync(join(dir, 'admin.toml'), toml('CONTOSO\\phoffmann', 'Test-only-phoffmann-1!'));
-  writeFileSync(join(dir, 'manager.toml'), toml('CONTOSO\\svc-crmtapi', 'Test-only-svc-crmtapi-1!'));
+  // The manager's own file is a whole manager configuration (docs/manager.md): `check` applies its rules first.
+  writeFileSync(join(dir, 'manager.toml'), `${toml('CONTOSO\\svc-crmtapi', 'Test-only-svc-crmtapi-1!')}ConnectorKeys = ["docs-test-connector-key-0123"]\nDataDir = "data"\n`);
 }, 60_000);
 afterAll(async () => {
   await dv?.close();
