@@ -66,8 +66,8 @@ describe('crm-tapi service install', () => {
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      // pino-roll numbers the file: manager.1.log.
-      await vi.waitFor(() => expect(readFileSync(join(dir, 'logs', 'manager.1.log'), 'utf8')).toContain('manager running'), { timeout: 60_000, interval: 200 });
+      // The log is at exactly the path LogFile names (docs/manager.md, "Log file").
+      await vi.waitFor(() => expect(readFileSync(join(dir, 'logs', 'manager.log'), 'utf8')).toContain('manager running'), { timeout: 60_000, interval: 200 });
     } finally {
       child.kill('SIGTERM');
     }
