@@ -2,7 +2,7 @@
 // `crm-tapi manager --check-config`, `crm-tapi check` and the start itself
 // apply the same rules: the configuration (every key, one sentence each),
 // the certificate (readable, usable), DataDir (creatable, writable) and the
-// log file (its directory writable).
+// log file (its directory creatable, writable).
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -43,7 +43,8 @@ export async function preflightManagerConfig(path: string): Promise<ManagerConfi
   const data = await writable(config.DataDir, 'DataDir', true);
   if (data !== undefined) problems.push(data);
   if (config.LogArt === 'File' && config.LogFile !== undefined) {
-    const log = await writable(dirname(config.LogFile), 'LogFile', false);
+    // Created as the log target creates it at start (src/logging/file-target.ts): a missing directory is fine, an unwritable one is not.
+    const log = await writable(dirname(config.LogFile), 'LogFile', true);
     if (log !== undefined) problems.push(log);
   }
   if (problems.length > 0) throw new ConfigError('config-invalid', `${path}: ${problems.length} invalid setting(s):\n  ${problems.join('\n  ')}`, problems);

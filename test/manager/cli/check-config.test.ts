@@ -44,10 +44,17 @@ describe('crm-tapi manager --check-config', () => {
   });
 
   it('checks the certificate and the log directory as the start does', async () => {
-    const r = await cli('manager', '--config', file('cert.json', { ...VALID, TlsCertFile: 'missing.pem', TlsKeyFile: 'missing-key.pem', LogArt: 'File', LogFile: 'no/such/dir/manager.log' }), '--check-config');
+    // A directory the log target could not create: below a plain file (root may write anywhere else).
+    writeFileSync(join(dir, 'plain-file'), '');
+    const r = await cli('manager', '--config', file('cert.json', { ...VALID, TlsCertFile: 'missing.pem', TlsKeyFile: 'missing-key.pem', LogArt: 'File', LogFile: 'plain-file/logs/manager.log' }), '--check-config');
     expect(r.status).toBe(2);
     expect(r.err).toContain(`TlsCertFile: cannot read ${join(dir, 'missing.pem')} (ENOENT)`);
-    expect(r.err).toMatch(/LogFile: .*no\/such\/dir is not a writable directory for this user \(ENOENT\)/);
+    expect(r.err).toMatch(/LogFile: .*plain-file\/logs is not a writable directory for this user \((ENOTDIR|EEXIST)\)/);
+  });
+
+  it('accepts a log directory that does not exist yet: the manager creates it, as it creates DataDir', async () => {
+    const r = await cli('manager', '--config', file('newlogs.json', { ...VALID, LogArt: 'File', LogFile: 'new/logs/manager.log' }), '--check-config');
+    expect(r.status).toBe(0);
   });
 
   it('refuses a health endpoint open to the network without a token', async () => {
