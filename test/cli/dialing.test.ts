@@ -94,7 +94,7 @@ describe('crm-tapi dialing normalize', () => {
 describe('crm-tapi dialing: bad settings', () => {
   it('names every bad key of the file', async () => {
     const r = await run('normalize', '--settings', file('typo.json'), '25');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.err).toMatch(/^error: config-invalid: .*typo\.json: 2 invalid setting\(s\):/);
     expect(r.err).toContain('unknown setting "areacode" (did you mean "areaCode"?)');
     expect(r.err).toContain('outsideLinePrefix: must be a string of digits');
@@ -102,6 +102,7 @@ describe('crm-tapi dialing: bad settings', () => {
 
   it('reports wrong digits as invalid-settings', async () => {
     const r = await run('normalize', '--settings', file('digits.json'), '25');
+    expect(r.status).toBe(2);
     expect(r.err).toMatch(/^error: invalid-settings: .*digits\.json: invalid dialing settings: areaCode "034361" \(from default\) starts with the national prefix 0/);
   });
 

@@ -24,6 +24,11 @@ describe('crm-tapi --help', () => {
       expect(await main(['node', 'crm-tapi', 'manager'])).toBe(2);
       expect(await main(['node', 'crm-tapi', 'diagnose', '--no-such-option'])).toBe(2);
       expect(await main(['node', 'crm-tapi', 'outbox', 'drop', '--manager', 'ws://127.0.0.1:1'])).toBe(2);
+      // An option value the command checks itself is a usage error too, in every sub-command.
+      expect(await main(['node', 'crm-tapi', 'simulate', 'pbx', '--control-port', '70000'])).toBe(2);
+      expect(await main(['node', 'crm-tapi', 'simulate', 'pbx', '--hunt-group', 'nonsense'])).toBe(2);
+      expect(await main(['node', 'crm-tapi', 'protocol', 'decode', '--max-frame-length', '0'])).toBe(2);
+      expect(await main(['node', 'crm-tapi', 'dialing', 'dial', '--settings', '/no/such/settings.json', '25'])).toBe(2);
     } finally {
       quiet.mockRestore();
     }

@@ -95,7 +95,9 @@ describe('crm-tapi protocol decode', () => {
     expect(r.status).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toBe('error: frame-too-large: frame declares 178 bytes, more than the limit of 100\n');
-    expect((await run(['decode', '--max-frame-length', '70000'], '')).err).toMatch(/^error: invalid-option: /);
+    const usage = await run(['decode', '--max-frame-length', '70000'], '');
+    expect(usage.err).toMatch(/^error: invalid-option: /);
+    expect(usage.status).toBe(2);
   });
 
   it('reports a missing file and malformed XML', async () => {

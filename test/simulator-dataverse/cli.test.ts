@@ -47,7 +47,7 @@ describe('crm-tapi simulate dataverse', () => {
     expect(r1.stderr).toMatch(/^error: sim-seed-unreadable: /m);
     const port = startCli(['--port', '70000']);
     const r2 = await port.exited;
-    expect(r2.code).toBe(1);
+    expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/^error: invalid-port: /m);
   });
 });

@@ -13,7 +13,7 @@ import {
   toDialString,
   type EffectiveDialingSettings,
 } from '../../dialing/index.ts';
-import { fail } from '../output.ts';
+import { EXIT, fail } from '../output.ts';
 
 /** Reads a settings file (JSON, or TOML by extension): one record, or {default, site, userLine}. */
 export async function loadDialingSettings(path: string): Promise<EffectiveDialingSettings> {
@@ -21,16 +21,16 @@ export async function loadDialingSettings(path: string): Promise<EffectiveDialin
   try {
     raw = await readConfigFile(path);
   } catch (err) {
-    if (err instanceof ConfigError) fail(err.code, err.message);
+    if (err instanceof ConfigError) fail(err.code, err.message, EXIT.usage);
     throw err;
   }
   const parsed = isLayered(raw) ? dialingSettingsLayersSchema.safeParse(raw) : dialingSettingsSchema.transform((flat) => ({ default: flat })).safeParse(raw);
   if (!parsed.success) {
     const err = describeIssues(parsed.error, path);
-    fail(err.code, err.message);
+    fail(err.code, err.message, EXIT.usage);
   }
   const effective = effectiveSettingsOf(parsed.data);
-  if (!effective.ok) fail(effective.error.code, `${path}: ${effective.error.message}`);
+  if (!effective.ok) fail(effective.error.code, `${path}: ${effective.error.message}`, EXIT.usage);
   return effective.settings;
 }
 

@@ -17,7 +17,7 @@ import {
   ProtocolError,
   type TapiMessage,
 } from '../../protocol/index.ts';
-import { CliExit, fail, printError } from '../output.ts';
+import { CliExit, EXIT, fail, printError } from '../output.ts';
 
 interface Source {
   stream: Readable;
@@ -43,7 +43,7 @@ async function* chunksOf(source: Source): AsyncGenerator<Uint8Array> {
 
 function parseMaxFrameLength(value: string): number {
   const n = /^[0-9]{1,5}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= 1 && n <= MAX_FRAME_LENGTH)) fail('invalid-option', `--max-frame-length must be an integer from 1 to ${MAX_FRAME_LENGTH}, got "${value}"`);
+  if (!(n >= 1 && n <= MAX_FRAME_LENGTH)) fail('invalid-option', `--max-frame-length must be an integer from 1 to ${MAX_FRAME_LENGTH}, got "${value}"`, EXIT.usage);
   return n;
 }
 

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { startSimulatedDataverse, type SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
-import { fail } from '../output.ts';
+import { EXIT, fail } from '../output.ts';
 
 interface Options {
   port: string;
@@ -18,7 +18,7 @@ interface Options {
 
 function integer(text: string, name: string, min: number, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) fail(`invalid-${name}`, `"${text}" is not a valid ${name} (${min}–${max})`);
+  if (!/^\d+$/.test(text) || value < min || value > max) fail(`invalid-${name}`, `"${text}" is not a valid ${name} (${min}–${max})`, EXIT.usage);
   return value;
 }
 

@@ -19,7 +19,7 @@ import { playScenario } from '../../../simulator/pbx/record-scenario.ts';
 import { RecordingProvider } from '../../connector/recording/recorder.ts';
 import { fileSink } from '../../connector/recording/sink.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
-import { fail, stdoutPrinter } from '../output.ts';
+import { EXIT, fail, stdoutPrinter } from '../output.ts';
 
 /** Runs `fn`, turning any typed error into the CLI's `error: code: message` line. */
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
@@ -39,7 +39,7 @@ function huntGroups(specs: readonly string[]): Record<string, string[]> {
   const groups: Record<string, string[]> = {};
   for (const spec of specs) {
     const match = /^(\d{1,12})=(.+)$/.exec(spec.trim());
-    if (match === null) fail('invalid-hunt-group', `"${spec}" is not NUMBER=LINES, e.g. 600=21,22,23`);
+    if (match === null) fail('invalid-hunt-group', `"${spec}" is not NUMBER=LINES, e.g. 600=21,22,23`, EXIT.usage);
     groups[match[1] as string] = parseLineSpec(match[2] as string);
   }
   return groups;
@@ -58,7 +58,7 @@ async function loadScenario(path: string): Promise<Scenario> {
 
 function port(text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) fail('invalid-port', `"${text}" is not a TCP port (0–65535)`);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) fail('invalid-port', `"${text}" is not a TCP port (0–65535)`, EXIT.usage);
   return value;
 }
 
