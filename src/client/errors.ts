@@ -12,6 +12,8 @@ export const CLIENT_ERROR_CODES = [
   'no-line',
   'invalid-number',
   'no-xrm',
+  'not-admin',
+  'refused',
 ] as const;
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 

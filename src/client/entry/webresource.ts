@@ -6,6 +6,7 @@ import { ClientError } from '../errors.ts';
 import { formFieldsFromContext, type FormContextLike } from '../crm/form-context.ts';
 import { findXrm, XrmHost, type XrmLike } from '../crm/xrm.ts';
 import type { FormFields } from '../ui/phone-icons.ts';
+import { startDiagnosePage, type DiagnosePage } from '../diagnose-page.ts';
 
 export interface WebResourceOptions {
   xrm?: XrmLike;
@@ -38,7 +39,18 @@ async function setClientApiContext(xrm: XrmLike, formContext: FormContextLike): 
   a.attachForm(formFieldsFromContext(document, container, formContext));
 }
 
-const api = { start, setClientApiContext, get app() { return app; } };
+/** The diagnose page (diagnose.html): `action` is the page's `data` parameter from the command bar. */
+async function diagnose(options: { action?: string; xrm?: XrmLike; target?: HTMLElement } = {}): Promise<DiagnosePage> {
+  const xrm = options.xrm ?? findXrm(window);
+  const target = options.target ?? document.getElementById('crm-tapi-diagnose') ?? document.body;
+  if (xrm === undefined) {
+    target.textContent = 'crm-tapi: Xrm is not available here (open this page from the command bar of the TAPI interfaces in Dynamics 365)';
+    throw new ClientError('no-xrm', 'Xrm is not available in this window or its parent');
+  }
+  return startDiagnosePage({ doc: document, crm: new XrmHost(xrm), target, action: options.action === 'refresh' ? 'refresh' : 'diagnose' });
+}
+
+const api = { start, setClientApiContext, diagnose, get app() { return app; } };
 Object.assign(window, { CrmTapi: api, setClientApiContext });
 
 if (document.currentScript?.hasAttribute('data-autostart')) {

@@ -14,15 +14,15 @@ interface HarnessUser {
   name: string;
 }
 
-const LANGUAGE: Record<string, number> = { 'Anna Schmidt': 1031, 'Jens Wagner': 1031 };
+const LANGUAGE: Record<string, number> = { 'Anna Schmidt': 1031, 'Jens Wagner': 1031, 'Petra Hoffmann': 1031 };
 
-export function harnessPage(userKey: string, user: HarnessUser, form: HarnessForm | undefined): string {
-  const data = JSON.stringify({ userKey, id: `{${user.id.toUpperCase()}}`, name: user.name, languageId: LANGUAGE[user.name] ?? 1033, form: form ?? null }).replace(/</g, '\\u003c');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>harness</title></head><body>
-<div id="crm-tapi-status"></div><form id="form"></form><section id="crm-tapi-missed"></section>
-<script src="/client/crm-tapi-webresource.js"></script>
-<script>
-const H = ${data};
+function userData(userKey: string, user: HarnessUser, form: HarnessForm | undefined): string {
+  return JSON.stringify({ userKey, id: `{${user.id.toUpperCase()}}`, name: user.name, languageId: LANGUAGE[user.name] ?? 1033, form: form ?? null }).replace(/</g, '\\u003c');
+}
+
+/** The fake `Xrm` (as `window.Xrm`, where a web resource finds it) for the harness user `H`. */
+function fakeXrm(data: string): string {
+  return `const H = ${data};
 window.__opened = [];
 const sets = { usersettings: 'usersettingscollection' };
 const set = (e) => sets[e] || e + 's';
@@ -44,6 +44,22 @@ const Xrm = {
   Navigation: { openForm: async (o, p) => { window.__opened.push({ ...o, parameters: p || null }); return { savedEntityReference: [] }; } },
   Utility: { getGlobalContext: () => ({ userSettings: { userId: H.id, userName: H.name, languageId: H.languageId }, organizationSettings: { uniqueName: 'contoso' } }) },
 };
+window.Xrm = Xrm;
+`;
+}
+
+/** The solution's diagnose page with the fake Xrm before the real bundle (Dynamics serves both from the org). */
+export function diagnoseHarnessPage(userKey: string, user: HarnessUser, page: string): string {
+  return page.replace('<script src="webresource.js"></script>', `<script>\n${fakeXrm(userData(userKey, user, undefined))}</script>\n<script src="/client/crm-tapi-webresource.js"></script>`);
+}
+
+export function harnessPage(userKey: string, user: HarnessUser, form: HarnessForm | undefined): string {
+  const data = userData(userKey, user, form);
+  return `<!doctype html><html><head><meta charset="utf-8"><title>harness</title></head><body>
+<div id="crm-tapi-status"></div><form id="form"></form><section id="crm-tapi-missed"></section>
+<script src="/client/crm-tapi-webresource.js"></script>
+<script>
+${fakeXrm(data)}
 let formFields;
 if (H.form) {
   const el = document.getElementById('form');

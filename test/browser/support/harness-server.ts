@@ -10,28 +10,39 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
-import { DEMO_USERS, type DemoUser } from '../../../src/cli/commands/demo-stack.ts';
-import { harnessPage, type HarnessForm } from './harness-page.ts';
+import { DEMO_USERS } from '../../../src/cli/commands/demo-stack.ts';
+import { diagnoseHarnessPage, harnessPage, type HarnessForm } from './harness-page.ts';
+
+/** The demo users and the org's administrator (System Administrator; on no line). TEST-ONLY credentials. */
+export const HARNESS_USERS = {
+  ...DEMO_USERS,
+  petra: { id: '9d29a071-e32a-5a7c-a939-3b959719c23c', upn: 'petra.hoffmann@contoso-sim.onmicrosoft.com', name: 'Petra Hoffmann', password: 'Test-only-phoffmann-1!' },
+} as const;
+export type HarnessUser = keyof typeof HARNESS_USERS;
+
+const DIAGNOSE_PAGE = new URL('../../../src/client/solution/diagnose.html', import.meta.url);
 
 const ROPC_CLIENT = '51f81489-12ee-4a9e-aaae-a2591f45987d';
 
 export interface HarnessServer {
   origin: string;
+  /** The solution's diagnose page for `user`, as the command bar opens it (`data` = diagnose | refresh). */
+  diagnoseUrl(user: HarnessUser, data: 'diagnose' | 'refresh'): string;
   /** The page URL for `user`, with an optional form. */
-  url(user: DemoUser, form?: HarnessForm): string;
+  url(user: HarnessUser, form?: HarnessForm): string;
   setDataverse(dv: SimulatedDataverse): void;
   close(): Promise<void>;
 }
 
 export async function startHarnessServer(clientDir: string): Promise<HarnessServer> {
   let dv: SimulatedDataverse | undefined;
-  const tokens = new Map<DemoUser, { token: string; until: number }>();
+  const tokens = new Map<HarnessUser, { token: string; until: number }>();
   const forms = new Map<string, HarnessForm>();
-  const tokenOf = async (user: DemoUser): Promise<string> => {
+  const tokenOf = async (user: HarnessUser): Promise<string> => {
     const t = tokens.get(user);
     if (t !== undefined && t.until > Date.now()) return t.token;
     if (dv === undefined) throw new Error('no Dataverse yet');
-    const u = DEMO_USERS[user];
+    const u = HARNESS_USERS[user];
     const res = await fetch(dv.tokenUrl, {
       method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'password', client_id: ROPC_CLIENT, username: u.upn, password: u.password, scope: `${dv.url}/.default` }).toString(),
@@ -46,10 +57,17 @@ export async function startHarnessServer(clientDir: string): Promise<HarnessServ
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://harness');
       if (url.pathname === '/harness.html') {
-        const user = url.searchParams.get('user') as DemoUser;
+        const user = url.searchParams.get('user') as HarnessUser;
         const form = forms.get(url.searchParams.get('form') ?? '');
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-        res.end(harnessPage(user, DEMO_USERS[user], form));
+        res.end(harnessPage(user, HARNESS_USERS[user], form));
+        return;
+      }
+      if (url.pathname === '/diagnose.html') {
+        const user = url.searchParams.get('user') as HarnessUser;
+        if (!(user in HARNESS_USERS)) return void res.writeHead(404).end();
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+        res.end(diagnoseHarnessPage(user, HARNESS_USERS[user], await readFile(DIAGNOSE_PAGE, 'utf8')));
         return;
       }
       if (url.pathname.startsWith('/client/')) {
@@ -60,8 +78,8 @@ export async function startHarnessServer(clientDir: string): Promise<HarnessServ
         return;
       }
       if (url.pathname.startsWith('/api/data/') && dv !== undefined) {
-        const user = req.headers['x-harness-user'] as DemoUser | undefined;
-        if (user === undefined || !(user in DEMO_USERS)) return void res.writeHead(401).end();
+        const user = req.headers['x-harness-user'] as HarnessUser | undefined;
+        if (user === undefined || !(user in HARNESS_USERS)) return void res.writeHead(401).end();
         const chunks: Buffer[] = [];
         for await (const c of req) chunks.push(c as Buffer);
         const headers: Record<string, string> = { Authorization: `Bearer ${await tokenOf(user)}`, Accept: 'application/json', 'OData-Version': '4.0' };
@@ -91,6 +109,7 @@ export async function startHarnessServer(clientDir: string): Promise<HarnessServ
       }
       return `${origin}/harness.html?${q}`;
     },
+    diagnoseUrl: (user, data) => `${origin}/diagnose.html?user=${user}&data=${data}`,
     setDataverse(d) {
       dv = d;
     },

@@ -1,0 +1,116 @@
+// The solution's diagnose page (diagnose.html, opened by the command bar's
+// "Diagnose TAPI Manager" and "Aktualisieren Telefonnummern") in real Chromium
+// against the whole stack: the fake Xrm is backed by the simulated Dataverse,
+// the page proves the signed-in user to the manager on the diagnose channel
+// with a session record, and the manager answers admins only.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { DEMO_USERS } from '../../src/cli/commands/demo-stack.ts';
+import { HAVE_CHROMIUM } from './support/chromium.ts';
+import { startWorld, until, type BrowserWorld } from './support/stack.ts';
+
+describe.skipIf(!HAVE_CHROMIUM)('diagnose page in Chromium', () => {
+  let w: BrowserWorld;
+
+  beforeAll(async () => {
+    w = await startWorld();
+  }, 120_000);
+
+  afterAll(async () => {
+    await w?.close();
+  }, 30_000);
+
+  const message = (page: Page) => page.getByTestId('diag-message');
+  const settled = (page: Page) => page.locator('[data-testid=diag-message]:not([data-state=busy])').waitFor({ timeout: 30_000 });
+
+  it('shows an admin the report: connectors with their lines, lines in the CRM, sockets (German UI)', async () => {
+    const ctx = await w.browser.newContext();
+    try {
+      const page = await ctx.newPage();
+      await page.goto(w.harness.diagnoseUrl('petra', 'diagnose'));
+      await page.getByTestId('diag-report').waitFor({ timeout: 30_000 });
+      expect(await page.locator('html').getAttribute('lang')).toBe('de');
+      expect(await page.getByTestId('diag-version').textContent()).toMatch(/^TAPI-Manager \S+ \(/);
+      const connectors = await page.getByTestId('diag-connectors').textContent();
+      expect(connectors).toContain('Leitung');
+      expect(connectors).toContain(w.stack.line('21'));
+      const lines = await page.getByTestId('diag-entity-lines').textContent();
+      expect(lines).toContain(w.stack.line('22'));
+      // The manager's report names the users of a line by their systemuserid.
+      expect(lines).toContain(DEMO_USERS.emily.id);
+      expect(lines).toContain(DEMO_USERS.jens.id);
+      // The connector's socket and the page's own, proven as Petra.
+      const sockets = await page.getByTestId('diag-sockets').textContent();
+      expect(sockets).toContain('connector');
+      expect(sockets).toMatch(/diagnose.*Petra Hoffmann/);
+      expect(await page.getByTestId('diag-outbox').textContent()).toMatch(/Ausgang|warten/);
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
+
+  it('the refresh button makes the manager rebuild its phone directory (a contact added meanwhile is in it) and shows the answer', async () => {
+    const ctx = await w.browser.newContext();
+    try {
+      const page = await ctx.newPage();
+      await page.goto(w.harness.diagnoseUrl('petra', 'diagnose'));
+      await page.getByTestId('diag-report').waitFor({ timeout: 30_000 });
+      const directory = w.stack.manager().directory;
+      const before = directory.status();
+      // A new contact, created through the Web API as the admin.
+      const res = await fetch(`${w.harness.origin}/api/data/v9.2/contacts`, {
+        method: 'POST', headers: { 'X-Harness-User': 'petra', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ firstname: 'Dora', lastname: 'Diagnose', telephone1: '+49 341 555 0199' }),
+      });
+      expect(res.status).toBeLessThan(300);
+      const clicked = Date.now();
+      await page.getByTestId('diag-refresh').click();
+      await settled(page);
+      expect(await message(page).getAttribute('data-state')).toBe('ok');
+      const text = (await message(page).textContent()) ?? '';
+      expect(text).toMatch(/^Telefonnummern aktualisiert: \d+ Nummer\(n\) im Verzeichnis\.$/);
+      const after = directory.status();
+      expect(after.records).toBe(before.records + 1);
+      expect(text).toContain(`${after.keys} Nummer`);
+      const last = Math.max(...Object.values(after.last).map((r) => r?.finishedAt ?? 0));
+      expect(last).toBeGreaterThanOrEqual(clicked);
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
+
+  it('"Aktualisieren Telefonnummern" from the command bar (data=refresh) refreshes at once', async () => {
+    const ctx = await w.browser.newContext();
+    try {
+      const page = await ctx.newPage();
+      const opened = Date.now();
+      await page.goto(w.harness.diagnoseUrl('petra', 'refresh'));
+      await until(async () => (/^Telefonnummern aktualisiert: \d+/.test((await message(page).textContent()) ?? '') ? true : undefined), 30_000);
+      const last = Math.max(...Object.values(w.stack.manager().directory.status().last).map((r) => r?.finishedAt ?? 0));
+      expect(last).toBeGreaterThanOrEqual(opened);
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
+
+  it('an agent is refused by the manager, shown as a sentence, and nothing is refreshed (English UI)', async () => {
+    const ctx = await w.browser.newContext();
+    try {
+      const page = await ctx.newPage();
+      const directory = w.stack.manager().directory;
+      const before = Math.max(...Object.values(directory.status().last).map((r) => r?.finishedAt ?? 0));
+      await page.goto(w.harness.diagnoseUrl('emily', 'refresh'));
+      await settled(page);
+      await until(async () => ((await message(page).getAttribute('data-state')) === 'refused' && !(await page.getByTestId('diag-refresh').isDisabled()) ? true : undefined), 30_000);
+      expect(await message(page).textContent()).toBe('The TAPI manager refused: this page is only for TapiInterface Admin and System Administrator.');
+      expect(await page.getByTestId('diag-report').count()).toBe(0);
+      await page.getByTestId('diag-refresh').click();
+      await settled(page);
+      expect(await message(page).textContent()).toContain('only for TapiInterface Admin');
+      const after = Math.max(...Object.values(directory.status().last).map((r) => r?.finishedAt ?? 0));
+      expect(after).toBe(before);
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
+});
