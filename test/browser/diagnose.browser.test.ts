@@ -3,6 +3,7 @@
 // against the whole stack: the fake Xrm is backed by the simulated Dataverse,
 // the page proves the signed-in user to the manager on the diagnose channel
 // with a session record, and the manager answers admins only.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/cli/commands/demo-stack.ts';
@@ -109,6 +110,43 @@ describe.skipIf(!HAVE_CHROMIUM)('diagnose page in Chromium', () => {
       expect(await message(page).textContent()).toContain('only for TapiInterface Admin');
       const after = Math.max(...Object.values(directory.status().last).map((r) => r?.finishedAt ?? 0));
       expect(after).toBe(before);
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
+
+  it('shows the outbox: the oldest waiting write and every dead letter with its reason (the protocol vector, from a stand-in manager)', async () => {
+    // The live stack has no dead letter to show; the page's WebSocket is answered with spec/vectors/diagnose-diagnoseReport-outbox.json.
+    const vector = JSON.parse(readFileSync(new URL('../../spec/vectors/diagnose-diagnoseReport-outbox.json', import.meta.url), 'utf8')) as { input: { xml: string } };
+    const ctx = await w.browser.newContext();
+    try {
+      const page = await ctx.newPage();
+      const proofs: string[] = [];
+      await page.routeWebSocket(/^ws/, (ws) => {
+        ws.onMessage((text) => {
+          const m = String(text);
+          if (m.includes('<command>diagnose</command>')) {
+            ws.send(`<?xml version="1.0" encoding="utf-8"?><tapiaction name="diagnose"><command>challenge</command><nonce>Zk3xT0aP9vQ2</nonce><expiresAt>${new Date(Date.now() + 60_000).toISOString()}</expiresAt></tapiaction>`);
+          } else if (m.includes('<command>prove</command>')) {
+            proofs.push(m);
+            ws.send(vector.input.xml);
+          }
+        });
+      });
+      await page.goto(w.harness.diagnoseUrl('petra', 'diagnose'));
+      await page.getByTestId('diag-report').waitFor({ timeout: 30_000 });
+      expect(proofs).toHaveLength(1);
+      expect(proofs[0]).toMatch(/<sessionRecordId>[0-9a-f-]{36}<\/sessionRecordId>/);
+      expect(await page.getByTestId('diag-version').textContent()).toBe('TAPI-Manager 0.2.0 (open edition)');
+      expect(await page.getByTestId('diag-connectors').textContent()).toBe('keine');
+      const outbox = await page.getByTestId('diag-outbox').textContent();
+      expect(outbox).toBe('Schreibvorgänge, die auf das CRM warten: 1; Unzustellbare Schreibvorgänge: 1');
+      expect(await page.getByText(/^Ältester wartender: callLog 5f0c9a2e-1b7d-4c3e-9a8f-2d6e4b1c0a93/).textContent()).toContain('throttled: HTTP 429');
+      const row = page.getByTestId('diag-dead-letters').locator('tbody tr');
+      expect(await row.count()).toBe(1);
+      expect(await row.locator('td').allTextContents()).toEqual([
+        '0d3b6f4a-8c2e-4f1a-b9d7-6e5c4a3b2f10', 'phoneCall', 'phonecalls', '2024-05-02T08:12:56.000Z', '1', 'bad-request (HTTP 400): HTTP 400: the regarding record does not exist',
+      ]);
     } finally {
       await ctx.close();
     }
