@@ -151,4 +151,17 @@ describe.skipIf(!HAVE_CHROMIUM)('diagnose page in Chromium', () => {
       await ctx.close();
     }
   }, 60_000);
+
+  it('a manager that closes without answering is one sentence on the page', async () => {
+    const ctx = await w.browser.newContext();
+    try {
+      const page = await ctx.newPage();
+      await page.routeWebSocket(/^ws/, (ws) => ws.close({ code: 1011, reason: 'going away' }));
+      await page.goto(w.harness.diagnoseUrl('emily', 'diagnose'));
+      await until(async () => ((await message(page).getAttribute('data-state')) === 'refused' ? true : undefined), 30_000);
+      expect(await message(page).textContent()).toMatch(/^No answer from the TAPI manager: the manager closed the connection before answering \(1011/);
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
 });
