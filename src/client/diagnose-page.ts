@@ -12,6 +12,8 @@ import { clientSchemaNames } from './schema-names.ts';
 import { DIAGNOSE_CSS, diagnoseStrings, refreshSentence, renderReport } from './ui/diagnose-view.ts';
 import { h } from './ui/dom.ts';
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export interface DiagnosePageOptions {
   doc: Document;
   crm: CrmHost;
@@ -52,6 +54,18 @@ export async function startDiagnosePage(o: DiagnosePageOptions): Promise<Diagnos
     ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
   });
 
+  /** Full names of the users the report lists by id, read as the signed-in user; ids stay where reading fails. */
+  const userNames = async (ids: readonly string[]): Promise<Map<string, string>> => {
+    const wanted = [...new Set(ids.map((id) => id.toLowerCase()).filter((id) => GUID.test(id)))];
+    const out = new Map<string, string>();
+    for (let i = 0; i < wanted.length; i += 50) {
+      const filter = wanted.slice(i, i + 50).map((id) => `systemuserid eq ${id}`).join(' or ');
+      const rows = await crm.retrieveMultiple('systemuser', `?$select=systemuserid,fullname&$filter=${filter}`).catch(() => []);
+      for (const r of rows) if (typeof r.systemuserid === 'string' && typeof r.fullname === 'string') out.set(r.systemuserid.toLowerCase(), r.fullname);
+    }
+    return out;
+  };
+
   const sentence = (err: unknown): string => {
     if (err instanceof ClientError && err.code === 'not-admin') return s.notAdmin;
     const why = err instanceof Error ? err.message : String(err);
@@ -68,7 +82,7 @@ export async function startDiagnosePage(o: DiagnosePageOptions): Promise<Diagnos
         message.textContent = refreshSentence(s, answer);
         message.dataset.state = answer.ok ? 'ok' : 'failed';
       } else {
-        report.replaceChildren(renderReport(doc, s, answer));
+        report.replaceChildren(renderReport(doc, s, answer, await userNames(answer.entityLines.flatMap((l) => l.users))));
         message.textContent = '';
         message.dataset.state = 'ok';
       }

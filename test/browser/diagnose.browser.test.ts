@@ -37,9 +37,10 @@ describe.skipIf(!HAVE_CHROMIUM)('diagnose page in Chromium', () => {
       expect(connectors).toContain(w.stack.line('21'));
       const lines = await page.getByTestId('diag-entity-lines').textContent();
       expect(lines).toContain(w.stack.line('22'));
-      // The manager's report names the users of a line by their systemuserid.
-      expect(lines).toContain(DEMO_USERS.emily.id);
-      expect(lines).toContain(DEMO_USERS.jens.id);
+      // The manager lists the users of a line by systemuserid; the page shows their full names, read as Petra.
+      const shared = page.getByTestId('diag-entity-lines').locator('tr', { hasText: w.stack.line('22') }).locator('td').nth(1);
+      expect((await shared.textContent())?.split(', ').sort()).toEqual([DEMO_USERS.emily.name, DEMO_USERS.jens.name]);
+      expect(lines).not.toContain(DEMO_USERS.emily.id);
       // The connector's socket and the page's own, proven as Petra.
       const sockets = await page.getByTestId('diag-sockets').textContent();
       expect(sockets).toContain('connector');

@@ -77,8 +77,9 @@ function outboxSection(doc: Document, s: DiagnoseStrings, o: DiagnoseOutbox): HT
   ].filter((e): e is HTMLElement => e !== undefined);
 }
 
-/** The report as headings and tables; text goes in as text nodes (names and peers are outside input). */
-export function renderReport(doc: Document, s: DiagnoseStrings, r: DiagnoseReportMessage): HTMLElement {
+/** The report as headings and tables; text goes in as text nodes (names and peers are outside input). `userNames`: systemuserid → full name for the lines in the CRM, which the manager lists by id. */
+export function renderReport(doc: Document, s: DiagnoseStrings, r: DiagnoseReportMessage, userNames: ReadonlyMap<string, string> = new Map()): HTMLElement {
+  const who = (id: string): string => userNames.get(id.toLowerCase()) ?? id;
   const lines = r.connectors.flatMap((c) => c.lines.map((l) => [c.host, c.peer, c.connectorVersion, l.line, l.inService ? s.yes : s.no, String(l.users)]));
   const bare = r.connectors.filter((c) => c.lines.length === 0).map((c) => [c.host, c.peer, c.connectorVersion, '', '', '']);
   return h(doc, 'div', { 'data-testid': 'diag-report' },
@@ -86,7 +87,7 @@ export function renderReport(doc: Document, s: DiagnoseStrings, r: DiagnoseRepor
     h(doc, 'h2', {}, `${s.connectors} (${r.connectors.length})`),
     table(doc, 'diag-connectors', [s.host, s.peer, s.version, s.line, s.inService, s.users], [...lines, ...bare], s.none),
     h(doc, 'h2', {}, `${s.entityLines} (${r.entityLines.length})`),
-    table(doc, 'diag-entity-lines', [s.line, s.users], r.entityLines.map((l) => [l.line, l.users.length === 0 ? s.noUser : l.users.join(', ')]), s.none),
+    table(doc, 'diag-entity-lines', [s.line, s.users], r.entityLines.map((l) => [l.line, l.users.length === 0 ? s.noUser : l.users.map(who).join(', ')]), s.none),
     h(doc, 'h2', {}, `${s.sockets} (${r.sockets.length})`),
     table(doc, 'diag-sockets', [s.kind, s.peer, s.created, s.lastReceive, s.line, s.user], r.sockets.map((k) => [k.kind, k.peer, k.created, k.lastReceive, k.line ?? '', k.user ?? '']), s.none),
     ...(r.outbox === undefined ? [] : outboxSection(doc, s, r.outbox)));
