@@ -60,8 +60,18 @@ export async function checkSolution(api: DataverseApi, org: string, options: { r
       if (e instanceof DataverseError && (e.code === 'forbidden' || e.code === 'not-found')) return e.code === 'forbidden' ? undefined : null;
       throw e;
     });
-    if (found !== null) return undefined;
-    installed = { installed: false };
+    if (found === null) {
+      installed = { installed: false };
+    } else {
+      // The table exists: the solution may have been imported between the two reads (the
+      // import also gives this account its role), so ask once more before giving up.
+      const again = await installedSolution(api).catch((e: unknown) => {
+        if (e instanceof DataverseError && e.code === 'forbidden') return undefined;
+        throw e;
+      });
+      if (again === undefined) return undefined;
+      installed = again;
+    }
   }
   const state = solutionState(installed, options.required);
   return { state, sentence: describeSolutionState(state, org) };

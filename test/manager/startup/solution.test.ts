@@ -10,7 +10,9 @@ import { startSimulatedDataverse } from '../../../simulator/dataverse/index.ts';
 import { connect } from '../../../src/dataverse/connection.ts';
 import { parseConnectionConfig } from '../../../src/dataverse/connection-config.ts';
 import { importSolution } from '../../../src/dataverse/solution/import.ts';
-import { describeSolutionState, solutionState } from '../../../src/dataverse/solution/installed.ts';
+import { checkSolution, describeSolutionState, solutionState } from '../../../src/dataverse/solution/installed.ts';
+import { DataverseError } from '../../../src/dataverse/web-api/errors.ts';
+import type { DataverseApi } from '../../../src/dataverse/web-api/types.ts';
 import { compareVersions, solutionVersion } from '../../../src/dataverse/solution/model.ts';
 import { solutionFiles, zipSolution } from '../../../src/dataverse/solution/package.ts';
 import { webResources } from '../../../src/dataverse/solution/model.ts';
@@ -52,6 +54,21 @@ describe('the manager and the crm-tapi solution', () => {
     const names = [...dv.store.all('ctapi_setting')].map((s) => s['ctapi_name']).sort();
     expect(names).toEqual(['IncallPhoneFields', 'WriteConfigLog']);
   }, 60_000);
+
+  it('an import between the solutions read (still forbidden) and the metadata read (the table is there) is seen: it asks once more', async () => {
+    let solutionReads = 0;
+    const api = {
+      list: async () => {
+        solutionReads += 1;
+        if (solutionReads === 1) throw new DataverseError('forbidden', 'prvReadSolution missing', { status: 403 });
+        return [{ solutionid: 's', uniquename: 'crmtapi', version: '0.1.0.0', ismanaged: false }];
+      },
+      retrieve: async () => ({ LogicalName: 'ctapi_lineconfig' }),
+    } as unknown as DataverseApi;
+    const checked = await checkSolution(api, 'contoso');
+    expect(solutionReads).toBe(2);
+    expect(checked?.sentence).toBe('the crm-tapi solution 0.1.0.0 is installed in org contoso');
+  });
 
   it('names an outdated solution with both versions', () => {
     const state = solutionState({ installed: true, version: '1.2.0.0', managed: true, id: 'x' }, '1.3.0.0');
