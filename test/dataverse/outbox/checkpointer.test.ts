@@ -54,7 +54,12 @@ describe('WAL checkpoints in a worker thread', () => {
     }
     await store.checkpointer!.idle();
     expect(store.checkpointer!.checkpoints).toBeGreaterThan(0);
-    expect(largest).toBeLessThan((SAFETY_NET_PAGES + 512) * 4096);
+    // Bounded near the net, not growing with every commit (never restarted, 3,000 commits of several
+    // pages pass 40 MB). The margin is one more net: while the worker's PASSIVE checkpoint is in
+    // flight it holds a read mark, so the writer's own autocheckpoint cannot restart the WAL and
+    // what is committed meanwhile adds to it — seen at 1,650 pages when CI's other files were
+    // fsyncing heavily beside this one (docs/directory-and-outbox.md).
+    expect(largest).toBeLessThan((2 * SAFETY_NET_PAGES + 512) * 4096);
     store.close();
   });
 
