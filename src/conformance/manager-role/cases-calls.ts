@@ -23,6 +23,18 @@ async function world(ctx: ManagerContext, t: CaseTools): Promise<World> {
 }
 
 /** Plays `states` of one call and returns the notifications the client got for each, in order. */
+/** A call rings and reaches the client; then the connector's connection is gone (the replay cases start here). */
+async function ringThenLoseConnector(ctx: ManagerContext, t: CaseTools): Promise<{ w: World; number: string; ring: CallStateMessage }> {
+  const w = await world(ctx, t);
+  const number = ctx.uniqueNumber();
+  const ring = callState(ctx, w.line, ctx.unique('k'), 'offering', { callerNumber: number });
+  await sendEvent(ctx, w.connector.peer, ring);
+  await notificationOf(ctx, w.client.peer, w.line, number, 'offering', 'the offering notification');
+  w.connector.peer.destroy();
+  await w.connector.peer.closed;
+  return { w, number, ring };
+}
+
 async function playCall(ctx: ManagerContext, t: CaseTools, w: World, states: readonly CallState[], extra: Partial<CallStateMessage> = {}): Promise<CallNotificationMessage[]> {
   const number = extra.callerNumber ?? extra.calledNumber ?? ctx.uniqueNumber();
   const callId = ctx.unique('k');
@@ -156,13 +168,7 @@ export const CALL_CASES: C[] = [
     id: 'M-RPL-02', group: 'replay', clause: '§7.5', level: 'MUST', needs: NEEDS,
     title: 'after a connector reconnect, events above registered.lastAckedSeq reach the client once, in order',
     async run(ctx, t) {
-      const w = await world(ctx, t);
-      const number = ctx.uniqueNumber();
-      const ring = callState(ctx, w.line, ctx.unique('k'), 'offering', { callerNumber: number });
-      await sendEvent(ctx, w.connector.peer, ring);
-      await notificationOf(ctx, w.client.peer, w.line, number, 'offering', 'the offering notification');
-      w.connector.peer.destroy();
-      await w.connector.peer.closed;
+      const { w, number, ring } = await ringThenLoseConnector(ctx, t);
       t.step('reconnecting with the buffered events');
       const again = await playConnector(ctx, t, { synced: false });
       again.peer.send({ ...ring, seq: ctx.seq, snapshot: true, state: 'connected' });
@@ -200,13 +206,7 @@ export const CALL_CASES: C[] = [
     id: 'M-RPL-04', group: 'replay', clause: '§7.5 synced', level: 'SHOULD', needs: NEEDS,
     title: 'on synced, a call the connector no longer reports is ended (the client gets disconnected)',
     async run(ctx, t) {
-      const w = await world(ctx, t);
-      const number = ctx.uniqueNumber();
-      const ring = callState(ctx, w.line, ctx.unique('k'), 'offering', { callerNumber: number });
-      await sendEvent(ctx, w.connector.peer, ring);
-      await notificationOf(ctx, w.client.peer, w.line, number, 'offering', 'the offering notification');
-      w.connector.peer.destroy();
-      await w.connector.peer.closed;
+      const { w, number } = await ringThenLoseConnector(ctx, t);
       t.step('reconnecting without the call in the snapshot');
       await playConnector(ctx, t);
       await notificationOf(ctx, w.client.peer, w.line, number, 'disconnected', 'a disconnected notification for the call the connector no longer reports');
