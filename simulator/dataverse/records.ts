@@ -126,6 +126,8 @@ export interface RepresentationOptions {
   annotations?: ReadonlySet<string> | '*' | undefined;
   /** 1031 for German labels. */
   language?: number;
+  /** The user's time zone (IANA name, from usersettings.timezonecode) for formatted date-times; default UTC. */
+  timeZone?: string;
   /** Lookup `x` goes out as `_x_value`. */
 }
 
@@ -133,7 +135,8 @@ const FORMATTED = 'OData.Community.Display.V1.FormattedValue';
 const LOOKUP_NAME = 'Microsoft.Dynamics.CRM.lookuplogicalname';
 const NAV_NAME = 'Microsoft.Dynamics.CRM.associatednavigationproperty';
 
-function wants(opts: RepresentationOptions, name: string): boolean {
+/** Whether `Prefer: odata.include-annotations` asks for the annotation `name`. */
+export function wantsAnnotation(opts: RepresentationOptions, name: string): boolean {
   const a = opts.annotations;
   if (!a) return false;
   if (a === '*') return true;
@@ -178,15 +181,15 @@ export function represent(metadata: Metadata, store: RecordStore, entity: Entity
     if (attr.type === 'lookup') {
       const lookup = isLookup(value) ? value : null;
       if (lookup) {
-        if (wants(opts, FORMATTED)) out[`${apiName}@${FORMATTED}`] = displayName(metadata, store, lookup);
-        if (wants(opts, NAV_NAME)) out[`${apiName}@${NAV_NAME}`] = [...nav].find(([, v]) => v.attribute === name && (v.target === lookup.logicalName || v.target === '*'))?.[0] ?? name;
-        if (wants(opts, LOOKUP_NAME)) out[`${apiName}@${LOOKUP_NAME}`] = lookup.logicalName;
+        if (wantsAnnotation(opts, FORMATTED)) out[`${apiName}@${FORMATTED}`] = displayName(metadata, store, lookup);
+        if (wantsAnnotation(opts, NAV_NAME)) out[`${apiName}@${NAV_NAME}`] = [...nav].find(([, v]) => v.attribute === name && (v.target === lookup.logicalName || v.target === '*'))?.[0] ?? name;
+        if (wantsAnnotation(opts, LOOKUP_NAME)) out[`${apiName}@${LOOKUP_NAME}`] = lookup.logicalName;
       }
       out[apiName] = lookup ? lookup.id : null;
       continue;
     }
-    if (value !== null && wants(opts, FORMATTED)) {
-      const formatted = formatValue(attr, value, opts.language ?? 1033);
+    if (value !== null && wantsAnnotation(opts, FORMATTED)) {
+      const formatted = formatValue(attr, value, opts.language ?? 1033, opts.timeZone ?? 'UTC');
       if (formatted !== undefined) out[`${apiName}@${FORMATTED}`] = formatted;
     }
     out[apiName] = value;
@@ -202,7 +205,7 @@ function displayName(metadata: Metadata, store: RecordStore, lookup: LookupValue
   return typeof value === 'string' ? value : null;
 }
 
-function formatValue(attr: AttributeDefinition, value: StoredValue, language: number): string | undefined {
+function formatValue(attr: AttributeDefinition, value: StoredValue, language: number, timeZone: string): string | undefined {
   switch (attr.type) {
     case 'picklist': {
       const labels = language === 1031 ? (attr.labels1031 ?? attr.options) : attr.options;
@@ -211,10 +214,11 @@ function formatValue(attr: AttributeDefinition, value: StoredValue, language: nu
     case 'boolean':
       return language === 1031 ? (value ? 'Ja' : 'Nein') : value ? 'Yes' : 'No';
     case 'datetime': {
-      const d = new Date(String(value));
+      // User-local date-times are shown in the user's time zone, as Dataverse formats them.
+      const d = localParts(new Date(String(value)), timeZone);
       return language === 1031
-        ? `${pad(d.getUTCDate())}.${pad(d.getUTCMonth() + 1)}.${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`
-        : `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${((d.getUTCHours() + 11) % 12) + 1}:${pad(d.getUTCMinutes())} ${d.getUTCHours() < 12 ? 'AM' : 'PM'}`;
+        ? `${pad(d.day)}.${pad(d.month)}.${d.year} ${pad(d.hour)}:${pad(d.minute)}`
+        : `${d.month}/${d.day}/${d.year} ${((d.hour + 11) % 12) + 1}:${pad(d.minute)} ${d.hour < 12 ? 'AM' : 'PM'}`;
     }
     case 'int':
     case 'bigint':
@@ -229,3 +233,17 @@ function formatValue(attr: AttributeDefinition, value: StoredValue, language: nu
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Calendar fields of an instant in an IANA time zone. */
+function localParts(d: Date, timeZone: string): { year: number; month: number; day: number; hour: number; minute: number } {
+  let f = zoneFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    zoneFormats.set(timeZone, f);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of f.formatToParts(d)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  return { year: parts['year'] ?? 0, month: parts['month'] ?? 0, day: parts['day'] ?? 0, hour: parts['hour'] ?? 0, minute: parts['minute'] ?? 0 };
+}

@@ -12,16 +12,23 @@ const literal = fc.oneof(
   fc.constant({ text: 'null', value: null as string | number | null }),
 );
 
-/** Random filter text together with an independent reference predicate. */
-const filterArb: fc.Arbitrary<{ text: string; test: (r: Row) => boolean }> = fc.letrec((tie) => ({
+/**
+ * Random filter text together with an independent reference predicate in SQL's three-valued
+ * logic (null = unknown): Dataverse returns a row only when its filter is true, "not if the
+ * expression evaluates to false or null" (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows).
+ */
+type Truth = boolean | null;
+type Gen = { text: string; test: (r: Row) => Truth };
+const filterArb: fc.Arbitrary<Gen> = fc.letrec((tie) => ({
   leaf: fc.tuple(fc.constantFrom(...PROPS), fc.constantFrom('eq', 'ne', 'gt', 'ge', 'lt', 'le'), literal).map(([p, op, lit]) => ({
     text: `${p} ${op} ${lit.text}`,
     test: (r: Row) => reference(r[p] ?? null, op, lit.value),
   })),
   fn: fc.tuple(fc.constantFrom('a', 'b'), fc.constantFrom('contains', 'startswith', 'endswith'), fc.string({ maxLength: 3 })).map(([p, fn, s]) => ({
     text: `${fn}(${p},'${s.replace(/'/g, "''")}')`,
-    test: (r: Row) => {
+    test: (r: Row): Truth => {
       const v = r[p];
+      if (v === null || v === undefined) return null;
       if (typeof v !== 'string') return false;
       const h = v.toLowerCase();
       const n = s.toLowerCase();
@@ -29,22 +36,24 @@ const filterArb: fc.Arbitrary<{ text: string; test: (r: Row) => boolean }> = fc.
     },
   })),
   node: fc.oneof({ depthSize: 'small', withCrossShrink: true },
-    tie('leaf') as fc.Arbitrary<{ text: string; test: (r: Row) => boolean }>,
-    tie('fn') as fc.Arbitrary<{ text: string; test: (r: Row) => boolean }>,
-    fc.tuple(tie('node') as fc.Arbitrary<{ text: string; test: (r: Row) => boolean }>, fc.constantFrom('and', 'or'), tie('node') as fc.Arbitrary<{ text: string; test: (r: Row) => boolean }>).map(([l, op, r]) => ({
+    tie('leaf') as fc.Arbitrary<Gen>,
+    tie('fn') as fc.Arbitrary<Gen>,
+    fc.tuple(tie('node') as fc.Arbitrary<Gen>, fc.constantFrom('and', 'or'), tie('node') as fc.Arbitrary<Gen>).map(([l, op, r]) => ({
       text: `(${l.text}) ${op} (${r.text})`,
-      test: (row: Row) => (op === 'and' ? l.test(row) && r.test(row) : l.test(row) || r.test(row)),
+      test: (row: Row): Truth => {
+        const a = l.test(row);
+        const b = r.test(row);
+        if (op === 'and') return a === false || b === false ? false : a === null || b === null ? null : true;
+        return a === true || b === true ? true : a === null || b === null ? null : false;
+      },
     })),
-    (tie('node') as fc.Arbitrary<{ text: string; test: (r: Row) => boolean }>).map((inner) => ({ text: `not (${inner.text})`, test: (row: Row) => !inner.test(row) })),
+    (tie('node') as fc.Arbitrary<Gen>).map((inner) => ({ text: `not (${inner.text})`, test: (row: Row): Truth => { const v = inner.test(row); return v === null ? null : !v; } })),
   ),
 })).node;
 
-function reference(v: string | number | null, op: string, lit: string | number | null): boolean {
-  if (v === null || lit === null) {
-    if (op === 'eq') return v === null && lit === null;
-    if (op === 'ne') return !(v === null && lit === null);
-    return false;
-  }
+function reference(v: string | number | null, op: string, lit: string | number | null): Truth {
+  if (lit === null) return op === 'eq' ? v === null : op === 'ne' ? v !== null : null;
+  if (v === null) return null;
   let c: number;
   if (typeof v === 'string' && typeof lit === 'string') c = v.toLowerCase() < lit.toLowerCase() ? -1 : v.toLowerCase() > lit.toLowerCase() ? 1 : 0;
   else c = Number(v) < Number(lit) ? -1 : Number(v) > Number(lit) ? 1 : 0;
@@ -57,7 +66,7 @@ describe('$filter parser and evaluator', () => {
   it('agrees with a reference evaluation on random filters and rows (property)', () => {
     fc.assert(fc.property(filterArb, fc.array(rowArb, { maxLength: 8 }), (f, rows) => {
       const ast: FilterNode = parseFilter(f.text);
-      for (const row of rows) expect(evaluate(ast, (p) => row[p] ?? null)).toBe(f.test(row));
+      for (const row of rows) expect(evaluate(ast, (p) => row[p] ?? null)).toBe(f.test(row) === true);
     }), { numRuns: 400 });
   });
 

@@ -128,12 +128,15 @@ function impersonate(state: SimState, request: Request, callerId: string): Actor
   const m = GUID.exec(raw);
   if (!m?.[1]) throw new ODataError(400, DV.invalidArgument, `The value '${raw}' of header '${objectId !== null ? 'CallerObjectId' : 'MSCRMCallerID'}' is not a valid GUID.`);
   const id = m[1].toLowerCase();
-  if (state.settings.enforcePrivileges) {
-    state.privileges.demand('prvActOnBehalfOfAnotherUser', [callerId], 'systemuser', 8);
-  }
   const target = objectId !== null
     ? findUser(state, (u) => u['azureactivedirectoryobjectid'] === id)
     : state.store.get('systemuser', id);
+  // Naming the caller itself is no impersonation: createdonbehalfby stays empty
+  // (https://github.com/MicrosoftDocs/powerapps-docs/issues/2088).
+  if (target && String(target['systemuserid']) === callerId) return { callerId, userId: callerId, now };
+  if (state.settings.enforcePrivileges) {
+    state.privileges.demand('prvActOnBehalfOfAnotherUser', [callerId], 'systemuser', 8);
+  }
   if (!target) throw new ODataError(404, DV.objectDoesNotExist, `systemuser With ${objectId !== null ? 'azureactivedirectoryobjectid' : 'Id'} = ${id} Does Not Exist`);
   checkEnabled(target);
   return { callerId, userId: String(target['systemuserid']), now };

@@ -1,7 +1,10 @@
 // OData `$filter` as Dataverse accepts it: comparisons (eq ne gt ge lt le), and/or/not,
 // parentheses, contains/startswith/endswith, null, GUID and date-time literals, lookup
-// properties `_x_value`, and Microsoft.Dynamics.CRM.In. Parsed into a small AST once, then
-// evaluated per record. String comparisons ignore case, as SQL Server's collation does in Dataverse.
+// properties `_x_value`, Microsoft.Dynamics.CRM.In, enum literals (`Ns.Type'Value'`) and parameter
+// aliases (`@p1`, values from the query string). Parsed into a small AST once, then evaluated per
+// record with SQL's three-valued logic: Dataverse runs the filter as SQL, and a row is returned only
+// when the condition is true — not when it is false or unknown (a comparison with a null column).
+// String comparisons ignore case, as SQL Server's collation does in Dataverse.
 import { DV, ODataError } from '../errors.ts';
 
 export type Literal = string | number | boolean | null;
@@ -27,12 +30,47 @@ function syntax(message: string): ODataError {
   return new ODataError(400, DV.badRequestSyntax, message);
 }
 
-function tokenize(text: string): Token[] {
+/** Parameter aliases of a request: `@p1` → its raw text from the query string. */
+export type Aliases = ReadonlyMap<string, string>;
+
+/** The `@name=value` pairs of a query string. */
+export function aliasesOf(params: URLSearchParams): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of params) if (/^@[A-Za-z_][A-Za-z0-9_]*$/.test(k)) out.set(k.slice(1), v);
+  return out;
+}
+
+/** The text of an alias, or a 400 naming it when the request does not define it. */
+export function aliasValue(aliases: Aliases, name: string): string {
+  const value = aliases.get(name);
+  if (value === undefined) throw syntax(`The parameter alias '@${name}' is not defined in the request URI.`);
+  return value;
+}
+
+function tokenize(text: string, aliases: Aliases = new Map(), nested = false): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < text.length) {
     const ch = text[i] ?? '';
     if (/\s/.test(ch)) { i += 1; continue; }
+    if (ch === '@' && !nested) {
+      const name = /^@([A-Za-z_][A-Za-z0-9_]*)/.exec(text.slice(i))?.[1];
+      if (name === undefined) throw syntax(`Syntax error at position ${i} in '${text}'.`);
+      // An alias stands for a literal or a property name; its own text must not name aliases.
+      for (const tok of tokenize(aliasValue(aliases, name), aliases, true)) out.push({ ...tok, pos: i });
+      i += name.length + 1;
+      continue;
+    }
+    if (ch === '"') {
+      // JSON strings: Dataverse takes them in array arguments such as PropertyValues=["O'Brian"].
+      const m = /^"(?:[^"\\]|\\.)*"/.exec(text.slice(i));
+      if (!m) throw syntax(`Syntax error: unterminated string literal at position ${i} in '${text}'.`);
+      let v: string;
+      try { v = JSON.parse(m[0]) as string; } catch { throw syntax(`Syntax error: invalid string literal at position ${i} in '${text}'.`); }
+      out.push({ t: 'lit', v, kind: 'string', pos: i });
+      i += m[0].length;
+      continue;
+    }
     if ('(),=[]'.includes(ch)) { out.push({ t: 'punct', v: ch as '(', pos: i }); i += 1; continue; }
     if (ch === "'") {
       let j = i + 1;
@@ -72,6 +110,14 @@ function tokenize(text: string): Token[] {
       continue;
     }
     const id = IDENT.exec(rest);
+    if (id && rest[id[0].length] === "'" && id[0].includes('.')) {
+      // An enum literal such as Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist': compared by its member name.
+      const end = rest.indexOf("'", id[0].length + 1);
+      if (end < 0) throw syntax(`Syntax error: unterminated enum literal at position ${i} in '${text}'.`);
+      out.push({ t: 'lit', v: rest.slice(id[0].length + 1, end), kind: 'string', pos: i });
+      i += end + 1;
+      continue;
+    }
     if (id) {
       const v = id[0];
       if (v === 'true' || v === 'false') out.push({ t: 'lit', v: v === 'true', kind: 'boolean', pos: i });
@@ -197,8 +243,8 @@ class Parser {
   }
 }
 
-export function parseFilter(text: string): FilterNode {
-  return new Parser(tokenize(text), text).parse();
+export function parseFilter(text: string, aliases: Aliases = new Map()): FilterNode {
+  return new Parser(tokenize(text, aliases), text).parse();
 }
 
 /** Properties a filter reads, so the caller can check them against the metadata first. */
@@ -225,17 +271,34 @@ function compare(a: string | number | boolean, b: string | number | boolean): nu
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export function evaluate(node: FilterNode, get: Getter): boolean {
+/** SQL's three-valued result: null is "unknown" (a comparison that involves a null column). */
+type Truth = boolean | null;
+
+function evaluate3(node: FilterNode, get: Getter): Truth {
   switch (node.kind) {
-    case 'and': return evaluate(node.left, get) && evaluate(node.right, get);
-    case 'or': return evaluate(node.left, get) || evaluate(node.right, get);
-    case 'not': return !evaluate(node.operand, get);
+    case 'and': {
+      const l = evaluate3(node.left, get);
+      if (l === false) return false;
+      const r = evaluate3(node.right, get);
+      return r === false ? false : l === null || r === null ? null : true;
+    }
+    case 'or': {
+      const l = evaluate3(node.left, get);
+      if (l === true) return true;
+      const r = evaluate3(node.right, get);
+      return r === true ? true : l === null || r === null ? null : false;
+    }
+    case 'not': {
+      const v = evaluate3(node.operand, get);
+      return v === null ? null : !v;
+    }
     case 'in': {
       const v = get(node.property);
-      return v !== null && node.values.some((x) => compare(v, x) === 0);
+      return v === null ? null : node.values.some((x) => compare(v, x) === 0);
     }
     case 'fn': {
       const v = get(node.property);
+      if (v === null) return null;
       if (typeof v !== 'string') return false;
       const hay = v.toLowerCase();
       const needle = node.value.toLowerCase();
@@ -243,12 +306,14 @@ export function evaluate(node: FilterNode, get: Getter): boolean {
     }
     case 'cmp': {
       const v = get(node.property);
-      if (node.value === null || v === null) {
-        // SQL semantics as Dataverse applies them: only eq/ne null match; ordering with null is false.
-        if (node.op === 'eq') return v === null && node.value === null;
-        if (node.op === 'ne') return !(v === null && node.value === null);
-        return false;
+      if (node.value === null) {
+        // `eq null` / `ne null` become IS NULL / IS NOT NULL; ordering against null is unknown.
+        if (node.op === 'eq') return v === null;
+        if (node.op === 'ne') return v !== null;
+        return null;
       }
+      // A null column compared with a value is unknown in SQL, also for `ne`: such rows are not returned.
+      if (v === null) return null;
       const c = compare(v, node.value);
       switch (node.op) {
         case 'eq': return c === 0;
@@ -260,4 +325,9 @@ export function evaluate(node: FilterNode, get: Getter): boolean {
       }
     }
   }
+}
+
+/** Whether a record is returned: only when the filter is true (not false, not unknown). */
+export function evaluate(node: FilterNode, get: Getter): boolean {
+  return evaluate3(node, get) === true;
 }

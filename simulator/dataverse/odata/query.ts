@@ -3,7 +3,7 @@
 import { DV, ODataError } from '../errors.ts';
 import type { EntityDefinition } from '../metadata.ts';
 import { webApiName } from '../records.ts';
-import { filterProperties, parseFilter, type FilterNode } from './filter.ts';
+import { aliasValue, filterProperties, parseFilter, type Aliases, type FilterNode } from './filter.ts';
 
 export interface OrderBy {
   property: string;
@@ -18,6 +18,10 @@ export interface QueryOptions {
   count: boolean;
   skipToken?: string;
   deltaToken?: string;
+  /** The raw `$expand`; resolved against the metadata by resolveExpand (odata/expand.ts). */
+  expand?: string;
+  /** The request's parameter aliases, for the options parsed later (`$expand`). */
+  aliases: Aliases;
 }
 
 const KNOWN = new Set(['$select', '$filter', '$top', '$orderby', '$count', '$skiptoken', '$deltatoken', '$expand', '$apply', '$skip', '$search']);
@@ -31,22 +35,27 @@ export function apiProperties(entity: EntityDefinition): Set<string> {
   return new Set(Object.entries(entity.attributes).map(([n, a]) => webApiName(n, a)));
 }
 
-export function parseQuery(entity: EntityDefinition, params: URLSearchParams): QueryOptions {
+/**
+ * Parses the query options; `aliases` are the request's parameter aliases (`@p1=…`), which
+ * Dataverse accepts in `$filter` and `$orderby`
+ * (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/overview#parameter-aliases).
+ */
+export function parseQuery(entity: EntityDefinition, params: URLSearchParams, aliases: Aliases = new Map()): QueryOptions {
   const props = apiProperties(entity);
   for (const key of params.keys()) {
     if (key.startsWith('$') && !KNOWN.has(key)) {
       throw new ODataError(400, DV.badRequestSyntax, `The query parameter '${key}' is not supported.`);
     }
   }
-  for (const unsupported of ['$apply', '$skip', '$search', '$expand']) {
+  for (const unsupported of ['$apply', '$skip', '$search']) {
     if (params.has(unsupported)) {
-      // $skip is refused by real Dataverse too; $apply/$search/$expand are outside what the bridge uses.
+      // $skip is refused by real Dataverse too; $apply/$search are outside what the bridge uses.
       throw new ODataError(400, DV.badRequestSyntax, unsupported === '$skip'
         ? "The query parameter $skip is not supported"
         : `The query parameter ${unsupported} is not supported by the simulated Dataverse.`);
     }
   }
-  const out: QueryOptions = { orderBy: [], count: false };
+  const out: QueryOptions = { orderBy: [], count: false, aliases };
   const select = params.get('$select');
   if (select !== null) {
     out.select = select.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -54,7 +63,7 @@ export function parseQuery(entity: EntityDefinition, params: URLSearchParams): Q
   }
   const filter = params.get('$filter');
   if (filter !== null) {
-    out.filter = parseFilter(filter);
+    out.filter = parseFilter(filter, aliases);
     for (const p of filterProperties(out.filter)) if (!props.has(p)) throw unknownProperty(entity, p);
   }
   const top = params.get('$top');
@@ -65,8 +74,9 @@ export function parseQuery(entity: EntityDefinition, params: URLSearchParams): Q
   const orderBy = params.get('$orderby');
   if (orderBy !== null) {
     for (const part of orderBy.split(',')) {
-      const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?\s*$/.exec(part);
+      const m = /^\s*(@?[A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?\s*$/.exec(part);
       if (!m?.[1]) throw new ODataError(400, DV.badRequestSyntax, `Syntax error in $orderby '${orderBy}'.`);
+      if (m[1].startsWith('@')) m[1] = aliasValue(aliases, m[1].slice(1)).trim();
       if (!props.has(m[1])) throw unknownProperty(entity, m[1]);
       out.orderBy.push({ property: m[1], descending: m[2] === 'desc' });
     }
@@ -80,6 +90,8 @@ export function parseQuery(entity: EntityDefinition, params: URLSearchParams): Q
   if (skipToken !== null) out.skipToken = skipToken;
   const deltaToken = params.get('$deltatoken');
   if (deltaToken !== null) out.deltaToken = deltaToken;
+  const expand = params.get('$expand');
+  if (expand !== null && expand.trim() !== '') out.expand = expand;
   return out;
 }
 

@@ -109,9 +109,12 @@ export async function handleBatch(ctx: WebApiContext, state: SimState, request: 
     let body = p.body;
     for (const [id, url] of ids) body = body.replaceAll(`"$${id}"`, JSON.stringify(url));
     const headers = new Headers(p.headers);
+    // Who acts is decided once, by the $batch request's own headers: an impersonation header
+    // inside a part is ignored (the batch runs as one caller), and the outer one applies to all parts.
     for (const h of ['authorization', 'callerobjectid', 'mscrmcallerid']) {
+      headers.delete(h);
       const v = request.headers.get(h);
-      if (v !== null && !headers.has(h)) headers.set(h, v);
+      if (v !== null) headers.set(h, v);
     }
     if (outerPrefer && !headers.has('prefer')) headers.set('prefer', outerPrefer.replace(/,?\s*odata\.continue-on-error/i, ''));
     return new Request(resolve(p.url, ids), { method: p.method, headers, ...(p.method === 'GET' || p.method === 'DELETE' ? {} : { body }) });

@@ -3,37 +3,20 @@
 // @odata.deltaLink; a delta request returns changed rows and $deletedEntity entries).
 import { DV, ODataError } from '../errors.ts';
 import type { EntityDefinition } from '../metadata.ts';
+import { contextSelection, resolveExpand } from '../odata/expand.ts';
 import { evaluate } from '../odata/filter.ts';
 import type { Preferences, QueryOptions } from '../odata/query.ts';
-import type { RepresentationOptions } from '../records.ts';
-import { isLookup, type StoredRecord } from '../store.ts';
-import type { WebApiContext } from './context.ts';
+import { wantsAnnotation, type RepresentationOptions } from '../records.ts';
+import type { StoredRecord } from '../store.ts';
+import { odataHeaders, type WebApiContext } from './context.ts';
+import { addExpansions, demandExpandReads } from './expand.ts';
+import { compareValues, propertyValue } from './values.ts';
+
 
 export const DEFAULT_PAGE_SIZE = 5000;
 const COUNT_LIMIT = 5000;
 
-type SortValue = string | number | boolean | null;
-
-/** The comparable value of a Web API property: lookups by id, date-times as epoch ms. */
-export function propertyValue(entity: EntityDefinition, record: StoredRecord, property: string): SortValue {
-  const lookup = /^_(.+)_value$/.exec(property);
-  const name = lookup?.[1] && entity.attributes[lookup[1]]?.type === 'lookup' ? lookup[1] : property;
-  const value = record[name] ?? null;
-  if (isLookup(value)) return value.id;
-  if (entity.attributes[name]?.type === 'datetime' && typeof value === 'string') return Date.parse(value);
-  return value as SortValue;
-}
-
-function compareValues(a: SortValue, b: SortValue): number {
-  // SQL Server orders NULL first ascending; strings ignore case like Dataverse's collation.
-  if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
-  if (typeof a === 'string' && typeof b === 'string') {
-    const x = a.toLowerCase();
-    const y = b.toLowerCase();
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  return Number(a) < Number(b) ? -1 : Number(a) > Number(b) ? 1 : 0;
-}
+type SortValue = ReturnType<typeof propertyValue>;
 
 interface Cursor {
   keys: SortValue[];
@@ -62,18 +45,18 @@ export function queryCollection(ctx: WebApiContext, entity: EntityDefinition, qu
   if ((prefer.trackChanges || delta) && !entity.changeTracking) {
     throw new ODataError(400, DV.changeTrackingDisabled, `The entity '${entity.logicalName}' is not enabled for change tracking. Enable change tracking on the table to use odata.track-changes or delta links.`);
   }
-  if ((prefer.trackChanges || delta) && (query.filter || query.orderBy.length > 0 || query.top !== undefined || query.count)) {
-    throw new ODataError(400, DV.badRequestSyntax, 'Change tracking supports only $select; $filter, $orderby, $top and $count cannot be combined with odata.track-changes or $deltatoken.');
+  if (prefer.trackChanges || delta) {
+    // The message Dataverse documents (use-change-tracking-synchronize-data-external-systems).
+    const used = query.filter ? 'filter' : query.orderBy.length > 0 ? 'orderby' : query.expand !== undefined ? 'expand' : query.top !== undefined ? 'top' : query.count ? 'count' : undefined;
+    if (used) throw new ODataError(400, DV.badRequestSyntax, `The "${used}" query parameter isn't supported when Change Tracking is enabled.`);
   }
-  const repr: RepresentationOptions = { select: query.select, annotations: prefer.annotations, language: ctx.language };
-  const selectPart = query.select ? `(${query.select.join(',')})` : '';
-  const contextUrl = `${ctx.baseUrl}$metadata#${entity.entitySetName}${selectPart}`;
+  const expand = query.expand === undefined ? [] : resolveExpand(ctx.metadata, entity, query.expand, query.aliases);
+  demandExpandReads(ctx, expand);
+  const repr: RepresentationOptions = { select: query.select, annotations: prefer.annotations, language: ctx.language, timeZone: ctx.timeZone };
+  const contextUrl = `${ctx.baseUrl}$metadata#${entity.entitySetName}${contextSelection(query.select, expand)}`;
   if (delta) return deltaResponse(ctx, entity, query, repr, requestUrl, contextUrl);
 
-  const filtered: StoredRecord[] = [];
-  for (const r of ctx.store.all(entity.logicalName)) {
-    if (!query.filter || evaluate(query.filter, (p) => propertyValue(entity, r, p))) filtered.push(r);
-  }
+  const filtered = matching(ctx, entity, query);
   const order = [...query.orderBy];
   const keyOf = (r: StoredRecord): SortValue[] => order.map((o) => propertyValue(entity, r, o.property));
   const idOf = (r: StoredRecord): string => String(r[entity.primaryIdAttribute]);
@@ -100,7 +83,14 @@ export function queryCollection(ctx: WebApiContext, entity: EntityDefinition, qu
   const page = filtered.slice(start, start + limit);
   const body: Record<string, unknown> = { '@odata.context': contextUrl };
   if (query.count) body['@odata.count'] = Math.min(filtered.length, COUNT_LIMIT);
-  body['value'] = page.map((r) => ctx.represent(entity, r, repr));
+  // count-rows: -1 without $count=true; with it the count up to 5,000 and whether there are more.
+  if (wantsAnnotation(repr, 'Microsoft.Dynamics.CRM.totalrecordcount')) body['@Microsoft.Dynamics.CRM.totalrecordcount'] = query.count ? Math.min(filtered.length, COUNT_LIMIT) : -1;
+  if (wantsAnnotation(repr, 'Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded')) body['@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'] = query.count && filtered.length > COUNT_LIMIT;
+  body['value'] = page.map((r) => {
+    const row = ctx.represent(entity, r, repr);
+    addExpansions(ctx, entity, r, row, expand, repr);
+    return row;
+  });
   const more = query.top === undefined && start + limit < filtered.length;
   const last = page[page.length - 1];
   if (more && last) {
@@ -113,6 +103,31 @@ export function queryCollection(ctx: WebApiContext, entity: EntityDefinition, qu
   if (prefer.annotations) applied.push(`odata.include-annotations="${prefer.annotations === '*' ? '*' : [...prefer.annotations].join(',')}"`);
   if (prefer.trackChanges) applied.push('odata.track-changes');
   return ctx.json(200, body, applied.length > 0 ? { 'Preference-Applied': applied.join(',') } : {});
+}
+
+/** The records of a query's `$filter` (all when there is none), unordered. */
+function matching(ctx: WebApiContext, entity: EntityDefinition, query: QueryOptions): StoredRecord[] {
+  const out: StoredRecord[] = [];
+  for (const r of ctx.store.all(entity.logicalName)) {
+    if (!query.filter || evaluate(query.filter, (p) => propertyValue(entity, r, p))) out.push(r);
+  }
+  return out;
+}
+
+/**
+ * `set/$count`: the number as plain text, capped at 5,000 like `$count=true`; with a
+ * `$deltatoken` the number of changes since it (count-rows; change tracking docs).
+ */
+export function countCollection(ctx: WebApiContext, entity: EntityDefinition, query: QueryOptions): Response {
+  let n: number;
+  if (query.deltaToken !== undefined) {
+    if (!entity.changeTracking) throw new ODataError(400, DV.changeTrackingDisabled, `The entity '${entity.logicalName}' is not enabled for change tracking.`);
+    n = changesSince(ctx, entity, query.deltaToken).length;
+  } else {
+    n = Math.min(matching(ctx, entity, query).length, COUNT_LIMIT);
+  }
+  const headers = odataHeaders({ 'Content-Type': 'text/plain' });
+  return new Response(String(n), { status: 200, headers });
 }
 
 /** Dataverse's delta token: `<row version>!<MM/dd/yyyy HH:mm:ss>` (UTC). */
@@ -147,22 +162,30 @@ function deltaLink(ctx: WebApiContext, entity: EntityDefinition, query: QueryOpt
   return withQuery(base, { $deltatoken: makeDeltaToken(ctx.store.currentVersion(), ctx.now) });
 }
 
-function deltaResponse(ctx: WebApiContext, entity: EntityDefinition, query: QueryOptions, repr: RepresentationOptions, requestUrl: URL, contextUrl: string): Response {
-  const { version, issuedAt } = parseDeltaToken(query.deltaToken ?? '');
+/** Changed records (by version) followed by deletion entries since a delta token. */
+function changesSince(ctx: WebApiContext, entity: EntityDefinition, token: string): ({ kind: 'changed'; record: StoredRecord } | { kind: 'deleted'; id: string })[] {
+  const { version, issuedAt } = parseDeltaToken(token);
   if (ctx.now - issuedAt > ctx.changeTrackingRetentionMs || version > ctx.store.currentVersion()) {
     throw new ODataError(400, DV.invalidDeltaToken, 'Version stamp associated with the client has expired. Please perform a full sync.');
   }
   const changed: StoredRecord[] = [];
   for (const r of ctx.store.all(entity.logicalName)) if (Number(r['versionnumber'] ?? 0) > version) changed.push(r);
   changed.sort((a, b) => Number(a['versionnumber']) - Number(b['versionnumber']));
-  const value: unknown[] = changed.map((r) => ctx.represent(entity, r, repr));
+  const out: ({ kind: 'changed'; record: StoredRecord } | { kind: 'deleted'; id: string })[] = changed.map((record) => ({ kind: 'changed' as const, record }));
   const live = new Set(changed.map((r) => String(r[entity.primaryIdAttribute])));
   const seen = new Set<string>();
   for (const t of ctx.store.deletionsSince(entity.logicalName, version)) {
     if (live.has(t.id) || ctx.store.get(entity.logicalName, t.id) || seen.has(t.id)) continue;
     seen.add(t.id);
-    value.push({ '@odata.context': `${ctx.baseUrl}$metadata#${entity.entitySetName}/$deletedEntity`, id: t.id, reason: 'deleted' });
+    out.push({ kind: 'deleted', id: t.id });
   }
+  return out;
+}
+
+function deltaResponse(ctx: WebApiContext, entity: EntityDefinition, query: QueryOptions, repr: RepresentationOptions, requestUrl: URL, contextUrl: string): Response {
+  const value = changesSince(ctx, entity, query.deltaToken ?? '').map((c) => (c.kind === 'changed'
+    ? ctx.represent(entity, c.record, repr)
+    : { '@odata.context': `${ctx.baseUrl}$metadata#${entity.entitySetName}/$deletedEntity`, id: c.id, reason: 'deleted' }));
   return ctx.json(200, {
     '@odata.context': `${contextUrl}/$delta`,
     value,

@@ -22,6 +22,8 @@ export interface WebApiContext {
   version: string;
   /** The user's UI language (usersettings.uilanguageid) for formatted values. */
   language: number;
+  /** The user's time zone (IANA, from usersettings.timezonecode) for formatted date-times. */
+  timeZone: string;
   changeTrackingRetentionMs: number;
   represent(entity: EntityDefinition, record: StoredRecord, opts: RepresentationOptions): Record<string, unknown>;
   json(status: number, body: unknown, headers?: Record<string, string>): Response;

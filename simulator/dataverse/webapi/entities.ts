@@ -2,12 +2,15 @@
 // (update or upsert, by id or alternate key), DELETE.
 import { DV, ODataError } from '../errors.ts';
 import type { EntityDefinition } from '../metadata.ts';
-import { parsePrefer, parseQuery, unknownProperty } from '../odata/query.ts';
+import { contextSelection, resolveExpand } from '../odata/expand.ts';
+import { aliasesOf } from '../odata/filter.ts';
+import { parsePrefer, parseQuery, unknownProperty, type Preferences } from '../odata/query.ts';
 import { convertValue, etagOf, isGuid } from '../records.ts';
 import type { StoredRecord, StoredValue } from '../store.ts';
 import { notFound } from '../writes.ts';
-import { queryCollection } from './collection.ts';
+import { countCollection, queryCollection } from './collection.ts';
 import { odataHeaders, type WebApiContext } from './context.ts';
+import { addExpansions, demandExpandReads } from './expand.ts';
 
 export type KeySpec = { id: string } | { alternate: Record<string, StoredValue> };
 
@@ -42,6 +45,18 @@ export function parseKey(entity: EntityDefinition, text: string): KeySpec {
     throw new ODataError(400, DV.badRequestSyntax, `The key '${t}' does not match any alternate key defined for entity '${entity.logicalName}'. Defined keys: ${entity.alternateKeys.map((k) => k.attributes.join('+')).join('; ') || 'none'}.`);
   }
   return { alternate: values };
+}
+
+/** `Preference-Applied` for the annotations a read honoured (retrieve-entity-using-web-api). */
+function annotationsApplied(prefer: Preferences): Record<string, string> {
+  if (!prefer.annotations) return {};
+  return { 'Preference-Applied': `odata.include-annotations="${prefer.annotations === '*' ? '*' : [...prefer.annotations].join(',')}"` };
+}
+
+/** `GET set/$count[?$filter=…|$deltatoken=…]`: the number as plain text. */
+export function handleCount(ctx: WebApiContext, url: URL, entity: EntityDefinition): Response {
+  ctx.writes.demand('Read', entity, ctx.actor);
+  return countCollection(ctx, entity, parseQuery(entity, url.searchParams, aliasesOf(url.searchParams)));
 }
 
 function entityIdUrl(ctx: WebApiContext, entity: EntityDefinition, id: string): string {
@@ -80,7 +95,7 @@ export async function handleEntitySet(ctx: WebApiContext, request: Request, url:
   if (keyText === undefined) {
     if (method === 'GET') {
       ctx.writes.demand('Read', entity, ctx.actor);
-      return queryCollection(ctx, entity, parseQuery(entity, url.searchParams), prefer, url);
+      return queryCollection(ctx, entity, parseQuery(entity, url.searchParams, aliasesOf(url.searchParams)), prefer, url);
     }
     if (method === 'POST') {
       const select = parseQuery(entity, url.searchParams).select;
@@ -93,13 +108,18 @@ export async function handleEntitySet(ctx: WebApiContext, request: Request, url:
   const key = parseKey(entity, keyText);
   if (method === 'GET') {
     ctx.writes.demand('Read', entity, ctx.actor);
-    const query = parseQuery(entity, url.searchParams);
+    const query = parseQuery(entity, url.searchParams, aliasesOf(url.searchParams));
+    const expand = query.expand === undefined ? [] : resolveExpand(ctx.metadata, entity, query.expand, query.aliases);
+    demandExpandReads(ctx, expand);
     const { id, record } = resolveId(ctx, entity, key);
     if (!record) throw 'id' in key ? notFound(entity, id) : new ODataError(404, DV.objectDoesNotExist, `A record with the specified key values does not exist in ${entity.logicalName} entity`);
     const ifNoneMatch = request.headers.get('if-none-match');
     if (ifNoneMatch && ifNoneMatch === etagOf(record)) return new Response(null, { status: 304, headers: odataHeaders({ ETag: etagOf(record) }) });
-    const body = { '@odata.context': `${ctx.baseUrl}$metadata#${entity.entitySetName}${query.select ? `(${query.select.join(',')})` : ''}/$entity`, ...ctx.represent(entity, record, { select: query.select, annotations: prefer.annotations, language: ctx.language }) };
-    return ctx.json(200, body, { ETag: etagOf(record) });
+    const repr = { select: query.select, annotations: prefer.annotations, language: ctx.language, timeZone: ctx.timeZone };
+    const row = ctx.represent(entity, record, repr);
+    addExpansions(ctx, entity, record, row, expand, repr);
+    const body = { '@odata.context': `${ctx.baseUrl}$metadata#${entity.entitySetName}${contextSelection(query.select, expand)}/$entity`, ...row };
+    return ctx.json(200, body, { ETag: etagOf(record), ...annotationsApplied(prefer) });
   }
   if (method === 'PATCH') {
     const select = parseQuery(entity, url.searchParams).select;

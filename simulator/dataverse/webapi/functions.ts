@@ -2,6 +2,7 @@
 // RetrieveCurrentOrganization, RetrieveUserPrivileges (bound to systemuser), GrantAccess and
 // RevokeAccess (sharing, recorded in principalobjectaccess).
 import { DV, ODataError } from '../errors.ts';
+import { aliasValue, type Aliases } from '../odata/filter.ts';
 import { isGuid } from '../records.ts';
 import { isoSeconds } from '../clock.ts';
 import { nameGuid } from '../seed.ts';
@@ -26,7 +27,23 @@ export function retrieveVersion(ctx: WebApiContext): Response {
   });
 }
 
-export function retrieveCurrentOrganization(ctx: WebApiContext, origin: string, orgPath: string): Response {
+/**
+ * The AccessType parameter of RetrieveCurrentOrganization, inline or as a parameter alias
+ * (`(AccessType=@p1)?@p1=Microsoft.Dynamics.CRM.EndpointAccessType'Default'`, use-web-api-functions).
+ */
+function accessType(params: string | undefined, aliases: Aliases): string {
+  const m = /^\s*AccessType\s*=\s*(.+?)\s*$/.exec(params ?? '');
+  if (!m?.[1]) throw new ODataError(400, DV.badRequestSyntax, "The function 'RetrieveCurrentOrganization' requires the parameter 'AccessType'.");
+  const raw = m[1].startsWith('@') ? aliasValue(aliases, m[1].slice(1)).trim() : m[1];
+  const value = /^(?:Microsoft\.Dynamics\.CRM\.EndpointAccessType)?'([^']*)'$/.exec(raw)?.[1] ?? raw;
+  if (!['Default', 'Internet', 'Intranet', '0', '1', '2'].includes(value)) {
+    throw new ODataError(400, DV.badRequestSyntax, `The value '${raw}' is not a valid Microsoft.Dynamics.CRM.EndpointAccessType.`);
+  }
+  return value;
+}
+
+export function retrieveCurrentOrganization(ctx: WebApiContext, origin: string, orgPath: string, params: string | undefined, aliases: Aliases): Response {
+  accessType(params, aliases);
   const o = ctx.directory.organization;
   const orgUrl = `${origin}${orgPath}`;
   const endpoints = [

@@ -8,9 +8,11 @@ import type { SimState } from '../state.ts';
 import { logRequest } from '../state.ts';
 import { resolveCaller } from '../auth/caller.ts';
 import type { Actor } from '../writes.ts';
+import { ianaZone } from '../timezones.ts';
+import { aliasesOf } from '../odata/filter.ts';
 import { handleBatch } from './batch.ts';
 import { jsonResponse, makeRepresent, type WebApiContext } from './context.ts';
-import { handleEntitySet } from './entities.ts';
+import { handleCount, handleEntitySet } from './entities.ts';
 import { importSolutionAction, publishAction } from './customization.ts';
 import { entityDefinitions, metadataDocument } from './metadata-api.ts';
 import { grantAccess, revokeAccess, retrieveCurrentOrganization, retrieveUserPrivileges, retrieveVersion, whoAmI } from './functions.ts';
@@ -136,6 +138,7 @@ export function makeContext(state: SimState, actor: Actor, baseUrl: string, vers
     baseUrl,
     version,
     language,
+    timeZone: ianaZone(settings?.['timezonecode']),
     changeTrackingRetentionMs: state.settings.changeTrackingRetentionSeconds * 1000,
     represent: makeRepresent(state.metadata, state.store),
     json: jsonResponse,
@@ -163,7 +166,7 @@ export async function routeInner(ctx: WebApiContext, state: SimState, request: R
   const fn = /^([A-Za-z]+)(?:\((.*)\))?$/.exec(rest);
   if (fn?.[1] === 'WhoAmI' && method === 'GET') return whoAmI(ctx);
   if (fn?.[1] === 'RetrieveVersion' && method === 'GET') return retrieveVersion(ctx);
-  if (fn?.[1] === 'RetrieveCurrentOrganization' && method === 'GET') return retrieveCurrentOrganization(ctx, origin, match.orgPath);
+  if (fn?.[1] === 'RetrieveCurrentOrganization' && method === 'GET') return retrieveCurrentOrganization(ctx, origin, match.orgPath, fn[2], aliasesOf(url.searchParams));
   if ((fn?.[1] === 'GrantAccess' || fn?.[1] === 'RevokeAccess') && method === 'POST') {
     const text = await request.text();
     let body: unknown;
@@ -176,6 +179,9 @@ export async function routeInner(ctx: WebApiContext, state: SimState, request: R
   if ((fn?.[1] === 'PublishAllXml' || fn?.[1] === 'PublishXml') && fn[2] === undefined && method === 'POST') return publishAction(ctx, request, fn[1] === 'PublishAllXml');
   const privileges = /^systemusers\(([0-9a-fA-F-]{36})\)\/Microsoft\.Dynamics\.CRM\.RetrieveUserPrivileges(?:\(\))?$/.exec(rest);
   if (privileges?.[1] && method === 'GET') return retrieveUserPrivileges(ctx, privileges[1]);
+  const count = /^([A-Za-z_][A-Za-z0-9_]*)\/\$count$/.exec(rest);
+  const counted = count?.[1] ? state.metadata.entityBySet(count[1]) : undefined;
+  if (counted && method === 'GET') return handleCount(ctx, url, counted);
   const set = /^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$/.exec(rest);
   const entity = set?.[1] ? state.metadata.entityBySet(set[1]) : undefined;
   if (!entity || !set) {

@@ -10,12 +10,14 @@ import { DEFAULT_RETRY } from './retry.ts';
 import { buildBatch, inRequestOrder, parseBatch } from './batch.ts';
 import { statusError } from './status.ts';
 import type {
-  AuthScheme, BatchRequest, BatchResponse, Clock, CreateOptions, DataverseApi, DataverseLogger, DeltaPage, HttpRequest,
+  AuthScheme, BatchOptions, BatchRequest, BatchResponse, Clock, CreateOptions, DataverseApi, DataverseLogger, DeltaPage, HttpRequest,
   HttpResponse, OnBehalfOf, OrganizationDetail, Page, PageOptions, Query, RecordKey, RetryPolicy, RolePrivilege, UpsertOptions,
   WhoAmIResult, WriteOptions,
 } from './types.ts';
 
 export { realClock };
+
+const IMPERSONATION_HEADERS = new Set(['callerobjectid', 'mscrmcallerid']);
 
 export interface DataverseClientOptions {
   /** e.g. `https://org.crm4.dynamics.com/api/data/v9.2/` (a trailing slash is added when missing). */
@@ -158,14 +160,21 @@ export class DataverseClient implements DataverseApi {
     await this.send('DELETE', url, { headers: this.callerHeaders(options.onBehalfOf), idempotent: true, signal: options.signal });
   }
 
-  async batch(requests: readonly BatchRequest[], options: { atomic?: boolean; signal?: AbortSignal } = {}): Promise<BatchResponse[]> {
+  async batch(requests: readonly BatchRequest[], options: BatchOptions = {}): Promise<BatchResponse[]> {
     if (requests.length === 0) return [];
+    // Dataverse decides who acts from the $batch request's own headers and ignores an
+    // impersonation header inside a part: a part that names one would silently run as the
+    // batch's caller, so it is refused here and `onBehalfOf` applies to the whole batch.
+    const perPart = requests.find((r) => Object.keys(r.headers ?? {}).some((h) => IMPERSONATION_HEADERS.has(h.toLowerCase())));
+    if (perPart !== undefined) {
+      throw new DataverseError('bad-request', `${describeRequest(perPart.method, perPart.path)}: an impersonation header inside a $batch part is ignored by Dataverse; pass onBehalfOf for the whole batch`);
+    }
     const built = buildBatch(requests, this.webApiUrl, options.atomic === true);
     const url = `${this.webApiUrl}$batch`;
     // Only a batch of reads (or one atomic change set of idempotent writes) may be repeated blindly.
     const idempotent = requests.every((r) => r.method === 'GET' || r.method === 'PATCH' || r.method === 'PUT' || r.method === 'DELETE');
     const res = await this.send('POST', url, {
-      headers: { 'Content-Type': built.contentType }, body: built.body, idempotent, signal: options.signal,
+      headers: { 'Content-Type': built.contentType, ...this.callerHeaders(options.onBehalfOf) }, body: built.body, idempotent, signal: options.signal,
     });
     const parsed = parseBatch(res.headers['content-type'] ?? '', res.body);
     if (parsed === undefined) throw new DataverseError('bad-response', `${describeRequest('POST', url)}: the batch response is not multipart/mixed`, { status: res.status });

@@ -136,6 +136,13 @@ export interface BatchRequest {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+export interface BatchOptions {
+  readonly atomic?: boolean;
+  readonly signal?: AbortSignal;
+  /** The user every part runs as (the impersonation header goes on the $batch request itself). */
+  readonly onBehalfOf?: OnBehalfOf;
+}
+
 export interface BatchResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
@@ -178,8 +185,11 @@ export interface DataverseApi {
   /** Create-only upsert by id: 'exists' when the record was already there (412), so a retry never duplicates. */
   createIfAbsent(entitySet: string, id: string, body: object, options?: WriteOptions): Promise<'created' | 'exists'>;
   delete(entitySet: string, key: RecordKey, options?: WriteOptions): Promise<void>;
-  /** `$batch`: reads and writes in one round trip; `atomic` puts the writes into one change set. */
-  batch(requests: readonly BatchRequest[], options?: { atomic?: boolean; signal?: AbortSignal }): Promise<BatchResponse[]>;
+  /**
+   * `$batch`: reads and writes in one round trip; `atomic` puts the writes into one change set.
+   * Impersonation is per batch (`onBehalfOf`), never per part: Dataverse ignores it inside a part.
+   */
+  batch(requests: readonly BatchRequest[], options?: BatchOptions): Promise<BatchResponse[]>;
   whoAmI(): Promise<WhoAmIResult>;
   retrieveVersion(): Promise<string>;
   retrieveCurrentOrganization(): Promise<OrganizationDetail>;
