@@ -45,6 +45,7 @@ export const DV = {
   userDisabled: '0x8004e00c',
   unexpected: '0x80040216',
   unknownOrganization: '0x8004a101',
+  entityNotInMetadata: '0x80041102',
 } as const;
 
 export class ODataError extends CrmTapiError {

@@ -24,7 +24,8 @@ type Token =
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?/;
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?[mMdDfFlL]?/;
-const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*/;
+// Paths (`RequiredLevel/Value`) are one identifier: metadata filters read complex values so.
+const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*(?:\/[A-Za-z_][A-Za-z0-9_]*)*/;
 
 function syntax(message: string): ODataError {
   return new ODataError(400, DV.badRequestSyntax, message);

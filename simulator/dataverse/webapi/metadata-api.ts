@@ -1,19 +1,14 @@
 // The metadata endpoints, answered from the same entity definitions the
 // entity sets use (so a solution import shows up at once):
-// `EntityDefinitions`, `EntityDefinitions(LogicalName='…')` with $select and
-// $expand=Attributes[($select=…)], and the CSDL document `$metadata`.
+// `EntityDefinitions[?$filter=…]`, `EntityDefinitions(LogicalName='…')` with $select and
+// $expand=Attributes[($select=…;$filter=…)], the attribute paths (attribute-metadata.ts) and the
+// CSDL document `$metadata`.
 import type { AttributeDefinition, EntityDefinition } from '../metadata.ts';
 import { DV, ODataError } from '../errors.ts';
 import { nameGuid } from '../seed.ts';
 import type { WebApiContext } from './context.ts';
 import { odataHeaders } from './context.ts';
-
-const ATTRIBUTE_TYPE: Record<AttributeDefinition['type'], [string, string]> = {
-  string: ['String', 'StringAttributeMetadata'], memo: ['Memo', 'MemoAttributeMetadata'], int: ['Integer', 'IntegerAttributeMetadata'],
-  bigint: ['BigInt', 'BigIntAttributeMetadata'], decimal: ['Decimal', 'DecimalAttributeMetadata'], money: ['Money', 'MoneyAttributeMetadata'],
-  double: ['Double', 'DoubleAttributeMetadata'], datetime: ['DateTime', 'DateTimeAttributeMetadata'], boolean: ['Boolean', 'BooleanAttributeMetadata'],
-  picklist: ['Picklist', 'PicklistAttributeMetadata'], lookup: ['Lookup', 'LookupAttributeMetadata'], uniqueidentifier: ['Uniqueidentifier', 'AttributeMetadata'],
-};
+import { attributeBase, attributePath, filterRows, selectRow } from './attribute-metadata.ts';
 
 const EDM: Record<AttributeDefinition['type'], string> = {
   string: 'Edm.String', memo: 'Edm.String', int: 'Edm.Int32', bigint: 'Edm.Int64', decimal: 'Edm.Decimal', money: 'Edm.Decimal',
@@ -24,23 +19,6 @@ function isCustom(e: EntityDefinition): boolean {
   return /^[a-z0-9]+_/.test(e.logicalName);
 }
 
-function attributeJson(entity: EntityDefinition, name: string, a: AttributeDefinition): Record<string, unknown> {
-  const [type, odataType] = ATTRIBUTE_TYPE[a.type];
-  const owner = name === 'ownerid';
-  return {
-    '@odata.type': `#Microsoft.Dynamics.CRM.${owner ? 'LookupAttributeMetadata' : odataType}`,
-    MetadataId: nameGuid(`attribute:${entity.logicalName}.${name}`),
-    LogicalName: name, SchemaName: name, EntityLogicalName: entity.logicalName,
-    AttributeType: owner ? 'Owner' : type,
-    IsCustomAttribute: isCustom(entity) && name.includes('_') && !name.startsWith('_'),
-    IsPrimaryId: name === entity.primaryIdAttribute, IsPrimaryName: name === entity.primaryNameAttribute,
-    IsValidForCreate: a.readOnly !== true, IsValidForUpdate: a.readOnly !== true,
-    RequiredLevel: { Value: a.required === true ? 'ApplicationRequired' : 'None' },
-    ...(a.maxLength !== undefined ? { MaxLength: a.maxLength } : {}),
-    ...(a.targets !== undefined ? { Targets: a.targets } : {}),
-  };
-}
-
 export function entityJson(e: EntityDefinition): Record<string, unknown> {
   return {
     MetadataId: nameGuid(`entity:${e.logicalName}`),
@@ -49,62 +27,70 @@ export function entityJson(e: EntityDefinition): Record<string, unknown> {
     ObjectTypeCode: e.objectTypeCode ?? null, OwnershipType: e.ownership === 'OrganizationOwned' ? 'OrganizationOwned' : e.ownership === 'UserOwned' ? 'UserOwned' : e.ownership === 'BusinessOwned' ? 'BusinessOwned' : 'None',
     ChangeTrackingEnabled: e.changeTracking, IsCustomEntity: isCustom(e), IsActivity: e.privilegeName === 'Activity',
     Keys: e.alternateKeys.map((k) => ({ LogicalName: k.name, KeyAttributes: k.attributes })),
+    CanCreateAttributes: managed(isCustom(e), 'cancreateattributes'),
+    CanChangeTrackingBeEnabled: managed(true, 'canchangetrackingbeenabled'),
+    IsCustomizable: managed(true, 'iscustomizable'),
   };
 }
 
-function pick(row: Record<string, unknown>, select: string[] | undefined): Record<string, unknown> {
-  if (select === undefined) return row;
-  const out: Record<string, unknown> = { MetadataId: row.MetadataId };
-  for (const s of select) {
-    if (!(s in row)) throw new ODataError(400, DV.queryBuilderNoAttribute, `Could not find a property named '${s}' on type 'Microsoft.Dynamics.CRM.EntityMetadata'.`);
-    out[s] = row[s];
-  }
-  return out;
+/** A BooleanManagedProperty, filterable as `Name/Value eq true` (query-metadata-web-api). */
+function managed(value: boolean, logicalName: string): Record<string, unknown> {
+  return { Value: value, CanBeChanged: true, ManagedPropertyLogicalName: logicalName };
 }
 
-const selectOf = (value: string | null | undefined): string[] | undefined => (value === null || value === undefined || value === '' ? undefined : value.split(',').map((s) => s.trim()));
-
-function expandAttributes(expand: string | null): { select?: string[] } | undefined {
+/** `$expand=Attributes` with its nested `$select` and `$filter` (`;`-separated, as in the docs' example). */
+function expandAttributes(expand: string | null): URLSearchParams | undefined {
   if (expand === null || expand === '') return undefined;
-  const m = /^Attributes(?:\(\$select=([^)]*)\))?$/.exec(expand.trim());
+  const m = /^Attributes(?:\((.*)\))?$/s.exec(expand.trim());
   if (!m) throw new ODataError(400, DV.badRequestSyntax, `The simulated Dataverse expands only Attributes on EntityDefinitions (got '${expand}').`);
-  return { select: selectOf(m[1]) };
+  const params = new URLSearchParams();
+  for (const opt of (m[1] ?? '').split(';').map((o) => o.trim()).filter((o) => o !== '')) {
+    const eq = opt.indexOf('=');
+    const name = eq < 0 ? opt : opt.slice(0, eq);
+    if (name !== '$select' && name !== '$filter') throw new ODataError(400, DV.badRequestSyntax, `The query option '${name}' is not supported inside $expand=Attributes.`);
+    params.set(name, opt.slice(eq + 1));
+  }
+  return params;
 }
 
 function definitionRow(e: EntityDefinition, url: URL): Record<string, unknown> {
-  const row = pick(entityJson(e), selectOf(url.searchParams.get('$select')));
-  const expand = expandAttributes(url.searchParams.get('$expand'));
-  if (expand) {
-    row.Attributes = Object.entries(e.attributes).map(([n, a]) => {
-      const full = attributeJson(e, n, a);
-      return expand.select === undefined ? full : { '@odata.type': full['@odata.type'], ...pick(full, expand.select) };
-    });
+  const row = selectRow(entityJson(e), url.searchParams.get('$select'), 'EntityMetadata');
+  const nested = expandAttributes(url.searchParams.get('$expand'));
+  if (nested) {
+    for (const [k, v] of url.searchParams) if (k.startsWith('@')) nested.set(k, v);
+    const attributes = Object.entries(e.attributes).map(([n, a]) => attributeBase(e, n, a));
+    row['Attributes'] = filterRows(attributes, nested.get('$filter'), nested, 'AttributeMetadata').map((a) => selectRow(a, nested.get('$select'), 'AttributeMetadata'));
   }
   return row;
+}
+
+function findEntity(ctx: WebApiContext, key: string): EntityDefinition {
+  const m = /^LogicalName='([^']*)'$/.exec(key) ?? /^([0-9a-fA-F-]{36})$/.exec(key);
+  const name = m?.[1];
+  const entity = name === undefined ? undefined
+    : ctx.metadata.entity(name) ?? ctx.metadata.entities().find((e) => nameGuid(`entity:${e.logicalName}`) === name.toLowerCase());
+  // The error RetrieveEntity gives for a name the metadata cache does not know.
+  if (!entity) throw new ODataError(404, DV.entityNotInMetadata, `Could not find entity with ${key}. The entity with a name = '${name ?? key}' with namemapping = 'Logical' was not found in the MetadataCache.`);
+  return entity;
+}
+
+/** `EntityDefinitions(key)/Attributes…` */
+export function entityDefinitionPath(ctx: WebApiContext, url: URL, key: string, tail: string): Response {
+  return attributePath(ctx, url, findEntity(ctx, key), tail);
 }
 
 /** `EntityDefinitions…`; `key` is the text inside the parentheses, if any. */
 export function entityDefinitions(ctx: WebApiContext, url: URL, key: string | undefined): Response {
   const base = `${ctx.baseUrl}$metadata#EntityDefinitions`;
-  if (key !== undefined) {
-    const m = /^LogicalName='([^']*)'$/.exec(key) ?? /^([0-9a-fA-F-]{36})$/.exec(key);
-    const name = m?.[1];
-    const entity = name === undefined ? undefined
-      : ctx.metadata.entity(name) ?? ctx.metadata.entities().find((e) => nameGuid(`entity:${e.logicalName}`) === name.toLowerCase());
-    if (!entity) throw new ODataError(404, DV.objectDoesNotExist, `Could not find entity with ${key}.`);
-    return ctx.json(200, { '@odata.context': `${base}/$entity`, ...definitionRow(entity, url) });
-  }
-  const filter = url.searchParams.get('$filter');
-  let entities = ctx.metadata.entities();
-  if (filter !== null && filter !== '') {
-    const byName = /^LogicalName eq '([^']*)'$/.exec(filter.trim());
-    const custom = /^IsCustomEntity eq (true|false)$/.exec(filter.trim());
-    if (byName) entities = entities.filter((e) => e.logicalName === byName[1]);
-    else if (custom) entities = entities.filter((e) => isCustom(e) === (custom[1] === 'true'));
-    else throw new ODataError(400, DV.badRequestSyntax, `The simulated Dataverse filters EntityDefinitions only by "LogicalName eq '…'" or "IsCustomEntity eq true|false" (got '${filter}').`);
-  }
+  if (key !== undefined) return ctx.json(200, { '@odata.context': `${base}/$entity`, ...definitionRow(findEntity(ctx, key), url) });
+  // Any primitive, enum or managed-property (`X/Value`) column can be filtered; no paging.
+  const entities = filterRows(ctx.metadata.entities().map((e) => Object.assign(entityJson(e), { [ENTITY]: e })), url.searchParams.get('$filter'), url.searchParams, 'EntityMetadata')
+    .map((row) => (row as Record<symbol, EntityDefinition>)[ENTITY] as EntityDefinition);
   return ctx.json(200, { '@odata.context': base, value: entities.map((e) => definitionRow(e, url)) });
 }
+
+/** Carries the definition through filtering (not serialised). */
+const ENTITY = Symbol('entity');
 
 const escXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 

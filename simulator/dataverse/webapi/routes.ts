@@ -14,7 +14,7 @@ import { handleBatch } from './batch.ts';
 import { jsonResponse, makeRepresent, type WebApiContext } from './context.ts';
 import { handleCount, handleEntitySet } from './entities.ts';
 import { importSolutionAction, publishAction } from './customization.ts';
-import { entityDefinitions, metadataDocument } from './metadata-api.ts';
+import { entityDefinitionPath, entityDefinitions, metadataDocument } from './metadata-api.ts';
 import { grantAccess, revokeAccess, retrieveCurrentOrganization, retrieveUserPrivileges, retrieveVersion, whoAmI } from './functions.ts';
 
 const API = /^(.*?)\/api\/data\/(v9\.[012])(\/.*)?$/i;
@@ -175,6 +175,8 @@ export async function routeInner(ctx: WebApiContext, state: SimState, request: R
   }
   if (rest === '$metadata' && method === 'GET') return metadataDocument(ctx);
   if (fn?.[1] === 'EntityDefinitions' && method === 'GET') return entityDefinitions(ctx, url, fn[2]);
+  const definitionPath = /^EntityDefinitions\(([^)]*)\)\/(.+)$/.exec(rest);
+  if (definitionPath?.[1] !== undefined && definitionPath[2] !== undefined && method === 'GET') return entityDefinitionPath(ctx, url, definitionPath[1], definitionPath[2]);
   if (fn?.[1] === 'ImportSolution' && fn[2] === undefined && method === 'POST') return importSolutionAction(ctx, state, request);
   if ((fn?.[1] === 'PublishAllXml' || fn?.[1] === 'PublishXml') && fn[2] === undefined && method === 'POST') return publishAction(ctx, request, fn[1] === 'PublishAllXml');
   const privileges = /^systemusers\(([0-9a-fA-F-]{36})\)\/Microsoft\.Dynamics\.CRM\.RetrieveUserPrivileges(?:\(\))?$/.exec(rest);
