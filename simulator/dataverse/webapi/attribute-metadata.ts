@@ -52,7 +52,7 @@ function typedProperties(a: AttributeDefinition): Record<string, unknown> {
     case 'string': return { MaxLength: a.maxLength ?? 4000, Format: 'Text', FormatName: { Value: 'Text' } };
     case 'memo': return { MaxLength: a.maxLength ?? 1048576, Format: 'TextArea' };
     case 'int': return { MinValue: -2147483648, MaxValue: 2147483647, Format: 'None' };
-    case 'bigint': return { MinValue: -9223372036854775808, MaxValue: 9223372036854775807 };
+    case 'bigint': return { MinValue: Number.MIN_SAFE_INTEGER, MaxValue: Number.MAX_SAFE_INTEGER };
     case 'decimal': case 'money': return { Precision: 2, MinValue: -100000000000, MaxValue: 100000000000 };
     case 'double': return { Precision: 5, MinValue: -100000000000, MaxValue: 100000000000 };
     case 'datetime': return { Format: 'DateAndTime', DateTimeBehavior: { Value: 'UserLocal' } };
