@@ -4,24 +4,32 @@
 // documentation page whose behaviour it checks.
 import { DynamicsWebApi } from 'dynamics-web-api';
 import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
-import { api, appToken, startSim, type Api } from '../support.ts';
+import { api, appToken, startSim, userToken, type Api } from '../support.ts';
 
 export interface Fidelity {
   dv: SimulatedDataverse;
-  /** dynamics-web-api as the manager application (an application user with Delegate). */
+  /** dynamics-web-api as Petra Hoffmann (System Administrator), signed in with ROPC. */
   client: DynamicsWebApi;
-  /** Plain requests as the same application. */
+  /** Plain requests as the same user. */
   raw: Api;
-  /** dynamics-web-api with extra configuration (e.g. impersonate), same token. */
+  /** Her access token. */
+  token: string;
+  /** The manager application (an application user with the Delegate privilege) for impersonation. */
+  appClient: DynamicsWebApi;
+  appRaw: Api;
+  /** dynamics-web-api with extra configuration (e.g. impersonate or another token). */
   clientWith(config: ConstructorParameters<typeof DynamicsWebApi>[0]): DynamicsWebApi;
 }
 
 export async function startFidelity(): Promise<Fidelity> {
   const dv = await startSim();
-  const token = await appToken(dv);
+  const [token, app] = await Promise.all([userToken(dv, 'phoffmann'), appToken(dv)]);
   const base = { serverUrl: `${dv.url}/`, dataApi: { version: '9.2' }, onTokenRefresh: () => Promise.resolve(token) };
   const clientWith = (config: ConstructorParameters<typeof DynamicsWebApi>[0]): DynamicsWebApi => new DynamicsWebApi({ ...base, ...config });
-  return { dv, client: clientWith({}), raw: api(dv, token), clientWith };
+  return {
+    dv, client: clientWith({}), raw: api(dv, token), token, clientWith,
+    appClient: clientWith({ onTokenRefresh: () => Promise.resolve(app) }), appRaw: api(dv, app),
+  };
 }
 
 /** The status and Dataverse error code of a failed dynamics-web-api call. */
