@@ -174,9 +174,10 @@ export async function routeInner(ctx: WebApiContext, state: SimState, request: R
     return fn[1] === 'GrantAccess' ? grantAccess(ctx, body) : revokeAccess(ctx, body);
   }
   if (rest === '$metadata' && method === 'GET') return metadataDocument(ctx);
-  if (fn?.[1] === 'EntityDefinitions' && method === 'GET') return entityDefinitions(ctx, url, fn[2]);
+  // Before the plain form: `EntityDefinitions(…)/Attributes(…)` also ends with ')'.
   const definitionPath = /^EntityDefinitions\(([^)]*)\)\/(.+)$/.exec(rest);
   if (definitionPath?.[1] !== undefined && definitionPath[2] !== undefined && method === 'GET') return entityDefinitionPath(ctx, url, definitionPath[1], definitionPath[2]);
+  if (fn?.[1] === 'EntityDefinitions' && method === 'GET') return entityDefinitions(ctx, url, fn[2]);
   if (fn?.[1] === 'ImportSolution' && fn[2] === undefined && method === 'POST') return importSolutionAction(ctx, state, request);
   if ((fn?.[1] === 'PublishAllXml' || fn?.[1] === 'PublishXml') && fn[2] === undefined && method === 'POST') return publishAction(ctx, request, fn[1] === 'PublishAllXml');
   const privileges = /^systemusers\(([0-9a-fA-F-]{36})\)\/Microsoft\.Dynamics\.CRM\.RetrieveUserPrivileges(?:\(\))?$/.exec(rest);
