@@ -109,8 +109,9 @@ export async function handleBatch(ctx: WebApiContext, state: SimState, request: 
     let body = p.body;
     for (const [id, url] of ids) body = body.replaceAll(`"$${id}"`, JSON.stringify(url));
     const headers = new Headers(p.headers);
-    // Who acts is decided once, by the $batch request's own headers: an impersonation header
-    // inside a part is ignored (the batch runs as one caller), and the outer one applies to all parts.
+    // Who acts is decided once, from the $batch request's own headers (the caller in `ctx` runs
+    // every part): an impersonation header inside a part is ignored, the outer one applies to all
+    // parts. The part's headers are made to say the same, so nothing downstream reads another.
     for (const h of ['authorization', 'callerobjectid', 'mscrmcallerid']) {
       headers.delete(h);
       const v = request.headers.get(h);
