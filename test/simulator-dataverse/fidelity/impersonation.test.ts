@@ -12,7 +12,7 @@ import { parseConnectionConfig } from '../../../src/dataverse/connection-config.
 import { connect, type Connection } from '../../../src/dataverse/connection.ts';
 import { DataverseError } from '../../../src/dataverse/web-api/errors.ts';
 import { onPremise, SERVICE } from '../../dataverse/support/sim.ts';
-import { managerApp, user } from '../support.ts';
+import { api, managerApp, readonlyApp, user } from '../support.ts';
 import { failure, startFidelity, type Fidelity } from './client.ts';
 
 let f: Fidelity;
@@ -46,7 +46,14 @@ describe('unknown and self impersonation', () => {
     expect(f.dv.store.count('phonecall')).toBe(before);
   });
 
-  it('naming oneself is no impersonation: createdonbehalfby stays empty', async () => {
+  it('naming oneself is no impersonation: createdonbehalfby stays empty, and no privilege is needed for it', async () => {
+    const noRoles = readonlyApp(f.dv);
+    const noRolesApi = api(f.dv, await (await import('../support.ts')).appToken(f.dv, noRoles));
+    const me = (await noRolesApi('WhoAmI')).body.UserId as string;
+    const self = await noRolesApi('WhoAmI', { headers: { MSCRMCallerID: me } });
+    expect(self.status).toBe(200);
+    expect(self.body.UserId).toBe(me);
+    expect((await noRolesApi('WhoAmI', { headers: { MSCRMCallerID: user(f.dv, 'aschmidt').systemuserid } })).status).toBe(403);
     const app = managerApp(f.dv);
     const id = await f.clientWith({ impersonate: app.systemuserid, onTokenRefresh: appTokenRefresh }).create({ collection: 'phonecalls', data: { subject: 'self' } }) as string;
     expect(await authorship(id)).toEqual({ by: app.systemuserid, behalf: null });

@@ -92,6 +92,11 @@ describe('Attributes', () => {
     const options = (attr['OptionSet'] as { Options: { Value: number; Label: { LocalizedLabels: { Label: string; LanguageCode: number }[] } }[] }).Options;
     expect(options.length).toBeGreaterThan(0);
     expect(options[0]?.Label.LocalizedLabels.map((l) => l.LanguageCode)).toContain(1033);
+    // Petra Hoffmann's UI language is German (usersettings.uilanguageid 1031).
+    expect((attr['OptionSet'] as { Options: { Label: { UserLocalizedLabel: { LanguageCode: number; Label: string } } }[] }).Options.find((o) => o.Label.UserLocalizedLabel.Label === 'Buchhaltung')?.Label.UserLocalizedLabel.LanguageCode).toBe(1031);
+    const both = await f.raw(`EntityDefinitions(LogicalName='account')/Attributes(LogicalName='industrycode')/${NS}PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet($select=Name),GlobalOptionSet`);
+    expect(both.body.OptionSet.Name).toBe('account_industrycode');
+    expect(both.body.GlobalOptionSet).toBeNull();
     const id = String(attr['MetadataId']);
     const alone = await f.raw(`EntityDefinitions(LogicalName='account')/Attributes(${id})/${NS}PicklistAttributeMetadata/OptionSet?$select=Options`);
     expect(alone.status).toBe(200);

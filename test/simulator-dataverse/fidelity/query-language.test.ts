@@ -63,7 +63,8 @@ describe('$expand', () => {
     const nested = await f.raw(`phonecalls?$expand=phonecall_activity_parties($top=1;$expand=partyid_contact($select=fullname))`);
     const unknown = await f.raw('accounts?$expand=nosuchnavigation');
     const many = await f.raw(`accounts?$expand=${Array.from({ length: 16 }, () => 'primarycontactid').join(',')}`);
-    for (const r of [single, nested, unknown, many]) expect(r.status).toBe(400);
+    const options = await Promise.all(['$skip=1', '$count=true', '$levels=2'].map((o) => f.raw(`phonecalls?$expand=phonecall_activity_parties(${o})`)));
+    for (const r of [single, nested, unknown, many, ...options]) expect(r.status).toBe(400);
     expect(unknown.body.error.message).toContain("Could not find a property named 'nosuchnavigation'");
   });
 });
