@@ -64,6 +64,17 @@ describe('EntityDefinitions', () => {
   });
 });
 
+describe('$metadata', () => {
+  it('declares collection-valued navigation properties and marks change-tracked sets (https://learn.microsoft.com/power-apps/developer/data-platform/use-change-tracking-synchronize-data-external-systems)', async () => {
+    const res = await fetch(`${f.dv.webApiUrl}$metadata`, { headers: { Authorization: `Bearer ${f.token}` } });
+    const xml = await res.text();
+    expect(xml).toContain('<NavigationProperty Name="phonecall_activity_parties" Type="Collection(mscrm.activityparty)" />');
+    expect(xml).toMatch(/<EntitySet Name="contacts" EntityType="Microsoft\.Dynamics\.CRM\.contact"><Annotation Term="Org\.OData\.Capabilities\.V1\.ChangeTracking"><Record><PropertyValue Property="Supported" Bool="true" \/><\/Record><\/Annotation><\/EntitySet>/);
+    const untracked = f.dv.metadata.entities().find((e) => !e.changeTracking);
+    expect(xml).toContain(`<EntitySet Name="${untracked?.entitySetName ?? ''}" EntityType="Microsoft.Dynamics.CRM.${untracked?.logicalName ?? ''}" />`);
+  });
+});
+
 describe('Attributes', () => {
   it(`$expand=Attributes with nested $select and $filter shows only the common properties (${DOC}#querying-entitymetadata-attributes)`, async () => {
     const res = await f.raw(`EntityDefinitions(LogicalName='account')?$select=LogicalName&$expand=Attributes($select=LogicalName;$filter=AttributeType eq ${NS}AttributeTypeCode'Picklist')`);
