@@ -111,15 +111,15 @@ export function metadataDocument(ctx: WebApiContext): Response {
     for (const rel of e.oneToMany) navs.push(`<NavigationProperty Name="${escXml(rel.navigation)}" Type="Collection(mscrm.${escXml(rel.entity)})" />`);
     return `<EntityType Name="${escXml(e.logicalName)}"><Key><PropertyRef Name="${escXml(e.primaryIdAttribute)}" /></Key>${props.join('')}${navs.join('')}</EntityType>`;
   });
+  const sets = ctx.metadata.entities().map((e) => `<EntitySet Name="${escXml(e.entitySetName)}" EntityType="Microsoft.Dynamics.CRM.${escXml(e.logicalName)}" />`);
   // Tables with change tracking carry the annotation Microsoft documents for them
-  // (use-change-tracking-synchronize-data-external-systems).
-  const tracking = '<Annotation Term="Org.OData.Capabilities.V1.ChangeTracking"><Record><PropertyValue Property="Supported" Bool="true" /></Record></Annotation>';
-  const sets = ctx.metadata.entities().map((e) => (e.changeTracking
-    ? `<EntitySet Name="${escXml(e.entitySetName)}" EntityType="Microsoft.Dynamics.CRM.${escXml(e.logicalName)}">${tracking}</EntitySet>`
-    : `<EntitySet Name="${escXml(e.entitySetName)}" EntityType="Microsoft.Dynamics.CRM.${escXml(e.logicalName)}" />`));
+  // (use-change-tracking-synchronize-data-external-systems); written out of line, which CSDL
+  // treats the same as inside the EntitySet.
+  const tracking = ctx.metadata.entities().filter((e) => e.changeTracking).map((e) => `<Annotations Target="Microsoft.Dynamics.CRM.System/${escXml(e.entitySetName)}">`
+    + '<Annotation Term="Org.OData.Capabilities.V1.ChangeTracking"><Record><PropertyValue Property="Supported" Bool="true" /></Record></Annotation></Annotations>');
   const xml = '<?xml version="1.0" encoding="utf-8"?>\n<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>'
     + `<Schema Namespace="Microsoft.Dynamics.CRM" Alias="mscrm" xmlns="http://docs.oasis-open.org/odata/ns/edm">${types.join('')}`
-    + `<EntityContainer Name="System">${sets.join('')}</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>\n`;
+    + `<EntityContainer Name="System">${sets.join('')}</EntityContainer>${tracking.join('')}</Schema></edmx:DataServices></edmx:Edmx>\n`;
   const headers = odataHeaders();
   headers.set('Content-Type', 'application/xml');
   return new Response(xml, { status: 200, headers });
