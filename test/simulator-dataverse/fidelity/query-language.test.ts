@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, startFidelity, type Fidelity } from './client.ts';
-import { appToken, user } from '../support.ts';
+import { api, appToken, user, userToken } from '../support.ts';
 
 let f: Fidelity;
 let accountId: string;
@@ -66,6 +66,19 @@ describe('$expand', () => {
     const options = await Promise.all(['$skip=1', '$count=true', '$levels=2'].map((o) => f.raw(`phonecalls?$expand=phonecall_activity_parties(${o})`)));
     for (const r of [single, nested, unknown, many, ...options]) expect(r.status).toBe(400);
     expect(unknown.body.error.message).toContain("Could not find a property named 'nosuchnavigation'");
+  });
+});
+
+describe('$expand and privileges', () => {
+  it('the caller needs Read on every expanded table: an agent (TapiInterface User) expands the contact, not the business unit', async () => {
+    const agent = api(f.dv, await userToken(f.dv, 'aschmidt'));
+    const contact = await agent(`accounts(${accountId})?$select=name&$expand=primarycontactid($select=fullname)`);
+    expect(contact.status).toBe(200);
+    expect(contact.body.primarycontactid.fullname).toBe('Jana Expand');
+    const unit = await agent(`accounts(${accountId})?$select=name&$expand=owningbusinessunit($select=name)`);
+    expect(unit.status).toBe(403);
+    expect(unit.body.error.code).toBe('0x80040220');
+    expect(unit.body.error.message).toContain('prvReadBusinessUnit');
   });
 });
 
