@@ -8,6 +8,7 @@ import type { SimState } from '../state.ts';
 import { logRequest } from '../state.ts';
 import { resolveCaller } from '../auth/caller.ts';
 import type { Actor } from '../writes.ts';
+import { handleAssociation, isAssociation } from './associate.ts';
 import { handleBatch } from './batch.ts';
 import { jsonResponse, makeRepresent, type WebApiContext } from './context.ts';
 import { handleEntitySet } from './entities.ts';
@@ -176,6 +177,7 @@ export async function routeInner(ctx: WebApiContext, state: SimState, request: R
   if ((fn?.[1] === 'PublishAllXml' || fn?.[1] === 'PublishXml') && fn[2] === undefined && method === 'POST') return publishAction(ctx, request, fn[1] === 'PublishAllXml');
   const privileges = /^systemusers\(([0-9a-fA-F-]{36})\)\/Microsoft\.Dynamics\.CRM\.RetrieveUserPrivileges(?:\(\))?$/.exec(rest);
   if (privileges?.[1] && method === 'GET') return retrieveUserPrivileges(ctx, privileges[1]);
+  if (isAssociation(rest)) return handleAssociation(ctx, request, url, rest);
   const set = /^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$/.exec(rest);
   const entity = set?.[1] ? state.metadata.entityBySet(set[1]) : undefined;
   if (!entity || !set) {
