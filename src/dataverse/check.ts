@@ -150,6 +150,7 @@ export async function verify(api: DataverseApi, config: ConnectionConfig, server
     // Without the solution every ctapi_* privilege is "missing": say the one thing that helps.
     const solution = await checkSolution(api, org.UniqueName, { prefix: config.CrmPublisherPrefix });
     if (solution !== undefined && solution.state.kind !== 'ok') {
+      if (solution.state.kind === 'unassigned') return failure(CHECK_STATUS.privilegesMissing, 'solution-role-missing', solution.sentence);
       return failure(CHECK_STATUS.solutionMissing, solution.state.kind === 'missing' ? 'solution-missing' : 'solution-outdated', solution.sentence);
     }
     const privileges = await api.retrieveUserPrivileges(who.UserId);

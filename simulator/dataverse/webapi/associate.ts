@@ -79,6 +79,8 @@ export async function handleAssociation(ctx: WebApiContext, request: Request, ur
     } else if (existing !== undefined) {
       ctx.store.remove(relationship.intersect, String(existing[idAttribute]), ctx.now);
     }
+    // A new row version: the privilege cache of every user is rebuilt on the next request.
+    ctx.store.nextVersion();
   });
   return new Response(null, { status: 204, headers: odataHeaders() });
 }
