@@ -60,6 +60,8 @@ export interface StackOptions {
 export type UserSide = ReturnType<typeof createUserSide>;
 
 export interface Stack {
+  /** The org the stack started on (`options.dataverse` counts as its own, reported as seeded unless it imported). */
+  org: E2eOrg;
   dv: SimulatedDataverse;
   manager: RunningManager;
   userSide: UserSide;
@@ -131,7 +133,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-e2e-'));
     closers.push(() => rmSync(dir, { recursive: true, force: true }));
 
-    const dv = options.dataverse ? await options.dataverse() : e2eOrg(options) === 'imported' ? await startImportedOrg() : await startSimulatedDataverse({ port: 0 });
+    const org = e2eOrg(options);
+    const dv = options.dataverse ? await options.dataverse() : org === 'imported' ? await startImportedOrg() : await startSimulatedDataverse({ port: 0 });
     closers.push(() => dv.close());
 
     const config = validateManagerConfig({
@@ -208,7 +211,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
 
     const stack: Stack = {
-      dv, manager, userSide: side, pbx, control, link, routed, pbxEvents, admin, wsUrl, crmOrigin, logs, line,
+      org: options.dataverse ? (dv.store.count('importjob') > 0 ? 'imported' : 'seeded') : org, dv, manager, userSide: side, pbx, control, link, routed, pbxEvents, admin, wsUrl, crmOrigin, logs, line,
       connector: () => connector,
       callKey: (callId) => `${HOST}/${callId}`,
       user,
