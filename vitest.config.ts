@@ -13,7 +13,13 @@ export default defineConfig({
       // solution-import.test.ts already starts such an org itself. docs/testing-e2e.md.
       {
         extends: true,
-        test: { name: 'e2e-imported', include: ['test/e2e/**/*.test.ts'], exclude: ['test/e2e/solution-import.test.ts'], env: { CRM_TAPI_E2E_ORG: 'imported' } },
+        test: {
+          name: 'e2e-imported', include: ['test/e2e/**/*.test.ts'], exclude: ['test/e2e/solution-import.test.ts'], env: { CRM_TAPI_E2E_ORG: 'imported' },
+          globalSetup: ['test/e2e/support/imported-setup.ts'],
+          // Each file's start adds an import and the role assignments; on a loaded 2-core CI
+          // machine its beforeAll needs more than the default 30 s.
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

@@ -3,33 +3,22 @@
 // import (`importSolution`, the function `crm-tapi solution import` calls)
 // through the Web API, then sets the org up through the Web API as an admin
 // would (seedImportedOrg: the role assignments). docs/testing-e2e.md, "Two orgs".
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildClient } from '../../../scripts/build-client.ts';
+import { readFile } from 'node:fs/promises';
+import { inject } from 'vitest';
 import { startSimulatedDataverse, type SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
 import { connect } from '../../../src/dataverse/connection.ts';
 import { parseConnectionConfig } from '../../../src/dataverse/connection-config.ts';
-import { buildSolution } from '../../../src/dataverse/solution/build.ts';
 import { importSolution } from '../../../src/dataverse/solution/import.ts';
 import { seedImportedOrg } from '../../support/admin-setup.ts';
+import { buildSolutionZip, IMPORTED_VERSION } from './solution-zip.ts';
 import { USERS, WebApiUser } from './webapi.ts';
-
-export const IMPORTED_VERSION = '0.1.0.0';
 
 let zip: Promise<Uint8Array> | undefined;
 
-/** The solution zip, built once per test file (the client bundle is part of it). */
+/** The solution zip: the one the project's globalSetup built for the run, else built here once per file. */
 export function solutionZip(): Promise<Uint8Array> {
-  zip ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-e2e-client-'));
-    try {
-      await buildClient(dir);
-      return (await buildSolution({ version: IMPORTED_VERSION, clientDir: dir })).zip;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  })();
+  const built = inject('crmTapiSolutionZip') as string | undefined;
+  zip ??= built !== undefined ? readFile(built) : buildSolutionZip();
   return zip;
 }
 
