@@ -26,6 +26,7 @@ export { FaultInjector, type FaultRuleInput, type FaultRule } from './faults.ts'
 export { RecordStore, type StoredRecord, type LookupValue } from './store.ts';
 export { SimulatorError, ODataError } from './errors.ts';
 export { nameGuid, SYSTEM_USER_ID } from './seed.ts';
+export { heldBackSeed, type SeedDocument } from './solution-seed.ts';
 export { NTLM_PASSWORD_VERIFICATION } from './auth/ntlm.ts';
 export type { Directory } from './directory.ts';
 export type { Metadata, EntityDefinition, AttributeDefinition } from './metadata.ts';
@@ -57,6 +58,8 @@ export interface SimulatedDataverseOptions {
   /**
    * An org where the crm-tapi solution was never imported: metadata and seed files whose
    * name contains "ctapi" are left out; `crm-tapi solution import` (ImportSolution) adds them.
+   * Seed rows that name a record of those files (role assignments of our roles) are left out
+   * too, as no admin could write them before the import: `heldBackSeed(seedDir)` lists them.
    */
   withoutSolution?: boolean;
 }

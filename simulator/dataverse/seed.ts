@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ODataError, SimulatorError } from './errors.ts';
 import { readJson, SOLUTION_FILE, type Metadata } from './metadata.ts';
 import { allPrivilegeNames } from './privileges.ts';
+import { namesAny, solutionRecordIds } from './solution-seed.ts';
 import type { RecordStore } from './store.ts';
 import type { WriteService } from './writes.ts';
 
@@ -33,6 +34,8 @@ export async function loadSeed(seedDir: string, metadata: Metadata, store: Recor
   } catch {
     names = [];
   }
+  // Rows that name a record of the left-out files wait for the admin (solution-seed.ts).
+  const heldBack = options.withoutSolution === true ? await solutionRecordIds(seedDir) : new Set<string>();
   const privilegeIds = new Map<string, string>();
   store.transaction(() => {
     for (const name of allPrivilegeNames(metadata)) {
@@ -55,6 +58,7 @@ export async function loadSeed(seedDir: string, metadata: Metadata, store: Recor
     store.transaction(() => {
       records.forEach((raw, i) => {
         if (typeof raw !== 'object' || raw === null) throw new SimulatorError('sim-seed-invalid', `${path}: record ${i} is not an object`);
+        if (namesAny(raw as Record<string, unknown>, heldBack)) return;
         const { $privileges, $createdon, ...body } = raw as Record<string, unknown>;
         const when = typeof $createdon === 'string' ? Date.parse($createdon) : now;
         if (Number.isNaN(when)) throw new SimulatorError('sim-seed-invalid', `${path}: record ${i}: $createdon "${String($createdon)}" is not a date-time`);

@@ -149,12 +149,14 @@ export async function verify(api: DataverseApi, config: ConnectionConfig, server
     const version = await api.retrieveVersion();
     // Without the solution every ctapi_* privilege is "missing": say the one thing that helps.
     const solution = await checkSolution(api, org.UniqueName, { prefix: config.CrmPublisherPrefix });
-    if (solution !== undefined && solution.state.kind !== 'ok') {
+    if (solution !== undefined && solution.state.kind !== 'ok' && solution.state.kind !== 'unassigned') {
       return failure(CHECK_STATUS.solutionMissing, solution.state.kind === 'missing' ? 'solution-missing' : 'solution-outdated', solution.sentence);
     }
     const privileges = await api.retrieveUserPrivileges(who.UserId);
     const problems = missingPrivileges(privileges, requiredPrivileges(config.CrmPublisherPrefix));
-    if (problems.length > 0) return failure(CHECK_STATUS.privilegesMissing, 'privileges-missing', ...problems);
+    // An account with no role of ours: the one step that helps first, then the details.
+    const first = solution?.state.kind === 'unassigned' ? [solution.sentence] : [];
+    if (problems.length > 0 || first.length > 0) return failure(CHECK_STATUS.privilegesMissing, 'privileges-missing', ...first, ...problems);
     return { ok: true, organisation: org.UniqueName, friendlyName: org.FriendlyName, version, userId: who.UserId };
   } catch (err) {
     return classify(err, config, server);

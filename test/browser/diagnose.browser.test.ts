@@ -2,11 +2,14 @@
 // "Diagnose TAPI Manager" and "Aktualisieren Telefonnummern") in real Chromium
 // against the whole stack: the fake Xrm is backed by the simulated Dataverse,
 // the page proves the signed-in user to the manager on the diagnose channel
-// with a session record, and the manager answers admins only.
+// with a session record, and the manager answers admins only: System
+// Administrator or TapiInterface Admin (also without any other role), never a
+// user with only TapiInterface User.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/cli/commands/demo-stack.ts';
+import { ROLE_IDS } from '../../src/dataverse/solution/model.ts';
 import { HAVE_CHROMIUM } from './support/chromium.ts';
 import { startWorld, until, type BrowserWorld } from './support/stack.ts';
 
@@ -92,6 +95,44 @@ describe.skipIf(!HAVE_CHROMIUM)('diagnose page in Chromium', () => {
       expect(last).toBeGreaterThanOrEqual(opened);
     } finally {
       await ctx.close();
+    }
+  }, 60_000);
+
+  it('a user with only the TapiInterface Admin role (not System Administrator) sees the report and refreshes', async () => {
+    // Jens holds TapiInterface Admin and TapiInterface User; the org's admin takes the User role
+    // away through the Web API, so what lets him in is the Admin role alone.
+    const asPetra = (method: string, path: string, body?: unknown): Promise<Response> => fetch(`${w.harness.origin}/api/data/v9.2/${path}`, {
+      method, headers: { 'X-Harness-User': 'petra', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const jens = DEMO_USERS.jens.id;
+    const rolesOfJens = (): string[] => [...w.stack.dv.store.all('systemuserroles')].filter((r) => r['systemuserid'] === jens).map((r) => String(r['roleid'])).sort();
+    expect(rolesOfJens()).toEqual([ROLE_IDS.admin, ROLE_IDS.user].sort());
+    expect((await asPetra('DELETE', `systemusers(${jens})/systemuserroles_association(${ROLE_IDS.user})/$ref`)).status).toBe(204);
+    const ctx = await w.browser.newContext();
+    try {
+      expect(rolesOfJens()).toEqual([ROLE_IDS.admin]);
+      const page = await ctx.newPage();
+      await page.goto(w.harness.diagnoseUrl('jens', 'diagnose'));
+      await page.getByTestId('diag-report').waitFor({ timeout: 30_000 });
+      expect(await page.getByTestId('diag-connectors').textContent()).toContain(w.stack.line('21'));
+      expect(await page.getByTestId('diag-entity-lines').textContent()).toContain(w.stack.line('22'));
+      // The users of a line, read by their ids as Jens (prvReadUser of the Admin role).
+      const shared = page.getByTestId('diag-entity-lines').locator('tr', { hasText: w.stack.line('22') }).locator('td').nth(1);
+      expect((await shared.textContent())?.split(', ').sort()).toEqual([DEMO_USERS.emily.name, DEMO_USERS.jens.name]);
+      expect(await page.getByTestId('diag-sockets').textContent()).toMatch(/diagnose.*Jens Wagner/);
+
+      const directory = w.stack.manager().directory;
+      const clicked = Date.now();
+      await page.getByTestId('diag-refresh').click();
+      await settled(page);
+      expect(await message(page).getAttribute('data-state')).toBe('ok');
+      expect(await message(page).textContent()).toMatch(/^Telefonnummern aktualisiert: \d+ Nummer\(n\) im Verzeichnis\.$/);
+      const last = Math.max(...Object.values(directory.status().last).map((r) => r?.finishedAt ?? 0));
+      expect(last).toBeGreaterThanOrEqual(clicked);
+    } finally {
+      await ctx.close();
+      const back = await asPetra('POST', `systemusers(${jens})/systemuserroles_association/$ref`, { '@odata.id': `${w.stack.dv.webApiUrl}roles(${ROLE_IDS.user})` });
+      expect(back.status).toBe(204);
     }
   }, 60_000);
 

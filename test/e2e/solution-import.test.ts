@@ -1,7 +1,8 @@
 // Issue 12, the strongest offline proof: a simulated Dataverse that starts
 // WITHOUT the crm-tapi solution, `crm-tapi solution import` run as a real child
 // process against it, then the whole bridge on that org: the manager finds the
-// solution, creates its records in the imported tables, an agent proves who
+// solution, creates its records in the imported tables (after the admin gave
+// the roles through the Web API, step 4 of the guide), an agent proves who
 // they are, sees the popup of an incoming call, and the call log entry and the
 // agent's phone call land in the CRM.
 import { spawn } from 'node:child_process';
@@ -10,14 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClient } from '../../scripts/build-client.ts';
-import { startSimulatedDataverse } from '../../simulator/dataverse/index.ts';
+import { DEFAULT_SEED_DIR, heldBackSeed, startSimulatedDataverse } from '../../simulator/dataverse/index.ts';
 import { CALL_DIRECTION, createSchema, lookupValue, SETTING_NAMES } from '../../src/dataverse/schema.ts';
 import { buildSolution } from '../../src/dataverse/solution/build.ts';
 import type { E2eClient } from './support/client.ts';
 import { ringFor } from './support/ring.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { until } from './support/wait.ts';
-import { USERS, type Row } from './support/webapi.ts';
+import { seedImportedOrg } from '../support/admin-setup.ts';
+import { USERS, WebApiUser, type Row } from './support/webapi.ts';
 
 const BIN = new URL('../../bin/crm-tapi.js', import.meta.url).pathname;
 const schema = createSchema();
@@ -27,6 +29,7 @@ let stack: Stack;
 let anna: E2eClient;
 let dir: string;
 let importOutput = '';
+let assigned = 0;
 
 function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -60,6 +63,8 @@ beforeAll(async () => {
       const result = await run(['solution', 'import', zip, '--config', admin]);
       importOutput = result.stdout;
       if (result.status !== 0) throw new Error(`crm-tapi solution import failed (${String(result.status)}): ${result.stderr}`);
+      // Step 4 of the guide: the admin gives the manager's account and the agents their roles.
+      assigned = await seedImportedOrg(dv, await WebApiUser.signIn(dv, 'petra'));
       return dv;
     },
   });
@@ -79,6 +84,16 @@ describe('an org that got the solution by `crm-tapi solution import`', () => {
     expect(stack.logs.some((l) => l.includes('the crm-tapi solution 0.1.0.0 is installed in org contoso'))).toBe(true);
     const settings = await stack.admin.list(schema.setting.entitySet, `$select=${schema.setting.fields.name}`);
     expect(settings.map((s) => s[schema.setting.fields.name]).sort()).toEqual([SETTING_NAMES.incallPhoneFields, SETTING_NAMES.writeConfigLog]);
+  });
+
+  it('the admin gave the roles through the Web API (associate): the org holds every role assignment of the seeded org', async () => {
+    const expected = (await heldBackSeed(DEFAULT_SEED_DIR)).flatMap((d) => d.records.map((r) => `${d.entity}:${String(r['systemuserid'] ?? r['teamid'])}:${String(r['roleid'])}`));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(assigned).toBe(expected.length);
+    const held = [...stack.dv.store.all('systemuserroles')].map((r) => `systemuserroles:${String(r['systemuserid'])}:${String(r['roleid'])}`)
+      .concat([...stack.dv.store.all('teamroles')].map((r) => `teamroles:${String(r['teamid'])}:${String(r['roleid'])}`));
+    expect(held).toEqual(expect.arrayContaining(expected));
+    expect(stack.dv.requestLog.filter((e) => e.method === 'POST' && e.path.endsWith('/$ref') && e.status === 204)).toHaveLength(expected.length);
   });
 
   it('popup of an incoming call, then the call log entry and the agent\'s phone call', async () => {

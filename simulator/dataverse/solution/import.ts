@@ -5,7 +5,7 @@
 // Dataverse keeps them. Forms, views, ribbon and the app are stored in the
 // job's result, not interpreted (docs/simulated-dataverse.md).
 import { readSolution, SolutionFormatError, type SolutionPackage } from '../../../src/dataverse/solution/read.ts';
-import { compareVersions } from '../../../src/dataverse/solution/model.ts';
+import { compareVersions, SYSTEM_ADMINISTRATOR_TEMPLATE_ID } from '../../../src/dataverse/solution/model.ts';
 import { isoSeconds } from '../clock.ts';
 import { DV, ODataError } from '../errors.ts';
 import { allPrivilegeNames } from '../privileges.ts';
@@ -58,11 +58,18 @@ export function applySolution(state: SimState, zip: Uint8Array, jobId: string, n
   store.transaction(() => {
     const privilegeIds = new Map<string, string>();
     for (const p of store.all('privilege')) privilegeIds.set(String(p['name']), String(p['privilegeid']));
+    // Dataverse gives the System Administrator role every privilege of a new table at once,
+    // whatever else it holds (an admin with only that role can read our tables after the import).
+    const sysAdminRoles = [...store.all('role')].filter((r) => isLookup(r['roletemplateid']) && r['roletemplateid'].id === SYSTEM_ADMINISTRATOR_TEMPLATE_ID).map((r) => String(r['roleid']));
     for (const name of allPrivilegeNames(state.metadata)) {
       if (privilegeIds.has(name)) continue;
       const id = nameGuid(`privilege:${name}`);
       privilegeIds.set(name, id);
       store.put('privilege', id, { privilegeid: id, name, accessright: 0 });
+      for (const roleid of sysAdminRoles) {
+        const rpid = nameGuid(`roleprivilege:${roleid}:${id}`);
+        store.put('roleprivileges', rpid, { roleprivilegeid: rpid, roleid, privilegeid: id, privilegedepthmask: 8 });
+      }
     }
     for (const t of pkg.tables) results.entities.push({ tag: 'entity', attrs: { name: t.name } });
     const bu = rootBusinessUnit(state);

@@ -10,6 +10,7 @@ import { resolveCaller } from '../auth/caller.ts';
 import type { Actor } from '../writes.ts';
 import { ianaZone } from '../timezones.ts';
 import { aliasesOf } from '../odata/filter.ts';
+import { handleAssociation, isAssociation } from './associate.ts';
 import { handleBatch } from './batch.ts';
 import { jsonResponse, makeRepresent, type WebApiContext } from './context.ts';
 import { handleCount, handleEntitySet } from './entities.ts';
@@ -185,6 +186,7 @@ export async function routeInner(ctx: WebApiContext, state: SimState, request: R
   const count = /^([A-Za-z_][A-Za-z0-9_]*)\/\$count$/.exec(rest);
   const counted = count?.[1] ? state.metadata.entityBySet(count[1]) : undefined;
   if (counted && method === 'GET') return handleCount(ctx, url, counted);
+  if (isAssociation(rest)) return handleAssociation(ctx, request, url, rest);
   const set = /^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$/.exec(rest);
   const entity = set?.[1] ? state.metadata.entityBySet(set[1]) : undefined;
   if (!entity || !set) {

@@ -1,7 +1,7 @@
 // Is the crm-tapi solution installed in an org, and which version? Used by
 // the manager at start, by `crm-tapi check`, by `crm-tapi solution status`
 // and by health checks: one question, one answer, one sentence.
-import { DEFAULT_PUBLISHER_PREFIX } from '../schema.ts';
+import { createSchema, DEFAULT_PUBLISHER_PREFIX } from '../schema.ts';
 import { DataverseError } from '../web-api/errors.ts';
 import { odataString } from '../web-api/odata.ts';
 import type { DataverseApi } from '../web-api/types.ts';
@@ -24,7 +24,9 @@ export async function installedSolution(api: DataverseApi, uniqueName: string = 
 export type SolutionState =
   | { readonly kind: 'ok'; readonly version: string }
   | { readonly kind: 'missing' }
-  | { readonly kind: 'outdated'; readonly version: string; readonly required: string };
+  | { readonly kind: 'outdated'; readonly version: string; readonly required: string }
+  /** The tables are there but this account may read neither solutions nor our settings: it has no role of ours yet. */
+  | { readonly kind: 'unassigned' };
 
 export function solutionState(installed: InstalledSolution, required: string = REQUIRED_SOLUTION_VERSION): SolutionState {
   if (!installed.installed) return { kind: 'missing' };
@@ -41,13 +43,28 @@ export function describeSolutionState(state: SolutionState, org: string): string
       return `the crm-tapi solution is not installed in org ${org}; run \`crm-tapi solution import\``;
     case 'outdated':
       return `the crm-tapi solution in org ${org} is outdated: installed ${state.version}, this manager needs ≥ ${state.required}; run \`crm-tapi solution import\``;
+    case 'unassigned':
+      return `the crm-tapi solution is installed in org ${org}, but this account has no role of it yet; give it TapiManager Account (docs/install-dynamics.md, step 4)`;
+  }
+}
+
+/** Whether the account is refused even our settings table (every crm-tapi role may read it). */
+async function holdsNoRole(api: DataverseApi, prefix: string = DEFAULT_PUBLISHER_PREFIX): Promise<boolean> {
+  const settings = createSchema(prefix).setting;
+  try {
+    await api.list(settings.entitySet, { select: [settings.primaryId], top: 1 });
+    return false;
+  } catch (err) {
+    if (err instanceof DataverseError && err.code === 'forbidden') return true;
+    throw err;
   }
 }
 
 /**
  * The solution's state; an account that may not read solutions (before the import even the
  * manager's own role is missing) is answered by the metadata instead: no `<prefix>_lineconfig`
- * table means no solution. Undefined when neither can tell.
+ * table means no solution; a table that exists while even our settings are refused means the
+ * account has no role of ours yet (step 4 of the guide not done). Undefined when neither can tell.
  */
 export async function checkSolution(api: DataverseApi, org: string, options: { required?: string; prefix?: string } = {}): Promise<{ state: SolutionState; sentence: string } | undefined> {
   let installed: InstalledSolution;
@@ -63,13 +80,13 @@ export async function checkSolution(api: DataverseApi, org: string, options: { r
     if (found === null) {
       installed = { installed: false };
     } else {
-      // The table exists: the solution may have been imported between the two reads (the
-      // import also gives this account its role), so ask once more before giving up.
+      // The table exists: the solution may have been imported and the role given between the
+      // two reads, so ask once more before giving up.
       const again = await installedSolution(api).catch((e: unknown) => {
         if (e instanceof DataverseError && e.code === 'forbidden') return undefined;
         throw e;
       });
-      if (again === undefined) return undefined;
+      if (again === undefined) return (await holdsNoRole(api, options.prefix)) ? { state: { kind: 'unassigned' }, sentence: describeSolutionState({ kind: 'unassigned' }, org) } : undefined;
       installed = again;
     }
   }

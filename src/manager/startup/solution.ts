@@ -2,13 +2,16 @@
 // new enough? If not, it says so in one sentence and waits (checking again
 // with the CRM back-off), so an admin can import the solution while it runs;
 // it never retries 404s on tables that do not exist. An account that may not
-// read solutions (no prvReadSolution) is told once and the start goes on.
+// read solutions (no prvReadSolution) is told once and the start goes on; one
+// that may not even read our settings has no role of ours yet and waits too.
 import { checkSolution } from '../../dataverse/solution/installed.ts';
 import type { DataverseApi, DataverseLogger } from '../../dataverse/web-api/types.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
 import { sleep as crmSleep, StartAbortedError } from './crm.ts';
 
 const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> => crmSleep(ms, signal, 'the crm-tapi solution');
+
+export const SOLUTION_CODES = { missing: 'solution-missing', outdated: 'solution-outdated', unassigned: 'solution-role-missing' } as const;
 
 export interface WaitForSolutionOptions {
   logger: DataverseLogger;
@@ -34,7 +37,7 @@ export async function waitForSolution(api: DataverseApi, options: WaitForSolutio
         return state.version;
       }
       const delay = Math.min(options.maxDelayMs, options.firstDelayMs * 2 ** Math.min(attempt - 1, 20));
-      options.logger.error({ attempt, code: state.kind === 'missing' ? 'solution-missing' : 'solution-outdated', delayMs: delay }, `${sentence}; the manager waits and checks again`);
+      options.logger.error({ attempt, code: SOLUTION_CODES[state.kind], delayMs: delay }, `${sentence}; the manager waits and checks again`);
       await sleep(delay, options.signal);
     } catch (err) {
       if (err instanceof StartAbortedError) throw err;

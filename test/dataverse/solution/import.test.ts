@@ -15,6 +15,8 @@ import { DirectoryError } from '../../../src/dataverse/directory/errors.ts';
 import { buildSolution } from '../../../src/dataverse/solution/build.ts';
 import { importSolution } from '../../../src/dataverse/solution/import.ts';
 import { validateXsd } from '../../../src/dataverse/solution/xsd.ts';
+import { WebApiUser } from '../../e2e/support/webapi.ts';
+import { seedImportedOrg } from '../../support/admin-setup.ts';
 import { onPremise, tempDir, AGENT } from '../support/sim.ts';
 import { builtSolution, runCli, XSD_DIR, XSD_PRESENT, type Built } from './support.ts';
 
@@ -81,6 +83,13 @@ describe('an org without the solution, then the import', () => {
       expect(run.stdout.split('\n')).toContain(line);
     }
     expect(await runCli(['solution', 'status', '--config', join(dir, 'admin.json')])).toMatchObject({ status: 0, stdout: 'org contoso: installed 0.1.0.0, the same as this crm-tapi bundles\n' });
+    // The roles exist only now: until an admin gives the manager's account its role (step 4 of the guide), check says that first, then the privileges.
+    const before = await runCli(['check', '--config', join(dir, 'manager.json')]);
+    expect(before.status).toBe(7);
+    const lines = before.stderr.trim().split('\n');
+    expect(lines[0]).toBe('error: privileges-missing: the crm-tapi solution is installed in org contoso, but this account has no role of it yet; give it TapiManager Account (docs/install-dynamics.md, step 4)');
+    expect(lines).toContainEqual(expect.stringMatching(/^error: privileges-missing: the account has no Read privilege on ctapi_lineconfig \(prvReadctapi_lineconfig\), needed for /));
+    expect(await seedImportedOrg(dv, await WebApiUser.signIn(dv, 'petra'))).toBeGreaterThan(0);
     expect(await runCli(['check', '--config', join(dir, 'manager.json')])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^ok: organisation contoso/) });
     expect(dv.store.get('webresource', '6c1f3a2e-5b0d-4f8e-9a61-2d7c4e8b1f04')?.['name']).toBe('ctapi_/crmtapi/ribbon.js');
   });

@@ -24,6 +24,7 @@ import { validateManagerConfig } from '../../../src/manager/config/load.ts';
 import type { RoutedCallEvent } from '../../../src/manager/contracts.ts';
 import { startManager, type RunningManager } from '../../../src/manager/manager.ts';
 import { E2eClient } from './client.ts';
+import { startImportedOrg } from './imported-org.ts';
 import { CuttableLink } from './link.ts';
 import { until, Waitable } from './wait.ts';
 import { USERS, WebApiUser, type Row, type UserKey } from './webapi.ts';
@@ -46,6 +47,12 @@ export interface StackOptions {
   managerKeys?: Record<string, unknown>;
   /** Starts the org instead of the seeded one (e.g. an org that got the solution by `crm-tapi solution import`). */
   dataverse?: () => Promise<SimulatedDataverse>;
+  /**
+   * Which org the default Dataverse is: `seeded` (fixtures/crm with the solution's tables and roles
+   * already there) or `imported` (started without the solution, `crm-tapi solution import`, then set
+   * up through the Web API). Default: the environment variable CRM_TAPI_E2E_ORG, else `seeded`.
+   */
+  org?: E2eOrg;
   /** The connector's line provider instead of the simulated PBX (e.g. real SIP phones); one per connector start. */
   provider?: () => LineProvider;
 }
@@ -53,6 +60,8 @@ export interface StackOptions {
 export type UserSide = ReturnType<typeof createUserSide>;
 
 export interface Stack {
+  /** The org the stack started on (`options.dataverse` counts as its own, reported as seeded unless it imported). */
+  org: E2eOrg;
   dv: SimulatedDataverse;
   manager: RunningManager;
   userSide: UserSide;
@@ -90,6 +99,15 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+export type E2eOrg = 'seeded' | 'imported';
+
+/** The org of `options`, or of the run (CRM_TAPI_E2E_ORG, set by the e2e-imported vitest project). */
+export function e2eOrg(options: StackOptions = {}): E2eOrg {
+  const org = options.org ?? process.env.CRM_TAPI_E2E_ORG ?? 'seeded';
+  if (org !== 'seeded' && org !== 'imported') throw new Error(`CRM_TAPI_E2E_ORG must be "seeded" or "imported", not "${org}"`);
+  return org;
+}
+
 class MemorySink {
   constructor(readonly lines: string[]) {}
   write(chunk: string): void {
@@ -115,7 +133,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-e2e-'));
     closers.push(() => rmSync(dir, { recursive: true, force: true }));
 
-    const dv = options.dataverse ? await options.dataverse() : await startSimulatedDataverse({ port: 0 });
+    const org = e2eOrg(options);
+    const dv = options.dataverse ? await options.dataverse() : org === 'imported' ? await startImportedOrg() : await startSimulatedDataverse({ port: 0 });
     closers.push(() => dv.close());
 
     const config = validateManagerConfig({
@@ -192,7 +211,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
 
     const stack: Stack = {
-      dv, manager, userSide: side, pbx, control, link, routed, pbxEvents, admin, wsUrl, crmOrigin, logs, line,
+      org: options.dataverse ? (dv.store.count('importjob') > 0 ? 'imported' : 'seeded') : org, dv, manager, userSide: side, pbx, control, link, routed, pbxEvents, admin, wsUrl, crmOrigin, logs, line,
       connector: () => connector,
       callKey: (callId) => `${HOST}/${callId}`,
       user,

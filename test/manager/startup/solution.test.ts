@@ -17,6 +17,8 @@ import { compareVersions, solutionVersion } from '../../../src/dataverse/solutio
 import { solutionFiles, zipSolution } from '../../../src/dataverse/solution/package.ts';
 import { webResources } from '../../../src/dataverse/solution/model.ts';
 import { startManager } from '../../../src/manager/manager.ts';
+import { seedImportedOrg } from '../../support/admin-setup.ts';
+import { WebApiUser } from '../../e2e/support/webapi.ts';
 import { LogCapture } from '../support/gateway.ts';
 import { managerConfig } from '../support/manager.ts';
 import { until } from '../support/raw-connector.ts';
@@ -29,7 +31,7 @@ afterEach(async () => {
 const MISSING = 'the crm-tapi solution is not installed in org contoso; run `crm-tapi solution import`; the manager waits and checks again';
 
 describe('the manager and the crm-tapi solution', () => {
-  it('says the solution is missing, waits without opening ports, and starts once it was imported', async () => {
+  it('says the solution is missing, waits without opening ports, and starts once it was imported and its account got its role', async () => {
     const dv = await startSimulatedDataverse({ port: 0, withoutSolution: true });
     cleanups.push(() => dv.close());
     const logs = new LogCapture();
@@ -45,6 +47,8 @@ describe('the manager and the crm-tapi solution', () => {
     const admin = await connect(parseConnectionConfig({ CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: 'CONTOSO\\phoffmann', CrmPassword: 'Test-only-phoffmann-1!' }, 'admin'));
     cleanups.push(() => admin.client.close());
     await importSolution(admin.client, zip, '0.1.0.0', { pollMs: 50 });
+    // Step 4 of the guide: the manager's account gets TapiManager Account (it exists only now).
+    await seedImportedOrg(dv, await WebApiUser.signIn(dv, 'petra'));
 
     const manager = await starting;
     cleanups.push(() => manager.stop());
@@ -53,6 +57,30 @@ describe('the manager and the crm-tapi solution', () => {
     expect(logs.messages()).toContain('setting records created on the first CRM connection');
     const names = [...dv.store.all('ctapi_setting')].map((s) => s['ctapi_name']).sort();
     expect(names).toEqual(['IncallPhoneFields', 'WriteConfigLog']);
+  }, 60_000);
+
+  it('after the import but before step 4 (no role for its account) it names the missing role and waits; once the role is given it starts', async () => {
+    const dv = await startSimulatedDataverse({ port: 0, withoutSolution: true });
+    cleanups.push(() => dv.close());
+    const zip = zipSolution(solutionFiles({ prefix: 'ctapi', version: '0.1.0.0', content: new Map(webResources().map((w) => [w.name, new Uint8Array([32])])) }));
+    const admin = await connect(parseConnectionConfig({ CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: 'CONTOSO\\phoffmann', CrmPassword: 'Test-only-phoffmann-1!' }, 'admin'));
+    cleanups.push(() => admin.client.close());
+    await importSolution(admin.client, zip, '0.1.0.0', { pollMs: 50 });
+    const logs = new LogCapture();
+    const starting = startManager(managerConfig(dv.url), { logger: pino({ level: 'debug' }, logs), crmFirstDelayMs: 50, userSide: null });
+    let started = false;
+    void starting.then(() => (started = true), () => undefined);
+    const unassigned = 'the crm-tapi solution is installed in org contoso, but this account has no role of it yet; give it TapiManager Account (docs/install-dynamics.md, step 4); the manager waits and checks again';
+    await until(() => logs.messages().filter((m) => m === unassigned).length >= 2, 'the sentence, twice', 20_000);
+    expect(started).toBe(false);
+    expect(logs.text).not.toContain('TAPI port open');
+    expect(logs.text).not.toContain('prvReadctapi_setting');
+
+    await seedImportedOrg(dv, await WebApiUser.signIn(dv, 'petra'));
+    const manager = await starting;
+    cleanups.push(() => manager.stop());
+    expect(logs.messages()).toContain('the crm-tapi solution 0.1.0.0 is installed in org contoso');
+    expect([...dv.store.all('ctapi_setting')].map((s) => s['ctapi_name']).sort()).toEqual(['IncallPhoneFields', 'WriteConfigLog']);
   }, 60_000);
 
   it('an import between the solutions read (still forbidden) and the metadata read (the table is there) is seen: it asks once more', async () => {
