@@ -82,7 +82,10 @@ async function main(): Promise<void> {
     dial.addEventListener('click', go);
     input.addEventListener('input', () => invalid(''));
     input.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') go();
+      if (e.key !== 'Enter') return;
+      // Without this the key's keypress would reach the line menu's first button, which takes the focus.
+      e.preventDefault();
+      go();
     });
   }
 }
