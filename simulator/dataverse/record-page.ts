@@ -34,6 +34,11 @@ function notFound(message: string): Response {
 /** GET main.aspx. */
 export function recordPage(state: SimState, request: Request): Response {
   const url = new URL(request.url);
+  const signIn = { authority: `${url.origin}/${state.directory.tenantId}/oauth2/v2.0`, clientId: WEB_CLIENT_ID };
+  // The sign-in's redirect back (main.aspx?code=… or ?error=…): the script redeems the code and returns to the record.
+  if (url.searchParams.has('code') || url.searchParams.has('error')) {
+    return page('Signing in', '<h1 data-testid="record-name">Signing in…</h1><p data-testid="record-error" data-error></p>', SCRIPT.replace('__CONFIG__', JSON.stringify(signIn)));
+  }
   const etn = url.searchParams.get('etn') ?? '';
   const entity = state.metadata.entity(etn);
   if (entity === undefined) return notFound(`There is no table "${etn}".`);
@@ -48,8 +53,7 @@ export function recordPage(state: SimState, request: Request): Response {
   if (id === undefined) return notFound(`"${rawId}" is not a record id.`);
   const phones = Object.keys(entity.attributes).filter((a) => PHONE_COLUMN.test(a) && entity.attributes[a]?.type === 'string');
   const config = {
-    entity: etn, id, set: entity.entitySetName, name: entity.primaryNameAttribute ?? entity.primaryIdAttribute, phones,
-    authority: `${url.origin}/${state.directory.tenantId}/oauth2/v2.0`, clientId: WEB_CLIENT_ID,
+    entity: etn, id, set: entity.entitySetName, name: entity.primaryNameAttribute ?? entity.primaryIdAttribute, phones, ...signIn,
   };
   return page(`${etn} record`, `<h1 data-testid="record-name">…</h1><p>${esc(etn)} <span data-testid="record-id">${esc(id)}</span></p><dl data-testid="record-fields"></dl><p data-testid="record-error" data-error></p>`,
     SCRIPT.replace('__CONFIG__', JSON.stringify(config).replace(/</g, '\\u003c')));
@@ -80,10 +84,11 @@ async function finishSignIn(code) {
 }
 async function main() {
   const here = new URL(location.href);
+  if (here.searchParams.get('error')) return fail(here.searchParams.get('error_description') || here.searchParams.get('error'));
   if (here.searchParams.get('code')) {
     await finishSignIn(here.searchParams.get('code'));
     const back = sessionStorage.getItem(KEY + ':back');
-    if (back) { location.replace(back); return; }
+    return back ? location.replace(back) : fail('signed in, but the record to return to is unknown');
   }
   const session = JSON.parse(localStorage.getItem(KEY) || 'null');
   if (!session || session.until < Date.now()) return signIn();

@@ -267,7 +267,7 @@ describe.skipIf(!HAVE_CHROMIUM)('browser client in Chromium', () => {
       const popup = popups(page);
       await popup.waitFor();
       expect(await popup.getByTestId('popup-name').textContent()).toBe(DEMO_CALLER.name);
-      // CRM_TAPI_SCREENSHOT=docs/images/popup.png refreshes the README's screenshot.
+      // CRM_TAPI_SCREENSHOT=<file.png> saves the popup (the README's pictures come from `npm run screenshots`).
       if (process.env.CRM_TAPI_SCREENSHOT) await page.screenshot({ path: process.env.CRM_TAPI_SCREENSHOT });
     } finally {
       await hangUp(w.stack, call);

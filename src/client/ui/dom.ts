@@ -47,7 +47,8 @@ const CSS = `
 .ctapi-lines,.ctapi-missed{list-style:none;margin:0;padding:0}
 .ctapi-lines li,.ctapi-missed li{display:flex;align-items:center;gap:.5em;margin:.3em 0;min-width:0}
 .ctapi-lines li>span,.ctapi-missed-who{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;min-width:0}
-.ctapi-line-name{font-weight:600;flex:0 1 auto}.ctapi-line-state{flex:1 1 auto;font-variant-numeric:tabular-nums}.ctapi-line-number{flex:0 1 auto;color:#605e5c}
+.ctapi-lines li{flex-wrap:wrap;row-gap:0}
+.ctapi-line-name{font-weight:600;flex:0 1 auto}.ctapi-line-state{flex:none;font-variant-numeric:tabular-nums}.ctapi-line-number{flex:1 0 100%;color:#605e5c}
 .ctapi-missed-who{flex:1 1 auto}.ctapi-missed li button{flex:none}
 .ctapi-count{display:inline-block;margin-left:.4em;min-width:1.4em;padding:0 .3em;border-radius:.7em;background:#c50f1f;color:#fff;font-size:.85em;text-align:center}
 .ctapi-log{position:fixed;z-index:10002;inset:5% 10%;background:#fff;border:1px solid #444;display:flex;flex-direction:column;font:12px ui-monospace,monospace}
