@@ -98,7 +98,7 @@ describe.skipIf(!HAVE_CHROMIUM)('browser client in Chromium', () => {
       await popup.waitFor();
       await popup.getByTestId('popup-reject').click();
       await until(async () => ((await pbxCalls(w.stack)).some((c) => c.callId === call.callIds[0] && c.state !== 'disconnected' && c.state !== 'idle') ? undefined : true));
-      await expect.poll(() => popup.getAttribute('data-ended')).toBe('ended');
+      await expect.poll(() => popup.getAttribute('data-ended')).toBe('rejected'); // issue 17: a rejected call says so (and is not missed)
       await popup.waitFor({ state: 'detached', timeout: 10_000 });
     } finally {
       await hangUp(w.stack, call);

@@ -106,8 +106,8 @@ describe.skipIf(!HAVE_CHROMIUM)('softphone panel in Chromium (issue 17)', () => 
     await lineFree('21');
   }, 60_000);
 
-  it('a rejected call is not a missed call; an unanswered one is, counted and formatted like the popup', async () => {
-    const { ctx, page } = await panel(340);
+  it('a rejected call is not a missed call; an unanswered one is, counted and formatted like the popup; its call-back menu stays inside 300 px', async () => {
+    const { ctx, page } = await panel(300);
     const rejected = await ring(w.stack, DEMO_CALLER.number, '21');
     try {
       await popup(page).waitFor();
@@ -125,6 +125,16 @@ describe.skipIf(!HAVE_CHROMIUM)('softphone panel in Chromium (issue 17)', () => 
       expect(await page.getByTestId('missed-count').textContent()).toBe('1');
       expect(await list.getByTestId('missed-number').textContent()).toBe(` ${CALLER_SHOWN}`);
       expect(await list.getByTestId('missed-number').getAttribute('title')).toBeTruthy();
+      // Call back opens the line menu at the click, moved inside the viewport (the button sits at the right edge).
+      await list.getByTestId('missed-callback').click();
+      const menu = page.getByTestId('ctapi-line-menu');
+      await menu.waitFor();
+      const box = (await menu.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(300);
+      expect(await menu.getByTestId('line-menu-number').textContent()).toBe(CALLER_SHOWN);
+      await page.keyboard.press('Escape');
+      await menu.waitFor({ state: 'detached' });
     } finally {
       await hangUp(w.stack, rejected);
       await ctx.close();

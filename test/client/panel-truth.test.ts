@@ -131,3 +131,27 @@ describe('rejected calls are not missed', () => {
     expect(parseMissedEntry({ ...base, e164: '<img>' })?.e164).toBeUndefined();
   });
 });
+
+describe('the lines follow the PBX', () => {
+  const CALLS = [{ key: 'c1', line: 'pbx:21' }, { key: 'c2', line: 'pbx:21' }, { key: 'c3', line: 'pbx:22' }] as const;
+  test.prop([fc.array(fc.tuple(fc.constantFrom(0, 1, 2), fc.constantFrom(...CALL_STATES)), { maxLength: 40 })])(
+    'after any sequence of call states, each line shows the most engaged state among its calls that have not ended',
+    (events) => {
+      const book = new CallBook();
+      const last = new Map<string, CallView['state']>();
+      const over = new Set<string>();
+      for (const [i, state] of events) {
+        const c = CALLS[i]!;
+        book.apply(note(state, { callKey: c.key, line: c.line, notificationId: `${c.key}-${state}-${Math.random()}` }));
+        if (over.has(c.key)) continue; // the PBX said it ended: later news about it is stale
+        last.set(c.key, state);
+        if (phaseOf(state) === 'ended') over.add(c.key);
+      }
+      for (const line of ['pbx:21', 'pbx:22']) {
+        const live = CALLS.filter((c) => c.line === line && last.has(c.key) && !over.has(c.key)).map((c) => phaseOf(last.get(c.key)!));
+        const expected = (['connected', 'onhold', 'dialling', 'busy', 'ringing'] as const).find((p) => live.includes(p)) ?? 'free';
+        expect(lineStateOf(book.active().filter((v) => v.line === line))).toBe(expected);
+      }
+    },
+  );
+});
