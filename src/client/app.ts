@@ -98,7 +98,10 @@ export class ClientApp {
       log: this.log,
       random: Math.random,
     }, {
-      status: (s, detail) => this.status?.set(s, detail),
+      status: (s, detail) => {
+        this.status?.set(s, detail);
+        this.renderLines();
+      },
       notification: (m) => this.notify(m),
       welcome: () => this.renderLines(),
     });
@@ -166,7 +169,7 @@ export class ClientApp {
   }
 
   private renderLines(): void {
-    this.lines?.render(this.welcome?.lines ?? [], this.book.active());
+    this.lines?.render(this.welcome?.lines ?? [], this.book.active(), this.connection?.status === 'connected');
   }
 
   private lineName(line: string): string {

@@ -238,4 +238,22 @@ describe.skipIf(!HAVE_CHROMIUM)('softphone panel in Chromium (issue 17)', () => 
     }
     await lineFree('21');
   }, 90_000);
+
+  // Last: it restarts the manager.
+  it('without the manager the lines say that nothing is known instead of "no call", and recover when it is back', async () => {
+    const { ctx, page } = await panel(340);
+    const states = () => page.locator('[data-testid=line-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state')));
+    expect(await states()).toEqual(['free', 'free']);
+    try {
+      await w.stack.stopManager();
+      await page.locator('[data-testid=ctapi-status]:not([data-status=connected])').waitFor({ timeout: 15_000 });
+      await expect.poll(states).toEqual(['unknown', 'unknown']);
+      expect(await page.getByTestId('line-state').first().textContent()).toBe('Unknown (no connection)');
+    } finally {
+      await w.stack.startManager();
+    }
+    await page.locator('[data-testid=ctapi-status][data-status=connected]').waitFor({ timeout: 40_000 });
+    await expect.poll(states).toEqual(['free', 'free']);
+    await ctx.close();
+  }, 90_000);
 });

@@ -9,8 +9,8 @@ import type { Strings } from '../i18n.ts';
 import { showNumber } from '../phone-format.ts';
 import { h } from './dom.ts';
 
-/** A line's state word for the data attribute the tests and styles read. */
-export type LineState = 'free' | CallPhase;
+/** A line's state word for the data attribute the tests and styles read; `unknown` while the manager is not connected. */
+export type LineState = 'free' | 'unknown' | CallPhase;
 
 export function lineStateOf(calls: readonly CallView[]): LineState {
   const phases = calls.map((c) => phaseOf(c.state)).filter((p) => p !== 'ended');
@@ -21,7 +21,7 @@ export function lineStateOf(calls: readonly CallView[]): LineState {
 export class LinesView {
   private readonly talkingSince = new Map<string, number>();
   private ticker: ReturnType<typeof setInterval> | undefined;
-  private last: { lines: readonly WelcomeLine[]; calls: readonly CallView[] } = { lines: [], calls: [] };
+  private last: { lines: readonly WelcomeLine[]; calls: readonly CallView[]; connected: boolean } = { lines: [], calls: [], connected: false };
 
   constructor(
     private readonly doc: Document,
@@ -30,8 +30,9 @@ export class LinesView {
     private readonly now: () => number = Date.now,
   ) {}
 
-  render(lines: readonly WelcomeLine[], calls: readonly CallView[]): void {
-    this.last = { lines, calls };
+  /** Without a connection to the manager nothing is known about the lines: they say so instead of "no call". */
+  render(lines: readonly WelcomeLine[], calls: readonly CallView[], connected: boolean): void {
+    this.last = { lines, calls, connected };
     const { doc, s } = this;
     const now = this.now();
     const live = new Set(calls.map((c) => c.callKey));
@@ -39,9 +40,9 @@ export class LinesView {
     const list = h(doc, 'ul', { class: 'ctapi-lines', 'data-testid': 'lines-list' });
     for (const line of lines) {
       const mine = calls.filter((c) => c.line === line.line);
-      const state = lineStateOf(mine);
-      const call = mine.find((c) => phaseOf(c.state) === state);
-      let text = s.lineFree;
+      const state: LineState = connected ? lineStateOf(mine) : 'unknown';
+      const call = connected ? mine.find((c) => phaseOf(c.state) === state) : undefined;
+      let text = connected ? s.lineFree : s.lineUnknown;
       let number = '';
       let raw = '';
       if (call !== undefined) {
@@ -58,7 +59,7 @@ export class LinesView {
     }
     this.target.replaceChildren(h(doc, 'h2', {}, s.yourLines), lines.length === 0 ? h(doc, 'p', {}, s.noLines) : list);
     const ticking = this.talkingSince.size > 0;
-    if (ticking && this.ticker === undefined) this.ticker = setInterval(() => this.render(this.last.lines, this.last.calls), 1000);
+    if (ticking && this.ticker === undefined) this.ticker = setInterval(() => this.render(this.last.lines, this.last.calls, this.last.connected), 1000);
     if (!ticking && this.ticker !== undefined) {
       clearInterval(this.ticker);
       this.ticker = undefined;
