@@ -10,7 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO_CALLER, DEMO_USERS } from '../../src/cli/commands/demo-stack.ts';
 import { HAVE_CHROMIUM } from './support/chromium.ts';
 import { axeSerious, inside, layoutOf, overlap } from './support/layout.ts';
-import { control, hangUp, pbxCalls, ring, startWorld, until, type BrowserWorld } from './support/stack.ts';
+import { control, hangUp, openHarness, pbxCalls, ring, startWorld, until, type BrowserWorld } from './support/stack.ts';
 
 const CALLER_SHOWN = '+44 20 7946 0321';
 
@@ -238,6 +238,25 @@ describe.skipIf(!HAVE_CHROMIUM)('softphone panel in Chromium (issue 17)', () => 
     }
     await lineFree('21');
   }, 90_000);
+
+  it('in the Dynamics web resource (harness form) the popup, status icon and missed list have no serious axe finding, and Escape closes the popup', async () => {
+    const ctx = await w.browser.newContext({ viewport: { width: 340, height: 640 } });
+    const page = await ctx.newPage();
+    await openHarness(page, w.harness.url('emily'));
+    const call = await ring(w.stack, DEMO_CALLER.number, '21');
+    try {
+      await popup(page).waitFor();
+      expect(await popup(page).getByTestId('popup-number').textContent()).toBe(CALLER_SHOWN);
+      // The harness's own stand-in form fields are not ours to judge: only the client's elements are checked.
+      expect(await axeSerious(page, ['.ctapi-popup', '#crm-tapi-status', '#crm-tapi-missed'])).toEqual([]);
+      await page.keyboard.press('Escape');
+      await popup(page).waitFor({ state: 'detached', timeout: 5_000 });
+    } finally {
+      await hangUp(w.stack, call);
+      await ctx.close();
+    }
+    await lineFree('21');
+  }, 60_000);
 
   // Last: it restarts the manager.
   it('without the manager the lines say that nothing is known instead of "no call", and recover when it is back', async () => {

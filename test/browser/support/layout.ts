@@ -66,12 +66,12 @@ export const overlap = (a: Box, b: Box): boolean => a.left < b.right && b.left <
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-/** axe-core's serious and critical violations on the page as it is now (id: targets). */
-export async function axeSerious(page: Page): Promise<string[]> {
+/** axe-core's serious and critical violations on the page as it is now (id: targets), or only within `include` (selectors). */
+export async function axeSerious(page: Page, include?: string[]): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'] });
+  return page.evaluate(async (only) => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const r = await axe.run(only === undefined ? document : { include: only.map((sel) => [sel]) }, { resultTypes: ['violations'] });
     return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
-  });
+  }, include);
 }
