@@ -10,7 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO_CALLER, DEMO_USERS } from '../../src/cli/commands/demo-stack.ts';
 import { HAVE_CHROMIUM } from './support/chromium.ts';
 import { axeSerious, inside, layoutOf, overlap } from './support/layout.ts';
-import { control, hangUp, openHarness, pbxCalls, ring, startWorld, until, type BrowserWorld } from './support/stack.ts';
+import { control, hangUp, openHarness, pbxCalls, ring, startWorld, until, type BrowserWorld, type Ringing } from './support/stack.ts';
 
 const CALLER_SHOWN = '+44 20 7946 0321';
 
@@ -37,11 +37,22 @@ describe.skipIf(!HAVE_CHROMIUM)('softphone panel in Chromium (issue 17)', () => 
   const popup = (page: Page) => page.getByTestId('crm-tapi-popup');
   const lineFree = (ext: string) => until(async () => ((await pbxCalls(w.stack)).some((c) => c.line === ext) ? undefined : true), 15_000);
 
+  /** Rings Emily's line 21 from the demo caller, runs `body`, then ends the call, closes the context and waits for the line to clear. */
+  async function whileRinging(ctx: BrowserContext, body: (call: Ringing) => Promise<void>): Promise<void> {
+    const call = await ring(w.stack, DEMO_CALLER.number, '21');
+    try {
+      await body(call);
+    } finally {
+      await hangUp(w.stack, call);
+      await ctx.close();
+    }
+    await lineFree('21');
+  }
+
   for (const width of [300, 340, 420]) {
     it(`at ${width} px: nothing leaves the panel, the title is one line, the line menu sits below the dial box, axe finds nothing serious`, async () => {
       const { ctx, page } = await panel(width);
-      const call = await ring(w.stack, DEMO_CALLER.number, '21');
-      try {
+      await whileRinging(ctx, async () => {
         await popup(page).waitFor();
         await page.getByTestId('panel-number').fill('+49 341 1234567');
         await page.getByTestId('panel-number').press('Enter');
@@ -62,18 +73,13 @@ describe.skipIf(!HAVE_CHROMIUM)('softphone panel in Chromium (issue 17)', () => 
           .filter((e) => e.getBoundingClientRect().height > parseFloat(getComputedStyle(e).lineHeight || '20') * 1.9 + 16).map((e) => e.textContent));
         expect(singleLine).toEqual([]);
         expect(await axeSerious(page)).toEqual([]);
-      } finally {
-        await hangUp(w.stack, call);
-        await ctx.close();
-      }
-      await lineFree('21');
+      });
     }, 60_000);
   }
 
   it('the header follows the call: ringing, connected with a running timer, on hold, ended; the line shows it too', async () => {
     const { ctx, page } = await panel(340);
-    const call = await ring(w.stack, DEMO_CALLER.number, '21');
-    try {
+    await whileRinging(ctx, async (call) => {
       const p = popup(page);
       await p.waitFor();
       expect(await p.getByTestId('popup-title').textContent()).toBe('Incoming call');
@@ -99,11 +105,7 @@ describe.skipIf(!HAVE_CHROMIUM)('softphone panel in Chromium (issue 17)', () => 
       await expect.poll(() => row.getAttribute('data-state')).toBe('free');
       // An answered call is not missed.
       expect(await page.getByTestId('missed-empty').isVisible()).toBe(true);
-    } finally {
-      await hangUp(w.stack, call);
-      await ctx.close();
-    }
-    await lineFree('21');
+    });
   }, 60_000);
 
   it('a rejected call is not a missed call; an unanswered one is, counted and formatted like the popup; its call-back menu stays inside 300 px', async () => {
@@ -177,8 +179,7 @@ describe.skipIf(!HAVE_CHROMIUM)('softphone panel in Chromium (issue 17)', () => 
 
   it('keyboard: Tab reaches every button with a visible focus ring and a name; Escape closes the popup', async () => {
     const { ctx, page } = await panel(340);
-    const call = await ring(w.stack, DEMO_CALLER.number, '21');
-    try {
+    await whileRinging(ctx, async () => {
       await popup(page).waitFor();
       const buttons = await page.evaluate(() => [...document.querySelectorAll('button, [role=button]')].filter((b) => (b as HTMLElement).offsetParent !== null || getComputedStyle(b).position === 'fixed').length);
       const seen: { name: string; ring: boolean }[] = [];
@@ -197,17 +198,12 @@ describe.skipIf(!HAVE_CHROMIUM)('softphone panel in Chromium (issue 17)', () => 
       expect(seen.map((b) => b.name)).toEqual(expect.arrayContaining(['Dial', 'Answer', 'Reject', 'Close']));
       await page.keyboard.press('Escape');
       await popup(page).waitFor({ state: 'detached', timeout: 5_000 });
-    } finally {
-      await hangUp(w.stack, call);
-      await ctx.close();
-    }
-    await lineFree('21');
+    });
   }, 60_000);
 
   it('"Open record" and "Open phone call" show the record on the simulated Dataverse, read through the Web API as the agent', async () => {
     const { ctx, page } = await panel(340);
-    const call = await ring(w.stack, DEMO_CALLER.number, '21');
-    try {
+    await whileRinging(ctx, async () => {
       await popup(page).waitFor();
       // Emily's line opens the phone call at the first ring ("open phone call" = incoming): the first tab.
       const auto = await until(async () => ctx.pages().find((p) => p !== page), 20_000);
@@ -232,30 +228,21 @@ describe.skipIf(!HAVE_CHROMIUM)('softphone panel in Chromium (issue 17)', () => 
       // The same activity as the first tab, not a second one.
       expect(new URL(phonecall.url()).searchParams.get('id')).toBe(phoneCallUrl.searchParams.get('id'));
       expect(await phonecall.getByTestId('record-name').textContent()).toContain(DEMO_CALLER.name);
-    } finally {
-      await hangUp(w.stack, call);
-      await ctx.close();
-    }
-    await lineFree('21');
+    });
   }, 90_000);
 
   it('in the Dynamics web resource (harness form) the popup, status icon and missed list have no serious axe finding, and Escape closes the popup', async () => {
     const ctx = await w.browser.newContext({ viewport: { width: 340, height: 640 } });
     const page = await ctx.newPage();
     await openHarness(page, w.harness.url('emily'));
-    const call = await ring(w.stack, DEMO_CALLER.number, '21');
-    try {
+    await whileRinging(ctx, async () => {
       await popup(page).waitFor();
       expect(await popup(page).getByTestId('popup-number').textContent()).toBe(CALLER_SHOWN);
       // The harness's own stand-in form fields are not ours to judge: only the client's elements are checked.
       expect(await axeSerious(page, ['.ctapi-popup', '#crm-tapi-status', '#crm-tapi-missed'])).toEqual([]);
       await page.keyboard.press('Escape');
       await popup(page).waitFor({ state: 'detached', timeout: 5_000 });
-    } finally {
-      await hangUp(w.stack, call);
-      await ctx.close();
-    }
-    await lineFree('21');
+    });
   }, 60_000);
 
   // Last: it restarts the manager.
