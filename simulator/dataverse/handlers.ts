@@ -6,6 +6,7 @@ import { AdfsAuthority } from './auth/adfs.ts';
 import { EntraAuthority } from './auth/entra.ts';
 import { dropConnection } from './connections.ts';
 import { handleControl } from './control.ts';
+import { recordPage } from './record-page.ts';
 import { THROTTLE_ERRORS } from './faults.ts';
 import type { SimState } from './state.ts';
 import { handleWebApi } from './webapi/routes.ts';
@@ -43,6 +44,7 @@ export function createHandlers(state: SimState): RequestHandler[] {
   return [
     http.all(/^https?:\/\/[^/]+\/_sim\//, ({ request }) => handleControl(state, request)),
     http.all(/^https?:\/\/[^/]+(?:\/[^/]+)?\/api\/data\/v9\.[012](?:\/|$)/i, ({ request }) => handleWebApi(state, request)),
+    http.get(/^https?:\/\/[^/]+(?:\/[^/]+)?\/main\.aspx(?:\?|$)/i, ({ request }) => recordPage(state, request)),
     http.get(/^https?:\/\/[^/]+\/adfs\/\.well-known\/openid-configuration$/, ({ request }) => adfs.openidConfiguration(origin(request))),
     http.post(/^https?:\/\/[^/]+\/adfs\/oauth2\/token\/?$/, async ({ request }) => (await tokenFault(state, request)) ?? adfs.token(request, origin(request))),
     http.get(/^https?:\/\/[^/]+\/adfs\/discovery\/keys$/, () => entra.jwks()),

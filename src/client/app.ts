@@ -13,8 +13,9 @@ import { DiagnosticLog } from './log.ts';
 import { MissedList, missedEntryOf, parseMissedEntry, type MissedEntry } from './missed.ts';
 import { clientSchemaNames, type ClientSchemaNames } from './schema-names.ts';
 import { TabCoordinator, type ChannelLike } from './tabs.ts';
-import { chooseLine, previewDial } from './ui/dial-menu.ts';
+import { chooseLine, dialOptions, type MenuPlace } from './ui/dial-menu.ts';
 import { injectStyles, toast } from './ui/dom.ts';
+import { LinesView } from './ui/lines-view.ts';
 import { renderMissed } from './ui/missed-view.ts';
 import { attachPhoneIcons, type FormFields } from './ui/phone-icons.ts';
 import { PopupView } from './ui/popup.ts';
@@ -26,6 +27,8 @@ export interface AppOptions {
   /** Where the status icon goes. */
   statusTarget: HTMLElement;
   missedTarget?: HTMLElement;
+  /** Where the agent's lines and their state go (the panel). */
+  linesTarget?: HTMLElement;
   /** Default: read from the user's line / site / default record. */
   managerUrl?: () => Promise<string>;
   names?: ClientSchemaNames;
@@ -42,6 +45,7 @@ export class ClientApp {
   user: CrmUser | undefined;
   connection: ManagerConnection | undefined;
   private status: StatusIcon | undefined;
+  private lines: LinesView | undefined;
   private tabs: TabCoordinator | undefined;
   private readonly popups = new Map<string, PopupView>();
   private managerUrl: string | undefined;
@@ -74,6 +78,14 @@ export class ClientApp {
       },
     });
     this.renderMissed();
+    if (this.o.linesTarget !== undefined) this.lines = new LinesView(doc, this.strings, this.o.linesTarget);
+    this.renderLines();
+    // Escape closes the newest popup (an open line menu takes it first: it listens in the capture phase).
+    doc.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      const newest = [...this.popups.values()].pop();
+      if (newest !== undefined) newest.close();
+    });
     const url = this.o.managerUrl ?? (() => readManagerUrl(crm, user.id, this.names));
     const cs = this.names.clientSession;
     this.connection = new ManagerConnection({
@@ -86,8 +98,12 @@ export class ClientApp {
       log: this.log,
       random: Math.random,
     }, {
-      status: (s, detail) => this.status?.set(s, detail),
+      status: (s, detail) => {
+        this.status?.set(s, detail);
+        this.renderLines();
+      },
       notification: (m) => this.notify(m),
+      welcome: () => this.renderLines(),
     });
     this.connection.start();
   }
@@ -95,6 +111,7 @@ export class ClientApp {
   stop(): void {
     this.connection?.stop();
     this.tabs?.close();
+    this.lines?.stop();
     for (const p of this.popups.values()) p.close();
   }
 
@@ -102,8 +119,17 @@ export class ClientApp {
     return attachPhoneIcons(this.o.doc, this.strings, form, (number, regarding, at) => void this.dial(number, regarding, at));
   }
 
-  /** Click-to-dial: on the only line, or on the line the user picks. */
-  async dial(number: string, regarding?: RegardingRef, at = { x: 40, y: 40 }): Promise<void> {
+  /** Whether `number` can be dialled on at least one of the user's lines (the dial box checks before it offers lines). */
+  dialable(number: string): boolean {
+    return dialOptions(number, this.welcome?.lines ?? []).length > 0;
+  }
+
+  /**
+   * Click-to-dial: on the only line, or on the line the user picks. Only lines
+   * whose dialing rules read the number are offered; a number no line can
+   * dial (`hello`) is refused here with a toast, before any line is offered.
+   */
+  async dial(number: string, regarding?: RegardingRef, at: MenuPlace = { x: 40, y: 40 }): Promise<void> {
     const s = this.strings;
     const lines = this.welcome?.lines ?? [];
     if (this.connection === undefined || this.welcome === undefined) {
@@ -114,9 +140,16 @@ export class ClientApp {
       toast(this.o.doc, s.noLines);
       return;
     }
-    const line: WelcomeLine | undefined = lines.length === 1 ? lines[0] : await chooseLine(this.o.doc, s, number, lines, at);
+    const options = dialOptions(number, lines);
+    if (options.length === 0) {
+      this.log.error(`dial ${number}: no line's dialing rules can read it as a phone number`);
+      toast(this.o.doc, `${s.notANumber}: ${number}`);
+      return;
+    }
+    const only = options.length === 1 ? options[0] : undefined;
+    const line: WelcomeLine | undefined = only !== undefined && lines.length === 1 ? only.line : await chooseLine(this.o.doc, s, options, at);
     if (line === undefined) return;
-    this.log.info(`dial ${number} on ${line.line}: ${previewDial(number, line) ?? 'the dialing rules cannot convert this number'} will be dialled`);
+    this.log.info(`dial ${number} on ${line.line}: ${options.find((o) => o.line === line)?.target.dial ?? '?'} will be dialled`);
     try {
       const r = await this.connection.dial(line.line, number, regarding);
       if (r.ok) toast(this.o.doc, `${s.dialled} ${r.dialString ?? number}`);
@@ -132,6 +165,11 @@ export class ClientApp {
 
   private notify(m: CallNotificationMessage): void {
     for (const e of this.book.apply(m)) this.effect(e);
+    this.renderLines();
+  }
+
+  private renderLines(): void {
+    this.lines?.render(this.welcome?.lines ?? [], this.book.active(), this.connection?.status === 'connected');
   }
 
   private lineName(line: string): string {
@@ -206,13 +244,17 @@ export class ClientApp {
   }
 
   private async control(call: CallView, action: 'answer' | 'reject'): Promise<void> {
+    // Marked before the request: the end of the call may arrive before the answer to it.
+    if (action === 'reject') this.book.markRejected(call.callKey, true);
     try {
       const r = await this.connection?.callControl(call.callKey, action);
       if (r && !r.ok) {
+        if (action === 'reject') this.book.markRejected(call.callKey, false);
         this.log.error(`${action} refused: ${r.error?.code ?? '?'}: ${r.error?.message ?? ''}`);
         toast(this.o.doc, `${action === 'answer' ? this.strings.answer : this.strings.reject}: ${r.error?.message ?? ''}`);
       }
     } catch (err) {
+      if (action === 'reject') this.book.markRejected(call.callKey, false);
       this.log.error(`${action} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }

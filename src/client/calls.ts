@@ -27,14 +27,18 @@ export interface CallView {
   incoming: boolean;
   /** The phone call activity id the manager chose for this call and user (absent from older managers). */
   phoneCallId?: string;
+  /** The agent pressed "reject" here (the PBX may report the end as `rejected` or, via disconnect, as anything). */
+  rejectedHere?: boolean;
 }
 
 export type CallEffect =
   | { kind: 'showPopup'; call: CallView }
   | { kind: 'updatePopup'; call: CallView }
-  | { kind: 'closePopup'; call: CallView; why: 'answeredElsewhere' | 'ended' }
+  | { kind: 'closePopup'; call: CallView; why: ClosingReason }
   | { kind: 'openPhoneCall'; call: CallView; withRecord: CrmMatch | undefined }
   | { kind: 'missed'; call: CallView };
+
+export type ClosingReason = 'answeredElsewhere' | 'rejected' | 'ended';
 
 const RINGING: ReadonlySet<CallState> = new Set(['offering', 'accepted']);
 const ENDED: ReadonlySet<CallState> = new Set(['disconnected', 'idle']);
@@ -82,6 +86,16 @@ export class CallBook {
     return [...this.calls.values()].filter((t) => !t.ended).map((t) => t.view);
   }
 
+  /**
+   * The agent rejects (true) or the manager refused the reject (false): a
+   * rejected call is a decision, not a missed call, whatever end reason the
+   * PBX reports (RejectViaDisconnect makes it an ordinary hang-up).
+   */
+  markRejected(callKey: string, rejected: boolean): void {
+    const t = this.calls.get(callKey);
+    if (t !== undefined && !t.ended) t.view.rejectedHere = rejected;
+  }
+
   apply(n: CallNotificationMessage): CallEffect[] {
     let t = this.calls.get(n.callKey);
     if (t?.ended) return [];
@@ -109,12 +123,13 @@ export class CallBook {
       v.endedAt = n.timestamp;
       this.remember(n.callKey);
       const elsewhere = v.answeredBy !== undefined || v.endedReason === 'pickedUpElsewhere';
-      if (t.popupShown) effects.push({ kind: 'closePopup', call: v, why: elsewhere ? 'answeredElsewhere' : 'ended' });
+      const rejected = v.rejectedHere === true || v.endedReason === 'rejected';
+      if (t.popupShown) effects.push({ kind: 'closePopup', call: v, why: elsewhere ? 'answeredElsewhere' : rejected ? 'rejected' : 'ended' });
       else if (elsewhere && v.incoming && !n.replayed && !t.elsewhereShown) {
         // A colleague took it before our popup could show: say who, briefly.
         effects.push({ kind: 'showPopup', call: v }, { kind: 'closePopup', call: v, why: 'answeredElsewhere' });
       }
-      if (v.incoming && v.connectedAt === undefined && !elsewhere) effects.push({ kind: 'missed', call: v });
+      if (v.incoming && v.connectedAt === undefined && !elsewhere && !rejected) effects.push({ kind: 'missed', call: v });
       return effects;
     }
     if (n.answeredBy !== undefined && TALKING.has(n.state)) {

@@ -41,6 +41,17 @@ const en = {
   number: 'Number',
   yourLines: 'Your lines',
   cancel: 'Cancel',
+  calling: 'Calling…',
+  lineBusyTone: 'Busy',
+  onHold: 'On hold',
+  rejected: 'Call rejected',
+  lineFree: 'No call',
+  lineUnknown: 'Unknown (no connection)',
+  lineRinging: 'Ringing',
+  lineBusy: 'Busy',
+  notANumber: 'Not a phone number',
+  numberToDial: 'Phone number to dial',
+  statusLog: 'Connection status (Ctrl+Enter or Ctrl+click: diagnostic log)',
 } as const;
 
 export type Strings = { readonly [K in keyof typeof en]: string };
@@ -79,6 +90,17 @@ const de: Strings = {
   number: 'Nummer',
   yourLines: 'Ihre Leitungen',
   cancel: 'Abbrechen',
+  calling: 'Wähle…',
+  lineBusyTone: 'Besetzt',
+  onHold: 'Gehalten',
+  rejected: 'Anruf abgelehnt',
+  lineFree: 'Kein Gespräch',
+  lineUnknown: 'Unbekannt (keine Verbindung)',
+  lineRinging: 'Klingelt',
+  lineBusy: 'Im Gespräch',
+  notANumber: 'Keine Telefonnummer',
+  numberToDial: 'Zu wählende Telefonnummer',
+  statusLog: 'Verbindungsstatus (Strg+Eingabe oder Strg+Klick: Diagnoseprotokoll)',
 };
 
 export const STRINGS: Readonly<Record<Language, Strings>> = { en, de };

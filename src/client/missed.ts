@@ -7,6 +7,8 @@ export interface MissedEntry {
   callKey: string;
   line: string;
   number: string;
+  /** The number in E.164 when the manager knew it (shown formatted; `number` is the tooltip). */
+  e164?: string;
   /** Best CRM match's name, if any. */
   name?: string;
   match?: CrmMatch;
@@ -17,7 +19,7 @@ export const MAX_MISSED = 50;
 
 export function missedEntryOf(call: CallView): MissedEntry {
   const match = call.matches[0];
-  return { callKey: call.callKey, line: call.line, number: call.number, at: call.startedAt, ...(match ? { name: match.name, match } : {}) };
+  return { callKey: call.callKey, line: call.line, number: call.number, at: call.startedAt, ...(call.e164 === undefined ? {} : { e164: call.e164 }), ...(match ? { name: match.name, match } : {}) };
 }
 
 function isMatch(v: unknown): v is CrmMatch {
@@ -32,7 +34,8 @@ export function parseMissedEntry(v: unknown): MissedEntry | undefined {
   if (typeof e.callKey !== 'string' || typeof e.line !== 'string' || typeof e.number !== 'string' || typeof e.at !== 'string') return undefined;
   if (e.callKey.length > 384 || e.number.length > 64 || e.line.length > 384) return undefined;
   const match = isMatch(e.match) ? e.match : undefined;
-  return { callKey: e.callKey, line: e.line, number: e.number, at: e.at, ...(match ? { name: match.name, match } : {}) };
+  const e164 = typeof e.e164 === 'string' && /^\+[1-9]\d{1,14}$/.test(e.e164) ? e.e164 : undefined;
+  return { callKey: e.callKey, line: e.line, number: e.number, at: e.at, ...(e164 === undefined ? {} : { e164 }), ...(match ? { name: match.name, match } : {}) };
 }
 
 export class MissedList {

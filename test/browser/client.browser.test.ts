@@ -98,7 +98,7 @@ describe.skipIf(!HAVE_CHROMIUM)('browser client in Chromium', () => {
       await popup.waitFor();
       await popup.getByTestId('popup-reject').click();
       await until(async () => ((await pbxCalls(w.stack)).some((c) => c.callId === call.callIds[0] && c.state !== 'disconnected' && c.state !== 'idle') ? undefined : true));
-      await expect.poll(() => popup.getAttribute('data-ended')).toBe('ended');
+      await expect.poll(() => popup.getAttribute('data-ended')).toBe('rejected'); // issue 17: a rejected call says so (and is not missed)
       await popup.waitFor({ state: 'detached', timeout: 10_000 });
     } finally {
       await hangUp(w.stack, call);
@@ -267,7 +267,7 @@ describe.skipIf(!HAVE_CHROMIUM)('browser client in Chromium', () => {
       const popup = popups(page);
       await popup.waitFor();
       expect(await popup.getByTestId('popup-name').textContent()).toBe(DEMO_CALLER.name);
-      // CRM_TAPI_SCREENSHOT=docs/images/popup.png refreshes the README's screenshot.
+      // CRM_TAPI_SCREENSHOT=<file.png> saves the popup (the README's pictures come from `npm run screenshots`).
       if (process.env.CRM_TAPI_SCREENSHOT) await page.screenshot({ path: process.env.CRM_TAPI_SCREENSHOT });
     } finally {
       await hangUp(w.stack, call);

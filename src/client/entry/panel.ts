@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     doc: document, crm, managerUrl: async () => managerUrl,
     statusTarget: document.getElementById('crm-tapi-status') ?? document.body,
     missedTarget: document.getElementById('crm-tapi-missed') ?? document.body,
+    linesTarget: document.getElementById('crm-tapi-lines') ?? document.body,
   });
   Object.assign(window, { crmTapiApp: app });
   await app.start();
@@ -58,14 +59,34 @@ async function main(): Promise<void> {
   if (cif !== undefined) await registerCif(cif, { dial: (number, regarding) => app.dial(number, regarding), log: app.log });
   const input = document.getElementById('crm-tapi-number') as HTMLInputElement | null;
   const dial = document.getElementById('crm-tapi-dial') as HTMLButtonElement | null;
-  if (input && dial) {
+  const box = document.querySelector('.ctapi-dialbox');
+  const error = document.getElementById('crm-tapi-dial-error');
+  const label = document.getElementById('crm-tapi-number-label');
+  if (input && dial && box && error) {
     dial.textContent = t.dial;
     input.placeholder = t.number;
-    const go = (e: { clientX?: number; clientY?: number }): void => {
-      if (input.value.trim() !== '') void app.dial(input.value.trim(), undefined, { x: e.clientX ?? 40, y: e.clientY ?? 40 });
+    if (label) label.textContent = t.numberToDial;
+    const invalid = (text: string): void => {
+      input.setAttribute('aria-invalid', text === '' ? 'false' : 'true');
+      error.textContent = text;
+    };
+    // The number is checked before any line is offered; the line menu opens below the dial box, as wide as it.
+    const go = (): void => {
+      const number = input.value.trim();
+      if (number === '') return;
+      const lines = app.welcome?.lines.length ?? 0;
+      if (lines > 0 && !app.dialable(number)) return invalid(`${t.notANumber}: ${number}`);
+      invalid('');
+      void app.dial(number, undefined, { below: box });
     };
     dial.addEventListener('click', go);
-    input.addEventListener('keydown', (e) => e.key === 'Enter' && go({}));
+    input.addEventListener('input', () => invalid(''));
+    input.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter') return;
+      // Without this the key's keypress would reach the line menu's first button, which takes the focus.
+      e.preventDefault();
+      go();
+    });
   }
 }
 

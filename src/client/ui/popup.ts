@@ -1,10 +1,14 @@
 // The incoming-call popup: caller number, matched records (a picker when
 // several, "unknown caller" with "create contact" when none), the line,
-// buttons to open the record, open the phone call and reject; closes after
-// the line's display time, or with "answered by X" when a colleague answers.
+// buttons to open the record, open the phone call and reject. Its header
+// follows the call (ringing, connected with a running timer, on hold, ended,
+// rejected). It closes after the line's display time while ringing (an
+// answered call keeps it), or with "answered by X" when a colleague answers.
 import type { CrmMatch } from '../../protocol/index.ts';
-import type { CallView } from '../calls.ts';
+import { headerText, phaseOf } from '../call-header.ts';
+import type { CallView, ClosingReason } from '../calls.ts';
 import type { Strings } from '../i18n.ts';
+import { showNumber } from '../phone-format.ts';
 import { h } from './dom.ts';
 
 export interface PopupActions {
@@ -21,6 +25,8 @@ export interface PopupActions {
 /** How long "answered by" / "call ended" stays readable before the popup goes. */
 export const CLOSING_MS = 4000;
 
+let headerIds = 0;
+
 export class PopupView {
   readonly element: HTMLElement;
   private chosen: CrmMatch | undefined;
@@ -28,6 +34,11 @@ export class PopupView {
   private readonly stateLine: HTMLElement;
   private readonly rejectButton: HTMLButtonElement;
   private readonly answerButton: HTMLButtonElement;
+  private readonly header: HTMLElement;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  /** When this tab first saw the call talking, on its own clock (the timer's origin). */
+  private talkingSince: number | undefined;
+  private endedAt: number | undefined;
 
   constructor(
     private readonly doc: Document,
@@ -37,8 +48,7 @@ export class PopupView {
     private readonly actions: PopupActions,
   ) {
     this.chosen = call.matches[0];
-    const title = call.direction === 'internal' ? s.internalCall : s.incomingCall;
-    const number = call.e164 ?? call.number;
+    const number = showNumber(call.number, call.e164);
     const body = h(doc, 'div', { class: 'ctapi-body' });
     if (call.matches.length === 0) {
       body.append(h(doc, 'div', { class: 'ctapi-name', 'data-testid': 'popup-name' }, s.unknownCaller));
@@ -56,7 +66,7 @@ export class PopupView {
       body.append(h(doc, 'div', {}, s.pickRecord), list);
     }
     body.append(
-      h(doc, 'div', { class: 'ctapi-number', 'data-testid': 'popup-number' }, number),
+      h(doc, 'div', { class: 'ctapi-number', 'data-testid': 'popup-number', title: number.raw }, number.text),
       h(doc, 'div', { class: 'ctapi-line', 'data-testid': 'popup-line' }, `${s.onLine} ${lineName}`),
     );
     this.stateLine = h(doc, 'div', { class: 'ctapi-state', 'data-testid': 'popup-state' });
@@ -72,32 +82,52 @@ export class PopupView {
       h(doc, 'button', { 'data-testid': 'popup-close', onclick: () => this.close() }, s.close),
     );
     const pos = [0, 1, 2, 3, 4].includes(call.popup.position) ? call.popup.position : 1;
-    this.element = h(doc, 'section', { class: `ctapi-popup ctapi-pos-${pos}`, 'data-testid': 'crm-tapi-popup', 'data-call': call.callKey, role: 'alertdialog' },
-      h(doc, 'header', {}, title), body, buttons);
+    const headerId = `ctapi-popup-h${(headerIds += 1)}`;
+    this.header = h(doc, 'header', { id: headerId, 'data-testid': 'popup-title' });
+    this.element = h(doc, 'section', { class: `ctapi-popup ctapi-pos-${pos}`, 'data-testid': 'crm-tapi-popup', 'data-call': call.callKey, role: 'alertdialog', 'aria-labelledby': headerId },
+      this.header, body, buttons);
     this.update(call);
     if (call.popup.durationSeconds > 0) this.timer = setTimeout(() => this.close(), call.popup.durationSeconds * 1000);
   }
 
   update(call: CallView): void {
     this.call = call;
-    const ringing = call.state === 'offering' || call.state === 'accepted';
+    const phase = phaseOf(call.state);
+    const ringing = phase === 'ringing';
     this.rejectButton.hidden = !ringing || !this.actions.rejectAllowed(call.line);
     this.answerButton.hidden = !ringing;
-    this.stateLine.textContent = call.state === 'connected' || call.state === 'onhold' ? this.s.connected : '';
+    if ((phase === 'connected' || phase === 'onhold') && this.talkingSince === undefined) {
+      this.talkingSince = Date.now();
+      // Answered: the display time no longer applies; the agent is on the call.
+      clearTimeout(this.timer);
+      this.ticker = setInterval(() => this.renderHeader(), 1000);
+    }
+    this.element.dataset.phase = phase;
+    this.renderHeader();
   }
 
   /** The call ended: say why, then go. */
-  ending(why: 'answeredElsewhere' | 'ended'): void {
+  ending(why: ClosingReason): void {
     this.rejectButton.hidden = true;
     this.answerButton.hidden = true;
-    this.stateLine.textContent = why === 'answeredElsewhere' ? `${this.s.answeredBy} ${this.call.answeredBy ?? '?'}` : this.s.ended;
+    this.endedAt = Date.now();
+    clearInterval(this.ticker);
+    this.stateLine.textContent = why === 'answeredElsewhere' ? `${this.s.answeredBy} ${this.call.answeredBy ?? '?'}` : why === 'rejected' ? this.s.rejected : this.s.ended;
     this.element.dataset.ended = why;
+    this.element.dataset.phase = 'ended';
+    this.renderHeader(why);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.close(), CLOSING_MS);
   }
 
+  private renderHeader(why?: ClosingReason): void {
+    const call = why === undefined ? this.call : { ...this.call, state: 'disconnected' as const };
+    this.header.textContent = headerText({ call, talkingSince: this.talkingSince, rejectedHere: why === 'rejected' || this.call.rejectedHere === true, now: this.endedAt ?? Date.now() }, this.s);
+  }
+
   close(): void {
     clearTimeout(this.timer);
+    clearInterval(this.ticker);
     if (!this.element.isConnected) return;
     this.element.remove();
     this.actions.closed(this.call.callKey);

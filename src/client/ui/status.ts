@@ -40,6 +40,10 @@ export class StatusIcon {
     this.element.addEventListener('click', (e) => {
       if (e.ctrlKey || e.metaKey) this.openLog();
     });
+    // The same from the keyboard: the icon is a button in the Tab order.
+    this.element.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) this.openLog();
+    });
     this.set('connecting');
   }
 
@@ -48,6 +52,7 @@ export class StatusIcon {
     const text = status === 'connected' ? this.s.statusConnected : status === 'connecting' ? this.s.statusConnecting : this.s.statusError;
     this.label.textContent = text;
     this.element.title = detail ? `${text} — ${detail}` : text;
+    this.element.setAttribute('aria-label', `${text}. ${this.s.statusLog}`);
   }
 
   openLog(): void {
@@ -59,7 +64,7 @@ export class StatusIcon {
     for (const e of this.log.all()) list.append(line(e.level, e.at, e.text));
     const off = this.log.onEntry((e) => list.append(line(e.level, e.at, e.text)));
     const view = h(doc, 'section', { class: 'ctapi-log', 'data-testid': 'ctapi-log', role: 'dialog' },
-      h(doc, 'header', {}, this.s.diagnosticLog, h(doc, 'button', { onclick: () => { off(); view.remove(); } }, this.s.close)),
+      h(doc, 'header', {}, this.s.diagnosticLog, h(doc, 'button', { type: 'button', onclick: () => { off(); view.remove(); } }, this.s.close)),
       list);
     this.logView = view;
     doc.body.append(view);
