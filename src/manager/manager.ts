@@ -124,7 +124,9 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     log.info({ crm: initial.crm.CrmServer, type: initial.crm.CrmType, organisation: initial.crm.CrmOrganisation }, 'manager starting: connecting to the CRM before opening any port');
 
     const backoff = { logger: log, maxDelayMs: initial.CrmRetryMaxDelay * 1000, firstDelayMs: deps.crmFirstDelayMs ?? 1_000, ...(deps.signal ? { signal: deps.signal } : {}) };
-    const crm = await waitForCrm(initial.crm, { ...backoff, ...(deps.connectOptions ? { connectOptions: deps.connectOptions } : {}) });
+    // Every Web API request's own retry loop waits at most CrmMaxRetryWait, whatever Retry-After says.
+    const retry = { maxWaitMs: initial.CrmMaxRetryWait * 1000, ...deps.connectOptions?.retry };
+    const crm = await waitForCrm(initial.crm, { ...backoff, connectOptions: { ...deps.connectOptions, retry } });
     const api = crm.connection.client;
     cleanup.push(() => api.close());
     const schema = createSchema(initial.crm.CrmPublisherPrefix);
@@ -152,7 +154,7 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     const running = await startDirectory({ api, repositories, defaultRecord: top.default, config, logger: log, afterRefresh: () => keeper.refresh() });
     cleanup.push(() => running.scheduler.stop());
 
-    const outbox = new Outbox({ store: new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite')), transport: dataverseTransport(api), logger: log });
+    const outbox = new Outbox({ store: new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite')), transport: dataverseTransport(api), logger: log, backoff: { maxMs: initial.OutboxMaxRetryDelay * 1000 } });
     outbox.start();
     cleanup.push(() => outbox.close());
 
