@@ -20,7 +20,7 @@ import { installedSolution, solutionState } from '../dataverse/solution/installe
 import { createUserSide } from './clients/index.ts';
 import type { ManagerConfig } from './config/load.ts';
 import { ConfigWatcher } from './config/watch.ts';
-import { systemClock, type ManagerClock } from './clock.ts';
+import { systemClock, wallTimersOf, type ManagerClock } from './clock.ts';
 import type { ConnectorSide, UserSideFactory, UserSideService } from './contracts.ts';
 import { ConnectorGateway, type GatewaySettings } from './gateway/gateway.ts';
 import { lostEventsKey } from './gateway/registry.ts';
@@ -151,7 +151,7 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     cleanup.push(() => keeper.stop());
     await keeper.refresh().catch((err: unknown) => log.warn({ code: (err as { code?: unknown }).code }, `user line records could not be read: ${(err as Error).message}`));
 
-    const running = await startDirectory({ api, repositories, defaultRecord: top.default, config, logger: log, afterRefresh: () => keeper.refresh() });
+    const running = await startDirectory({ api, repositories, defaultRecord: top.default, config, logger: log, afterRefresh: () => keeper.refresh(), clock: wallTimersOf(clock) });
     cleanup.push(() => running.scheduler.stop());
 
     const outbox = new Outbox({ store: new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite')), transport: dataverseTransport(api), logger: log, backoff: { maxMs: initial.OutboxMaxRetryDelay * 1000 } });
