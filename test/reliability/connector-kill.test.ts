@@ -24,8 +24,12 @@ import { FaultProxy } from './support/fault-proxy.ts';
 import { CONNECTOR_KEY, freeTapiPort, HOST, startBridge, type Bridge } from './support/processes.ts';
 
 const BIN = new URL('../../bin/crm-tapi.js', import.meta.url).pathname;
-const CALLS = Number(process.env.RELIABILITY_CALLS ?? 80);
+const CALLS = Number(process.env.RELIABILITY_CALLS ?? 40);
 const KILLS = 3;
+/** Each chunk between connector and manager waits this long: every kill leaves events the manager has not acknowledged. */
+const LINK_DELAY_MS = 150;
+const T0 = Date.now();
+const elapsed = (): string => `${((Date.now() - T0) / 1000).toFixed(1)} s`;
 const LINES = ['20', '21', '22', '23', '24', '25', '26', '27', '28', '29'];
 const AGENT_LINES = new Set(['20', '21', '22', '23', '24']);
 const SEED = seed();
@@ -108,7 +112,7 @@ describe('SIGKILL of a connector with a BufferFile at random points (case 15, co
     // A slow link: acknowledgements come 300 ms after the events, so every kill leaves calls that ended
     // at the PBX but whose events only the BufferFile still holds.
     proxy = await FaultProxy.start(manager.tapiPort, await freeTapiPort());
-    proxy.delay(300);
+    proxy.delay(LINK_DELAY_MS);
     const file = join(manager.dir, 'connector.toml');
     writeFileSync(file, [
       'CRMTapiManagerServer = "127.0.0.1"', `CRMTapiManagerPort = ${proxy.port}`, `ConnectorKey = "${CONNECTOR_KEY}"`,
@@ -142,7 +146,7 @@ describe('SIGKILL of a connector with a BufferFile at random points (case 15, co
         highest = Math.max(highest, Number(id.slice(1)));
         if (Number(id.slice(1)) >= highest && burned.length > 0) break;
       }
-      console.info(`connector-kill: generation ${generation + 1} burned up to ${burned.at(-1)} (highest ${highest})`);
+      console.info(`connector-kill ${elapsed()}: generation ${generation + 1} burned up to ${burned.at(-1)} (highest ${highest})`);
       base = url;
       generation += 1;
     };
@@ -186,9 +190,10 @@ describe('SIGKILL of a connector with a BufferFile at random points (case 15, co
       await proc?.kill();
       await sleep(random() * 1_000);
       await startProcess();
-      console.info(`connector-kill: kill ${k + 1} after call ${started}, restarted`);
+      console.info(`connector-kill ${elapsed()}: kill ${k + 1} after call ${started}, restarted`);
     }
     await load;
+    console.info(`connector-kill ${elapsed()}: load done`);
     const last = proc as ConnectorProcess;
     expect(last.out).toMatch(/restored \d+ unacknowledged event\(s\) from BufferFile|connector running/);
 
@@ -215,7 +220,7 @@ describe('SIGKILL of a connector with a BufferFile at random points (case 15, co
     // Phone call ids follow from call key and agent; burned calls ring only on line 29, which has no agent.
     const cutPhones = new Set([...cutOff].map((k) => phoneCallIdOf(k, USERS.anna.id)));
     const phoneCalls = account(phoneIds, phones.filter((id) => !cutPhones.has(id)));
-    console.info(`connector-kill: ${finished.length} finished calls (${burned.length} to move past old ids), ${cutOff.size} cut off; call logs ${JSON.stringify(counts(callLogs))}, phone calls ${JSON.stringify(counts(phoneCalls))}`);
+    console.info(`connector-kill ${elapsed()}: ${finished.length} finished calls (${burned.length} to move past old ids), ${cutOff.size} cut off; call logs ${JSON.stringify(counts(callLogs))}, phone calls ${JSON.stringify(counts(phoneCalls))}`);
     expect({ seed: SEED, ...counts(callLogs), lostKeys: callLogs.lost.slice(0, 5), dup: callLogs.duplicated.slice(0, 5) }).toEqual({ seed: SEED, lost: 0, duplicated: 0, unexpected: 0, lostKeys: [], dup: [] });
     expect({ seed: SEED, ...counts(phoneCalls), lostKeys: phoneCalls.lost.slice(0, 5) }).toEqual({ seed: SEED, lost: 0, duplicated: 0, unexpected: 0, lostKeys: [] });
     expect({ seed: SEED, lateEnds: lateEnds.slice(0, 5) }).toEqual({ seed: SEED, lateEnds: [] });
