@@ -1,13 +1,15 @@
 // Fault injection: rules that make matching requests fail the way a busy or broken Dataverse
 // does — service protection 429 with any Retry-After (seconds, HTTP date or nonsense), 503,
-// added latency, connection reset, or "the write happened but the response was lost" (reset or
-// 504 after the commit). A rule fires N times or with a probability drawn from a seeded PRNG,
+// added latency, connection reset, "the write happened but the response was lost" (reset or
+// 504 after the commit), or "unauthorized": the Web API refuses the credential presented (401
+// with the challenge headers, as for a revoked or expired token) and the token endpoint refuses
+// the client's credentials (as for a changed password or an expired client secret). A rule fires N times or with a probability drawn from a seeded PRNG,
 // so a failing test replays exactly.
 import { z } from 'zod';
 import { describeIssues } from '../../src/config/file.ts';
 import { SimulatorError } from './errors.ts';
 
-export const FAULT_KINDS = ['throttle', 'unavailable', 'latency', 'reset', 'lose-response'] as const;
+export const FAULT_KINDS = ['throttle', 'unavailable', 'latency', 'reset', 'lose-response', 'unauthorized'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const faultRuleSchema = z.strictObject({
@@ -58,7 +60,7 @@ export class FaultInjector {
   private nextId = 1;
   private random: () => number;
   /** Number of times any rule fired, per kind. */
-  readonly fired: Record<FaultKind, number> = { throttle: 0, unavailable: 0, latency: 0, reset: 0, 'lose-response': 0 };
+  readonly fired: Record<FaultKind, number> = { throttle: 0, unavailable: 0, latency: 0, reset: 0, 'lose-response': 0, unauthorized: 0 };
 
   constructor(seed = 1, private readonly onExpireTokens: () => number = () => 0) {
     this.random = prng(seed);
@@ -83,6 +85,7 @@ export class FaultInjector {
   latency(latencyMs: number, opts: Omit<FaultRuleInput, 'kind' | 'latencyMs'> = {}): number { return this.add({ ...opts, kind: 'latency', latencyMs }); }
   reset(opts: Omit<FaultRuleInput, 'kind'> = {}): number { return this.add({ ...opts, kind: 'reset' }); }
   loseResponse(opts: Omit<FaultRuleInput, 'kind'> = {}): number { return this.add({ ...opts, kind: 'lose-response' }); }
+  unauthorized(opts: Omit<FaultRuleInput, 'kind'> = {}): number { return this.add({ ...opts, kind: 'unauthorized' }); }
 
   /** Invalidates every access token issued so far; returns how many. */
   expireTokensNow(): number {

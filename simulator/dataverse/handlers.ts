@@ -23,6 +23,12 @@ async function tokenFault(state: SimState, request: Request): Promise<Response |
   const req = { target: 'token' as const, method: request.method, path: `${url.pathname}${url.search}` };
   for (const rule of state.faults.take(req, ['latency'])) await new Promise((r) => setTimeout(r, rule.latencyMs ?? 0));
   if (state.faults.take(req, ['reset', 'lose-response'])[0]) return dropConnection(state.connections, request);
+  if (state.faults.take(req, ['unauthorized'])[0]) {
+    // What each authority answers when the client's credentials no longer work.
+    return url.pathname.startsWith('/adfs/')
+      ? Response.json({ error: 'invalid_grant', error_description: "MSIS9659: Invalid 'username' or 'password'." }, { status: 400 })
+      : Response.json({ error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.', error_codes: [7000215] }, { status: 401 });
+  }
   const rule = state.faults.take(req, ['throttle', 'unavailable'])[0];
   if (!rule) return undefined;
   const headers: Record<string, string> = rule.retryAfter !== undefined ? { 'Retry-After': rule.retryAfter } : {};

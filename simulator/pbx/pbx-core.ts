@@ -69,6 +69,7 @@ export abstract class PbxCore {
   /** Live legs per line: the load generator asks `isFree` at every arrival, so this must be O(1). */
   private readonly busyCount = new Map<string, number>();
   protected callCounter = 0;
+  protected callIdPrefix = 'c';
   protected sessionCounter = 0;
   protected down = false;
 
@@ -193,8 +194,8 @@ export abstract class PbxCore {
   }
 
   protected newLeg(session: Session, line: string, direction: 'in' | 'out', state: CallState, parties: Pick<Leg, 'caller' | 'called' | 'redirecting'>): Leg {
-    const callId = `c${++this.callCounter}`;
-    const aliasId = direction === 'in' && session.twoIds ? `c${++this.callCounter}` : undefined;
+    const callId = `${this.callIdPrefix}${++this.callCounter}`;
+    const aliasId = direction === 'in' && session.twoIds ? `${this.callIdPrefix}${++this.callCounter}` : undefined;
     const leg: Leg = { callId, ...(aliasId === undefined ? {} : { aliasId }), line, direction, origin: session.origin, session, state, ...parties };
     this.legs.set(callId, leg);
     if (aliasId !== undefined) this.legs.set(aliasId, leg);

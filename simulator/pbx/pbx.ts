@@ -23,6 +23,8 @@ export interface PbxOptions {
   readonly farEnd?: (number: string) => FarEnd;
   /** When false (default) a line with a call is busy for further calls. */
   readonly callWaiting?: boolean;
+  /** Call ids are this plus a counter (default `c`: c1, c2, …). The connector puts its start in it, so ids never repeat across restarts. */
+  readonly callIdPrefix?: string;
 }
 
 export interface IncomingResult {
@@ -40,6 +42,7 @@ export class SimulatedPbx extends PbxCore {
 
   constructor(options: PbxOptions) {
     super(options.clock, { ...DEFAULT_TIMING, ...options.timing }, options.callWaiting ?? false);
+    if (options.callIdPrefix !== undefined) this.callIdPrefix = options.callIdPrefix;
     this.farEnd = options.farEnd ?? (() => ({ kind: 'answer', afterMs: this.timing.remoteAnswerMs }));
     for (const def of options.lines ?? []) this.putLine(typeof def === 'string' ? { extension: def } : def);
     for (const [number, members] of Object.entries(options.huntGroups ?? {})) this.addHuntGroup(number, members);

@@ -7,6 +7,13 @@
 // performance.now() stamp with Date.now() ended every call within a minute
 // (issue 11, break 1). One `ManagerClock` is made at the composition root
 // (manager.ts) and handed to every part.
+// - `wallTimers`: timers on wall time, for what an operator schedules by the
+//   clock on the wall (the daily directory refresh at a local time of day,
+//   across daylight-saving changes). Part of the same clock, so a virtual
+//   clock given to the manager moves the schedule too (issue 11, case 6).
+import { systemClock as systemWallTimers, type Clock as WallTimers } from '../dataverse/directory/clock.ts';
+
+export type { WallTimers };
 
 declare const monotonicBrand: unique symbol;
 declare const epochBrand: unique symbol;
@@ -21,12 +28,20 @@ export interface ManagerClock {
   mono(): MonoMs;
   /** Wall now: for what people read or the CRM stores. */
   wall(): EpochMs;
+  /** Timers on wall time (its `now()` is `wall()`); absent = the system's. */
+  readonly wallTimers?: WallTimers;
 }
 
 export const systemClock: ManagerClock = {
   mono: () => performance.now() as MonoMs,
   wall: () => Date.now() as EpochMs,
+  wallTimers: systemWallTimers,
 };
+
+/** The clock's wall-time timers (the system's when it has none). */
+export function wallTimersOf(clock: ManagerClock): WallTimers {
+  return clock.wallTimers ?? systemWallTimers;
+}
 
 /** How long ago `since` was on the monotonic clock. */
 export function elapsed(now: MonoMs, since: MonoMs): number {

@@ -20,7 +20,7 @@ import { installedSolution, solutionState } from '../dataverse/solution/installe
 import { createUserSide } from './clients/index.ts';
 import type { ManagerConfig } from './config/load.ts';
 import { ConfigWatcher } from './config/watch.ts';
-import { systemClock, type ManagerClock } from './clock.ts';
+import { systemClock, wallTimersOf, type ManagerClock } from './clock.ts';
 import type { ConnectorSide, UserSideFactory, UserSideService } from './contracts.ts';
 import { ConnectorGateway, type GatewaySettings } from './gateway/gateway.ts';
 import { lostEventsKey } from './gateway/registry.ts';
@@ -124,7 +124,9 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     log.info({ crm: initial.crm.CrmServer, type: initial.crm.CrmType, organisation: initial.crm.CrmOrganisation }, 'manager starting: connecting to the CRM before opening any port');
 
     const backoff = { logger: log, maxDelayMs: initial.CrmRetryMaxDelay * 1000, firstDelayMs: deps.crmFirstDelayMs ?? 1_000, ...(deps.signal ? { signal: deps.signal } : {}) };
-    const crm = await waitForCrm(initial.crm, { ...backoff, ...(deps.connectOptions ? { connectOptions: deps.connectOptions } : {}) });
+    // Every Web API request's own retry loop waits at most CrmMaxRetryWait, whatever Retry-After says.
+    const retry = { maxWaitMs: initial.CrmMaxRetryWait * 1000, ...deps.connectOptions?.retry };
+    const crm = await waitForCrm(initial.crm, { ...backoff, connectOptions: { ...deps.connectOptions, retry } });
     const api = crm.connection.client;
     cleanup.push(() => api.close());
     const schema = createSchema(initial.crm.CrmPublisherPrefix);
@@ -149,10 +151,10 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     cleanup.push(() => keeper.stop());
     await keeper.refresh().catch((err: unknown) => log.warn({ code: (err as { code?: unknown }).code }, `user line records could not be read: ${(err as Error).message}`));
 
-    const running = await startDirectory({ api, repositories, defaultRecord: top.default, config, logger: log, afterRefresh: () => keeper.refresh() });
+    const running = await startDirectory({ api, repositories, defaultRecord: top.default, config, logger: log, afterRefresh: () => keeper.refresh(), clock: wallTimersOf(clock) });
     cleanup.push(() => running.scheduler.stop());
 
-    const outbox = new Outbox({ store: new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite')), transport: dataverseTransport(api), logger: log });
+    const outbox = new Outbox({ store: new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite')), transport: dataverseTransport(api), logger: log, backoff: { maxMs: initial.OutboxMaxRetryDelay * 1000 } });
     outbox.start();
     cleanup.push(() => outbox.close());
 

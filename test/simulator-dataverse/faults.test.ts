@@ -49,6 +49,22 @@ describe('fault injection', () => {
     expect(res.body.error.code).toBe('0x80072321');
   });
 
+  it('unauthorized: the Web API answers 401 with the challenge and does nothing; on the token endpoint the credentials are refused', async () => {
+    dv.faults.unauthorized({ method: 'POST', path: 'phonecalls', times: 1 });
+    const refused = await call('phonecalls', { method: 'POST', body: { subject: 'refused' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    expect(phonecallsWithSubject('refused')).toBe(0);
+    expect((await call('phonecalls', { method: 'POST', body: { subject: 'refused' } })).status).toBe(204);
+    expect(phonecallsWithSubject('refused')).toBe(1);
+    dv.faults.unauthorized({ target: 'token' });
+    await expect(appToken(dv)).rejects.toThrow(/token: 401 .*invalid_client.*AADSTS7000215/);
+    expect((await call('WhoAmI')).status).toBe(200); // a token issued before still works
+    dv.faults.clear();
+    expect(await appToken(dv)).toMatch(/\./);
+    expect(dv.faults.fired.unauthorized).toBe(2);
+  });
+
   it('a throttled write is not applied; N times means exactly N', async () => {
     dv.faults.throttle({ method: 'POST', path: 'phonecalls', times: 3, retryAfter: '0' });
     const statuses = [];

@@ -6,7 +6,7 @@ import { DV, ODataError } from '../errors.ts';
 import { THROTTLE_ERRORS, type FaultRule } from '../faults.ts';
 import type { SimState } from '../state.ts';
 import { logRequest } from '../state.ts';
-import { resolveCaller } from '../auth/caller.ts';
+import { challenge, resolveCaller } from '../auth/caller.ts';
 import type { Actor } from '../writes.ts';
 import { ianaZone } from '../timezones.ts';
 import { aliasesOf } from '../odata/filter.ts';
@@ -85,6 +85,11 @@ export async function handleWebApi(state: SimState, request: Request): Promise<R
   if (failing) {
     logRequest(state, { at: started, method, path: pathAndQuery, status: failing.kind === 'throttle' ? 429 : 503 });
     return faultResponse(failing);
+  }
+  if (state.faults.take(fault, ['unauthorized'])[0]) {
+    // The credential presented is refused, as Dataverse refuses a revoked or expired token.
+    logRequest(state, { at: started, method, path: pathAndQuery, status: 401 });
+    return challenge(state, url.origin, 'The access token is invalid');
   }
   const origin = url.origin;
   let actor: Actor | undefined;

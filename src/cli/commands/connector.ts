@@ -21,6 +21,7 @@ import { startConnectorHealth } from '../../connector/health-endpoint.ts';
 import type { RunningHealthServer } from '../../health/server.ts';
 import { CrmTapiError } from '../../protocol/errors.ts';
 import { CliExit, fail } from '../output.ts';
+import { callIdSession } from '../../connector/providers/call-id-session.ts';
 
 /** Exit statuses (docs/connector.md). */
 export const CONNECTOR_STATUS = { ok: 0, failure: 1, config: 2 } as const;
@@ -50,7 +51,8 @@ export const createProvider: ProviderFactory = async (config: ConnectorConfig, l
     log.info({ phones: p.Phones.length }, 'SIP phones through baresip');
     return { provider: sipProviderFromConfig(p, log) };
   }
-  const pbx = new SimulatedPbx({ clock: new WallClock(), lines: p.Lines });
+  // A connector restart restarts this PBX: its call ids carry the start so they never repeat (call-id-session.ts).
+  const pbx = new SimulatedPbx({ clock: new WallClock(), lines: p.Lines, callIdPrefix: `c${callIdSession()}-` });
   const port = p.ControlPort ?? DEFAULT_CONTROL_PORT;
   let control;
   try {

@@ -69,6 +69,23 @@ export class DataverseDirectorySource implements DirectorySource {
     return { kind: 'modifiedon', since };
   }
 
+  async readSettled(spec: EntityPhoneFields, since: string, onRecords: (records: readonly SourceRecord[]) => void | Promise<void>, onIds: (ids: readonly string[]) => void): Promise<void> {
+    const info = await this.info(spec.entity);
+    const select = [info.idAttribute, info.nameAttribute, ...spec.fields, 'modifiedon'];
+    for await (const page of this.api.pages<Row>(info.entitySet, { select, filter: `modifiedon ge ${since}` }, { maxPageSize: this.pageSize })) {
+      await onRecords(this.records(page.value, info, spec));
+    }
+    for await (const page of this.api.pages<Row>(info.entitySet, { select: [info.idAttribute] }, { maxPageSize: this.pageSize })) {
+      const ids: string[] = [];
+      for (const row of page.value) {
+        const raw = row[info.idAttribute];
+        const id = typeof raw === 'string' ? normalizeGuid(raw) : undefined;
+        if (id !== undefined) ids.push(id);
+      }
+      onIds(ids);
+    }
+  }
+
   async readChanges(spec: EntityPhoneFields, cursor: EntityCursor, onPage: (changes: readonly SourceChange[]) => void): Promise<EntityCursor> {
     const info = await this.info(spec.entity);
     if (cursor.kind === 'modifiedon') {

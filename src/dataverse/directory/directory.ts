@@ -62,6 +62,9 @@ export interface PhoneDirectoryOptions<Line> {
 /** Records normalised between two looks at the slice clock. */
 const RECORDS_PER_CLOCK_CHECK = 32;
 
+/** How far before a full read its catch-up looks (`modifiedon`): covers clock skew between us and the CRM. */
+const SETTLE_MARGIN_MS = 10 * 60_000;
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const silent: DirectoryLogger = { info: () => undefined, warn: () => undefined };
@@ -160,20 +163,46 @@ export class PhoneDirectory<Line> {
     const next = new PhoneIndex(this.options.fields);
     const cursors = new Map<string, EntityCursor>();
     let upserts = 0;
+    let deletions = 0;
     for (const spec of this.options.fields) {
       // Pages are digested in order on one chain; a source that does not wait for it still loses nothing.
       let digested: Promise<void> = Promise.resolve();
-      const cursor = await this.read(spec, (records) => {
+      const take = (records: readonly SourceRecord[]): Promise<void> => {
         upserts += records.length;
         digested = digested.then(() => this.digest(next, spec, records));
         return digested;
-      });
+      };
+      const since = new Date(this.now() - SETTLE_MARGIN_MS).toISOString();
+      const cursor = await this.read(spec, take);
+      await digested;
+      deletions += await this.settle(next, spec, since, take);
       await digested;
       cursors.set(spec.entity, cursor);
     }
     this.index = next;
     this.cursors = cursors;
-    return { kind: 'full', startedAt, finishedAt: this.now(), upserts, deletions: 0, resynced: [], ...this.counts() };
+    return { kind: 'full', startedAt, finishedAt: this.now(), upserts, deletions, resynced: [], ...this.counts() };
+  }
+
+  /**
+   * Catches the index being built up with what changed while it paged: the
+   * records modified since shortly before the read are taken again, and ids
+   * the entity no longer has are removed. Returns the removals.
+   */
+  private async settle(next: PhoneIndex, spec: EntityPhoneFields, since: string, take: (records: readonly SourceRecord[]) => Promise<void>): Promise<number> {
+    const source = this.options.source;
+    if (source.readSettled === undefined) return 0;
+    const present = new Set<string>();
+    try {
+      await source.readSettled(spec, since, take, (ids) => {
+        for (const id of ids) present.add(id);
+      });
+    } catch (err) {
+      throw asDirectoryError(err, spec.entity);
+    }
+    let removed = 0;
+    for (const id of next.idsOf(spec.entity)) if (!present.has(id) && next.remove(spec.entity, id)) removed += 1;
+    return removed;
   }
 
   /**

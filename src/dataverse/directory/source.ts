@@ -33,4 +33,13 @@ export interface DirectorySource {
    * when the server no longer knows the delta token (the caller resyncs).
    */
   readChanges(spec: EntityPhoneFields, cursor: EntityCursor, onPage: (changes: readonly SourceChange[]) => void): Promise<EntityCursor>;
+  /**
+   * After a full read: the records modified since `since` (ISO time) and then
+   * the ids the entity has now (ids only). A paged read sees each page at a
+   * different moment and its delta token may be issued at its end, so an
+   * edit, a deletion or a record created behind the page cursor while it
+   * paged would stay unseen until the next full build; this lets the build
+   * catch up before it is served (issue 11, case 5). Optional.
+   */
+  readSettled?(spec: EntityPhoneFields, since: string, onRecords: (records: readonly SourceRecord[]) => void | Promise<void>, onIds: (ids: readonly string[]) => void): Promise<void>;
 }

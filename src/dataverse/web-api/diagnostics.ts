@@ -9,6 +9,8 @@ export interface DataverseAttempt {
   status: number;
   /** The attempt failed and the request will be sent again. */
   retry: boolean;
+  /** A failed attempt's error code (`unauthorized`, `throttled`, …): says why, also when no response came (a refused sign-in). */
+  code?: string;
 }
 
 export const dataverseAttempts = channel('crm-tapi:dataverse:attempt');

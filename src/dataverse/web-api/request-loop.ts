@@ -73,7 +73,7 @@ export async function sendWithRetries(ctx: LoopContext, method: HttpRequest['met
       const retryable = isThrottleStatus(res.status) || (options.idempotent && isAmbiguousStatus(res.status));
       failure = statusError(res, what, attempt);
       if (!retryable) {
-        publishAttempt({ method, status: res.status, retry: false });
+        publishAttempt({ method, status: res.status, retry: false, code: failure.code });
         throw failure;
       }
       retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.clock.now());
@@ -81,13 +81,13 @@ export async function sendWithRetries(ctx: LoopContext, method: HttpRequest['met
       const mayRepeat = options.idempotent || failure instanceof NotSentError;
       const transient = failure.code === 'unreachable' || failure.code === 'timeout';
       if (!mayRepeat || !transient) {
-        publishAttempt({ method, status: 0, retry: false });
+        publishAttempt({ method, status: 0, retry: false, code: failure.code });
         throw withAttempts(failure, attempt);
       }
     }
     if (failure === undefined) throw new DataverseError('bad-response', `${what}: no response`);
     const last = attempt >= ctx.retry.maxAttempts;
-    publishAttempt({ method, status: res?.status ?? 0, retry: !last });
+    publishAttempt({ method, status: res?.status ?? 0, retry: !last, code: failure.code });
     if (last) throw withAttempts(failure, attempt);
     const wait = retryDelay(attempt, retryAfterMs, ctx.retry, ctx.random());
     const elapsed = ctx.clock.now() - started;

@@ -50,6 +50,8 @@ export const MANAGER_RESTART_KEYS = [
   'MaxConnectorSendBuffer',
   'CommandTimeout',
   'CrmRetryMaxDelay',
+  'OutboxMaxRetryDelay',
+  'CrmMaxRetryWait',
   'CallSilenceTimeout',
   'CallSweepInterval',
   ...HEALTH_KEYS,
@@ -98,6 +100,10 @@ export const DEFAULTS = {
   MaxConnectorSendBuffer: 4 * 1024 * 1024,
   CommandTimeout: 15,
   CrmRetryMaxDelay: 60,
+  /** 5 min: the longest wait of a record write, also the clamp for absurd Retry-After values. */
+  OutboxMaxRetryDelay: 300,
+  /** 30 s: the longest wait between two attempts of one Web API request (the clamp for its Retry-After). */
+  CrmMaxRetryWait: 30,
   /** 12 h: a call without any event this long is recorded as ended (its connector never said). */
   CallSilenceTimeout: 43_200,
   CallSweepInterval: 60,

@@ -93,6 +93,8 @@ export const managerKeysSchema = z.object({
   MaxConnectorSendBuffer: intIn(64 * 1024, 256 * 1024 * 1024, 'a number of bytes from 65536 to 268435456').default(DEFAULTS.MaxConnectorSendBuffer),
   CommandTimeout: intIn(1, 600, 'a number of seconds from 1 to 600').default(DEFAULTS.CommandTimeout),
   CrmRetryMaxDelay: intIn(1, 3600, 'a number of seconds from 1 to 3600').default(DEFAULTS.CrmRetryMaxDelay),
+  OutboxMaxRetryDelay: intIn(1, 3600, 'a number of seconds from 1 to 3600').default(DEFAULTS.OutboxMaxRetryDelay),
+  CrmMaxRetryWait: intIn(1, 300, 'a number of seconds from 1 to 300').default(DEFAULTS.CrmMaxRetryWait),
   CallSilenceTimeout: intIn(1, 7 * 86_400, 'a number of seconds from 1 to 604800').default(DEFAULTS.CallSilenceTimeout),
   CallSweepInterval: z
     .number({ error: 'must be a number of seconds from 0.1 to 3600' })

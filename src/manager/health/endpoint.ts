@@ -30,7 +30,10 @@ async function checks(manager: RunningManager | undefined, metrics: ManagerMetri
   if (manager === undefined) return [{ name: 'crm', state: 'fail', detail: 'starting: waiting for the CRM (the log says why)' }];
   const out: ReadinessCheck[] = [];
   const last = metrics.lastCrmAttempt();
-  if (last !== undefined && (last.status === 0 || last.status >= 500)) {
+  if (last !== undefined && (last.status === 401 || last.code === 'unauthorized')) {
+    // Persistent: one renewal after a 401 did not help. Nothing is lost meanwhile (records wait in the outbox); the operator must act.
+    out.push({ name: 'crm', state: 'fail', detail: `unauthorized: Dataverse refused the manager's credentials at ${new Date(last.at).toISOString()} (a renewed sign-in did not help); records wait in the outbox until the credentials work (check CrmUsername, CrmPassword, CrmClientId and the client secret or certificate)` });
+  } else if (last !== undefined && (last.status === 0 || last.status >= 500)) {
     out.push({ name: 'crm', state: 'fail', detail: `the last Dataverse request at ${new Date(last.at).toISOString()} ${last.status === 0 ? 'got no answer' : `was answered HTTP ${last.status}`}` });
   } else {
     out.push({ name: 'crm', state: 'ok', ...(last === undefined ? {} : { detail: `last answer HTTP ${last.status} at ${new Date(last.at).toISOString()}` }) });

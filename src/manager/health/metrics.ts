@@ -20,7 +20,7 @@ export interface ManagerMetrics {
   /** Called once the manager runs: gauges read it, call events are counted from then on. */
   attach(manager: RunningManager): void;
   /** The last Dataverse attempt: status 0 = no answer. For /readyz. */
-  lastCrmAttempt(): { status: number; at: number } | undefined;
+  lastCrmAttempt(): { status: number; at: number; code?: string } | undefined;
   close(): void;
 }
 
@@ -31,7 +31,7 @@ export function createManagerMetrics(clock: ManagerClock = systemClock): Manager
   // Process figures, among them event-loop delay (nodejs_eventloop_lag_*), from prom-client.
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
   let manager: RunningManager | undefined;
-  let last: { status: number; at: number } | undefined;
+  let last: { status: number; at: number; code?: string } | undefined;
   const m = (): RunningManager | undefined => manager;
 
   // The open connector connections (the diagnose report also lists connectors that went away).
@@ -87,7 +87,7 @@ export function createManagerMetrics(clock: ManagerClock = systemClock): Manager
     requests.inc({ status: String(a.status) });
     if (a.status === 429) throttled.inc();
     if (a.retry) retries.inc();
-    last = { status: a.status, at: clock.wall() };
+    last = { status: a.status, at: clock.wall(), ...(a.code === undefined ? {} : { code: a.code }) };
   };
   const onOutbox = (message: unknown): void => outboxEvents.inc({ type: (message as OutboxEvent).type });
   const onNotification = (message: unknown): void => latency.observe(Math.max(0, clock.mono() - (message as NotificationSent).receivedAt) / 1000);

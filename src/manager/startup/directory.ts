@@ -5,7 +5,7 @@
 // re-read on every run, so both are live keys).
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { systemClock } from '../../dataverse/directory/clock.ts';
+import { systemClock, type Clock } from '../../dataverse/directory/clock.ts';
 import { DataverseDirectorySource } from '../../dataverse/directory/dataverse-source.ts';
 import { dialingKeys } from '../../dataverse/directory/dialing-keys.ts';
 import { PhoneDirectory } from '../../dataverse/directory/directory.ts';
@@ -58,17 +58,21 @@ export async function startDirectory(options: {
   logger: Logger;
   /** Runs after every scheduled or requested refresh (the line records are re-read with the numbers). */
   afterRefresh?: () => Promise<void>;
+  /** Wall time and its timers (the manager clock's `wallTimers`); default the system's. */
+  clock?: Clock;
 }): Promise<RunningDirectory> {
   const { logger } = options;
+  const clock = options.clock ?? systemClock;
   const directory = new PhoneDirectory<EffectiveDialingSettings>({
     fields: await phoneFields(options.repositories, logger),
     keys: dialingKeys(defaultDialingSettings(options.defaultRecord, logger)),
     source: new DataverseDirectorySource(options.api),
     snapshotPath: join(options.config().DataDir, SNAPSHOT_FILE),
     logger,
+    now: () => clock.now(),
   });
   const scheduler = new RefreshScheduler({
-    clock: systemClock,
+    clock,
     refresh: async (kind) => {
       const report = await directory.refresh(kind);
       await options.afterRefresh?.();

@@ -55,6 +55,22 @@ describe('manager configuration', () => {
     ]);
   });
 
+  it('OutboxMaxRetryDelay: 300 s by default, whole seconds from 1 to 3600', () => {
+    expect(validateManagerConfig(BASE, 'm', { baseDir: '/', env: {} }).OutboxMaxRetryDelay).toBe(300);
+    expect(validateManagerConfig({ ...BASE, OutboxMaxRetryDelay: 2 }, 'm', { baseDir: '/', env: {} }).OutboxMaxRetryDelay).toBe(2);
+    for (const bad of [0, -5, 3601, 1.5, 'soon']) {
+      expect(problems({ ...BASE, OutboxMaxRetryDelay: bad })).toEqual(['OutboxMaxRetryDelay: must be a number of seconds from 1 to 3600']);
+    }
+  });
+
+  it('CrmMaxRetryWait: 30 s by default, whole seconds from 1 to 300', () => {
+    expect(validateManagerConfig(BASE, 'm', { baseDir: '/', env: {} }).CrmMaxRetryWait).toBe(30);
+    expect(validateManagerConfig({ ...BASE, CrmMaxRetryWait: 2 }, 'm', { baseDir: '/', env: {} }).CrmMaxRetryWait).toBe(2);
+    for (const bad of [0, -1, 301, 2.5, 'later']) {
+      expect(problems({ ...BASE, CrmMaxRetryWait: bad })).toEqual(['CrmMaxRetryWait: must be a number of seconds from 1 to 300']);
+    }
+  });
+
   it('checks the CRM keys beside its own', () => {
     expect(problems({ ConnectorKeys: [KEY], CrmType: 'Cloud', CrmServer: 'crm', CrmOrganisation: 'contoso' })).toEqual([expect.stringMatching(/^CrmType: /)]);
     expect(problems({ ...BASE, CrmUsername: undefined })).toEqual([expect.stringMatching(/^CrmUsername: required for OnPremise/)]);

@@ -39,6 +39,11 @@ describe('manager metrics', () => {
     expect(await value('crm_tapi_dataverse_throttled_total')).toBe('1');
     expect(await value('crm_tapi_dataverse_retries_total')).toBe('2');
     expect(metrics.lastCrmAttempt()?.status).toBe(0);
+    // A refused sign-in has no Web API answer; its code says why (/readyz: "unauthorized").
+    publishAttempt({ method: 'GET', status: 0, retry: false, code: 'unauthorized' });
+    expect(metrics.lastCrmAttempt()).toMatchObject({ status: 0, code: 'unauthorized' });
+    publishAttempt({ method: 'GET', status: 200, retry: false });
+    expect(metrics.lastCrmAttempt()?.code).toBeUndefined();
   });
 
   it('counts outbox outcomes, and stops listening when closed', async () => {

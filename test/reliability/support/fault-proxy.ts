@@ -35,9 +35,10 @@ export class FaultProxy {
     private readonly targetPort: number,
   ) {}
 
-  static async start(targetPort: number): Promise<FaultProxy> {
+  /** `port` 0 = any free port; a connector process needs one in the manual's range (see freeTapiPort). */
+  static async start(targetPort: number, port = 0): Promise<FaultProxy> {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('fault proxy has no port');
     const proxy = new FaultProxy(server, address.port, targetPort);

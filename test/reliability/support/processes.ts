@@ -263,8 +263,8 @@ export interface Bridge {
 }
 
 export interface BridgeOptions {
-  /** Manager keys on top of the defaults (e.g. a short CallSweepInterval). */
-  managerKeys?: Record<string, unknown>;
+  /** Manager keys on top of the defaults (e.g. a short CallSweepInterval); a function gets the simulated Dataverse (for its URLs). */
+  managerKeys?: Record<string, unknown> | ((dv: SimulatedDataverse) => Record<string, unknown>);
   lines?: string;
   /** Lines whose user line record gets the agent `anna`. */
   agentLines?: readonly string[];
@@ -282,7 +282,7 @@ export interface BridgeOptions {
  */
 export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> {
   const dv = await startSimulatedDataverse({ port: 0, ...(options.faultSeed === undefined ? {} : { faultSeed: options.faultSeed }) });
-  const manager = await ManagerProcess.configure(dv, options.managerKeys);
+  const manager = await ManagerProcess.configure(dv, typeof options.managerKeys === 'function' ? options.managerKeys(dv) : options.managerKeys);
   let proxy: FaultProxy | undefined;
   let connector: PbxConnector | undefined;
   const close = async (): Promise<void> => {

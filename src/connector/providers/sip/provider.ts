@@ -16,6 +16,7 @@ import { endReason, uriUser } from './messages.ts';
 import type { CtrlEvent, Registration } from './messages.ts';
 import { Phone } from './phone.ts';
 import type { PhoneConfig, PhoneOptions } from './phone.ts';
+import { callIdSession } from '../call-id-session.ts';
 
 export interface SipProviderOptions extends PhoneOptions {
   readonly phones: readonly PhoneConfig[];
@@ -48,7 +49,8 @@ export class SipLineProvider implements LineProvider {
   private readonly lineByName = new Map<string, SipLine>();
   private readonly lineByAor = new Map<string, SipLine>();
   private readonly phones: Phone[];
-  private readonly calls = new CallTable('sip-');
+  /** The process start in every id: call ids never repeat across connector restarts (call-id-session.ts). */
+  private readonly calls = new CallTable(`sip-${callIdSession()}-`);
   private readonly now: () => number;
   private origin = 0;
   private lastAt = 0;

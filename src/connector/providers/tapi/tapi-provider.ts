@@ -13,6 +13,7 @@ import { TapiRequests } from './requests.ts';
 import type { CallEntry } from './calls.ts';
 import { callStateOf, lineErrorName, providerCodeOf } from './mapping.ts';
 import { LINE_MESSAGE, LINEDEVSTATE, LINEERR } from './tapi-constants.ts';
+import { callIdSession } from '../call-id-session.ts';
 
 export { API_HIGH, API_LOW } from './lines.ts';
 export type { TapiTrace } from './lines.ts';
@@ -40,7 +41,9 @@ export class TapiLineProvider implements LineProvider {
   private generation = 0;
   private readonly devices = new Map<number, LineEntry>();
   private readonly names = new Map<string, LineEntry>();
-  private calls = new CallTable('t1-');
+  /** Distinct per provider start, so call ids never repeat across connector restarts (call-id-session.ts). */
+  private readonly callIds = callIdSession();
+  private calls = new CallTable(`t${this.callIds}.1-`);
   /** Lines of handles announced by LINE_APPNEWCALL whose first LINE_CALLSTATE is still to come. */
   private readonly announced = new Map<number, string>();
   private readonly requests: TapiRequests;
@@ -146,7 +149,7 @@ export class TapiLineProvider implements LineProvider {
   private start(): void {
     const binding = this.options.binding ?? loadTapiBinding();
     const generation = ++this.generation;
-    this.calls = new CallTable(`t${generation}-`);
+    this.calls = new CallTable(`t${this.callIds}.${generation}-`);
     this.handled = 0;
     this.reinitAsked = false;
     try {

@@ -45,6 +45,22 @@ function switchSays(verb: 'call' | 'info', key: string, line: string, state: Cal
 }
 
 describe('tapi provider on the fake TSP', () => {
+  it('never reuses a call id across provider starts: a restarted connector\'s first call is not the earlier process\'s first call', async () => {
+    // The manager keys a call by host and id and derives the phone call activity's id from that key (issue 11, case 15).
+    const firstIds: string[] = [];
+    for (let start = 0; start < 3; start += 1) {
+      const { h, events } = await started(['20']);
+      expect(binding.fakeControl(switchSays('call', `k${start}`, '20', 'offering', { number: '+49 30 1234567' })).result).toBe(0);
+      await h.settle();
+      const id = calls(events)[0]?.callId;
+      expect(id).toMatch(/^t[0-9a-z]+\.1-1$/);
+      firstIds.push(id as string);
+      await h.dispose();
+      open.splice(open.indexOf(h), 1);
+    }
+    expect(new Set(firstIds).size).toBe(3);
+  });
+
   it('reports lines with address, permanent line id and media modes read from LINEDEVCAPS / LINEADDRESSCAPS', async () => {
     const { h } = await started(['20', '21']);
     expect(h.provider.lines()).toEqual([
