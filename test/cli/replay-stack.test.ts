@@ -30,8 +30,9 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 describe('recorded sessions through the whole stack', () => {
-  it('covers the SIP sessions too', () => {
+  it('covers the SIP sessions and the ones recorded through the tapi provider too', () => {
     expect(sessions.filter((f) => f.startsWith('sip-')).length).toBeGreaterThanOrEqual(6);
+    expect(sessions.filter((f) => f.startsWith('tapi-')).length).toBeGreaterThanOrEqual(5);
   });
 
   it.each(sessions)('%s gives its golden outcome', async (file) => {
