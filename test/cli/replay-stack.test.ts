@@ -50,8 +50,7 @@ function recordedStart(recording: Recording, callId: string): string {
 }
 
 describe('the virtual clock of a replay through the stack', () => {
-  // related-call-id.jsonl reports one call under two ids: its second id gets a late record of its own (below).
-  it.each(sessions.filter((f) => f !== 'related-call-id.jsonl'))('%s: every call log starts at its call\'s first recorded moment and ends no earlier', async (file) => {
+  it.each(sessions)('%s: every call log starts at its call\'s first recorded moment and ends no earlier', async (file) => {
     const session = join(root, 'fixtures/sessions', file);
     const recording = await readRecordingFile(session);
     const golden = JSON.parse(readFileSync(goldenPath(session), 'utf8')) as StackOutcome;
@@ -63,14 +62,13 @@ describe('the virtual clock of a replay through the stack', () => {
     }
   });
 
-  // A defect the virtual clock made visible: the manager folds c2 into c1 (same line, relatedCallId) but
-  // forgets the alias when c1 ends, so c2's own idle, a moment later, starts a new call that ends at once
-  // and gets a second call log and a second missed phone call (start 00:00:04, not 00:00:00). The golden
-  // records what the manager does today; this fails until the manager keeps a finished call's aliases.
-  it.fails('related-call-id.jsonl: one call reported under two ids gets one call log (known defect, see above)', () => {
+  // The virtual clock made this defect visible (the second id's call log started at 00:00:04, the end):
+  // the manager forgot the alias when c1 ended, so c2's own idle started a call of its own.
+  it('related-call-id.jsonl: one call reported under two ids gets one call log and one popup', () => {
     const golden = JSON.parse(readFileSync(join(root, 'fixtures/sessions/related-call-id.golden.json'), 'utf8')) as StackOutcome;
     expect(golden.calls.c1?.callLog?.start).toBe('2026-01-01T00:00:00Z');
-    expect(golden.calls.c2?.callLog).toBeUndefined();
+    expect(golden.calls.c1?.popups).toEqual({ anna: ['offering', 'disconnected', 'idle'] });
+    expect(golden.calls.c2).toEqual({ popups: {} });
   });
 
   it.each([
