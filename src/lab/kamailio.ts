@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { stopChild } from '../connector/providers/sip/child-process.ts';
 import { freeSipPort } from '../connector/providers/sip/ports.ts';
 import { CrmTapiError } from '../protocol/errors.ts';
@@ -25,7 +26,27 @@ export class LabError extends CrmTapiError {
   }
 }
 
-export function kamailioConfig(o: { port: number; runDir: string; modulePath: string }): string {
+/** The line Kamailio logs when `traceInvites` is on, just before it relays a new INVITE to a registered phone. */
+export const INVITE_TRACE = /crm-tapi-invite user=(\S+) call-id=(\S+) at=(\d+)\.(\d{6})/;
+
+export interface InviteTrace {
+  /** The user the caller dialled (the To header: the extension, not the contact Kamailio found). */
+  readonly user: string;
+  readonly callId: string;
+  /** When Kamailio relayed it, on the wall clock (gettimeofday), in milliseconds with microseconds. */
+  readonly epochMs: number;
+}
+
+export function parseInviteTrace(line: string): InviteTrace | undefined {
+  const m = INVITE_TRACE.exec(line);
+  if (m === null) return undefined;
+  return { user: m[1] as string, callId: m[2] as string, epochMs: Number(m[3]) * 1000 + Number(m[4]) / 1000 };
+}
+
+export function kamailioConfig(o: { port: number; runDir: string; modulePath: string; traceInvites?: boolean }): string {
+  // The trace is taken after the location lookup, right before t_relay sends the INVITE to the phone:
+  // on loopback that is the moment it reaches the phone, give or take the kernel's microseconds.
+  const trace = o.traceInvites === true ? `if (is_method("INVITE")) { xlog("L_ALERT", "crm-tapi-invite user=$tU call-id=$ci at=$TV(Sn)\\n"); } ` : '';
   return `#!KAMAILIO
 debug=2
 log_stderror=yes
@@ -46,7 +67,7 @@ loadmodule "registrar.so"
 loadmodule "textops.so"
 loadmodule "siputils.so"
 loadmodule "ctl.so"
-modparam("ctl", "binrpc", "unix:${o.runDir}/ctl.sock")
+${o.traceInvites === true ? 'loadmodule "xlog.so"\n' : ''}modparam("ctl", "binrpc", "unix:${o.runDir}/ctl.sock")
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "min_expires", 1)
 modparam("registrar", "default_expires", 60)
@@ -61,10 +82,10 @@ request_route {
   t_check_trans();
   if (is_method("REGISTER")) { save("location"); exit; }
   if (is_method("INVITE|SUBSCRIBE")) { record_route(); }
-  if (lookup("location")) { t_relay(); exit; }
+  if (lookup("location")) { ${trace}t_relay(); exit; }
   if ($rU =~ "^[+0][0-9]+$") {
     $rU = "${GATEWAY_USER}";
-    if (lookup("location")) { t_relay(); exit; }
+    if (lookup("location")) { ${trace}t_relay(); exit; }
   }
   sl_send_reply("404", "Not Found");
 }
@@ -76,6 +97,8 @@ export interface KamailioOptions {
   readonly modulePath?: string;
   /** Reuse a port (a restart keeps the registrar's address); default: a free one. */
   readonly port?: number;
+  /** Called for every new INVITE Kamailio relays to a registered phone, with its time (the SIP benchmark's clock start). */
+  readonly onInvite?: (trace: InviteTrace) => void;
 }
 
 export interface RunningKamailio {
@@ -94,7 +117,7 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Runn
   const port = options.port ?? (await freeSipPort());
   const dir = await mkdtemp(join(tmpdir(), 'crm-tapi-kamailio-'));
   const cfg = join(dir, 'kamailio.cfg');
-  await writeFile(cfg, kamailioConfig({ port, runDir: dir, modulePath: options.modulePath ?? DEFAULT_KAMAILIO_MODULES }));
+  await writeFile(cfg, kamailioConfig({ port, runDir: dir, modulePath: options.modulePath ?? DEFAULT_KAMAILIO_MODULES, traceInvites: options.onInvite !== undefined }));
   // -DD: stay in the foreground with the workers as our grandchildren; SIGTERM to this PID ends them all.
   const child = spawn(binary, ['-f', cfg, '-DD', '-E', '-Y', dir, '-w', dir, '-m', '32', '-M', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -103,6 +126,13 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Runn
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  const onInvite = options.onInvite;
+  if (onInvite !== undefined && child.stderr !== null) {
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      const trace = parseInviteTrace(line);
+      if (trace !== undefined) onInvite(trace);
+    });
+  }
   const cleanup = () => rm(dir, { recursive: true, force: true }).catch(() => undefined);
   const problem = await new Promise<string | undefined>((resolve) => {
     const timer = setTimeout(() => resolve(`no sign of life within ${READY_DEADLINE_MS} ms`), READY_DEADLINE_MS);

@@ -42,18 +42,29 @@ export function labAccount(user: string, domain: string): string {
   return `<sip:${user}@${domain}>;regint=${LAB_REGINT}`;
 }
 
+/**
+ * Where the lab finds its programs: Debian's paths, unless `CRM_TAPI_BARESIP`
+ * or `CRM_TAPI_KAMAILIO` name others (a build of your own, another distribution).
+ */
+export function labPrograms(env: NodeJS.ProcessEnv = process.env): { baresip: string; kamailio: string } {
+  const given = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v);
+  return { baresip: given(env.CRM_TAPI_BARESIP) ?? DEFAULT_BARESIP, kamailio: given(env.CRM_TAPI_KAMAILIO) ?? DEFAULT_KAMAILIO };
+}
+
 /** Says what is missing and how to install it, or nothing. */
 export function missingPrograms(o: { baresip?: string; kamailio?: string } = {}): string[] {
+  const { baresip, kamailio } = { ...labPrograms(), ...o };
   const out: string[] = [];
-  if (!existsSync(o.baresip ?? DEFAULT_BARESIP)) out.push(`baresip (${o.baresip ?? DEFAULT_BARESIP}): apt-get install --no-install-recommends baresip-core`);
-  if (!existsSync(o.kamailio ?? DEFAULT_KAMAILIO)) out.push(`kamailio (${o.kamailio ?? DEFAULT_KAMAILIO}): apt-get install --no-install-recommends kamailio`);
+  if (!existsSync(baresip)) out.push(`baresip (${baresip}): apt-get install --no-install-recommends baresip-core`);
+  if (!existsSync(kamailio)) out.push(`kamailio (${kamailio}): apt-get install --no-install-recommends kamailio`);
   return out;
 }
 
 export async function startLab(options: LabOptions): Promise<Lab> {
-  const missing = missingPrograms(options);
+  const programs = { ...labPrograms(), ...options };
+  const missing = missingPrograms(programs);
   if (missing.length > 0) throw new LabError('missing-program', `the lab needs ${missing.join('; ')}`);
-  const kamailio = await startKamailio({ binary: options.kamailio });
+  const kamailio = await startKamailio({ binary: programs.kamailio });
   const running: { users: string[]; proc: BaresipProcess }[] = [];
   const stop = async () => {
     await Promise.all(running.map((p) => p.proc.stop()));
@@ -62,7 +73,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   try {
     const groups = [...options.extensions.filter((e) => !(options.driven ?? []).includes(e)).map((e) => [e]), [GATEWAY_USER, LAB_EXTERNAL_CALLER]];
     for (const users of groups) {
-      const proc = await spawnBaresip({ binary: options.baresip, accounts: users.map((u) => labAccount(u, kamailio.domain)) });
+      const proc = await spawnBaresip({ binary: programs.baresip, accounts: users.map((u) => labAccount(u, kamailio.domain)) });
       running.push({ users, proc });
     }
   } catch (err) {

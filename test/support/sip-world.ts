@@ -8,7 +8,7 @@ import { SipLineProvider } from '../../src/connector/providers/sip/provider.ts';
 import type { SipProviderOptions } from '../../src/connector/providers/sip/provider.ts';
 import { DEFAULT_BARESIP } from '../../src/connector/providers/sip/baresip-process.ts';
 import { DEFAULT_KAMAILIO, GATEWAY_USER, startKamailio } from '../../src/lab/kamailio.ts';
-import type { RunningKamailio } from '../../src/lab/kamailio.ts';
+import type { InviteTrace, RunningKamailio } from '../../src/lab/kamailio.ts';
 import type { ProviderEvent } from '../../src/connector/line-provider.ts';
 import { labAccount } from '../../src/lab/lab.ts';
 
@@ -30,8 +30,8 @@ export interface SipWorld {
   dispose(): Promise<void>;
 }
 
-export async function startSipWorld(options: { lines?: readonly string[]; provider?: Partial<SipProviderOptions>; open?: boolean } = {}): Promise<SipWorld> {
-  let kamailio = await startKamailio();
+export async function startSipWorld(options: { lines?: readonly string[]; provider?: Partial<SipProviderOptions>; open?: boolean; onInvite?: (trace: InviteTrace) => void } = {}): Promise<SipWorld> {
+  let kamailio = await startKamailio(options.onInvite === undefined ? {} : { onInvite: options.onInvite });
   const domain = kamailio.domain;
   const lines = options.lines ?? ['25'];
   const provider = new SipLineProvider({ phones: [{ accounts: lines.map((l) => account(l, domain)) }], ...options.provider });

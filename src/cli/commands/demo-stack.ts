@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startSimulatedDataverse, type SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
+import { ControllableClock, startSimulatedDataverse, type SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
 import { startConnector, type ProviderFactory, type RunningConnector } from '../../connector/run.ts';
 import { connect, type Connection } from '../../dataverse/connection.ts';
 import { parseConnectionConfig } from '../../dataverse/connection-config.ts';
@@ -72,6 +72,8 @@ export interface DemoStackOptions {
   createProvider?: ProviderFactory;
   /** Who sits on which line (default DEMO_ASSIGNMENTS). */
   assignments?: readonly { line: string; users: readonly DemoUser[] }[];
+  /** The connector's wall clock for event timestamps (replay through the stack stamps with the recording's time). */
+  connectorNow?: () => number;
 }
 
 export interface DemoStack {
@@ -134,7 +136,8 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
   };
   const assignments = o.assignments ?? DEMO_ASSIGNMENTS;
   try {
-    const dv = await startSimulatedDataverse({ seedDir: DEMO_SEED_DIR, port: 0 });
+    const dvClock = new ControllableClock();
+    const dv = await startSimulatedDataverse({ seedDir: DEMO_SEED_DIR, port: 0, clock: dvClock });
     closers.push(() => dv.close());
     const wsPort = o.webSocketPort || (await freePort());
     const tapiPort = await freeTapiPort();
@@ -174,7 +177,7 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
       Provider: o.provider ?? { Kind: 'simulator', Lines: DEMO_LINES.join(','), ControlPort: controlPort },
     }, null, 2)}\n`);
     const controlUrl = `http://127.0.0.1:${controlPort}`;
-    const connector = await startConnector({ configPath: connectorPath, version: 'demo', createProvider: o.createProvider ?? createProvider });
+    const connector = await startConnector({ configPath: connectorPath, version: 'demo', createProvider: o.createProvider ?? createProvider, ...(o.connectorNow ? { service: { now: o.connectorNow } } : {}) });
     closers.push(() => connector.stop());
 
     const cfg = (sam: string, password: string) => parseConnectionConfig({ CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: sam, CrmPassword: password }, 'demo');
@@ -200,6 +203,9 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
         if (i === 0 && record !== undefined) await admin.client.update(schema.lineConfig.entitySet, record[f.id] as string, bind);
         else {
           // A second user on the same line: another record for that line, as the manual describes for shared phones.
+          // A call nobody answered is filed under the line's oldest record, and createdon has whole seconds:
+          // the simulator's clock moves on a second so the user added later is later, not tied by chance.
+          dvClock.advance(1_000);
           await admin.client.create(schema.lineConfig.entitySet, {
             [f.name]: line(a.line), [f.kind]: LINE_CONFIG_KIND.userLine, [f.line]: line(a.line), [f.connectorHost]: CONNECTOR_HOST,
             ...(typeof site === 'string' ? { [`${f.parent}@odata.bind`]: `/${schema.lineConfig.entitySet}(${site})` } : {}), ...bind,

@@ -29,6 +29,9 @@ export interface LabState {
   bridge?: { panelUrl: string; line: string; webSocketUrl: string };
 }
 
+/** How long `stop` waits for the lab process to end its own before it kills what the state file names. */
+const KILL_AFTER_S = 20;
+
 interface StartOptions {
   state?: string;
   withBridge?: boolean;
@@ -142,17 +145,26 @@ async function runLab(o: StartOptions): Promise<void> {
   await stopped;
 }
 
-async function stop(o: { state?: string }): Promise<void> {
+interface StopOptions {
+  state?: string;
+  killAfter: string;
+}
+
+async function stop(o: StopOptions): Promise<void> {
+  const killAfter = Number(o.killAfter);
+  if (!(Number.isFinite(killAfter) && killAfter >= 0 && killAfter <= 3_600)) fail('invalid-argument', `--kill-after must be seconds from 0 to 3600, got "${o.killAfter}"`, LAB_STATUS.usage);
   const path = statePath(o.state);
   const state = readState(path);
   if (state === undefined) fail('no-lab', `no lab is running (no state file ${path})`, LAB_STATUS.failure);
   if (alive(state.pid)) process.kill(state.pid, 'SIGTERM');
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + killAfter * 1000;
   while (alive(state.pid) && Date.now() < deadline) await sleep(100);
-  // The lab process did not end: end what it started, by the PIDs it wrote down.
+  // The lab process did not end (or left something behind): end what it started, by the PIDs it wrote down.
   const pids = [state.pid, ...(state.phones ?? []).map((p) => p.pid), ...(state.kamailio ? [state.kamailio.pid] : [])];
-  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  const killed = pids.filter(alive);
+  for (const pid of killed) process.kill(pid, 'SIGKILL');
   rmSync(path, { force: true });
+  if (killed.length > 0) process.stdout.write(`crm-tapi lab: killed ${killed.join(', ')} (still running ${killAfter} s after SIGTERM)\n`);
   process.stdout.write(`crm-tapi lab: stopped (process ${state.pid})\n`);
 }
 
@@ -206,7 +218,8 @@ export function registerLab(program: Command): void {
     .command('stop')
     .description('stop the lab: every process it started, by PID')
     .option('--state <file>', 'state file of the lab')
-    .action(async (o: { state?: string }) => {
+    .option('--kill-after <seconds>', 'kill (SIGKILL) what is still running this long after SIGTERM', String(KILL_AFTER_S))
+    .action(async (o: StopOptions) => {
       await stop(o);
       throw new CliExit(LAB_STATUS.ok);
     });

@@ -3,8 +3,10 @@
 // manager, a real connector whose provider is the replay) with simulated
 // agents signed in on the session's lines — and reduced to its outcome: per
 // call, which users got a popup in which states, the call log entry and the
-// phone call. Times are left out: the replay runs many times faster than
-// recorded, so only what happened is compared, not when.
+// phone call, with their times. The session plays on a virtual clock: events
+// follow each other as fast as the stack takes them, and the connector stamps
+// each with its recorded moment (the header's `startedAt` plus the entry's
+// `t`), so the times in the CRM are the recording's, whatever the machine.
 import { basename } from 'node:path';
 import { signInAgent, type Agent } from '../../../simulator/agents.ts';
 import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
@@ -12,16 +14,30 @@ import type { CallInfo, LineInfo, LineProvider, ProviderListener } from '../../c
 import { ReplayProvider } from '../../connector/providers/replay.ts';
 import type { Recording } from '../../connector/recording/format.ts';
 import { createSchema } from '../../dataverse/schema.ts';
+import { CrmTapiError } from '../../protocol/errors.ts';
 import { CONNECTOR_HOST, DEMO_USERS, startDemoStack, type DemoUser } from './demo-stack.ts';
 
 /** Who sits on which line unless the golden says otherwise (the demo users; 22 is shared). */
 export const DEFAULT_REPLAY_ASSIGNMENTS: Readonly<Record<string, readonly DemoUser[]>> = {
   '20': ['jens'], '21': ['emily'], '22': ['emily', 'jens'], '23': ['anna'], '24': ['jens'], '25': ['anna'], '26': ['emily'], '27': ['anna'], '28': ['jens'], '29': ['emily'],
 };
-/** The session is played this many times faster than recorded. */
-const REPLAY_SPEED = 200;
-/** The outcome counts as final when it did not change for this long after the replay ended. */
-const SETTLE_MS = 1_500;
+/**
+ * Once every event is acknowledged and the manager's outbox is empty, the
+ * outcome must also stay the same this long (a call's records are queued
+ * just after its last event is acknowledged).
+ */
+const QUIET_MS = 300;
+/** Give up waiting for the stack to settle after this long. */
+const SETTLE_DEADLINE_MS = 30_000;
+
+export class ReplayStackError extends CrmTapiError {
+  constructor(
+    readonly code: 'replay-not-settled',
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface CallOutcome {
   popups: Record<string, string[]>;
@@ -90,17 +106,7 @@ function regarding(dv: SimulatedDataverse, value: unknown): string | null {
   return `${r.logicalName} ${String(record?.fullname ?? record?.name ?? r.id)}`;
 }
 
-/**
- * Which of a shared line's users the manager files a call under depends on the
- * order of their line records (random ids), so on a shared line the outcome
- * says "one of" them; anyone else is still named.
- */
-function agentOf(name: string | null, line: unknown, assignments: Record<string, DemoUser[]>): string | null {
-  const users = typeof line === 'string' ? assignments[line.slice(line.indexOf(':') + 1)] : undefined;
-  return users !== undefined && users.length > 1 && name !== null && (users as string[]).includes(name) ? `one of ${users.join(', ')}` : name;
-}
-
-function outcomeOf(dv: SimulatedDataverse, agents: Map<DemoUser, Agent>, callIds: readonly string[], assignments: Record<string, DemoUser[]>): Record<string, CallOutcome> {
+function outcomeOf(dv: SimulatedDataverse, agents: Map<DemoUser, Agent>, callIds: readonly string[]): Record<string, CallOutcome> {
   const schema = createSchema();
   const log = schema.callLog;
   const f = log.fields;
@@ -119,20 +125,32 @@ function outcomeOf(dv: SimulatedDataverse, agents: Map<DemoUser, Agent>, callIds
     const phoneCall = phoneCalls.find((r) => r.activityid === phoneCallId);
     calls[callId] = {
       popups,
-      ...(entry ? { callLog: { ...pick(entry, { number: f.number, line: f.line, direction: f.direction, missed: f.missed }), user: agentOf(userName(entry[f.user]), entry[f.line], assignments), connected: entry[f.connected] !== null && entry[f.connected] !== undefined } } : {}),
-      ...(phoneCall ? { phoneCall: { ...pick(phoneCall, { subject: 'subject', directioncode: 'directioncode', phonenumber: 'phonenumber' }), owner: agentOf(userName(phoneCall.ownerid), entry?.[f.line], assignments), regarding: regarding(dv, phoneCall.regardingobjectid) } } : {}),
+      ...(entry ? { callLog: { ...pick(entry, { number: f.number, line: f.line, direction: f.direction, missed: f.missed }), user: userName(entry[f.user]), ...pick(entry, { start: f.start, connected: f.connected, end: f.end, durationSeconds: f.duration }) } } : {}),
+      ...(phoneCall ? { phoneCall: { ...pick(phoneCall, { subject: 'subject', directioncode: 'directioncode', phonenumber: 'phonenumber' }), owner: userName(phoneCall.ownerid), regarding: regarding(dv, phoneCall.regardingobjectid), ...pick(phoneCall, { actualstart: 'actualstart', actualend: 'actualend', actualdurationminutes: 'actualdurationminutes' }) } } : {}),
     };
   }
   return calls;
 }
 
+export interface ReplayStackOptions {
+  /**
+   * Play at this multiple of the recorded pace instead of as fast as the
+   * stack takes it. The outcome must not change: its times come from the
+   * recording, not from when the events were played (the tests show it).
+   */
+  readonly speed?: number;
+}
+
 /** Plays `recording` through the stack and returns its outcome. */
-export async function replayThroughStack(file: string, recording: Recording, assignmentsIn?: Record<string, DemoUser[]>): Promise<StackOutcome> {
+export async function replayThroughStack(file: string, recording: Recording, assignmentsIn?: Record<string, DemoUser[]>, options: ReplayStackOptions = {}): Promise<StackOutcome> {
   const lines = recording.header.lines.map((l) => l.name);
   const assignments = assignmentsIn ?? Object.fromEntries(lines.filter((l) => DEFAULT_REPLAY_ASSIGNMENTS[l] !== undefined).map((l) => [l, [...(DEFAULT_REPLAY_ASSIGNMENTS[l] as DemoUser[])]]));
-  const held = new HeldReplay(new ReplayProvider(recording, { speed: REPLAY_SPEED }), recording.header.lines);
+  const held = new HeldReplay(new ReplayProvider(recording, options.speed === undefined ? { fast: true } : { speed: options.speed }), recording.header.lines);
+  const origin = Date.parse(recording.header.startedAt);
   const stack = await startDemoStack({
     logLevel: 'warn',
+    // Before the session plays, the clock stands at its start (the lines' first report).
+    connectorNow: () => origin + held.inner.playedTo,
     provider: { Kind: 'replay', File: file },
     createProvider: async () => ({ provider: held }),
     assignments: Object.entries(assignments).map(([line, users]) => ({ line, users })),
@@ -146,19 +164,23 @@ export async function replayThroughStack(file: string, recording: Recording, ass
     await held.go();
     await held.inner.finished;
     const callIds = [...new Set(recording.entries.flatMap((e) => ('event' in e && e.event.type === 'call' ? [e.event.callId] : [])))];
-    // Settled: nothing changed for a while (the outbox writes to the in-process Dataverse within milliseconds).
-    const deadline = Date.now() + 30_000;
+    // Settled: every event acknowledged, every record written, every notification read, and then quiet.
+    const deadline = Date.now() + SETTLE_DEADLINE_MS;
     let last = '';
-    let stableSince = Date.now();
+    let quietSince = Date.now();
     for (;;) {
       for (const agent of agents.values()) await agent.barrier();
-      const now = JSON.stringify(outcomeOf(stack.dv, agents, callIds, assignments));
-      if (now !== last) {
+      const buffer = stack.connector.service.stats.buffer;
+      const outbox = stack.manager().outbox.stats();
+      const busy = buffer.ackedSeq < buffer.lastSeq || outbox.pending > 0 || outbox.inFlight > 0;
+      const now = JSON.stringify(outcomeOf(stack.dv, agents, callIds));
+      if (now !== last || busy) {
         last = now;
-        stableSince = Date.now();
+        quietSince = Date.now();
       }
-      if (Date.now() - stableSince >= SETTLE_MS || Date.now() > deadline) return { session: basename(file), assignments, calls: JSON.parse(now) as Record<string, CallOutcome> };
-      await sleep(100);
+      if (Date.now() - quietSince >= QUIET_MS) return { session: basename(file), assignments, calls: JSON.parse(now) as Record<string, CallOutcome> };
+      if (Date.now() > deadline) throw new ReplayStackError('replay-not-settled', `the stack did not settle within ${SETTLE_DEADLINE_MS / 1000} s (unacknowledged events ${buffer.lastSeq - buffer.ackedSeq}, outbox pending ${outbox.pending}, in flight ${outbox.inFlight})`);
+      await sleep(50);
     }
   } finally {
     for (const agent of agents.values()) await agent.close();

@@ -43,6 +43,7 @@ export class ReplayProvider implements LineProvider {
   private readonly waiters = new Map<number, Waiter>();
   private readonly speed: number;
   private index = 0;
+  private playedT = 0;
   private blockedAt: number | undefined;
   private wallOrigin = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
@@ -60,6 +61,17 @@ export class ReplayProvider implements LineProvider {
     this.speed = speed;
     this.state = new ReplayState(recording.header.lines);
     this.finished = new Promise((resolve) => (this.finishResolve = resolve));
+  }
+
+  /**
+   * The recording's time of the entry played last (its `t`, ms since the
+   * recorder opened the provider). Read from a listener, it is the recorded
+   * moment of the event being delivered: a virtual clock for consumers that
+   * stamp events (replay through the stack stamps with it, so recorded times
+   * come out whatever the playback speed).
+   */
+  get playedTo(): number {
+    return this.playedT;
   }
 
   /** The recorded provider's kind (the header's `provider`). */
@@ -149,6 +161,7 @@ export class ReplayProvider implements LineProvider {
         if (this.blockedAt === next.index) {
           this.blockedAt = undefined;
           this.index = next.index + 1;
+          this.playedT = next.entry.t;
           // Keep the recorded gaps after the command: its recorded time is "now".
           this.wallOrigin = performance.now() - next.entry.t / this.speed;
           settle(next.entry, waiter);
@@ -195,6 +208,7 @@ export class ReplayProvider implements LineProvider {
           return;
         }
       }
+      this.playedT = entry.t;
       if ('event' in entry) {
         this.index++;
         this.emit(entry.event);

@@ -67,6 +67,13 @@ function otherNumber(incoming: boolean, e: RoutedCallEvent['event']): string {
 export class CallTracker {
   private readonly calls = new Map<string, TrackedCall>();
   private readonly aliases = new Map<string, string>();
+  /**
+   * The other ids of finished calls: a driver that reports one call under two
+   * ids ends both, and the second id's own end may come after the first's
+   * finished the call. Without this it would start a call that ends at once
+   * and gets a call log of its own (found by the through-stack replay).
+   */
+  private readonly endedAliases = new Map<string, TrackedCall>();
   /** Users who dialled, by the call key the connector answered `makeCall` with, until the call shows up. */
   private readonly pendingDials = new Map<string, { userId: string; at: MonoMs }>();
 
@@ -98,6 +105,11 @@ export class CallTracker {
   apply(routed: RoutedCallEvent): Applied {
     const e = routed.event;
     let key = this.aliases.get(routed.callKey) ?? routed.callKey;
+    if (!this.calls.has(key)) {
+      const ended = this.endedAliases.get(routed.callKey);
+      if (ended !== undefined && (e.state === 'disconnected' || e.state === 'idle')) return { call: ended, news: false };
+      this.endedAliases.delete(routed.callKey); // anything else under that id is a new call
+    }
     if (!this.calls.has(key) && e.relatedCallId !== undefined) {
       const related = `${routed.connectorHost}/${e.relatedCallId}`;
       const other = this.calls.get(this.aliases.get(related) ?? related);
@@ -162,6 +174,8 @@ export class CallTracker {
       if (key !== call.callKey) continue;
       this.aliases.delete(alias);
       keys.push(alias);
+      if (this.endedAliases.size >= 10_000) this.endedAliases.delete(this.endedAliases.keys().next().value as string);
+      this.endedAliases.set(alias, call);
     }
     return keys;
   }

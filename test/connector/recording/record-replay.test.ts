@@ -15,8 +15,9 @@ import { recordFlow } from '../provider-contract/harness.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const scenarios = readdirSync(join(root, 'fixtures/scenarios')).filter((f) => f.endsWith('.yaml'));
-// sip-*.jsonl were recorded from real SIP calls (scripts/record-sip-sessions.ts), not from a scenario.
-const sessions = readdirSync(join(root, 'fixtures/sessions')).filter((f) => f.endsWith('.jsonl') && !f.startsWith('sip-'));
+// sip-*.jsonl were recorded from real SIP calls (scripts/record-sip-sessions.ts), not from a scenario;
+// tapi-*.jsonl through the tapi provider (scripts/record-tapi-sessions.ts; checked by tapi-recording.test.ts).
+const sessions = readdirSync(join(root, 'fixtures/sessions')).filter((f) => f.endsWith('.jsonl') && !f.startsWith('sip-') && !f.startsWith('tapi-'));
 const tmp = mkdtempSync(join(tmpdir(), 'crm-tapi-rec-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
