@@ -70,9 +70,11 @@ export function queryCollection(ctx: WebApiContext, entity: EntityDefinition, qu
   const contextUrl = `${ctx.baseUrl}$metadata#${entity.entitySetName}${selectPart}`;
   if (delta) return deltaResponse(ctx, entity, query, repr, requestUrl, contextUrl);
 
+  // Rows the caller may not read are left out, as Dataverse's queries do (no error).
+  const readable = ctx.writes.readable(entity, ctx.actor);
   const filtered: StoredRecord[] = [];
   for (const r of ctx.store.all(entity.logicalName)) {
-    if (!query.filter || evaluate(query.filter, (p) => propertyValue(entity, r, p))) filtered.push(r);
+    if (readable(r) && (!query.filter || evaluate(query.filter, (p) => propertyValue(entity, r, p)))) filtered.push(r);
   }
   const order = [...query.orderBy];
   const keyOf = (r: StoredRecord): SortValue[] => order.map((o) => propertyValue(entity, r, o.property));
@@ -153,7 +155,8 @@ function deltaResponse(ctx: WebApiContext, entity: EntityDefinition, query: Quer
     throw new ODataError(400, DV.invalidDeltaToken, 'Version stamp associated with the client has expired. Please perform a full sync.');
   }
   const changed: StoredRecord[] = [];
-  for (const r of ctx.store.all(entity.logicalName)) if (Number(r['versionnumber'] ?? 0) > version) changed.push(r);
+  const readable = ctx.writes.readable(entity, ctx.actor);
+  for (const r of ctx.store.all(entity.logicalName)) if (Number(r['versionnumber'] ?? 0) > version && readable(r)) changed.push(r);
   changed.sort((a, b) => Number(a['versionnumber']) - Number(b['versionnumber']));
   const value: unknown[] = changed.map((r) => ctx.represent(entity, r, repr));
   const live = new Set(changed.map((r) => String(r[entity.primaryIdAttribute])));

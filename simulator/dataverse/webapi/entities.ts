@@ -96,6 +96,7 @@ export async function handleEntitySet(ctx: WebApiContext, request: Request, url:
     const query = parseQuery(entity, url.searchParams);
     const { id, record } = resolveId(ctx, entity, key);
     if (!record) throw 'id' in key ? notFound(entity, id) : new ODataError(404, DV.objectDoesNotExist, `A record with the specified key values does not exist in ${entity.logicalName} entity`);
+    ctx.writes.demandRecord('Read', entity, record, ctx.actor);
     const ifNoneMatch = request.headers.get('if-none-match');
     if (ifNoneMatch && ifNoneMatch === etagOf(record)) return new Response(null, { status: 304, headers: odataHeaders({ ETag: etagOf(record) }) });
     const body = { '@odata.context': `${ctx.baseUrl}$metadata#${entity.entitySetName}${query.select ? `(${query.select.join(',')})` : ''}/$entity`, ...ctx.represent(entity, record, { select: query.select, annotations: prefer.annotations, language: ctx.language }) };
