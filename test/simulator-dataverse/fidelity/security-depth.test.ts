@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
 import type { Depth } from '../../../simulator/dataverse/privileges.ts';
-import { api, startSim, userToken } from '../support.ts';
+import { api, appToken, readonlyApp, startSim, userToken } from '../support.ts';
 import { ADMIN_SAM, dwa, failure, World } from './security-support.ts';
 
 let dv: SimulatedDataverse;
@@ -85,6 +85,38 @@ describe('read depth (retrieve and queries)', () => {
     expect(res.status).toBe(200);
     expect(names(res.body.value.map((r: { accountid: string }) => r.accountid))).toEqual(['a', 'a2']);
     expect(res.body['@odata.count']).toBe(2);
+  });
+});
+
+describe('change tracking and impersonation', () => {
+  // https://learn.microsoft.com/power-apps/developer/data-platform/use-change-tracking-synchronize-data-external-systems
+  it('a delta query returns only the changed rows the user may read', async () => {
+    const me = userInA({ prvReadAccount: 'Basic' });
+    const call = api(dv, await userToken(dv, ADMIN_SAM));
+    const headers = { MSCRMCallerID: me, Prefer: 'odata.track-changes' };
+    const first = await call('accounts?$select=accountid,name', { headers });
+    expect(first.status).toBe(200);
+    expect(first.body.value).toEqual([]);
+    const mine = w.record('account', { kind: 'systemuser', id: me });
+    const theirs = w.record('account', { kind: 'systemuser', id: users['a'] as string });
+    const delta = await call(first.body['@odata.deltaLink'], { headers: { MSCRMCallerID: me } });
+    expect(delta.status).toBe(200);
+    const ids = (delta.body.value as { accountid?: string }[]).map((r) => r.accountid);
+    expect(ids).toContain(mine);
+    expect(ids).not.toContain(theirs);
+  });
+
+  // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/impersonate-another-user-web-api
+  it('impersonating a user with organisation-wide reads does not widen the caller\'s own depth: both must pass', async () => {
+    // The "reporting" application user has no roles in the seed; give it impersonation and Basic reads.
+    const reporting = dv.directory.applications.find((a) => a.displayName.startsWith('reporting'))?.systemuserid as string;
+    dv.store.put('systemuserroles', `${reporting.slice(0, 24)}0000000000aa`, { systemuserroleid: `${reporting.slice(0, 24)}0000000000aa`, systemuserid: reporting, roleid: w.role({ prvActOnBehalfOfAnotherUser: 'Global', prvReadAccount: 'Basic' }) });
+    const call = api(dv, await appToken(dv, readonlyApp(dv)));
+    const petra = '9d29a071-e32a-5a7c-a939-3b959719c23c';
+    const res = await call(`accounts(${accounts['root'] as string})?$select=accountid`, { headers: { MSCRMCallerID: petra } });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('0x80048306');
+    expect(res.body.error.message).toContain(`Principal user (Id=${reporting}`);
   });
 });
 
