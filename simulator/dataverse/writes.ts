@@ -8,6 +8,7 @@ import { DV, ODataError } from './errors.ts';
 import type { EntityDefinition, Metadata } from './metadata.ts';
 import type { RecordAccess } from './access.ts';
 import { privilegeName, type Operation } from './privileges.ts';
+import { OVERRIDDEN_CREATED_ON, OVERRIDE_PRIVILEGE, refuseSystemTable } from './system-columns.ts';
 import { parsePayload } from './records.ts';
 import type { RecordStore, StoredRecord, StoredValue } from './store.ts';
 import { isLookup } from './store.ts';
@@ -94,6 +95,7 @@ export class WriteService {
   }
 
   private createInner(entity: EntityDefinition, body: unknown, actor: Actor, idFromUrl: string | undefined, parent: { attribute: string; id: string; logicalName: string } | undefined, seed: SeedOptions | undefined): StoredRecord {
+    if (!seed?.skipPrivileges) refuseSystemTable(entity, 'Create');
     if (!seed?.skipPrivileges) this.demand('Create', entity, actor);
     const { values, children } = parsePayload(this.metadata, this.store, entity, body, { allowReadOnly: seed?.allowReadOnly === true });
     const overridden = values[OVERRIDDEN_CREATED_ON];
@@ -134,6 +136,7 @@ export class WriteService {
       const existing = this.store.get(entity.logicalName, id);
       if (!existing) throw notFound(entity, id);
       checkIfMatch(existing, ifMatch);
+      refuseSystemTable(entity, 'Update');
       this.demand('Write', entity, actor);
       this.demandRecord('Write', entity, existing, actor);
       const { values, children } = parsePayload(this.metadata, this.store, entity, body);
@@ -169,6 +172,7 @@ export class WriteService {
       const existing = this.store.get(entity.logicalName, id);
       if (!existing) throw notFound(entity, id);
       checkIfMatch(existing, ifMatch);
+      refuseSystemTable(entity, 'Delete');
       this.demand('Delete', entity, actor);
       this.demandRecord('Delete', entity, existing, actor);
       this.store.remove(entity.logicalName, id, actor.now);
@@ -244,10 +248,6 @@ export class WriteService {
     }
   }
 }
-
-const OVERRIDDEN_CREATED_ON = 'overriddencreatedon';
-/** The miscellaneous privilege "Override Created on or Created by for Records during Data Import". */
-export const OVERRIDE_PRIVILEGE = 'prvOverrideCreatedOnCreatedBy';
 
 export function notFound(entity: EntityDefinition, id: string): ODataError {
   return new ODataError(404, DV.objectDoesNotExist, `${entity.logicalName} With Id = ${id.toLowerCase()} Does Not Exist`);

@@ -8,7 +8,7 @@
 // needs Share on the record and can pass on only rights it holds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
-import { startSim } from '../support.ts';
+import { api, startSim, user, userToken } from '../support.ts';
 import { dwa, failure, ROOT_BU, World } from './security-support.ts';
 
 let dv: SimulatedDataverse;
@@ -113,5 +113,29 @@ describe('GrantAccess / RevokeAccess / ModifyAccess', () => {
     const account = w.record('account', { kind: 'systemuser', id: owner });
     expect(await failure(grant(owner, account, userRef(reader), 'ReadAccess, FlyAccess'))).toMatchObject({ status: 400 });
     expect(await failure(grant(owner, '00000000-0000-0000-0000-00000000abcd', userRef(reader), 'ReadAccess'))).toMatchObject({ status: 404, code: '0x80040217' });
+  });
+});
+
+// systemuserroles, teammembership, principalobjectaccess, …: "Operations supported: GET" in their
+// references (e.g. https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/systemuserroles);
+// they change only through associate, team and sharing messages.
+describe('the tables Dataverse keeps for itself', () => {
+  it('refuse writes through the entity set, so nobody gives themselves a role or a share', async () => {
+    const anna = user(dv, 'aschmidt');
+    const asAnna = api(dv, await userToken(dv, 'aschmidt'));
+    const sysAdmin = '742bff67-af89-520d-ac62-7bd859df9118';
+    const before = [...dv.store.all('systemuserroles')].length;
+    const role = await asAnna('systemuserrolescollection', { method: 'POST', body: { systemuserid: anna.systemuserid, roleid: sysAdmin } });
+    expect(role.status).toBe(405);
+    expect(role.body.error.message).toContain("The 'Create' method does not support entities of type 'systemuserroles'");
+    expect([...dv.store.all('systemuserroles')].length).toBe(before);
+    const account = w.record('account', { kind: 'systemuser', id: owner });
+    const poa = await asAnna('principalobjectaccessset', { method: 'POST', body: { 'objectid_account@odata.bind': `/accounts(${account})`, accessrightsmask: 3 } });
+    expect(poa.status).toBe(405);
+    const membership = [...dv.store.all('teammembership')][0];
+    const asPetra = api(dv, await userToken(dv, 'phoffmann'));
+    const del = await asPetra(`teammemberships(${String(membership?.['teammembershipid'])})`, { method: 'DELETE' });
+    expect(del.status).toBe(405);
+    expect(dv.store.get('teammembership', String(membership?.['teammembershipid']))).toBeDefined();
   });
 });
