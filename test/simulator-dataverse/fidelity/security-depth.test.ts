@@ -6,10 +6,13 @@
 //   https://learn.microsoft.com/troubleshoot/power-platform/dataverse/user-permissions/client-errors
 // Queries leave out rows the user may not read (no error):
 //   https://learn.microsoft.com/power-apps/developer/data-platform/security-access-checks
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
 import type { Depth } from '../../../simulator/dataverse/privileges.ts';
-import { api, appToken, readonlyApp, startSim, userToken } from '../support.ts';
+import { api, appToken, readonlyApp, SEED_DIR, startSim, userToken } from '../support.ts';
 import { ADMIN_SAM, dwa, failure, World } from './security-support.ts';
 
 let dv: SimulatedDataverse;
@@ -184,5 +187,28 @@ describe('RetrieveUserPrivileges reports the depth', () => {
     expect(res.status).toBe(200);
     const byName = Object.fromEntries((res.body.RolePrivileges as { PrivilegeName: string; Depth: string }[]).map((p) => [p.PrivilegeName, p.Depth]));
     expect(byName).toEqual({ prvReadAccount: 'Deep', prvWriteAccount: 'Basic' });
+  });
+});
+
+describe('seeded roles carry depths', () => {
+  it('a role\'s $privileges with an unknown depth stops the simulator with sim-seed-invalid, naming file and privilege', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seed-depth-'));
+    try {
+      // directory.json names ../tls/app-cert.pem: keep the fixtures' layout.
+      cpSync(SEED_DIR, join(dir, 'crm'), { recursive: true });
+      cpSync(join(SEED_DIR, '..', 'tls'), join(dir, 'tls'), { recursive: true });
+      const file = join(dir, 'crm', 'seed', '05-roles.json');
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as { records: { name: string; $privileges: unknown }[] };
+      const sales = doc.records.find((r) => r.name === 'Salesperson');
+      if (!sales) throw new Error('seed: Salesperson missing');
+      sales.$privileges = { prvReadAccount: 'Everywhere' };
+      writeFileSync(file, JSON.stringify(doc));
+      const err = await startSim({ seedDir: `${join(dir, 'crm')}/` }).then(async (started) => { await started.close(); return undefined; }, (e: unknown) => e as { code?: string; message?: string });
+      expect(err?.code).toBe('sim-seed-invalid');
+      expect(err?.message).toContain('05-roles.json');
+      expect(err?.message).toContain('prvReadAccount');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
