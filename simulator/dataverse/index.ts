@@ -14,6 +14,7 @@ import { AsyncLock } from './lock.ts';
 import { loadMetadata, type Metadata } from './metadata.ts';
 import { SqlitePersistence } from './persistence.ts';
 import { PrivilegeResolver } from './privileges.ts';
+import { RecordAccess } from './access.ts';
 import { loadSeed } from './seed.ts';
 import { serveHandlers } from './server.ts';
 import type { RequestLogEntry, SimSettings, SimState } from './state.ts';
@@ -114,9 +115,10 @@ export async function createSimulatedDataverseHandlers(options: SimulatedDataver
     authSchemes: options.authSchemes ?? ['Bearer', 'NTLM'],
     enforcePrivileges: options.enforcePrivileges ?? true,
   };
+  const access = new RecordAccess(store, privileges, () => settings.enforcePrivileges);
   const writes = new WriteService(metadata, store, (...args) => {
     if (settings.enforcePrivileges) privileges.demand(...args);
-  });
+  }, access);
   if (store.isEmpty()) {
     try {
       await loadSeed(seedDir, metadata, store, writes, clock.now(), { withoutSolution });

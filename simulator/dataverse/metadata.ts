@@ -70,6 +70,8 @@ const SYSTEM_ATTRIBUTES: Record<string, AttributeDefinition> = {
   createdonbehalfby: { type: 'lookup', targets: ['systemuser'], readOnly: true },
   modifiedonbehalfby: { type: 'lookup', targets: ['systemuser'], readOnly: true },
   versionnumber: { type: 'bigint', readOnly: true },
+  // Valid for create only; see writes.ts (stamp) for what it does.
+  overriddencreatedon: { type: 'datetime' },
 };
 
 const OWNER_ATTRIBUTES: Record<string, AttributeDefinition> = {

@@ -44,6 +44,9 @@ export function parsePayload(metadata: Metadata, store: RecordStore, entity: Ent
       if (!lookupNav) {
         throw bad(`An undeclared property '${navName}' which only has property annotations in the payload but no property value was found in the payload. In OData, only declared navigation properties and declared named streams can be represented as properties without values.`);
       }
+      // Read-only lookups (createdby, modifiedby, owningbusinessunit, …) are server-set: a bind is
+      // ignored like a value, so nobody can forge who created or changed a record.
+      if (entity.attributes[lookupNav.attribute]?.readOnly && !opts.allowReadOnly) continue;
       if (raw === null) { values[lookupNav.attribute] = null; continue; }
       if (typeof raw !== 'string') throw bad(`The value of '${key}' must be a string such as "/accounts(00000000-0000-0000-0000-000000000001)".`);
       const ref = parseBindReference(metadata, raw);

@@ -1,14 +1,15 @@
 // Loading seed records: every `seed/*.json` of the seed directory, in file-name order, each
 // `{ "entity": "<logical name>", "records": [ <Web API JSON>, … ] }`. Records use the same JSON
 // a client would POST (lookups with `@odata.bind`), so the seed is checked by the same rules.
-// Two seed-only keys: `$privileges` on a role (privilege names, `*` wildcards allowed) and
+// Two seed-only keys: `$privileges` on a role (privilege names, `*` wildcards allowed, held
+// organisation-wide; or an object of privilege name → depth) and
 // `$createdon` (an ISO date-time to backdate createdon/modifiedon).
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ODataError, SimulatorError } from './errors.ts';
 import { readJson, SOLUTION_FILE, type Metadata } from './metadata.ts';
-import { allPrivilegeNames } from './privileges.ts';
+import { allPrivilegeNames, DEPTH_MASK, type Depth } from './privileges.ts';
 import { namesAny, solutionRecordIds } from './solution-seed.ts';
 import type { RecordStore } from './store.ts';
 import type { WriteService } from './writes.ts';
@@ -24,6 +25,29 @@ export const SYSTEM_USER_ID = nameGuid('systemuser:SYSTEM');
 
 function wildcard(pattern: string): RegExp {
   return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
+/**
+ * A role's `$privileges`: a list of names (`*` wildcards allowed) held at Global depth, or an
+ * object of name → depth (`Basic`, `Local`, `Deep`, `Global`), as the solution's roles carry them.
+ */
+function grantSeedPrivileges(store: RecordStore, privilegeIds: Map<string, string>, roleid: string, spec: unknown, where: string): void {
+  const entries: [string, Depth][] = Array.isArray(spec)
+    ? spec.map((p) => [String(p), 'Global'])
+    : typeof spec === 'object' && spec !== null ? Object.entries(spec as Record<string, unknown>).map(([k, v]) => [k, v as Depth]) : [];
+  if (entries.length === 0 && !Array.isArray(spec)) throw new SimulatorError('sim-seed-invalid', `${where}: $privileges must be a list of names or an object of name → depth`);
+  for (const [pattern, depth] of entries) {
+    if (!(depth in DEPTH_MASK)) throw new SimulatorError('sim-seed-invalid', `${where}: privilege "${pattern}" has depth "${String(depth)}" (Basic, Local, Deep or Global)`);
+    const re = wildcard(pattern);
+    let matched = 0;
+    for (const [pname, pid] of privilegeIds) {
+      if (!re.test(pname)) continue;
+      matched += 1;
+      const rpid = nameGuid(`roleprivilege:${roleid}:${pid}`);
+      store.put('roleprivileges', rpid, { roleprivilegeid: rpid, roleid, privilegeid: pid, privilegedepthmask: DEPTH_MASK[depth] });
+    }
+    if (matched === 0 && !pattern.includes('*')) throw new SimulatorError('sim-seed-invalid', `${where}: privilege "${pattern}" does not exist`);
+  }
 }
 
 export async function loadSeed(seedDir: string, metadata: Metadata, store: RecordStore, writes: WriteService, now: number, options: { withoutSolution?: boolean } = {}): Promise<number> {
@@ -71,21 +95,8 @@ export async function loadSeed(seedDir: string, metadata: Metadata, store: Recor
         }
         count += 1;
         if ($privileges !== undefined) {
-          if (logical !== 'role' || !Array.isArray($privileges)) throw new SimulatorError('sim-seed-invalid', `${path}: record ${i}: $privileges is only for roles and must be a list`);
-          const roleid = String(created['roleid']);
-          for (const pattern of $privileges) {
-            const re = wildcard(String(pattern));
-            let matched = 0;
-            for (const [pname, pid] of privilegeIds) {
-              if (!re.test(pname)) continue;
-              matched += 1;
-              const rpid = nameGuid(`roleprivilege:${roleid}:${pid}`);
-              store.put('roleprivileges', rpid, { roleprivilegeid: rpid, roleid, privilegeid: pid, privilegedepthmask: 8 });
-            }
-            if (matched === 0 && !String(pattern).includes('*')) {
-              throw new SimulatorError('sim-seed-invalid', `${path}: record ${i}: privilege "${String(pattern)}" does not exist`);
-            }
-          }
+          if (logical !== 'role') throw new SimulatorError('sim-seed-invalid', `${path}: record ${i}: $privileges is only for roles`);
+          grantSeedPrivileges(store, privilegeIds, String(created['roleid']), $privileges, `${path}: record ${i}`);
         }
       });
     });

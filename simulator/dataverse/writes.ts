@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { isoSeconds } from './clock.ts';
 import { DV, ODataError } from './errors.ts';
 import type { EntityDefinition, Metadata } from './metadata.ts';
-import { privilegeName } from './privileges.ts';
+import type { RecordAccess } from './access.ts';
+import { privilegeName, type Operation } from './privileges.ts';
+import { OVERRIDDEN_CREATED_ON, OVERRIDE_PRIVILEGE, refuseSystemTable } from './system-columns.ts';
 import { parsePayload } from './records.ts';
 import type { RecordStore, StoredRecord, StoredValue } from './store.ts';
 import { isLookup } from './store.ts';
@@ -33,7 +35,45 @@ export class WriteService {
     private readonly store: RecordStore,
     /** Throws the 403 when a user lacks a privilege (PrivilegeResolver.demand); absent = no checks. */
     private readonly demandPrivilege?: (name: string, userIds: readonly string[], entity: string, otc: number | undefined) => void,
+    /** The access check on single records (depth, ownership, sharing); absent = none. */
+    private readonly access?: RecordAccess,
   ) {}
+
+  /** Throws the access-check 403 unless every principal of `actor` may do `op` on `record`. */
+  demandRecord(op: Operation, entity: EntityDefinition, record: StoredRecord, actor: Actor): void {
+    this.access?.demand(op, entity, record, this.principals(actor));
+  }
+
+  /** A predicate for the rows of a query: may `actor` read this record? */
+  readable(entity: EntityDefinition, actor: Actor): (record: StoredRecord) => boolean {
+    return this.access ? this.access.filter('Read', entity, this.principals(actor)) : () => true;
+  }
+
+  /**
+   * Binding a lookup needs Append on the record that gets the lookup and AppendTo on the record
+   * it points to; setting `ownerid` to another principal is an assignment and needs Assign.
+   * https://learn.microsoft.com/power-platform/admin/security-roles-privileges#record-level-privileges
+   */
+  private demandBinds(entity: EntityDefinition, record: StoredRecord, values: StoredRecord, actor: Actor, previous: StoredRecord | undefined): void {
+    for (const [name, value] of Object.entries(values)) {
+      if (!isLookup(value) || entity.attributes[name]?.type !== 'lookup') continue;
+      const before = previous?.[name];
+      if (isLookup(before) && before.id === value.id) continue;
+      if (name === 'ownerid') {
+        if (value.id === (isLookup(before) ? before.id : actor.userId)) continue;
+        this.demand('Assign', entity, actor);
+        if (previous) this.demandRecord('Assign', entity, previous, actor);
+        continue;
+      }
+      this.demand('Append', entity, actor);
+      this.demandRecord('Append', entity, record, actor);
+      const target = this.metadata.entity(value.logicalName);
+      const targetRecord = this.store.get(value.logicalName, value.id);
+      if (!target || !targetRecord) continue;
+      this.demand('AppendTo', target, actor);
+      this.demandRecord('AppendTo', target, targetRecord, actor);
+    }
+  }
 
   /** Users whose privileges must hold: with impersonation both caller and impersonated user. */
   principals(actor: Actor): string[] {
@@ -55,8 +95,11 @@ export class WriteService {
   }
 
   private createInner(entity: EntityDefinition, body: unknown, actor: Actor, idFromUrl: string | undefined, parent: { attribute: string; id: string; logicalName: string } | undefined, seed: SeedOptions | undefined): StoredRecord {
+    if (!seed?.skipPrivileges) refuseSystemTable(entity, 'Create');
     if (!seed?.skipPrivileges) this.demand('Create', entity, actor);
     const { values, children } = parsePayload(this.metadata, this.store, entity, body, { allowReadOnly: seed?.allowReadOnly === true });
+    const overridden = values[OVERRIDDEN_CREATED_ON];
+    if (overridden !== undefined && overridden !== null && !seed?.skipPrivileges) this.demandMisc(OVERRIDE_PRIVILEGE, actor);
     const bodyId = values[entity.primaryIdAttribute];
     const id = (idFromUrl ?? (typeof bodyId === 'string' ? bodyId : undefined) ?? (actor.newId ?? randomUUID)()).toLowerCase();
     if (this.store.get(entity.logicalName, id)) {
@@ -75,6 +118,7 @@ export class WriteService {
       }
     }
     this.stamp(entity, record, actor, true);
+    if (!seed?.skipPrivileges) this.demandBinds(entity, record, values, actor, undefined);
     this.checkAlternateKeys(entity, record);
     this.store.put(entity.logicalName, id, record);
     for (const child of children) {
@@ -92,12 +136,17 @@ export class WriteService {
       const existing = this.store.get(entity.logicalName, id);
       if (!existing) throw notFound(entity, id);
       checkIfMatch(existing, ifMatch);
+      refuseSystemTable(entity, 'Update');
       this.demand('Write', entity, actor);
+      this.demandRecord('Write', entity, existing, actor);
       const { values, children } = parsePayload(this.metadata, this.store, entity, body);
       if (children.length > 0) throw new ODataError(400, DV.badRequestSyntax, 'Deep update of collection-valued navigation properties is not supported; create the related records separately.');
       delete values[entity.primaryIdAttribute];
+      // overriddencreatedon is valid for create only (IsValidForUpdate false): ignored here.
+      delete values[OVERRIDDEN_CREATED_ON];
       const record: StoredRecord = { ...existing, ...values };
       this.stamp(entity, record, actor, false);
+      this.demandBinds(entity, record, values, actor, existing);
       this.checkAlternateKeys(entity, record);
       this.store.put(entity.logicalName, id, record);
       return record;
@@ -123,7 +172,9 @@ export class WriteService {
       const existing = this.store.get(entity.logicalName, id);
       if (!existing) throw notFound(entity, id);
       checkIfMatch(existing, ifMatch);
+      refuseSystemTable(entity, 'Delete');
       this.demand('Delete', entity, actor);
+      this.demandRecord('Delete', entity, existing, actor);
       this.store.remove(entity.logicalName, id, actor.now);
       // Child rows of one-to-many relationships go with the parent (cascade delete).
       for (const rel of entity.oneToMany) {
@@ -156,7 +207,12 @@ export class WriteService {
     const behalf = actor.callerId === actor.userId ? null : { id: actor.callerId, logicalName: 'systemuser' };
     if (entity.auditFields) {
       if (created) {
-        record['createdon'] = now;
+        // https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/account#BKMK_OverriddenCreatedOn
+        // "Date and time that the record was migrated": a migrated record keeps its original
+        // createdon (the value sent) and overriddencreatedon records when it really arrived.
+        const overridden = record[OVERRIDDEN_CREATED_ON];
+        record['createdon'] = typeof overridden === 'string' ? overridden : now;
+        if (typeof overridden === 'string') record[OVERRIDDEN_CREATED_ON] = now;
         record['createdby'] = user;
         record['createdonbehalfby'] = behalf;
       }

@@ -17,7 +17,8 @@ export function renderSeedRoles(prefix?: string, businessUnitId = SEED_ROOT_BUSI
       roleid: r.id,
       name: r.name,
       'businessunitid@odata.bind': `/businessunits(${businessUnitId})`,
-      $privileges: Object.keys(r.privileges).sort(),
+      // name → depth (Basic, Local, Deep, Global), as the solution's role XML carries them.
+      $privileges: Object.fromEntries(Object.entries(r.privileges).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     })),
   };
   return `${JSON.stringify(doc, null, 1)}\n`;

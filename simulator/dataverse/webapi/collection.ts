@@ -107,9 +107,11 @@ export function queryCollection(ctx: WebApiContext, entity: EntityDefinition, qu
 
 /** The records of a query's `$filter` (all when there is none), unordered. */
 function matching(ctx: WebApiContext, entity: EntityDefinition, query: QueryOptions): StoredRecord[] {
+  // Rows the caller may not read are left out, as Dataverse's queries do (no error).
+  const readable = ctx.writes.readable(entity, ctx.actor);
   const out: StoredRecord[] = [];
   for (const r of ctx.store.all(entity.logicalName)) {
-    if (!query.filter || evaluate(query.filter, (p) => propertyValue(entity, r, p))) out.push(r);
+    if (readable(r) && (!query.filter || evaluate(query.filter, (p) => propertyValue(entity, r, p)))) out.push(r);
   }
   return out;
 }
@@ -169,7 +171,8 @@ function changesSince(ctx: WebApiContext, entity: EntityDefinition, token: strin
     throw new ODataError(400, DV.invalidDeltaToken, 'Version stamp associated with the client has expired. Please perform a full sync.');
   }
   const changed: StoredRecord[] = [];
-  for (const r of ctx.store.all(entity.logicalName)) if (Number(r['versionnumber'] ?? 0) > version) changed.push(r);
+  const readable = ctx.writes.readable(entity, ctx.actor);
+  for (const r of ctx.store.all(entity.logicalName)) if (Number(r['versionnumber'] ?? 0) > version && readable(r)) changed.push(r);
   changed.sort((a, b) => Number(a['versionnumber']) - Number(b['versionnumber']));
   const out: ({ kind: 'changed'; record: StoredRecord } | { kind: 'deleted'; id: string })[] = changed.map((record) => ({ kind: 'changed' as const, record }));
   const live = new Set(changed.map((r) => String(r[entity.primaryIdAttribute])));

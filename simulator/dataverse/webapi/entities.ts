@@ -113,6 +113,7 @@ export async function handleEntitySet(ctx: WebApiContext, request: Request, url:
     demandExpandReads(ctx, expand);
     const { id, record } = resolveId(ctx, entity, key);
     if (!record) throw 'id' in key ? notFound(entity, id) : new ODataError(404, DV.objectDoesNotExist, `A record with the specified key values does not exist in ${entity.logicalName} entity`);
+    ctx.writes.demandRecord('Read', entity, record, ctx.actor);
     const ifNoneMatch = request.headers.get('if-none-match');
     if (ifNoneMatch && ifNoneMatch === etagOf(record)) return new Response(null, { status: 304, headers: odataHeaders({ ETag: etagOf(record) }) });
     const repr = { select: query.select, annotations: prefer.annotations, language: ctx.language, timeZone: ctx.timeZone };

@@ -1,7 +1,7 @@
 // Writing expanded navigation properties into a record's representation: a single-valued one
 // as the related record (or null), a collection-valued one as the array of child records
 // filtered, ordered and cut to `$top` as its nested options say. The caller needs Read on every
-// table it expands, as for a query on that table.
+// table it expands, as for a query on that table, and sees only the rows it may read.
 import type { EntityDefinition } from '../metadata.ts';
 import { evaluate } from '../odata/filter.ts';
 import type { ResolvedExpand } from '../odata/expand.ts';
@@ -23,15 +23,17 @@ function related(ctx: WebApiContext, e: ResolvedExpand, record: StoredRecord): {
   if (!isLookup(value)) return undefined;
   const entity = e.targets.find((t) => t.logicalName === value.logicalName);
   const target = entity ? ctx.store.get(entity.logicalName, value.id) : undefined;
-  return entity && target ? { entity, record: target } : undefined;
+  // A related record the caller may not read is left out as a query leaves it out.
+  return entity && target && ctx.writes.readable(entity, ctx.actor)(target) ? { entity, record: target } : undefined;
 }
 
 function children(ctx: WebApiContext, e: ResolvedExpand, parentId: string): StoredRecord[] {
   const child = e.child as EntityDefinition;
   const q = e.query;
+  const readable = ctx.writes.readable(child, ctx.actor);
   const rows = [...ctx.store.all(child.logicalName)].filter((r) => {
     const ref = r[e.attribute];
-    return isLookup(ref) && ref.id === parentId && (!q.filter || evaluate(q.filter, (p) => propertyValue(child, r, p)));
+    return readable(r) && isLookup(ref) && ref.id === parentId && (!q.filter || evaluate(q.filter, (p) => propertyValue(child, r, p)));
   });
   const idOf = (r: StoredRecord): string => String(r[child.primaryIdAttribute]);
   rows.sort((a, b) => {

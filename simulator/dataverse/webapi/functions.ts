@@ -1,10 +1,7 @@
-// The functions and actions a telephony bridge calls: WhoAmI, RetrieveVersion,
-// RetrieveCurrentOrganization, RetrieveUserPrivileges (bound to systemuser), GrantAccess and
-// RevokeAccess (sharing, recorded in principalobjectaccess).
+// The functions a telephony bridge calls: WhoAmI, RetrieveVersion, RetrieveCurrentOrganization,
+// RetrieveUserPrivileges (bound to systemuser). Sharing actions are in sharing.ts.
 import { DV, ODataError } from '../errors.ts';
 import { aliasValue, type Aliases } from '../odata/filter.ts';
-import { isGuid } from '../records.ts';
-import { isoSeconds } from '../clock.ts';
 import { nameGuid } from '../seed.ts';
 import { isLookup } from '../store.ts';
 import type { WebApiContext } from './context.ts';
@@ -81,7 +78,7 @@ export function retrieveUserPrivileges(ctx: WebApiContext, userId: string): Resp
   const bu = user['businessunitid'];
   const names = ctx.privileges.privilegesOf(userId);
   const rolePrivileges = [...names].sort().map((name) => ({
-    Depth: 'Global',
+    Depth: ctx.privileges.deepest(userId, name) ?? 'Global',
     PrivilegeId: nameGuid(`privilege:${name}`),
     BusinessUnitId: isLookup(bu) ? bu.id : null,
     PrivilegeName: name,
@@ -92,72 +89,4 @@ export function retrieveUserPrivileges(ctx: WebApiContext, userId: string): Resp
     '@odata.context': `${ctx.baseUrl}$metadata#Microsoft.Dynamics.CRM.RetrieveUserPrivilegesResponse`,
     RolePrivileges: rolePrivileges,
   });
-}
-
-const ACCESS_RIGHTS: Record<string, number> = {
-  None: 0, ReadAccess: 1, WriteAccess: 2, AppendAccess: 4, AppendToAccess: 16, CreateAccess: 32,
-  DeleteAccess: 65536, ShareAccess: 262144, AssignAccess: 524288,
-};
-
-function entityRef(ctx: WebApiContext, value: unknown, what: string): { logicalName: string; id: string } {
-  if (typeof value !== 'object' || value === null) throw new ODataError(400, DV.invalidArgument, `${what} must be an entity reference object.`);
-  const obj = value as Record<string, unknown>;
-  const type = obj['@odata.type'];
-  if (typeof type !== 'string' || !type.startsWith('Microsoft.Dynamics.CRM.')) throw new ODataError(400, DV.invalidArgument, `${what} needs "@odata.type": "Microsoft.Dynamics.CRM.<entity>".`);
-  const logicalName = type.slice('Microsoft.Dynamics.CRM.'.length);
-  const entity = ctx.metadata.entity(logicalName);
-  if (!entity) throw new ODataError(400, DV.invalidArgument, `${what}: unknown entity type '${type}'.`);
-  const id = obj[entity.primaryIdAttribute];
-  if (typeof id !== 'string' || !isGuid(id)) throw new ODataError(400, DV.invalidArgument, `${what} needs its primary key '${entity.primaryIdAttribute}'.`);
-  if (!ctx.store.get(logicalName, id)) throw new ODataError(404, DV.objectDoesNotExist, `${logicalName} With Id = ${id.toLowerCase()} Does Not Exist`);
-  return { logicalName, id: id.toLowerCase() };
-}
-
-function parseMask(value: unknown): number {
-  if (typeof value !== 'string') throw new ODataError(400, DV.invalidArgument, 'AccessMask must be a string such as "ReadAccess, WriteAccess".');
-  let mask = 0;
-  for (const part of value.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-    const bit = ACCESS_RIGHTS[part];
-    if (bit === undefined) throw new ODataError(400, DV.badRequestSyntax, `The value '${part}' is not a valid member of Microsoft.Dynamics.CRM.AccessRights.`);
-    mask |= bit;
-  }
-  return mask;
-}
-
-function poaId(target: { id: string }, principal: { id: string }): string {
-  return nameGuid(`poa:${target.id}:${principal.id}`);
-}
-
-export function grantAccess(ctx: WebApiContext, body: unknown): Response {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const target = entityRef(ctx, b['Target'], 'Target');
-  const pa = (b['PrincipalAccess'] ?? {}) as Record<string, unknown>;
-  const principal = entityRef(ctx, pa['Principal'], 'PrincipalAccess.Principal');
-  if (principal.logicalName !== 'systemuser' && principal.logicalName !== 'team') throw new ODataError(400, DV.invalidArgument, 'A principal must be a systemuser or a team.');
-  const mask = parseMask(pa['AccessMask']);
-  const targetEntity = ctx.metadata.entity(target.logicalName);
-  if (targetEntity) ctx.writes.demand('Share', targetEntity, ctx.actor);
-  const id = poaId(target, principal);
-  const existing = ctx.store.get('principalobjectaccess', id);
-  ctx.store.put('principalobjectaccess', id, {
-    principalobjectaccessid: id,
-    objectid: { id: target.id, logicalName: target.logicalName },
-    objecttypecode: target.logicalName,
-    principalid: { id: principal.id, logicalName: principal.logicalName },
-    principaltypecode: principal.logicalName,
-    accessrightsmask: (Number(existing?.['accessrightsmask'] ?? 0) | mask),
-    inheritedaccessrightsmask: 0,
-    changedon: isoSeconds(ctx.now),
-  });
-  return new Response(null, { status: 204, headers: { 'OData-Version': '4.0' } });
-}
-
-export function revokeAccess(ctx: WebApiContext, body: unknown): Response {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const target = entityRef(ctx, b['Target'], 'Target');
-  const principal = entityRef(ctx, b['Revokee'], 'Revokee');
-  const targetEntity = ctx.metadata.entity(target.logicalName);
-  if (targetEntity) ctx.writes.demand('Share', targetEntity, ctx.actor);
-  ctx.store.remove('principalobjectaccess', poaId(target, principal), ctx.now);
-  return new Response(null, { status: 204, headers: { 'OData-Version': '4.0' } });
 }

@@ -16,7 +16,8 @@ import { jsonResponse, makeRepresent, type WebApiContext } from './context.ts';
 import { handleCount, handleEntitySet } from './entities.ts';
 import { importSolutionAction, publishAction } from './customization.ts';
 import { entityDefinitionPath, entityDefinitions, metadataDocument } from './metadata-api.ts';
-import { grantAccess, revokeAccess, retrieveCurrentOrganization, retrieveUserPrivileges, retrieveVersion, whoAmI } from './functions.ts';
+import { retrieveCurrentOrganization, retrieveUserPrivileges, retrieveVersion, whoAmI } from './functions.ts';
+import { grantAccess, modifyAccess, revokeAccess } from './sharing.ts';
 
 const API = /^(.*?)\/api\/data\/(v9\.[012])(\/.*)?$/i;
 
@@ -173,11 +174,11 @@ export async function routeInner(ctx: WebApiContext, state: SimState, request: R
   if (fn?.[1] === 'WhoAmI' && method === 'GET') return whoAmI(ctx);
   if (fn?.[1] === 'RetrieveVersion' && method === 'GET') return retrieveVersion(ctx);
   if (fn?.[1] === 'RetrieveCurrentOrganization' && method === 'GET') return retrieveCurrentOrganization(ctx, origin, match.orgPath, fn[2], aliasesOf(url.searchParams));
-  if ((fn?.[1] === 'GrantAccess' || fn?.[1] === 'RevokeAccess') && method === 'POST') {
+  if ((fn?.[1] === 'GrantAccess' || fn?.[1] === 'ModifyAccess' || fn?.[1] === 'RevokeAccess') && method === 'POST') {
     const text = await request.text();
     let body: unknown;
     try { body = JSON.parse(text || '{}'); } catch { throw new ODataError(400, DV.badRequestSyntax, 'The request body is not valid JSON.'); }
-    return fn[1] === 'GrantAccess' ? grantAccess(ctx, body) : revokeAccess(ctx, body);
+    return fn[1] === 'GrantAccess' ? grantAccess(ctx, body) : fn[1] === 'ModifyAccess' ? modifyAccess(ctx, body) : revokeAccess(ctx, body);
   }
   if (rest === '$metadata' && method === 'GET') return metadataDocument(ctx);
   // Before the plain form: `EntityDefinitions(…)/Attributes(…)` also ends with ')'.

@@ -5,7 +5,7 @@
 import { CrmTapiError } from '../../protocol/errors.ts';
 import { normalizeGuid } from '../web-api/odata.ts';
 
-export type RecordErrorCode = 'invalid-record' | 'session-not-found' | 'session-nonce-mismatch' | 'session-expired' | 'session-future';
+export type RecordErrorCode = 'invalid-record' | 'session-not-found' | 'session-nonce-mismatch' | 'session-expired' | 'session-future' | 'session-modified';
 
 export class RecordError extends CrmTapiError {
   constructor(readonly code: RecordErrorCode, message: string) {

@@ -87,11 +87,14 @@ export function roles(prefix?: string): RoleSpec[] {
   grant(user, ['Read'], t.callLog.logicalName, 'Basic', org);
   grant(user, ['Read', 'Create', 'Append'], t.clientSession.logicalName, 'Basic', org);
   grant(user, ['Write'], t.lineConfig.logicalName, 'Basic', org);
+  // The pop-up opens the caller's record, whoever owns it: organisation-wide reads of the records
+  // a call can match. Activities stay the agent's own (Basic): the client creates its phone calls
+  // and never reads other agents'. AppendTo User: the agent is a party of the phone call it logs.
   for (const e of STANDARD_READS) user[`prvRead${e}`] = 'Global';
   Object.assign(user, {
     prvReadUserSettings: 'Basic', prvWriteUserSettings: 'Basic',
-    prvReadActivity: 'Global', prvCreateActivity: 'Basic', prvWriteActivity: 'Basic', prvAppendActivity: 'Basic',
-    prvAppendToAccount: 'Global', prvAppendToContact: 'Global', prvAppendToLead: 'Global',
+    prvReadActivity: 'Basic', prvCreateActivity: 'Basic', prvWriteActivity: 'Basic', prvAppendActivity: 'Basic',
+    prvAppendToAccount: 'Global', prvAppendToContact: 'Global', prvAppendToLead: 'Global', prvAppendToUser: 'Global',
     prvWriteAccount: 'Global', prvWriteContact: 'Global', prvWriteLead: 'Global', prvCreateContact: 'Basic', prvCreateLead: 'Basic',
   });
 
@@ -100,7 +103,8 @@ export function roles(prefix?: string): RoleSpec[] {
   for (const e of STANDARD_READS) manager[`prvRead${e}`] = 'Global';
   Object.assign(manager, {
     prvReadRole: 'Global', prvReadBusinessUnit: 'Global', prvReadOrganization: 'Global', prvReadUserSettings: 'Global',
-    prvReadActivity: 'Global', prvCreateActivity: 'Global', prvWriteActivity: 'Global', prvAppendActivity: 'Global', prvShareActivity: 'Global',
+    // AppendTo Activity: a call log entry points at the phone call opened for it.
+    prvReadActivity: 'Global', prvCreateActivity: 'Global', prvWriteActivity: 'Global', prvAppendActivity: 'Global', prvShareActivity: 'Global', prvAppendToActivity: 'Global',
     prvAppendToAccount: 'Global', prvAppendToContact: 'Global', prvAppendToLead: 'Global', prvAppendToUser: 'Global',
     prvActOnBehalfOfAnotherUser: 'Global', prvReadSolution: 'Global',
   });

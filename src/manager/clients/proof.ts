@@ -50,6 +50,7 @@ const RECORD_CODES: Record<string, string> = {
   'session-expired': 'the session record is too old',
   'session-future': 'the session record was created in the future (clock skew between the CRM and the manager?)',
   'invalid-record': 'the session record has no creator',
+  'session-modified': 'the session record was changed by another user after it was created',
 };
 
 /** Checks a `prove`; resolves with the proven user or throws ProofError (no secret in any message). */

@@ -148,6 +148,20 @@ describe('client session identity proof', () => {
     await repos.sessions.remove(id);
     expect(await code({ nonce: 'nonce-123', now: createdOn })).toBe('session-not-found');
   });
+
+  it('a session record changed by anyone else after its creation proves nothing (modifiedby differs from createdby)', async () => {
+    const agentSessions = createRepositories(agent.client, schema).sessions;
+    const id = await agentSessions.create('nonce-456', 'tab-2');
+    const row = await manager.client.retrieve<Record<string, unknown>>(schema.clientSession.entitySet, id, ['createdon']);
+    const now = Date.parse(String(row?.createdon)) + 1000;
+    // The manager's account holds Write on every client session: its write makes it modifiedby.
+    await manager.client.update(schema.clientSession.entitySet, id, { [schema.clientSession.fields.clientInstance]: 'tab-2b' });
+    const outcome = await repos.sessions.verify(id, { nonce: 'nonce-456', now }).then(() => 'ok', (e: unknown) => (e instanceof RecordError ? e.code : String(e)));
+    expect(outcome).toBe('session-modified');
+    // The agent's own later write keeps createdby = modifiedby, and the proof holds.
+    const own = await agentSessions.create('nonce-789', 'tab-3');
+    expect((await repos.sessions.verify(own, { nonce: 'nonce-789', now })).userId).toBe(AGENT.id);
+  });
 });
 
 describe('settings', () => {

@@ -30,9 +30,9 @@ describe('one source of truth', () => {
     expect(fromZip).toEqual(expected);
   });
 
-  it('the solution\'s roles are the seeded roles, with the same ids and privileges', () => {
-    const seeded = (JSON.parse(fixture('seed/05-roles-ctapi.json')) as { records: { roleid: string; name: string; $privileges: string[] }[] }).records;
-    expect(solution.roles.map((r) => ({ roleid: r.id, name: r.name, privileges: r.privileges.map((p) => p.name).sort() })))
+  it('the solution\'s roles are the seeded roles, with the same ids, privileges and depths', () => {
+    const seeded = (JSON.parse(fixture('seed/05-roles-ctapi.json')) as { records: { roleid: string; name: string; $privileges: Record<string, string> }[] }).records;
+    expect(solution.roles.map((r) => ({ roleid: r.id, name: r.name, privileges: Object.fromEntries(r.privileges.map((p) => [p.name, p.level])) })))
       .toEqual(seeded.map((r) => ({ roleid: r.roleid, name: r.name, privileges: r.$privileges })));
     expect(solution.roles.map((r) => r.privileges.length)).toEqual(roles().map((r) => Object.keys(r.privileges).length));
   });
