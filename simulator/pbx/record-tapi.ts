@@ -21,7 +21,7 @@ export async function playScenarioThroughTapi(scenario: Scenario, binding: TapiB
   const clock = new VirtualClock();
   const pbx = pbxForScenario(scenario, clock);
   const feed = new TspFeed(pbx, binding);
-  const tapi = new TapiLineProvider({ binding, now: () => clock.now() });
+  const tapi = new TapiLineProvider({ binding, now: () => clock.now(), callIdSession: '' });
   const provider = sink === undefined ? tapi : new RecordingProvider(tapi, sink, { now: () => clock.now(), startedAt: () => VIRTUAL_START });
   const events: ProviderEvent[] = [];
   provider.subscribe((event) => events.push(event));

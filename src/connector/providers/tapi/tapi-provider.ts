@@ -29,6 +29,12 @@ export interface TapiProviderOptions {
   readonly requestTimeoutMs?: number;
   /** Monotonic milliseconds; `at` of events counts from open(). */
   readonly now?: () => number;
+  /**
+   * The token in call ids that keeps them distinct across provider starts (call-id-session.ts);
+   * a fresh one per start unless given. The session recorder passes `''` (ids `t<generation>-<n>`)
+   * so that recordings of the same scenario are byte-identical.
+   */
+  readonly callIdSession?: string;
   /** Every TAPI message and request, for the connector's trace at LogLevel 6. */
   readonly trace?: (record: TapiTrace) => void;
 }
@@ -42,8 +48,8 @@ export class TapiLineProvider implements LineProvider {
   private readonly devices = new Map<number, LineEntry>();
   private readonly names = new Map<string, LineEntry>();
   /** Distinct per provider start, so call ids never repeat across connector restarts (call-id-session.ts). */
-  private readonly callIds = callIdSession();
-  private calls = new CallTable(`t${this.callIds}.1-`);
+  private readonly callIds: string;
+  private calls: CallTable;
   /** Lines of handles announced by LINE_APPNEWCALL whose first LINE_CALLSTATE is still to come. */
   private readonly announced = new Map<number, string>();
   private readonly requests: TapiRequests;
@@ -56,7 +62,13 @@ export class TapiLineProvider implements LineProvider {
 
   constructor(private readonly options: TapiProviderOptions = {}) {
     this.now = options.now ?? (() => performance.now());
+    this.callIds = options.callIdSession ?? callIdSession();
+    this.calls = new CallTable(this.callIdPrefix(1));
     this.requests = new TapiRequests(options.requestTimeoutMs ?? 10_000);
+  }
+
+  private callIdPrefix(generation: number): string {
+    return this.callIds === '' ? `t${generation}-` : `t${this.callIds}.${generation}-`;
   }
 
   /** Messages of the current session this provider has handled (tests wait for the fake TSP's queue with it). */
@@ -149,7 +161,7 @@ export class TapiLineProvider implements LineProvider {
   private start(): void {
     const binding = this.options.binding ?? loadTapiBinding();
     const generation = ++this.generation;
-    this.calls = new CallTable(`t${this.callIds}.${generation}-`);
+    this.calls = new CallTable(this.callIdPrefix(generation));
     this.handled = 0;
     this.reinitAsked = false;
     try {
