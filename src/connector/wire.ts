@@ -34,6 +34,8 @@ export function toWireLine(line: LineInfo, rejectAllowed?: boolean): WireLine {
     mediaModes: [...line.mediaModes],
     inService: line.inService,
     ...(rejectAllowed === undefined ? {} : { rejectAllowed }),
+    // Always sent, also empty: a manager tells "offers none" from an older connector that did not say.
+    controls: [...(line.controls ?? [])],
   };
 }
 
@@ -73,6 +75,7 @@ export function toCallState(call: CallInfo, timestamp: string, snapshot: boolean
     ...party('called', call.called),
     ...party('connected', call.connected),
     ...party('redirecting', call.redirecting),
+    ...(call.consultationOf !== undefined ? { consultationOf: edgeId(call.consultationOf, LIMITS.id) } : {}),
     ...(reason !== undefined ? { reason } : {}),
     snapshot,
   };
