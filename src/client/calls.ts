@@ -27,6 +27,8 @@ export interface CallView {
   incoming: boolean;
   /** The phone call activity id the manager chose for this call and user (absent from older managers). */
   phoneCallId?: string;
+  /** 1.1: the key of the held call this call is a consultation of. */
+  consultationOf?: string;
 }
 
 export type CallEffect =
@@ -101,6 +103,7 @@ export class CallBook {
     v.popup = n.popup;
     if (n.answeredBy !== undefined) v.answeredBy = n.answeredBy;
     if (n.phoneCallId !== undefined) v.phoneCallId = n.phoneCallId;
+    if (n.consultationOf !== undefined) v.consultationOf = n.consultationOf;
     if (n.endedReason !== undefined) v.endedReason = n.endedReason;
     if (TALKING.has(n.state) && v.connectedAt === undefined) v.connectedAt = n.timestamp;
 

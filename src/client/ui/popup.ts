@@ -16,6 +16,8 @@ export interface PopupActions {
   rejectAllowed(line: string): boolean;
   answer(call: CallView): void;
   closed(callKey: string): void;
+  /** The call-control buttons of the call (hang up, hold, transfer, …; ui/call-controls.ts), placed below the popup's own. */
+  controls?(call: CallView): HTMLElement;
 }
 
 /** How long "answered by" / "call ended" stays readable before the popup goes. */
@@ -73,7 +75,7 @@ export class PopupView {
     );
     const pos = [0, 1, 2, 3, 4].includes(call.popup.position) ? call.popup.position : 1;
     this.element = h(doc, 'section', { class: `ctapi-popup ctapi-pos-${pos}`, 'data-testid': 'crm-tapi-popup', 'data-call': call.callKey, role: 'alertdialog' },
-      h(doc, 'header', {}, title), body, buttons);
+      h(doc, 'header', {}, title), body, buttons, actions.controls?.(call));
     this.update(call);
     if (call.popup.durationSeconds > 0) this.timer = setTimeout(() => this.close(), call.popup.durationSeconds * 1000);
   }

@@ -40,8 +40,8 @@ export interface DialOptions {
   /** A dial succeeded and the connector named the call: who dialled it. */
   onDialed: (callKey: string, userId: string) => void;
   onAnswerRequested: (callKey: string, userId: string) => void;
-  /** A transfer or consultation the connector carried out: to which dial string, by whom (for the call's records). */
-  onTargeted?: (callKey: string, action: CallControlAction, dialString: string, userId: string) => void;
+  /** A call control the connector carried out (for the call's records): `dialString` for transfer and consult. */
+  onControlled?: (callKey: string, action: CallControlAction, dialString: string | undefined, userId: string) => void;
   source: string;
 }
 
@@ -94,8 +94,8 @@ export class DialService {
     if (dialString !== undefined) {
       const what = outcome.ok ? `${m.action === 'transfer' ? 'transferred to' : 'consulting'} ${dialString}` : `refused: ${outcome.error.code}`;
       this.audit(caller, m.action, m.target ?? '', line, outcome.ok ? 'information' : 'warning', what);
-      if (outcome.ok) this.o.onTargeted?.(m.callKey, m.action, dialString, caller.userId);
     }
+    if (outcome.ok) this.o.onControlled?.(m.callKey, m.action, dialString, caller.userId);
     return outcome.ok ? reply() : reply(fromConnector(outcome.error, line));
   }
 

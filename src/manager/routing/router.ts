@@ -16,7 +16,7 @@ import type { DirectoryMatch } from '../../dataverse/directory/directory.ts';
 import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
 import type { EffectiveDialingSettings } from '../../dialing/index.ts';
 import { phoneCallIdOf } from '../records/ids.ts';
-import type { CallNotificationMessage } from '../../protocol/index.ts';
+import type { CallControlAction, CallNotificationMessage } from '../../protocol/index.ts';
 import { elapsed, type MonoMs } from '../clock.ts';
 import type { RoutedCallEvent } from '../contracts.ts';
 import { notificationsSent, type NotificationSent } from './diagnostics.ts';
@@ -212,6 +212,24 @@ export class CallRouter {
   noteAnswer(callKey: string, user: string): void {
     const call = this.calls.get(callKey);
     if (call !== undefined) call.answerIntent = user;
+  }
+
+  /**
+   * A call control the connector carried out: a transfer names where the call
+   * went (blind: the dial string; completed consultation: the consulted
+   * number), for the call's records.
+   */
+  noteControl(callKey: string, action: CallControlAction, dialString: string | undefined): void {
+    const call = this.calls.get(callKey);
+    if (call === undefined) return;
+    if (action === 'transfer' && dialString !== undefined) call.transferredTo = dialString;
+    if (action === 'completeTransfer') {
+      const consultation = this.calls.consultationOf(call.callKey);
+      if (consultation !== undefined) {
+        call.transferredTo = consultation.number;
+        consultation.transferredTo = call.number;
+      }
+    }
   }
 
   /** Ends calls the connector never reported as ended (connector gone for good); returns how many. */
