@@ -15,7 +15,7 @@ import { isActive } from './model.ts';
 import { PbxCore } from './pbx-core.ts';
 
 export abstract class PbxControl extends PbxCore {
-  abstract makeCall(line: string, dialString: string): string;
+  abstract makeCall(line: string, dialString: string, farEnd?: undefined, consultationOf?: string): string;
   abstract answer(callId: string): void;
 
   hold(callId: string): void {
@@ -89,16 +89,12 @@ export abstract class PbxControl extends PbxCore {
     if (wasConnected) this.setState(leg, 'onhold');
     let consultId: string;
     try {
-      consultId = this.makeCall(leg.line, dialString);
+      consultId = this.makeCall(leg.line, dialString, undefined, leg.callId);
     } catch (err) {
       if (wasConnected) this.setState(leg, 'connected');
       throw err;
     }
-    const consultation = this.leg(consultId);
-    consultation.consultationOf = leg.callId;
-    leg.consultation = consultation;
-    // Re-report the first state so every consumer sees the link from the start.
-    this.setState(consultation, consultation.state);
+    leg.consultation = this.leg(consultId);
     return consultId;
   }
 

@@ -186,7 +186,7 @@ export abstract class PbxCore {
     return session;
   }
 
-  protected newLeg(session: Session, line: string, direction: 'in' | 'out', state: CallState, parties: Pick<Leg, 'caller' | 'called' | 'redirecting'>): Leg {
+  protected newLeg(session: Session, line: string, direction: 'in' | 'out', state: CallState, parties: Pick<Leg, 'caller' | 'called' | 'redirecting' | 'consultationOf'>): Leg {
     const callId = `c${++this.callCounter}`;
     const aliasId = direction === 'in' && session.twoIds ? `c${++this.callCounter}` : undefined;
     const leg: Leg = { callId, ...(aliasId === undefined ? {} : { aliasId }), line, direction, origin: session.origin, session, state, ...parties };

@@ -136,7 +136,7 @@ export class SimulatedPbx extends PbxControl {
 
   // ---- commands of a line -------------------------------------------------
 
-  override makeCall(line: string, dialString: string, farEnd?: FarEnd): string {
+  override makeCall(line: string, dialString: string, farEnd?: FarEnd, consultationOf?: string): string {
     this.assertUp();
     const state = this.lineState(line);
     if (!state.info.inService) throw new LineProviderError('invalid-state', `line ${line} is out of service`);
@@ -152,7 +152,7 @@ export class SimulatedPbx extends PbxControl {
       ...(internal ? {} : { external: { number } }),
       twoIds: false,
     });
-    const leg = this.newLeg(session, line, 'out', 'dialtone', { caller: session.caller, called: session.called });
+    const leg = this.newLeg(session, line, 'out', 'dialtone', { caller: session.caller, called: session.called, ...(consultationOf === undefined ? {} : { consultationOf }) });
     session.callerLeg = leg;
     const t = this.timing;
     this.after(session, t.dialMs, () => {

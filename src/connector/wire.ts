@@ -1,11 +1,12 @@
 // Translation between the provider's view (LineProvider events) and the
 // connector channel of the protocol (spec/protocol.md). Pure functions.
+import { CALL_COMMANDS } from '../protocol/index.ts';
 import type { CallEndReason as WireEndReason, CallStateMessage, ConnectorDownMessage, LineInfo as WireLine, TapiMessage } from '../protocol/index.ts';
 import type { CallEndReason, CallInfo, LineInfo, Party } from './line-provider.ts';
 import type { OutgoingEvent } from './event-buffer.ts';
 import { edgeId, edgeName, edgeNumber } from './edge-text.ts';
 
-const DOWN_COMMANDS = new Set(['registered', 'ack', 'keepalive', 'makeCall', 'answer', 'drop', 'reject', 'reinitialize', 'error']);
+const DOWN_COMMANDS = new Set<string>(['registered', 'ack', 'keepalive', 'makeCall', ...CALL_COMMANDS, 'reinitialize', 'error']);
 
 export function isDownMessage(message: TapiMessage): message is ConnectorDownMessage {
   return message.channel === 'connector' && DOWN_COMMANDS.has(message.command);
