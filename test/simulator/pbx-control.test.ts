@@ -62,7 +62,7 @@ describe('simulated PBX call control', () => {
   });
 
   it('refuses what the state or the line does not allow, with typed codes', () => {
-    const { pbx, calls, clock } = virtualPbx({ lines: ['20', { extension: '21', controls: ['hold'] }, '22'] });
+    const { pbx, calls } = virtualPbx({ lines: ['20', { extension: '21', controls: ['hold'] }, '22'] });
     const ringing = pbx.incoming({ number: '+4930111' }, '20').callIds[0] as string;
     expect(code(() => pbx.consult(ringing, '22'))).toBe('invalid-state'); // not answered yet
     pbx.answer(ringing);
