@@ -34,19 +34,25 @@ export abstract class PbxControl extends PbxCore {
   }
 
   /**
-   * Blind transfer by either side of a two-party call: the agent's leg ends
-   * (`transferred`) and the far party rings `target` (an extension or hunt
-   * group), or is put through to an external number.
+   * Blind transfer: the agent's leg ends (`transferred`) and the far party
+   * rings `target` (an extension or hunt group). Scenarios and the control
+   * API transfer from the answering line to extensions only (an unknown one
+   * is `unknown-line`); an agent's transfer through the provider (`dialled`)
+   * may also come from the line that placed the call, and a target that is no
+   * line of this PBX is dialled out: the far party is put through on the trunk.
    */
-  transfer(callId: string, target: string): void {
+  transfer(callId: string, target: string, options: { dialled?: boolean } = {}): void {
     const leg = this.agentLeg(callId, 'transfer');
     const session = leg.session;
+    if (options.dialled !== true && session.answeredLeg !== leg) {
+      throw new LineProviderError('invalid-state', `call ${callId} is ${leg.state}; only the line that answered a call can transfer it`);
+    }
     if (leg.consultation !== undefined && isActive(leg.consultation)) {
       throw new LineProviderError('invalid-state', `call ${callId} has a consultation running: complete or cancel it instead`);
     }
     const far = this.farLeg(leg);
     const internal = this.lineMap.has(target) || this.groups.has(target);
-    if (!internal) {
+    if (!internal && options.dialled === true) {
       // An external target: the far party is put through on the trunk; no line of ours rings.
       this.endLeg(leg, 'transferred');
       if (far === undefined) this.endSession(session, 'transferred');

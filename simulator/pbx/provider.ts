@@ -65,7 +65,7 @@ export class SimulatedLineProvider implements LineProvider {
   }
 
   transfer(callId: string, dialString: string): Promise<void> {
-    return this.command(() => this.pbx.transfer(this.offering(callId, 'transfer'), dialString));
+    return this.command(() => this.pbx.transfer(this.offering(callId, 'transfer'), dialString, { dialled: true }));
   }
 
   consult(callId: string, dialString: string): Promise<string> {

@@ -45,7 +45,7 @@ describe('simulated PBX call control', () => {
     const agent = pbx.makeCall('21', '0301234567');
     clock.advance(1000);
     expect(calls(agent).at(-1)?.state).toBe('connected');
-    pbx.transfer(agent, '24');
+    pbx.transfer(agent, '24', { dialled: true });
     expect(calls(agent).find((e) => e.state === 'disconnected')?.reason).toBe('transferred');
     expect(calls().find((e) => e.line === '24')).toMatchObject({ state: 'offering', origin: 'inbound', caller: { number: '0301234567' }, redirecting: { number: '21' } });
   });
@@ -56,7 +56,7 @@ describe('simulated PBX call control', () => {
     clock.advance(1000);
     const agent = calls().find((e) => e.line === '21' && e.state === 'offering')?.callId as string;
     pbx.answer(agent);
-    pbx.transfer(agent, '0307654321');
+    pbx.transfer(agent, '0307654321', { dialled: true });
     expect(pbx.activeCalls().map((c) => c.line)).toEqual(['22']);
     expect(calls(caller).at(-1)).toMatchObject({ state: 'connected', connected: { number: '0307654321' } });
   });
