@@ -41,6 +41,21 @@ describe.skipIf(!HAVE_CHROMIUM)('call control in Chromium through the whole stac
     return { callId, ringing, buttons };
   }
 
+  /** Emily's page with an answered call from `from`; cleans up the call and the page whatever `body` does. */
+  async function withAnsweredCall(from: string, body: (call: Awaited<ReturnType<typeof answeredCall>>) => Promise<void>): Promise<void> {
+    const ctx = await w.browser.newContext();
+    const page = await ctx.newPage();
+    let call: Awaited<ReturnType<typeof answeredCall>> | undefined;
+    try {
+      await openHarness(page, w.harness.url('emily'));
+      call = await answeredCall(page, from);
+      await body(call);
+    } finally {
+      if (call !== undefined) await hangUp(w.stack, call.ringing);
+      await ctx.close();
+    }
+  }
+
   it('hang up ends a call dialled from the panel while it is still in ringback', async () => {
     const ctx = await w.browser.newContext();
     const page = await ctx.newPage();
@@ -63,13 +78,7 @@ describe.skipIf(!HAVE_CHROMIUM)('call control in Chromium through the whole stac
   }, 60_000);
 
   it('hold and resume, then a blind transfer: the caller rings at the target and the agent\'s line is free', async () => {
-    const ctx = await w.browser.newContext();
-    const page = await ctx.newPage();
-    let call: Awaited<ReturnType<typeof answeredCall>> | undefined;
-    try {
-      await openHarness(page, w.harness.url('emily'));
-      call = await answeredCall(page, '+44 7700 900201');
-      const { callId, buttons } = call;
+    await withAnsweredCall('+44 7700 900201', async ({ callId, buttons }) => {
       await buttons.getByTestId('cc-hold').click();
       await until(async () => ((await stateOf(callId)) === 'onhold' ? true : undefined));
       await expect.poll(() => buttons.getByTestId('cc-unhold').isVisible()).toBe(true);
@@ -82,21 +91,12 @@ describe.skipIf(!HAVE_CHROMIUM)('call control in Chromium through the whole stac
       expect((atTarget as PbxCall & { redirecting?: { number?: string } }).redirecting?.number).toBe('21');
       await lineIsFree('21');
       await buttons.waitFor({ state: 'detached' });
-    } finally {
-      if (call !== undefined) await hangUp(w.stack, call.ringing);
-      await ctx.close();
-    }
+    });
     await lineIsFree('24');
   }, 60_000);
 
   it('consultation: consult 24, complete the transfer once 24 answers; the caller and 24 stay connected without the agent', async () => {
-    const ctx = await w.browser.newContext();
-    const page = await ctx.newPage();
-    let call: Awaited<ReturnType<typeof answeredCall>> | undefined;
-    try {
-      await openHarness(page, w.harness.url('emily'));
-      call = await answeredCall(page, '+44 7700 900202');
-      const { callId, buttons } = call;
+    await withAnsweredCall('+44 7700 900202', async ({ callId, buttons }) => {
       await buttons.getByTestId('cc-target').fill('24');
       await buttons.getByTestId('cc-consult').click();
       const colleague = await until(async () => (await onLine('24')).find((c) => c.state === 'offering'));
@@ -110,21 +110,12 @@ describe.skipIf(!HAVE_CHROMIUM)('call control in Chromium through the whole stac
       await lineIsFree('21');
       expect(await stateOf(colleague.callId)).toBe('connected');
       await buttons.waitFor({ state: 'detached' });
-    } finally {
-      if (call !== undefined) await hangUp(w.stack, call.ringing);
-      await ctx.close();
-    }
+    });
     await lineIsFree('24');
   }, 60_000);
 
   it('consultation: cancel takes the caller back; a second consultation becomes a three-party conference that hang up ends', async () => {
-    const ctx = await w.browser.newContext();
-    const page = await ctx.newPage();
-    let call: Awaited<ReturnType<typeof answeredCall>> | undefined;
-    try {
-      await openHarness(page, w.harness.url('emily'));
-      call = await answeredCall(page, '+44 7700 900203');
-      const { callId, buttons } = call;
+    await withAnsweredCall('+44 7700 900203', async ({ callId, buttons }) => {
       await buttons.getByTestId('cc-target').fill('24');
       await buttons.getByTestId('cc-consult').click();
       await until(async () => (await onLine('24')).find((c) => c.state === 'offering'));
@@ -147,10 +138,7 @@ describe.skipIf(!HAVE_CHROMIUM)('call control in Chromium through the whole stac
       await buttons.getByTestId('cc-drop').click();
       await lineIsFree('21');
       await lineIsFree('25');
-    } finally {
-      if (call !== undefined) await hangUp(w.stack, call.ringing);
-      await ctx.close();
-    }
+    });
   }, 60_000);
 
   it('a line whose phone system offers no call control shows only hang up, and the manager refuses a forced hold', async () => {
