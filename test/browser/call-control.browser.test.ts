@@ -4,6 +4,7 @@
 // Every check reads the PBX's own call list, not the client's guess.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
+import { createSchema } from '../../src/dataverse/schema.ts';
 import type { CallControlResultMessage, WelcomeMessage } from '../../src/protocol/index.ts';
 import { HAVE_CHROMIUM } from './support/chromium.ts';
 import { control, hangUp, openHarness, pbxCalls, ring, startWorld, until, type BrowserWorld, type PbxCall } from './support/stack.ts';
@@ -26,6 +27,14 @@ describe.skipIf(!HAVE_CHROMIUM)('call control in Chromium through the whole stac
   const onLine = async (line: string): Promise<PbxCall[]> => (await pbxCalls(w.stack)).filter((c) => c.line === line);
   const lineIsFree = (line: string) => until(async () => ((await onLine(line)).length === 0 ? true : undefined), 15_000);
   const controlsOf = (page: Page, callId: string): Locator => page.locator(`[data-testid=call-controls][data-call="demo-pbx/${callId}"]`);
+  /** The call log entry the manager wrote for a call (after it ended), by its call key. */
+  const callLogOf = (callId: string) => {
+    const log = createSchema().callLog;
+    return until(async () => [...w.stack.dv.store.all(log.logicalName)].find((r) => r[log.fields.callKey] === `demo-pbx/${callId}`), 15_000).then((r) => ({
+      name: String(r[log.fields.name]),
+      duration: r[log.fields.duration] as number | undefined,
+    }));
+  };
   const stateOf = async (callId: string): Promise<string | undefined> => (await pbxCalls(w.stack)).find((c) => c.callId === callId)?.state;
 
   /** An outside caller rings 21, Emily answers in the popup: the answered call's id and its buttons. */
@@ -91,6 +100,10 @@ describe.skipIf(!HAVE_CHROMIUM)('call control in Chromium through the whole stac
       expect((atTarget as PbxCall & { redirecting?: { number?: string } }).redirecting?.number).toBe('21');
       await lineIsFree('21');
       await buttons.waitFor({ state: 'detached' });
+      // The record says where the call went; its duration is the agent's part only.
+      const entry = await callLogOf(callId);
+      expect(entry.name).toContain('transferred to 24');
+      expect(typeof entry.duration).toBe('number');
     });
     await lineIsFree('24');
   }, 60_000);
@@ -110,6 +123,7 @@ describe.skipIf(!HAVE_CHROMIUM)('call control in Chromium through the whole stac
       await lineIsFree('21');
       expect(await stateOf(colleague.callId)).toBe('connected');
       await buttons.waitFor({ state: 'detached' });
+      expect((await callLogOf(callId)).name).toContain('transferred to 24');
     });
     await lineIsFree('24');
   }, 60_000);

@@ -84,7 +84,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     lineOfCall: (key) => router.calls.get(key)?.line,
     onDialed: (key, user) => router.calls.noteDial(key, user, now()),
     onAnswerRequested: (key, user) => router.noteAnswer(key, user),
-    onControlled: (key, action, dialString) => router.noteControl(key, action, dialString),
+    onControlled: (key, action, dialString, stage) => router.noteControl(key, action, dialString, stage),
   });
   const fingerprints = new WeakMap<ClientConnection, string>();
 

@@ -40,8 +40,12 @@ export interface DialOptions {
   /** A dial succeeded and the connector named the call: who dialled it. */
   onDialed: (callKey: string, userId: string) => void;
   onAnswerRequested: (callKey: string, userId: string) => void;
-  /** A call control the connector carried out (for the call's records): `dialString` for transfer and consult. */
-  onControlled?: (callKey: string, action: CallControlAction, dialString: string | undefined, userId: string) => void;
+  /**
+   * A call control is sent (`asked`), and if the connector refused it
+   * (`refused`): for the call's records. Noted before the command, because the
+   * call may end (and be recorded) before the connector's result arrives.
+   */
+  onControlled?: (callKey: string, action: CallControlAction, dialString: string | undefined, stage: 'asked' | 'refused') => void;
   source: string;
 }
 
@@ -90,12 +94,13 @@ export class DialService {
       dialString = checked.dial;
     }
     if (m.action === 'answer') this.o.onAnswerRequested(m.callKey, caller.userId);
+    this.o.onControlled?.(m.callKey, m.action, dialString, 'asked');
     const outcome = await this.o.connectorSide.command({ kind: m.action, callKey: m.callKey, ...(dialString === undefined ? {} : { dialString }) });
     if (dialString !== undefined) {
       const what = outcome.ok ? `${m.action === 'transfer' ? 'transferred to' : 'consulting'} ${dialString}` : `refused: ${outcome.error.code}`;
       this.audit(caller, m.action, m.target ?? '', line, outcome.ok ? 'information' : 'warning', what);
     }
-    if (outcome.ok) this.o.onControlled?.(m.callKey, m.action, dialString, caller.userId);
+    if (!outcome.ok) this.o.onControlled?.(m.callKey, m.action, dialString, 'refused');
     return outcome.ok ? reply() : reply(fromConnector(outcome.error, line));
   }
 

@@ -215,20 +215,25 @@ export class CallRouter {
   }
 
   /**
-   * A call control the connector carried out: a transfer names where the call
-   * went (blind: the dial string; completed consultation: the consulted
-   * number), for the call's records.
+   * A call control on its way to the connector (`asked`) or refused by it: a
+   * transfer names where the call went (blind: the dial string; completed
+   * consultation: the consulted number), for the call's records. Noted when
+   * asked, since the call ends (and is recorded) before the result arrives;
+   * forgotten again when refused.
    */
-  noteControl(callKey: string, action: CallControlAction, dialString: string | undefined): void {
+  noteControl(callKey: string, action: CallControlAction, dialString: string | undefined, stage: 'asked' | 'refused'): void {
     const call = this.calls.get(callKey);
     if (call === undefined) return;
+    const consultation = action === 'completeTransfer' ? this.calls.consultationOf(call.callKey) : undefined;
+    if (stage === 'refused') {
+      if (action === 'transfer' || action === 'completeTransfer') delete call.transferredTo;
+      if (consultation !== undefined) delete consultation.transferredTo;
+      return;
+    }
     if (action === 'transfer' && dialString !== undefined) call.transferredTo = dialString;
-    if (action === 'completeTransfer') {
-      const consultation = this.calls.consultationOf(call.callKey);
-      if (consultation !== undefined) {
-        call.transferredTo = consultation.number;
-        consultation.transferredTo = call.number;
-      }
+    if (consultation !== undefined) {
+      call.transferredTo = consultation.number;
+      consultation.transferredTo = call.number;
     }
   }
 
