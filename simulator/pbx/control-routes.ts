@@ -2,6 +2,7 @@
 // its input with zod and calls one PBX operation. The HTTP plumbing (bodies,
 // errors, the event stream) lives in control-server.ts. Documented in
 // docs/simulator.md.
+import { CALL_CONTROLS } from '../../src/protocol/messages.ts';
 import { z } from 'zod';
 import { LineProviderError } from '../../src/connector/line-provider.ts';
 import { CrmTapiError } from '../../src/protocol/errors.ts';
@@ -55,7 +56,16 @@ const schemas = {
     })
     .strict(),
   dial: z.object({ line: ext, to: z.string().min(1).max(60) }).strict(),
-  addLine: z.object({ extension: ext, name: z.string().max(80).optional(), displayName: z.string().max(80).optional(), video: z.boolean().optional() }).strict(),
+  addLine: z
+    .object({
+      extension: ext,
+      name: z.string().max(80).optional(),
+      displayName: z.string().max(80).optional(),
+      video: z.boolean().optional(),
+      // The call controls the line offers (default all): a line without them refuses hold, transfer, … with not-supported.
+      controls: z.array(z.enum(CALL_CONTROLS)).max(CALL_CONTROLS.length).optional(),
+    })
+    .strict(),
   transfer: z.object({ to: ext }).strict(),
   pickup: z.object({ by: ext }).strict(),
   restart: z.object({ downFor: duration.optional() }).strict(),

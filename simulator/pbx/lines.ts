@@ -1,7 +1,8 @@
 // Line lists as operators type them (`20-29`, `20-29,40,45-46`) and the
 // LineInfo the simulated driver reports for an extension.
 import { CrmTapiError } from '../../src/protocol/errors.ts';
-import type { LineInfo, MediaMode } from '../../src/connector/line-provider.ts';
+import type { CallControl, LineInfo, MediaMode } from '../../src/connector/line-provider.ts';
+import { CALL_CONTROLS } from '../../src/protocol/messages.ts';
 
 export class LineSpecError extends CrmTapiError {
   readonly code = 'invalid-lines';
@@ -43,9 +44,12 @@ export function parseLineSpec(spec: string): string[] {
 export interface LineOptions {
   readonly name?: string;
   readonly video?: boolean;
+  /** The call controls the line offers (default: all of them; the simulated PBX does hold, transfer, consult and conference). */
+  readonly controls?: readonly CallControl[];
 }
 
 export function lineInfo(extension: string, options: LineOptions = {}, inService = true): LineInfo {
   const mediaModes: MediaMode[] = options.video === true ? ['audio', 'video'] : ['audio'];
-  return { name: options.name ?? extension, address: extension, permanentId: `sim-${extension}`, mediaModes, inService };
+  const controls = [...(options.controls ?? CALL_CONTROLS)];
+  return { name: options.name ?? extension, address: extension, permanentId: `sim-${extension}`, mediaModes, inService, controls };
 }

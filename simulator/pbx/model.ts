@@ -20,6 +20,10 @@ export interface Leg {
   connected?: Party;
   redirecting?: Party;
   reason?: CallEndReason;
+  /** On a consultation leg: the primary call it was set up from (same line). */
+  consultationOf?: string;
+  /** On a primary leg with a consultation running: that consultation's leg. */
+  consultation?: Leg;
 }
 
 /** What the far end of an outbound external call does (the trunk side has no driver of its own). */
@@ -48,6 +52,12 @@ export interface Session {
   /** The line that answered (inbound, internal). */
   answeredLeg?: Leg;
   redirecting?: Party;
+  /**
+   * Sessions joined by a completed consultation transfer or a conference: the
+   * parties left talk through both, so when one of these sessions ends the
+   * joined one ends too (see PbxCore.endSession).
+   */
+  joined?: Session;
   /** Report legs on the called side under two call ids. */
   readonly twoIds: boolean;
   timers: TimerHandle[];
@@ -70,6 +80,7 @@ export function legInfo(leg: Leg): CallInfo {
     ...(leg.called === undefined ? {} : { called: leg.called }),
     ...(leg.connected === undefined ? {} : { connected: leg.connected }),
     ...(leg.redirecting === undefined ? {} : { redirecting: leg.redirecting }),
+    ...(leg.consultationOf === undefined ? {} : { consultationOf: leg.consultationOf }),
     ...(leg.reason === undefined ? {} : { reason: leg.reason }),
   };
 }

@@ -45,12 +45,6 @@ export interface LineDef extends LineOptions {
   readonly displayName?: string;
 }
 
-export interface LineDef extends LineOptions {
-  readonly extension: string;
-  /** The person's name shown as the party name of calls from this line. */
-  readonly displayName?: string;
-}
-
 export interface SessionLeg {
   readonly callId: string;
   readonly line: string;
@@ -193,7 +187,7 @@ export abstract class PbxCore {
     return session;
   }
 
-  protected newLeg(session: Session, line: string, direction: 'in' | 'out', state: CallState, parties: Pick<Leg, 'caller' | 'called' | 'redirecting'>): Leg {
+  protected newLeg(session: Session, line: string, direction: 'in' | 'out', state: CallState, parties: Pick<Leg, 'caller' | 'called' | 'redirecting' | 'consultationOf'>): Leg {
     const callId = `${this.callIdPrefix}${++this.callCounter}`;
     const aliasId = direction === 'in' && session.twoIds ? `${this.callIdPrefix}${++this.callCounter}` : undefined;
     const leg: Leg = { callId, ...(aliasId === undefined ? {} : { aliasId }), line, direction, origin: session.origin, session, state, ...parties };
@@ -268,6 +262,12 @@ export abstract class PbxCore {
     session.ringing = [];
     for (const leg of legs) if (leg !== undefined) this.endLeg(leg, reason);
     this.sessions.delete(session.id);
+    const joined = session.joined;
+    session.joined = undefined;
+    if (joined !== undefined && joined.joined === session) {
+      joined.joined = undefined;
+      this.endSession(joined, reason);
+    }
   }
 
   protected endLeg(leg: Leg, reason: CallEndReason): void {

@@ -8,7 +8,8 @@ import type { TimerHandle } from './clock.ts';
 import type { Clock } from './clock.ts';
 import { EXTENSION_PATTERN } from './lines.ts';
 import type { FarEnd, Leg, Session } from './model.ts';
-import { DEFAULT_TIMING, PbxCore } from './pbx-core.ts';
+import { DEFAULT_TIMING } from './pbx-core.ts';
+import { PbxControl } from './pbx-control.ts';
 import type { LineDef, PbxTiming } from './pbx-core.ts';
 
 export { DEFAULT_TIMING } from './pbx-core.ts';
@@ -36,7 +37,7 @@ export interface IncomingResult {
 const DIAL_CHARS = /^[0-9+*#]+$/;
 const DIAL_SEPARATORS = /[\s()\-/.]/g;
 
-export class SimulatedPbx extends PbxCore {
+export class SimulatedPbx extends PbxControl {
   private readonly farEnd: (number: string) => FarEnd;
   private restartTimer: TimerHandle | undefined;
 
@@ -138,7 +139,7 @@ export class SimulatedPbx extends PbxCore {
 
   // ---- commands of a line -------------------------------------------------
 
-  makeCall(line: string, dialString: string, farEnd?: FarEnd): string {
+  override makeCall(line: string, dialString: string, farEnd?: FarEnd, consultationOf?: string): string {
     this.assertUp();
     const state = this.lineState(line);
     if (!state.info.inService) throw new LineProviderError('invalid-state', `line ${line} is out of service`);
@@ -154,7 +155,7 @@ export class SimulatedPbx extends PbxCore {
       ...(internal ? {} : { external: { number } }),
       twoIds: false,
     });
-    const leg = this.newLeg(session, line, 'out', 'dialtone', { caller: session.caller, called: session.called });
+    const leg = this.newLeg(session, line, 'out', 'dialtone', { caller: session.caller, called: session.called, ...(consultationOf === undefined ? {} : { consultationOf }) });
     session.callerLeg = leg;
     const t = this.timing;
     this.after(session, t.dialMs, () => {
@@ -167,7 +168,7 @@ export class SimulatedPbx extends PbxCore {
     return leg.callId;
   }
 
-  answer(callId: string): void {
+  override answer(callId: string): void {
     const leg = this.leg(callId);
     const session = leg.session;
     if (!session.ringing.includes(leg)) throw new LineProviderError('invalid-state', `call ${callId} is ${leg.state}, not ringing`);
@@ -197,37 +198,6 @@ export class SimulatedPbx extends PbxCore {
   drop(callId: string): void {
     const leg = this.leg(callId);
     this.hangUp(leg, leg.session.ringing.includes(leg) ? 'rejected' : 'normal');
-  }
-
-  hold(callId: string): void {
-    const leg = this.leg(callId);
-    if (leg.state !== 'connected') throw new LineProviderError('invalid-state', `call ${callId} is ${leg.state}, only a connected call can be held`);
-    this.setState(leg, 'onhold');
-  }
-
-  resume(callId: string): void {
-    const leg = this.leg(callId);
-    if (leg.state !== 'onhold') throw new LineProviderError('invalid-state', `call ${callId} is ${leg.state}, not on hold`);
-    this.setState(leg, 'connected');
-  }
-
-  /** Blind transfer by the line that answered: the caller rings `target`, which sees this line as redirecting. */
-  transfer(callId: string, target: string): void {
-    const leg = this.leg(callId);
-    const session = leg.session;
-    if (session.answeredLeg !== leg) {
-      throw new LineProviderError('invalid-state', `call ${callId} is ${leg.state}; only the line that answered a call can transfer it`);
-    }
-    const targets = this.targetsOf(target);
-    if (targets.includes(leg.line) || (session.callerLeg !== undefined && targets.includes(session.callerLeg.line))) {
-      throw new LineProviderError('invalid-state', `call ${callId} cannot be transferred to a line already in it`);
-    }
-    this.endLeg(leg, 'transferred');
-    session.answeredLeg = undefined;
-    session.redirecting = this.partyOf(leg.line);
-    session.called = this.partyOf(target);
-    session.phase = 'ringing';
-    if (this.offer(session, targets).length === 0) this.endSession(session, 'busy');
   }
 
   /** Another extension picks up a ringing call (call pickup): the ringing lines see pickedUpElsewhere. */

@@ -2,8 +2,8 @@
 // sees any phone system. Several providers (one per connector) may attach to
 // one PBX; closing a provider detaches it and leaves the PBX running, because
 // the PBX's owner (the CLI, a test) also serves its control endpoint.
-import { LineProviderError } from '../../src/connector/line-provider.ts';
-import type { CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../src/connector/line-provider.ts';
+import { LineProviderError, lineOffers } from '../../src/connector/line-provider.ts';
+import type { CallControl, CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../src/connector/line-provider.ts';
 import type { SimulatedPbx } from './pbx.ts';
 
 export class SimulatedLineProvider implements LineProvider {
@@ -56,6 +56,34 @@ export class SimulatedLineProvider implements LineProvider {
     return this.command(() => this.pbx.reject(callId));
   }
 
+  hold(callId: string): Promise<void> {
+    return this.command(() => this.pbx.hold(this.offering(callId, 'hold')));
+  }
+
+  unhold(callId: string): Promise<void> {
+    return this.command(() => this.pbx.resume(this.offering(callId, 'hold')));
+  }
+
+  transfer(callId: string, dialString: string): Promise<void> {
+    return this.command(() => this.pbx.transfer(this.offering(callId, 'transfer'), dialString, { dialled: true }));
+  }
+
+  consult(callId: string, dialString: string): Promise<string> {
+    return this.command(() => this.pbx.consult(callId, dialString));
+  }
+
+  completeTransfer(callId: string): Promise<void> {
+    return this.command(() => this.pbx.completeTransfer(callId));
+  }
+
+  cancelConsult(callId: string): Promise<void> {
+    return this.command(() => this.pbx.cancelConsult(callId));
+  }
+
+  conference(callId: string): Promise<void> {
+    return this.command(() => this.pbx.conference(callId));
+  }
+
   reinitialize(): Promise<void> {
     return this.command(() => this.pbx.reinitialize());
   }
@@ -75,6 +103,14 @@ export class SimulatedLineProvider implements LineProvider {
         // Isolated by contract: one consumer's bug must not starve the others.
       }
     }
+  }
+
+  /** The call id, once its line is known to offer `control` (the PBX's own hold and transfer serve scenarios on any line). */
+  private offering(callId: string, control: CallControl): string {
+    const call = this.pbx.activeCalls().find((c) => c.callId === callId);
+    if (call === undefined) throw new LineProviderError('no-such-call', `no call ${callId.slice(0, 40)} (never existed or already idle)`);
+    if (!lineOffers(this.pbx.lines(), call.line, control)) throw new LineProviderError('not-supported', `line ${call.line} does not offer ${control} on this PBX`);
+    return callId;
   }
 
   private assertNotClosed(): void {

@@ -19,6 +19,8 @@ import { LinesView } from './ui/lines-view.ts';
 import { renderMissed } from './ui/missed-view.ts';
 import { attachPhoneIcons, type FormFields } from './ui/phone-icons.ts';
 import { PopupView } from './ui/popup.ts';
+import { ControlsHost } from './controls.ts';
+import type { CallControlAction } from '../protocol/index.ts';
 import { settingsLines, StatusIcon } from './ui/status.ts';
 
 export interface AppOptions {
@@ -34,6 +36,8 @@ export interface AppOptions {
   names?: ClientSchemaNames;
   createSocket?: (url: string) => SocketLike;
   channel?: (name: string) => ChannelLike | undefined;
+  /** Where the call bar (the buttons of calls without a popup) goes; default: the end of the body. */
+  callsTarget?: HTMLElement;
 }
 
 export class ClientApp {
@@ -50,9 +54,12 @@ export class ClientApp {
   private readonly popups = new Map<string, PopupView>();
   private managerUrl: string | undefined;
   private readonly names: ClientSchemaNames;
+  /** Call-control buttons of every active call (in its popup, or in the call bar). */
+  readonly controls: ControlsHost;
 
   constructor(private readonly o: AppOptions) {
     this.names = o.names ?? clientSchemaNames();
+    this.controls = new ControlsHost(o.doc, this.book, () => this.welcome?.lines, (call, action, target) => this.command(call, action, target));
   }
 
   get welcome(): WelcomeMessage | undefined {
@@ -66,6 +73,9 @@ export class ClientApp {
     const user = await crm.currentUser();
     this.user = user;
     this.strings = stringsFor(user.uiLanguageId);
+    this.controls.language(user.uiLanguageId);
+    (this.o.callsTarget ?? doc.body).append(this.controls.bar);
+    this.controls.refresh();
     doc.documentElement.lang = user.uiLanguageId === 1031 ? 'de' : 'en';
     this.status = new StatusIcon(doc, this.strings, this.log, () => settingsLines(this.managerUrl, this.welcome));
     this.o.statusTarget.append(this.status.element);
@@ -165,6 +175,7 @@ export class ClientApp {
 
   private notify(m: CallNotificationMessage): void {
     for (const e of this.book.apply(m)) this.effect(e);
+    this.controls.refresh();
     this.renderLines();
   }
 
@@ -189,9 +200,11 @@ export class ClientApp {
           reject: (call: CallView) => void this.control(call, 'reject'),
           rejectAllowed: (line: string) => rejectAllowedOn(this.welcome?.lines, line),
           answer: (call: CallView) => void this.control(call, 'answer'),
+          controls: (call: CallView) => this.controls.forPopup(call),
           closed: (k: string) => {
             this.popups.delete(k);
             this.tabs?.release(k);
+            this.controls.popupClosed(k);
           },
         });
         this.popups.set(key, view);
@@ -256,6 +269,21 @@ export class ClientApp {
     } catch (err) {
       if (action === 'reject') this.book.markRejected(call.callKey, false);
       this.log.error(`${action} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** One call-control action; resolves with the manager's refusal as a sentence, or undefined when carried out. */
+  private async command(call: CallView, action: CallControlAction, target?: string): Promise<string | undefined> {
+    try {
+      const r = await this.connection?.callControl(call.callKey, action, target);
+      if (r === undefined) return 'not connected to the TAPI manager';
+      if (r.ok) return undefined;
+      this.log.error(`${action} refused: ${r.error?.code ?? '?'}: ${r.error?.message ?? ''}`);
+      return r.error?.message ?? r.error?.code ?? 'refused';
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      this.log.error(`${action} failed: ${text}`);
+      return text;
     }
   }
 

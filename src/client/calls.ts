@@ -29,6 +29,8 @@ export interface CallView {
   phoneCallId?: string;
   /** The agent pressed "reject" here (the PBX may report the end as `rejected` or, via disconnect, as anything). */
   rejectedHere?: boolean;
+  /** 1.1: the key of the held call this call is a consultation of. */
+  consultationOf?: string;
 }
 
 export type CallEffect =
@@ -115,6 +117,7 @@ export class CallBook {
     v.popup = n.popup;
     if (n.answeredBy !== undefined) v.answeredBy = n.answeredBy;
     if (n.phoneCallId !== undefined) v.phoneCallId = n.phoneCallId;
+    if (n.consultationOf !== undefined) v.consultationOf = n.consultationOf;
     if (n.endedReason !== undefined) v.endedReason = n.endedReason;
     if (TALKING.has(n.state) && v.connectedAt === undefined) v.connectedAt = n.timestamp;
 

@@ -112,9 +112,11 @@ export class ManagerConnection {
     return this.request(requestId, { channel: 'intincall', command: 'dial', requestId, line, number, ...(regarding ? { regarding } : {}) }) as Promise<DialResultMessage>;
   }
 
-  callControl(callKey: string, action: CallControlAction): Promise<CallControlResultMessage> {
+  /** `target`: the number for `transfer` and `consult` (the manager converts it with the line's dialing rules). */
+  callControl(callKey: string, action: CallControlAction, target?: string): Promise<CallControlResultMessage> {
     const requestId = `c-${(this.counter += 1)}`;
-    return this.request(requestId, { channel: 'intincall', command: 'callControl', requestId, callKey, action }) as Promise<CallControlResultMessage>;
+    const message: ClientUpMessage = { channel: 'intincall', command: 'callControl', requestId, callKey, action, ...(target === undefined ? {} : { target }) };
+    return this.request(requestId, message) as Promise<CallControlResultMessage>;
   }
 
   private request(requestId: string, message: ClientUpMessage): Promise<DialResultMessage | CallControlResultMessage> {

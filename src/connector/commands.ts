@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { MakeCallMessage, ReinitializeMessage, ResultMessage, CallCommandMessage, WireError } from '../protocol/index.ts';
 import { LineProviderError, type LineProvider } from './line-provider.ts';
 
-export type CommandMessage = MakeCallMessage | CallCommandMessage<'answer' | 'drop' | 'reject'> | ReinitializeMessage;
+export type CommandMessage = MakeCallMessage | CallCommandMessage | ReinitializeMessage;
 
 export const CONNECTOR_COMMAND_ERROR_CODES = ['reject-disabled', 'shutting-down', 'timeout', 'internal'] as const;
 
@@ -95,6 +95,20 @@ export class CommandHandler {
         }
         this.#checkCall(message.callId);
         await provider.reject(message.callId);
+        return;
+      case 'hold':
+      case 'unhold':
+      case 'completeTransfer':
+      case 'cancelConsult':
+      case 'conference':
+        this.#checkCall(message.callId);
+        await provider[message.command](message.callId);
+        return;
+      case 'transfer':
+      case 'consult':
+        this.#checkCall(message.callId);
+        if (message.dialString === undefined) throw new LineProviderError('invalid-state', `${message.command} needs a dialString`);
+        await provider[message.command](message.callId, message.dialString);
         return;
       case 'reinitialize':
         await provider.reinitialize();

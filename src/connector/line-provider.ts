@@ -11,6 +11,9 @@
 // used so that a throwing listener cannot become an unhandled 'error' event.
 import { CrmTapiError } from '../protocol/errors.ts';
 import type { CallOrigin, CallState } from '../protocol/call-state.ts';
+import type { CallControl } from '../protocol/messages.ts';
+
+export type { CallControl } from '../protocol/messages.ts';
 
 export type MediaMode = 'audio' | 'video';
 
@@ -24,6 +27,12 @@ export interface LineInfo {
   readonly permanentId: string;
   readonly mediaModes: readonly MediaMode[];
   readonly inService: boolean;
+  /**
+   * The call controls this line offers beyond make/answer/drop/reject (`hold`,
+   * `transfer`, `consult`, `conference`); absent or empty: none. A method whose
+   * control is missing here fails with `not-supported`.
+   */
+  readonly controls?: readonly CallControl[];
 }
 
 /** One side of a call: a number as the PBX reports it (not normalised) and an optional display name. */
@@ -44,6 +53,8 @@ export const CALL_END_REASONS = [
   'outOfService',
   'providerRestart',
   'unreachable',
+  /** A consultation call that joined its primary call in a conference (the agent's line keeps the primary). */
+  'conferenced',
 ] as const;
 export type CallEndReason = (typeof CALL_END_REASONS)[number];
 
@@ -65,6 +76,12 @@ export interface CallInfo {
   readonly connected?: Party;
   /** Who passed the call on (blind transfer, forwarding): TAPI's redirecting id. */
   readonly redirecting?: Party;
+  /**
+   * Set on a consultation call (see `consult`): the id of the primary call it
+   * was set up from, on the same line. Unlike `relatedCallId` this is a
+   * different call, not a second report of the same one.
+   */
+  readonly consultationOf?: string;
   /** Set on `disconnected` (and carried to `idle`) when the provider knows why. */
   readonly reason?: CallEndReason;
 }
@@ -131,6 +148,40 @@ export interface LineProvider {
   drop(callId: string): Promise<void>;
   /** Refuses an offering/accepted inbound call (the caller hears busy or is diverted). */
   reject(callId: string): Promise<void>;
+
+  // Call control (spec/protocol.md §7.7). Each needs its control in the line's
+  // `controls`; without it the method fails with `not-supported`.
+
+  /** Puts a connected call on hold (`onhold`). Control `hold`. */
+  hold(callId: string): Promise<void>;
+  /** Takes a held call back (`connected`). Control `hold`. */
+  unhold(callId: string): Promise<void>;
+  /**
+   * Blind transfer of a connected or held call to `dialString`: the line's part
+   * ends (`disconnected`, reason `transferred`), the other party rings there.
+   * Control `transfer`.
+   */
+  transfer(callId: string, dialString: string): Promise<void>;
+  /**
+   * Consultation: holds the connected call and dials `dialString` from the same
+   * line; resolves with the consultation call's id, whose events carry
+   * `consultationOf: callId`. Control `consult`.
+   */
+  consult(callId: string, dialString: string): Promise<string>;
+  /**
+   * Completes a consultation transfer: the held primary call `callId` and its
+   * consultation are joined, and both leave this line (reason `transferred`).
+   * Control `consult`.
+   */
+  completeTransfer(callId: string): Promise<void>;
+  /** Drops the consultation of the primary call `callId` and takes the primary call back. Control `consult`. */
+  cancelConsult(callId: string): Promise<void>;
+  /**
+   * Three-party conference: the consultation of the primary call `callId` joins
+   * it (the consultation ends with reason `conferenced`, the primary call is
+   * `connected` with both parties). Control `conference`.
+   */
+  conference(callId: string): Promise<void>;
   /**
    * Shuts down and re-opens the driver (after `reinitRequired`, or on the daily
    * ReInitAt schedule); calls are lost, lines are read again.
@@ -140,7 +191,7 @@ export interface LineProvider {
   close(): Promise<void>;
 }
 
-export const LINE_PROVIDER_ERROR_CODES = ['unknown-line', 'no-such-call', 'invalid-state', 'provider-down'] as const;
+export const LINE_PROVIDER_ERROR_CODES = ['unknown-line', 'no-such-call', 'invalid-state', 'provider-down', 'not-supported'] as const;
 export type LineProviderErrorCode = (typeof LINE_PROVIDER_ERROR_CODES)[number];
 
 /**
@@ -149,7 +200,9 @@ export type LineProviderErrorCode = (typeof LINE_PROVIDER_ERROR_CODES)[number];
  * - `no-such-call`: no call by that id (never existed, or already idle: idle calls are forgotten);
  * - `invalid-state`: the call or line cannot do that now (answer a connected call,
  *   dial on a line out of service, an empty dial string);
- * - `provider-down`: the provider is not open, closed, or the phone system is away.
+ * - `provider-down`: the provider is not open, closed, or the phone system is away;
+ * - `not-supported`: this provider or line cannot do that at all (a call control
+ *   missing from the line's `controls`); asking again will not help.
  */
 export class LineProviderError extends CrmTapiError {
   constructor(
@@ -159,4 +212,37 @@ export class LineProviderError extends CrmTapiError {
   ) {
     super(message, options);
   }
+}
+
+/** The refusal of a call control a provider or line does not offer. */
+export function notSupported(what: string, provider: string): LineProviderError {
+  return new LineProviderError('not-supported', `${what} is not supported by the ${provider} provider`);
+}
+
+/** Whether `line` offers the control (false for unknown lines). */
+export function lineOffers(lines: readonly LineInfo[], line: string, control: CallControl): boolean {
+  return lines.find((l) => l.name === line)?.controls?.includes(control) === true;
+}
+
+/** The call-control methods of `LineProvider`. */
+export type CallControlMethods = Pick<LineProvider, 'hold' | 'unhold' | 'transfer' | 'consult' | 'completeTransfer' | 'cancelConsult' | 'conference'>;
+
+/**
+ * Call-control methods for a provider that offers none: each checks the call
+ * first (an unknown call is still `no-such-call`), then fails with `not-supported`.
+ */
+export function refusedCallControl(provider: string, checkCall: (callId: string) => unknown): CallControlMethods {
+  const refuse = (what: string) => async (callId: string): Promise<never> => {
+    checkCall(callId);
+    throw notSupported(what, provider);
+  };
+  return {
+    hold: refuse('hold'),
+    unhold: refuse('unhold'),
+    transfer: refuse('transfer'),
+    consult: refuse('consultation'),
+    completeTransfer: refuse('consultation transfer'),
+    cancelConsult: refuse('consultation'),
+    conference: refuse('conference'),
+  };
 }

@@ -7,7 +7,7 @@ import type { OutgoingEvent } from './event-buffer.ts';
 import { isReportedLine, lineAdded, lineRemoved, lineState } from './wire.ts';
 
 function sameLine(a: LineInfo, b: LineInfo): boolean {
-  return a.address === b.address && a.permanentId === b.permanentId && a.mediaModes.join() === b.mediaModes.join();
+  return a.address === b.address && a.permanentId === b.permanentId && a.mediaModes.join() === b.mediaModes.join() && (a.controls ?? []).join() === (b.controls ?? []).join();
 }
 
 export class LineRegistry {

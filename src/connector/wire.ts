@@ -1,11 +1,12 @@
 // Translation between the provider's view (LineProvider events) and the
 // connector channel of the protocol (spec/protocol.md). Pure functions.
+import { CALL_COMMANDS } from '../protocol/index.ts';
 import type { CallEndReason as WireEndReason, CallStateMessage, ConnectorDownMessage, LineInfo as WireLine, TapiMessage } from '../protocol/index.ts';
 import type { CallEndReason, CallInfo, LineInfo, Party } from './line-provider.ts';
 import type { OutgoingEvent } from './event-buffer.ts';
 import { edgeId, edgeName, edgeNumber } from './edge-text.ts';
 
-const DOWN_COMMANDS = new Set(['registered', 'ack', 'keepalive', 'makeCall', 'answer', 'drop', 'reject', 'reinitialize', 'error']);
+const DOWN_COMMANDS = new Set<string>(['registered', 'ack', 'keepalive', 'makeCall', ...CALL_COMMANDS, 'reinitialize', 'error']);
 
 export function isDownMessage(message: TapiMessage): message is ConnectorDownMessage {
   return message.channel === 'connector' && DOWN_COMMANDS.has(message.command);
@@ -34,6 +35,8 @@ export function toWireLine(line: LineInfo, rejectAllowed?: boolean): WireLine {
     mediaModes: [...line.mediaModes],
     inService: line.inService,
     ...(rejectAllowed === undefined ? {} : { rejectAllowed }),
+    // Always sent, also empty: a manager tells "offers none" from an older connector that did not say.
+    controls: [...(line.controls ?? [])],
   };
 }
 
@@ -73,6 +76,7 @@ export function toCallState(call: CallInfo, timestamp: string, snapshot: boolean
     ...party('called', call.called),
     ...party('connected', call.connected),
     ...party('redirecting', call.redirecting),
+    ...(call.consultationOf !== undefined ? { consultationOf: edgeId(call.consultationOf, LIMITS.id) } : {}),
     ...(reason !== undefined ? { reason } : {}),
     snapshot,
   };

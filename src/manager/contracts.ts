@@ -7,7 +7,7 @@
 //   and CRM data but reaches phones only through `ConnectorSide`.
 // The composition root (manager.ts) builds both and passes the connector side
 // to the user side. Keep this file small: it is a contract, not an implementation.
-import type { CallStateMessage, DiagnoseConnector, DiagnoseSocket, WireError } from '../protocol/index.ts';
+import type { CallCommandName, CallControl, CallStateMessage, DiagnoseConnector, DiagnoseSocket, WireError } from '../protocol/index.ts';
 import type { Logger } from 'pino';
 import type { PhoneDirectory } from '../dataverse/directory/directory.ts';
 import type { Outbox } from '../dataverse/outbox/outbox.ts';
@@ -60,6 +60,8 @@ export interface ReportedLine {
   connectorOnline: boolean;
   /** The connector can reject a ringing call here (its RejectViaDisconnect); undefined: an older connector did not say. */
   rejectAllowed?: boolean;
+  /** The call controls the connector reported for the line; undefined: an older connector did not say. */
+  controls?: CallControl[];
 }
 
 export type LineEvent =
@@ -70,7 +72,8 @@ export type LineEvent =
 
 export type ConnectorCommand =
   | { kind: 'makeCall'; line: LineName; dialString: string }
-  | { kind: 'answer' | 'drop' | 'reject'; callKey: string };
+  /** `dialString`: for `transfer` and `consult` (required there). */
+  | { kind: CallCommandName; callKey: string; dialString?: string };
 
 /** Codes the connector side answers a command with (besides the connector's own result codes). */
 export type CommandFailureCode = 'unknown-line' | 'unknown-call' | 'connector-offline' | 'command-timeout' | 'shutting-down';

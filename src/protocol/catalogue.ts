@@ -6,6 +6,7 @@ import { CALL_ORIGINS, CALL_STATES } from './call-state.ts';
 import { bool, guid, int, list, object, oneOf, opt, req, text, timestamp, tokens, type FieldSpec } from './fields.ts';
 import {
   CALL_CONTROL_ACTIONS,
+  CALL_CONTROLS,
   CALL_END_REASONS,
   MEDIA_MODES,
   REGISTRATIONS,
@@ -28,6 +29,8 @@ const ENTITY = text(128, 1);
 const SETTING = text(32);
 const SECONDS = int(1, 86_400);
 const SEQ = int(0);
+const CONTROLS = tokens(CALL_CONTROLS, { lenient: true });
+const DIAL_STRING = text(64, 1);
 /** Dead letters one report lists (each ≤ ~1.6 KB: together well inside the diagnose channel's 4 MiB). */
 export const MAX_REPORTED_DEAD_LETTERS = 1_000;
 
@@ -40,6 +43,7 @@ const lineInfo = object(
   req('mediaModes', tokens(MEDIA_MODES)),
   req('inService', bool),
   opt('rejectAllowed', bool),
+  opt('controls', CONTROLS),
 );
 
 const popup = object(
@@ -63,6 +67,7 @@ const dialing = object(
 );
 
 const callCommand = [req('requestId', ID), req('callId', ID)];
+const targetedCommand = [...callCommand, req('dialString', DIAL_STRING)];
 const errorFields = [req('code', CODE), req('message', MESSAGE), opt('requestId', ID)];
 const connect = [
   req('registration', oneOf(REGISTRATIONS, { caseInsensitive: true })),
@@ -104,6 +109,7 @@ const CATALOGUE = {
       opt('connectedName', NAME),
       opt('redirectingNumber', NUMBER),
       opt('redirectingName', NAME),
+      opt('consultationOf', ID),
       opt('reason', oneOf(CALL_END_REASONS, { fallback: 'other' })),
       req('snapshot', bool),
     ],
@@ -111,10 +117,17 @@ const CATALOGUE = {
     synced: [req('snapshotSeq', SEQ), opt('activeCalls', int(0))],
     ack: [req('seq', SEQ)],
     keepalive: [],
-    makeCall: [req('requestId', ID), req('line', LOCAL_LINE), req('dialString', text(64, 1))],
+    makeCall: [req('requestId', ID), req('line', LOCAL_LINE), req('dialString', DIAL_STRING)],
     answer: callCommand,
     drop: callCommand,
     reject: callCommand,
+    hold: callCommand,
+    unhold: callCommand,
+    transfer: targetedCommand,
+    consult: targetedCommand,
+    completeTransfer: callCommand,
+    cancelConsult: callCommand,
+    conference: callCommand,
     reinitialize: [req('requestId', ID)],
     result: [req('requestId', ID), req('ok', bool), opt('error', wireError)],
     error: errorFields,
@@ -131,7 +144,7 @@ const CATALOGUE = {
       req('heartbeatInterval', SECONDS),
       req(
         'lines',
-        list('line', object(req('line', FULL_LINE), req('displayName', NAME), req('dialing', dialing), req('popup', popup), opt('rejectAllowed', bool)), 1_024),
+        list('line', object(req('line', FULL_LINE), req('displayName', NAME), req('dialing', dialing), req('popup', popup), opt('rejectAllowed', bool), opt('controls', CONTROLS)), 1_024),
       ),
     ],
     heartbeat: [],
@@ -150,6 +163,7 @@ const CATALOGUE = {
       opt('endedReason', oneOf(CALL_END_REASONS, { fallback: 'other' })),
       opt('answeredBy', NAME),
       opt('phoneCallId', guid),
+      opt('consultationOf', text(384, 1)),
       req('replayed', bool),
     ],
     dial: [
@@ -159,7 +173,7 @@ const CATALOGUE = {
       opt('regarding', object(req('entity', ENTITY), req('id', guid))),
     ],
     dialResult: [req('requestId', ID), req('ok', bool), opt('dialString', text(64, 1)), opt('error', wireError)],
-    callControl: [req('requestId', ID), req('callKey', text(384, 1)), req('action', oneOf(CALL_CONTROL_ACTIONS))],
+    callControl: [req('requestId', ID), req('callKey', text(384, 1)), req('action', oneOf(CALL_CONTROL_ACTIONS)), opt('target', text(64, 1))],
     callControlResult: [req('requestId', ID), req('ok', bool), opt('error', wireError)],
     error: errorFields,
   },

@@ -12,7 +12,8 @@ export type FieldType =
   | { kind: 'guid' }
   | { kind: 'timestamp' }
   | { kind: 'enum'; values: readonly string[]; fallback?: string; caseInsensitive?: boolean }
-  | { kind: 'tokens'; values: readonly string[] }
+  /** `lenient`: an empty list is allowed and unknown words are dropped (a set a newer peer may extend). */
+  | { kind: 'tokens'; values: readonly string[]; lenient?: boolean }
   | { kind: 'object'; fields: readonly FieldSpec[] }
   | { kind: 'list'; item: string; type: FieldType; max: number };
 
@@ -33,7 +34,7 @@ export const oneOf = (values: readonly string[], extra: { fallback?: string; cas
   values,
   ...extra,
 });
-export const tokens = (values: readonly string[]): FieldType => ({ kind: 'tokens', values });
+export const tokens = (values: readonly string[], extra: { lenient?: boolean } = {}): FieldType => ({ kind: 'tokens', values, ...extra });
 export const object = (...fields: FieldSpec[]): FieldType => ({ kind: 'object', fields });
 export const list = (item: string, type: FieldType, max: number): FieldType => ({ kind: 'list', item, type, max });
 export const req = (key: string, type: FieldType): FieldSpec => ({ key, type });
@@ -125,8 +126,9 @@ export function readScalar(type: FieldType, raw: string): unknown {
       throw new FieldProblem(`"${clip(t)}" is not one of ${type.values.join(', ')}`);
     }
     case 'tokens': {
-      const parts = raw.trim().split(/\s+/).filter((p) => p !== '');
-      if (parts.length === 0) throw new FieldProblem('is empty');
+      let parts = raw.trim().split(/\s+/).filter((p) => p !== '');
+      if (type.lenient === true) parts = parts.filter((p) => type.values.includes(p) || !/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(p));
+      else if (parts.length === 0) throw new FieldProblem('is empty');
       for (const p of parts) if (!type.values.includes(p)) throw new FieldProblem(`"${clip(p)}" is not one of ${type.values.join(', ')}`);
       if (new Set(parts).size !== parts.length) throw new FieldProblem('repeats a value');
       return parts;
@@ -163,8 +165,8 @@ export function writeScalar(type: FieldType, value: unknown): string {
     case 'tokens': {
       if (!Array.isArray(value)) throw new FieldProblem(`must be a list, got ${typeName(value)}`);
       const written = value.map((v) => (typeof v === 'string' ? v : '')).join(' ');
-      readScalar(type, written);
-      if (written.split(' ').length !== value.length) throw new FieldProblem('must hold known values only');
+      const read = readScalar(type, written) as string[];
+      if (read.length !== value.length) throw new FieldProblem('must hold known values only');
       return written;
     }
     default:

@@ -1,6 +1,6 @@
 // Messages of the `intincall` and `outcall` channels (browser client ⇄ manager over WebSocket). Part of the message union of messages.ts (import from there or from index.ts).
 import type { CallOrigin, CallState } from './call-state.ts';
-import type { CallControlAction, CallEndReason, ErrorMessage, Registration, WireError } from './messages.ts';
+import type { CallControl, CallControlAction, CallEndReason, ErrorMessage, Registration, WireError } from './messages.ts';
 
 /** The manual's handshake (evidence: v5 and v8 traces). Only `registration` and `incallVersion` are in both. */
 export interface ConnectMessage<C extends 'intincall' | 'outcall' = 'intincall'> {
@@ -64,6 +64,8 @@ export interface WelcomeLine {
   popup: PopupSettings;
   /** Whether a ringing call on this line can be rejected (the connector's `RejectViaDisconnect`); absent: unknown (an older connector). */
   rejectAllowed?: boolean;
+  /** 1.1: call controls the line offers (hold, transfer, consult, conference); absent: none (an older connector or manager). */
+  controls?: CallControl[];
 }
 
 export interface WelcomeMessage {
@@ -116,6 +118,8 @@ export interface CallNotificationMessage {
    * at its end writes the same one (one record, not two).
    */
   phoneCallId?: string;
+  /** 1.1: this call is a consultation the agent set up from the call with this key (complete, cancel or conference it there). */
+  consultationOf?: string;
   replayed: boolean;
 }
 
@@ -148,6 +152,8 @@ export interface CallControlMessage {
   requestId: string;
   callKey: string;
   action: CallControlAction;
+  /** 1.1: the number to call for `transfer` and `consult` (converted by the line's dialing rules, like `dial`). */
+  target?: string;
 }
 
 export interface CallControlResultMessage {

@@ -1,6 +1,6 @@
 // Messages of the `connector` channel (connector ⇄ manager over TCP). Part of the message union of messages.ts (import from there or from index.ts).
 import type { CallOrigin, CallState } from './call-state.ts';
-import type { CallEndReason, ErrorMessage, MediaMode, WireError } from './messages.ts';
+import type { CallCommandName, CallControl, CallEndReason, ErrorMessage, MediaMode, WireError } from './messages.ts';
 
 /** One TAPI line as the connector reports it. `name` is connector-local (e.g. `25`); the manager prefixes the host. */
 export interface LineInfo {
@@ -11,6 +11,8 @@ export interface LineInfo {
   inService: boolean;
   /** Whether the connector can reject a ringing call on this line (the manual's `RejectViaDisconnect`); absent from older connectors: unknown. */
   rejectAllowed?: boolean;
+  /** 1.1: the call controls the line offers beyond answer/drop/reject; absent from older connectors: none known. */
+  controls?: CallControl[];
 }
 
 export interface RegisterMessage {
@@ -81,6 +83,8 @@ export interface CallStateMessage {
   connectedName?: string;
   redirectingNumber?: string;
   redirectingName?: string;
+  /** 1.1: this call is a consultation set up from the call with this id (on the same line); it is not an alias of it. */
+  consultationOf?: string;
   reason?: CallEndReason;
   /** True when the event re-sends the state of a call still active after a reconnect. */
   snapshot: boolean;
@@ -134,11 +138,13 @@ export interface MakeCallMessage {
   dialString: string;
 }
 
-export interface CallCommandMessage<C extends 'answer' | 'drop' | 'reject'> {
+export interface CallCommandMessage<C extends CallCommandName = CallCommandName> {
   channel: 'connector';
   command: C;
   requestId: string;
   callId: string;
+  /** `transfer` and `consult` only (required there): the dial string to call. */
+  dialString?: string;
 }
 export type AnswerMessage = CallCommandMessage<'answer'>;
 export type DropMessage = CallCommandMessage<'drop'>;
@@ -172,9 +178,7 @@ export type ConnectorMessage =
   | AckMessage
   | ConnectorKeepaliveMessage
   | MakeCallMessage
-  | AnswerMessage
-  | DropMessage
-  | RejectMessage
+  | { [C in CallCommandName]: CallCommandMessage<C> }[CallCommandName]
   | ReinitializeMessage
   | ResultMessage
   | ErrorMessage<'connector'>;

@@ -25,7 +25,7 @@ export const CHANNELS = ['connector', 'intincall', 'outcall', 'diagnose'] as con
 export type Channel = (typeof CHANNELS)[number];
 
 /** Version of this protocol spoken by our manager and connector (spec/protocol.md "Versioning"). */
-export const PROTOCOL_VERSION = '1.0';
+export const PROTOCOL_VERSION = '1.1';
 
 /** Why a call ended or was not answered. Unknown values decode as `other` (newer peers may add reasons). */
 export const CALL_END_REASONS = [
@@ -37,6 +37,8 @@ export const CALL_END_REASONS = [
   'calleeHungUp',
   'transferred',
   'unreachable',
+  /** 1.1: a consultation call ended by joining its primary call in a three-party conference. */
+  'conferenced',
   'other',
 ] as const;
 export type CallEndReason = (typeof CALL_END_REASONS)[number];
@@ -48,8 +50,58 @@ export type MediaMode = (typeof MEDIA_MODES)[number];
 export const REGISTRATIONS = ['auto', 'manuell'] as const;
 export type Registration = (typeof REGISTRATIONS)[number];
 
-export const CALL_CONTROL_ACTIONS = ['answer', 'drop', 'reject'] as const;
+/**
+ * What a client may ask of a call. 1.0: answer, drop, reject; 1.1 adds the
+ * agent's call control (spec/protocol.md §7.7): hold/unhold, a blind
+ * `transfer` and a `consult` (both with a `target`), and on a consultation's
+ * primary call `completeTransfer`, `cancelConsult` and `conference`.
+ */
+export const CALL_CONTROL_ACTIONS = [
+  'answer',
+  'drop',
+  'reject',
+  'hold',
+  'unhold',
+  'transfer',
+  'consult',
+  'completeTransfer',
+  'cancelConsult',
+  'conference',
+] as const;
 export type CallControlAction = (typeof CALL_CONTROL_ACTIONS)[number];
+/** Connector commands on one call (`callId`): the same words as the client's actions (1.1 adds those after `reject`). */
+export const CALL_COMMANDS = CALL_CONTROL_ACTIONS;
+export type CallCommandName = CallControlAction;
+/** The actions that need a `target` (a number to call). */
+export const TARGETED_ACTIONS: readonly CallControlAction[] = ['transfer', 'consult'];
+
+/**
+ * Call-control capabilities a line reports (1.1, `controls`): `hold` covers
+ * hold and unhold, `transfer` a blind transfer, `consult` a consultation with
+ * complete and cancel, `conference` joining a consultation into a three-party
+ * call. Drop is never optional. Unknown words from newer peers are ignored.
+ */
+export const CALL_CONTROLS = ['hold', 'transfer', 'consult', 'conference'] as const;
+export type CallControl = (typeof CALL_CONTROLS)[number];
+
+/** The capability a call-control action needs; undefined for actions every line offers. */
+export function controlNeeded(action: CallControlAction): CallControl | undefined {
+  switch (action) {
+    case 'hold':
+    case 'unhold':
+      return 'hold';
+    case 'transfer':
+      return 'transfer';
+    case 'consult':
+    case 'completeTransfer':
+    case 'cancelConsult':
+      return 'consult';
+    case 'conference':
+      return 'conference';
+    default:
+      return undefined;
+  }
+}
 
 /** Socket kinds ("SocketArt") the manager reports in a diagnose report (evidence: manual chapter 5). */
 export const SOCKET_KINDS = ['connector', 'incall', 'incalltest', 'outcall', 'diagnose'] as const;
@@ -87,7 +139,7 @@ export type ConnectorUpMessage = Extract<
 /** Manager → connector. */
 export type ConnectorDownMessage = Extract<
   ConnectorMessage,
-  { command: 'registered' | 'ack' | 'keepalive' | 'makeCall' | 'answer' | 'drop' | 'reject' | 'reinitialize' | 'error' }
+  { command: 'registered' | 'ack' | 'keepalive' | 'makeCall' | CallCommandName | 'reinitialize' | 'error' }
 >;
 /** Browser client → manager (intincall and outcall). */
 export type ClientUpMessage =

@@ -111,6 +111,12 @@ const VARIANTS: Variant[] = [
     fails: { 'C-CMD-05': /unknown-command/, 'C-CMD-06': /malformed-xml/ },
   },
   {
+    name: 'a connector that reports every call control as done',
+    up: () => (m) => [m.command === 'result' && !m.ok ? { channel: 'connector', command: 'result', requestId: m.requestId, ok: true } : m],
+    only: ['C-CC-02'],
+    fails: { 'C-CC-02': /reported ok/ },
+  },
+  {
     name: 'a connector that never keeps alive',
     up: () => drop((m) => m.command === 'keepalive'),
     only: ['C-KA-01'],

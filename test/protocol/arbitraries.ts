@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { CALL_ORIGINS, CALL_STATES } from '../../src/protocol/call-state.ts';
 import {
   CALL_CONTROL_ACTIONS,
+  CALL_CONTROLS,
+  type CallControl,
   CALL_END_REASONS,
   REGISTRATIONS,
   SOCKET_KINDS,
@@ -66,6 +68,10 @@ const rec = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> 
 
 const wireError: fc.Arbitrary<WireError> = fc.record({ code: str(64, 1), message: str(1024) }, { noNullPrototype: true });
 
+function controls(): fc.Arbitrary<CallControl[]> {
+  return fc.subarray([...CALL_CONTROLS]);
+}
+
 const lineInfo: fc.Arbitrary<LineInfo> = fc.record({
   name: localLine,
   address: str(128),
@@ -73,6 +79,7 @@ const lineInfo: fc.Arbitrary<LineInfo> = fc.record({
   mediaModes: fc.constantFrom<LineInfo['mediaModes']>(['audio'], ['video'], ['audio', 'video'], ['video', 'audio']),
   inService: fc.boolean(),
   rejectAllowed: fc.boolean(),
+  controls: controls(),
 }, { noNullPrototype: true, requiredKeys: ['name', 'address', 'permanentId', 'mediaModes', 'inService'] });
 
 const popup: fc.Arbitrary<PopupSettings> = rec({
@@ -162,6 +169,7 @@ export const MESSAGE_ARBITRARIES: Record<string, fc.Arbitrary<TapiMessage>> = {
         connectedName: name,
         redirectingNumber: number,
         redirectingName: name,
+        consultationOf: id,
         reason: fc.constantFrom(...CALL_END_REASONS),
         snapshot: fc.boolean(),
       }, { noNullPrototype: true, requiredKeys: ['seq', 'timestamp', 'line', 'callId', 'state', 'origin', 'snapshot'] },
@@ -185,6 +193,13 @@ export const MESSAGE_ARBITRARIES: Record<string, fc.Arbitrary<TapiMessage>> = {
   'connector/answer': msg('connector', 'answer', callCommand),
   'connector/drop': msg('connector', 'drop', callCommand),
   'connector/reject': msg('connector', 'reject', callCommand),
+  'connector/hold': msg('connector', 'hold', callCommand),
+  'connector/unhold': msg('connector', 'unhold', callCommand),
+  'connector/transfer': msg('connector', 'transfer', rec({ requestId: id, callId: id, dialString: str(64, 1) })),
+  'connector/consult': msg('connector', 'consult', rec({ requestId: id, callId: id, dialString: str(64, 1) })),
+  'connector/completeTransfer': msg('connector', 'completeTransfer', callCommand),
+  'connector/cancelConsult': msg('connector', 'cancelConsult', callCommand),
+  'connector/conference': msg('connector', 'conference', callCommand),
   'connector/reinitialize': msg('connector', 'reinitialize', rec({ requestId: id })),
   'connector/result': msg('connector', 'result', outcome(rec({ requestId: id }))),
   'connector/error': msg('connector', 'error', errorFields),
@@ -201,7 +216,7 @@ export const MESSAGE_ARBITRARIES: Record<string, fc.Arbitrary<TapiMessage>> = {
       admin: fc.boolean(),
       protocolVersion: version,
       heartbeatInterval: fc.integer({ min: 1, max: 86_400 }),
-      lines: fc.array(fc.record({ line: fullLine, displayName: name, dialing, popup, rejectAllowed: fc.boolean() }, { noNullPrototype: true, requiredKeys: ['line', 'displayName', 'dialing', 'popup'] }), { maxLength: 4 }),
+      lines: fc.array(fc.record({ line: fullLine, displayName: name, dialing, popup, rejectAllowed: fc.boolean(), controls: controls() }, { noNullPrototype: true, requiredKeys: ['line', 'displayName', 'dialing', 'popup'] }), { maxLength: 4 }),
     }),
   ),
   'intincall/heartbeat': msg('intincall', 'heartbeat', rec({})),
@@ -224,6 +239,7 @@ export const MESSAGE_ARBITRARIES: Record<string, fc.Arbitrary<TapiMessage>> = {
             endedReason: fc.constantFrom(...CALL_END_REASONS),
             answeredBy: name,
             phoneCallId: guid,
+            consultationOf: str(384, 1),
             replayed: fc.boolean(),
           }, { noNullPrototype: true, requiredKeys: ['notificationId', 'callKey', 'timestamp', 'line', 'state', 'direction', 'number', 'matches', 'popup', 'replayed'] },
         ),
@@ -248,7 +264,14 @@ export const MESSAGE_ARBITRARIES: Record<string, fc.Arbitrary<TapiMessage>> = {
       fc.tuple(rec({ requestId: id }), wireError).map(([b, error]) => ({ ...b, ok: false as const, error })),
     ),
   ),
-  'intincall/callControl': msg('intincall', 'callControl', rec({ requestId: id, callKey: str(384, 1), action: fc.constantFrom(...CALL_CONTROL_ACTIONS) })),
+  'intincall/callControl': msg(
+    'intincall',
+    'callControl',
+    fc.record(
+      { requestId: id, callKey: str(384, 1), action: fc.constantFrom(...CALL_CONTROL_ACTIONS), target: str(64, 1) },
+      { noNullPrototype: true, requiredKeys: ['requestId', 'callKey', 'action'] },
+    ),
+  ),
   'intincall/callControlResult': msg('intincall', 'callControlResult', outcome(rec({ requestId: id }))),
   'intincall/error': msg('intincall', 'error', errorFields),
 

@@ -98,6 +98,66 @@ export const EXAMPLES: Example[] = [
   { name: 'connector-answer', description: 'Answer a ringing call.', message: { channel: 'connector', command: 'answer', requestId: 'm-78', callId: '0x1F3A' } },
   { name: 'connector-drop', description: 'Hang up a call.', message: { channel: 'connector', command: 'drop', requestId: 'm-79', callId: '0x1F3A' } },
   { name: 'connector-reject', description: 'Reject a ringing call.', message: { channel: 'connector', command: 'reject', requestId: 'm-80', callId: '0x1F3B' } },
+  { name: 'connector-hold', description: 'Put a connected call on hold (1.1).', message: { channel: 'connector', command: 'hold', requestId: 'm-90', callId: '0x1F3A' } },
+  { name: 'connector-unhold', description: 'Take a held call back (1.1).', message: { channel: 'connector', command: 'unhold', requestId: 'm-91', callId: '0x1F3A' } },
+  {
+    name: 'connector-transfer',
+    description: 'Blind transfer of a call to a converted dial string (1.1).',
+    message: { channel: 'connector', command: 'transfer', requestId: 'm-92', callId: '0x1F3A', dialString: '26' },
+  },
+  {
+    name: 'connector-consult',
+    description: 'Hold the call and dial a consultation from the same line (1.1).',
+    message: { channel: 'connector', command: 'consult', requestId: 'm-93', callId: '0x1F3A', dialString: '0034361826026' },
+  },
+  {
+    name: 'connector-completeTransfer',
+    description: 'Join the held call and its consultation; the line leaves both (1.1).',
+    message: { channel: 'connector', command: 'completeTransfer', requestId: 'm-94', callId: '0x1F3A' },
+  },
+  {
+    name: 'connector-cancelConsult',
+    description: 'Drop the consultation and take the held call back (1.1).',
+    message: { channel: 'connector', command: 'cancelConsult', requestId: 'm-95', callId: '0x1F3A' },
+  },
+  {
+    name: 'connector-conference',
+    description: 'The consultation joins the held call: three parties (1.1).',
+    message: { channel: 'connector', command: 'conference', requestId: 'm-96', callId: '0x1F3A' },
+  },
+  {
+    name: 'connector-result-not-supported',
+    description: 'The line cannot do that call control (1.1).',
+    message: { channel: 'connector', command: 'result', requestId: 'm-90', ok: false, error: { code: 'not-supported', message: 'hold is not supported by the tapi provider' } },
+  },
+  {
+    name: 'connector-lines-controls',
+    description: 'Lines with their call controls (1.1): all four on one line, none on the other.',
+    message: {
+      channel: 'connector',
+      command: 'lines',
+      lines: [
+        { name: '45', address: '45', permanentId: '0x00010045', mediaModes: ['audio'], inService: true, rejectAllowed: true, controls: ['hold', 'transfer', 'consult', 'conference'] },
+        { name: '46', address: '46', permanentId: '0x00010046', mediaModes: ['audio'], inService: true, rejectAllowed: true, controls: [] },
+      ],
+    },
+  },
+  {
+    name: 'connector-callState-consultation',
+    description: 'The consultation call dialled from line 45 names the held call it was set up from (1.1).',
+    message: {
+      channel: 'connector', command: 'callState', seq: 1050, timestamp: T, line: '45', callId: '0x1F40', state: 'dialtone', origin: 'outbound',
+      callerNumber: '45', calledNumber: '0034361826026', consultationOf: '0x1F3A', snapshot: false,
+    },
+  },
+  {
+    name: 'connector-callState-conferenced',
+    description: 'The consultation ended by joining its held call in a conference (1.1).',
+    message: {
+      channel: 'connector', command: 'callState', seq: 1054, timestamp: T, line: '45', callId: '0x1F40', state: 'disconnected', origin: 'outbound',
+      consultationOf: '0x1F3A', reason: 'conferenced', snapshot: false,
+    },
+  },
   { name: 'connector-reinitialize', description: 'Re-initialise all lines.', message: { channel: 'connector', command: 'reinitialize', requestId: 'm-81' } },
   { name: 'connector-result-ok', description: 'A command succeeded.', message: { channel: 'connector', command: 'result', requestId: 'm-77', ok: true } },
   {
@@ -234,6 +294,47 @@ export const EXAMPLES: Example[] = [
     message: { channel: 'intincall', command: 'callControl', requestId: 'c-1', callKey: 'tapiconnector.chd.de#0x1F3B', action: 'reject' },
   },
   { name: 'intincall-callControlResult', description: 'The reject was carried out.', message: { channel: 'intincall', command: 'callControlResult', requestId: 'c-1', ok: true } },
+  {
+    name: 'intincall-callControl-hold',
+    description: 'Hold a connected call from the panel (1.1).',
+    message: { channel: 'intincall', command: 'callControl', requestId: 'c-2', callKey: 'tapiconnector.chd.de/0x1F3A', action: 'hold' },
+  },
+  {
+    name: 'intincall-callControl-transfer',
+    description: 'Blind transfer to a number the line\'s dialing rules convert (1.1).',
+    message: { channel: 'intincall', command: 'callControl', requestId: 'c-3', callKey: 'tapiconnector.chd.de/0x1F3A', action: 'transfer', target: '+49 34361 826-26' },
+  },
+  {
+    name: 'intincall-callControl-consult',
+    description: 'Consult a colleague before transferring (1.1).',
+    message: { channel: 'intincall', command: 'callControl', requestId: 'c-4', callKey: 'tapiconnector.chd.de/0x1F3A', action: 'consult', target: '26' },
+  },
+  {
+    name: 'intincall-callControl-completeTransfer',
+    description: 'Complete the consultation transfer, named by the held call (1.1).',
+    message: { channel: 'intincall', command: 'callControl', requestId: 'c-5', callKey: 'tapiconnector.chd.de/0x1F3A', action: 'completeTransfer' },
+  },
+  {
+    name: 'intincall-callControl-conference',
+    description: 'Join the consultation into a three-party conference (1.1).',
+    message: { channel: 'intincall', command: 'callControl', requestId: 'c-6', callKey: 'tapiconnector.chd.de/0x1F3A', action: 'conference' },
+  },
+  {
+    name: 'intincall-callControlResult-not-supported',
+    description: 'The line cannot hold calls (1.1).',
+    message: {
+      channel: 'intincall', command: 'callControlResult', requestId: 'c-2', ok: false,
+      error: { code: 'control-not-supported', message: 'line tapiconnector.chd.de:45 cannot hold calls: its phone system does not offer hold' },
+    },
+  },
+  {
+    name: 'intincall-callNotification-consultation',
+    description: 'The consultation call the agent dialled, linked to the held call (1.1).',
+    message: {
+      channel: 'intincall', command: 'callNotification', notificationId: 'n-9', callKey: 'tapiconnector.chd.de/0x1F40', timestamp: T, line: 'tapiconnector.chd.de:45',
+      state: 'ringback', direction: 'internal', number: '26', extension: '26', matches: [], popup, consultationOf: 'tapiconnector.chd.de/0x1F3A', replayed: false,
+    },
+  },
   {
     name: 'intincall-error',
     description: 'The proof failed.',

@@ -71,6 +71,13 @@ class HeldReplay implements LineProvider {
   answer = (id: string): Promise<void> => this.inner.answer(id);
   drop = (id: string): Promise<void> => this.inner.drop(id);
   reject = (id: string): Promise<void> => this.inner.reject(id);
+  hold = (id: string): Promise<void> => this.inner.hold(id);
+  unhold = (id: string): Promise<void> => this.inner.unhold(id);
+  transfer = (id: string, dial: string): Promise<void> => this.inner.transfer(id, dial);
+  consult = (id: string, dial: string): Promise<string> => this.inner.consult(id, dial);
+  completeTransfer = (id: string): Promise<void> => this.inner.completeTransfer(id);
+  cancelConsult = (id: string): Promise<void> => this.inner.cancelConsult(id);
+  conference = (id: string): Promise<void> => this.inner.conference(id);
   reinitialize = (): Promise<void> => this.inner.reinitialize();
   close = (): Promise<void> => this.inner.close();
 }

@@ -20,6 +20,8 @@ export interface PopupActions {
   rejectAllowed(line: string): boolean;
   answer(call: CallView): void;
   closed(callKey: string): void;
+  /** The call-control buttons of the call (hang up, hold, transfer, …; ui/call-controls.ts), placed below the popup's own. */
+  controls?(call: CallView): HTMLElement;
 }
 
 /** How long "answered by" / "call ended" stays readable before the popup goes. */
@@ -85,7 +87,7 @@ export class PopupView {
     const headerId = `ctapi-popup-h${(headerIds += 1)}`;
     this.header = h(doc, 'header', { id: headerId, 'data-testid': 'popup-title' });
     this.element = h(doc, 'section', { class: `ctapi-popup ctapi-pos-${pos}`, 'data-testid': 'crm-tapi-popup', 'data-call': call.callKey, role: 'alertdialog', 'aria-labelledby': headerId },
-      this.header, body, buttons);
+      this.header, body, buttons, actions.controls?.(call));
     this.update(call);
     if (call.popup.durationSeconds > 0) this.timer = setTimeout(() => this.close(), call.popup.durationSeconds * 1000);
   }

@@ -14,13 +14,13 @@ type C = Case<ConnectorContext>;
 
 const resultFor = (requestId: string) => (m: TapiMessage): boolean => (m.command === 'result' || m.command === 'error') && m.requestId === requestId;
 
-async function command(ctx: ConnectorContext, s: Session, message: TapiMessage & { requestId: string }, what: string): Promise<ResultMessage | ErrorMessage> {
+export async function command(ctx: ConnectorContext, s: Session, message: TapiMessage & { requestId: string }, what: string): Promise<ResultMessage | ErrorMessage> {
   const from = s.peer.inbox.messages.length;
   s.peer.send(message);
   return after<ResultMessage | ErrorMessage>(ctx, s.peer, resultFor(message.requestId), what, from);
 }
 
-function refused(r: ResultMessage | ErrorMessage): boolean {
+export function refused(r: ResultMessage | ErrorMessage): boolean {
   return r.command === 'error' || (!r.ok && r.error !== undefined);
 }
 

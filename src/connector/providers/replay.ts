@@ -124,6 +124,38 @@ export class ReplayProvider implements LineProvider {
     await this.command('reject', [callId], () => this.checkCall(callId));
   }
 
+  // Call control replays what the recording holds, like answer and drop: the
+  // same command with the same arguments next, else `invalid-state`.
+  async hold(callId: string): Promise<void> {
+    await this.command('hold', [callId], () => this.checkCall(callId));
+  }
+
+  async unhold(callId: string): Promise<void> {
+    await this.command('unhold', [callId], () => this.checkCall(callId));
+  }
+
+  async transfer(callId: string, dialString: string): Promise<void> {
+    await this.command('transfer', [callId, dialString], () => this.checkCall(callId));
+  }
+
+  async consult(callId: string, dialString: string): Promise<string> {
+    const result = await this.command('consult', [callId, dialString], () => this.checkCall(callId));
+    if (result === undefined) throw new LineProviderError('invalid-state', 'the recording holds no call id for this consult');
+    return result;
+  }
+
+  async completeTransfer(callId: string): Promise<void> {
+    await this.command('completeTransfer', [callId], () => this.checkCall(callId));
+  }
+
+  async cancelConsult(callId: string): Promise<void> {
+    await this.command('cancelConsult', [callId], () => this.checkCall(callId));
+  }
+
+  async conference(callId: string): Promise<void> {
+    await this.command('conference', [callId], () => this.checkCall(callId));
+  }
+
   async reinitialize(): Promise<void> {
     await this.command('reinitialize', [], () => undefined);
   }

@@ -84,6 +84,34 @@ export class RecordingProvider implements LineProvider {
     return this.record('reject', [callId], () => this.inner.reject(callId));
   }
 
+  hold(callId: string): Promise<void> {
+    return this.record('hold', [callId], () => this.inner.hold(callId));
+  }
+
+  unhold(callId: string): Promise<void> {
+    return this.record('unhold', [callId], () => this.inner.unhold(callId));
+  }
+
+  transfer(callId: string, dialString: string): Promise<void> {
+    return this.record('transfer', [callId, dialString], () => this.inner.transfer(callId, dialString));
+  }
+
+  consult(callId: string, dialString: string): Promise<string> {
+    return this.record('consult', [callId, dialString], () => this.inner.consult(callId, dialString));
+  }
+
+  completeTransfer(callId: string): Promise<void> {
+    return this.record('completeTransfer', [callId], () => this.inner.completeTransfer(callId));
+  }
+
+  cancelConsult(callId: string): Promise<void> {
+    return this.record('cancelConsult', [callId], () => this.inner.cancelConsult(callId));
+  }
+
+  conference(callId: string): Promise<void> {
+    return this.record('conference', [callId], () => this.inner.conference(callId));
+  }
+
   reinitialize(): Promise<void> {
     return this.record('reinitialize', [], () => this.inner.reinitialize());
   }

@@ -3,6 +3,7 @@
 // read back, because a recording is outside input like any other file.
 import { z } from 'zod';
 import { CALL_ORIGINS, CALL_STATES } from '../../protocol/call-state.ts';
+import { CALL_COMMANDS, CALL_CONTROLS } from '../../protocol/messages.ts';
 import { CALL_END_REASONS, LINE_PROVIDER_ERROR_CODES } from '../line-provider.ts';
 
 const text = (max: number) => z.string().max(max);
@@ -15,6 +16,7 @@ export const lineInfoSchema = z
     permanentId: text(200),
     mediaModes: z.array(z.enum(['audio', 'video'])).max(2),
     inService: z.boolean(),
+    controls: z.array(z.enum(CALL_CONTROLS)).max(CALL_CONTROLS.length).optional(),
   })
   .strict();
 
@@ -33,6 +35,7 @@ const callEvent = z
     called: party.optional(),
     connected: party.optional(),
     redirecting: party.optional(),
+    consultationOf: text(200).min(1).optional(),
     reason: z.enum(CALL_END_REASONS).optional(),
   })
   .strict();
@@ -50,7 +53,8 @@ export const providerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('providerUp'), at }).strict(),
 ]);
 
-export const COMMAND_NAMES = ['makeCall', 'answer', 'drop', 'reject', 'reinitialize'] as const;
+/** The provider commands a recording holds: the call commands of the protocol, plus makeCall and reinitialize. */
+export const COMMAND_NAMES = ['makeCall', 'reinitialize', ...CALL_COMMANDS] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 const offset = z.number().finite().nonnegative();

@@ -35,6 +35,8 @@ export interface CallLogEntry {
   readonly userId?: string;
   /** The phone call activity of the same call: written first, then referenced. */
   readonly phoneCallId?: string;
+  /** What happened to the call beyond its times (e.g. "transferred to 26"), appended to the entry's name. */
+  readonly note?: string;
 }
 
 /** "Telefon Zeitfelder": which phone call attributes get start, end and duration. */
@@ -109,7 +111,7 @@ export function callLogWrite(schema: Schema, entry: CallLogEntry, newId: () => s
   text(entry.line, 'call log line', 200);
   if (CALL_DIRECTION[entry.direction] === undefined) throw invalid(`call log direction ${JSON.stringify(entry.direction)} is not incoming, outgoing or internal`);
   const body: Record<string, unknown> = {
-    [f.name]: `${entry.direction} ${entry.number} on ${entry.line}`.slice(0, 200),
+    [f.name]: `${entry.direction} ${entry.number} on ${entry.line}${entry.note === undefined ? '' : `, ${entry.note}`}`.slice(0, 200),
     [f.number]: entry.number,
     [f.line]: entry.line,
     [f.start]: iso(entry.start, 'call log start'),

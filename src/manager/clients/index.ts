@@ -60,7 +60,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     if (!reported.has(line)) for (const l of context.connectorSide.lines()) reported.set(l.line, l);
     return reported.get(line);
   };
-  const rejectAllowedOf = (line: string): boolean | undefined => reportedLine(line)?.rejectAllowed;
+  const capabilitiesOf = (line: string): ReportedLine | undefined => reportedLine(line);
   const registry = new ClientRegistry();
   const missed = new MissedStore(o.missed);
   const boot = randomBytes(4).toString('hex');
@@ -84,6 +84,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     lineOfCall: (key) => router.calls.get(key)?.line,
     onDialed: (key, user) => router.calls.noteDial(key, user, now()),
     onAnswerRequested: (key, user) => router.noteAnswer(key, user),
+    onControlled: (key, action, dialString, stage) => router.noteControl(key, action, dialString, stage),
   });
   const fingerprints = new WeakMap<ClientConnection, string>();
 
@@ -91,8 +92,8 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     const user = c.user;
     if (user === undefined || user.operator) return;
     const table = entitlements.table;
-    fingerprints.set(c, linesFingerprint(user.id, table, rejectAllowedOf));
-    c.send(welcomeMessage(user, welcomeLines(user.id, table, settingsOf, rejectAllowedOf), o.heartbeatSeconds));
+    fingerprints.set(c, linesFingerprint(user.id, table, capabilitiesOf));
+    c.send(welcomeMessage(user, welcomeLines(user.id, table, settingsOf, capabilitiesOf), o.heartbeatSeconds));
     if (c.kind !== 'incall') return; // outcall sockets dial; they take no popups
     registry.enrol(c);
     router.catchUp(user.id, c, (id) => registry.isOpen(id));
@@ -103,10 +104,10 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     const table = entitlements.table;
     for (const c of registry.all.values()) {
       if (c.phase !== 'ready' || c.user === undefined || c.user.operator || c.kind === 'diagnose') continue;
-      const print = linesFingerprint(c.user.id, table, rejectAllowedOf);
+      const print = linesFingerprint(c.user.id, table, capabilitiesOf);
       if (print !== fingerprints.get(c)) {
         fingerprints.set(c, print);
-        c.send(welcomeMessage(c.user, welcomeLines(c.user.id, table, settingsOf, rejectAllowedOf), o.heartbeatSeconds));
+        c.send(welcomeMessage(c.user, welcomeLines(c.user.id, table, settingsOf, capabilitiesOf), o.heartbeatSeconds));
       }
     }
   };

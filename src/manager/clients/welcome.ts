@@ -2,7 +2,7 @@
 // the admin functions, and each of their lines with its effective dialing and
 // popup settings. Sent again when the user's lines change.
 import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
-import { PROTOCOL_VERSION, type WelcomeLine, type WelcomeMessage } from '../../protocol/index.ts';
+import { PROTOCOL_VERSION, type CallControl, type WelcomeLine, type WelcomeMessage } from '../../protocol/index.ts';
 import { wireDialing, type LineSettings } from '../entitlements/settings.ts';
 import type { EntitlementTable } from '../entitlements/table.ts';
 import type { ProvenUser } from './connection.ts';
@@ -12,13 +12,13 @@ export const MAX_WELCOME_LINES = 1024;
 
 const NO_DIALING = { internationalPrefix: '', nationalPrefix: '', countryCode: '', areaCode: '', baseNumber: '', outsideLinePrefix: '', incomingDirectionCode: '', maxInternalLength: 0, dialLocalWithoutAreaCode: true };
 
-/** Whether the connector can reject on a line; undefined when it did not say (or the line is not reported). */
-export type RejectAllowedOf = (line: string) => boolean | undefined;
+/** What the connector said a line can do (reject, call controls); undefined fields: it did not say (or the line is not reported). */
+export type CapabilitiesOf = (line: string) => { rejectAllowed?: boolean; controls?: readonly CallControl[] } | undefined;
 
-export function welcomeLines(user: string, table: EntitlementTable, settingsOf: (r: LineConfigRecord) => LineSettings, rejectAllowedOf: RejectAllowedOf = () => undefined): WelcomeLine[] {
+export function welcomeLines(user: string, table: EntitlementTable, settingsOf: (r: LineConfigRecord) => LineSettings, capabilitiesOf: CapabilitiesOf = () => undefined): WelcomeLine[] {
   return table.linesOf(user).slice(0, MAX_WELCOME_LINES).map((g) => {
     const s = settingsOf(g.record);
-    const rejectAllowed = rejectAllowedOf(g.line);
+    const { rejectAllowed, controls } = capabilitiesOf(g.line) ?? {};
     return {
       line: g.line,
       displayName: (g.record.lineDisplayName ?? g.record.name ?? g.line).slice(0, 256),
@@ -26,6 +26,7 @@ export function welcomeLines(user: string, table: EntitlementTable, settingsOf: 
       dialing: s.dialing === undefined ? NO_DIALING : wireDialing(s.dialing),
       popup: s.popup,
       ...(rejectAllowed === undefined ? {} : { rejectAllowed }),
+      ...(controls === undefined ? {} : { controls: [...controls] }),
     };
   });
 }
@@ -43,7 +44,13 @@ export function welcomeMessage(user: ProvenUser, lines: WelcomeLine[], heartbeat
   };
 }
 
-/** A fingerprint of a user's lines, the records behind them and whether reject works there: a change means a new welcome. */
-export function linesFingerprint(user: string, table: EntitlementTable, rejectAllowedOf: RejectAllowedOf = () => undefined): string {
-  return table.linesOf(user).map((g) => `${g.line}\u0000${g.record.id}\u0000${String(rejectAllowedOf(g.line))}`).join('\u0001');
+/** A fingerprint of a user's lines, the records behind them and what works there (reject, call controls): a change means a new welcome. */
+export function linesFingerprint(user: string, table: EntitlementTable, capabilitiesOf: CapabilitiesOf = () => undefined): string {
+  return table
+    .linesOf(user)
+    .map((g) => {
+      const c = capabilitiesOf(g.line);
+      return `${g.line}\u0000${g.record.id}\u0000${String(c?.rejectAllowed)}\u0000${c?.controls?.join(' ') ?? '-'}`;
+    })
+    .join('\u0001');
 }

@@ -10,7 +10,8 @@ import type { Outbox } from '../../dataverse/outbox/outbox.ts';
 import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
 import type { Schema } from '../../dataverse/schema.ts';
 import { toDialString } from '../../dialing/index.ts';
-import type { CallControlMessage, CallControlResultMessage, DialMessage, DialResultMessage, WireError } from '../../protocol/index.ts';
+import { TARGETED_ACTIONS, controlNeeded } from '../../protocol/index.ts';
+import type { CallControlAction, CallControlMessage, CallControlResultMessage, DialMessage, DialResultMessage, WireError } from '../../protocol/index.ts';
 import type { ConnectorSide, ReportedLine } from '../contracts.ts';
 import type { LineSettings } from '../entitlements/settings.ts';
 import type { EntitlementTable } from '../entitlements/table.ts';
@@ -39,6 +40,12 @@ export interface DialOptions {
   /** A dial succeeded and the connector named the call: who dialled it. */
   onDialed: (callKey: string, userId: string) => void;
   onAnswerRequested: (callKey: string, userId: string) => void;
+  /**
+   * A call control is sent (`asked`), and if the connector refused it
+   * (`refused`): for the call's records. Noted before the command, because the
+   * call may end (and be recorded) before the connector's result arrives.
+   */
+  onControlled?: (callKey: string, action: CallControlAction, dialString: string | undefined, stage: 'asked' | 'refused') => void;
   source: string;
 }
 
@@ -51,43 +58,18 @@ export class DialService {
     const reply = (result: { ok: true; dialString: string } | { ok: false; error: WireError }): DialResultMessage => ({
       channel: 'intincall', command: 'dialResult', requestId: m.requestId, ...result,
     });
-    const grant = this.o.entitlements().grant(caller.userId, m.line);
-    if (grant === undefined) {
-      this.audit(caller, m, 'warning', `refused: line-not-entitled`);
-      return reply({ ok: false, error: wireError('line-not-entitled', `line ${m.line} is not one of your lines`) });
-    }
-    if (!this.o.buckets.take(caller.userId)) {
-      if (!this.limited.has(caller.userId)) {
-        this.limited.add(caller.userId);
-        this.audit(caller, m, 'warning', 'refused: rate-limited (further refusals in this run are not logged)');
-      }
-      return reply({ ok: false, error: wireError('rate-limited', `too many dial requests; try again in ${this.o.buckets.waitSeconds(caller.userId)} s`) });
-    }
-    this.limited.delete(caller.userId);
-    const settings = this.o.settingsOf(grant.record);
-    if (settings.dialing === undefined) {
-      this.audit(caller, m, 'warning', 'refused: line-settings-invalid');
-      return reply({ ok: false, error: wireError('line-settings-invalid', `the dialing settings of line ${m.line} are invalid: ${settings.dialingError?.message ?? 'unknown problem'}`) });
-    }
-    const converted = toDialString(m.number, settings.dialing);
-    if (!converted.ok) {
-      this.audit(caller, m, 'warning', `refused: not-a-phone-number (${converted.error.code})`);
-      return reply({ ok: false, error: wireError('not-a-phone-number', converted.error.message) });
-    }
-    const reported = this.o.reportedLine(m.line);
-    if (reported === undefined || !reported.connectorOnline) {
-      this.audit(caller, m, 'warning', `refused: connector-offline (dial string ${converted.dial})`);
-      return reply({ ok: false, error: wireError('connector-offline', `line ${m.line} is not available: its connector is not connected`) });
-    }
-    const outcome = await this.o.connectorSide.command({ kind: 'makeCall', line: m.line, dialString: converted.dial });
+    const checked = this.numberToDial(caller, m.line, m.number, 'dial');
+    if (!checked.ok) return reply(checked);
+    const { dial, reported } = checked;
+    const outcome = await this.o.connectorSide.command({ kind: 'makeCall', line: m.line, dialString: dial });
     if (!outcome.ok) {
       const error = fromConnector(outcome.error, m.line);
-      this.audit(caller, m, 'warning', `refused: ${error.code} (dial string ${converted.dial}; connector said ${outcome.error.code})`);
+      this.audit(caller, 'dial', m.number, m.line, 'warning', `refused: ${error.code} (dial string ${dial}; connector said ${outcome.error.code})`);
       return reply({ ok: false, error });
     }
     if (outcome.callId !== undefined) this.o.onDialed(`${reported.connectorHost}/${outcome.callId}`, caller.userId);
-    this.audit(caller, m, 'information', `dialled ${converted.dial}`);
-    return reply({ ok: true, dialString: converted.dial });
+    this.audit(caller, 'dial', m.number, m.line, 'information', `dialled ${dial}`);
+    return reply({ ok: true, dialString: dial });
   }
 
   async callControl(caller: Caller, m: CallControlMessage): Promise<CallControlResultMessage> {
@@ -97,18 +79,78 @@ export class DialService {
     const line = this.o.lineOfCall(m.callKey);
     if (line === undefined) return reply(wireError('unknown-call', 'the manager knows no active call with this key'));
     if (this.o.entitlements().grant(caller.userId, line) === undefined) return reply(wireError('line-not-entitled', `the call is on line ${line}, which is not one of your lines`));
+    const control = controlNeeded(m.action);
+    const controls = this.o.reportedLine(line)?.controls;
+    // A connector that listed its controls is believed; an older one that did not is asked (and refuses with not-supported).
+    if (control !== undefined && controls !== undefined && !controls.includes(control)) {
+      return reply(wireError('control-not-supported', `line ${line} cannot ${m.action === 'unhold' ? 'resume' : m.action} calls: its phone system does not offer ${control}`));
+    }
+    let dialString: string | undefined;
+    if (TARGETED_ACTIONS.includes(m.action)) {
+      // A transfer or consultation target costs like a dial: the same rules, limits and audit.
+      if (m.target === undefined) return reply(wireError('not-a-phone-number', `${m.action} needs a target number`));
+      const checked = this.numberToDial(caller, line, m.target, m.action);
+      if (!checked.ok) return reply(checked.error);
+      dialString = checked.dial;
+    }
     if (m.action === 'answer') this.o.onAnswerRequested(m.callKey, caller.userId);
-    const outcome = await this.o.connectorSide.command({ kind: m.action, callKey: m.callKey });
+    this.o.onControlled?.(m.callKey, m.action, dialString, 'asked');
+    const outcome = await this.o.connectorSide.command({ kind: m.action, callKey: m.callKey, ...(dialString === undefined ? {} : { dialString }) });
+    if (dialString !== undefined) {
+      const what = outcome.ok ? `${m.action === 'transfer' ? 'transferred to' : 'consulting'} ${dialString}` : `refused: ${outcome.error.code}`;
+      this.audit(caller, m.action, m.target ?? '', line, outcome.ok ? 'information' : 'warning', what);
+    }
+    if (!outcome.ok) this.o.onControlled?.(m.callKey, m.action, dialString, 'refused');
     return outcome.ok ? reply() : reply(fromConnector(outcome.error, line));
   }
 
-  private audit(caller: Caller, m: DialMessage, level: 'information' | 'warning', outcome: string): void {
+  /**
+   * The dial path every number an agent sends goes through (dial, transfer,
+   * consult): entitlement, the per-user rate limit, the line's dialing rules
+   * and the connector being online. Refusals are audited.
+   */
+  private numberToDial(
+    caller: Caller,
+    line: string,
+    number: string,
+    what: string,
+  ): { ok: true; dial: string; reported: ReportedLine } | { ok: false; error: WireError } {
+    const refuse = (error: WireError, note: string): { ok: false; error: WireError } => {
+      this.audit(caller, what, number, line, 'warning', note);
+      return { ok: false, error };
+    };
+    const grant = this.o.entitlements().grant(caller.userId, line);
+    if (grant === undefined) return refuse(wireError('line-not-entitled', `line ${line} is not one of your lines`), 'refused: line-not-entitled');
+    if (!this.o.buckets.take(caller.userId)) {
+      const first = !this.limited.has(caller.userId);
+      this.limited.add(caller.userId);
+      const error = wireError('rate-limited', `too many dial requests; try again in ${this.o.buckets.waitSeconds(caller.userId)} s`);
+      return first ? refuse(error, 'refused: rate-limited (further refusals in this run are not logged)') : { ok: false, error };
+    }
+    this.limited.delete(caller.userId);
+    const settings = this.o.settingsOf(grant.record);
+    if (settings.dialing === undefined) {
+      return refuse(
+        wireError('line-settings-invalid', `the dialing settings of line ${line} are invalid: ${settings.dialingError?.message ?? 'unknown problem'}`),
+        'refused: line-settings-invalid',
+      );
+    }
+    const converted = toDialString(number, settings.dialing);
+    if (!converted.ok) return refuse(wireError('not-a-phone-number', converted.error.message), `refused: not-a-phone-number (${converted.error.code})`);
+    const reported = this.o.reportedLine(line);
+    if (reported === undefined || !reported.connectorOnline) {
+      return refuse(wireError('connector-offline', `line ${line} is not available: its connector is not connected`), `refused: connector-offline (dial string ${converted.dial})`);
+    }
+    return { ok: true, dial: converted.dial, reported };
+  }
+
+  private audit(caller: Caller, what: string, number: string, line: string, level: 'information' | 'warning', outcome: string): void {
     try {
       this.o.outbox.enqueue(eventLogWrite(this.o.schema, {
-        name: `dial by ${caller.userName}`.slice(0, 200),
+        name: `${what} by ${caller.userName}`.slice(0, 200),
         level,
         source: this.o.source.slice(0, 200),
-        message: `user ${caller.userName} (${caller.userId}) asked to dial ${JSON.stringify(m.number)} on line ${m.line}: ${outcome}`,
+        message: `user ${caller.userName} (${caller.userId}) asked to ${what} ${JSON.stringify(number)} on line ${line}: ${outcome}`,
         occurredOn: new Date(this.o.wallNow()),
       }));
     } catch (err) {

@@ -12,6 +12,8 @@ export const DIAL_ERROR_CODES = [
   'pbx-refused',
   'unknown-call',
   'shutting-down',
+  /** 1.1: the line's phone system does not offer this call control (hold, transfer, consult, conference). */
+  'control-not-supported',
 ] as const;
 export type DialErrorCode = (typeof DIAL_ERROR_CODES)[number];
 
@@ -30,7 +32,10 @@ export function fromConnector(error: WireError, line: string): WireError {
     case 'shutting-down':
       return wireError('shutting-down', 'the manager is shutting down');
     case 'unknown-call':
+    case 'no-such-call':
       return wireError('unknown-call', 'the telephone system no longer knows this call');
+    case 'not-supported':
+      return wireError('control-not-supported', `the telephone system of line ${line} does not offer this: ${error.message}`);
     default:
       return wireError('pbx-refused', `the telephone system refused: ${error.message} (${error.code})`);
   }

@@ -114,5 +114,7 @@ export function routeCommand(
   const entry = parts && registry.entry(parts[0]);
   if (!parts || !entry || !entry.calls.has(parts[1])) return Promise.resolve(failure('unknown-call', `no running call ${command.callKey}`));
   const [host, callId] = parts;
-  return pending.start(host, command.kind, (requestId) => sendTo(host, { channel: 'connector', command: command.kind, requestId, callId }));
+  const { kind, dialString } = command;
+  return pending.start(host, kind, (requestId) =>
+    sendTo(host, { channel: 'connector', command: kind, requestId, callId, ...(dialString === undefined ? {} : { dialString }) }));
 }

@@ -264,6 +264,7 @@ export class ConnectorRegistry {
       inService: info.inService,
       connectorOnline: entry.connection !== undefined,
       ...(info.rejectAllowed === undefined ? {} : { rejectAllowed: info.rejectAllowed }),
+      ...(info.controls === undefined ? {} : { controls: [...info.controls] }),
     };
     if (existing === undefined) {
       if (entry.lines.size >= MAX_LINES_PER_CONNECTOR) {
@@ -274,7 +275,7 @@ export class ConnectorRegistry {
       this.emit.line({ kind: 'added', line: { ...line } });
       return;
     }
-    if (existing.address === line.address && existing.inService === line.inService && existing.connectorOnline === line.connectorOnline && existing.rejectAllowed === line.rejectAllowed) return;
+    if (existing.address === line.address && existing.inService === line.inService && existing.connectorOnline === line.connectorOnline && existing.rejectAllowed === line.rejectAllowed && existing.controls?.join() === line.controls?.join()) return;
     entry.lines.set(info.name, line);
     this.emit.line({ kind: 'changed', line: { ...line } });
   }

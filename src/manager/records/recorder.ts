@@ -89,6 +89,7 @@ export class CallRecorder {
     const duration = connected === undefined ? undefined : Math.max(0, Math.floor((end.getTime() - connected.getTime()) / 1000));
     const missed = isMissed(call);
     const number = call.number.trim() === '' ? 'anonymous' : call.number;
+    const note = outcomeNote(call);
     const writes: OutboxWrite[] = [];
     let phoneCallId: string | undefined;
     if (agent !== undefined && wantsPhoneCall(call, settings)) {
@@ -110,6 +111,7 @@ export class CallRecorder {
           end,
           ...(duration === undefined ? {} : { durationSeconds: duration }),
           ...(settings === undefined ? {} : { timeFields: settings.timeFields }),
+          ...(note === undefined ? {} : { description: `The call was ${note}; the duration is the agent's part.` }),
         };
         let write: OutboxWrite;
         try {
@@ -136,6 +138,7 @@ export class CallRecorder {
       callKey: call.callKey.slice(0, 200),
       ...(agent === undefined ? {} : { userId: agent }),
       ...(phoneCallId === undefined ? {} : { phoneCallId }),
+      ...(note === undefined ? {} : { note }),
     }));
     for (const w of writes) {
       try {
@@ -147,4 +150,12 @@ export class CallRecorder {
     }
     return { callLogId: writes[writes.length - 1]?.id as string, ...(phoneCallId === undefined ? {} : { phoneCallId }), ...(agent === undefined ? {} : { agent }) };
   }
+}
+
+/** What the agent did with the call, in the records' words: where it was transferred, or that it joined a conference. */
+export function outcomeNote(call: TrackedCall): string | undefined {
+  if (call.transferredTo !== undefined) return `transferred to ${call.transferredTo}`.slice(0, 120);
+  if (call.reason === 'transferred') return 'transferred';
+  if (call.reason === 'conferenced') return 'joined to a conference';
+  return undefined;
 }

@@ -42,6 +42,10 @@ export interface TrackedCall {
   lastTimestamp: string;
   /** The seq of the latest snapshot that showed this call: events up to it are history the snapshot already reflects. */
   snapshotSeq?: number;
+  /** 1.1: the key of the held call this call is a consultation of (same line). */
+  consultationOf?: string;
+  /** Where the agent transferred the call (a dial string or the consulted number), for the records. */
+  transferredTo?: string;
   /** What clients were last shown of this call (state and number): the same again is no news. */
   shown?: string;
 }
@@ -156,6 +160,7 @@ export class CallTracker {
     }
     call.state = e.state;
     call.lastTimestamp = e.timestamp;
+    if (e.consultationOf !== undefined) call.consultationOf = `${routed.connectorHost}/${e.consultationOf}`;
     if (call.number === '') call.number = otherNumber(call.incoming, e);
     if ((e.state === 'connected' || e.state === 'onhold') && call.connectedAt === undefined) call.connectedAt = e.timestamp;
     if (e.state === 'disconnected' || e.state === 'idle') {
@@ -164,6 +169,12 @@ export class CallTracker {
       if (e.reason === 'pickedUpElsewhere' && call.connectedAt === undefined) call.answeredElsewhere = true;
     }
     return { call, news: true };
+  }
+
+  /** The live consultation set up from the call `callKey`, if any. */
+  consultationOf(callKey: string): TrackedCall | undefined {
+    for (const call of this.calls.values()) if (call.consultationOf === callKey && call.endedAt === undefined) return call;
+    return undefined;
   }
 
   /** Forgets a finished call and its aliases; returns every call key it went by. */

@@ -69,6 +69,7 @@ export function buildNotification(input: NotificationInput): CallNotificationMes
     ...(call.reason === undefined || (call.state !== 'disconnected' && call.state !== 'idle') ? {} : { endedReason: call.reason }),
     ...(input.answeredBy === undefined ? {} : { answeredBy: input.answeredBy.slice(0, 256) }),
     ...(input.phoneCallId === undefined ? {} : { phoneCallId: input.phoneCallId }),
+    ...(call.consultationOf === undefined ? {} : { consultationOf: call.consultationOf.slice(0, 384) }),
     replayed: input.replayed,
   };
 }

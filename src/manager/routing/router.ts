@@ -16,7 +16,7 @@ import type { DirectoryMatch } from '../../dataverse/directory/directory.ts';
 import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
 import type { EffectiveDialingSettings } from '../../dialing/index.ts';
 import { phoneCallIdOf } from '../records/ids.ts';
-import type { CallNotificationMessage } from '../../protocol/index.ts';
+import type { CallControlAction, CallNotificationMessage } from '../../protocol/index.ts';
 import { elapsed, type MonoMs } from '../clock.ts';
 import type { RoutedCallEvent } from '../contracts.ts';
 import { notificationsSent, type NotificationSent } from './diagnostics.ts';
@@ -212,6 +212,29 @@ export class CallRouter {
   noteAnswer(callKey: string, user: string): void {
     const call = this.calls.get(callKey);
     if (call !== undefined) call.answerIntent = user;
+  }
+
+  /**
+   * A call control on its way to the connector (`asked`) or refused by it: a
+   * transfer names where the call went (blind: the dial string; completed
+   * consultation: the consulted number), for the call's records. Noted when
+   * asked, since the call ends (and is recorded) before the result arrives;
+   * forgotten again when refused.
+   */
+  noteControl(callKey: string, action: CallControlAction, dialString: string | undefined, stage: 'asked' | 'refused'): void {
+    const call = this.calls.get(callKey);
+    if (call === undefined) return;
+    const consultation = action === 'completeTransfer' ? this.calls.consultationOf(call.callKey) : undefined;
+    if (stage === 'refused') {
+      if (action === 'transfer' || action === 'completeTransfer') delete call.transferredTo;
+      if (consultation !== undefined) delete consultation.transferredTo;
+      return;
+    }
+    if (action === 'transfer' && dialString !== undefined) call.transferredTo = dialString;
+    if (consultation !== undefined) {
+      call.transferredTo = consultation.number;
+      consultation.transferredTo = call.number;
+    }
   }
 
   /** Ends calls the connector never reported as ended (connector gone for good); returns how many. */

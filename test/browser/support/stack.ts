@@ -35,7 +35,7 @@ export interface Ringing {
   callIds: string[];
 }
 
-export async function control(stack: DemoStack, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+export async function control(stack: DemoStack, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${stack.controlUrl}${path}`, { method, ...(body === undefined ? {} : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }) });
   const text = await res.text();
   if (!res.ok) throw new Error(`PBX ${method} ${path}: ${res.status} ${text}`);

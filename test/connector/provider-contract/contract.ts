@@ -140,6 +140,106 @@ export const CONTRACT_FLOWS = {
     expectSound(events);
   },
 
+  /**
+   * Call control (spec/protocol.md §7.7): a line offers what its `controls`
+   * say and refuses the rest with `not-supported`; unknown calls are
+   * `no-such-call` whatever the line offers.
+   */
+  async callControl(h: ProviderHarness): Promise<void> {
+    const { events, line } = await openWithLog(h);
+    const offers = new Set(h.provider.lines().find((l) => l.name === line)?.controls ?? []);
+    for (const method of ['hold', 'unhold', 'completeTransfer', 'cancelConsult', 'conference'] as const) await expectCode(h.provider[method]('no-such-call'), 'no-such-call');
+    await expectCode(h.provider.transfer('no-such-call', '123'), 'no-such-call');
+    await expectCode(h.provider.consult('no-such-call', '123'), 'no-such-call');
+    const offering = await ringAndFind(h, events, line);
+    await h.provider.answer(offering.callId);
+    await h.advance(100);
+    const last = () => calls(events, offering.callId).at(-1);
+    if (offers.has('hold')) {
+      await h.provider.hold(offering.callId);
+      await h.advance(100);
+      expect(last()?.state).toBe('onhold');
+      await expectCode(h.provider.hold(offering.callId), 'invalid-state');
+      await h.provider.unhold(offering.callId);
+      await h.advance(100);
+      expect(last()?.state).toBe('connected');
+    } else {
+      await expectCode(h.provider.hold(offering.callId), 'not-supported');
+      await expectCode(h.provider.unhold(offering.callId), 'not-supported');
+    }
+    if (offers.has('consult')) {
+      // Nothing to complete yet; then a consultation that is cancelled gives the call back.
+      await expectCode(h.provider.completeTransfer(offering.callId), 'invalid-state');
+      const consultation = await h.provider.consult(offering.callId, '030 1234567');
+      await h.advance(100);
+      expect(last()?.state).toBe('onhold');
+      expect(calls(events, consultation)[0]?.consultationOf).toBe(offering.callId);
+      expect(calls(events, consultation)[0]?.line).toBe(line);
+      await h.provider.cancelConsult(offering.callId);
+      await h.advance(100);
+      expect(calls(events, consultation).at(-1)?.state).toBe('idle');
+      expect(last()?.state).toBe('connected');
+      // A second consultation, answered by the far end, completes the transfer: both leave the line.
+      const second = await h.provider.consult(offering.callId, '030 7654321');
+      await h.advance(10_000);
+      expect(calls(events, second).at(-1)?.state).toBe('connected');
+      await h.provider.completeTransfer(offering.callId);
+      await h.advance(100);
+      expect(last()?.state).toBe('idle');
+      expect(calls(events, offering.callId).find((e) => e.state === 'disconnected')?.reason).toBe('transferred');
+      expect(calls(events, second).at(-1)?.state).toBe('idle');
+    } else {
+      await expectCode(h.provider.consult(offering.callId, '030 1234567'), 'not-supported');
+      await expectCode(h.provider.completeTransfer(offering.callId), 'not-supported');
+      await expectCode(h.provider.cancelConsult(offering.callId), 'not-supported');
+      await expectCode(h.provider.conference(offering.callId), 'not-supported');
+      if (!offers.has('transfer')) await expectCode(h.provider.transfer(offering.callId, '030 1234567'), 'not-supported');
+      await h.provider.drop(offering.callId);
+      await h.advance(100);
+    }
+    expect(h.provider.activeCalls().filter((c) => c.line === line)).toEqual([]);
+    expectSound(events);
+  },
+
+  /** A blind transfer ends the line's part with reason `transferred`; a conference keeps the call with the consulted party in it. */
+  async transferAndConference(h: ProviderHarness): Promise<void> {
+    const { events, line } = await openWithLog(h);
+    const offers = new Set(h.provider.lines().find((l) => l.name === line)?.controls ?? []);
+    const offering = await ringAndFind(h, events, line);
+    await h.provider.answer(offering.callId);
+    await h.advance(100);
+    if (offers.has('transfer')) {
+      await h.provider.transfer(offering.callId, '030 1234567');
+      await h.advance(100);
+      const mine = calls(events, offering.callId);
+      expect(mine.at(-1)?.state).toBe('idle');
+      expect(mine.find((e) => e.state === 'disconnected')?.reason).toBe('transferred');
+    } else {
+      await expectCode(h.provider.transfer(offering.callId, '030 1234567'), 'not-supported');
+      await h.provider.drop(offering.callId);
+    }
+    await h.advance(100);
+    if (offers.has('conference') && offers.has('consult')) {
+      await h.ringInbound(line, '+49 30 7654321');
+      await h.advance(100);
+      const next = calls(events).find((e) => e.line === line && e.state === 'offering' && e.callId !== offering.callId);
+      if (next === undefined) throw new Error(`no second offering on line ${line}`);
+      await h.provider.answer(next.callId);
+      await h.advance(100);
+      await expectCode(h.provider.conference(next.callId), 'invalid-state');
+      const consultation = await h.provider.consult(next.callId, '030 7654321');
+      await h.advance(10_000);
+      await h.provider.conference(next.callId);
+      await h.advance(100);
+      expect(calls(events, consultation).find((e) => e.state === 'disconnected')?.reason).toBe('conferenced');
+      expect(calls(events, next.callId).at(-1)?.state).toBe('connected');
+      await h.provider.drop(next.callId);
+      await h.advance(100);
+      expect(calls(events, next.callId).at(-1)?.state).toBe('idle');
+    }
+    expect(h.provider.activeCalls().filter((c) => c.line === line)).toEqual([]);
+  },
+
   async listeners(h: ProviderHarness): Promise<void> {
     const seen: ProviderEvent[] = [];
     const late: ProviderEvent[] = [];

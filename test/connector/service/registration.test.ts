@@ -19,9 +19,11 @@ describe('registration and line list', () => {
   it('registers with host, versions and key, then reports audio lines only', async () => {
     const { m, h } = await setup({ lines: ['20', { extension: '21', video: true }, '22'] });
     await m.waitFor(() => m.of('lines').length === 1, 5_000, 'lines');
-    expect(m.registrations[0]).toEqual({ channel: 'connector', command: 'register', protocolVersion: '1.0', connectorVersion: '0.1.0', host: 'pbx.test', connectorKey: KEY });
+    expect(m.registrations[0]).toEqual({ channel: 'connector', command: 'register', protocolVersion: '1.1', connectorVersion: '0.1.0', host: 'pbx.test', connectorKey: KEY });
     expect(m.of('lines')[0]?.lines.map((l) => l.name)).toEqual(['20', '22']);
-    expect(m.of('lines')[0]?.lines[0]).toEqual({ name: '20', address: '20', permanentId: 'sim-20', mediaModes: ['audio'], inService: true, rejectAllowed: false });
+    expect(m.of('lines')[0]?.lines[0]).toEqual({
+      name: '20', address: '20', permanentId: 'sim-20', mediaModes: ['audio'], inService: true, rejectAllowed: false, controls: ['hold', 'transfer', 'consult', 'conference'],
+    });
     expect(h.service.stats.lines).toBe(2);
   });
 

@@ -7,7 +7,7 @@
 // `callfind <id>`; a rejected incoming call is a `hangup` while it rings
 // (baresip answers "486 Rejected").
 import { performance } from 'node:perf_hooks';
-import { LineProviderError } from '../../line-provider.ts';
+import { LineProviderError, refusedCallControl } from '../../line-provider.ts';
 import type { CallEndReason, CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../line-provider.ts';
 import type { CallState } from '../../../protocol/call-state.ts';
 import { CallTable, advances, callInfo } from './call-table.ts';
@@ -174,6 +174,17 @@ export class SipLineProvider implements LineProvider {
     call.ours = 'rejected';
     await this.onCall(call, 'hangup');
   }
+
+  // Call control is not wired to this phone system yet: every line reports no
+  // `controls`, and each method refuses with `not-supported` (spec/protocol.md §7.7).
+  readonly #refused = refusedCallControl('sip', (callId) => this.requireCall(callId));
+  readonly hold = this.#refused.hold;
+  readonly unhold = this.#refused.unhold;
+  readonly transfer = this.#refused.transfer;
+  readonly consult = this.#refused.consult;
+  readonly completeTransfer = this.#refused.completeTransfer;
+  readonly cancelConsult = this.#refused.cancelConsult;
+  readonly conference = this.#refused.conference;
 
   async reinitialize(): Promise<void> {
     if (this.phase !== 'open') throw new LineProviderError('provider-down', 'the provider is not open');

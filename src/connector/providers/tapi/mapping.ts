@@ -60,9 +60,13 @@ export function endReasonOf(mode: number): CallEndReason | undefined {
   return undefined;
 }
 
+/**
+ * The disconnect mode TAPI reports for a reason. `conferenced` has none: TAPI
+ * shows a call joining a conference as LINECALLSTATE_CONFERENCED, not as a
+ * disconnect, so it goes as UNKNOWN.
+ */
 export function disconnectModeOf(reason: CallEndReason | undefined): number {
-  if (reason === undefined) return M.LINEDISCONNECTMODE_UNKNOWN;
-  return (REASONS.find(([r]) => r === reason) as readonly [CallEndReason, number])[1];
+  return REASONS.find(([r]) => r === reason)?.[1] ?? M.LINEDISCONNECTMODE_UNKNOWN;
 }
 
 const O = LINECALLORIGIN;

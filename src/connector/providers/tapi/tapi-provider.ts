@@ -2,7 +2,7 @@
 // through the native addon (native/). On Linux the addon is built against the
 // fake TSP (native/fake), which the simulated PBX drives in tests.
 import { performance } from 'node:perf_hooks';
-import { LineProviderError } from '../../line-provider.ts';
+import { LineProviderError, refusedCallControl } from '../../line-provider.ts';
 import type { CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../line-provider.ts';
 import type { TapiBinding, TapiMessage, TapiSession } from './binding.ts';
 import { loadTapiBinding } from './binding.ts';
@@ -135,6 +135,17 @@ export class TapiLineProvider implements LineProvider {
     // TAPI has no "reject": dropping an offered call refuses it (the switch plays busy or diverts).
     await this.request('lineDrop', () => session.drop(call.hCall));
   }
+
+  // Call control is not wired to this phone system yet: every line reports no
+  // `controls`, and each method refuses with `not-supported` (spec/protocol.md §7.7).
+  readonly #refused = refusedCallControl('tapi', (callId) => this.call(callId));
+  readonly hold = this.#refused.hold;
+  readonly unhold = this.#refused.unhold;
+  readonly transfer = this.#refused.transfer;
+  readonly consult = this.#refused.consult;
+  readonly completeTransfer = this.#refused.completeTransfer;
+  readonly cancelConsult = this.#refused.cancelConsult;
+  readonly conference = this.#refused.conference;
 
   async reinitialize(): Promise<void> {
     this.ready();
