@@ -24,7 +24,7 @@ import { systemClock, type ManagerClock } from './clock.ts';
 import type { ConnectorSide, UserSideFactory, UserSideService } from './contracts.ts';
 import { ConnectorGateway, type GatewaySettings } from './gateway/gateway.ts';
 import { lostEventsKey } from './gateway/registry.ts';
-import { SqliteSeqStore } from './gateway/seq-store.ts';
+import { SqliteSeqStore } from './gateway/sqlite-seq-store.ts';
 import { LineRecordKeeper } from './lines/line-records.ts';
 import { ListenerSelfTest, type SelfTestTarget } from './self-test.ts';
 import { waitForCrm } from './startup/crm.ts';
@@ -156,7 +156,7 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     outbox.start();
     cleanup.push(() => outbox.close());
 
-    const seqs = new SqliteSeqStore(join(initial.DataDir, 'manager-state.sqlite'));
+    const seqs = new SqliteSeqStore(join(initial.DataDir, 'manager-state.sqlite'), { onTrouble: (message) => log.error(message) });
     cleanup.push(() => seqs.close());
     const { keepAliveGraceMs, ...gatewayOverrides } = deps.gateway ?? {};
     const gateway = new ConnectorGateway({
