@@ -152,7 +152,9 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     const running = await startDirectory({ api, repositories, defaultRecord: top.default, config, logger: log, afterRefresh: () => keeper.refresh() });
     cleanup.push(() => running.scheduler.stop());
 
-    const outbox = new Outbox({ store: new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite')), transport: dataverseTransport(api), logger: log });
+    // GROUP: FULL's power-cut safety confirmed by a WAL flush off the event loop; the journal waits for it (records/durable.ts).
+    const outboxStore = new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite'), { synchronous: 'GROUP', onTrouble: (message) => log.error(message) });
+    const outbox = new Outbox({ store: outboxStore, transport: dataverseTransport(api), logger: log });
     outbox.start();
     cleanup.push(() => outbox.close());
 
@@ -179,7 +181,8 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
           name: `${event.count} call event(s) lost`, level: 'error', source: `crm-tapi connector ${event.connectorHost}`, occurredOn: new Date(),
           message: `Connector ${event.connectorHost} could not deliver ${event.count} event(s) between ${event.firstTimestamp} and ${event.lastTimestamp}; calls of that time may be missing from the call log.`,
         }));
-        if (event.seq !== undefined) seqs.forget([lostEventsKey(event.connectorHost, event.seq)]);
+        const seq = event.seq;
+        if (seq !== undefined) outbox.whenDurable(() => seqs.forget([lostEventsKey(event.connectorHost, seq)]));
       } catch (err) {
         log.error({ code: (err as { code?: unknown }).code }, `the lost events could not be written to the event log: ${(err as Error).message}`);
       }

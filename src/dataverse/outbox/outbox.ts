@@ -102,6 +102,12 @@ export class Outbox {
     return item;
   }
 
+  /** Runs `run` once every write enqueued so far survives a power cut too (the store's `whenDurable`). */
+  whenDurable(run: () => void): void {
+    if (this.store.whenDurable === undefined) return run();
+    this.store.whenDurable(run);
+  }
+
   /** Starts delivering (also what was left over from an earlier run). */
   start(): void {
     if (this.closed) throw new OutboxError('closed', 'the outbox is closed');

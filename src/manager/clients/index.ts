@@ -70,7 +70,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     user: (id) => users.get(id),
     reportedLine,
   });
-  const recording = new DurableRecording({ recorder, journal: context.journal, logger });
+  const recording = new DurableRecording({ recorder, journal: context.journal, logger, whenRecordsDurable: (run) => context.outbox.whenDurable(run) });
   const router = new CallRouter({
     entitlements: () => entitlements.table, settingsOf, lookup, recipients: registry, missed, now, logger,
     nameOf: (id) => users.nameOf(id),
