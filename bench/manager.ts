@@ -6,11 +6,13 @@
 // frames in, the same WebSocket messages out, no logic: bench/lib/relay.ts);
 // and the heap each idle proven client costs.
 //
-//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--trace]
+//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--outbox GROUP|FULL] [--trace]
 //
-// As in production, the manager journals every call event (SqliteSeqStore in
-// a worker thread) and queues records in the SQLite outbox, both with
-// `synchronous = FULL`. Three manager runs: records only queued (the outbox
+// As in production, the manager journals every call event (SqliteSeqStore:
+// `synchronous = FULL` in a worker thread) and queues records in the SQLite
+// outbox at `synchronous = GROUP` (FULL's power-cut safety, confirmed by a WAL
+// flush off the event loop before the journal forgets; `--outbox FULL` for
+// the old fsync-per-commit on the loop). Three manager runs: records only queued (the outbox
 // does not deliver); the outbox delivering flat out (its transport answers at
 // once); and the same with a backlog of --backlog writes waiting when the
 // calls start, as after a CRM outage. Each run also reports the event-loop
@@ -59,6 +61,8 @@ const CLIENTS = numberArg('clients', 2000);
 const RATE = numberArg('rate', 200);
 const SECONDS = numberArg('seconds', 10);
 const BACKLOG = numberArg('backlog', 2000);
+const OUTBOX_SYNC = process.argv.includes('--outbox') ? process.argv[process.argv.indexOf('--outbox') + 1] : 'GROUP';
+if (OUTBOX_SYNC !== 'GROUP' && OUTBOX_SYNC !== 'FULL') throw new Error('--outbox must be GROUP or FULL');
 const HOSTS = Math.max(1, Math.ceil(CLIENTS / 200));
 const KEY = 'bench-connector-key-0000000001';
 const lineOf = (i: number) => `bench${i % HOSTS}.example:${1000 + i}`;
@@ -168,7 +172,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
   const directory = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(settings.settings), source });
   await directory.refresh('full');
   const trace: Trace = { loopP99: 0, loopMax: 0, storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', pendingAfter: 0, byMethod: new Map() };
-  const store = timedStore(new SqliteOutboxStore(join(dir, 'outbox.db'), { synchronous: 'FULL' }), trace);
+  const store = timedStore(new SqliteOutboxStore(join(dir, 'outbox.db'), { synchronous: OUTBOX_SYNC as 'GROUP' | 'FULL' }), trace);
   const outbox = new Outbox({ store, transport: { deliver: async () => 'created' } });
   if (mode === 'flat-out') outbox.start();
   // Every client comes from 127.0.0.1 at once: the pre-upgrade caps are raised past the client count.
@@ -220,7 +224,7 @@ const real = await manager('flat-out');
 const backlog = await manager('backlog');
 const expected = POPUPS.length;
 const p99 = (xs: readonly number[]) => percentile(xs, 99);
-console.log(`popup latency, ${CLIENTS} clients, ${CLIENTS} lines, ${RATE} popups/s (${2 * RATE} call events/s) for ${SECONDS} s (${expected} popups); journal and outbox synchronous = FULL`);
+console.log(`popup latency, ${CLIENTS} clients, ${CLIENTS} lines, ${RATE} popups/s (${2 * RATE} call events/s) for ${SECONDS} s (${expected} popups); journal FULL (worker), outbox ${OUTBOX_SYNC}`);
 console.log(`                             p50 ms    p99 ms   delivered   ratio to floor p50 / p99`);
 console.log(`bare relay (floor)         ${fmt(percentile(floor, 50))}  ${fmt(p99(floor))}   ${floor.length}/${expected}`);
 const runs = [['manager, records queued', quiet], ['manager + outbox flat out', real], [`  + backlog of ${BACKLOG}`, backlog]] as const;
