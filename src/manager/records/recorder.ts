@@ -20,7 +20,7 @@ import type { LineSettings } from '../entitlements/settings.ts';
 import type { EntitlementTable } from '../entitlements/table.ts';
 import type { KnownUser } from '../entitlements/users.ts';
 import { isMissed, type TrackedCall } from '../routing/calls.ts';
-import { identify } from '../routing/notification.ts';
+import { identify, identifyCall } from '../routing/notification.ts';
 import { nameBasedId, phoneCallIdOf } from './ids.ts';
 
 export interface RecorderOptions {
@@ -94,7 +94,7 @@ export class CallRecorder {
     if (agent !== undefined && wantsPhoneCall(call, settings)) {
       const user = await this.o.user(agent);
       if (user !== undefined && !user.disabled) {
-        const best = identify(call.number, settings?.dialing, this.o.lookup).matches[0];
+        const best = (record === undefined ? identify(call.number, undefined, this.o.lookup) : identifyCall(call, record.id, settings?.dialing, this.o.lookup)).matches[0];
         const party: RecordRef | undefined = best === undefined ? undefined : { entity: best.entity, id: best.id };
         const who = best?.name || number;
         const subject = missed ? `Missed call from ${who}` : call.incoming ? `Call from ${who}` : `Call to ${who}`;
