@@ -21,8 +21,9 @@
 //
 // Requirement (issue 18, target 1; exit 1 when missed): in the flat-out run,
 // popup p99 ≤ 1.5× the relay's p99, and no outbox store call on the event
-// loop over 20 ms (the journal's commits are in its worker). All popups must
-// arrive in every run.
+// loop over 20 ms (the journal's commits are in its worker); checked at 2,000
+// clients and 200 popups/s or more. All popups must arrive in every run (the
+// only check at `--quick` sizes).
 //
 // The CRM is an in-memory stand-in (line records, users, session proofs): the
 // bench measures the manager, not Dataverse; records go to a real SQLite
@@ -242,6 +243,7 @@ console.log(`heap per idle proven client: ${(quiet.heapPerClient / 1024).toFixed
 const ratio = p99(real.latencies) / p99(floor);
 const lost = [floor, ...runs.map(([, r]) => r.latencies)].some((l) => l.length < expected);
 const stall = Math.max(...runs.map(([, r]) => r.trace.storeMax));
-const met = ratio <= 1.5 && stall <= 20 && !lost;
-console.log(`requirement ${met ? 'met' : 'NOT met'}: popup p99 ${ratio.toFixed(2)}x the bare relay (≤ 1.5x), longest store call on the loop ${stall.toFixed(1)} ms (≤ 20), ${lost ? 'popups lost' : 'all popups delivered'}`);
+const fullSize = CLIENTS >= 2000 && RATE >= 200;
+const met = !lost && (!fullSize || (ratio <= 1.5 && stall <= 20));
+console.log(`requirement ${met ? 'met' : 'NOT met'}${fullSize ? '' : ' (below 2,000 clients at 200 popups/s only delivery is checked)'}: popup p99 ${ratio.toFixed(2)}x the bare relay (≤ 1.5x), longest store call on the loop ${stall.toFixed(1)} ms (≤ 20), ${lost ? 'popups lost' : 'all popups delivered'}`);
 process.exitCode = met ? 0 : 1;
