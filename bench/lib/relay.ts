@@ -26,12 +26,15 @@ export function capture(into: Captured): (text: string) => void {
 
 export async function bareRelay(options: { clients: number; hosts: number; rate: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string }): Promise<number[]> {
   const { clients, hosts, popups, captured, keyOf } = options;
-  const any = [...captured.values()].find((c) => c.offering.length > 0);
-  if (any === undefined) throw new Error('bare relay: nothing captured from the manager run to replay');
+  const anyKey = [...captured.keys()].find((k) => captured.get(k)!.offering.length > 0);
+  if (anyKey === undefined) throw new Error('bare relay: nothing captured from the manager run to replay');
+  const any = captured.get(anyKey)!;
+  // A popup the manager run did not deliver in time: another call's messages, carrying this call's key.
+  const stand = (key: string) => ({ offering: any.offering.map((t) => t.replaceAll(anyKey, key)), after: any.after.map((t) => t.replaceAll(anyKey, key)) });
   // Per connector host, in the order its frames arrive: which client gets which texts.
   const table = Array.from({ length: hosts }, () => [] as { i: number; texts: string[] }[]);
   for (const p of popups) {
-    const c = captured.get(keyOf(p)) ?? any;
+    const c = captured.get(keyOf(p)) ?? stand(keyOf(p));
     table[p.host]!.push({ i: p.i, texts: c.offering }, { i: p.i, texts: c.after });
   }
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
