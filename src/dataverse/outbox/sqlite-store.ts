@@ -261,6 +261,12 @@ export class SqliteOutboxStore implements OutboxStore {
     return (this.statements.count.get() as { n: number }).n;
   }
 
+  /** One transaction around `fn`: each `enqueue` inside is a savepoint, so a caught `duplicate-id` keeps the rest. */
+  atomically<T>(fn: () => T): T {
+    this.open();
+    return this.db.transaction(fn)();
+  }
+
   /** Runs `run` once every write committed so far survives a power cut (at once unless `GROUP`). */
   whenDurable(run: () => void): void {
     if (this.walSync === undefined) return run();

@@ -72,6 +72,11 @@ export interface OutboxStore {
    * dies is sent again and answered 412: harmless.
    */
   delivered(ids: readonly string[]): void;
+  /**
+   * Runs `fn` (a few `enqueue`s) as one transaction: one commit for all, all or none of them stored
+   * (an `enqueue` that throws inside and is caught leaves the others). Absent: `fn` runs as is.
+   */
+  atomically?<T>(fn: () => T): T;
   /** Runs `run` once every write made so far survives a power cut; absent: on return of each write. */
   whenDurable?(run: () => void): void;
   /** An attempt failed: counts it, remembers why, and makes the write due again at `at`. */

@@ -24,7 +24,7 @@ import { identify, identifyCall } from '../routing/notification.ts';
 import { nameBasedId, phoneCallIdOf } from './ids.ts';
 
 export interface RecorderOptions {
-  outbox: Pick<Outbox, 'enqueue'>;
+  outbox: Pick<Outbox, 'enqueue'> & Partial<Pick<Outbox, 'atomically'>>;
   schema: Schema;
   entitlements: () => EntitlementTable;
   settingsOf: (record: LineConfigRecord) => LineSettings;
@@ -137,14 +137,19 @@ export class CallRecorder {
       ...(agent === undefined ? {} : { userId: agent }),
       ...(phoneCallId === undefined ? {} : { phoneCallId }),
     }));
-    for (const w of writes) {
-      try {
-        this.o.outbox.enqueue(w);
-      } catch (err) {
-        // Queued before a restart (the journal replayed the call): the record is durable already.
-        if (!(err instanceof OutboxError && err.code === 'duplicate-id')) throw err;
+    // One transaction for the call's records (issue 18: one commit per call end, not one per record).
+    const enqueueAll = () => {
+      for (const w of writes) {
+        try {
+          this.o.outbox.enqueue(w);
+        } catch (err) {
+          // Queued before a restart (the journal replayed the call): the record is durable already.
+          if (!(err instanceof OutboxError && err.code === 'duplicate-id')) throw err;
+        }
       }
-    }
+    };
+    if (this.o.outbox.atomically === undefined) enqueueAll();
+    else this.o.outbox.atomically(enqueueAll);
     return { callLogId: writes[writes.length - 1]?.id as string, ...(phoneCallId === undefined ? {} : { phoneCallId }), ...(agent === undefined ? {} : { agent }) };
   }
 }

@@ -1,7 +1,8 @@
 // The outbox's `synchronous = GROUP` (issue 18): the store contract holds;
 // `whenDurable` runs only after a WAL flush that began after the write, never
 // on return; the writes of one turn share one flush; close flushes and runs
-// what waits; a flush that fails confirms nothing and is tried again.
+// what waits; a flush that fails confirms nothing and is tried again; a
+// call's records go in one transaction.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,31 @@ describe('SqliteOutboxStore with synchronous GROUP', () => {
     expect(confirmed).toBe(true);
     const again = new SqliteOutboxStore(path, { synchronous: 'GROUP' });
     expect(again.pending()).toBe(1);
+    again.close();
+  });
+
+  it('stores a call\'s records in one transaction: all or none, a caught duplicate-id keeping the rest', () => {
+    const path = join(dir, 'atomic.db');
+    const store = new SqliteOutboxStore(path, { synchronous: 'GROUP' });
+    store.enqueue(write(1), 0);
+    expect(() => store.atomically(() => {
+      store.enqueue(write(2), 0);
+      store.enqueue(write(3), 0);
+      throw new Error('the recorder failed half-way');
+    })).toThrow('half-way');
+    expect(store.pending()).toBe(1);
+    store.atomically(() => {
+      for (const i of [1, 2, 3]) {
+        try {
+          store.enqueue(write(i), 0);
+        } catch (err) {
+          expect(err).toMatchObject({ code: 'duplicate-id' });
+        }
+      }
+    });
+    store.close();
+    const again = new SqliteOutboxStore(path, { synchronous: 'GROUP' });
+    expect(again.pending()).toBe(3);
     again.close();
   });
 
