@@ -152,7 +152,12 @@ export class SqliteSeqStore implements SeqStore {
   }
 
   journal(): JournaledEvent[] {
-    this.#drainInline();
+    // At start nothing is pending: a plain read. Otherwise the pending writes go first, and the worker comes back.
+    if (this.#inFlight !== undefined || this.#gathering.length > 0) {
+      const hadWorker = this.#worker !== undefined;
+      this.#drainInline();
+      if (hadWorker) this.#startWorker();
+    }
     const rows = this.#db.prepare<[], { host: string; key: string; message: string }>('SELECT host, key, message FROM event_journal ORDER BY id').all();
     return rows.map((r) => ({ host: r.host, key: r.key, message: JSON.parse(r.message) as JournaledEvent['message'] }));
   }

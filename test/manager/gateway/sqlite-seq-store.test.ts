@@ -63,6 +63,15 @@ describe('SqliteSeqStore (worker, group commit)', () => {
     expect(ran).toBe(true);
     expect(s.get('pbx')).toBe(50);
     expect(s.stats()).toMatchObject({ batches: 1, writes: 50 });
+    // Reading the journal (at start, and with writes pending) keeps the commits in the worker.
+    expect(s.journal()).toHaveLength(50);
+    s.set('pbx', 51, event('pbx', 51, 'c51'));
+    expect(s.journal()).toHaveLength(51);
+    expect(s.stats().worker).toBe(true);
+    s.set('pbx', 52, event('pbx', 52, 'c52'));
+    await durable(s);
+    expect(s.stats()).toMatchObject({ writes: 52, worker: true });
+    expect(onDisk(path).journal).toHaveLength(52);
   });
 
   it('loses nothing on close: writes of the current turn are committed before the database closes', () => {
