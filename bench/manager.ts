@@ -126,27 +126,35 @@ interface Trace {
   byMethod: Map<string, { calls: number; ms: number }>;
 }
 
-/** Times every store method: all of them run on the manager's event loop. */
+/**
+ * Times every store method: all of them run on the manager's event loop. Calls inside another
+ * (the enqueues inside `atomically`) are part of the outer one and not counted again.
+ */
 function timedStore(store: OutboxStore, trace: Trace): OutboxStore {
+  let depth = 0;
   return new Proxy(store, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         const t = performance.now();
+        depth += 1;
         try {
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         } finally {
+          depth -= 1;
           const ms = performance.now() - t;
-          trace.storeCalls += 1;
-          trace.storeMs += ms;
-          const m = trace.byMethod.get(String(key)) ?? { calls: 0, ms: 0 };
-          m.calls += 1;
-          m.ms += ms;
-          trace.byMethod.set(String(key), m);
-          if (ms > trace.storeMax) {
-            trace.storeMax = ms;
-            trace.storeMaxMethod = String(key);
+          if (depth === 0) {
+            trace.storeCalls += 1;
+            trace.storeMs += ms;
+            const m = trace.byMethod.get(String(key)) ?? { calls: 0, ms: 0 };
+            m.calls += 1;
+            m.ms += ms;
+            trace.byMethod.set(String(key), m);
+            if (ms > trace.storeMax) {
+              trace.storeMax = ms;
+              trace.storeMaxMethod = String(key);
+            }
           }
         }
       };
