@@ -220,6 +220,15 @@ async function main(): Promise<void> {
     const b = median(map);
     console.log(`${name.padEnd(44)} ${a.toFixed(a < 10 ? 2 : 0).padStart(12)} ${b.toFixed(b < 10 ? 2 : 0).padStart(12)} ${(a / b).toFixed(2).padStart(8)}`);
   }
+  // Issue 18, target 3 (exit 1 when missed): at 1,000,000 numbers a full build ≤ 3 s and no event-loop block over 20 ms.
+  // Smaller sizes (`npm run bench -- --quick`) check only that every change was applied (the run throws otherwise).
+  const build = median(figures['full build (s)']!.ours);
+  const block = median(figures['longest event-loop block in a full build, CPU (ms)']!.ours);
+  if (NUMBERS >= 1_000_000) {
+    const met = build <= 3 && block <= 20;
+    console.log(`requirement ${met ? 'met' : 'NOT met'}: full build ${build.toFixed(2)} s (≤ 3), longest block ${block.toFixed(0)} ms (≤ 20)`);
+    process.exitCode = met ? 0 : 1;
+  } else console.log(`requirement not checked below 1,000,000 numbers: full build ${build.toFixed(2)} s, longest block ${block.toFixed(0)} ms`);
 }
 
 await main();

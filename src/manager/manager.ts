@@ -24,7 +24,7 @@ import { systemClock, wallTimersOf, type ManagerClock } from './clock.ts';
 import type { ConnectorSide, UserSideFactory, UserSideService } from './contracts.ts';
 import { ConnectorGateway, type GatewaySettings } from './gateway/gateway.ts';
 import { lostEventsKey } from './gateway/registry.ts';
-import { SqliteSeqStore } from './gateway/seq-store.ts';
+import { SqliteSeqStore } from './gateway/sqlite-seq-store.ts';
 import { LineRecordKeeper } from './lines/line-records.ts';
 import { ListenerSelfTest, type SelfTestTarget } from './self-test.ts';
 import { waitForCrm } from './startup/crm.ts';
@@ -154,11 +154,13 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     const running = await startDirectory({ api, repositories, defaultRecord: top.default, config, logger: log, afterRefresh: () => keeper.refresh(), clock: wallTimersOf(clock) });
     cleanup.push(() => running.scheduler.stop());
 
-    const outbox = new Outbox({ store: new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite')), transport: dataverseTransport(api), logger: log, backoff: { maxMs: initial.OutboxMaxRetryDelay * 1000 } });
+    // GROUP: FULL's power-cut safety confirmed by a WAL flush off the event loop; the journal waits for it (records/durable.ts).
+    const outboxStore = new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite'), { synchronous: 'GROUP', onTrouble: (message) => log.error(message) });
+    const outbox = new Outbox({ store: outboxStore, transport: dataverseTransport(api), logger: log, backoff: { maxMs: initial.OutboxMaxRetryDelay * 1000 } });
     outbox.start();
     cleanup.push(() => outbox.close());
 
-    const seqs = new SqliteSeqStore(join(initial.DataDir, 'manager-state.sqlite'));
+    const seqs = new SqliteSeqStore(join(initial.DataDir, 'manager-state.sqlite'), { onTrouble: (message) => log.error(message) });
     cleanup.push(() => seqs.close());
     const { keepAliveGraceMs, ...gatewayOverrides } = deps.gateway ?? {};
     const gateway = new ConnectorGateway({
@@ -181,7 +183,8 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
           name: `${event.count} call event(s) lost`, level: 'error', source: `crm-tapi connector ${event.connectorHost}`, occurredOn: new Date(),
           message: `Connector ${event.connectorHost} could not deliver ${event.count} event(s) between ${event.firstTimestamp} and ${event.lastTimestamp}; calls of that time may be missing from the call log.`,
         }));
-        if (event.seq !== undefined) seqs.forget([lostEventsKey(event.connectorHost, event.seq)]);
+        const seq = event.seq;
+        if (seq !== undefined) outbox.whenDurable(() => seqs.forget([lostEventsKey(event.connectorHost, seq)]));
       } catch (err) {
         log.error({ code: (err as { code?: unknown }).code }, `the lost events could not be written to the event log: ${(err as Error).message}`);
       }

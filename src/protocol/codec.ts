@@ -176,6 +176,11 @@ function encodeFields(specs: readonly FieldSpec[], value: Fields, prefix: string
  * what this writes always decodes back to the same message.
  */
 export function encodeMessage(message: TapiMessage): string {
+  return buildXml(messageTree(message));
+}
+
+/** The element tree `encodeMessage` serialises, checked as strictly as decoding checks (see there). */
+export function messageTree(message: TapiMessage): BuildElement {
   const m = message as unknown;
   if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new ProtocolError('invalid-field', 'a message must be an object');
   const { channel, command, ...fields } = m as Fields;
@@ -191,7 +196,7 @@ export function encodeMessage(message: TapiMessage): string {
     const problem = crossFieldProblem(fields);
     if (problem) throw problem;
     const children = [{ name: 'command', text: command }, ...encodeFields(specs, fields, '')];
-    return buildXml({ name: ENVELOPE_ELEMENT, attributes: { name: channel }, children });
+    return { name: ENVELOPE_ELEMENT, attributes: { name: channel }, children };
   } catch (err) {
     if (err instanceof Failure) throw toError(err, `${channel}/${command}`, { channel, command, requestId });
     throw err;

@@ -102,6 +102,18 @@ export class Outbox {
     return item;
   }
 
+  /** Runs `fn` (a few `enqueue`s: one call's records) as one store transaction, when the store can. */
+  atomically<T>(fn: () => T): T {
+    if (this.closed) throw new OutboxError('closed', 'the outbox is closed');
+    return this.store.atomically === undefined ? fn() : this.store.atomically(fn);
+  }
+
+  /** Runs `run` once every write enqueued so far survives a power cut too (the store's `whenDurable`). */
+  whenDurable(run: () => void): void {
+    if (this.store.whenDurable === undefined) return run();
+    this.store.whenDurable(run);
+  }
+
   /** Starts delivering (also what was left over from an earlier run). */
   start(): void {
     if (this.closed) throw new OutboxError('closed', 'the outbox is closed');

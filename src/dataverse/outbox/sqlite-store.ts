@@ -2,9 +2,12 @@
 // `synchronous = FULL` by default: a committed enqueue survives not only a
 // killed process (WAL alone gives that) but a power cut. WAL checkpoints run in
 // a worker thread (checkpointer.ts), not inside the manager's commits.
+// `GROUP`: commits as NORMAL, and `whenDurable` confirms the power-cut safety
+// of FULL asynchronously, one WAL flush for many commits (wal-sync.ts).
 import Database from 'better-sqlite3';
 import { SAFETY_NET_PAGES, INLINE_PAGES, WalCheckpointer } from './checkpointer.ts';
 import { OutboxError } from './errors.ts';
+import { WalSync } from './wal-sync.ts';
 import type { DeadLetter, Failure, OutboxItem, OutboxStore, OutboxWrite } from './store.ts';
 
 // 2: if_exists (update of an existing record's fields); a layout-1 file gains the column on open.
@@ -73,8 +76,13 @@ interface DeadRow extends Omit<Row, 'next_attempt_at' | 'last_error_code' | 'las
 const READY = `next_attempt_at <= @now AND (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox))`;
 
 export interface SqliteOutboxStoreOptions {
-  /** `FULL` (default) survives power loss; `NORMAL` survives a killed process and is faster. */
-  readonly synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * `FULL` (default) survives power loss on return; `NORMAL` survives a killed process and is faster; `GROUP`
+   * survives a killed process on return and power loss once `whenDurable` runs (no fsync on the event loop).
+   */
+  readonly synchronous?: 'FULL' | 'NORMAL' | 'GROUP';
+  /** `GROUP` only: told when the WAL could not be flushed (it is tried again). */
+  readonly onTrouble?: (message: string) => void;
   /**
    * Where WAL checkpoints run: `worker` (default) on a second connection in a
    * worker thread, off the event loop; `inline` inside the commit that fills the WAL (SQLite's default).
@@ -88,12 +96,15 @@ export class SqliteOutboxStore implements OutboxStore {
   private closed = false;
   /** Runs the WAL checkpoints when `checkpoints` is `worker` and the file is in WAL mode. */
   readonly checkpointer: WalCheckpointer | undefined;
+  /** `GROUP` only: the asynchronous WAL flushes. */
+  readonly walSync: WalSync | undefined;
 
   constructor(readonly path: string, options: SqliteOutboxStoreOptions = {}) {
     try {
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+      const synchronous = options.synchronous === 'GROUP' ? 'NORMAL' : (options.synchronous ?? 'FULL');
+      this.db.pragma(`synchronous = ${synchronous}`);
       this.db.pragma('busy_timeout = 5000');
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version > LAYOUT_VERSION) {
@@ -108,12 +119,16 @@ export class SqliteOutboxStore implements OutboxStore {
       if ((options.checkpoints ?? 'worker') === 'worker' && this.db.pragma('journal_mode', { simple: true }) === 'wal') {
         this.checkpointer = new WalCheckpointer({
           file: path,
-          synchronous: options.synchronous ?? 'FULL',
+          synchronous,
           onFallback: () => {
             if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${INLINE_PAGES}`);
           },
         });
         this.db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+      }
+      if (options.synchronous === 'GROUP') {
+        if (this.db.pragma('journal_mode', { simple: true }) !== 'wal') throw new OutboxError('store-unavailable', `outbox ${path}: synchronous GROUP needs WAL mode`);
+        this.walSync = new WalSync(`${path}-wal`, options.onTrouble);
       }
     } catch (err) {
       if (err instanceof OutboxError) throw err;
@@ -246,9 +261,22 @@ export class SqliteOutboxStore implements OutboxStore {
     return (this.statements.count.get() as { n: number }).n;
   }
 
+  /** One transaction around `fn`: each `enqueue` inside is a savepoint, so a caught `duplicate-id` keeps the rest. */
+  atomically<T>(fn: () => T): T {
+    this.open();
+    return this.db.transaction(fn)();
+  }
+
+  /** Runs `run` once every write committed so far survives a power cut (at once unless `GROUP`). */
+  whenDurable(run: () => void): void {
+    if (this.walSync === undefined) return run();
+    this.walSync.whenDurable(run);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.walSync?.close();
     this.checkpointer?.close();
     this.db.close();
   }

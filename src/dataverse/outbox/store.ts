@@ -54,7 +54,10 @@ export interface DeadLetter extends OutboxWrite {
 }
 
 export interface OutboxStore {
-  /** Adds a write, durable on return. Throws OutboxError `duplicate-id` when the id is taken. */
+  /**
+   * Adds a write, durable on return (a store may confirm power-cut safety later, through `whenDurable`).
+   * Throws OutboxError `duplicate-id` when the id is taken.
+   */
   enqueue(write: OutboxWrite, now: number): OutboxItem;
   /**
    * Up to `limit` writes ready at `now`, oldest first, leaving out those in
@@ -69,6 +72,13 @@ export interface OutboxStore {
    * dies is sent again and answered 412: harmless.
    */
   delivered(ids: readonly string[]): void;
+  /**
+   * Runs `fn` (a few `enqueue`s) as one transaction: one commit for all, all or none of them stored
+   * (an `enqueue` that throws inside and is caught leaves the others). Absent: `fn` runs as is.
+   */
+  atomically?<T>(fn: () => T): T;
+  /** Runs `run` once every write made so far survives a power cut; absent: on return of each write. */
+  whenDurable?(run: () => void): void;
   /** An attempt failed: counts it, remembers why, and makes the write due again at `at`. */
   reschedule(id: string, at: number, failure: Failure): void;
   /** An attempt failed for good: counts it and moves the write to the dead letters; it is never sent again unless retried. */

@@ -280,7 +280,9 @@ export class ConnectorGateway implements ConnectorSide {
   #sequenced(connection: ConnectorConnection, host: string, message: Parameters<ConnectorRegistry['applySequenced']>[1]): void {
     const outcome = this.#registry.applySequenced(host, message);
     if (outcome === 'duplicate') this.#log.debug({ host, seq: message.seq }, 'event already acknowledged; dropped');
-    connection.ack(this.#registry.entry(host)?.lastAckedSeq ?? message.seq);
+    const seq = this.#registry.entry(host)?.lastAckedSeq ?? message.seq;
+    // Acknowledgement follows durability: the journal commits off the event loop (sqlite-seq-store.ts).
+    this.options.seqs.whenDurable(() => connection.ack(seq));
   }
 
   #register(connection: ConnectorConnection, message: RegisterMessage): void {

@@ -1,9 +1,11 @@
 // The last step of "acknowledgement follows durability" (gateway/seq-store.ts):
 // a finished call's records go into the outbox, and only then are the call's
-// journaled events forgotten. When the records cannot be queued yet (the
-// agent's user record unreadable while the CRM fails, the outbox store
-// refusing), the attempt is repeated with back-off while the manager runs,
-// and the journal keeps the call for the next start if it stops first.
+// journaled events forgotten (once the outbox confirms the records safe from
+// a power cut too: with its group commit, one WAL flush later). When the
+// records cannot be queued yet (the agent's user record unreadable while the
+// CRM fails, the outbox store refusing), the attempt is repeated with
+// back-off while the manager runs, and the journal keeps the call for the
+// next start if it stops first.
 import type { Logger } from 'pino';
 import type { TrackedCall } from '../routing/calls.ts';
 import type { CallRecorder } from './recorder.ts';
@@ -11,6 +13,8 @@ import type { CallRecorder } from './recorder.ts';
 export interface DurableRecordingOptions {
   recorder: Pick<CallRecorder, 'record'>;
   journal: { forget(keys: readonly string[]): void } | undefined;
+  /** Runs its argument once the queued records survive a power cut (the outbox's group commit); default: at once. */
+  whenRecordsDurable?: (run: () => void) => void;
   logger: Logger;
   firstRetryMs?: number;
   maxRetryMs?: number;
@@ -30,7 +34,9 @@ export class DurableRecording {
   private async attempt(call: TrackedCall, keys: readonly string[], failures: number): Promise<void> {
     const recorded = await this.o.recorder.record(call);
     if (recorded !== undefined || call.answeredElsewhere) {
-      this.o.journal?.forget(keys);
+      const forget = () => this.o.journal?.forget(keys);
+      if (this.o.whenRecordsDurable === undefined) forget();
+      else this.o.whenRecordsDurable(forget);
       return;
     }
     if (this.stopped) return;

@@ -20,11 +20,11 @@ import type { LineSettings } from '../entitlements/settings.ts';
 import type { EntitlementTable } from '../entitlements/table.ts';
 import type { KnownUser } from '../entitlements/users.ts';
 import { isMissed, type TrackedCall } from '../routing/calls.ts';
-import { identify } from '../routing/notification.ts';
+import { identify, identifyCall } from '../routing/notification.ts';
 import { nameBasedId, phoneCallIdOf } from './ids.ts';
 
 export interface RecorderOptions {
-  outbox: Pick<Outbox, 'enqueue'>;
+  outbox: Pick<Outbox, 'enqueue'> & Partial<Pick<Outbox, 'atomically'>>;
   schema: Schema;
   entitlements: () => EntitlementTable;
   settingsOf: (record: LineConfigRecord) => LineSettings;
@@ -95,7 +95,7 @@ export class CallRecorder {
     if (agent !== undefined && wantsPhoneCall(call, settings)) {
       const user = await this.o.user(agent);
       if (user !== undefined && !user.disabled) {
-        const best = identify(call.number, settings?.dialing, this.o.lookup).matches[0];
+        const best = (record === undefined ? identify(call.number, undefined, this.o.lookup) : identifyCall(call, record.id, settings?.dialing, this.o.lookup)).matches[0];
         const party: RecordRef | undefined = best === undefined ? undefined : { entity: best.entity, id: best.id };
         const who = best?.name || number;
         const subject = missed ? `Missed call from ${who}` : call.incoming ? `Call from ${who}` : `Call to ${who}`;
@@ -140,14 +140,19 @@ export class CallRecorder {
       ...(phoneCallId === undefined ? {} : { phoneCallId }),
       ...(note === undefined ? {} : { note }),
     }));
-    for (const w of writes) {
-      try {
-        this.o.outbox.enqueue(w);
-      } catch (err) {
-        // Queued before a restart (the journal replayed the call): the record is durable already.
-        if (!(err instanceof OutboxError && err.code === 'duplicate-id')) throw err;
+    // One transaction for the call's records (issue 18: one commit per call end, not one per record).
+    const enqueueAll = () => {
+      for (const w of writes) {
+        try {
+          this.o.outbox.enqueue(w);
+        } catch (err) {
+          // Queued before a restart (the journal replayed the call): the record is durable already.
+          if (!(err instanceof OutboxError && err.code === 'duplicate-id')) throw err;
+        }
       }
-    }
+    };
+    if (this.o.outbox.atomically === undefined) enqueueAll();
+    else this.o.outbox.atomically(enqueueAll);
     return { callLogId: writes[writes.length - 1]?.id as string, ...(phoneCallId === undefined ? {} : { phoneCallId }), ...(agent === undefined ? {} : { agent }) };
   }
 }

@@ -38,6 +38,20 @@ export function identify(number: string, dialing: EffectiveDialingSettings | und
   return normalized.e164.length <= 16 ? { matches, e164: normalized.e164 } : { matches };
 }
 
+// Per call, per line record (its dialing settings) and number: identified once, for every popup of the call
+// and for its records at call end (issue 18: libphonenumber ran twice per notification and again at the end).
+const identified = new WeakMap<TrackedCall, Map<string, Identification>>();
+
+/** `identify` for a call, cached on the call: the popup and the call's records name the same party. */
+export function identifyCall(call: TrackedCall, recordId: string, dialing: EffectiveDialingSettings | undefined, lookup: (n: string, s: EffectiveDialingSettings) => DirectoryMatch[]): Identification {
+  let byRecord = identified.get(call);
+  if (byRecord === undefined) identified.set(call, (byRecord = new Map()));
+  const key = `${recordId}\u0000${call.number}`;
+  let found = byRecord.get(key);
+  if (found === undefined) byRecord.set(key, (found = identify(call.number, dialing, lookup)));
+  return found;
+}
+
 export interface NotificationInput {
   notificationId: string;
   call: TrackedCall;

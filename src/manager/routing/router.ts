@@ -24,7 +24,7 @@ import type { LineSettings } from '../entitlements/settings.ts';
 import type { EntitlementTable } from '../entitlements/table.ts';
 import { CallTracker, isMissed, type TrackedCall } from './calls.ts';
 import type { MissedStore } from './missed.ts';
-import { buildNotification, identify, type Identification } from './notification.ts';
+import { buildNotification, identifyCall } from './notification.ts';
 
 export interface ClientTarget {
   readonly id: string;
@@ -61,7 +61,6 @@ interface Parked {
 
 export class CallRouter {
   readonly calls = new CallTracker();
-  private readonly ids = new WeakMap<TrackedCall, Map<string, Identification>>();
   /** Incoming calls connected recently, by connector host and number: who took a hunt-group call. */
   private readonly recentlyConnected = new Map<string, { by: string | undefined; line: string; at: MonoMs }>();
   private readonly parked = new Map<string, Parked>();
@@ -113,13 +112,7 @@ export class CallRouter {
 
   private notificationFor(call: TrackedCall, user: string, record: LineConfigRecord, replayed: boolean): CallNotificationMessage {
     const settings = this.o.settingsOf(record);
-    let byRecord = this.ids.get(call);
-    if (byRecord === undefined) this.ids.set(call, (byRecord = new Map()));
-    let identification = byRecord.get(record.id);
-    if (identification === undefined) {
-      identification = identify(call.number, settings.dialing, this.o.lookup);
-      byRecord.set(record.id, identification);
-    }
+    const identification = identifyCall(call, record.id, settings.dialing, this.o.lookup);
     const answeredBy = this.answeredByFor(call, user);
     return buildNotification({
       notificationId: this.o.newId(), call, timestamp: call.lastTimestamp, settings, identification, replayed,

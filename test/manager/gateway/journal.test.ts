@@ -7,7 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemorySeqStore, SqliteSeqStore, type JournaledEvent } from '../../../src/manager/gateway/seq-store.ts';
+import { MemorySeqStore, type JournaledEvent } from '../../../src/manager/gateway/seq-store.ts';
+import { SqliteSeqStore } from '../../../src/manager/gateway/sqlite-seq-store.ts';
 import { startGateway } from '../support/gateway.ts';
 import { RawConnector, until } from '../support/raw-connector.ts';
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteSeqStore } from '../../../src/manager/gateway/seq-store.ts';
+import { SqliteSeqStore } from '../../../src/manager/gateway/sqlite-seq-store.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { KEY, RawConnector, until } from '../support/raw-connector.ts';
 

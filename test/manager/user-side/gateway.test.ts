@@ -61,6 +61,22 @@ describe('identity proof', () => {
     await c.close();
   });
 
+  it('welcomes once per turn however many line changes the turn brings (a connector going or coming)', async () => {
+    h.connector.report(LINE, '25', true, true);
+    const c = await TestClient.open(h.url, h.crmOrigin);
+    await c.signIn((await h.user('anna')).client, h.schema);
+    const welcomes = () => c.of('welcome').length;
+    expect(welcomes()).toBe(1);
+    // Five changes in one turn, each flipping what the welcome says: one welcome, with the last state.
+    for (const allowed of [false, true, false, true, false]) h.connector.report(LINE, '25', true, allowed);
+    await c.next('welcome', (m) => m.lines[0]?.rejectAllowed === false);
+    await sleep(200);
+    expect(welcomes()).toBe(2);
+    h.connector.report(LINE);
+    await c.next('welcome', (m) => m.lines[0]?.rejectAllowed === undefined);
+    await c.close();
+  });
+
   it('a client that connects but does not prove receives no call events', async () => {
     const c = await TestClient.open(h.url, h.crmOrigin);
     c.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '5.1.23.0', userid: USERS.anna.id });

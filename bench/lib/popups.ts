@@ -1,0 +1,115 @@
+// What bench/manager.ts drives and measures alike for the manager and for the
+// bare relay: WebSocket clients on loopback, the call-state frames a
+// connector sends (one popup = an `offering` and its `idle`), a steady rate
+// of popups, and the popup latency as the client sees it (the message decoded
+// with the protocol codec, the `offering` notification matched by call key).
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { WebSocket } from 'ws';
+import { decodeMessage, encodeMessage, encodeMessageFrame, type TapiMessage } from '../../src/protocol/index.ts';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const uid = (prefix: number, i: number) => `${prefix.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+
+export function percentile(values: readonly number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+export interface Receiver {
+  ws: WebSocket;
+  onMessage?: (text: string) => void;
+}
+
+/** Opens `count` clients, 100 at a time; `prove`: each connects and proves itself as user `uid(3, i)` (the manager). */
+export async function openClients(url: string, count: number, prove: boolean): Promise<Receiver[]> {
+  const out: Receiver[] = [];
+  const batch = 100;
+  for (let start = 0; start < count; start += batch) {
+    await Promise.all(Array.from({ length: Math.min(batch, count - start) }, async (_, k) => {
+      const i = start + k;
+      const ws = new WebSocket(url, { perMessageDeflate: false });
+      const r: Receiver = { ws };
+      ws.on('message', (data: Buffer) => r.onMessage?.(data.toString('utf8')));
+      await once(ws, 'open');
+      if (prove) {
+        const welcomed = new Promise<void>((resolve) => {
+          r.onMessage = (text) => {
+            const m = decodeMessage(text);
+            if (m.command === 'challenge') ws.send(encodeMessage({ channel: 'intincall', command: 'prove', nonce: m.nonce, sessionRecordId: uid(3, i), clientInstanceId: 'tab' }));
+            if (m.command === 'welcome') resolve();
+          };
+        });
+        ws.send(encodeMessage({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '9.0.0' }));
+        await welcomed;
+      }
+      out[i] = r;
+    }));
+  }
+  return out;
+}
+
+/** One popup of the schedule: line/client `i`, on connector `host`, with its two frames' seqs. */
+export interface Popup {
+  n: number;
+  i: number;
+  host: number;
+  callId: string;
+  seq: number;
+}
+
+/** The fixed schedule: popup n rings line (n·7919) mod clients; seqs count per connector host. */
+export function schedule(total: number, clients: number, hosts: number): Popup[] {
+  const seqs = new Array<number>(hosts).fill(0);
+  return Array.from({ length: total }, (_, n) => {
+    const i = (n * 7919) % clients;
+    const host = i % hosts;
+    const seq = seqs[host]! + 1;
+    seqs[host] = seq + 1;
+    return { n, i, host, callId: `c${n}`, seq };
+  });
+}
+
+export function callFrame(p: Popup, state: 'offering' | 'idle'): Uint8Array {
+  return encodeMessageFrame({
+    channel: 'connector', command: 'callState', seq: state === 'offering' ? p.seq : p.seq + 1, timestamp: new Date().toISOString(), line: String(1000 + p.i), callId: p.callId, state, origin: 'inbound',
+    callerNumber: `030 ${5_000_000 + (p.n % 5000)}`, snapshot: false,
+  } as TapiMessage);
+}
+
+/** What the client does with every message in both measurements: decode it; an `offering` notification is a popup. */
+export function decodeNotification(text: string): { callKey: string; state: string } | undefined {
+  const m = decodeMessage(text);
+  return m.command === 'callNotification' ? { callKey: m.callKey, state: m.state } : undefined;
+}
+
+/**
+ * Sends `rate` popups per second (each an `offering` and an `idle` frame through `send(host, frame)`) and
+ * returns the latency (ms) from the `offering` frame's write to its notification's arrival at the client;
+ * `observe` sees every message the clients receive.
+ */
+export async function drive(popups: readonly Popup[], rate: number, receivers: readonly Receiver[], send: (host: number, frame: Uint8Array) => void, keyOf: (p: Popup) => string, observe?: (text: string) => void): Promise<number[]> {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  for (const r of receivers) {
+    r.onMessage = (text) => {
+      observe?.(text);
+      const m = decodeNotification(text);
+      if (m === undefined || m.state !== 'offering') return;
+      const t = sentAt.get(m.callKey);
+      if (t === undefined) return;
+      latencies.push(performance.now() - t);
+      sentAt.delete(m.callKey);
+    };
+  }
+  const start = performance.now();
+  for (const p of popups) {
+    const wait = start + (p.n / rate) * 1000 - performance.now();
+    if (wait > 1) await sleep(wait);
+    sentAt.set(keyOf(p), performance.now());
+    send(p.host, callFrame(p, 'offering'));
+    send(p.host, callFrame(p, 'idle'));
+  }
+  await sleep(1000);
+  return latencies;
+}

@@ -1,0 +1,78 @@
+// The floor of bench/manager.ts: a bare relay with no logic. The same
+// connector frames come in over TCP (one connection per connector host, as
+// for the manager), and for each frame the relay sends, over the client's
+// WebSocket, exactly the text messages the manager sent for it in this run
+// (captured from a manager run: same sizes, same frame type, decoded by the
+// client the same way). Its only work per frame is the length prefix, a table
+// lookup and `ws.send`: what any server must do at least.
+import { once } from 'node:events';
+import { createServer, connect as tcpConnect, type Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { FrameDecoder } from '../../src/protocol/index.ts';
+import { decodeNotification, drive, openClients, sleep, type Popup } from './popups.ts';
+
+/** What the manager sent per call key: the `offering` popup, and what followed the `idle` frame. */
+export type Captured = Map<string, { offering: string[]; after: string[] }>;
+
+export function capture(into: Captured): (text: string) => void {
+  return (text) => {
+    const m = decodeNotification(text);
+    if (m === undefined) return;
+    const entry = into.get(m.callKey) ?? { offering: [], after: [] };
+    (m.state === 'offering' ? entry.offering : entry.after).push(text);
+    into.set(m.callKey, entry);
+  };
+}
+
+export async function bareRelay(options: { clients: number; hosts: number; rate: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string }): Promise<number[]> {
+  const { clients, hosts, popups, captured, keyOf } = options;
+  const anyKey = [...captured.keys()].find((k) => captured.get(k)!.offering.length > 0);
+  if (anyKey === undefined) throw new Error('bare relay: nothing captured from the manager run to replay');
+  const any = captured.get(anyKey)!;
+  // A popup the manager run did not deliver in time: another call's messages, carrying this call's key.
+  const stand = (key: string) => ({ offering: any.offering.map((t) => t.replaceAll(anyKey, key)), after: any.after.map((t) => t.replaceAll(anyKey, key)) });
+  // Per connector host, in the order its frames arrive: which client gets which texts.
+  const table = Array.from({ length: hosts }, () => [] as { i: number; texts: string[] }[]);
+  for (const p of popups) {
+    const c = captured.get(keyOf(p)) ?? stand(keyOf(p));
+    table[p.host]!.push({ i: p.i, texts: c.offering }, { i: p.i, texts: c.after });
+  }
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  await once(wss, 'listening');
+  const sockets: WebSocket[] = [];
+  wss.on('connection', (ws) => sockets.push(ws));
+  const receivers = await openClients(`ws://127.0.0.1:${(wss.address() as { port: number }).port}/`, clients, false);
+  while (sockets.length < clients) await sleep(10);
+  const accepted: Socket[] = [];
+  const tcp = createServer((socket) => {
+    const rows = table[accepted.length]!;
+    accepted.push(socket);
+    socket.setNoDelay(true);
+    const decoder = new FrameDecoder();
+    let k = 0;
+    socket.on('data', (chunk) => {
+      for (const _payload of decoder.push(chunk)) {
+        const row = rows[k++];
+        if (row === undefined) continue;
+        for (const text of row.texts) sockets[row.i]?.send(text);
+      }
+    });
+  });
+  tcp.listen(0, '127.0.0.1');
+  await once(tcp, 'listening');
+  const port = (tcp.address() as { port: number }).port;
+  const links: Socket[] = [];
+  for (let h = 0; h < hosts; h += 1) {
+    const link = tcpConnect({ host: '127.0.0.1', port });
+    await once(link, 'connect');
+    link.setNoDelay(true);
+    while (accepted.length <= h) await sleep(1);
+    links.push(link);
+  }
+  const latencies = await drive(popups, options.rate, receivers, (host, frame) => links[host]?.write(frame), keyOf);
+  for (const l of links) l.destroy();
+  for (const r of receivers) r.ws.terminate();
+  tcp.close();
+  wss.close();
+  return latencies;
+}
