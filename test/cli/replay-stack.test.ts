@@ -129,5 +129,5 @@ describe('crm-tapi replay --through-stack', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 400_000);
 });
