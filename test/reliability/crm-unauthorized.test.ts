@@ -16,11 +16,14 @@ import { counts } from './support/accounting.ts';
 import { crmAccount, prng, seed, startLoad, type MadeCall } from './support/load.ts';
 import { freePort, SERVICE, startBridge, type Bridge } from './support/processes.ts';
 import { until } from '../e2e/support/wait.ts';
+import { requestDiagnose } from '../../src/manager/diagnose-client.ts';
+import { formatReport } from '../../src/manager/diagnose-format.ts';
 
 /** The public client of the simulated AD FS (fixtures/crm/directory.json). */
 const ROPC_CLIENT = '51f81489-12ee-4a9e-aaae-a2591f45987d';
 const LINES = ['20', '21', '22', '23', '24', '25', '26', '27', '28', '29'];
 const AGENT_LINES = new Set(['20', '21', '22', '23', '24']);
+const DIAGNOSE_KEY = 'operator-diagnose-key-reliability-4';
 const SEED = seed();
 const random = prng(SEED);
 
@@ -54,7 +57,7 @@ beforeAll(async () => {
   health = `http://127.0.0.1:${port}`;
   bridge = await startBridge({
     agentLines: [...AGENT_LINES], faultSeed: SEED,
-    managerKeys: (dv) => ({ CrmType: 'InternalIFD', CrmAuthority: `${dv.url}/adfs`, CrmClientId: ROPC_CLIENT, HealthPort: port, OutboxMaxRetryDelay: 2, CrmMaxRetryWait: 2 }),
+    managerKeys: (dv) => ({ CrmType: 'InternalIFD', CrmAuthority: `${dv.url}/adfs`, CrmClientId: ROPC_CLIENT, HealthPort: port, DiagnoseKey: DIAGNOSE_KEY, OutboxMaxRetryDelay: 2, CrmMaxRetryWait: 2 }),
   });
 }, 300_000);
 
@@ -92,8 +95,13 @@ describe('Dataverse refuses the credentials (case 4)', () => {
     await until(() => manager.lines('write waits for working credentials').length > 0, 'the log to say the writes wait for credentials', 60_000, 200);
     const waiting = manager.lines('write waits for working credentials');
     expect(waiting.every((l) => (JSON.parse(l) as { code?: string }).code === 'unauthorized')).toBe(true);
-    // Neither the operator's view nor the log carries a secret.
-    for (const text of [ready.text, manager.lines('')].flat()) {
+    // `crm-tapi diagnose` shows it too: the oldest waiting write and why it waits.
+    const report = await requestDiagnose({ url: manager.wsUrl, key: DIAGNOSE_KEY, action: 'diagnose', timeoutMs: 20_000 });
+    expect(report.command).toBe('diagnoseReport');
+    const diagnosed = report.command === 'diagnoseReport' ? formatReport(report, Date.now()) : '';
+    expect(diagnosed).toMatch(/oldest waiting: .*, last error unauthorized: /);
+    // Neither the operator's views nor the log carry a secret.
+    for (const text of [ready.text, diagnosed, manager.lines('')].flat()) {
       expect(text).not.toContain(SERVICE.password);
       expect(text).not.toMatch(/Bearer [A-Za-z0-9-_]{20,}\./);
     }
