@@ -144,7 +144,7 @@ const CATALOGUE = {
       req('heartbeatInterval', SECONDS),
       req(
         'lines',
-        list('line', object(req('line', FULL_LINE), req('displayName', NAME), req('dialing', dialing), req('popup', popup), opt('rejectAllowed', bool), opt('controls', CONTROLS)), 1_024),
+        list('line', object(req('line', FULL_LINE), req('displayName', NAME), req('dialing', dialing), req('popup', popup), opt('rejectAllowed', bool), opt('controls', CONTROLS), opt('inService', bool)), 1_024),
       ),
     ],
     heartbeat: [],

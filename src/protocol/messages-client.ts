@@ -66,6 +66,8 @@ export interface WelcomeLine {
   rejectAllowed?: boolean;
   /** 1.1: call controls the line offers (hold, transfer, consult, conference); absent: none (an older connector or manager). */
   controls?: CallControl[];
+  /** 1.1: the line is in service at the PBX and its connector is connected; absent: unknown (the line is not reported by any connector, or an older manager). */
+  inService?: boolean;
 }
 
 export interface WelcomeMessage {

@@ -171,6 +171,12 @@ describe.skipIf(!HAVE_CHROMIUM)('softphone panel in Chromium (issue 17)', () => 
       expect(await row.locator('.ctapi-line-number').textContent()).toBe('+44 20 7946 0999');
       await control(w.stack, 'POST', `/calls/${dialled.callId}/drop`);
       await expect.poll(() => row.getAttribute('data-state')).toBe('free');
+      // The line's service state comes from the PBX through connector, manager and a new welcome.
+      await control(w.stack, 'POST', '/lines/21/out-of-service');
+      await expect.poll(() => row.getAttribute('data-state')).toBe('outOfService');
+      expect(await row.getByTestId('line-state').textContent()).toBe('Out of service');
+      await control(w.stack, 'POST', '/lines/21/in-service');
+      await expect.poll(() => row.getAttribute('data-state')).toBe('free');
     } finally {
       await ctx.close();
     }

@@ -10,7 +10,7 @@ import { showNumber } from '../phone-format.ts';
 import { h } from './dom.ts';
 
 /** A line's state word for the data attribute the tests and styles read; `unknown` while the manager is not connected. */
-export type LineState = 'free' | 'unknown' | CallPhase;
+export type LineState = 'free' | 'unknown' | 'outOfService' | CallPhase;
 
 export function lineStateOf(calls: readonly CallView[]): LineState {
   const phases = calls.map((c) => phaseOf(c.state)).filter((p) => p !== 'ended');
@@ -40,9 +40,11 @@ export class LinesView {
     const list = h(doc, 'ul', { class: 'ctapi-lines', 'data-testid': 'lines-list' });
     for (const line of lines) {
       const mine = calls.filter((c) => c.line === line.line);
-      const state: LineState = connected ? lineStateOf(mine) : 'unknown';
+      // Out of service (the PBX says so, or its connector is gone) unless a call is still shown on it.
+      const onLine = connected ? lineStateOf(mine) : 'unknown';
+      const state: LineState = onLine === 'free' && line.inService === false ? 'outOfService' : onLine;
       const call = connected ? mine.find((c) => phaseOf(c.state) === state) : undefined;
-      let text = connected ? s.lineFree : s.lineUnknown;
+      let text = !connected ? s.lineUnknown : state === 'outOfService' ? s.lineOutOfService : s.lineFree;
       let number = '';
       let raw = '';
       if (call !== undefined) {

@@ -13,12 +13,19 @@ export const MAX_WELCOME_LINES = 1024;
 const NO_DIALING = { internationalPrefix: '', nationalPrefix: '', countryCode: '', areaCode: '', baseNumber: '', outsideLinePrefix: '', incomingDirectionCode: '', maxInternalLength: 0, dialLocalWithoutAreaCode: true };
 
 /** What the connector said a line can do (reject, call controls); undefined fields: it did not say (or the line is not reported). */
-export type CapabilitiesOf = (line: string) => { rejectAllowed?: boolean; controls?: readonly CallControl[] } | undefined;
+export type CapabilitiesOf = (line: string) => { rejectAllowed?: boolean; controls?: readonly CallControl[]; inService?: boolean; connectorOnline?: boolean } | undefined;
+
+/** In service for the agent: the PBX says so and the line's connector is connected; undefined when no connector reports the line. */
+function usable(c: ReturnType<CapabilitiesOf>): boolean | undefined {
+  return c?.inService === undefined ? undefined : c.inService && c.connectorOnline !== false;
+}
 
 export function welcomeLines(user: string, table: EntitlementTable, settingsOf: (r: LineConfigRecord) => LineSettings, capabilitiesOf: CapabilitiesOf = () => undefined): WelcomeLine[] {
   return table.linesOf(user).slice(0, MAX_WELCOME_LINES).map((g) => {
     const s = settingsOf(g.record);
-    const { rejectAllowed, controls } = capabilitiesOf(g.line) ?? {};
+    const c = capabilitiesOf(g.line);
+    const { rejectAllowed, controls } = c ?? {};
+    const inService = usable(c);
     return {
       line: g.line,
       displayName: (g.record.lineDisplayName ?? g.record.name ?? g.line).slice(0, 256),
@@ -27,6 +34,7 @@ export function welcomeLines(user: string, table: EntitlementTable, settingsOf: 
       popup: s.popup,
       ...(rejectAllowed === undefined ? {} : { rejectAllowed }),
       ...(controls === undefined ? {} : { controls: [...controls] }),
+      ...(inService === undefined ? {} : { inService }),
     };
   });
 }
@@ -44,13 +52,13 @@ export function welcomeMessage(user: ProvenUser, lines: WelcomeLine[], heartbeat
   };
 }
 
-/** A fingerprint of a user's lines, the records behind them and what works there (reject, call controls): a change means a new welcome. */
+/** A fingerprint of a user's lines, the records behind them, what works there (reject, call controls) and whether they are in service: a change means a new welcome. */
 export function linesFingerprint(user: string, table: EntitlementTable, capabilitiesOf: CapabilitiesOf = () => undefined): string {
   return table
     .linesOf(user)
     .map((g) => {
       const c = capabilitiesOf(g.line);
-      return `${g.line}\u0000${g.record.id}\u0000${String(c?.rejectAllowed)}\u0000${c?.controls?.join(' ') ?? '-'}`;
+      return `${g.line}\u0000${g.record.id}\u0000${String(c?.rejectAllowed)}\u0000${c?.controls?.join(' ') ?? '-'}\u0000${String(usable(c))}`;
     })
     .join('\u0001');
 }
