@@ -34,6 +34,8 @@ const CSS = `
 .ctapi-popup .ctapi-number{color:#605e5c}
 .ctapi-popup .ctapi-state{margin:.4em 0;font-style:italic}
 .ctapi-popup .ctapi-actions{display:flex;flex-wrap:wrap;gap:.4em;padding:0 .8em .8em}
+.ctapi-popup .ctapi-cc-target,.ctapi-popup .ctapi-cc-note{padding:0 .8em .4em}
+.ctapi-cc-target input{box-sizing:border-box;width:100%;max-width:100%}
 .ctapi-popup button,.ctapi-panel button,.ctapi-menu button{font:inherit;padding:.3em .7em;border:1px solid #8a8886;border-radius:4px;background:#f3f2f1;color:#201f1e;cursor:pointer;white-space:nowrap}
 .ctapi-popup button.ctapi-reject{background:#c50f1f;color:#fff;border-color:#a4262c}
 .ctapi-popup :focus-visible,.ctapi-panel :focus-visible,.ctapi-menu :focus-visible,.ctapi-log :focus-visible,.ctapi-status:focus-visible,.ctapi-phone:focus-visible{outline:3px solid #0f6cbd;outline-offset:2px}
