@@ -54,7 +54,8 @@ describe.runIf(SIP_AVAILABLE && HAVE_CHROMIUM)('crm-tapi lab start --with-bridge
 
       // Answer in the browser: the manager asks the connector, the connector tells baresip to accept.
       await popup.getByTestId('popup-answer').click();
-      await expect.poll(() => popup.getByTestId('popup-state').textContent(), { timeout: 20_000 }).toBe('Connected');
+      // The header follows the call (issue 17): "Connected · 0:03" with a running timer.
+      await expect.poll(() => popup.getByTestId('popup-title').textContent(), { timeout: 20_000 }).toMatch(/^Connected · \d:\d\d$/);
 
       const hangup = await crmTapi(['lab', 'hangup', '--on', LAB_EXTERNAL_CALLER, '--state', statePath]);
       expect(hangup.stderr).toBe('');
