@@ -12,7 +12,7 @@ import type { CallEndReason, CallInfo, LineInfo, LineProvider, ProviderEvent, Pr
 import type { CallState } from '../../../protocol/call-state.ts';
 import { CallTable, advances, callInfo } from './call-table.ts';
 import type { SipCall } from './call-table.ts';
-import { endReason, uriUser } from './messages.ts';
+import { cleanDialString, endReason, transferUri, uriUser } from './messages.ts';
 import type { CtrlEvent, Registration } from './messages.ts';
 import { Phone } from './phone.ts';
 import type { PhoneConfig, PhoneOptions } from './phone.ts';
@@ -33,14 +33,10 @@ interface SipLine {
   readonly phone: Phone;
 }
 
-/** What a dial string may hold once spaces and punctuation are gone: digits, `+`, `*`, `#`, or a SIP URI. */
-const DIALABLE = /^(?:\+?[0-9*#]{1,32}|sips?:[^\s<>"]{1,200})$/;
+export { cleanDialString } from './messages.ts';
 
-export function cleanDialString(dial: string): string | undefined {
-  const trimmed = dial.trim();
-  const clean = /^sips?:/i.test(trimmed) ? trimmed : trimmed.replace(/[\s\-()./]/g, '');
-  return DIALABLE.test(clean) ? clean : undefined;
-}
+/** What baresip 1.0.0 does on a line: hold/resume and blind transfer (REFER); no consultation or conference. */
+const SIP_CONTROLS = ['hold', 'transfer'] as const;
 
 export class SipLineProvider implements LineProvider {
   readonly kind = 'sip';
@@ -71,7 +67,7 @@ export class SipLineProvider implements LineProvider {
       for (const aor of phone.aors) {
         const name = uriUser(aor);
         if (this.lineByName.has(name)) throw new LineProviderError('invalid-state', `two accounts give the line name "${name}"`);
-        const line: SipLine = { aor, phone, info: { name, address: name, permanentId: aor, mediaModes: ['audio'], inService: false } };
+        const line: SipLine = { aor, phone, info: { name, address: name, permanentId: aor, mediaModes: ['audio'], inService: false, controls: SIP_CONTROLS } };
         this.lineByName.set(name, line);
         this.lineByAor.set(aor, line);
       }
@@ -175,12 +171,35 @@ export class SipLineProvider implements LineProvider {
     await this.onCall(call, 'hangup');
   }
 
-  // Call control is not wired to this phone system yet: every line reports no
-  // `controls`, and each method refuses with `not-supported` (spec/protocol.md §7.7).
+  async hold(callId: string): Promise<void> {
+    const call = this.requireCall(callId);
+    if (call.state !== 'connected') throw new LineProviderError('invalid-state', `call ${callId} is ${call.state}; only a connected call can be held`);
+    await this.onCall(call, 'hold');
+    this.held(call, 'onhold');
+  }
+
+  async unhold(callId: string): Promise<void> {
+    const call = this.requireCall(callId);
+    if (call.state !== 'onhold') throw new LineProviderError('invalid-state', `call ${callId} is ${call.state}; only a held call can be taken back`);
+    await this.onCall(call, 'resume');
+    this.held(call, 'connected');
+  }
+
+  /**
+   * Blind transfer (SIP REFER). Resolves once baresip sent the REFER; our leg
+   * ends `transferred` when the target answers (CALL_CLOSED "Call transfered").
+   * A refused transfer (TRANSFER_FAILED) leaves the call as it was.
+   */
+  async transfer(callId: string, dialString: string): Promise<void> {
+    const call = this.requireCall(callId);
+    if (call.state !== 'connected' && call.state !== 'onhold') throw new LineProviderError('invalid-state', `call ${callId} is ${call.state}; only a connected or held call can be transferred`);
+    const target = cleanDialString(dialString);
+    if (target === undefined) throw new LineProviderError('invalid-state', `cannot transfer to "${dialString.slice(0, 40)}": digits, +, *, # or a SIP URI expected`);
+    await this.onCall(call, 'transfer', transferUri(this.requireLine(call.line).aor, target));
+  }
+
+  // baresip 1.0.0 has no consultation (a second call on hold plus attended REFER) and no conference in ctrl_tcp.
   readonly #refused = refusedCallControl('sip', (callId) => this.requireCall(callId));
-  readonly hold = this.#refused.hold;
-  readonly unhold = this.#refused.unhold;
-  readonly transfer = this.#refused.transfer;
   readonly consult = this.#refused.consult;
   readonly completeTransfer = this.#refused.completeTransfer;
   readonly cancelConsult = this.#refused.cancelConsult;
@@ -211,7 +230,7 @@ export class SipLineProvider implements LineProvider {
 
   // --- commands on one call -------------------------------------------------
 
-  private async onCall(call: SipCall, command: 'accept' | 'hangup'): Promise<void> {
+  private async onCall(call: SipCall, command: 'accept' | 'hangup' | 'hold' | 'resume' | 'transfer', params?: string): Promise<void> {
     const line = this.requireLine(call.line);
     await line.phone.run(async (send) => {
       await send('uafind', line.aor);
@@ -219,7 +238,7 @@ export class SipLineProvider implements LineProvider {
       if (/not found/i.test(found.data)) {
         throw new LineProviderError('no-such-call', `baresip no longer has call ${call.callId}`);
       }
-      const done = await send(command);
+      const done = await send(command, params);
       if (!done.ok) throw new LineProviderError('invalid-state', `baresip refused ${command}: ${done.data.trim().slice(0, 120)}`);
     });
   }
@@ -261,6 +280,8 @@ export class SipLineProvider implements LineProvider {
         return this.step(call, 'proceeding');
       case 'CALL_ESTABLISHED':
         return this.step(call, 'connected');
+      case 'TRANSFER_FAILED':
+        return void this.transferFailed(call, event.param);
       case 'CALL_CLOSED':
         return this.end(call, endReason(event.param, { connected: call.state === 'connected', incoming: call.origin !== 'outbound', ours: call.ours }));
       default:
@@ -287,6 +308,31 @@ export class SipLineProvider implements LineProvider {
   private step(call: SipCall, state: CallState): void {
     if (call.origin !== 'outbound' && state !== 'connected') return;
     if (!advances(call, state)) return;
+    call.state = state;
+    this.emitCall(call);
+  }
+
+  /**
+   * Measured on baresip 1.0.0: when the target refuses, the transferee ends the
+   * original call and our baresip drops it with no CALL_CLOSED. So the call is
+   * ended here if baresip no longer has it (the target was unreachable).
+   */
+  private async transferFailed(call: SipCall, status: string | undefined): Promise<void> {
+    this.options.log?.('warn', 'the transfer target refused the call', { line: call.line, callId: call.callId, status: status?.slice(0, 80) });
+    const line = this.lineByName.get(call.line);
+    if (line === undefined) return;
+    const gone = await line.phone
+      .run(async (send) => {
+        await send('uafind', line.aor);
+        return /not found/i.test((await send('callfind', call.bid ?? '')).data);
+      })
+      .catch(() => false);
+    if (gone) this.end(call, 'unreachable');
+  }
+
+  /** baresip 1.0.0 reports no event for hold or resume: the state follows the command it accepted. */
+  private held(call: SipCall, state: 'onhold' | 'connected'): void {
+    if (this.calls.get(call.callId) === undefined || call.state === state) return;
     call.state = state;
     this.emitCall(call);
   }
