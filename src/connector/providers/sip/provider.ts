@@ -7,12 +7,13 @@
 // `callfind <id>`; a rejected incoming call is a `hangup` while it rings
 // (baresip answers "486 Rejected").
 import { performance } from 'node:perf_hooks';
-import { LineProviderError, refusedCallControl } from '../../line-provider.ts';
+import { LineProviderError } from '../../line-provider.ts';
 import type { CallEndReason, CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../line-provider.ts';
 import type { CallState } from '../../../protocol/call-state.ts';
 import { CallTable, advances, callInfo } from './call-table.ts';
 import type { SipCall } from './call-table.ts';
-import { cleanDialString, endReason, transferUri, uriUser } from './messages.ts';
+import { cleanDialString, endReason, uriUser } from './messages.ts';
+import { SIP_CONTROLS, SipCallControl, onCall } from './call-control.ts';
 import type { CtrlEvent, Registration } from './messages.ts';
 import { Phone } from './phone.ts';
 import type { PhoneConfig, PhoneOptions } from './phone.ts';
@@ -35,8 +36,6 @@ interface SipLine {
 
 export { cleanDialString } from './messages.ts';
 
-/** What baresip 1.0.0 does on a line: hold/resume and blind transfer (REFER); no consultation or conference. */
-const SIP_CONTROLS = ['hold', 'transfer'] as const;
 
 export class SipLineProvider implements LineProvider {
   readonly kind = 'sip';
@@ -171,39 +170,22 @@ export class SipLineProvider implements LineProvider {
     await this.onCall(call, 'hangup');
   }
 
-  async hold(callId: string): Promise<void> {
-    const call = this.requireCall(callId);
-    if (call.state !== 'connected') throw new LineProviderError('invalid-state', `call ${callId} is ${call.state}; only a connected call can be held`);
-    await this.onCall(call, 'hold');
-    this.held(call, 'onhold');
-  }
-
-  async unhold(callId: string): Promise<void> {
-    const call = this.requireCall(callId);
-    if (call.state !== 'onhold') throw new LineProviderError('invalid-state', `call ${callId} is ${call.state}; only a held call can be taken back`);
-    await this.onCall(call, 'resume');
-    this.held(call, 'connected');
-  }
-
-  /**
-   * Blind transfer (SIP REFER). Resolves once baresip sent the REFER; our leg
-   * ends `transferred` when the target answers (CALL_CLOSED "Call transfered").
-   * A refused transfer (TRANSFER_FAILED) leaves the call as it was.
-   */
-  async transfer(callId: string, dialString: string): Promise<void> {
-    const call = this.requireCall(callId);
-    if (call.state !== 'connected' && call.state !== 'onhold') throw new LineProviderError('invalid-state', `call ${callId} is ${call.state}; only a connected or held call can be transferred`);
-    const target = cleanDialString(dialString);
-    if (target === undefined) throw new LineProviderError('invalid-state', `cannot transfer to "${dialString.slice(0, 40)}": digits, +, *, # or a SIP URI expected`);
-    await this.onCall(call, 'transfer', transferUri(this.requireLine(call.line).aor, target));
-  }
-
-  // baresip 1.0.0 has no consultation (a second call on hold plus attended REFER) and no conference in ctrl_tcp.
-  readonly #refused = refusedCallControl('sip', (callId) => this.requireCall(callId));
-  readonly consult = this.#refused.consult;
-  readonly completeTransfer = this.#refused.completeTransfer;
-  readonly cancelConsult = this.#refused.cancelConsult;
-  readonly conference = this.#refused.conference;
+  // hold, unhold and transfer through baresip; consultation and conference refuse (call-control.ts).
+  readonly #control = new SipCallControl({
+    requireCall: (callId) => this.requireCall(callId),
+    requireLine: (name) => this.requireLine(name),
+    isActive: (call) => this.calls.get(call.callId) !== undefined,
+    emitCall: (call) => this.emitCall(call),
+    end: (call, reason) => this.end(call, reason),
+    log: (level, message, fields) => this.options.log?.(level, message, fields),
+  });
+  readonly hold = (callId: string) => this.#control.hold(callId);
+  readonly unhold = (callId: string) => this.#control.unhold(callId);
+  readonly transfer = (callId: string, dialString: string) => this.#control.transfer(callId, dialString);
+  readonly consult = this.#control.consult;
+  readonly completeTransfer = this.#control.completeTransfer;
+  readonly cancelConsult = this.#control.cancelConsult;
+  readonly conference = this.#control.conference;
 
   async reinitialize(): Promise<void> {
     if (this.phase !== 'open') throw new LineProviderError('provider-down', 'the provider is not open');
@@ -230,17 +212,8 @@ export class SipLineProvider implements LineProvider {
 
   // --- commands on one call -------------------------------------------------
 
-  private async onCall(call: SipCall, command: 'accept' | 'hangup' | 'hold' | 'resume' | 'transfer', params?: string): Promise<void> {
-    const line = this.requireLine(call.line);
-    await line.phone.run(async (send) => {
-      await send('uafind', line.aor);
-      const found = await send('callfind', call.bid ?? '');
-      if (/not found/i.test(found.data)) {
-        throw new LineProviderError('no-such-call', `baresip no longer has call ${call.callId}`);
-      }
-      const done = await send(command, params);
-      if (!done.ok) throw new LineProviderError('invalid-state', `baresip refused ${command}: ${done.data.trim().slice(0, 120)}`);
-    });
+  private async onCall(call: SipCall, command: 'accept' | 'hangup'): Promise<void> {
+    await onCall(this.requireLine(call.line), call, command);
   }
 
   private requireOpen(): void {
@@ -281,7 +254,7 @@ export class SipLineProvider implements LineProvider {
       case 'CALL_ESTABLISHED':
         return this.step(call, 'connected');
       case 'TRANSFER_FAILED':
-        return void this.transferFailed(call, event.param);
+        return void this.#control.transferFailed(call, line, event.param);
       case 'CALL_CLOSED':
         return this.end(call, endReason(event.param, { connected: call.state === 'connected', incoming: call.origin !== 'outbound', ours: call.ours }));
       default:
@@ -308,31 +281,6 @@ export class SipLineProvider implements LineProvider {
   private step(call: SipCall, state: CallState): void {
     if (call.origin !== 'outbound' && state !== 'connected') return;
     if (!advances(call, state)) return;
-    call.state = state;
-    this.emitCall(call);
-  }
-
-  /**
-   * Measured on baresip 1.0.0: when the target refuses, the transferee ends the
-   * original call and our baresip drops it with no CALL_CLOSED. So the call is
-   * ended here if baresip no longer has it (the target was unreachable).
-   */
-  private async transferFailed(call: SipCall, status: string | undefined): Promise<void> {
-    this.options.log?.('warn', 'the transfer target refused the call', { line: call.line, callId: call.callId, status: status?.slice(0, 80) });
-    const line = this.lineByName.get(call.line);
-    if (line === undefined) return;
-    const gone = await line.phone
-      .run(async (send) => {
-        await send('uafind', line.aor);
-        return /not found/i.test((await send('callfind', call.bid ?? '')).data);
-      })
-      .catch(() => false);
-    if (gone) this.end(call, 'unreachable');
-  }
-
-  /** baresip 1.0.0 reports no event for hold or resume: the state follows the command it accepted. */
-  private held(call: SipCall, state: 'onhold' | 'connected'): void {
-    if (this.calls.get(call.callId) === undefined || call.state === state) return;
     call.state = state;
     this.emitCall(call);
   }
