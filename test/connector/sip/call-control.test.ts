@@ -54,6 +54,8 @@ describe.runIf(SIP_AVAILABLE)('sip provider: hold, resume and blind transfer thr
       await w.provider.transfer(offer.callId, '27');
       const ringing = await waitFor('27 to ring', () => callEvents(thirdEvents).find((e) => e.state === 'offering'));
       expect(ringing.caller?.number).toBe('26');
+      // Until the target answers, the call stays on the agent's line as it was.
+      expect(callEvents(w.providerEvents, offer.callId).at(-1)?.state).toBe('onhold');
       await third.answer(ringing.callId);
       await waitFor('our leg to end', () => callEvents(w.providerEvents, offer.callId).at(-1)?.state === 'idle');
       expect(callEvents(w.providerEvents, offer.callId).find((e) => e.state === 'disconnected')?.reason).toBe('transferred');
@@ -68,8 +70,8 @@ describe.runIf(SIP_AVAILABLE)('sip provider: hold, resume and blind transfer thr
   }, 90_000);
 
   it('a transfer the target refuses ends the call at both ends (baresip 1.0.0), reason unreachable', async () => {
-    const logs: string[] = [];
-    const w = await startSipWorld({ provider: { log: (_level, message) => logs.push(message) } });
+    const logs: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+    const w = await startSipWorld({ provider: { log: (level, message, fields) => logs.push({ level, message, fields }) } });
     try {
       const far = await w.world.makeCall('26', '25');
       const offer = await waitFor('25 to ring', () => callEvents(w.providerEvents).find((e) => e.state === 'offering'));
@@ -83,7 +85,7 @@ describe.runIf(SIP_AVAILABLE)('sip provider: hold, resume and blind transfer thr
       await waitFor('our leg to end', () => callEvents(w.providerEvents, offer.callId).at(-1)?.state === 'idle');
       expect(callEvents(w.providerEvents, offer.callId).find((e) => e.state === 'disconnected')?.reason).toBe('unreachable');
       await waitFor('the far phone’s call to end', () => callEvents(w.worldEvents, far).at(-1)?.state === 'idle');
-      expect(logs).toContain('the transfer target refused the call');
+      expect(logs).toContainEqual({ level: 'warn', message: 'the transfer target refused the call', fields: { line: '25', callId: offer.callId, status: expect.stringMatching(/^486/) } });
       expect(w.provider.activeCalls()).toEqual([]);
       await expectCode(w.provider.drop(offer.callId), 'no-such-call');
     } finally {

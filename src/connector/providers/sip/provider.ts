@@ -5,7 +5,7 @@
 // `hangup` act on the current call of the current account, whatever their
 // argument, so every call command first selects them with `uafind <aor>` and
 // `callfind <id>`; a rejected incoming call is a `hangup` while it rings
-// (baresip answers "486 Rejected").
+// (baresip answers "486 Rejected"). Hold, resume and blind transfer: call-control.ts.
 import { performance } from 'node:perf_hooks';
 import { LineProviderError } from '../../line-provider.ts';
 import type { CallEndReason, CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../line-provider.ts';
