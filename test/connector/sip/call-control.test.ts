@@ -69,6 +69,24 @@ describe.runIf(SIP_AVAILABLE)('sip provider: hold, resume and blind transfer thr
     }
   }, 90_000);
 
+  it('a held call can be hung up: both ends go idle', async () => {
+    const w = await startSipWorld();
+    try {
+      const far = await w.world.makeCall('26', '25');
+      const offer = await waitFor('25 to ring', () => callEvents(w.providerEvents).find((e) => e.state === 'offering'));
+      await w.provider.answer(offer.callId);
+      await waitFor('connected', () => callEvents(w.providerEvents, offer.callId).at(-1)?.state === 'connected');
+      await w.provider.hold(offer.callId);
+      await w.provider.drop(offer.callId);
+      await waitFor('our leg to end', () => callEvents(w.providerEvents, offer.callId).at(-1)?.state === 'idle');
+      expect(callEvents(w.providerEvents, offer.callId).map((e) => e.state)).toEqual(['offering', 'connected', 'onhold', 'disconnected', 'idle']);
+      expect(callEvents(w.providerEvents, offer.callId).find((e) => e.state === 'disconnected')?.reason).toBe('normal');
+      await waitFor('the far phone’s call to end', () => callEvents(w.worldEvents, far).at(-1)?.state === 'idle');
+    } finally {
+      await w.dispose();
+    }
+  }, 60_000);
+
   it('a transfer the target refuses ends the call at both ends (baresip 1.0.0), reason unreachable', async () => {
     const logs: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
     const w = await startSipWorld({ provider: { log: (level, message, fields) => logs.push({ level, message, fields }) } });
