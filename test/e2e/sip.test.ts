@@ -113,6 +113,38 @@ describe.skipIf(!SIP_AVAILABLE)('over real SIP (baresip on Kamailio)', () => {
     expect(phoneCall).toMatchObject({ directioncode: true, [lookupValue('ownerid')]: USERS.anna.id });
   });
 
+  it('call control on the SIP line: hold and resume, consultation refused, blind transfer to 26 who answers; logged as transferred', async () => {
+    type Action = 'answer' | 'hold' | 'unhold' | 'consult' | 'transfer';
+    const control = async (callKey: string, action: Action, target?: string) => {
+      const requestId = anna.requestId();
+      anna.send({ channel: 'intincall', command: 'callControl', requestId, callKey, action, ...(target === undefined ? {} : { target }) });
+      return anna.next('callControlResult', (r) => r.requestId === requestId);
+    };
+    await world.makeCall(CALLER, '25');
+    const offering = await newCall('offering');
+    const callKey = offering.callKey;
+    expect(await control(callKey, 'answer')).toMatchObject({ ok: true });
+    await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'connected');
+    expect(await control(callKey, 'hold')).toMatchObject({ ok: true });
+    await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'onhold');
+    expect(await control(callKey, 'unhold')).toMatchObject({ ok: true });
+    await until(() => anna.notifications(callKey).at(-1)?.state === 'connected', 'the call to be connected again');
+    // baresip 1.0.0 has no consultation: the line does not list it, and the manager refuses it.
+    expect(await control(callKey, 'consult', '26')).toMatchObject({ ok: false, error: { code: 'control-not-supported' } });
+    const before = worldEvents.length;
+    expect(await control(callKey, 'transfer', '26')).toMatchObject({ ok: true });
+    const ringsAt26 = () => worldEvents.slice(before).find((e) => e.type === 'call' && e.line === '26' && e.state === 'offering');
+    await until(() => ringsAt26() !== undefined, '26 to ring');
+    const at26 = ringsAt26();
+    if (at26?.type !== 'call') throw new Error('no call at 26');
+    await world.answer(at26.callId);
+    await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
+    expect(anna.notifications(callKey).find((n) => n.state === 'disconnected')).toMatchObject({ endedReason: 'transferred' });
+    const { entry } = await recordsOf(callKey);
+    expect(entry[log.fields.name]).toContain('transferred to 26');
+    await world.drop(at26.callId);
+  });
+
   it('a call rejected while ringing: the caller hears 486, the agent\'s popup ends, nothing connected', async () => {
     const before = worldEvents.length;
     await world.makeCall('26', '25');

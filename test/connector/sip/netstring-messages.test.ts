@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { NetstringDecoder, NetstringError, encodeNetstring } from '../../../src/connector/providers/sip/netstring.ts';
-import { accountAor, endReason, parseCtrlMessage, parseRegInfo, stripAnsi, uriUser } from '../../../src/connector/providers/sip/messages.ts';
+import { accountAor, endReason, parseCtrlMessage, parseRegInfo, stripAnsi, transferUri, uriUser } from '../../../src/connector/providers/sip/messages.ts';
 import { cleanDialString } from '../../../src/connector/providers/sip/provider.ts';
 
 describe('netstring framing (baresip ctrl_tcp)', () => {
@@ -81,6 +81,8 @@ describe('baresip 1.0.0 messages as measured', () => {
     ['487 Request Terminated', false, true, 'callerHungUp'],
     ['Connection reset by peer', false, true, 'callerHungUp'],
     ['Connection reset by peer', true, true, 'normal'],
+    ['Call transfered', true, true, 'transferred'],
+    ['Call transfered', true, false, 'transferred'],
   ] as const)('CALL_CLOSED %j (connected %s, incoming %s) → %s', (param, connected, incoming, reason) => {
     expect(endReason(param, { connected, incoming })).toBe(reason);
   });
@@ -99,4 +101,16 @@ describe('baresip 1.0.0 messages as measured', () => {
   ])('dial string %j → %j', (typed, clean) => {
     expect(cleanDialString(typed)).toBe(clean);
   });
+
+  test.prop([fc.oneof(fc.stringMatching(/^\+?[0-9 ()\-./*#]{1,40}$/), fc.string({ unit: 'grapheme', maxLength: 40 })), fc.constantFrom('sip:25@pbx.example.com', 'sip:25@127.0.0.1:5070', 'sips:25@pbx.example.com')])(
+    'a transfer target the dial check passes becomes a URI whose user part is the target, on the account’s host',
+    (typed, aor) => {
+      const target = cleanDialString(typed);
+      if (target === undefined || /^sips?:/i.test(target)) return;
+      const uri = transferUri(aor, target);
+      expect(uriUser(uri)).toBe(target);
+      expect(uri.slice(uri.indexOf('@'))).toBe(aor.slice(aor.indexOf('@')));
+      expect(uri).not.toMatch(/[\s<>"]/);
+    },
+  );
 });

@@ -66,6 +66,26 @@ export function uriUser(uri: string): string {
   return inner.replace(/^sips?:/i, '').split(/[;@]/)[0] ?? inner;
 }
 
+/** What a dial string may hold once spaces and punctuation are gone: digits, `+`, `*`, `#`, or a SIP URI. */
+const DIALABLE = /^(?:\+?[0-9*#]{1,32}|sips?:[^\s<>"]{1,200})$/;
+
+export function cleanDialString(dial: string): string | undefined {
+  const trimmed = dial.trim();
+  const clean = /^sips?:/i.test(trimmed) ? trimmed : trimmed.replace(/[\s\-()./]/g, '');
+  return DIALABLE.test(clean) ? clean : undefined;
+}
+
+/**
+ * The Refer-To URI of a blind transfer: a cleaned dial string on the domain of
+ * the line's account, the way `dial` completes it (a SIP URI stays as it is).
+ * `transfer` sends its argument as written, so the domain must be ours.
+ */
+export function transferUri(aor: string, target: string): string {
+  if (/^sips?:/i.test(target)) return target;
+  const domain = /@([^;>]+)/.exec(aor)?.[1] ?? '';
+  return `${/^sips:/i.test(aor) ? 'sips' : 'sip'}:${target}@${domain}`;
+}
+
 /** The address-of-record of an account line `"Name" <sip:25@host>;auth_pass=…` → `sip:25@host` (params and secrets dropped). */
 export function accountAor(account: string): string {
   const inner = /<([^>]*)>/.exec(account)?.[1] ?? account.split(';')[0] ?? account;
@@ -102,6 +122,8 @@ export function closeStatus(param: string | undefined): number | undefined {
  */
 export function endReason(param: string | undefined, call: { connected: boolean; incoming: boolean; ours?: CallEndReason }): CallEndReason {
   if (call.ours !== undefined) return call.ours;
+  // baresip 1.0.0's words when the NOTIFY of our REFER says the target answered (blind transfer done).
+  if (/^call transfer/i.test(param ?? '')) return 'transferred';
   const status = closeStatus(param);
   if (status !== undefined) {
     if (status === 486 && /rejected/i.test(param ?? '')) return 'rejected';

@@ -5,14 +5,15 @@
 // `hangup` act on the current call of the current account, whatever their
 // argument, so every call command first selects them with `uafind <aor>` and
 // `callfind <id>`; a rejected incoming call is a `hangup` while it rings
-// (baresip answers "486 Rejected").
+// (baresip answers "486 Rejected"). Hold, resume and blind transfer: call-control.ts.
 import { performance } from 'node:perf_hooks';
-import { LineProviderError, refusedCallControl } from '../../line-provider.ts';
+import { LineProviderError } from '../../line-provider.ts';
 import type { CallEndReason, CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../line-provider.ts';
 import type { CallState } from '../../../protocol/call-state.ts';
 import { CallTable, advances, callInfo } from './call-table.ts';
 import type { SipCall } from './call-table.ts';
-import { endReason, uriUser } from './messages.ts';
+import { cleanDialString, endReason, uriUser } from './messages.ts';
+import { SIP_CONTROLS, SipCallControl, onCall } from './call-control.ts';
 import type { CtrlEvent, Registration } from './messages.ts';
 import { Phone } from './phone.ts';
 import type { PhoneConfig, PhoneOptions } from './phone.ts';
@@ -33,14 +34,8 @@ interface SipLine {
   readonly phone: Phone;
 }
 
-/** What a dial string may hold once spaces and punctuation are gone: digits, `+`, `*`, `#`, or a SIP URI. */
-const DIALABLE = /^(?:\+?[0-9*#]{1,32}|sips?:[^\s<>"]{1,200})$/;
+export { cleanDialString } from './messages.ts';
 
-export function cleanDialString(dial: string): string | undefined {
-  const trimmed = dial.trim();
-  const clean = /^sips?:/i.test(trimmed) ? trimmed : trimmed.replace(/[\s\-()./]/g, '');
-  return DIALABLE.test(clean) ? clean : undefined;
-}
 
 export class SipLineProvider implements LineProvider {
   readonly kind = 'sip';
@@ -71,7 +66,7 @@ export class SipLineProvider implements LineProvider {
       for (const aor of phone.aors) {
         const name = uriUser(aor);
         if (this.lineByName.has(name)) throw new LineProviderError('invalid-state', `two accounts give the line name "${name}"`);
-        const line: SipLine = { aor, phone, info: { name, address: name, permanentId: aor, mediaModes: ['audio'], inService: false } };
+        const line: SipLine = { aor, phone, info: { name, address: name, permanentId: aor, mediaModes: ['audio'], inService: false, controls: SIP_CONTROLS } };
         this.lineByName.set(name, line);
         this.lineByAor.set(aor, line);
       }
@@ -175,16 +170,22 @@ export class SipLineProvider implements LineProvider {
     await this.onCall(call, 'hangup');
   }
 
-  // Call control is not wired to this phone system yet: every line reports no
-  // `controls`, and each method refuses with `not-supported` (spec/protocol.md §7.7).
-  readonly #refused = refusedCallControl('sip', (callId) => this.requireCall(callId));
-  readonly hold = this.#refused.hold;
-  readonly unhold = this.#refused.unhold;
-  readonly transfer = this.#refused.transfer;
-  readonly consult = this.#refused.consult;
-  readonly completeTransfer = this.#refused.completeTransfer;
-  readonly cancelConsult = this.#refused.cancelConsult;
-  readonly conference = this.#refused.conference;
+  // hold, unhold and transfer through baresip; consultation and conference refuse (call-control.ts).
+  readonly #control = new SipCallControl({
+    requireCall: (callId) => this.requireCall(callId),
+    requireLine: (name) => this.requireLine(name),
+    isActive: (call) => this.calls.get(call.callId) !== undefined,
+    emitCall: (call) => this.emitCall(call),
+    end: (call, reason) => this.end(call, reason),
+    log: (level, message, fields) => this.options.log?.(level, message, fields),
+  });
+  readonly hold = (callId: string) => this.#control.hold(callId);
+  readonly unhold = (callId: string) => this.#control.unhold(callId);
+  readonly transfer = (callId: string, dialString: string) => this.#control.transfer(callId, dialString);
+  readonly consult = this.#control.consult;
+  readonly completeTransfer = this.#control.completeTransfer;
+  readonly cancelConsult = this.#control.cancelConsult;
+  readonly conference = this.#control.conference;
 
   async reinitialize(): Promise<void> {
     if (this.phase !== 'open') throw new LineProviderError('provider-down', 'the provider is not open');
@@ -212,16 +213,7 @@ export class SipLineProvider implements LineProvider {
   // --- commands on one call -------------------------------------------------
 
   private async onCall(call: SipCall, command: 'accept' | 'hangup'): Promise<void> {
-    const line = this.requireLine(call.line);
-    await line.phone.run(async (send) => {
-      await send('uafind', line.aor);
-      const found = await send('callfind', call.bid ?? '');
-      if (/not found/i.test(found.data)) {
-        throw new LineProviderError('no-such-call', `baresip no longer has call ${call.callId}`);
-      }
-      const done = await send(command);
-      if (!done.ok) throw new LineProviderError('invalid-state', `baresip refused ${command}: ${done.data.trim().slice(0, 120)}`);
-    });
+    await onCall(this.requireLine(call.line), call, command);
   }
 
   private requireOpen(): void {
@@ -261,6 +253,8 @@ export class SipLineProvider implements LineProvider {
         return this.step(call, 'proceeding');
       case 'CALL_ESTABLISHED':
         return this.step(call, 'connected');
+      case 'TRANSFER_FAILED':
+        return void this.#control.transferFailed(call, line, event.param);
       case 'CALL_CLOSED':
         return this.end(call, endReason(event.param, { connected: call.state === 'connected', incoming: call.origin !== 'outbound', ours: call.ours }));
       default:
