@@ -87,6 +87,8 @@ describe('$expand and privileges', () => {
     expect(unit.status).toBe(403);
     expect(unit.body.error.code).toBe('0x80040220');
     expect(unit.body.error.message).toContain('prvReadBusinessUnit');
+    const back = await f.raw(`systemusers(${anna.systemuserid})/systemuserroles_association/$ref`, { method: 'POST', body: { '@odata.id': `${f.dv.webApiUrl}roles(${String(salesperson?.['roleid'])})` } });
+    expect(back.status).toBe(204);
   });
 });
 
