@@ -109,6 +109,18 @@ describe('tapi provider call control on the fake TSP', () => {
     expect(callsOf(events, holdOnly).at(-1)?.state).toBe('onhold');
   });
 
+  it('a driver that answers LINEERR_OPERATIONUNAVAIL after all fails the request with not-supported', async () => {
+    const { h, events } = await started();
+    const callId = await answered(h, events, '20');
+    const reply = (request: string) => suite.binding.fakeControl(`reply\t${request.split('\t')[1]}\t${LINEERR.LINEERR_OPERATIONUNAVAIL}`);
+    suite.binding.fakeHook(reply);
+    const refused = await h.provider.hold(callId).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'not-supported' });
+    expect((refused as Error).message).toContain('LINEERR_OPERATIONUNAVAIL');
+    await expect(h.provider.transfer(callId, '21')).rejects.toMatchObject({ code: 'not-supported' });
+    expect(callsOf(events, callId).at(-1)?.state).toBe('connected');
+  });
+
   it('refuses a transfer to nowhere or of a ringing call with invalid-state, and a refused transfer on the switch with its LINEERR_* name', async () => {
     const { h, events } = await started();
     await h.ringInbound('23', '+49 30 1');
