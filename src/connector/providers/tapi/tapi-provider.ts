@@ -2,10 +2,11 @@
 // through the native addon (native/). On Linux the addon is built against the
 // fake TSP (native/fake), which the simulated PBX drives in tests.
 import { performance } from 'node:perf_hooks';
-import { LineProviderError, lineOffers, notSupported, refusedCallControl } from '../../line-provider.ts';
-import type { CallControl, CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../line-provider.ts';
+import { LineProviderError } from '../../line-provider.ts';
+import type { CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../line-provider.ts';
 import type { TapiBinding, TapiMessage, TapiSession } from './binding.ts';
 import { loadTapiBinding } from './binding.ts';
+import { tapiCallControl } from './call-control.ts';
 import { CallTable, sameReport } from './calls.ts';
 import { API_HIGH, openDevice } from './lines.ts';
 import type { LineEntry, TapiTrace } from './lines.ts';
@@ -136,39 +137,20 @@ export class TapiLineProvider implements LineProvider {
     await this.request('lineDrop', () => session.drop(call.hCall));
   }
 
-  // Call control (spec/protocol.md §7.7): hold and blind transfer where the
-  // line's address caps offer them (lines.ts); the switch reports what follows
-  // (ONHOLD, CONNECTED, or DISCONNECTED/IDLE of the transferred call) as call states.
-  async hold(callId: string): Promise<void> {
-    const session = this.ready();
-    const call = this.controlled(callId, 'hold', 'hold');
-    if (call.state !== 'connected') throw new LineProviderError('invalid-state', `call ${callId} is ${call.state ?? 'new'}, only a connected call can be held`);
-    await this.request('lineHold', () => session.hold(call.hCall));
-  }
-
-  async unhold(callId: string): Promise<void> {
-    const session = this.ready();
-    const call = this.controlled(callId, 'hold', 'unhold');
-    if (call.state !== 'onhold') throw new LineProviderError('invalid-state', `call ${callId} is ${call.state ?? 'new'}, not on hold`);
-    await this.request('lineUnhold', () => session.unhold(call.hCall));
-  }
-
-  async transfer(callId: string, dialString: string): Promise<void> {
-    const session = this.ready();
-    const call = this.controlled(callId, 'transfer', 'transfer');
-    if (call.state !== 'connected' && call.state !== 'onhold') {
-      throw new LineProviderError('invalid-state', `call ${callId} is ${call.state ?? 'new'}, only a connected or held call can be transferred`);
-    }
-    if (dialString.trim() === '') throw new LineProviderError('invalid-state', 'cannot transfer to an empty number');
-    await this.request('lineBlindTransferW', () => session.blindTransfer(call.hCall, dialString));
-  }
-
-  // Consultation and conference (lineSetupTransfer, lineCompleteTransfer, lineSetupConference) are not wired yet.
-  readonly #refused = refusedCallControl('tapi', (callId) => this.call(callId));
-  readonly consult = this.#refused.consult;
-  readonly completeTransfer = this.#refused.completeTransfer;
-  readonly cancelConsult = this.#refused.cancelConsult;
-  readonly conference = this.#refused.conference;
+  // Call control: hold and blind transfer where the line's caps offer them (call-control.ts).
+  readonly #control = tapiCallControl({
+    ready: () => this.ready(),
+    call: (callId) => this.call(callId),
+    lines: () => this.lines(),
+    request: (what, send) => this.request(what, send),
+  });
+  readonly hold = this.#control.hold;
+  readonly unhold = this.#control.unhold;
+  readonly transfer = this.#control.transfer;
+  readonly consult = this.#control.consult;
+  readonly completeTransfer = this.#control.completeTransfer;
+  readonly cancelConsult = this.#control.cancelConsult;
+  readonly conference = this.#control.conference;
 
   async reinitialize(): Promise<void> {
     this.ready();
@@ -388,13 +370,6 @@ export class TapiLineProvider implements LineProvider {
     const entry = this.calls.byCallId(callId);
     if (entry?.state === undefined || entry.state === 'idle') throw new LineProviderError('no-such-call', `no call ${callId.slice(0, 40)} (never existed or already idle)`);
     return entry;
-  }
-
-  /** The live call, once its line's caps offer `control` (else `not-supported`, as the client hides the button). */
-  private controlled(callId: string, control: CallControl, what: string): CallEntry {
-    const call = this.call(callId);
-    if (!lineOffers(this.lines(), call.line, control)) throw notSupported(`${what} on line ${call.line}`, 'tapi');
-    return call;
   }
 
   /** Sends an asynchronous request and waits for its LINE_REPLY. */
