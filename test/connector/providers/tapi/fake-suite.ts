@@ -1,12 +1,16 @@
 // What every test file of the tapi provider on the fake TSP sets up: the addon
 // built and loaded once, harnesses disposed after each test, and a provider
 // opened on a simulated PBX with its events collected.
+import { pino } from 'pino';
 import { afterEach, beforeAll } from 'vitest';
+import { ConnectorService } from '../../../../src/connector/service.ts';
 import type { ProviderEvent } from '../../../../src/connector/line-provider.ts';
 import type { FakeTspControl, TapiBinding } from '../../../../src/connector/providers/tapi/binding.ts';
 import type { PbxOptions } from '../../../../simulator/pbx/pbx.ts';
 import { fakeTapiBinding, NATIVE_BUILD_TIMEOUT_MS } from '../../../support/native-addon.ts';
 import { tapiHarness } from '../../provider-contract/tapi-harness.ts';
+import type { FakeManager } from '../../support/fake-manager.ts';
+import { connectorConfig } from '../../support/harness.ts';
 import type { TapiHarness } from '../../provider-contract/tapi-harness.ts';
 
 export type CallEvent = Extract<ProviderEvent, { type: 'call' }>;
@@ -50,4 +54,18 @@ export function fakeTapiSuite(): FakeTapiSuite {
     },
   };
   return suite;
+}
+
+/** The connector service as the CLI composes it, on the harness's tapi provider, linked to `manager`; backoffs shortened. */
+export function tapiConnectorService(h: TapiHarness, manager: FakeManager): ConnectorService {
+  return new ConnectorService({
+    config: connectorConfig(manager, { Provider: { Kind: 'tapi' } }),
+    provider: h.provider,
+    logger: pino({ level: 'silent' }),
+    version: '0.1.0',
+    random: () => 0.5,
+    reconnectBackoff: { baseMs: 10, capMs: 40 },
+    reopenBackoff: { baseMs: 10, capMs: 40 },
+    flushTimeoutMs: 1_000,
+  });
 }
