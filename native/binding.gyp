@@ -13,7 +13,7 @@
           "libraries": ["tapi32.lib"],
           "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1 } }
         }, {
-          "sources": ["fake/fake-tsp.cc", "fake/fake-control.cc"],
+          "sources": ["fake/fake-tsp.cc", "fake/fake-control.cc", "fake/fake-call-control.cc"],
           "include_dirs": ["fake/win"],
           "defines": ["CRM_TAPI_FAKE_LINKED", "TAPI_H_PATH=\"<!(node scripts/tapi-header.mjs)\""]
         }]

@@ -145,6 +145,7 @@ LONG lineCommand(State& s, const std::vector<std::string>& f) {
   line.permanentId = number(f[4]);
   line.mediaModes = number(f[5]);
   line.inService = f[6] == "1";
+  if (f.size() >= 8) line.callFeatures = number(f[7]);
   s.lines.push_back(line);
   s.post(0, LINE_CREATE, 0, s.lines.size() - 1, 0, 0);
   return 0;

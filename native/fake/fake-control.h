@@ -11,7 +11,7 @@ extern "C" {
 
 /**
  * One command, tab-separated fields (text fields percent-encoded UTF-8):
- *   reset | line EXT NAME ADDRESS PERMID MEDIAMODES INSERVICE | remove EXT
+ *   reset | line EXT NAME ADDRESS PERMID MEDIAMODES INSERVICE [CALLFEATURES] | remove EXT
  *   service EXT 0|1 | close EXT | link 0|1 | reinit
  *   call KEY EXT STATE MODE ORIGIN REASON CALLER CALLERNAME CALLED CALLEDNAME
  *        CONNECTED CONNECTEDNAME REDIRECTING REDIRECTINGNAME RELATEDKEY
@@ -22,7 +22,10 @@ extern "C" {
  */
 LONG fakeTapiControl(const char* command, char* reply, DWORD replySize);
 
-/** Requests of the application the PBX must carry out: "makeCall ID EXT DEST", "answer ID KEY", "drop ID KEY". */
+/**
+ * Requests of the application the PBX must carry out: "makeCall ID EXT DEST", "answer ID KEY", "drop ID KEY",
+ * "hold ID KEY", "unhold ID KEY", "transfer ID KEY DEST".
+ */
 typedef void (*FakeTapiHook)(void* context, const char* request);
 void fakeTapiSetHook(FakeTapiHook hook, void* context);
 

@@ -18,6 +18,7 @@ namespace faketsp {
 struct Line {
   std::string ext, name, address;
   DWORD permanentId = 0, mediaModes = 0;
+  DWORD callFeatures = 0;  // LINEADDRESSCAPS.dwCallFeatures: what the switch lets calls on this line do beyond answer/drop
   bool inService = true, removed = false;
   HLINE open = 0;  // the application's handle while open
   DWORD privileges = 0;
@@ -50,7 +51,7 @@ struct Item {
 };
 
 struct Request {
-  std::string kind;  // makeCall, answer, drop
+  std::string kind;  // makeCall, answer, drop, hold, unhold, transfer
   HCALL* target = nullptr;  // makeCall: where the new handle goes (TAPI writes it before LINE_REPLY)
   DWORD device = 0;
 };
@@ -83,5 +84,12 @@ struct State {
 };
 
 State& state();
+
+/**
+ * An owner-only asynchronous request on a call in one of `allowedStates`, needing `feature` (a
+ * LINECALLFEATURE_* bit of the line's caps, 0 for none): raised to the PBX as "KIND ID KEY[ EXTRA]".
+ * Returns the request id or a LINEERR_* value.
+ */
+LONG callRequest(HCALL hCall, const char* kind, DWORD allowedStates, DWORD feature = 0, const std::string& extra = std::string());
 
 }  // namespace faketsp

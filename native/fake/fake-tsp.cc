@@ -120,22 +120,23 @@ void callHook(State& s, std::unique_lock<std::mutex>& lock, const std::string& r
   if (hook != nullptr) hook(context, request.c_str());
 }
 
-// Owner-only request on a call; returns the request id or an error.
-LONG callRequest(HCALL hCall, const char* kind, DWORD allowedStates) {
+}  // namespace
+
+LONG faketsp::callRequest(HCALL hCall, const char* kind, DWORD allowedStates, DWORD feature, const std::string& extra) {
   State& s = state();
   std::unique_lock<std::mutex> lock(s.mutex);
   Call* call = s.callByHandle(hCall);
   if (!s.initialized || call == nullptr) return LINEERR_INVALCALLHANDLE;
   Line& line = s.lines[call->device];
   if ((line.privileges & LINECALLPRIVILEGE_OWNER) == 0) return LINEERR_NOTOWNER;
+  // A TSP refuses a function its switch does not offer on this address before it looks at the call's state.
+  if (feature != 0 && (line.callFeatures & feature) == 0) return LINEERR_OPERATIONUNAVAIL;
   if ((call->visible.state & allowedStates) == 0) return LINEERR_INVALCALLSTATE;
   DWORD id = ++s.requestCounter;
   s.requests[id] = Request{kind, nullptr, call->device};
-  callHook(s, lock, std::string(kind) + "\t" + std::to_string(id) + "\t" + call->key);
+  callHook(s, lock, std::string(kind) + "\t" + std::to_string(id) + "\t" + call->key + (extra.empty() ? std::string() : "\t" + extra));
   return static_cast<LONG>(id);
 }
-
-}  // namespace
 
 extern "C" {
 
@@ -254,6 +255,8 @@ LONG WINAPI lineGetAddressCapsW(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAdd
   w.put(line->address, &caps->dwAddressSize, &caps->dwAddressOffset);
   caps->dwLineDeviceID = dwDeviceID;
   caps->dwMaxNumActiveCalls = 1;
+  caps->dwMaxNumOnHoldCalls = (line->callFeatures & LINECALLFEATURE_HOLD) != 0 ? 1 : 0;
+  caps->dwCallFeatures = LINECALLFEATURE_ANSWER | LINECALLFEATURE_DROP | line->callFeatures;
   caps->dwCallInfoStates = LINECALLINFOSTATE_CALLERID | LINECALLINFOSTATE_CALLEDID | LINECALLINFOSTATE_CONNECTEDID | LINECALLINFOSTATE_REDIRECTINGID;
   caps->dwNeededSize = w.needed();
   caps->dwUsedSize = w.used();

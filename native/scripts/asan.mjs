@@ -21,7 +21,7 @@ execFileSync(
     '-std=c++17', '-g', '-O1', '-fno-omit-frame-pointer', '-fsanitize=address', '-shared', '-fPIC',
     '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DCRM_TAPI_FAKE_LINKED', `-DTAPI_H_PATH="${tapiH}"`,
     `-I${headers}`, `-I${addonApi}`, `-I${join(native, 'fake', 'win')}`,
-    ...['src/addon.cc', 'src/session.cc', 'src/tapi-structs.cc', 'fake/fake-tsp.cc', 'fake/fake-control.cc'].map((f) => join(native, f)),
+    ...['src/addon.cc', 'src/session.cc', 'src/tapi-structs.cc', 'fake/fake-tsp.cc', 'fake/fake-control.cc', 'fake/fake-call-control.cc'].map((f) => join(native, f)),
     '-o', addon,
   ],
   { stdio: 'inherit' },

@@ -60,7 +60,7 @@ run(cxx, [
   ...staticThreads,
 ]);
 
-run(cxx, [...common, join(native, 'fake', 'fake-tsp.cc'), join(native, 'fake', 'fake-control.cc'), join(native, 'fake', 'tapi32.def'), '-o', join(out, 'tapi32.dll'), ...staticThreads]);
+run(cxx, [...common, join(native, 'fake', 'fake-tsp.cc'), join(native, 'fake', 'fake-control.cc'), join(native, 'fake', 'fake-call-control.cc'), join(native, 'fake', 'tapi32.def'), '-o', join(out, 'tapi32.dll'), ...staticThreads]);
 // The shipped binary may need only node.exe, TAPI and what every Windows has.
 const objdump = process.env.MINGW_OBJDUMP ?? 'x86_64-w64-mingw32-objdump';
 const needs = [...execFileSync(objdump, ['-p', join(prebuilds, 'node.napi.node')], { encoding: 'utf8' }).matchAll(/DLL Name: (\S+)/g)].map((m) => m[1].toLowerCase());

@@ -79,7 +79,9 @@ Napi::Function Session::Define(Napi::Env env) {
                       InstanceMethod("addressCaps", &Session::AddressCaps), InstanceMethod("open", &Session::Open),
                       InstanceMethod("close", &Session::Close), InstanceMethod("callInfo", &Session::CallInfo),
                       InstanceMethod("makeCall", &Session::MakeCall), InstanceMethod("answer", &Session::Answer),
-                      InstanceMethod("drop", &Session::Drop), InstanceMethod("deallocate", &Session::Deallocate),
+                      InstanceMethod("drop", &Session::Drop), InstanceMethod("hold", &Session::Hold),
+                      InstanceMethod("unhold", &Session::Unhold), InstanceMethod("blindTransfer", &Session::BlindTransfer),
+                      InstanceMethod("deallocate", &Session::Deallocate),
                       InstanceMethod("shutdown", &Session::Shutdown), InstanceMethod("stats", &Session::Stats)});
 }
 
@@ -185,6 +187,7 @@ Napi::Value Session::AddressCaps(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("address", caps.address);
   o.Set("callInfoStates", caps.callInfoStates);
+  o.Set("callFeatures", caps.callFeatures);
   return o;
 }
 
@@ -238,6 +241,31 @@ Napi::Value Session::Drop(const Napi::CallbackInfo& info) {
   EnsureOpen(info.Env(), "lineDrop");
   LONG r = lineDrop(U32(info, 0, "hCall"), nullptr, 0);
   if (r < 0) throw TapiError(info.Env(), "lineDrop", r);
+  return Napi::Number::New(info.Env(), r);
+}
+
+Napi::Value Session::Hold(const Napi::CallbackInfo& info) {
+  EnsureOpen(info.Env(), "lineHold");
+  LONG r = lineHold(U32(info, 0, "hCall"));
+  if (r < 0) throw TapiError(info.Env(), "lineHold", r);
+  return Napi::Number::New(info.Env(), r);
+}
+
+Napi::Value Session::Unhold(const Napi::CallbackInfo& info) {
+  EnsureOpen(info.Env(), "lineUnhold");
+  LONG r = lineUnhold(U32(info, 0, "hCall"));
+  if (r < 0) throw TapiError(info.Env(), "lineUnhold", r);
+  return Napi::Number::New(info.Env(), r);
+}
+
+// blindTransfer(hCall, destination): the address in canonical or dialable form, country code 0 (the default).
+Napi::Value Session::BlindTransfer(const Napi::CallbackInfo& info) {
+  EnsureOpen(info.Env(), "lineBlindTransferW");
+  HCALL call = U32(info, 0, "hCall");
+  if (info.Length() < 2 || !info[1].IsString()) throw Napi::TypeError::New(info.Env(), "destination must be a string");
+  std::u16string dest = utf8ToUtf16(info[1].As<Napi::String>().Utf8Value());
+  LONG r = lineBlindTransferW(call, reinterpret_cast<LPCWSTR>(dest.c_str()), 0);
+  if (r < 0) throw TapiError(info.Env(), "lineBlindTransferW", r);
   return Napi::Number::New(info.Env(), r);
 }
 

@@ -31,6 +31,9 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value MakeCall(const Napi::CallbackInfo& info);
   Napi::Value Answer(const Napi::CallbackInfo& info);
   Napi::Value Drop(const Napi::CallbackInfo& info);
+  Napi::Value Hold(const Napi::CallbackInfo& info);
+  Napi::Value Unhold(const Napi::CallbackInfo& info);
+  Napi::Value BlindTransfer(const Napi::CallbackInfo& info);
   Napi::Value Deallocate(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);

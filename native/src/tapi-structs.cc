@@ -54,6 +54,7 @@ LONG readAddressCaps(HLINEAPP app, DWORD device, DWORD address, DWORD api, Addre
   const LINEADDRESSCAPS* c = reinterpret_cast<const LINEADDRESSCAPS*>(b.data());
   out->address = text(b, c->dwUsedSize, c->dwAddressSize, c->dwAddressOffset);
   out->callInfoStates = c->dwCallInfoStates;
+  out->callFeatures = c->dwCallFeatures;
   return 0;
 }
 

@@ -1,13 +1,14 @@
 // The simulated PBX as the switch behind the fake TSP (native/fake): every
 // event of the PBX becomes a control command that makes the fake queue the
 // TAPI messages a real TSP would, and every request of the TAPI application
-// (lineMakeCall, lineAnswer, lineDrop) is carried out on the PBX and answered
+// (lineMakeCall, lineAnswer, lineDrop, lineHold, lineUnhold, lineBlindTransfer)
+// is carried out on the PBX and answered
 // with LINE_REPLY. So the same scenario drives the `simulator` provider
 // directly and the `tapi` provider through the real addon.
 import { LineProviderError } from '../../src/connector/line-provider.ts';
 import type { LineInfo, Party, ProviderEvent } from '../../src/connector/line-provider.ts';
 import type { FakeTspControl } from '../../src/connector/providers/tapi/binding.ts';
-import { callStateValue, disconnectModeOf, lineErrorOf, mediaModeBits, originValue } from '../../src/connector/providers/tapi/mapping.ts';
+import { callFeatureBits, callStateValue, disconnectModeOf, lineErrorOf, mediaModeBits, originValue } from '../../src/connector/providers/tapi/mapping.ts';
 import { LINECALLREASON, LINEERR } from '../../src/connector/providers/tapi/tapi-constants.ts';
 import type { VirtualClock } from './clock.ts';
 import type { SimulatedPbx } from './pbx.ts';
@@ -93,7 +94,9 @@ export class TspFeed {
       id = 1000 + this.permanentIds.size;
       this.permanentIds.set(line.address, id);
     }
-    this.send(['line', field(line.address), field(line.name), field(line.address), String(id), String(mediaModeBits(line.mediaModes)), line.inService ? '1' : '0']);
+    // The line's controls become its address caps (dwCallFeatures), as a TSP reports what its switch allows.
+    const features = String(callFeatureBits(line.controls));
+    this.send(['line', field(line.address), field(line.name), field(line.address), String(id), String(mediaModeBits(line.mediaModes)), line.inService ? '1' : '0', features]);
   }
 
   private onEvent(event: ProviderEvent): void {
@@ -146,6 +149,10 @@ export class TspFeed {
       try {
         if (kind === 'answer') this.pbx.answer(target);
         else if (kind === 'drop') this.pbx.drop(target);
+        else if (kind === 'hold') this.pbx.hold(target);
+        else if (kind === 'unhold') this.pbx.resume(target);
+        // lineBlindTransfer's address is dialled as the agent typed it, like lineMakeCall's.
+        else if (kind === 'transfer') this.pbx.transfer(target, dest ?? '', { dialled: true });
         else throw new LineProviderError('invalid-state', `unknown request ${kind}`);
         this.send(['reply', id, '0']);
       } catch (err) {

@@ -59,7 +59,8 @@ export interface TapiSession {
   apiVersion(): number;
   negotiate(device: number, low: number, high: number): number;
   devCaps(device: number, apiVersion: number): TapiDevCaps;
-  addressCaps(device: number, address: number, apiVersion: number): { readonly address: string; readonly callInfoStates: number };
+  /** LINEADDRESSCAPS: the address, dwCallInfoStates and dwCallFeatures (LINECALLFEATURE_* bits). */
+  addressCaps(device: number, address: number, apiVersion: number): { readonly address: string; readonly callInfoStates: number; readonly callFeatures: number };
   open(device: number, apiVersion: number, privileges: number, mediaModes: number): number;
   close(hLine: number): void;
   callInfo(hCall: number): TapiCallInfo;
@@ -67,6 +68,10 @@ export interface TapiSession {
   makeCall(hLine: number, destination: string): number;
   answer(hCall: number): number;
   drop(hCall: number): number;
+  /** lineHold, lineUnhold, lineBlindTransferW: request ids settled by LINE_REPLY. */
+  hold(hCall: number): number;
+  unhold(hCall: number): number;
+  blindTransfer(hCall: number, destination: string): number;
   deallocate(hCall: number): void;
   /** lineShutdown and the reader thread's end; idempotent. */
   shutdown(): void;

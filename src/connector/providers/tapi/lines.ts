@@ -2,7 +2,7 @@
 // name the connector reports, lineOpen with owner and monitor privileges.
 import type { LineInfo } from '../../line-provider.ts';
 import type { TapiSession } from './binding.ts';
-import { mediaModeBits, mediaModesOf } from './mapping.ts';
+import { controlsOf, mediaModeBits, mediaModesOf } from './mapping.ts';
 import { LINECALLPRIVILEGE } from './tapi-constants.ts';
 
 /** TAPI 1.4 … 2.2: LINE_APPNEWCALL, dwCallID and dwRelatedCallID need 2.0; older TSPs still open. */
@@ -36,7 +36,8 @@ export function openDevice(
   try {
     const api = session.negotiate(device, API_LOW, API_HIGH);
     const caps = session.devCaps(device, api);
-    const address = caps.numAddresses > 0 ? session.addressCaps(device, 0, api).address : '';
+    const addressCaps = caps.numAddresses > 0 ? session.addressCaps(device, 0, api) : undefined;
+    const address = addressCaps?.address ?? '';
     const mediaModes = mediaModesOf(caps.mediaModes, includeVideo);
     // The address is the extension the PBX numbers the line with; the line name is a driver's label.
     const name = address !== '' ? address : caps.name;
@@ -46,8 +47,10 @@ export function openDevice(
     }
     const privileges = LINECALLPRIVILEGE.LINECALLPRIVILEGE_OWNER | LINECALLPRIVILEGE.LINECALLPRIVILEGE_MONITOR;
     const hLine = session.open(device, api, privileges, mediaModeBits(mediaModes));
-    const info: LineInfo = { name, address: address !== '' ? address : name, permanentId: String(caps.permanentLineId), mediaModes, inService: true };
-    trace({ what: 'line opened', device, api, hLine, line: name, permanentId: info.permanentId, provider: caps.providerInfo });
+    // Only what the address's caps allow; a driver that reports no call features gets no control buttons.
+    const controls = controlsOf(addressCaps?.callFeatures ?? 0);
+    const info: LineInfo = { name, address: address !== '' ? address : name, permanentId: String(caps.permanentLineId), mediaModes, inService: true, controls };
+    trace({ what: 'line opened', device, api, hLine, line: name, permanentId: info.permanentId, provider: caps.providerInfo, controls });
     return { info, device, hLine, closed: false };
   } catch (err) {
     trace({ what: 'device not opened', device, error: err instanceof Error ? err.message : String(err) });

@@ -1,8 +1,8 @@
 // TAPI numbers ↔ the LineProvider's words, both ways: the provider reads them,
 // the simulated PBX's feed into the fake TSP writes them. Pure.
-import type { CallEndReason, LineProviderErrorCode, MediaMode } from '../../line-provider.ts';
+import type { CallControl, CallEndReason, LineProviderErrorCode, MediaMode } from '../../line-provider.ts';
 import type { CallOrigin, CallState } from '../../../protocol/call-state.ts';
-import { LINECALLORIGIN, LINECALLSTATE, LINEDISCONNECTMODE, LINEERR, LINEMEDIAMODE } from './tapi-constants.ts';
+import { LINECALLFEATURE, LINECALLORIGIN, LINECALLSTATE, LINEDISCONNECTMODE, LINEERR, LINEMEDIAMODE } from './tapi-constants.ts';
 
 const S = LINECALLSTATE;
 const STATES: readonly (readonly [CallState, number])[] = [
@@ -94,6 +94,28 @@ export function mediaModeBits(modes: readonly MediaMode[]): number {
   return modes.reduce((bits, mode) => bits | (mode === 'audio' ? LINEMEDIAMODE.LINEMEDIAMODE_INTERACTIVEVOICE : LINEMEDIAMODE.LINEMEDIAMODE_VIDEO), 0);
 }
 
+const F = LINECALLFEATURE;
+/**
+ * The LINEADDRESSCAPS.dwCallFeatures bits each call control needs. `hold`
+ * covers taking the call back, so it needs lineUnhold too; consult and
+ * conference (lineSetupTransfer, lineSetupConference …) are not wired to TAPI
+ * yet and are never reported.
+ */
+const CONTROL_FEATURES: readonly (readonly [CallControl, number])[] = [
+  ['hold', F.LINECALLFEATURE_HOLD | F.LINECALLFEATURE_UNHOLD],
+  ['transfer', F.LINECALLFEATURE_BLINDTRANSFER],
+];
+
+/** The call controls an address's dwCallFeatures allow. */
+export function controlsOf(callFeatures: number): CallControl[] {
+  return CONTROL_FEATURES.filter(([, bits]) => (callFeatures & bits) === bits).map(([control]) => control);
+}
+
+/** The dwCallFeatures bits a line offering `controls` reports (the fake TSP's caps). */
+export function callFeatureBits(controls: readonly CallControl[] | undefined): number {
+  return CONTROL_FEATURES.filter(([control]) => controls?.includes(control) === true).reduce((bits, [, b]) => bits | b, 0);
+}
+
 const ERROR_NAMES = new Map<number, string>(Object.entries(LINEERR).map(([name, value]) => [value, name]));
 
 /** `LINEERR_INVALCALLSTATE` for -2147483620; the number itself when tapi.h has no name for it. */
@@ -104,6 +126,8 @@ export function lineErrorName(result: number): string {
 const E = LINEERR;
 const CODES: readonly (readonly [LineProviderErrorCode, readonly number[]])[] = [
   ['no-such-call', [E.LINEERR_INVALCALLHANDLE]],
+  // The TSP or its switch does not offer the function on this address at all.
+  ['not-supported', [E.LINEERR_OPERATIONUNAVAIL]],
   ['unknown-line', [E.LINEERR_INVALLINEHANDLE, E.LINEERR_BADDEVICEID, E.LINEERR_NODEVICE]],
   [
     'provider-down',
@@ -120,5 +144,6 @@ export function lineErrorOf(code: LineProviderErrorCode): number {
   if (code === 'no-such-call') return E.LINEERR_INVALCALLHANDLE;
   if (code === 'unknown-line') return E.LINEERR_BADDEVICEID;
   if (code === 'provider-down') return E.LINEERR_OPERATIONFAILED;
+  if (code === 'not-supported') return E.LINEERR_OPERATIONUNAVAIL;
   return E.LINEERR_INVALCALLSTATE;
 }

@@ -1,4 +1,5 @@
-// TAPI's asynchronous requests: lineMakeCall, lineAnswer and lineDrop return a
+// TAPI's asynchronous requests: lineMakeCall, lineAnswer, lineDrop, lineHold,
+// lineUnhold and lineBlindTransfer return a
 // request id at once and answer later with LINE_REPLY. One promise per request
 // id, settled by its reply or failed after the timeout (the TSP never replied).
 import { LineProviderError } from '../../line-provider.ts';

@@ -2,10 +2,11 @@
 // through the native addon (native/). On Linux the addon is built against the
 // fake TSP (native/fake), which the simulated PBX drives in tests.
 import { performance } from 'node:perf_hooks';
-import { LineProviderError, refusedCallControl } from '../../line-provider.ts';
+import { LineProviderError } from '../../line-provider.ts';
 import type { CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../line-provider.ts';
 import type { TapiBinding, TapiMessage, TapiSession } from './binding.ts';
 import { loadTapiBinding } from './binding.ts';
+import { tapiCallControl } from './call-control.ts';
 import { CallTable, sameReport } from './calls.ts';
 import { API_HIGH, openDevice } from './lines.ts';
 import type { LineEntry, TapiTrace } from './lines.ts';
@@ -136,16 +137,20 @@ export class TapiLineProvider implements LineProvider {
     await this.request('lineDrop', () => session.drop(call.hCall));
   }
 
-  // Call control is not wired to this phone system yet: every line reports no
-  // `controls`, and each method refuses with `not-supported` (spec/protocol.md §7.7).
-  readonly #refused = refusedCallControl('tapi', (callId) => this.call(callId));
-  readonly hold = this.#refused.hold;
-  readonly unhold = this.#refused.unhold;
-  readonly transfer = this.#refused.transfer;
-  readonly consult = this.#refused.consult;
-  readonly completeTransfer = this.#refused.completeTransfer;
-  readonly cancelConsult = this.#refused.cancelConsult;
-  readonly conference = this.#refused.conference;
+  // Call control: hold and blind transfer where the line's caps offer them (call-control.ts).
+  readonly #control = tapiCallControl({
+    ready: () => this.ready(),
+    call: (callId) => this.call(callId),
+    lines: () => this.lines(),
+    request: (what, send) => this.request(what, send),
+  });
+  readonly hold = this.#control.hold;
+  readonly unhold = this.#control.unhold;
+  readonly transfer = this.#control.transfer;
+  readonly consult = this.#control.consult;
+  readonly completeTransfer = this.#control.completeTransfer;
+  readonly cancelConsult = this.#control.cancelConsult;
+  readonly conference = this.#control.conference;
 
   async reinitialize(): Promise<void> {
     this.ready();

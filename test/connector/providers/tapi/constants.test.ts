@@ -36,5 +36,6 @@ describe('TAPI constants and their mapping', () => {
     expect(providerCodeOf(LINEERR.LINEERR_BADDEVICEID)).toBe('unknown-line');
     expect(providerCodeOf(LINEERR.LINEERR_REINIT)).toBe('provider-down');
     expect(providerCodeOf(LINEERR.LINEERR_INVALCALLSTATE)).toBe('invalid-state');
+    expect(providerCodeOf(LINEERR.LINEERR_OPERATIONUNAVAIL)).toBe('not-supported');
   });
 });

@@ -2,14 +2,12 @@
 // the simulated PBX) against a manager on a real socket: a REINIT from the
 // driver makes the service re-initialise TAPI, and the manager link survives —
 // one connection, one registration, every event in sequence.
-import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeTspControl, TapiBinding } from '../../../../src/connector/providers/tapi/binding.ts';
-import { ConnectorService } from '../../../../src/connector/service.ts';
 import { FakeManager } from '../../support/fake-manager.ts';
-import { connectorConfig } from '../../support/harness.ts';
 import { fakeTapiBinding, NATIVE_BUILD_TIMEOUT_MS } from '../../../support/native-addon.ts';
 import { tapiHarness } from '../../provider-contract/tapi-harness.ts';
+import { tapiConnectorService } from './fake-suite.ts';
 
 let binding: TapiBinding & FakeTspControl;
 beforeAll(async () => {
@@ -33,16 +31,7 @@ describe('connector service on the tapi provider', () => {
       reinits++;
       await reinitialize();
     };
-    const service = new ConnectorService({
-      config: connectorConfig(m, { Provider: { Kind: 'tapi' } }),
-      provider: h.provider,
-      logger: pino({ level: 'silent' }),
-      version: '0.1.0',
-      random: () => 0.5,
-      reconnectBackoff: { baseMs: 10, capMs: 40 },
-      reopenBackoff: { baseMs: 10, capMs: 40 },
-      flushTimeoutMs: 1_000,
-    });
+    const service = tapiConnectorService(h, m);
     await service.start();
     cleanups.push(() => service.stop());
     await m.waitFor(() => m.of('lines').length === 1, 10_000, 'the line list');

@@ -1,41 +1,22 @@
 // The tapi provider on the real addon over the fake TSP: what the contract
 // suite does not reach — late caller id, a line removed mid-call, errors with
 // their LINEERR_* names, a burst of 10,000 events, shutdown with events queued.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LineProviderError } from '../../../../src/connector/line-provider.ts';
 import type { ProviderEvent } from '../../../../src/connector/line-provider.ts';
 import { loadTapiBinding, TAPI_UNAVAILABLE } from '../../../../src/connector/providers/tapi/binding.ts';
-import type { FakeTspControl, TapiBinding } from '../../../../src/connector/providers/tapi/binding.ts';
 import { callStateValue, disconnectModeOf, lineErrorName, originValue } from '../../../../src/connector/providers/tapi/mapping.ts';
 import { LINECALLREASON, LINEERR } from '../../../../src/connector/providers/tapi/tapi-constants.ts';
 import { checkCallSequence } from '../../../../simulator/pbx/call-machine.ts';
 import type { CallState } from '../../../../src/protocol/call-state.ts';
-import { fakeTapiBinding, NATIVE_BUILD_TIMEOUT_MS } from '../../../support/native-addon.ts';
 import { tapiHarness } from '../../provider-contract/tapi-harness.ts';
-import type { TapiHarness } from '../../provider-contract/tapi-harness.ts';
+import { callEvents, fakeTapiSuite } from './fake-suite.ts';
+import type { CallEvent } from './fake-suite.ts';
 
-type CallEvent = Extract<ProviderEvent, { type: 'call' }>;
-
-let binding: TapiBinding & FakeTspControl;
-beforeAll(async () => {
-  binding = await fakeTapiBinding();
-}, NATIVE_BUILD_TIMEOUT_MS);
-
-const open: TapiHarness[] = [];
-afterEach(async () => {
-  for (const h of open.splice(0)) await h.dispose();
-});
-
-async function started(lines: string[] = ['20', '21']): Promise<{ h: TapiHarness; events: ProviderEvent[] }> {
-  const h = tapiHarness(binding, { lines });
-  open.push(h);
-  const events: ProviderEvent[] = [];
-  h.provider.subscribe((e) => events.push(e));
-  await h.provider.open();
-  return { h, events };
-}
-
-const calls = (events: readonly ProviderEvent[]) => events.filter((e): e is CallEvent => e.type === 'call');
+const suite = fakeTapiSuite();
+const { open } = suite;
+const started = (lines: string[] = ['20', '21']) => suite.started({ lines });
+const calls = (events: readonly ProviderEvent[]) => callEvents(events);
 
 /** A `call`/`info` control command as the switch would send it, for flows the simulated PBX does not produce. */
 function switchSays(verb: 'call' | 'info', key: string, line: string, state: CallState, caller: { number?: string; name?: string } = {}, reason?: 'normal'): string {
@@ -50,7 +31,7 @@ describe('tapi provider on the fake TSP', () => {
     const firstIds: string[] = [];
     for (let start = 0; start < 3; start += 1) {
       const { h, events } = await started(['20']);
-      expect(binding.fakeControl(switchSays('call', `k${start}`, '20', 'offering', { number: '+49 30 1234567' })).result).toBe(0);
+      expect(suite.binding.fakeControl(switchSays('call', `k${start}`, '20', 'offering', { number: '+49 30 1234567' })).result).toBe(0);
       await h.settle();
       const id = calls(events)[0]?.callId;
       expect(id).toMatch(/^t[0-9a-z]+\.1-1$/);
@@ -64,8 +45,8 @@ describe('tapi provider on the fake TSP', () => {
   it('reports lines with address, permanent line id and media modes read from LINEDEVCAPS / LINEADDRESSCAPS', async () => {
     const { h } = await started(['20', '21']);
     expect(h.provider.lines()).toEqual([
-      { name: '20', address: '20', permanentId: '1000', mediaModes: ['audio'], inService: true },
-      { name: '21', address: '21', permanentId: '1001', mediaModes: ['audio'], inService: true },
+      { name: '20', address: '20', permanentId: '1000', mediaModes: ['audio'], inService: true, controls: ['hold', 'transfer'] },
+      { name: '21', address: '21', permanentId: '1001', mediaModes: ['audio'], inService: true, controls: ['hold', 'transfer'] },
     ]);
   });
 
@@ -80,7 +61,7 @@ describe('tapi provider on the fake TSP', () => {
       switchSays('call', 'k1', '20', 'disconnected', { number: '+49 30 1234567', name }, 'normal'),
       switchSays('call', 'k1', '20', 'idle', { number: '+49 30 1234567', name }),
     ]) {
-      expect(binding.fakeControl(command).result).toBe(0);
+      expect(suite.binding.fakeControl(command).result).toBe(0);
     }
     await h.settle();
     const seen = calls(events);
@@ -96,8 +77,8 @@ describe('tapi provider on the fake TSP', () => {
 
   it('a call first seen mid-way is reported from a start state; idle straight after connected is passed on', async () => {
     const { h, events } = await started();
-    binding.fakeControl(switchSays('call', 'k9', '20', 'connected', { number: '+49 30 9' }));
-    binding.fakeControl(switchSays('call', 'k9', '20', 'idle', { number: '+49 30 9' }));
+    suite.binding.fakeControl(switchSays('call', 'k9', '20', 'connected', { number: '+49 30 9' }));
+    suite.binding.fakeControl(switchSays('call', 'k9', '20', 'idle', { number: '+49 30 9' }));
     await h.settle();
     expect(calls(events).map((e) => e.state)).toEqual(['offering', 'connected', 'idle']);
     expect(checkCallSequence(calls(events), { requireIdle: true })).toEqual([]);
@@ -105,12 +86,12 @@ describe('tapi provider on the fake TSP', () => {
 
   it('LINE_CLOSE: the line goes out of service; when the driver closed every line, reinitRequired', async () => {
     const { h, events } = await started();
-    expect(binding.fakeControl('close\t20').result).toBe(0);
+    expect(suite.binding.fakeControl('close\t20').result).toBe(0);
     await h.settle();
     expect(events.map((e) => e.type)).toEqual(['lineOutOfService']);
     expect(h.provider.lines().find((l) => l.name === '20')?.inService).toBe(false);
     await expect(h.provider.makeCall('20', '123')).rejects.toMatchObject({ code: 'invalid-state' });
-    expect(binding.fakeControl('close\t21').result).toBe(0);
+    expect(suite.binding.fakeControl('close\t21').result).toBe(0);
     await h.settle();
     expect(events.map((e) => e.type)).toEqual(['lineOutOfService', 'lineOutOfService', 'reinitRequired']);
     await h.provider.reinitialize();
@@ -132,10 +113,10 @@ describe('tapi provider on the fake TSP', () => {
   });
 
   it('a request without LINE_REPLY fails with provider-down after RequestTimeout', async () => {
-    const h = tapiHarness(binding, { lines: ['20'] }, { requestTimeoutMs: 300 });
+    const h = tapiHarness(suite.binding, { lines: ['20'] }, { requestTimeoutMs: 300 });
     open.push(h);
     await h.provider.open();
-    binding.fakeHook(null);
+    suite.binding.fakeHook(null);
     const failure = await h.provider.makeCall('20', '030 1').catch((e: unknown) => e);
     expect(failure).toMatchObject({ code: 'provider-down' });
     expect((failure as Error).message).toContain('no LINE_REPLY within 300 ms');
@@ -143,7 +124,7 @@ describe('tapi provider on the fake TSP', () => {
 
   it('a request refused with LINEERR_REINIT fails provider-down and asks for re-initialisation once', async () => {
     const { h, events } = await started();
-    binding.fakeHook((request) => binding.fakeControl(`reply\t${request.split('\t')[1]}\t${LINEERR.LINEERR_REINIT}`));
+    suite.binding.fakeHook((request) => suite.binding.fakeControl(`reply\t${request.split('\t')[1]}\t${LINEERR.LINEERR_REINIT}`));
     const failures = await Promise.all([h.provider.makeCall('20', '1'), h.provider.makeCall('21', '2')].map((p) => p.catch((e: unknown) => e)));
     expect(failures).toMatchObject([{ code: 'provider-down' }, { code: 'provider-down' }]);
     expect((failures[0] as Error).message).toContain('LINEERR_REINIT');
@@ -238,7 +219,7 @@ describe('tapi provider on the fake TSP', () => {
   });
 
   it('a TAPI function that fails throws with the function and its LINEERR_* result', () => {
-    const session = new binding.Session('crm-tapi test', 0x00020002, () => undefined);
+    const session = new suite.binding.Session('crm-tapi test', 0x00020002, () => undefined);
     try {
       const failure = (() => {
         try {
