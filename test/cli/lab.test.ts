@@ -20,8 +20,14 @@ const dirs: string[] = [];
 
 
 afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+  // A test that failed before its `lab stop` leaves the lab running: stop it by its state file
+  // before the directory (and with it the state file) goes, or its phones outlive the test run.
+  for (const d of dirs) {
+    const statePath = join(d, 'lab.json');
+    if (existsSync(statePath)) await crmTapi(['lab', 'stop', '--state', statePath, '--kill-after', '2']);
+    await rm(d, { recursive: true, force: true });
+  }
+}, 60_000);
 
 it('says what to install when baresip or Kamailio is missing', () => {
   expect(missingPrograms({ baresip: '/nonexistent/baresip', kamailio: '/nonexistent/kamailio' })).toEqual([
