@@ -7,8 +7,8 @@ import { CALL_DIRECTION, createSchema, lookupValue, OPEN_PHONE_CALL } from '../.
 import type { E2eClient } from './support/client.ts';
 import { ringFor } from './support/ring.ts';
 import { startStack, type Stack } from './support/stack.ts';
-import { until } from './support/wait.ts';
-import { USERS, type Row } from './support/webapi.ts';
+import { recordsOf } from './support/records.ts';
+import { USERS } from './support/webapi.ts';
 
 const schema = createSchema();
 const log = schema.callLog;
@@ -38,20 +38,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** The call log entry of a call, once the outbox has written it (and the phone call it points to). */
-async function recordsOf(callKey: string): Promise<{ entry: Row; phoneCall: Row | undefined }> {
-  let entry: Row | undefined;
-  await until(async () => {
-    [entry] = await stack.admin.list(log.entitySet, `$filter=${log.fields.callKey} eq '${callKey}'`);
-    return entry !== undefined;
-  }, `the call log entry of ${callKey}`);
-  const row = entry as Row;
-  const phoneCallId = row[lookupValue(log.fields.phoneCall)];
-  if (typeof phoneCallId !== 'string') return { entry: row, phoneCall: undefined };
-  const [phoneCall] = await stack.admin.list('phonecalls', `$filter=activityid eq ${phoneCallId}`);
-  return { entry: row, phoneCall };
-}
-
 describe('records of calls', () => {
   it('an answered incoming call: call log entry and a phone call owned by the agent, incoming', async () => {
     const { call, callKey } = await ringFor(stack, anna, CALLER, '21');
@@ -61,7 +47,7 @@ describe('records of calls', () => {
     stack.pbx.remoteHangup(call.session);
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
 
-    const { entry, phoneCall } = await recordsOf(callKey);
+    const { entry, phoneCall } = await recordsOf(stack.admin, callKey);
     expect(entry).toMatchObject({
       [log.fields.number]: CALLER.number, [log.fields.line]: stack.line('21'), [log.fields.direction]: CALL_DIRECTION.incoming, [log.fields.missed]: false,
       [lookupValue(log.fields.user)]: USERS.anna.id,
@@ -88,7 +74,7 @@ describe('records of calls', () => {
     stack.pbx.drop(leg?.callId as string);
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
 
-    const { entry, phoneCall } = await recordsOf(callKey);
+    const { entry, phoneCall } = await recordsOf(stack.admin, callKey);
     expect(entry).toMatchObject({ [log.fields.direction]: CALL_DIRECTION.outgoing, [log.fields.missed]: false });
     expect(phoneCall).toMatchObject({ directioncode: true, [lookupValue('ownerid')]: USERS.anna.id, [lookupValue('regardingobjectid')]: CALLER.contactId });
   });
@@ -101,7 +87,7 @@ describe('records of calls', () => {
     stack.pbx.remoteHangup(call.session);
     await stack.routed.wait((e) => e.callKey === callKey && e.event.state === 'idle', 'the call to end');
 
-    const { entry, phoneCall } = await recordsOf(callKey);
+    const { entry, phoneCall } = await recordsOf(stack.admin, callKey);
     expect(entry).toMatchObject({ [log.fields.direction]: CALL_DIRECTION.incoming, [log.fields.missed]: true, [log.fields.line]: stack.line('22') });
     expect(entry[log.fields.connected] ?? null).toBeNull();
     expect(phoneCall).toMatchObject({ directioncode: false, [lookupValue('ownerid')]: USERS.lukas.id });

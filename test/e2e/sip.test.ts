@@ -10,8 +10,9 @@ import { GATEWAY_USER, startKamailio, type RunningKamailio } from '../../src/lab
 import { account, SIP_AVAILABLE, SIP_MISSING } from '../support/sip-world.ts';
 import type { E2eClient } from './support/client.ts';
 import { startStack, type Stack } from './support/stack.ts';
+import { recordsOf } from './support/records.ts';
 import { until } from './support/wait.ts';
-import { USERS, type Row } from './support/webapi.ts';
+import { USERS } from './support/webapi.ts';
 import type { ProviderEvent } from '../../src/connector/line-provider.ts';
 
 const schema = createSchema();
@@ -25,19 +26,6 @@ let world: SipLineProvider;
 let connectorSip: SipLineProvider | undefined;
 let anna: E2eClient;
 const worldEvents: ProviderEvent[] = [];
-
-async function recordsOf(callKey: string): Promise<{ entry: Row; phoneCall: Row | undefined }> {
-  let entry: Row | undefined;
-  await until(async () => {
-    [entry] = await stack.admin.list(log.entitySet, `$filter=${log.fields.callKey} eq '${callKey}'`);
-    return entry !== undefined;
-  }, `the call log entry of ${callKey}`);
-  const row = entry as Row;
-  const phoneCallId = row[lookupValue(log.fields.phoneCall)];
-  if (typeof phoneCallId !== 'string') return { entry: row, phoneCall: undefined };
-  const [phoneCall] = await stack.admin.list('phonecalls', `$filter=activityid eq ${phoneCallId}`);
-  return { entry: row, phoneCall };
-}
 
 const seenCalls = new Set<string>();
 /** The next notification in `state` of a call on 25 this file has not handled yet (the client keeps every message). */
@@ -92,7 +80,7 @@ describe.skipIf(!SIP_AVAILABLE)('over real SIP (baresip on Kamailio)', () => {
     await worldCall(CALLER, 'connected');
     await world.drop(lastWorldCall(CALLER));
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
-    const { entry, phoneCall } = await recordsOf(callKey);
+    const { entry, phoneCall } = await recordsOf(stack.admin, callKey);
     expect(entry).toMatchObject({ [log.fields.number]: CALLER, [log.fields.line]: stack.line('25'), [log.fields.direction]: CALL_DIRECTION.incoming, [log.fields.missed]: false });
     expect(entry[log.fields.connected]).toEqual(expect.any(String));
     expect(phoneCall).toMatchObject({ directioncode: false, [lookupValue('ownerid')]: USERS.anna.id });
@@ -108,7 +96,7 @@ describe.skipIf(!SIP_AVAILABLE)('over real SIP (baresip on Kamailio)', () => {
     await anna.next('callNotification', (n) => n.callKey === ringing.callKey && n.state === 'connected');
     await world.drop(lastWorldCall('26'));
     await anna.next('callNotification', (n) => n.callKey === ringing.callKey && n.state === 'idle');
-    const { entry, phoneCall } = await recordsOf(ringing.callKey);
+    const { entry, phoneCall } = await recordsOf(stack.admin, ringing.callKey);
     expect(entry).toMatchObject({ [log.fields.direction]: CALL_DIRECTION.outgoing, [log.fields.missed]: false, [log.fields.number]: '26' });
     expect(phoneCall).toMatchObject({ directioncode: true, [lookupValue('ownerid')]: USERS.anna.id });
   });
@@ -140,7 +128,7 @@ describe.skipIf(!SIP_AVAILABLE)('over real SIP (baresip on Kamailio)', () => {
     await world.answer(at26.callId);
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
     expect(anna.notifications(callKey).find((n) => n.state === 'disconnected')).toMatchObject({ endedReason: 'transferred' });
-    const { entry } = await recordsOf(callKey);
+    const { entry } = await recordsOf(stack.admin, callKey);
     expect(entry[log.fields.name]).toContain('transferred to 26');
     await world.drop(at26.callId);
   });
