@@ -10,6 +10,18 @@
 // encodability check and the frame written to the socket) to both sides: the
 // journal's cost relative to the connector's own per-event work.
 // Run: npx tsx bench/connector-buffer.ts [--events N] [--runs R]
+//
+// Requirement (exit 1 when missed): with the wire encoding and one commit per
+// event (the worst case), the BufferFile carries at least 1,000 call events/s
+// — the load issue 3 requires the simulated PBX to drive through a connector —
+// checked at 5,000 events × 5 rounds or more (the defaults). No issue set a
+// bound for the buffer; this one is derived from that rate and the README's
+// claim. The ratio to the in-memory buffer is printed but is no bound: the
+// in-memory side's speed is the encoder's, which issue 18 made about 4× faster,
+// so the ratio fell (0.45× to 0.2–0.4× at burst 1) while the journal did not
+// get slower. At every size every event must be acknowledged and drained with
+// no loss record (a round throws otherwise); that is all smaller sizes
+// (`npm run bench -- --quick`) check.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +29,14 @@ import { performance } from 'node:perf_hooks';
 import { BufferJournal } from '../src/connector/buffer-journal.ts';
 import { EventBuffer, type OutgoingEvent } from '../src/connector/event-buffer.ts';
 import { encodeMessage, encodeMessageFrame, type TapiMessage } from '../src/protocol/index.ts';
-import { intArg, median } from './support.ts';
+import { intArg, median, verdict } from './support.ts';
 
 const EVENTS = intArg('events', 5000);
 const RUNS = intArg('runs', 5);
 const BURSTS = [1, 10, 50];
 const ACK_LAG = 20; // the manager's acks trail the pushes by this many events
+const REQUIRED_RATE = 1000;
+const FULL_SIZE = EVENTS >= 5000 && RUNS >= 5;
 
 const at = (i: number): string => new Date(Date.UTC(2024, 0, 1) + i).toISOString();
 const event = (i: number): OutgoingEvent => ({
@@ -68,6 +82,7 @@ function round(buffer: EventBuffer, burst: number, wire: boolean): number {
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-connector-buffer-'));
 const rows: string[] = [];
+let worst = { rate: Number.NaN, ratio: Number.NaN };
 try {
   for (const [wire, burst] of [false, true].flatMap((w) => BURSTS.map((b) => [w, b] as const))) {
     if (burst === BURSTS[0]) rows.push(wire ? 'with the wire encoding every event gets anyway (check + frame):' : 'buffer only:');
@@ -84,6 +99,7 @@ try {
     }
     const m = median(memory);
     const d = median(durable);
+    if (wire && burst === 1) worst = { rate: d, ratio: d / m };
     rows.push(`  burst ${String(burst).padStart(2)}: in-memory ${Math.round(m).toLocaleString('en')} ev/s, BufferFile ${Math.round(d).toLocaleString('en')} ev/s, ratio ${(d / m).toFixed(3)} (BufferFile / in-memory)`);
   }
 } finally {
@@ -91,3 +107,5 @@ try {
 }
 console.log(`connector buffer: ${EVENTS} events pushed and acknowledged per round, median of ${RUNS} rounds, Node ${process.version}`);
 for (const row of rows) console.log(row);
+const figures = `BufferFile with the wire encoding, one commit per event: ${Math.round(worst.rate).toLocaleString('en')} events/s (≥ ${REQUIRED_RATE.toLocaleString('en')}), ${worst.ratio.toFixed(2)}× the in-memory buffer; every event drained, none lost`;
+verdict(FULL_SIZE ? worst.rate >= REQUIRED_RATE : { notChecked: 'below 5,000 events × 5 rounds (nothing lost is checked)' }, figures);

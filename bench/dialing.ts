@@ -5,9 +5,19 @@
 // extension forms, a few broken) goes through normalizeCrmNumber, beside two
 // baselines measured in the same run on the same list: libphonenumber-js's
 // own parsePhoneNumberFromString (+ isPossible) and a digits-only strip (the floor).
+//
+// Requirement (exit 1 when missed): normalizeCrmNumber at least 1× the
+// libphonenumber-js baseline, checked at 100,000 numbers or more (the default).
+// Issue 4 asked for the figure, not a bound; this one is derived from
+// docs/dialing.md's claim that a normalisation costs about one library parse,
+// and issue 18's E.164 fast path lets plain numbers skip the library, so it
+// must not be slower than the library alone. At every size every number must
+// come back normalised or as a typed DialingError (a throw ends the run); that
+// is all smaller sizes (`npm run bench -- --quick`) check.
 import { getCountryCallingCode, getExampleNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
-import { effectiveSettings, normalizeCrmNumber, toDialString } from '../src/dialing/index.ts';
+import { DialingError, effectiveSettings, normalizeCrmNumber, toDialString } from '../src/dialing/index.ts';
+import { verdict } from './support.ts';
 
 const count = Number(process.argv[2] ?? 100_000);
 if (!Number.isInteger(count) || count < 1000) {
@@ -79,7 +89,8 @@ const rejected = new Map<string, number>();
 for (const text of list) {
   const r = normalizeCrmNumber(text, settings);
   if (r.ok) ok++;
-  else rejected.set(r.error.code, (rejected.get(r.error.code) ?? 0) + 1);
+  else if (r.error instanceof DialingError) rejected.set(r.error.code, (rejected.get(r.error.code) ?? 0) + 1);
+  else throw new Error(`${JSON.stringify(text)} was refused without a typed DialingError`);
 }
 
 const floor: Candidate = { name: 'digits-only strip (floor)', fn: (text) => text.replace(/\D/g, ''), best: Infinity };
@@ -98,3 +109,6 @@ for (const c of [floor, baseline, ours, dial]) {
   const perSecond = list.length / c.best;
   process.stdout.write(`  ${c.name.padEnd(72)} ${Math.round(perSecond).toLocaleString('en').padStart(12)} /s  ${(baseline.best / c.best).toFixed(2)}× baseline\n`);
 }
+const ratio = baseline.best / ours.best;
+const figures = `normalizeCrmNumber ${ratio.toFixed(2)}× libphonenumber-js's parse (≥ 1×), ${count.toLocaleString('en')} numbers each normalised or refused with a typed error`;
+verdict(count >= 100_000 ? ratio >= 1 : { notChecked: 'below 100,000 numbers (every number answered is checked)' }, figures);

@@ -20,3 +20,16 @@ export function numberArg(name: string, fallback: number): number {
 export function median(xs: readonly number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 }
+
+/**
+ * The verdict line every benchmark ends with, read by bench/run.ts (the last
+ * line that starts with "requirement"): `requirement met: FIGURES`,
+ * `requirement NOT met: FIGURES` (the exit code becomes 1), or
+ * `requirement not checked WHY: FIGURES` where the sizes are too small to
+ * judge the requirement — the script has still failed on anything lost.
+ */
+export function verdict(outcome: boolean | { notChecked: string }, figures: string): void {
+  const head = typeof outcome === 'object' ? `not checked ${outcome.notChecked}` : outcome ? 'met' : 'NOT met';
+  console.log(`requirement ${head}: ${figures}`);
+  if (outcome === false) process.exitCode = 1;
+}
