@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineProviderError } from '../../line-provider.ts';
 import { stopChild } from './child-process.ts';
-import { freeSipPort, freeTcpPort, freeUdpRange } from './ports.ts';
+import { freeChildTcpPort, freeSipPort, freeUdpRange } from './ports.ts';
 
 export const DEFAULT_BARESIP = '/usr/bin/baresip';
 /** Where Debian's baresip-core installs its modules. */
@@ -68,7 +68,7 @@ export async function spawnBaresip(options: BaresipSpawnOptions): Promise<Baresi
   const host = options.host ?? '127.0.0.1';
   const dir = await mkdtemp(join(tmpdir(), 'crm-tapi-baresip-'));
   const sipPort = await freeSipPort(host);
-  const ctrlPort = await freeTcpPort();
+  const ctrlPort = await freeChildTcpPort();
   const rtp = await freeUdpRange(RTP_PORTS, host);
   await writeFile(join(dir, 'config'), configText({ host, sipPort, ctrlPort, rtp, modulePath: options.modulePath ?? DEFAULT_MODULE_PATH, device: `p${sipPort}` }));
   await writeFile(join(dir, 'accounts'), `${options.accounts.map(accountLine).join('\n')}\n`, { mode: 0o600 });
