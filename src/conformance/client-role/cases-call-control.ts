@@ -5,15 +5,17 @@
 // controls its line lists, sends them on the shown call, shows the state the
 // manager reports (never a guess), shows a refusal without changing the call,
 // and shows a consultation as belonging to its held call.
+import { CALL_CONTROLS } from '../../protocol/index.ts';
 import { check, type Case } from '../case.ts';
 import { isCommand } from '../inbox.ts';
-import { act, connectedCall, hangUp, requireHooks, sentControl, shown, tell } from './cc-play.ts';
+import { act, actOnNewCall, connectedCall, hangUp, requireHooks, sentControl, shown, tell } from './cc-play.ts';
 import type { ClientContext } from './context.ts';
 import { clientSession, welcomeFor } from './play.ts';
 
 type C = Case<ClientContext>;
 
 /** Controls that need more than `hold` (or a consultation) on the line. */
+const ALL = CALL_CONTROLS;
 const BEYOND_HOLD = ['transfer', 'consult', 'completeTransfer', 'cancelConsult', 'conference'];
 const timeout = (ctx: ClientContext): number => ctx.target.acceptMs + 4 * ctx.target.hookTimeoutMs + 8 * ctx.target.replyMs;
 
@@ -56,12 +58,7 @@ export const CALL_CONTROL_CASES: C[] = [
     id: 'B-CC-03', group: 'call-control', clause: '§7.7, §8 callControlResult', level: 'MUST', needs: ['on-control', 'show-call'], timeoutMs: timeout,
     title: 'a hold refused with control-not-supported is shown to the agent and the call stays connected',
     async run(ctx, t) {
-      requireHooks(ctx, 'on-control', 'show-call');
-      const s = await clientSession(ctx, t, ['hold']);
-      const call = await connectedCall(ctx, t, s);
-      const from = s.peer.inbox.messages.length;
-      check(await act(ctx, call, 'hold'), 'the client does not offer hold on a connected call of a line that lists hold');
-      const m = await sentControl(ctx, s, call, 'hold', from);
+      const { s, call, m, from } = await actOnNewCall(ctx, t, ['hold'], 'hold');
       s.peer.send({ channel: 'intincall', command: 'callControlResult', requestId: m.requestId, ok: false, error: { code: 'control-not-supported', message: 'the phone system of this line does not offer hold' } });
       const v = await shown(ctx, t, call, (x) => x.message !== '', 'the refusal');
       check(v.state === 'connected', `after a refused hold the client shows the call ${v.state || '(gone)'}, not connected as before`);
@@ -73,12 +70,7 @@ export const CALL_CONTROL_CASES: C[] = [
     id: 'B-CC-04', group: 'call-control', clause: '§7.7, §8 callNotification consultationOf', level: 'MUST', needs: ['on-control', 'show-call'], timeoutMs: timeout,
     title: 'consult sends the target on the shown call; the consultation the manager reports is shown as belonging to the held call, with complete and cancel',
     async run(ctx, t) {
-      requireHooks(ctx, 'on-control', 'show-call');
-      const s = await clientSession(ctx, t, ['hold', 'transfer', 'consult', 'conference']);
-      const held = await connectedCall(ctx, t, s);
-      const from = s.peer.inbox.messages.length;
-      check(await act(ctx, held, 'consult', '26'), 'the client does not offer consult on a line that lists it');
-      const m = await sentControl(ctx, s, held, 'consult', from);
+      const { s, call: held, m } = await actOnNewCall(ctx, t, ALL, 'consult', '26');
       check(m.target?.replace(/\D/g, '') === '26', `consult carries target "${m.target ?? ''}", not 26`);
       s.peer.send({ channel: 'intincall', command: 'callControlResult', requestId: m.requestId, ok: true });
       tell(ctx, s, held, 'onhold');
@@ -96,12 +88,7 @@ export const CALL_CONTROL_CASES: C[] = [
     id: 'B-CC-05', group: 'call-control', clause: '§7.7, §8 callControl', level: 'MUST', needs: ['on-control', 'show-call'], timeoutMs: timeout,
     title: 'transfer sends callControl transfer with the number the agent typed as target; the call ending as transferred is taken without error',
     async run(ctx, t) {
-      requireHooks(ctx, 'on-control', 'show-call');
-      const s = await clientSession(ctx, t, ['hold', 'transfer', 'consult', 'conference']);
-      const call = await connectedCall(ctx, t, s);
-      const from = s.peer.inbox.messages.length;
-      check(await act(ctx, call, 'transfer', '+49 30 7654321'), 'the client does not offer transfer on a line that lists it');
-      const m = await sentControl(ctx, s, call, 'transfer', from);
+      const { s, call, m, from } = await actOnNewCall(ctx, t, ALL, 'transfer', '+49 30 7654321');
       check(m.target?.replace(/[^0-9+]/g, '') === '+49307654321', `transfer carries target "${m.target ?? ''}", not the number typed (+49 30 7654321)`);
       s.peer.send({ channel: 'intincall', command: 'callControlResult', requestId: m.requestId, ok: true });
       hangUp(ctx, s, call, 'transferred');

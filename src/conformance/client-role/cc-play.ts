@@ -1,12 +1,12 @@
 // The suite's moves for the client role's call-control cases (§7.7): make the
 // client act through the on-control hook, read what it shows of a call
 // through the show-call hook, and take the `callControl` it sends.
-import type { CallControlAction, CallControlMessage, CallNotificationMessage, CallState } from '../../protocol/index.ts';
+import type { CallControl, CallControlAction, CallControlMessage, CallNotificationMessage, CallState } from '../../protocol/index.ts';
 import { check, fail, skip, type CaseTools } from '../case.ts';
 import { runHook } from '../hooks.ts';
 import { sleep } from '../scope.ts';
 import type { ClientContext } from './context.ts';
-import { notify, type ClientSession } from './play.ts';
+import { clientSession, notify, type ClientSession } from './play.ts';
 
 /** What the client shows of one call, as the show-call hook prints it. */
 export interface CallView {
@@ -100,4 +100,23 @@ export async function sentControl(ctx: ClientContext, s: ClientSession, call: Ca
 export function hangUp(ctx: ClientContext, s: ClientSession, call: Call, endedReason: CallNotificationMessage['endedReason'] = 'callerHungUp'): void {
   tell(ctx, s, call, 'disconnected', endedReason === undefined ? {} : { endedReason });
   tell(ctx, s, call, 'idle');
+}
+
+export interface Acted {
+  s: ClientSession;
+  call: Call;
+  /** The client's callControl for the action. */
+  m: CallControlMessage;
+  /** Index of the inbox before the action. */
+  from: number;
+}
+
+/** A session whose line lists `controls`, a connected call, and the client made to carry out `action` on it (it must offer it). */
+export async function actOnNewCall(ctx: ClientContext, t: CaseTools, controls: readonly CallControl[], action: CallControlAction, target?: string): Promise<Acted> {
+  requireHooks(ctx, 'on-control', 'show-call');
+  const s = await clientSession(ctx, t, controls);
+  const call = await connectedCall(ctx, t, s);
+  const from = s.peer.inbox.messages.length;
+  check(await act(ctx, call, action, target), `the client does not offer ${action} on a connected call of a line that lists ${controls.join(' ')}`);
+  return { s, call, m: await sentControl(ctx, s, call, action, from), from };
 }
