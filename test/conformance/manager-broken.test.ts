@@ -152,6 +152,13 @@ const VARIANTS: Variant[] = [
     only: ['M-CC-03', 'M-CC-05', 'M-CC-12'],
     fails: { 'M-CC-03': /no `hold` on the connector/, 'M-CC-05': /consultationOf \(none\)/, 'M-CC-12': /no `drop` on the connector/ },
   },
+  {
+    name: 'a manager that completes a consultation the agent cancelled and forgets conferences',
+    tcp: () => ({ down: (m) => [m.command === 'cancelConsult' ? { ...m, command: 'completeTransfer' } : m] }),
+    ws: () => ({ down: (m) => [m.command === 'callNotification' && m.endedReason === 'conferenced' ? { ...m, endedReason: 'other' } : m] }),
+    only: ['M-CC-06', 'M-CC-07'],
+    fails: { 'M-CC-06': /no `cancelConsult` on the connector/, 'M-CC-07': /endedReason other, not conferenced/ },
+  },
 ];
 
 async function runBroken(v: Variant): Promise<Report> {
