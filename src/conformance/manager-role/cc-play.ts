@@ -31,9 +31,9 @@ export interface LiveCall {
 }
 
 /** A notification of call `callKey` in `state`, from index `from` of the client's inbox. */
-export function stateOf(ctx: ManagerContext, w: CcWorld, callKey: string, state: CallState, what: string, from = 0, extra: (n: CallNotificationMessage) => boolean = () => true): Promise<CallNotificationMessage> {
+export function stateOf(ctx: ManagerContext, w: CcWorld, callKey: string, state: CallState, what: string, from = 0): Promise<CallNotificationMessage> {
   return w.client.peer.inbox.expect<CallNotificationMessage>(
-    (m) => m.command === 'callNotification' && m.callKey === callKey && m.state === state && extra(m), what, ctx.target.replyMs, { from, keepCursor: true },
+    (m) => m.command === 'callNotification' && m.callKey === callKey && m.state === state, what, ctx.target.replyMs, { from, keepCursor: true },
   );
 }
 
