@@ -28,7 +28,7 @@ export interface Case<Ctx> {
   clause: string;
   level: Level;
   /** What the implementation under test must be made to do from outside (documented; the hooks do it). */
-  needs?: readonly ('proof' | 'entitled-line' | 'on-ring' | 'on-dial' | 'reconnect')[];
+  needs?: readonly ('proof' | 'entitled-line' | 'on-ring' | 'on-dial' | 'on-control' | 'show-call' | 'reconnect')[];
   /** Overrides the run's per-case timeout (ms) where the case waits for a configured interval. */
   timeoutMs?: (ctx: Ctx) => number;
   run(ctx: Ctx, t: CaseTools): Promise<void>;

@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { CaseFailure } from './case.ts';
 
-export type Hook = string | ((env: Record<string, string>) => Promise<void>);
+/** A shell command, or (from tests) a function; what it prints (or returns) is its stdout. */
+export type Hook = string | ((env: Record<string, string>) => Promise<void | string>);
 
 export interface HookResult {
   stdout: string;
@@ -18,14 +19,14 @@ export async function runHook(name: string, hook: Hook, env: Record<string, stri
   if (typeof hook === 'function') {
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([hook(env), new Promise((_, reject) => (timer = setTimeout(() => reject(new CaseFailure(`the ${name} hook did not finish within ${timeoutMs} ms`)), timeoutMs)))]);
+      const out = await Promise.race([hook(env), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CaseFailure(`the ${name} hook did not finish within ${timeoutMs} ms`)), timeoutMs)))]);
+      return { stdout: typeof out === 'string' ? out.slice(-KEEP) : '' };
     } catch (err) {
       if (err instanceof CaseFailure) throw err;
       throw new CaseFailure(`the ${name} hook failed: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       clearTimeout(timer);
     }
-    return { stdout: '' };
   }
   return new Promise((resolve, reject) => {
     const child = spawn(hook, { shell: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });

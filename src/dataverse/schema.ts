@@ -52,6 +52,15 @@ export type YesNo = keyof typeof YES_NO;
 export const CALL_DIRECTION = { incoming: 946410000, outgoing: 946410001, internal: 946410002 } as const;
 export type CallDirection = keyof typeof CALL_DIRECTION;
 
+/**
+ * How a call log entry's call ended for the agent (issue 17): answered and
+ * ended there, missed (an incoming call nobody answered), rejected by the
+ * agent, transferred (blind or after a consultation), joined to a
+ * conference, or an outgoing call nobody answered.
+ */
+export const CALL_OUTCOME = { answered: 946410000, missed: 946410001, rejected: 946410002, transferred: 946410003, conferenced: 946410004, notAnswered: 946410005 } as const;
+export type CallOutcome = keyof typeof CALL_OUTCOME;
+
 export const EVENT_LEVEL = { error: 946410000, warning: 946410001, information: 946410002 } as const;
 export type EventLevel = keyof typeof EVENT_LEVEL;
 
@@ -143,6 +152,8 @@ function customEntities(p: string) {
     callKey: str('callkey', 200, 'connector host + PBX call id: ties the entry to one call'),
     user: lookup('userid', ['systemuser'], 'agent of the line, when known'),
     phoneCall: lookup('phonecallid', ['phonecall'], 'the phone call activity opened for this call'),
+    outcome: pick('outcome', CALL_OUTCOME, 'how the call ended for the agent: answered, missed, rejected, transferred, conferenced, not answered'),
+    transferredTo: str('transferredto', 100, 'the number the agent transferred the call to, as dialled (empty when not transferred)'),
   } satisfies Record<string, AttributeSpec>;
 
   const clientSessionAttributes = {

@@ -4,7 +4,7 @@
 // Every check reads the PBX's own call list, not the client's guess.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { createSchema } from '../../src/dataverse/schema.ts';
+import { CALL_OUTCOME, createSchema } from '../../src/dataverse/schema.ts';
 import type { CallControlResultMessage, WelcomeMessage } from '../../src/protocol/index.ts';
 import { HAVE_CHROMIUM } from './support/chromium.ts';
 import { control, hangUp, openHarness, pbxCalls, ring, startWorld, until, type BrowserWorld, type PbxCall } from './support/stack.ts';
@@ -33,6 +33,8 @@ describe.skipIf(!HAVE_CHROMIUM)('call control in Chromium through the whole stac
     return until(async () => [...w.stack.dv.store.all(log.logicalName)].find((r) => r[log.fields.callKey] === `demo-pbx/${callId}`), 15_000).then((r) => ({
       name: String(r[log.fields.name]),
       duration: r[log.fields.duration] as number | undefined,
+      outcome: r[log.fields.outcome] as number | undefined,
+      transferredTo: r[log.fields.transferredTo] as string | undefined,
     }));
   };
   const stateOf = async (callId: string): Promise<string | undefined> => (await pbxCalls(w.stack)).find((c) => c.callId === callId)?.state;
@@ -103,6 +105,7 @@ describe.skipIf(!HAVE_CHROMIUM)('call control in Chromium through the whole stac
       // The record says where the call went; its duration is the agent's part only.
       const entry = await callLogOf(callId);
       expect(entry.name).toContain('transferred to 24');
+      expect(entry).toMatchObject({ outcome: CALL_OUTCOME.transferred, transferredTo: '24' });
       expect(typeof entry.duration).toBe('number');
     });
     await lineIsFree('24');
@@ -123,7 +126,9 @@ describe.skipIf(!HAVE_CHROMIUM)('call control in Chromium through the whole stac
       await lineIsFree('21');
       expect(await stateOf(colleague.callId)).toBe('connected');
       await buttons.waitFor({ state: 'detached' });
-      expect((await callLogOf(callId)).name).toContain('transferred to 24');
+      const entry = await callLogOf(callId);
+      expect(entry.name).toContain('transferred to 24');
+      expect(entry).toMatchObject({ outcome: CALL_OUTCOME.transferred, transferredTo: '24' });
     });
     await lineIsFree('24');
   }, 60_000);

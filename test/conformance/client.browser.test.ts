@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClient, DEFAULT_CLIENT_DIR } from '../../scripts/build-client.ts';
 import { startDemoStack, type DemoStack } from '../../src/cli/commands/demo-stack.ts';
 import { CLIENT_CASES, ClientContext, ClientListener, formatResult, runSuite } from '../../src/conformance/index.ts';
-import type { TapiMessage } from '../../src/protocol/index.ts';
+import { CALL_CONTROLS, type TapiMessage } from '../../src/protocol/index.ts';
 import { HAVE_CHROMIUM, launchChromium } from '../browser/support/chromium.ts';
 import { wsRelay, type Relay, type Rules } from './support/proxy.ts';
 
@@ -40,6 +40,22 @@ describe.skipIf(!HAVE_CHROMIUM)('conformance client against the softphone panel 
     onDial: async () => {
       await p().getByTestId('missed-callback').first().click({ timeout: 5_000 });
     },
+    // The call's control buttons (ui/call-controls.ts), in its popup or in the call bar.
+    onControl: async (env) => {
+      const view = p().locator(`[data-testid="call-controls"][data-call="${env.CONFORMANCE_CALL_KEY}"]`);
+      const button = view.getByTestId(`cc-${env.CONFORMANCE_ACTION}`);
+      if ((await view.count()) === 0 || !(await button.isVisible())) return 'not-offered';
+      if (env.CONFORMANCE_TARGET) await view.getByTestId('cc-target').fill(env.CONFORMANCE_TARGET);
+      await button.click({ timeout: 5_000 });
+      return 'done';
+    },
+    showCall: (env) => p().evaluate((key) => {
+      const el = [...document.querySelectorAll<HTMLElement>('[data-testid="call-controls"]')].find((e) => e.dataset.call === key);
+      if (el === undefined) return '';
+      const offers = [...el.querySelectorAll<HTMLButtonElement>('button[data-testid^="cc-"]')].filter((b) => !b.hidden && !el.hidden).map((b) => (b.dataset.testid ?? '').slice(3));
+      const note = el.querySelector<HTMLElement>('[data-testid="cc-note"]');
+      return [`state=${el.dataset.state ?? ''}`, `offers=${offers.join(' ')}`, `message=${note?.dataset.error ? note.textContent ?? '' : ''}`, `consultation=${el.dataset.consultation ?? ''}`].join('\n');
+    }, env.CONFORMANCE_CALL_KEY ?? ''),
   }, l);
 
   it('passes every case', async () => {
@@ -101,6 +117,24 @@ describe.skipIf(!HAVE_CHROMIUM)('conformance client against the softphone panel 
         name: 'a client that proves with another nonce',
         rules: { up: (m) => [m.command === 'prove' ? { ...m, nonce: `${m.nonce}x` } : m] },
         only: ['B-HS-01'], fails: { 'B-HS-01': /nonce/ },
+      },
+      {
+        name: 'a client that offers controls its line does not list',
+        rules: { down: (m) => [m.command === 'welcome' ? { ...m, lines: m.lines.map((x) => ({ ...x, controls: [...CALL_CONTROLS] })) } : m] },
+        only: ['B-CC-01'], fails: { 'B-CC-01': /offers transfer, consult/ },
+      },
+      {
+        name: 'a client that takes a refused control for done and never shows a held call',
+        rules: { down: (m) => (m.command === 'callNotification' && m.state === 'onhold' ? [] : [m.command === 'callControlResult' ? { channel: 'intincall', command: 'callControlResult', requestId: m.requestId, ok: true } : m]) },
+        only: ['B-CC-02', 'B-CC-03'], fails: { 'B-CC-02': /does not show the call onhold/, 'B-CC-03': /does not show the refusal/ },
+      },
+      {
+        name: 'a client that shows a consultation as a call of its own and transfers to another number',
+        rules: {
+          down: (m) => [m.command === 'callNotification' ? (({ consultationOf: _c, ...rest }) => rest)(m) : m],
+          up: (m) => [m.command === 'callControl' && m.action === 'transfer' ? { ...m, target: '0' } : m],
+        },
+        only: ['B-CC-04', 'B-CC-05'], fails: { 'B-CC-04': /does not show the consultation/, 'B-CC-05': /not the number typed/ },
       },
       {
         name: 'a client that never reconnects',

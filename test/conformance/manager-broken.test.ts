@@ -4,7 +4,7 @@
 // with a reason that says what went wrong.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANAGER_CASES, ManagerContext, runSuite, type ManagerTarget, type Report } from '../../src/conformance/index.ts';
-import type { TapiMessage } from '../../src/protocol/index.ts';
+import { CALL_CONTROLS, type TapiMessage } from '../../src/protocol/index.ts';
 import { CONNECTOR_KEY, startManagerWorld, type ManagerWorld } from './support/manager-world.ts';
 import { tcpRelay, wsRelay, type Relay, type Rules } from './support/proxy.ts';
 
@@ -111,6 +111,53 @@ const VARIANTS: Variant[] = [
     ws: () => ({ down: drop((m) => m.command === 'dialResult' || m.command === 'callControlResult') }),
     only: ['M-CMD-01', 'M-CMD-03'],
     fails: { 'M-CMD-01': /no dialResult/, 'M-CMD-03': /no callControlResult/ },
+  },
+  // Call control (§7.7).
+  {
+    name: 'a manager that does not pass the lines\' controls on to the client',
+    ws: () => ({ down: (m) => [m.command === 'welcome' ? { ...m, lines: m.lines.map(({ controls: _c, ...l }) => l) } : m] }),
+    only: ['M-CC-01', 'M-CC-02'],
+    fails: { 'M-CC-01': /welcome lists controls \(none\)/, 'M-CC-02': /lists controls "\(none\)"/ },
+  },
+  {
+    name: 'a manager that forwards controls a line does not offer, and calls the refusal a PBX error',
+    tcp: () => ({ up: (m) => [m.command === 'lines' ? { ...m, lines: m.lines.map((l) => ({ ...l, controls: [...CALL_CONTROLS] })) } : m] }),
+    ws: () => ({ down: (m) => [m.command === 'callControlResult' && m.error?.code === 'control-not-supported' ? { ...m, error: { ...m.error, code: 'pbx-refused' } } : m] }),
+    only: ['M-CC-09', 'M-CC-10'],
+    fails: { 'M-CC-09': /reached the connector as hold/, 'M-CC-10': /as pbx-refused, not control-not-supported/ },
+  },
+  {
+    name: 'a manager that sends transfer targets past the dialing rules',
+    ...(() => {
+      let typed = '';
+      return {
+        ws: (): Rules => ({ up: (m) => [m.command === 'callControl' && m.target !== undefined ? ((typed = m.target), { ...m, target: '26' }) : m] }),
+        tcp: (): Rules => ({ down: (m) => [(m.command === 'transfer' || m.command === 'consult') && typed !== '' ? { ...m, dialString: typed } : m] }),
+      };
+    })(),
+    only: ['M-CC-04', 'M-CC-11'],
+    fails: { 'M-CC-04': /not the target converted/, 'M-CC-11': /reached the connector as transfer/ },
+  },
+  {
+    name: 'a manager that lets a user control a call on someone else\'s line',
+    // It believes every call is on the user's line 701.
+    tcp: (ctx) => ({ up: (m) => [m.command === 'callState' && m.line === ctx.unassignedLine ? { ...m, line: '701' } : m] }),
+    only: ['M-CC-08'],
+    fails: { 'M-CC-08': /reached the connector as hold/ },
+  },
+  {
+    name: 'a manager that loses consultationOf and never carries out hold or drop',
+    tcp: () => ({ down: drop((m) => m.command === 'hold' || m.command === 'drop') }),
+    ws: () => ({ down: (m) => [m.command === 'callNotification' ? (({ consultationOf: _c, ...rest }) => rest)(m) : m] }),
+    only: ['M-CC-03', 'M-CC-05', 'M-CC-12'],
+    fails: { 'M-CC-03': /no `hold` on the connector/, 'M-CC-05': /consultationOf \(none\)/, 'M-CC-12': /no `drop` on the connector/ },
+  },
+  {
+    name: 'a manager that completes a consultation the agent cancelled and forgets conferences',
+    tcp: () => ({ down: (m) => [m.command === 'cancelConsult' ? { ...m, command: 'completeTransfer' } : m] }),
+    ws: () => ({ down: (m) => [m.command === 'callNotification' && m.endedReason === 'conferenced' ? { ...m, endedReason: 'other' } : m] }),
+    only: ['M-CC-06', 'M-CC-07'],
+    fails: { 'M-CC-06': /no `cancelConsult` on the connector/, 'M-CC-07': /endedReason other, not conferenced/ },
   },
 ];
 

@@ -53,6 +53,11 @@ describe('hooks', () => {
     expect((await runHook('on-ring', 'echo "line=$CONFORMANCE_LINE"', { CONFORMANCE_LINE: '701' }, 5_000)).stdout).toBe('line=701\n');
   });
 
+  it('a hook function\'s returned text is its output (the show-call hook prints what the client shows)', async () => {
+    expect((await runHook('show-call', async (env) => `state=connected\nkey=${env.CONFORMANCE_CALL_KEY}`, { CONFORMANCE_CALL_KEY: 'k/1' }, 5_000)).stdout).toBe('state=connected\nkey=k/1');
+    expect((await runHook('on-dial', async () => undefined, {}, 5_000)).stdout).toBe('');
+  });
+
   it('a failing hook fails the case with its exit status and last output', async () => {
     await expect(runHook('on-ring', 'echo no such line >&2; exit 3', {}, 5_000)).rejects.toThrow(/exited with 3: no such line/);
   });

@@ -3,7 +3,7 @@
 // (who therefore owns it), with its direction — also for a missed call that
 // no client saw.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CALL_DIRECTION, createSchema, lookupValue, OPEN_PHONE_CALL } from '../../src/dataverse/schema.ts';
+import { CALL_DIRECTION, CALL_OUTCOME, createSchema, lookupValue, OPEN_PHONE_CALL } from '../../src/dataverse/schema.ts';
 import type { E2eClient } from './support/client.ts';
 import { ringFor } from './support/ring.ts';
 import { startStack, type Stack } from './support/stack.ts';
@@ -50,6 +50,7 @@ describe('records of calls', () => {
     const { entry, phoneCall } = await recordsOf(stack.admin, callKey);
     expect(entry).toMatchObject({
       [log.fields.number]: CALLER.number, [log.fields.line]: stack.line('21'), [log.fields.direction]: CALL_DIRECTION.incoming, [log.fields.missed]: false,
+      [log.fields.outcome]: CALL_OUTCOME.answered,
       [lookupValue(log.fields.user)]: USERS.anna.id,
       // Call log entries stay the manager's.
       [lookupValue('ownerid')]: SERVICE_ACCOUNT_ID,
@@ -75,7 +76,7 @@ describe('records of calls', () => {
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
 
     const { entry, phoneCall } = await recordsOf(stack.admin, callKey);
-    expect(entry).toMatchObject({ [log.fields.direction]: CALL_DIRECTION.outgoing, [log.fields.missed]: false });
+    expect(entry).toMatchObject({ [log.fields.direction]: CALL_DIRECTION.outgoing, [log.fields.missed]: false, [log.fields.outcome]: CALL_OUTCOME.answered });
     expect(phoneCall).toMatchObject({ directioncode: true, [lookupValue('ownerid')]: USERS.anna.id, [lookupValue('regardingobjectid')]: CALLER.contactId });
   });
 
@@ -88,7 +89,8 @@ describe('records of calls', () => {
     await stack.routed.wait((e) => e.callKey === callKey && e.event.state === 'idle', 'the call to end');
 
     const { entry, phoneCall } = await recordsOf(stack.admin, callKey);
-    expect(entry).toMatchObject({ [log.fields.direction]: CALL_DIRECTION.incoming, [log.fields.missed]: true, [log.fields.line]: stack.line('22') });
+    expect(entry).toMatchObject({ [log.fields.direction]: CALL_DIRECTION.incoming, [log.fields.missed]: true, [log.fields.line]: stack.line('22'), [log.fields.outcome]: CALL_OUTCOME.missed });
+    expect(entry[log.fields.transferredTo] ?? null).toBeNull();
     expect(entry[log.fields.connected] ?? null).toBeNull();
     expect(phoneCall).toMatchObject({ directioncode: false, [lookupValue('ownerid')]: USERS.lukas.id });
   });

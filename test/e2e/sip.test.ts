@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sipProviderFromConfig } from '../../src/connector/providers/sip/from-config.ts';
 import { SipLineProvider } from '../../src/connector/providers/sip/provider.ts';
-import { CALL_DIRECTION, createSchema, lookupValue, OPEN_PHONE_CALL } from '../../src/dataverse/schema.ts';
+import { CALL_DIRECTION, CALL_OUTCOME, createSchema, lookupValue, OPEN_PHONE_CALL } from '../../src/dataverse/schema.ts';
 import { GATEWAY_USER, startKamailio, type RunningKamailio } from '../../src/lab/kamailio.ts';
 import { account, SIP_AVAILABLE, SIP_MISSING } from '../support/sip-world.ts';
 import type { E2eClient } from './support/client.ts';
@@ -81,7 +81,7 @@ describe.skipIf(!SIP_AVAILABLE)('over real SIP (baresip on Kamailio)', () => {
     await world.drop(lastWorldCall(CALLER));
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
     const { entry, phoneCall } = await recordsOf(stack.admin, callKey);
-    expect(entry).toMatchObject({ [log.fields.number]: CALLER, [log.fields.line]: stack.line('25'), [log.fields.direction]: CALL_DIRECTION.incoming, [log.fields.missed]: false });
+    expect(entry).toMatchObject({ [log.fields.number]: CALLER, [log.fields.line]: stack.line('25'), [log.fields.direction]: CALL_DIRECTION.incoming, [log.fields.missed]: false, [log.fields.outcome]: CALL_OUTCOME.answered });
     expect(entry[log.fields.connected]).toEqual(expect.any(String));
     expect(phoneCall).toMatchObject({ directioncode: false, [lookupValue('ownerid')]: USERS.anna.id });
   });
@@ -130,6 +130,7 @@ describe.skipIf(!SIP_AVAILABLE)('over real SIP (baresip on Kamailio)', () => {
     expect(anna.notifications(callKey).find((n) => n.state === 'disconnected')).toMatchObject({ endedReason: 'transferred' });
     const { entry } = await recordsOf(stack.admin, callKey);
     expect(entry[log.fields.name]).toContain('transferred to 26');
+    expect(entry).toMatchObject({ [log.fields.outcome]: CALL_OUTCOME.transferred, [log.fields.transferredTo]: '26' });
     await world.drop(at26.callId);
   });
 

@@ -155,13 +155,15 @@ async function runConnectorRole(o: ListenOptions & { connectorKey?: string; onRi
   }
 }
 
-async function runClientRole(o: ListenOptions & { onDial?: string; heartbeatInterval: string }): Promise<void> {
+type ClientRoleOptions = ListenOptions & { onDial?: string; onControl?: string; showCall?: string; heartbeatInterval: string };
+
+async function runClientRole(o: ClientRoleOptions): Promise<void> {
   if (o.list) return listCases(CLIENT_CASES as readonly Case<unknown>[]);
   const listener = await ClientListener.listen(port(o.listen, '--listen'), o.host).catch((err: NodeJS.ErrnoException) => fail('listen-failed', `cannot listen on ${o.host}:${o.listen}: ${err.code ?? err.message}`, 2));
   try {
     process.stdout.write(`listening on ws://${o.host}:${listener.port}/; point the client's manager URL here\n`);
     const ctx = new ClientContext({
-      ...(o.onDial ? { onDial: o.onDial } : {}), ...listenTiming(o), heartbeatInterval: Math.round(seconds(o.heartbeatInterval, '--heartbeat-interval')),
+      ...(o.onDial ? { onDial: o.onDial } : {}), ...(o.onControl ? { onControl: o.onControl } : {}), ...(o.showCall ? { showCall: o.showCall } : {}), ...listenTiming(o), heartbeatInterval: Math.round(seconds(o.heartbeatInterval, '--heartbeat-interval')),
     }, listener);
     await run('client', `client on port ${listener.port}`, CLIENT_CASES, ctx, o);
   } finally {
@@ -206,6 +208,8 @@ export function registerConformance(program: Command): void {
   commonOptions(listenOptions(conformance.command('client')
     .description('Play the manager for a browser or other client that connects to --listen')
     .option('--on-dial <command>', 'a command that makes the client dial (CONFORMANCE_LINE, CONFORMANCE_NUMBER)')
+    .option('--on-control <command>', 'a command that makes the client carry out a call control (CONFORMANCE_CALL_KEY, CONFORMANCE_NUMBER, CONFORMANCE_ACTION, CONFORMANCE_TARGET); prints not-offered when the client does not offer it')
+    .option('--show-call <command>', 'a command that prints what the client shows of a call (CONFORMANCE_CALL_KEY, CONFORMANCE_NUMBER) as lines state=, offers=, message=, consultation=')
     .option('--heartbeat-interval <s>', 'heartbeatInterval announced in welcome', '2')))
-    .action(async (o: ListenOptions & { onDial?: string; heartbeatInterval: string }) => runClientRole(o));
+    .action(async (o: ClientRoleOptions) => runClientRole(o));
 }

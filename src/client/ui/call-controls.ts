@@ -118,6 +118,9 @@ export class CallControlsView {
     }
     this.targetRow.hidden = !offered.has('transfer') && !offered.has('consult');
     this.element.dataset.state = call.state;
+    // Which consultation belongs to this call, for tests and the conformance suite's show-call hook.
+    if (ctx.consultation === undefined) delete this.element.dataset.consultation;
+    else this.element.dataset.consultation = ctx.consultation.callKey;
     this.element.hidden = offered.size === 0;
     if (ctx.consultation !== undefined) this.note.textContent = `${this.words.consulting}: ${ctx.consultation.number}`;
     else if (call.state === 'onhold') this.note.textContent = this.words.onHold;

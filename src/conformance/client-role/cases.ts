@@ -1,7 +1,7 @@
 // Client role cases: the handshake with its identity proof, notifications
 // (also with elements a newer manager may add), heartbeat, click-to-dial and
-// reconnect. Call-control cases of issue 17 join as group `call-control`,
-// ids B-CC-01….
+// reconnect. The call-control cases (group `call-control`, B-CC-…) are in
+// cases-call-control.ts.
 import type { DialMessage, ErrorMessage } from '../../protocol/index.ts';
 import { check, skip, type Case } from '../case.ts';
 import { runHook } from '../hooks.ts';

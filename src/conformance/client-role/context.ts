@@ -10,6 +10,10 @@ import { WsPeer } from '../ws-peer.ts';
 export interface ClientTarget {
   /** Makes the client dial: gets CONFORMANCE_LINE (full line name) and CONFORMANCE_NUMBER. */
   onDial?: Hook;
+  /** Makes the client carry out a call control (CONFORMANCE_CALL_KEY, CONFORMANCE_NUMBER, CONFORMANCE_ACTION, CONFORMANCE_TARGET); prints `not-offered` when the client offers no such control for the call. */
+  onControl?: Hook;
+  /** Prints what the client shows of a call (CONFORMANCE_CALL_KEY, CONFORMANCE_NUMBER) as `key=value` lines: state, offers, message, consultation. */
+  showCall?: Hook;
   /** How long to wait for the client to (re)connect and for a proof (sign-in may take a while) (ms). */
   acceptMs: number;
   replyMs: number;
@@ -57,6 +61,8 @@ export class ClientListener {
 export class ClientContext {
   /** The user the suite welcomes (the one the client claimed, else a made-up one). */
   userId: string = randomUUID();
+  /** New in every run: call keys of one run never meet a call an earlier run showed the same client. */
+  readonly runId = randomUUID().slice(0, 6);
   private counter = 0;
 
   constructor(

@@ -1,7 +1,7 @@
 // The suite playing the manager for a client: take its next connection,
 // check connect and prove, answer challenge and welcome with one line.
 import { randomBytes } from 'node:crypto';
-import { PROTOCOL_VERSION, type CallNotificationMessage, type CallState, type ConnectMessage, type ProveMessage, type WelcomeMessage } from '../../protocol/index.ts';
+import { PROTOCOL_VERSION, type CallControl, type CallNotificationMessage, type CallState, type ConnectMessage, type ProveMessage, type WelcomeMessage } from '../../protocol/index.ts';
 import { check, type CaseTools } from '../case.ts';
 import { isCommand } from '../inbox.ts';
 import type { WsPeer } from '../ws-peer.ts';
@@ -17,7 +17,8 @@ export interface ClientSession {
   nonce: string;
 }
 
-export function welcomeFor(ctx: ClientContext): WelcomeMessage {
+/** The suite's welcome: one line, with `controls` (1.1) only when given. */
+export function welcomeFor(ctx: ClientContext, controls?: readonly CallControl[]): WelcomeMessage {
   return {
     channel: 'intincall', command: 'welcome', userId: ctx.userId, userName: 'Conformance Suite', admin: false, protocolVersion: PROTOCOL_VERSION,
     heartbeatInterval: ctx.target.heartbeatInterval,
@@ -26,12 +27,13 @@ export function welcomeFor(ctx: ClientContext): WelcomeMessage {
       dialing: { internationalPrefix: '00', nationalPrefix: '0', countryCode: '49', areaCode: '30', baseNumber: '1234', outsideLinePrefix: '0', incomingDirectionCode: '0', maxInternalLength: 3, dialLocalWithoutAreaCode: true },
       popup: { openOnlyWhenConnected: false, openRecord: false, position: 1, durationSeconds: 30, openPhoneCallOption: 946410000 },
       rejectAllowed: true,
+      ...(controls === undefined ? {} : { controls: [...controls] }),
     }],
   };
 }
 
 /** connect → challenge → prove → welcome, checking what the client sends. */
-export async function clientSession(ctx: ClientContext, t: CaseTools): Promise<ClientSession> {
+export async function clientSession(ctx: ClientContext, t: CaseTools, controls?: readonly CallControl[]): Promise<ClientSession> {
   t.step('waiting for the client to connect');
   const peer = await ctx.listener.accept(ctx.target.acceptMs, t.signal);
   t.scope.add(() => peer.ws.terminate());
@@ -45,7 +47,7 @@ export async function clientSession(ctx: ClientContext, t: CaseTools): Promise<C
   const prove = await peer.inbox.expect<ProveMessage>(isCommand('prove'), '`prove` after `challenge`', ctx.target.acceptMs);
   check(prove.nonce === nonce, `prove carries nonce "${prove.nonce}", not the challenge's "${nonce}"`);
   check(GUID.test(prove.sessionRecordId), `sessionRecordId ${prove.sessionRecordId} is not a GUID`);
-  peer.send(welcomeFor(ctx));
+  peer.send(welcomeFor(ctx, controls));
   return { peer, connect, prove, nonce };
 }
 

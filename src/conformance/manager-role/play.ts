@@ -1,7 +1,7 @@
 // The suite playing a connector and a browser client against a manager: the
 // openings every case shares (register and report lines; connect, challenge,
 // prove, welcome) and the event builder.
-import { PROTOCOL_VERSION, type CallState, type CallStateMessage, type CallNotificationMessage, type TapiMessage, type WelcomeMessage } from '../../protocol/index.ts';
+import { PROTOCOL_VERSION, type CallControl, type CallState, type LineInfo, type CallStateMessage, type CallNotificationMessage, type TapiMessage, type WelcomeMessage } from '../../protocol/index.ts';
 import { check, skip, type CaseTools } from '../case.ts';
 import { isCommand } from '../inbox.ts';
 import { TcpPeer } from '../tcp-peer.ts';
@@ -13,8 +13,12 @@ export interface PlayedConnector {
   registered: Extract<TapiMessage, { command: 'registered' }>;
 }
 
-export function lineInfo(name: string): { name: string; address: string; permanentId: string; mediaModes: ['audio']; inService: true; rejectAllowed: true } {
-  return { name, address: name, permanentId: `0x${Buffer.from(name).toString('hex').slice(0, 16)}`, mediaModes: ['audio'], inService: true, rejectAllowed: true };
+/** A line as the suite reports it; `controls` (1.1) only when given: without it the suite is an older connector that did not say. */
+export function lineInfo(name: string, controls?: readonly CallControl[]): LineInfo {
+  return {
+    name, address: name, permanentId: `0x${Buffer.from(name).toString('hex').slice(0, 16)}`, mediaModes: ['audio'], inService: true, rejectAllowed: true,
+    ...(controls === undefined ? {} : { controls: [...controls] }),
+  };
 }
 
 export async function openTcp(ctx: ManagerContext, t: CaseTools): Promise<TcpPeer> {
@@ -23,7 +27,10 @@ export async function openTcp(ctx: ManagerContext, t: CaseTools): Promise<TcpPee
 }
 
 /** Registers the suite's host (claiming what the manager acknowledged before), reports its lines and ends the catch-up with `synced`. */
-export async function playConnector(ctx: ManagerContext, t: CaseTools, options: { lines?: boolean; synced?: boolean; peer?: TcpPeer; keepAlive?: boolean } = {}): Promise<PlayedConnector> {
+export async function playConnector(
+  ctx: ManagerContext, t: CaseTools,
+  options: { lines?: boolean; synced?: boolean; peer?: TcpPeer; keepAlive?: boolean; controls?: readonly CallControl[] } = {},
+): Promise<PlayedConnector> {
   const peer = options.peer ?? (await openTcp(ctx, t));
   t.step('registering');
   peer.send({
@@ -35,19 +42,20 @@ export async function playConnector(ctx: ManagerContext, t: CaseTools, options: 
   ctx.acked = Math.max(ctx.acked ?? 0, registered.lastAckedSeq);
   ctx.keepAliveInterval = registered.keepAliveInterval;
   if (options.keepAlive !== false) keepAlive(peer, registered.keepAliveInterval, t);
-  if (options.lines !== false) {
-    peer.send({ channel: 'connector', command: 'lines', lines: [...ctx.target.lines, ctx.unassignedLine].map(lineInfo) });
-  }
-  if (options.synced !== false && options.lines !== false) peer.send({ channel: 'connector', command: 'synced', snapshotSeq: ctx.seq, activeCalls: 0 });
-  if (options.lines !== false) {
-    // A barrier: the manager handles one connection's frames in order, so once a later event is
-    // acknowledged it knows the line list (a dial racing ahead of it would be refused).
-    t.step('waiting until the manager took the line list');
-    const ring = callState(ctx, ctx.unassignedLine, ctx.unique('k'), 'offering', { callerNumber: ctx.uniqueNumber() });
-    peer.send(ring);
-    await sendEvent(ctx, peer, callState(ctx, ctx.unassignedLine, ring.callId, 'idle'));
-  }
+  if (options.lines !== false) await reportLines(ctx, t, peer, options.controls, options.synced !== false);
   return { peer, registered };
+}
+
+/** Sends the line list (with `controls` on every line when given), optionally `synced`, and waits until the manager took it. */
+export async function reportLines(ctx: ManagerContext, t: CaseTools, peer: TcpPeer, controls?: readonly CallControl[], synced = false): Promise<void> {
+  peer.send({ channel: 'connector', command: 'lines', lines: [...ctx.target.lines, ctx.unassignedLine].map((l) => lineInfo(l, controls)) });
+  if (synced) peer.send({ channel: 'connector', command: 'synced', snapshotSeq: ctx.seq, activeCalls: 0 });
+  // A barrier: the manager handles one connection's frames in order, so once a later event is
+  // acknowledged it knows the line list (a dial racing ahead of it would be refused).
+  t.step('waiting until the manager took the line list');
+  const ring = callState(ctx, ctx.unassignedLine, ctx.unique('k'), 'offering', { callerNumber: ctx.uniqueNumber() });
+  peer.send(ring);
+  await sendEvent(ctx, peer, callState(ctx, ctx.unassignedLine, ring.callId, 'idle'));
 }
 
 /** As a connector does: keep-alives while the case waits, so only M-KA-01 tests the manager's silence limit. */

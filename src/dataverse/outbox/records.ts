@@ -3,7 +3,7 @@
 // ("Telefonanruf", created on behalf of the agent) and event log entry.
 // Inputs come from other services, so every field is checked here.
 import { randomUUID } from 'node:crypto';
-import { activityPartyBind, bindValue, CALL_DIRECTION, EVENT_LEVEL, phoneCallRegardingBind, STANDARD, type CallDirection, type EventLevel, type Schema } from '../schema.ts';
+import { activityPartyBind, bindValue, CALL_DIRECTION, CALL_OUTCOME, EVENT_LEVEL, phoneCallRegardingBind, STANDARD, type CallDirection, type CallOutcome, type EventLevel, type Schema } from '../schema.ts';
 import { normalizeGuid } from '../web-api/odata.ts';
 import type { OnBehalfOf } from '../web-api/types.ts';
 import { OutboxError } from './errors.ts';
@@ -37,6 +37,10 @@ export interface CallLogEntry {
   readonly phoneCallId?: string;
   /** What happened to the call beyond its times (e.g. "transferred to 26"), appended to the entry's name. */
   readonly note?: string;
+  /** How the call ended for the agent (its own column, for views and reports). */
+  readonly outcome?: CallOutcome;
+  /** Where the agent transferred the call, as dialled (its own column; also in `note`). */
+  readonly transferredTo?: string;
 }
 
 /** "Telefon Zeitfelder": which phone call attributes get start, end and duration. */
@@ -123,6 +127,11 @@ export function callLogWrite(schema: Schema, entry: CallLogEntry, newId: () => s
   if (entry.end !== undefined) body[f.end] = iso(entry.end, 'call log end');
   if (entry.durationSeconds !== undefined) body[f.duration] = seconds(entry.durationSeconds, 'call log duration');
   if (entry.callKey !== undefined) body[f.callKey] = text(entry.callKey, 'call log call key', 200);
+  if (entry.outcome !== undefined) {
+    if (CALL_OUTCOME[entry.outcome] === undefined) throw invalid(`call log outcome ${JSON.stringify(entry.outcome)} is not one of ${Object.keys(CALL_OUTCOME).join(', ')}`);
+    body[f.outcome] = CALL_OUTCOME[entry.outcome];
+  }
+  if (entry.transferredTo !== undefined) body[f.transferredTo] = text(entry.transferredTo, 'call log transferred to', 100);
   if (entry.userId !== undefined) body[`${f.user}@odata.bind`] = bindValue(STANDARD.systemuser.entitySet, guid(entry.userId, 'call log user'));
   let dependsOn: string | undefined;
   if (entry.phoneCallId !== undefined) {

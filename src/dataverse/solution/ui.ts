@@ -64,7 +64,7 @@ interface View {
 function views(key: string, spec: EntitySpec): View[] {
   const f = (k: string): string => spec.attributes[k]?.name ?? k;
   const columns = key === 'lineConfig' ? ['name', 'kind', 'line', 'user', 'parent'].map(f)
-    : key === 'callLog' ? ['number', 'line', 'internalNumber', 'start', 'connected', 'end', 'duration', 'direction'].map(f)
+    : key === 'callLog' ? ['number', 'line', 'internalNumber', 'start', 'connected', 'end', 'duration', 'direction', 'outcome', 'transferredTo'].map(f)
       : [spec.primaryName];
   const active = el('filter', { type: 'and' }, el('condition', { attribute: 'statecode', operator: 'eq', value: '0' }));
   const out: View[] = [

@@ -13,7 +13,7 @@ import { OutboxError } from '../../dataverse/outbox/errors.ts';
 import type { Outbox } from '../../dataverse/outbox/outbox.ts';
 import type { OutboxWrite } from '../../dataverse/outbox/store.ts';
 import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
-import type { Schema } from '../../dataverse/schema.ts';
+import type { CallOutcome, Schema } from '../../dataverse/schema.ts';
 import type { EffectiveDialingSettings } from '../../dialing/index.ts';
 import type { ReportedLine } from '../contracts.ts';
 import type { LineSettings } from '../entitlements/settings.ts';
@@ -139,6 +139,8 @@ export class CallRecorder {
       ...(agent === undefined ? {} : { userId: agent }),
       ...(phoneCallId === undefined ? {} : { phoneCallId }),
       ...(note === undefined ? {} : { note }),
+      outcome: outcomeOf(call, missed),
+      ...(call.transferredTo === undefined || call.transferredTo.trim() === '' ? {} : { transferredTo: call.transferredTo.slice(0, 100) }),
     }));
     // One transaction for the call's records (issue 18: one commit per call end, not one per record).
     const enqueueAll = () => {
@@ -155,6 +157,15 @@ export class CallRecorder {
     else this.o.outbox.atomically(enqueueAll);
     return { callLogId: writes[writes.length - 1]?.id as string, ...(phoneCallId === undefined ? {} : { phoneCallId }), ...(agent === undefined ? {} : { agent }) };
   }
+}
+
+/** How the call ended for the agent: the call log's outcome column. */
+export function outcomeOf(call: TrackedCall, missed: boolean): CallOutcome {
+  if (call.transferredTo !== undefined || call.reason === 'transferred') return 'transferred';
+  if (call.reason === 'conferenced') return 'conferenced';
+  if (call.connectedAt !== undefined) return 'answered';
+  if (call.reason === 'rejected') return 'rejected';
+  return missed ? 'missed' : 'notAnswered';
 }
 
 /** What the agent did with the call, in the records' words: where it was transferred, or that it joined a conference. */

@@ -44,6 +44,8 @@ export async function startManagerWorld(): Promise<ManagerWorld> {
       CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: SERVICE.sam, CrmPassword: SERVICE.password,
       ConnectorKeys: [CONNECTOR_KEY], DataDir: join(dir, 'manager'), LogLevel: 6, CrmRetryMaxDelay: 1, BindAddress: '127.0.0.1',
       ConnectionKeepAliveIntervall: 1,
+      // The call-control cases' transfer and consult targets take the dial path and its rate limit (§7.7).
+      DialBurst: 50,
     }, 'conformance', { baseDir: dir });
     const manager = await startManager({ ...config, CrmTapiPort: 0, CrmTapiWebSocketPort: 0 }, {
       logger, version: '0.1.0-conformance', crmFirstDelayMs: 50, gateway: { keepAliveGraceMs: 500 },

@@ -65,6 +65,10 @@ describe('solution build', () => {
       expect(readdirSync(join(dir, 'AppModules'))).toEqual(['ctapi_crmtapi']);
       const views = readdirSync(join(dir, 'Entities', 'ctapi_calllog', 'SavedQueries')).map((f) => readFileSync(join(dir, 'Entities', 'ctapi_calllog', 'SavedQueries', f), 'utf8'));
       expect(views.some((v) => v.includes('description="My call logs"') && v.includes('operator="eq-userid"'))).toBe(true);
+      // Issue 17: what the agent did with the call has columns of its own, shown in the call log's list views.
+      const lists = views.filter((v) => v.includes('description="My call logs"') || v.includes('description="Active records"'));
+      expect(lists).toHaveLength(2);
+      for (const v of lists) for (const column of ['ctapi_outcome', 'ctapi_transferredto']) expect(v).toContain(`<cell name="${column}"`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
