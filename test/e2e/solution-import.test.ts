@@ -50,7 +50,7 @@ function run(args: string[]): Promise<{ status: number | null; stdout: string; s
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'crm-tapi-e2e-solution-'));
   await buildClient(join(dir, 'client'));
-  const built = await buildSolution({ version: '0.1.0.0', clientDir: join(dir, 'client') });
+  const built = await buildSolution({ version: '0.2.0.0', clientDir: join(dir, 'client') });
   const zip = join(dir, built.fileName);
   writeFileSync(zip, built.zip);
   stack = await startStack({
@@ -80,8 +80,8 @@ afterAll(async () => {
 
 describe('an org that got the solution by `crm-tapi solution import`', () => {
   it('the import ran as a child process and the manager started on the imported tables with its setting records', async () => {
-    expect(importOutput).toContain('ok: crm-tapi solution 0.1.0.0 is installed in org contoso and published');
-    expect(stack.logs.some((l) => l.includes('the crm-tapi solution 0.1.0.0 is installed in org contoso'))).toBe(true);
+    expect(importOutput).toContain('ok: crm-tapi solution 0.2.0.0 is installed in org contoso and published');
+    expect(stack.logs.some((l) => l.includes('the crm-tapi solution 0.2.0.0 is installed in org contoso'))).toBe(true);
     const settings = await stack.admin.list(schema.setting.entitySet, `$select=${schema.setting.fields.name}`);
     expect(settings.map((s) => s[schema.setting.fields.name]).sort()).toEqual([SETTING_NAMES.incallPhoneFields, SETTING_NAMES.writeConfigLog]);
   });

@@ -21,8 +21,10 @@ export const LANGUAGES = [1033, 1031] as const;
 /**
  * The oldest solution version this manager works with: raise it when the
  * manager starts to use a column or table an older solution lacks.
+ * 0.2.0.0: the call log's `ctapi_outcome` and `ctapi_transferredto` (0.1.0.0
+ * lacks them, and Dataverse refuses a write that names an unknown column).
  */
-export const REQUIRED_SOLUTION_VERSION = '0.1.0.0';
+export const REQUIRED_SOLUTION_VERSION = '0.2.0.0';
 
 /** System Administrator's role template id: the same in every org and language. */
 export const SYSTEM_ADMINISTRATOR_TEMPLATE_ID = '627090ff-40a3-4053-8790-584edc5be201';

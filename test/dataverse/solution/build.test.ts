@@ -27,7 +27,7 @@ describe('solution build', () => {
     expect(names.filter((n) => !n.startsWith('WebResources/'))).toEqual(['[Content_Types].xml', 'customizations.xml', 'solution.xml']);
     expect(names.filter((n) => n.startsWith('WebResources/'))).toHaveLength(webResources().length);
     expect(names.some((n) => n.endsWith('/'))).toBe(false);
-    expect(built.fileName).toBe('crmtapi_0_1_0_0.zip');
+    expect(built.fileName).toBe('crmtapi_0_2_0_0.zip');
   });
 
   it('names web resources the way Dataverse allows, ships no source map, and links the bundle by its new name', () => {

@@ -15,7 +15,7 @@ import { readSolution } from '../../../src/dataverse/solution/read.ts';
 
 const fixture = (path: string): string => readFileSync(new URL(`../../../fixtures/crm/${path}`, import.meta.url), 'utf8');
 const solution = readSolution(zipSolution(solutionFiles({
-  prefix: 'ctapi', version: '0.1.0.0', content: new Map(webResources().map((w) => [w.name, new Uint8Array([32])])),
+  prefix: 'ctapi', version: '0.2.0.0', content: new Map(webResources().map((w) => [w.name, new Uint8Array([32])])),
 })));
 
 describe('one source of truth', () => {

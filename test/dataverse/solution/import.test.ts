@@ -64,7 +64,7 @@ describe('an org without the solution, then the import', () => {
     expect(check.status).toBe(9);
     expect(check.stderr).toBe('error: solution-missing: the crm-tapi solution is not installed in org contoso; run `crm-tapi solution import`\n');
     const status = await runCli(['solution', 'status', '--config', join(dir, 'admin.json')]);
-    expect(status).toMatchObject({ status: 4, stdout: 'org contoso: the crm-tapi solution is not installed; this crm-tapi bundles 0.1.0.0 (run `crm-tapi solution import`)\n' });
+    expect(status).toMatchObject({ status: 4, stdout: 'org contoso: the crm-tapi solution is not installed; this crm-tapi bundles 0.2.0.0 (run `crm-tapi solution import`)\n' });
   });
 
   it('refuses the import by an agent without prvImportCustomizations', async () => {
@@ -78,11 +78,11 @@ describe('an org without the solution, then the import', () => {
     const run = await runCli(['solution', 'import', zipPath, '--config', join(dir, 'admin.json')]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    for (const line of ['importing the crm-tapi solution 0.1.0.0', '  entity ctapi_calllog: success', '  role TapiManager Account: success',
-      '  webResource ctapi_/crmtapi/webresource.js: success', 'published all customizations', 'ok: crm-tapi solution 0.1.0.0 is installed in org contoso and published']) {
+    for (const line of ['importing the crm-tapi solution 0.2.0.0', '  entity ctapi_calllog: success', '  role TapiManager Account: success',
+      '  webResource ctapi_/crmtapi/webresource.js: success', 'published all customizations', 'ok: crm-tapi solution 0.2.0.0 is installed in org contoso and published']) {
       expect(run.stdout.split('\n')).toContain(line);
     }
-    expect(await runCli(['solution', 'status', '--config', join(dir, 'admin.json')])).toMatchObject({ status: 0, stdout: 'org contoso: installed 0.1.0.0, the same as this crm-tapi bundles\n' });
+    expect(await runCli(['solution', 'status', '--config', join(dir, 'admin.json')])).toMatchObject({ status: 0, stdout: 'org contoso: installed 0.2.0.0, the same as this crm-tapi bundles\n' });
     // The roles exist only now: until an admin gives the manager's account its role (step 4 of the guide), check says that first, then the privileges.
     const before = await runCli(['check', '--config', join(dir, 'manager.json')]);
     expect(before.status).toBe(7);
@@ -130,9 +130,9 @@ describe('an org without the solution, then the import', () => {
     const older = await buildSolution({ version: '0.0.9.0', clientDir: built.clientDir });
     const { client } = await connect(parseConnectionConfig(onPremise(dv, PETRA.sam, PETRA.password), 'admin'), { retry: { maxAttempts: 1 } });
     try {
-      await expect(importSolution(client, older.zip, '0.0.9.0')).rejects.toThrow('the org has crm-tapi solution 0.1.0.0; 0.0.9.0 is older and Dataverse does not import a lower version over a higher one');
+      await expect(importSolution(client, older.zip, '0.0.9.0')).rejects.toThrow('the org has crm-tapi solution 0.2.0.0; 0.0.9.0 is older and Dataverse does not import a lower version over a higher one');
       await expect(client.invoke('ImportSolution', { CustomizationFile: Buffer.from(older.zip).toString('base64'), ImportJobId: '0b7c6a52-4f0e-4b8e-9a0d-3c1f2e5d6a71' }))
-        .rejects.toThrow(/has a lower version than the existing one \(0\.1\.0\.0\)/);
+        .rejects.toThrow(/has a lower version than the existing one \(0\.2\.0\.0\)/);
     } finally {
       await client.close();
     }
@@ -144,13 +144,13 @@ describe('an org without the solution, then the import', () => {
     dv.store.put('solution', id, { ...row, version: '0.0.9.0' });
     try {
       expect(await runCli(['solution', 'status', '--config', join(dir, 'admin.json')]))
-        .toMatchObject({ status: 3, stdout: 'org contoso: installed 0.0.9.0, this crm-tapi bundles 0.1.0.0: run `crm-tapi solution import` to update\n' });
+        .toMatchObject({ status: 3, stdout: 'org contoso: installed 0.0.9.0, this crm-tapi bundles 0.2.0.0: run `crm-tapi solution import` to update\n' });
       expect(await runCli(['check', '--config', join(dir, 'manager.json')])).toMatchObject({
-        status: 9, stderr: 'error: solution-outdated: the crm-tapi solution in org contoso is outdated: installed 0.0.9.0, this manager needs ≥ 0.1.0.0; run `crm-tapi solution import`\n',
+        status: 9, stderr: 'error: solution-outdated: the crm-tapi solution in org contoso is outdated: installed 0.0.9.0, this manager needs ≥ 0.2.0.0; run `crm-tapi solution import`\n',
       });
-      dv.store.put('solution', id, { ...row, version: '0.2.0.0' });
+      dv.store.put('solution', id, { ...row, version: '0.3.0.0' });
       expect(await runCli(['solution', 'status', '--config', join(dir, 'admin.json')]))
-        .toMatchObject({ status: 0, stdout: 'org contoso: installed 0.2.0.0 is newer than the 0.1.0.0 this crm-tapi bundles: update crm-tapi\n' });
+        .toMatchObject({ status: 0, stdout: 'org contoso: installed 0.3.0.0 is newer than the 0.2.0.0 this crm-tapi bundles: update crm-tapi\n' });
     } finally {
       dv.store.put('solution', id, { ...row });
     }
@@ -176,13 +176,13 @@ describe('an org without the solution, then the import', () => {
   });
 
   it('an upgrade (a newer version over an older one) keeps the records', async () => {
-    const newer = await buildSolution({ version: '0.2.0.0', clientDir: built.clientDir });
+    const newer = await buildSolution({ version: '0.3.0.0', clientDir: built.clientDir });
     const { client } = await connect(parseConnectionConfig(onPremise(dv, PETRA.sam, PETRA.password), 'admin'), { retry: { maxAttempts: 1 } });
     try {
       const lines: string[] = [];
-      const outcome = await importSolution(client, newer.zip, '0.2.0.0', { pollMs: 50, onProgress: (l) => lines.push(l) });
-      expect(lines[0]).toBe('upgrading the crm-tapi solution 0.1.0.0 → 0.2.0.0 (an update: records and data stay)');
-      expect(outcome.after).toMatchObject({ installed: true, version: '0.2.0.0' });
+      const outcome = await importSolution(client, newer.zip, '0.3.0.0', { pollMs: 50, onProgress: (l) => lines.push(l) });
+      expect(lines[0]).toBe('upgrading the crm-tapi solution 0.2.0.0 → 0.3.0.0 (an update: records and data stay)');
+      expect(outcome.after).toMatchObject({ installed: true, version: '0.3.0.0' });
       const settings = await client.list<Record<string, unknown>>('ctapi_settings', { select: ['ctapi_name', 'ctapi_textvalue'] });
       expect(settings).toContainEqual(expect.objectContaining({ ctapi_name: 'IncallPhoneFields', ctapi_textvalue: 'account.fax' }));
     } finally {

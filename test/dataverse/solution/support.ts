@@ -9,7 +9,7 @@ import { buildClient } from '../../../scripts/build-client.ts';
 import { buildSolution, type BuiltSolution } from '../../../src/dataverse/solution/build.ts';
 import { schemaDir } from '../../../src/dataverse/solution/xsd.ts';
 
-export const VERSION = '0.1.0.0';
+export const VERSION = '0.2.0.0';
 export const XSD_DIR = schemaDir();
 export const XSD_PRESENT = existsSync(join(XSD_DIR, 'CustomizationsSolution.xsd'));
 

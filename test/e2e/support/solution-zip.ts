@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildClient } from '../../../scripts/build-client.ts';
 import { buildSolution } from '../../../src/dataverse/solution/build.ts';
 
-export const IMPORTED_VERSION = '0.1.0.0';
+export const IMPORTED_VERSION = '0.2.0.0';
 
 export async function buildSolutionZip(): Promise<Uint8Array> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-e2e-client-'));

@@ -43,17 +43,17 @@ describe('the manager and the crm-tapi solution', () => {
     expect(logs.text).not.toContain('TAPI port open');
     expect(logs.text).not.toMatch(/HTTP 404/);
 
-    const zip = zipSolution(solutionFiles({ prefix: 'ctapi', version: '0.1.0.0', content: new Map(webResources().map((w) => [w.name, new Uint8Array([32])])) }));
+    const zip = zipSolution(solutionFiles({ prefix: 'ctapi', version: '0.2.0.0', content: new Map(webResources().map((w) => [w.name, new Uint8Array([32])])) }));
     const admin = await connect(parseConnectionConfig({ CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: 'CONTOSO\\phoffmann', CrmPassword: 'Test-only-phoffmann-1!' }, 'admin'));
     cleanups.push(() => admin.client.close());
-    await importSolution(admin.client, zip, '0.1.0.0', { pollMs: 50 });
+    await importSolution(admin.client, zip, '0.2.0.0', { pollMs: 50 });
     // Step 4 of the guide: the manager's account gets TapiManager Account (it exists only now).
     await seedImportedOrg(dv, await WebApiUser.signIn(dv, 'petra'));
 
     const manager = await starting;
     cleanups.push(() => manager.stop());
     expect(manager.ports.tapi).toBeGreaterThan(0);
-    expect(logs.messages()).toContain('the crm-tapi solution 0.1.0.0 is installed in org contoso');
+    expect(logs.messages()).toContain('the crm-tapi solution 0.2.0.0 is installed in org contoso');
     expect(logs.messages()).toContain('setting records created on the first CRM connection');
     const names = [...dv.store.all('ctapi_setting')].map((s) => s['ctapi_name']).sort();
     expect(names).toEqual(['IncallPhoneFields', 'WriteConfigLog']);
@@ -62,10 +62,10 @@ describe('the manager and the crm-tapi solution', () => {
   it('after the import but before step 4 (no role for its account) it names the missing role and waits; once the role is given it starts', async () => {
     const dv = await startSimulatedDataverse({ port: 0, withoutSolution: true });
     cleanups.push(() => dv.close());
-    const zip = zipSolution(solutionFiles({ prefix: 'ctapi', version: '0.1.0.0', content: new Map(webResources().map((w) => [w.name, new Uint8Array([32])])) }));
+    const zip = zipSolution(solutionFiles({ prefix: 'ctapi', version: '0.2.0.0', content: new Map(webResources().map((w) => [w.name, new Uint8Array([32])])) }));
     const admin = await connect(parseConnectionConfig({ CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: 'CONTOSO\\phoffmann', CrmPassword: 'Test-only-phoffmann-1!' }, 'admin'));
     cleanups.push(() => admin.client.close());
-    await importSolution(admin.client, zip, '0.1.0.0', { pollMs: 50 });
+    await importSolution(admin.client, zip, '0.2.0.0', { pollMs: 50 });
     const logs = new LogCapture();
     const starting = startManager(managerConfig(dv.url), { logger: pino({ level: 'debug' }, logs), crmFirstDelayMs: 50, userSide: null });
     let started = false;
@@ -79,7 +79,7 @@ describe('the manager and the crm-tapi solution', () => {
     await seedImportedOrg(dv, await WebApiUser.signIn(dv, 'petra'));
     const manager = await starting;
     cleanups.push(() => manager.stop());
-    expect(logs.messages()).toContain('the crm-tapi solution 0.1.0.0 is installed in org contoso');
+    expect(logs.messages()).toContain('the crm-tapi solution 0.2.0.0 is installed in org contoso');
     expect([...dv.store.all('ctapi_setting')].map((s) => s['ctapi_name']).sort()).toEqual(['IncallPhoneFields', 'WriteConfigLog']);
   }, 60_000);
 
@@ -89,13 +89,13 @@ describe('the manager and the crm-tapi solution', () => {
       list: async () => {
         solutionReads += 1;
         if (solutionReads === 1) throw new DataverseError('forbidden', 'prvReadSolution missing', { status: 403 });
-        return [{ solutionid: 's', uniquename: 'crmtapi', version: '0.1.0.0', ismanaged: false }];
+        return [{ solutionid: 's', uniquename: 'crmtapi', version: '0.2.0.0', ismanaged: false }];
       },
       retrieve: async () => ({ LogicalName: 'ctapi_lineconfig' }),
     } as unknown as DataverseApi;
     const checked = await checkSolution(api, 'contoso');
     expect(solutionReads).toBe(2);
-    expect(checked?.sentence).toBe('the crm-tapi solution 0.1.0.0 is installed in org contoso');
+    expect(checked?.sentence).toBe('the crm-tapi solution 0.2.0.0 is installed in org contoso');
   });
 
   it('names an outdated solution with both versions', () => {
