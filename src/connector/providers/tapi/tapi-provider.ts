@@ -3,17 +3,17 @@
 // fake TSP (native/fake), which the simulated PBX drives in tests.
 import { performance } from 'node:perf_hooks';
 import { LineProviderError } from '../../line-provider.ts';
-import type { CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../line-provider.ts';
+import type { CallControl, CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../line-provider.ts';
 import type { TapiBinding, TapiMessage, TapiSession } from './binding.ts';
 import { loadTapiBinding } from './binding.ts';
 import { tapiCallControl } from './call-control.ts';
 import { CallTable, sameReport } from './calls.ts';
-import { API_HIGH, openDevice } from './lines.ts';
+import { API_HIGH, openDevice, readControls } from './lines.ts';
 import type { LineEntry, TapiTrace } from './lines.ts';
 import { TapiRequests } from './requests.ts';
 import type { CallEntry } from './calls.ts';
 import { callStateOf, lineErrorName, providerCodeOf } from './mapping.ts';
-import { LINE_MESSAGE, LINEDEVSTATE, LINEERR } from './tapi-constants.ts';
+import { LINE_MESSAGE, LINEADDRESSSTATE, LINECALLSTATE, LINEDEVSTATE, LINEDISCONNECTMODE, LINEERR } from './tapi-constants.ts';
 import { callIdSession } from '../call-id-session.ts';
 
 export { API_HIGH, API_LOW } from './lines.ts';
@@ -137,12 +137,14 @@ export class TapiLineProvider implements LineProvider {
     await this.request('lineDrop', () => session.drop(call.hCall));
   }
 
-  // Call control: hold and blind transfer where the line's caps offer them (call-control.ts).
+  // Call control where the line's caps offer it (call-control.ts).
   readonly #control = tapiCallControl({
     ready: () => this.ready(),
     call: (callId) => this.call(callId),
     lines: () => this.lines(),
-    request: (what, send) => this.request(what, send),
+    request: (what, send, onSuccess) => this.request(what, send, onSuccess),
+    adopt: (hCall, line) => this.calls.ensure(hCall, line),
+    rehome: (entry, hCall) => this.calls.rehome(entry, hCall),
   });
   readonly hold = this.#control.hold;
   readonly unhold = this.#control.unhold;
@@ -221,6 +223,9 @@ export class TapiLineProvider implements LineProvider {
         return this.onCallInfo(message);
       case M.LINE_LINEDEVSTATE:
         return this.onDevState(message);
+      case M.LINE_ADDRESSSTATE:
+        if ((message.param2 & LINEADDRESSSTATE.LINEADDRESSSTATE_CAPSCHANGE) !== 0) this.onCapsChange(this.devices.get(message.instance));
+        return;
       case M.LINE_CREATE: {
         const entry = this.addDevice(message.param1);
         if (entry !== undefined) this.emit({ type: 'lineAdded', at: this.at(), line: entry.info });
@@ -243,6 +248,11 @@ export class TapiLineProvider implements LineProvider {
   private onCallState(message: TapiMessage): void {
     const state = callStateOf(message.param1);
     const hCall = message.hDevice;
+    // A handle whose call has ended for our consumers (a conference's party): deallocated once TAPI lets it go.
+    if (this.calls.isRetired(hCall)) {
+      if (state === 'idle') this.release(hCall);
+      return;
+    }
     const line = this.announced.get(hCall) ?? this.lineOfDevice(message.info?.lineDeviceId) ?? this.devices.get(message.instance)?.info.name;
     if (state === undefined || line === undefined) {
       this.trace({ what: 'call state ignored', hCall, state: message.param1 });
@@ -259,9 +269,41 @@ export class TapiLineProvider implements LineProvider {
       this.deallocate(entry);
       return;
     }
-    const info = this.calls.report(entry, state, message.info, message.param2);
-    this.emitCall(info);
+    if (message.param1 === LINECALLSTATE.LINECALLSTATE_CONFERENCED && entry.consultationOf !== undefined) return this.joinedConference(entry, message);
+    const F = LINEDISCONNECTMODE.LINEDISCONNECTMODE_FORWARDED;
+    // A completed transfer: drivers report IDLE (MSDN), some DISCONNECTED first with a mode of their own.
+    if (entry.passedOn === true && state === 'idle' && entry.state !== 'disconnected') this.emitCall(this.calls.report(entry, 'disconnected', message.info, F));
+    const before = entry.info;
+    const info = this.calls.report(entry, state, message.info, entry.passedOn === true ? F : message.param2);
+    const folded = entry.tapiState !== undefined && entry.tapiState !== message.param1 && sameReport(before, info);
+    entry.tapiState = message.param1;
+    // ONHOLDPENDTRANSFER → ONHOLD, or a conference call taking over a connected call, is no news to our consumers.
+    if (!folded) this.emitCall(info);
     if (state === 'idle') this.deallocate(entry);
+  }
+
+  /** A consultation joined its primary call in a conference: it ends for our consumers; TAPI keeps it CONFERENCED until the conference ends. */
+  private joinedConference(entry: CallEntry, message: TapiMessage): void {
+    if (entry.state !== 'disconnected') this.emitCall(this.calls.report(entry, 'disconnected', message.info, undefined, 'conferenced'));
+    this.emitCall(this.calls.report(entry, 'idle', message.info, undefined, 'conferenced'));
+    this.calls.retire(entry);
+  }
+
+  /** The line's address caps changed (LINEDEVSTATE_CAPSCHANGE, LINEADDRESSSTATE_CAPSCHANGE): its controls are read again. */
+  private onCapsChange(line: LineEntry | undefined): void {
+    if (line === undefined || line.closed || this.session === undefined) return;
+    let controls: CallControl[];
+    try {
+      controls = readControls(this.session, line.device, line.api);
+    } catch (err) {
+      this.trace({ what: 'address caps not read', device: line.device, error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    if ((line.info.controls ?? []).join() === controls.join()) return;
+    line.info = { ...line.info, controls };
+    this.trace({ what: 'line caps changed', line: line.info.name, controls });
+    // The line is announced again with its new controls; the connector tells the manager, which re-welcomes its users.
+    this.emit({ type: 'lineAdded', at: this.at(), line: line.info });
   }
 
   private onCallInfo(message: TapiMessage): void {
@@ -277,6 +319,7 @@ export class TapiLineProvider implements LineProvider {
     const D = LINEDEVSTATE;
     const bits = message.param1;
     const line = this.devices.get(message.instance);
+    if ((bits & D.LINEDEVSTATE_CAPSCHANGE) !== 0) this.onCapsChange(line);
     if ((bits & D.LINEDEVSTATE_REINIT) !== 0) {
       this.emit({ type: 'reinitRequired', at: this.at(), reason: 'the TAPI driver asks for re-initialisation (LINEDEVSTATE_REINIT)' });
       return;
@@ -351,10 +394,15 @@ export class TapiLineProvider implements LineProvider {
 
   private deallocate(entry: CallEntry): void {
     this.calls.forget(entry);
+    this.release(entry.hCall);
+  }
+
+  private release(hCall: number): void {
+    this.calls.release(hCall);
     try {
-      this.session?.deallocate(entry.hCall);
+      this.session?.deallocate(hCall);
     } catch (err) {
-      this.trace({ what: 'lineDeallocateCall failed', hCall: entry.hCall, error: err instanceof Error ? err.message : String(err) });
+      this.trace({ what: 'lineDeallocateCall failed', hCall, error: err instanceof Error ? err.message : String(err) });
     }
   }
 
@@ -373,7 +421,7 @@ export class TapiLineProvider implements LineProvider {
   }
 
   /** Sends an asynchronous request and waits for its LINE_REPLY. */
-  private request(what: string, send: () => number): Promise<TapiMessage> {
+  private request(what: string, send: () => number, onSuccess?: (reply: TapiMessage) => void): Promise<TapiMessage> {
     let id: number;
     try {
       id = send();
@@ -381,7 +429,7 @@ export class TapiLineProvider implements LineProvider {
       return Promise.reject(this.failure(err, what));
     }
     this.trace({ what: 'request', function: what, requestId: id });
-    return this.requests.await(id, what);
+    return this.requests.await(id, what, onSuccess);
   }
 
   /** A function answered LINEERR_REINIT: TAPI refuses requests until the application re-initialises. */

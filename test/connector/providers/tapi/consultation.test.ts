@@ -1,0 +1,185 @@
+// Consultation transfer and conference on the tapi provider: the real addon's
+// lineSetupTransferW / lineDialW / lineCompleteTransfer over the fake TSP, which
+// the simulated PBX drives and which reports what a TSP reports (the held call
+// ONHOLDPENDTRANSFER, the consultation's own handle from DIALTONE on, IDLE for
+// transferred calls, CONFERENCED parties and a conference call). The provider
+// turns that into the protocol's events, the same the simulator reports.
+import { describe, expect, it } from 'vitest';
+import type { ProviderEvent } from '../../../../src/connector/line-provider.ts';
+import type { TapiMessage } from '../../../../src/connector/providers/tapi/binding.ts';
+import { LINE_MESSAGE, LINECALLSTATE } from '../../../../src/connector/providers/tapi/tapi-constants.ts';
+import { checkCallSequence } from '../../../../simulator/pbx/call-machine.ts';
+import type { TapiHarness } from '../../provider-contract/tapi-harness.ts';
+import { callEvents, fakeTapiSuite } from './fake-suite.ts';
+
+const suite = fakeTapiSuite();
+const callsOf = callEvents;
+
+/** 20 offers every control, 21 none, 22 consult but no conference, 24 and 25 answer consultations. */
+async function started(): Promise<{ h: TapiHarness; events: ProviderEvent[]; messages: TapiMessage[] }> {
+  const { h, events } = await suite.started({ lines: ['20', { extension: '21', controls: [] }, { extension: '22', controls: ['hold', 'consult'] }, '24', '25'] });
+  const messages: TapiMessage[] = [];
+  h.provider.subscribe(() => undefined);
+  const trace = (h.provider as unknown as { options: { trace?: (r: { what: string }) => void } }).options;
+  trace.trace = (record) => {
+    if (record.what === 'message') messages.push(record as unknown as TapiMessage);
+  };
+  return { h, events, messages };
+}
+
+async function answered(h: TapiHarness, events: ProviderEvent[], line: string, from = '+49 30 1234567'): Promise<string> {
+  await h.ringInbound(line, from);
+  const offering = callsOf(events).find((e) => e.line === line && e.state === 'offering' && callsOf(events, e.callId).at(-1)?.state === 'offering');
+  if (offering === undefined) throw new Error(`no offering on ${line}`);
+  await h.provider.answer(offering.callId);
+  await h.advance(100);
+  return offering.callId;
+}
+
+/** Line `line`'s ringing call answered on the switch (the consulted colleague picks up). */
+async function pickUp(h: TapiHarness, events: ProviderEvent[], line: string): Promise<string> {
+  await h.advance(10_000);
+  const ringing = callsOf(events).find((e) => e.line === line && e.state === 'offering');
+  if (ringing === undefined) throw new Error(`nothing rings on ${line}`);
+  await h.provider.answer(ringing.callId);
+  await h.advance(100);
+  return ringing.callId;
+}
+
+const states = (messages: readonly TapiMessage[], hCall: number) => messages.filter((m) => m.message === LINE_MESSAGE.LINE_CALLSTATE && m.hDevice === hCall).map((m) => m.param1);
+const handleOf = (h: TapiHarness, callId: string) => (h.provider as unknown as { calls: { byCallId(id: string): { hCall: number } | undefined } }).calls.byCallId(callId)?.hCall;
+
+describe('tapi provider consultation on the fake TSP', () => {
+  it('consult → complete: the call is held pending transfer, the consultation dials, both leave the line as transferred', async () => {
+    const { h, events, messages } = await started();
+    const callId = await answered(h, events, '20');
+    const hPrimary = handleOf(h, callId) as number;
+    const consultation = await h.provider.consult(callId, '24');
+    await h.advance(100);
+    const consultEvents = callsOf(events, consultation);
+    expect(consultEvents[0]).toMatchObject({ state: 'dialtone', line: '20', origin: 'outbound', consultationOf: callId });
+    expect(consultEvents.every((e) => e.consultationOf === callId)).toBe(true);
+    expect(callsOf(events, callId).at(-1)?.state).toBe('onhold');
+    expect(states(messages, hPrimary)).toContain(LINECALLSTATE.LINECALLSTATE_ONHOLDPENDTRANSFER);
+    const colleague = await pickUp(h, events, '24');
+    expect(callsOf(events, consultation).at(-1)?.state).toBe('connected');
+    // Nothing else may happen to the held call while the consultation runs.
+    await expect(h.provider.unhold(callId)).rejects.toMatchObject({ code: 'invalid-state' });
+    await expect(h.provider.consult(callId, '25')).rejects.toMatchObject({ code: 'invalid-state' });
+    await expect(h.provider.transfer(callId, '25')).rejects.toMatchObject({ code: 'invalid-state' });
+    const hConsult = handleOf(h, consultation) as number;
+    await h.provider.completeTransfer(callId);
+    await h.advance(100);
+    // The TSP takes both calls IDLE without DISCONNECTED; the provider reports them ended as transferred.
+    expect(states(messages, hPrimary).at(-1)).toBe(LINECALLSTATE.LINECALLSTATE_IDLE);
+    expect(states(messages, hPrimary)).not.toContain(LINECALLSTATE.LINECALLSTATE_DISCONNECTED);
+    expect(states(messages, hConsult)).not.toContain(LINECALLSTATE.LINECALLSTATE_DISCONNECTED);
+    for (const id of [callId, consultation]) {
+      expect(callsOf(events, id).map((e) => e.state).slice(-2)).toEqual(['disconnected', 'idle']);
+      expect(callsOf(events, id).at(-1)?.reason).toBe('transferred');
+    }
+    // The caller and the colleague now talk to each other; line 20 is free.
+    expect(callsOf(events, colleague).at(-1)).toMatchObject({ state: 'connected', connected: { number: '+49 30 1234567' } });
+    expect(h.provider.activeCalls().map((c) => c.line)).toEqual(['24']);
+    expect(checkCallSequence(callsOf(events), {})).toEqual([]);
+    expect(h.feed.refusals).toEqual([]);
+  });
+
+  it('consult → cancel: the consultation is dropped, the held call goes ONHOLD and lineUnhold takes it back', async () => {
+    const { h, events, messages } = await started();
+    const callId = await answered(h, events, '20');
+    const hPrimary = handleOf(h, callId) as number;
+    const consultation = await h.provider.consult(callId, '030 7654321');
+    await h.advance(100);
+    await h.provider.cancelConsult(callId);
+    await h.advance(100);
+    expect(callsOf(events, consultation).map((e) => e.state).slice(-2)).toEqual(['disconnected', 'idle']);
+    expect(states(messages, hPrimary).slice(-3)).toEqual([LINECALLSTATE.LINECALLSTATE_ONHOLDPENDTRANSFER, LINECALLSTATE.LINECALLSTATE_ONHOLD, LINECALLSTATE.LINECALLSTATE_CONNECTED]);
+    // ONHOLDPENDTRANSFER → ONHOLD is no news: the call is reported on hold once, then connected.
+    expect(callsOf(events, callId).map((e) => e.state)).toEqual(['offering', 'connected', 'onhold', 'connected']);
+    expect(h.pbx.activeCalls().find((c) => c.line === '20')?.state).toBe('connected');
+    await expect(h.provider.cancelConsult(callId)).rejects.toMatchObject({ code: 'invalid-state' });
+    // The call can be consulted again, and dropped while the consultation rings: both go.
+    const again = await h.provider.consult(callId, '25');
+    await h.advance(100);
+    await h.provider.drop(again);
+    await h.advance(100);
+    await h.provider.unhold(callId);
+    await h.advance(100);
+    await h.provider.drop(callId);
+    await h.advance(100);
+    expect(h.provider.activeCalls().filter((c) => c.line === '20')).toEqual([]);
+    expect(checkCallSequence(callsOf(events), { requireIdle: true })).toEqual([]);
+    expect(h.feed.refusals).toEqual([]);
+  });
+
+  it('a number the switch cannot dial fails the consult and gives the held call back', async () => {
+    const { h, events } = await started();
+    const callId = await answered(h, events, '20');
+    const refused = await h.provider.consult(callId, '12ab').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'invalid-state' });
+    expect((refused as Error).message).toContain('LINEERR_INVALADDRESS');
+    await h.advance(100);
+    expect(callsOf(events, callId).at(-1)?.state).toBe('connected');
+    expect(h.pbx.activeCalls().find((c) => c.line === '20')?.state).toBe('connected');
+    const consultations = callsOf(events).filter((e) => e.consultationOf === callId);
+    expect(consultations.at(-1)?.state).toBe('idle');
+    await expect(h.provider.consult(callId, '   ')).rejects.toMatchObject({ code: 'invalid-state' });
+  });
+
+  it('conference: the parties become CONFERENCED, a conference call carries the primary call on; the consultation ends as conferenced', async () => {
+    const { h, events, messages } = await started();
+    const callId = await answered(h, events, '20');
+    const hPrimary = handleOf(h, callId) as number;
+    const consultation = await h.provider.consult(callId, '24');
+    await h.advance(100);
+    // A conference needs the consulted party in the call.
+    await expect(h.provider.conference(callId)).rejects.toMatchObject({ code: 'invalid-state' });
+    const colleague = await pickUp(h, events, '24');
+    const hConsult = handleOf(h, consultation) as number;
+    await h.provider.conference(callId);
+    await h.advance(100);
+    expect(states(messages, hPrimary).at(-1)).toBe(LINECALLSTATE.LINECALLSTATE_CONFERENCED);
+    expect(states(messages, hConsult).at(-1)).toBe(LINECALLSTATE.LINECALLSTATE_CONFERENCED);
+    const hConference = handleOf(h, callId) as number;
+    expect(hConference).not.toBe(hPrimary);
+    expect(states(messages, hConference)).toEqual([LINECALLSTATE.LINECALLSTATE_CONNECTED]);
+    expect(callsOf(events, consultation).map((e) => e.state).slice(-2)).toEqual(['disconnected', 'idle']);
+    expect(callsOf(events, consultation).at(-1)?.reason).toBe('conferenced');
+    expect(callsOf(events, callId).map((e) => e.state)).toEqual(['offering', 'connected', 'onhold', 'connected']);
+    expect(callsOf(events, colleague).at(-1)?.state).toBe('connected');
+    // The conference is the call now: hold and unhold go to the conference call's handle.
+    await h.provider.hold(callId);
+    await h.advance(100);
+    expect(states(messages, hConference).at(-1)).toBe(LINECALLSTATE.LINECALLSTATE_ONHOLD);
+    await h.provider.unhold(callId);
+    await h.advance(100);
+    await h.provider.drop(callId);
+    await h.advance(100);
+    expect(callsOf(events, callId).at(-1)?.state).toBe('idle');
+    // Every handle went IDLE and was deallocated: parties, consultation and conference call.
+    for (const handle of [hPrimary, hConsult, hConference]) expect(states(messages, handle).at(-1)).toBe(LINECALLSTATE.LINECALLSTATE_IDLE);
+    expect(h.feed.stats().queued).toBe(0);
+    expect(h.provider.activeCalls().filter((c) => c.line === '20')).toEqual([]);
+    expect(checkCallSequence(callsOf(events), {})).toEqual([]);
+    expect(h.feed.refusals).toEqual([]);
+  });
+
+  it('a line whose caps lack them refuses consult, complete, cancel and conference with not-supported, before the switch hears of it', async () => {
+    const { h, events } = await started();
+    const plain = await answered(h, events, '21');
+    const before = h.feed.stats().hooked;
+    for (const attempt of [h.provider.consult(plain, '24'), h.provider.completeTransfer(plain), h.provider.cancelConsult(plain), h.provider.conference(plain)]) {
+      await expect(attempt).rejects.toMatchObject({ code: 'not-supported' });
+    }
+    expect(h.feed.stats().hooked).toBe(before);
+    // Line 22 consults but cannot conference (no LINETRANSFERMODE_CONFERENCE in its caps).
+    const callId = await answered(h, events, '22', '+49 30 2');
+    await h.provider.consult(callId, '24');
+    await pickUp(h, events, '24');
+    await expect(h.provider.conference(callId)).rejects.toMatchObject({ code: 'not-supported' });
+    await h.provider.completeTransfer(callId);
+    await h.advance(100);
+    expect(callsOf(events, callId).at(-1)).toMatchObject({ state: 'idle', reason: 'transferred' });
+  });
+});
