@@ -146,6 +146,34 @@ describe('tapi provider call control on the fake TSP', () => {
   });
 });
 
+describe('tapi provider: controls that follow the caps', () => {
+  it('re-reads a line\'s caps on LINEDEVSTATE_CAPSCHANGE and LINEADDRESSSTATE_CAPSCHANGE and announces the line again', async () => {
+    const { h, events } = await started();
+    const added = () => events.filter((e): e is Extract<ProviderEvent, { type: 'lineAdded' }> => e.type === 'lineAdded');
+    const plain = await answered(h, events, '21');
+    await expect(h.provider.hold(plain)).rejects.toMatchObject({ code: 'not-supported' });
+    // The switch now lets line 21 hold and consult (LINE_LINEDEVSTATE): the same call can be held.
+    h.feed.changeCaps('21', ['hold', 'consult']);
+    await h.settle();
+    expect(added().map((e) => [e.line.name, e.line.controls])).toEqual([['21', ['hold', 'consult']]]);
+    expect(h.provider.lines().find((l) => l.name === '21')?.controls).toEqual(['hold', 'consult']);
+    await h.provider.hold(plain);
+    await h.advance(100);
+    expect(callsOf(events, plain).at(-1)?.state).toBe('onhold');
+    // Line 20 loses everything, told through LINE_ADDRESSSTATE of address 0.
+    const full = await answered(h, events, '20');
+    h.feed.changeCaps('20', [], 'address');
+    await h.settle();
+    expect(added().at(-1)?.line).toMatchObject({ name: '20', controls: [] });
+    for (const attempt of [h.provider.hold(full), h.provider.transfer(full, '23'), h.provider.consult(full, '23')]) await expect(attempt).rejects.toMatchObject({ code: 'not-supported' });
+    // Caps that change in nothing the provider maps announce nothing.
+    h.feed.changeCaps('20', []);
+    await h.settle();
+    expect(added()).toHaveLength(2);
+    expect(h.feed.refusals).toEqual([]);
+  });
+});
+
 describe('the fake TSP\'s call-control functions', () => {
   it('answer LINEERR_OPERATIONUNAVAIL where the address lacks the feature, and refuse a forged address', async () => {
     // The addon's session straight on the fake, without the provider's own checks.
