@@ -3,17 +3,21 @@
 // fake TSP (native/fake), which the simulated PBX drives in tests.
 import { performance } from 'node:perf_hooks';
 import { LineProviderError } from '../../line-provider.ts';
-import type { CallControl, CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../line-provider.ts';
+import type { CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener } from '../../line-provider.ts';
 import type { TapiBinding, TapiMessage, TapiSession } from './binding.ts';
 import { loadTapiBinding } from './binding.ts';
 import { tapiCallControl } from './call-control.ts';
-import { CallTable, sameReport } from './calls.ts';
-import { API_HIGH, openDevice, readControls } from './lines.ts';
+import { CallTable } from './calls.ts';
+import { API_HIGH, openDevice } from './lines.ts';
+import { onCapsChange, onClose, onDevState } from './line-messages.ts';
+import type { LineMessageHost } from './line-messages.ts';
 import type { LineEntry, TapiTrace } from './lines.ts';
 import { TapiRequests } from './requests.ts';
 import type { CallEntry } from './calls.ts';
-import { callStateOf, lineErrorName, providerCodeOf } from './mapping.ts';
-import { LINE_MESSAGE, LINEADDRESSSTATE, LINECALLSTATE, LINEDEVSTATE, LINEDISCONNECTMODE, LINEERR } from './tapi-constants.ts';
+import { lineErrorName, providerCodeOf } from './mapping.ts';
+import { endCalls, onCallInfo, onCallState } from './call-messages.ts';
+import type { CallMessageHost } from './call-messages.ts';
+import { LINE_MESSAGE, LINEADDRESSSTATE, LINEERR } from './tapi-constants.ts';
 import { callIdSession } from '../call-id-session.ts';
 
 export { API_HIGH, API_LOW } from './lines.ts';
@@ -157,7 +161,7 @@ export class TapiLineProvider implements LineProvider {
   async reinitialize(): Promise<void> {
     this.ready();
     const before = new Map([...this.devices.values()].map((l) => [l.info.name, l.info]));
-    this.endCalls();
+    endCalls(this.#callHost, );
     this.stop('re-initialising');
     this.start();
     for (const [name] of before) if (!this.names.has(name)) this.emit({ type: 'lineRemoved', at: this.at(), line: name });
@@ -173,6 +177,32 @@ export class TapiLineProvider implements LineProvider {
     this.phase = 'closed';
     this.stop('the provider is closed');
   }
+
+  /** What the call messages (call-messages.ts) need of the provider. */
+  readonly #callHost: CallMessageHost = {
+    calls: () => this.calls,
+    lineOf: (message) => this.announced.get(message.hDevice) ?? this.lineOfDevice(message.info?.lineDeviceId) ?? this.devices.get(message.instance)?.info.name,
+    claimed: (hCall) => void this.announced.delete(hCall),
+    emitCall: (info) => this.emitCall(info),
+    deallocate: (entry) => this.deallocate(entry),
+    release: (hCall) => this.release(hCall),
+    trace: (record) => this.trace(record),
+  };
+
+  /** What the line messages (line-messages.ts) need of the provider. */
+  readonly #lineHost: LineMessageHost = {
+    devices: () => this.devices.values(),
+    line: (device) => this.devices.get(device),
+    session: () => this.session,
+    down: (set) => {
+      if (set !== undefined) this.down = set;
+      return this.down;
+    },
+    endCalls: (line) => endCalls(this.#callHost, line, 'outOfService'),
+    at: () => this.at(),
+    emit: (event) => this.emit(event),
+    trace: (record) => this.trace(record),
+  };
 
   // ---- session ----------------------------------------------------------------
 
@@ -218,13 +248,13 @@ export class TapiLineProvider implements LineProvider {
         return;
       }
       case M.LINE_CALLSTATE:
-        return this.onCallState(message);
+        return onCallState(this.#callHost, message);
       case M.LINE_CALLINFO:
-        return this.onCallInfo(message);
+        return onCallInfo(this.#callHost, message);
       case M.LINE_LINEDEVSTATE:
-        return this.onDevState(message);
+        return onDevState(this.#lineHost, message);
       case M.LINE_ADDRESSSTATE:
-        if ((message.param2 & LINEADDRESSSTATE.LINEADDRESSSTATE_CAPSCHANGE) !== 0) this.onCapsChange(this.devices.get(message.instance));
+        if ((message.param2 & LINEADDRESSSTATE.LINEADDRESSSTATE_CAPSCHANGE) !== 0) onCapsChange(this.#lineHost, this.devices.get(message.instance));
         return;
       case M.LINE_CREATE: {
         const entry = this.addDevice(message.param1);
@@ -234,7 +264,7 @@ export class TapiLineProvider implements LineProvider {
       case M.LINE_REMOVE:
         return this.onRemove(message.param1);
       case M.LINE_CLOSE:
-        return this.onClose(message.hDevice);
+        return onClose(this.#lineHost, message.hDevice);
       default:
         return;
     }
@@ -245,126 +275,13 @@ export class TapiLineProvider implements LineProvider {
     if (result !== undefined && result !== 0) this.reinitIfAsked(result);
   }
 
-  private onCallState(message: TapiMessage): void {
-    const state = callStateOf(message.param1);
-    const hCall = message.hDevice;
-    // A handle whose call has ended for our consumers (a conference's party): deallocated once TAPI lets it go.
-    if (this.calls.isRetired(hCall)) {
-      if (state === 'idle') this.release(hCall);
-      return;
-    }
-    const line = this.announced.get(hCall) ?? this.lineOfDevice(message.info?.lineDeviceId) ?? this.devices.get(message.instance)?.info.name;
-    if (state === undefined || line === undefined) {
-      this.trace({ what: 'call state ignored', hCall, state: message.param1 });
-      return;
-    }
-    this.announced.delete(hCall);
-    const entry = this.calls.claim(hCall, line, message.info?.callId);
-    // A call first seen mid-way (a handle handed over by the driver): report a start state before it.
-    if (entry.state === undefined && state !== 'offering' && state !== 'dialtone' && state !== 'dialing' && state !== 'idle') {
-      const outbound = entry.placedHere || message.info === undefined ? entry.placedHere : (message.info.origin & 1) !== 0;
-      this.emitCall(this.calls.report(entry, outbound ? 'dialing' : 'offering', message.info, undefined));
-    }
-    if (entry.state === undefined && state === 'idle') {
-      this.deallocate(entry);
-      return;
-    }
-    if (message.param1 === LINECALLSTATE.LINECALLSTATE_CONFERENCED && entry.consultationOf !== undefined) return this.joinedConference(entry, message);
-    const F = LINEDISCONNECTMODE.LINEDISCONNECTMODE_FORWARDED;
-    // A completed transfer: drivers report IDLE (MSDN), some DISCONNECTED first with a mode of their own.
-    if (entry.passedOn === true && state === 'idle' && entry.state !== 'disconnected') this.emitCall(this.calls.report(entry, 'disconnected', message.info, F));
-    const before = entry.info;
-    const info = this.calls.report(entry, state, message.info, entry.passedOn === true ? F : message.param2);
-    const folded = entry.tapiState !== undefined && entry.tapiState !== message.param1 && sameReport(before, info);
-    entry.tapiState = message.param1;
-    // ONHOLDPENDTRANSFER → ONHOLD, or a conference call taking over a connected call, is no news to our consumers.
-    if (!folded) this.emitCall(info);
-    if (state === 'idle') this.deallocate(entry);
-  }
-
-  /** A consultation joined its primary call in a conference: it ends for our consumers; TAPI keeps it CONFERENCED until the conference ends. */
-  private joinedConference(entry: CallEntry, message: TapiMessage): void {
-    if (entry.state !== 'disconnected') this.emitCall(this.calls.report(entry, 'disconnected', message.info, undefined, 'conferenced'));
-    this.emitCall(this.calls.report(entry, 'idle', message.info, undefined, 'conferenced'));
-    this.calls.retire(entry);
-  }
-
-  /** The line's address caps changed (LINEDEVSTATE_CAPSCHANGE, LINEADDRESSSTATE_CAPSCHANGE): its controls are read again. */
-  private onCapsChange(line: LineEntry | undefined): void {
-    if (line === undefined || line.closed || this.session === undefined) return;
-    let controls: CallControl[];
-    try {
-      controls = readControls(this.session, line.device, line.api);
-    } catch (err) {
-      this.trace({ what: 'address caps not read', device: line.device, error: err instanceof Error ? err.message : String(err) });
-      return;
-    }
-    if ((line.info.controls ?? []).join() === controls.join()) return;
-    line.info = { ...line.info, controls };
-    this.trace({ what: 'line caps changed', line: line.info.name, controls });
-    // The line is announced again with its new controls; the connector tells the manager, which re-welcomes its users.
-    this.emit({ type: 'lineAdded', at: this.at(), line: line.info });
-  }
-
-  private onCallInfo(message: TapiMessage): void {
-    const entry = this.calls.handle(message.hDevice);
-    if (entry?.state === undefined || message.info === undefined) return;
-    const before = entry.info;
-    const info = this.calls.report(entry, entry.state, message.info, undefined);
-    // Caller id often arrives after the first state (LINECALLINFOSTATE_CALLERID): re-report the state with it.
-    if (!sameReport(before, info)) this.emitCall(info);
-  }
-
-  private onDevState(message: TapiMessage): void {
-    const D = LINEDEVSTATE;
-    const bits = message.param1;
-    const line = this.devices.get(message.instance);
-    if ((bits & D.LINEDEVSTATE_CAPSCHANGE) !== 0) this.onCapsChange(line);
-    if ((bits & D.LINEDEVSTATE_REINIT) !== 0) {
-      this.emit({ type: 'reinitRequired', at: this.at(), reason: 'the TAPI driver asks for re-initialisation (LINEDEVSTATE_REINIT)' });
-      return;
-    }
-    if ((bits & D.LINEDEVSTATE_DISCONNECTED) !== 0 && !this.down) {
-      this.down = true;
-      this.emit({ type: 'providerDown', at: this.at(), reason: 'the TAPI driver lost the phone system (LINEDEVSTATE_DISCONNECTED)' });
-    }
-    if ((bits & D.LINEDEVSTATE_CONNECTED) !== 0 && this.down) {
-      this.down = false;
-      this.emit({ type: 'providerUp', at: this.at() });
-    }
-    if (line === undefined) return;
-    if ((bits & D.LINEDEVSTATE_OUTOFSERVICE) !== 0 && line.info.inService) {
-      line.info = { ...line.info, inService: false };
-      this.emit({ type: 'lineOutOfService', at: this.at(), line: line.info.name });
-    }
-    if ((bits & D.LINEDEVSTATE_INSERVICE) !== 0 && !line.info.inService) {
-      line.info = { ...line.info, inService: true };
-      this.emit({ type: 'lineInService', at: this.at(), line: line.info.name });
-    }
-  }
-
   private onRemove(device: number): void {
     const line = this.devices.get(device);
     if (line === undefined) return;
-    this.endCalls(line.info.name, 'outOfService');
+    endCalls(this.#callHost, line.info.name, 'outOfService');
     this.devices.delete(device);
     this.names.delete(line.info.name);
     this.emit({ type: 'lineRemoved', at: this.at(), line: line.info.name });
-  }
-
-  /** LINE_CLOSE: the driver closed a line on its own; when it closed them all, the application must re-initialise. */
-  private onClose(hLine: number): void {
-    const line = [...this.devices.values()].find((l) => l.hLine === hLine);
-    if (line === undefined || line.closed) return;
-    line.closed = true;
-    this.endCalls(line.info.name, 'outOfService');
-    if (line.info.inService) {
-      line.info = { ...line.info, inService: false };
-      this.emit({ type: 'lineOutOfService', at: this.at(), line: line.info.name });
-    }
-    if ([...this.devices.values()].every((l) => l.closed)) {
-      this.emit({ type: 'reinitRequired', at: this.at(), reason: 'the TAPI driver closed every line (LINE_CLOSE)' });
-    }
   }
 
   // ---- helpers -----------------------------------------------------------------
@@ -379,17 +296,6 @@ export class TapiLineProvider implements LineProvider {
 
   private lineOfDevice(device: number | undefined): string | undefined {
     return device === undefined ? undefined : this.devices.get(device)?.info.name;
-  }
-
-  /** Ends calls TAPI will not report any more (a removed or closed line, a re-initialisation) with disconnected and idle. */
-  private endCalls(line?: string, reason: 'outOfService' | 'providerRestart' = 'providerRestart'): void {
-    for (const entry of this.calls.entries()) {
-      if (entry.info === undefined || (line !== undefined && entry.line !== line)) continue;
-      if (entry.state !== 'disconnected') this.emitCall({ ...entry.info, state: 'disconnected', reason });
-      this.emitCall({ ...entry.info, state: 'idle', reason: entry.state === 'disconnected' ? (entry.info.reason ?? reason) : reason });
-      entry.state = 'idle';
-      this.deallocate(entry);
-    }
   }
 
   private deallocate(entry: CallEntry): void {
