@@ -7,23 +7,29 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderEvent } from '../../../../src/connector/line-provider.ts';
 import type { TapiMessage } from '../../../../src/connector/providers/tapi/binding.ts';
-import { LINE_MESSAGE, LINECALLSTATE } from '../../../../src/connector/providers/tapi/tapi-constants.ts';
+import { API_HIGH } from '../../../../src/connector/providers/tapi/lines.ts';
+import type { TapiTrace } from '../../../../src/connector/providers/tapi/lines.ts';
+import { addressCapsOf, callStateValue, originValue } from '../../../../src/connector/providers/tapi/mapping.ts';
+import { LINE_MESSAGE, LINECALLPRIVILEGE, LINECALLREASON, LINECALLSTATE, LINEERR, LINEMEDIAMODE, LINETRANSFERMODE } from '../../../../src/connector/providers/tapi/tapi-constants.ts';
 import { checkCallSequence } from '../../../../simulator/pbx/call-machine.ts';
+import { tapiHarness } from '../../provider-contract/tapi-harness.ts';
 import type { TapiHarness } from '../../provider-contract/tapi-harness.ts';
 import { callEvents, fakeTapiSuite } from './fake-suite.ts';
 
 const suite = fakeTapiSuite();
 const callsOf = callEvents;
 
-/** 20 offers every control, 21 none, 22 consult but no conference, 24 and 25 answer consultations. */
+/** 20 offers every control, 21 none, 22 consult but no conference, 24 and 25 answer consultations; the TAPI messages traced. */
 async function started(): Promise<{ h: TapiHarness; events: ProviderEvent[]; messages: TapiMessage[] }> {
-  const { h, events } = await suite.started({ lines: ['20', { extension: '21', controls: [] }, { extension: '22', controls: ['hold', 'consult'] }, '24', '25'] });
   const messages: TapiMessage[] = [];
-  h.provider.subscribe(() => undefined);
-  const trace = (h.provider as unknown as { options: { trace?: (r: { what: string }) => void } }).options;
-  trace.trace = (record) => {
+  const trace = (record: TapiTrace) => {
     if (record.what === 'message') messages.push(record as unknown as TapiMessage);
   };
+  const h = tapiHarness(suite.binding, { lines: ['20', { extension: '21', controls: [] }, { extension: '22', controls: ['hold', 'consult'] }, '24', '25'] }, { trace });
+  suite.open.push(h);
+  const events: ProviderEvent[] = [];
+  h.provider.subscribe((e) => events.push(e));
+  await h.provider.open();
   return { h, events, messages };
 }
 
@@ -181,5 +187,70 @@ describe('tapi provider consultation on the fake TSP', () => {
     await h.provider.completeTransfer(callId);
     await h.advance(100);
     expect(callsOf(events, callId).at(-1)).toMatchObject({ state: 'idle', reason: 'transferred' });
+  });
+});
+
+describe('the fake TSP\'s consultation functions', () => {
+  it('refuse as a TSP does: missing caps, wrong call states, an unknown transfer mode, a forged address, calls of another line', async () => {
+    // The addon's session straight on the fake, without the provider's own checks.
+    const b = suite.binding;
+    expect(b.fakeControl('reset').result).toBe(0);
+    const audio = String(LINEMEDIAMODE.LINEMEDIAMODE_INTERACTIVEVOICE);
+    const consultOnly = addressCapsOf(['consult']);
+    expect(b.fakeControl(['line', '40', 'consult', '40', '1', audio, '1', String(consultOnly.callFeatures), String(consultOnly.transferModes)].join('\t')).result).toBe(0);
+    expect(b.fakeControl(['line', '41', 'plain', '41', '2', audio, '1', '0', '0'].join('\t')).result).toBe(0);
+    const messages: TapiMessage[] = [];
+    const session = new b.Session('consultation test', API_HIGH, (m) => messages.push(m));
+    try {
+      for (const device of [0, 1]) session.open(device, API_HIGH, LINECALLPRIVILEGE.LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE.LINEMEDIAMODE_INTERACTIVEVOICE);
+      const handles = new Map<string, number>();
+      for (const [key, ext, state] of [
+        ['a', '40', 'connected'],
+        ['b', '41', 'connected'],
+        ['c', '40', 'connected'],
+        ['d', '40', 'onhold'],
+      ] as const) {
+        const fields = ['call', key, ext, String(callStateValue(state)), '0', String(originValue('inbound')), String(LINECALLREASON.LINECALLREASON_DIRECT), '', '', '', '', '', '', '', '', ''];
+        expect(b.fakeControl(fields.join('\t')).result).toBe(0);
+        const deadline = Date.now() + 10_000;
+        const seen = () => messages.filter((m) => m.message === LINE_MESSAGE.LINE_CALLSTATE).length;
+        while (seen() < handles.size + 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+        handles.set(key, messages.filter((m) => m.message === LINE_MESSAGE.LINE_CALLSTATE).at(-1)?.hDevice ?? 0);
+      }
+      const h = (key: string) => handles.get(key) ?? 0;
+      const tapiResult = (fn: () => unknown) => {
+        try {
+          fn();
+          return 0;
+        } catch (err) {
+          return (err as { tapiResult?: number }).tapiResult;
+        }
+      };
+      const T = LINETRANSFERMODE;
+      const E = LINEERR;
+      expect(tapiResult(() => session.setupTransfer(h('b')))).toBe(E.LINEERR_OPERATIONUNAVAIL);
+      expect(tapiResult(() => session.setupTransfer(h('d')))).toBe(E.LINEERR_INVALCALLSTATE);
+      expect(tapiResult(() => session.dial(h('a'), '24'))).toBe(E.LINEERR_INVALCALLSTATE);
+      expect(tapiResult(() => session.dial(h('a'), '24\tforged'))).toBe(E.LINEERR_INVALADDRESS);
+      expect(tapiResult(() => session.completeTransfer(h('d'), h('c'), 99))).toBe(E.LINEERR_INVALTRANSFERMODE);
+      expect(tapiResult(() => session.completeTransfer(h('d'), h('c'), T.LINETRANSFERMODE_CONFERENCE))).toBe(E.LINEERR_OPERATIONUNAVAIL);
+      expect(tapiResult(() => session.completeTransfer(h('a'), h('c'), T.LINETRANSFERMODE_TRANSFER))).toBe(E.LINEERR_INVALCALLSTATE);
+      expect(tapiResult(() => session.completeTransfer(h('d'), h('d'), T.LINETRANSFERMODE_TRANSFER))).toBe(E.LINEERR_INVALCALLHANDLE);
+      expect(tapiResult(() => session.completeTransfer(h('d'), h('b'), T.LINETRANSFERMODE_TRANSFER))).toBe(E.LINEERR_INVALCALLHANDLE);
+      const requests: string[] = [];
+      b.fakeHook((r) => requests.push(r));
+      expect(session.completeTransfer(h('d'), h('c'), T.LINETRANSFERMODE_TRANSFER)).toBeGreaterThan(0);
+      expect(session.setupTransfer(h('a'))).toBeGreaterThan(0);
+      const deadline = Date.now() + 10_000;
+      while (requests.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(requests.map((r) => r.split('\t').filter((_, i) => i !== 1))).toEqual([
+        ['completeTransfer', 'd', 'c', 'transfer'],
+        ['setupTransfer', 'a'],
+      ]);
+    } finally {
+      b.fakeHook(null);
+      session.shutdown();
+      b.fakeControl('reset');
+    }
   });
 });
