@@ -11,7 +11,7 @@ import { addressCapsOf, callStateValue, controlsOf, originValue } from '../../..
 import { LINE_MESSAGE, LINECALLFEATURE, LINECALLPRIVILEGE, LINECALLREASON, LINEERR, LINEMEDIAMODE, LINETRANSFERMODE } from '../../../../src/connector/providers/tapi/tapi-constants.ts';
 import { checkCallSequence } from '../../../../simulator/pbx/call-machine.ts';
 import type { TapiHarness } from '../../provider-contract/tapi-harness.ts';
-import { callEvents, fakeTapiSuite } from './fake-suite.ts';
+import { callEvents, fakeTapiSuite, tapiResult } from './fake-suite.ts';
 
 const suite = fakeTapiSuite();
 const callsOf = callEvents;
@@ -199,14 +199,6 @@ describe('the fake TSP\'s call-control functions', () => {
       const states = () => messages.filter((m) => m.message === LINE_MESSAGE.LINE_CALLSTATE);
       while (states().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
       const [plain, full] = states().map((m) => m.hDevice);
-      const tapiResult = (fn: () => unknown) => {
-        try {
-          fn();
-          return 0;
-        } catch (err) {
-          return (err as { tapiResult?: number }).tapiResult;
-        }
-      };
       expect(tapiResult(() => session.hold(plain ?? 0))).toBe(LINEERR.LINEERR_OPERATIONUNAVAIL);
       expect(tapiResult(() => session.blindTransfer(plain ?? 0, '20'))).toBe(LINEERR.LINEERR_OPERATIONUNAVAIL);
       // Fields travel tab-separated to the PBX: an address with a tab is refused, not split.

@@ -14,7 +14,7 @@ import { LINE_MESSAGE, LINECALLPRIVILEGE, LINECALLREASON, LINECALLSTATE, LINEERR
 import { checkCallSequence } from '../../../../simulator/pbx/call-machine.ts';
 import { tapiHarness } from '../../provider-contract/tapi-harness.ts';
 import type { TapiHarness } from '../../provider-contract/tapi-harness.ts';
-import { callEvents, fakeTapiSuite } from './fake-suite.ts';
+import { callEvents, fakeTapiSuite, tapiResult } from './fake-suite.ts';
 
 const suite = fakeTapiSuite();
 const callsOf = callEvents;
@@ -218,14 +218,6 @@ describe('the fake TSP\'s consultation functions', () => {
         handles.set(key, messages.filter((m) => m.message === LINE_MESSAGE.LINE_CALLSTATE).at(-1)?.hDevice ?? 0);
       }
       const h = (key: string) => handles.get(key) ?? 0;
-      const tapiResult = (fn: () => unknown) => {
-        try {
-          fn();
-          return 0;
-        } catch (err) {
-          return (err as { tapiResult?: number }).tapiResult;
-        }
-      };
       const T = LINETRANSFERMODE;
       const E = LINEERR;
       expect(tapiResult(() => session.setupTransfer(h('b')))).toBe(E.LINEERR_OPERATIONUNAVAIL);
