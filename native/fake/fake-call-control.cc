@@ -31,19 +31,12 @@ LONG WINAPI lineSetupTransferW(HCALL hCall, LPHCALL lphConsultCall, LPLINECALLPA
   return callRequest(hCall, "setupTransfer", LINECALLSTATE_CONNECTED, LINECALLFEATURE_SETUPTRANSFER, std::string(), lphConsultCall);
 }
 
-// Dialling on a call with a dial tone. A consultation call whose first state the application has not read yet
-// (state 0) has one too: MSDN leaves its state "not applicable" until reported, and TSPs take lineDial right after
-// lineSetupTransfer's LINE_REPLY.
+// Dialling on a call with a dial tone, or on a consultation call whose first state the application has not seen
+// (UNKNOWN): MSDN leaves its state "not applicable", and TSPs take lineDial right after lineSetupTransfer's reply.
 LONG WINAPI lineDialW(HCALL hCall, LPCWSTR lpszDestAddress, DWORD) {
   std::string dest;
   if (LONG err = destinationOf(lpszDestAddress, &dest)) return err;
-  State& s = state();
-  {
-    std::lock_guard<std::mutex> lock(s.mutex);
-    Call* call = s.callByHandle(hCall);
-    if (s.initialized && call != nullptr && call->visible.state == 0) call->visible.state = LINECALLSTATE_DIALTONE;
-  }
-  return callRequest(hCall, "dial", LINECALLSTATE_DIALTONE, LINECALLFEATURE_DIAL, dest);
+  return callRequest(hCall, "dial", LINECALLSTATE_DIALTONE | LINECALLSTATE_UNKNOWN, LINECALLFEATURE_DIAL, dest);
 }
 
 LONG WINAPI lineCompleteTransfer(HCALL hCall, HCALL hConsultCall, LPHCALL lphConfCall, DWORD dwTransferMode) {

@@ -150,7 +150,9 @@ LONG faketsp::callRequest(HCALL hCall, const char* kind, DWORD allowedStates, DW
   if ((line.privileges & LINECALLPRIVILEGE_OWNER) == 0) return LINEERR_NOTOWNER;
   // A TSP refuses a function its switch does not offer on this address before it looks at the call's state.
   if (feature != 0 && (line.callFeatures & feature) == 0) return LINEERR_OPERATIONUNAVAIL;
-  if ((call->visible.state & allowedStates) == 0) return LINEERR_INVALCALLSTATE;
+  // A call handed out with a LINE_REPLY whose first state the application has not read is in no known state yet.
+  DWORD visible = call->visible.state == 0 ? LINECALLSTATE_UNKNOWN : call->visible.state;
+  if ((visible & allowedStates) == 0) return LINEERR_INVALCALLSTATE;
   return raise(s, lock, kind, call->device, target, call->key + (extra.empty() ? std::string() : "\t" + extra));
 }
 

@@ -3,7 +3,8 @@
 // (hold and dial: PbxControl.consult) and conferences by ending the
 // consultation (`conferenced`) while the held call is connected again. A TSP
 // shows the same as: lineSetupTransfer puts the call ONHOLDPENDTRANSFER and
-// hands out a consultation call with a dial tone; lineDial dials on it;
+// hands out a consultation call, whose first state comes when lineDial dials
+// on it (so the application sees what the simulator provider reports);
 // lineCompleteTransfer in transfer mode takes both calls IDLE (MSDN:
 // LINETRANSFERMODE_TRANSFER), in conference mode makes both CONFERENCED parties
 // of a new conference call that carries on; a consultation that ends takes the
@@ -17,9 +18,8 @@ import type { SimulatedPbx } from './pbx.ts';
 
 export type CallEvent = Extract<ProviderEvent, { type: 'call' }>;
 
-/** One call's state (`call`: LINE_CALLSTATE) or new details (`info`: LINE_CALLINFO) for the fake, under its key there. */
+/** One call's state (LINE_CALLSTATE) for the fake, under its key there. */
 export interface Forward {
-  readonly verb: 'call' | 'info';
   readonly key: string;
   readonly event: CallEvent;
   /** A LINECALLSTATE_* the protocol has no word for; default: the event's state. */
@@ -98,24 +98,22 @@ export class TspConsultations {
     const consult = this.consults.get(key);
     if (this.conferenced.has(key)) {
       // A party joins the conference; it goes IDLE with the conference call (onConferenceCall).
-      if (event.state === 'disconnected' && event.reason === 'conferenced') this.put('call', key, event, S.LINECALLSTATE_CONFERENCED);
+      if (event.state === 'disconnected' && event.reason === 'conferenced') this.put(key, event, S.LINECALLSTATE_CONFERENCED);
       return;
     }
     if (this.idleOnly.has(key)) {
       if (event.state !== 'idle') return;
       this.idleOnly.delete(key);
-      this.put('call', key, event);
+      this.put(key, event);
       if (consult !== undefined) this.forget(key, consult);
       return;
     }
-    // The dial tone was reported at lineSetupTransfer; the PBX's own comes with the number dialled.
-    if (consult !== undefined && this.last.get(key)?.state === event.state) return this.put('info', key, event);
     const pending = event.state === 'onhold' && this.pendingTransfer.has(key);
-    this.put('call', key, event, pending ? S.LINECALLSTATE_ONHOLDPENDTRANSFER : undefined);
+    this.put(key, event, pending ? S.LINECALLSTATE_ONHOLDPENDTRANSFER : undefined);
     if (consult !== undefined && event.state === 'idle') this.consultationEnded(key, consult);
   }
 
-  /** lineSetupTransfer: the PBX holds the call; the consultation call has a dial tone and no number yet. */
+  /** lineSetupTransfer: the PBX holds the call; the consultation call exists, in no state reported yet. */
   setupTransfer(id: string, key: string): void {
     const primary = this.last.get(key);
     const pbxId = this.pbxIdOf(key);
@@ -130,8 +128,6 @@ export class TspConsultations {
     const consultKey = `${key}~consult${++this.counter}`;
     this.consults.set(consultKey, { primary: key });
     this.send(['reply', id, '0', encodeURIComponent(consultKey)]);
-    const dialtone: CallEvent = { type: 'call', at: primary.at, callId: consultKey, line: primary.line, state: 'dialtone', origin: 'outbound', caller: { number: primary.line } };
-    this.put('call', consultKey, dialtone);
   }
 
   /** lineDial on the consultation call: the PBX's consultation from the held call. */
@@ -150,13 +146,12 @@ export class TspConsultations {
     }
   }
 
-  /** lineDrop of a consultation call nothing was dialled on: only the TSP knew it. */
+  /** lineDrop of a consultation call nothing was dialled on: only the TSP knew it, and it goes IDLE. */
   dropUndialled(id: string, key: string): void {
     const consult = this.consults.get(key);
-    const event = this.last.get(key);
-    if (consult === undefined || event === undefined) return this.send(['reply', id, String(LINEERR.LINEERR_INVALCALLHANDLE)]);
-    this.put('call', key, { ...event, state: 'disconnected', reason: 'normal' });
-    this.put('call', key, { ...event, state: 'idle', reason: 'normal' });
+    const primary = consult === undefined ? undefined : this.last.get(consult.primary);
+    if (consult === undefined || primary === undefined) return this.send(['reply', id, String(LINEERR.LINEERR_INVALCALLHANDLE)]);
+    this.put(key, { type: 'call', at: primary.at, callId: key, line: primary.line, state: 'idle', origin: 'outbound' });
     this.consultationEnded(key, consult);
     this.send(['reply', id, '0']);
   }
@@ -205,14 +200,14 @@ export class TspConsultations {
     const [primaryKey] = conference.parties;
     if (!conference.announced && primaryKey !== undefined) {
       conference.announced = true;
-      this.put('call', primaryKey, event, S.LINECALLSTATE_CONFERENCED);
+      this.put(primaryKey, event, S.LINECALLSTATE_CONFERENCED);
     }
-    this.put('call', conference.conf, event);
+    this.put(conference.conf, event);
     if (event.state !== 'idle') return;
     for (const party of conference.parties) {
       const last = this.last.get(party);
       this.conferenced.delete(party);
-      if (last !== undefined) this.put('call', party, { ...last, state: 'idle' });
+      if (last !== undefined) this.put(party, { ...last, state: 'idle' });
       const consult = this.consults.get(party);
       if (consult !== undefined) this.forget(party, consult);
     }
@@ -225,7 +220,7 @@ export class TspConsultations {
     this.forget(key, consult);
     if (!this.pendingTransfer.delete(consult.primary)) return;
     const primary = this.last.get(consult.primary);
-    if (primary !== undefined) this.put('call', consult.primary, primary, S.LINECALLSTATE_ONHOLD);
+    if (primary !== undefined) this.put(consult.primary, primary, S.LINECALLSTATE_ONHOLD);
   }
 
   private forget(key: string, consult: Consultation): void {
@@ -233,8 +228,8 @@ export class TspConsultations {
     if (consult.pbxId !== undefined) this.aliases.delete(consult.pbxId);
   }
 
-  private put(verb: Forward['verb'], key: string, event: CallEvent, state?: number): void {
-    this.forward({ verb, key, event, ...(state === undefined ? {} : { state }) });
+  private put(key: string, event: CallEvent, state?: number): void {
+    this.forward({ key, event, ...(state === undefined ? {} : { state }) });
     if (event.state === 'idle' && state === undefined) {
       this.last.delete(key);
       this.pendingTransfer.delete(key);

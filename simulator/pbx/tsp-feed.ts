@@ -142,12 +142,12 @@ export class TspFeed {
     }
   }
 
-  /** Sends one call's state (`call`) or changed details only (`info`: LINE_CALLINFO) to the fake, under the key the fake knows it by. */
-  private forward({ verb, key, event, state }: Forward): void {
+  /** Sends one call's state to the fake, under the key the fake knows it by. */
+  private forward({ key, event, state }: Forward): void {
     const mode = event.state === 'disconnected' ? disconnectModeOf(event.reason) : 0;
     const reason = event.redirecting === undefined ? LINECALLREASON.LINECALLREASON_DIRECT : LINECALLREASON.LINECALLREASON_TRANSFER;
     this.send([
-      verb,
+      'call',
       field(key),
       field(event.line),
       String(state ?? callStateValue(event.state)),

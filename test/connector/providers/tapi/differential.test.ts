@@ -63,9 +63,9 @@ async function throughTapi(scenario: Scenario): Promise<ProviderEvent[]> {
 
 /**
  * Ids renamed by order of first mention; free-text reasons replaced by their
- * event type; a line's call controls left out — they differ by design (the
- * simulator offers all four, the tapi provider none yet), and the contract
- * suite checks each provider against its own.
+ * event type. A line's call controls are compared too: the fake TSP's address
+ * caps are what the simulated PBX line offers, and the tapi provider reads
+ * them back into the same controls.
  */
 export function normalise(events: readonly ProviderEvent[]): unknown[] {
   const ids = new Map<string, string>();
@@ -78,7 +78,7 @@ export function normalise(events: readonly ProviderEvent[]): unknown[] {
       case 'call':
         return { ...event, callId: id(event.callId), ...(event.relatedCallId === undefined ? {} : { relatedCallId: id(event.relatedCallId) }) };
       case 'lineAdded':
-        return { ...event, line: { ...event.line, permanentId: '*', controls: undefined } };
+        return { ...event, line: { ...event.line, permanentId: '*' } };
       case 'reinitRequired':
       case 'providerDown':
         return { ...event, reason: '*' };
