@@ -202,7 +202,9 @@ export class TspConsultations {
       conference.announced = true;
       this.put(primaryKey, event, S.LINECALLSTATE_CONFERENCED);
     }
-    this.put(conference.conf, event);
+    // A conference call can be consulted from too (held pending transfer like any call).
+    const pending = event.state === 'onhold' && this.pendingTransfer.has(conference.conf);
+    this.put(conference.conf, event, pending ? S.LINECALLSTATE_ONHOLDPENDTRANSFER : undefined);
     if (event.state !== 'idle') return;
     for (const party of conference.parties) {
       const last = this.last.get(party);
