@@ -125,7 +125,8 @@ LONG replyCommand(State& s, const std::vector<std::string>& f) {
   Request request = it->second;
   s.requests.erase(it);
   std::function<void()> apply;
-  if (request.kind == "makeCall" && result == 0) {
+  // lineMakeCall, lineSetupTransfer and a conference's lineCompleteTransfer create a call: its key names it from now on.
+  if (request.target != nullptr && result == 0) {
     if (f.size() < 4 || f[3].empty()) return LINEERR_INVALPARAM;
     Call& call = newCall(s, f[3], request.device);
     HCALL handle = call.handle;
@@ -146,6 +147,7 @@ LONG lineCommand(State& s, const std::vector<std::string>& f) {
   line.mediaModes = number(f[5]);
   line.inService = f[6] == "1";
   if (f.size() >= 8) line.callFeatures = number(f[7]);
+  if (f.size() >= 9) line.transferModes = number(f[8]);
   s.lines.push_back(line);
   s.post(0, LINE_CREATE, 0, s.lines.size() - 1, 0, 0);
   return 0;
@@ -185,6 +187,19 @@ extern "C" LONG fakeTapiControl(const char* command, char* reply, DWORD replySiz
     s.post(handle, LINE_CLOSE, line->callbackInstance, 0, 0, 0, [&s, device, handle] {
       if (s.lines[device].open == handle) s.lines[device].open = 0;
     });
+    return 0;
+  }
+  if (verb == "caps") {
+    // The switch changed what the address offers: LINE_LINEDEVSTATE CAPSCHANGE, or LINE_ADDRESSSTATE CAPSCHANGE of address 0.
+    Line* line = f.size() >= 4 ? s.lineByExt(f[1]) : nullptr;
+    if (line == nullptr) return f.size() >= 4 ? LINEERR_BADDEVICEID : LINEERR_INVALPARAM;
+    line->callFeatures = number(f[2]);
+    line->transferModes = number(f[3]);
+    bool address = f.size() >= 5 && f[4] == "address";
+    if (line->open != 0) {
+      if (address) s.post(line->open, LINE_ADDRESSSTATE, line->callbackInstance, 0, LINEADDRESSSTATE_CAPSCHANGE, 0);
+      else s.post(line->open, LINE_LINEDEVSTATE, line->callbackInstance, LINEDEVSTATE_CAPSCHANGE, 0, 0);
+    }
     return 0;
   }
   if (verb == "remove" || verb == "service") {

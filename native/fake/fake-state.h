@@ -19,6 +19,7 @@ struct Line {
   std::string ext, name, address;
   DWORD permanentId = 0, mediaModes = 0;
   DWORD callFeatures = 0;  // LINEADDRESSCAPS.dwCallFeatures: what the switch lets calls on this line do beyond answer/drop
+  DWORD transferModes = 0;  // LINEADDRESSCAPS.dwTransferModes: how lineCompleteTransfer may resolve (transfer, conference)
   bool inService = true, removed = false;
   HLINE open = 0;  // the application's handle while open
   DWORD privileges = 0;
@@ -51,8 +52,8 @@ struct Item {
 };
 
 struct Request {
-  std::string kind;  // makeCall, answer, drop, hold, unhold, transfer
-  HCALL* target = nullptr;  // makeCall: where the new handle goes (TAPI writes it before LINE_REPLY)
+  std::string kind;  // makeCall, answer, drop, hold, unhold, transfer, setupTransfer, dial, completeTransfer
+  HCALL* target = nullptr;  // makeCall, setupTransfer, completeTransfer (conference): where the new handle goes (TAPI writes it before LINE_REPLY)
   DWORD device = 0;
 };
 
@@ -90,6 +91,12 @@ State& state();
  * LINECALLFEATURE_* bit of the line's caps, 0 for none): raised to the PBX as "KIND ID KEY[ EXTRA]".
  * Returns the request id or a LINEERR_* value.
  */
-LONG callRequest(HCALL hCall, const char* kind, DWORD allowedStates, DWORD feature = 0, const std::string& extra = std::string());
+LONG callRequest(HCALL hCall, const char* kind, DWORD allowedStates, DWORD feature = 0, const std::string& extra = std::string(), HCALL* target = nullptr);
+
+/** A dial string from the application: 1–255 UTF-16 units without tab or newline (else LINEERR_INVALADDRESS). */
+LONG destinationOf(LPCWSTR address, std::string* out);
+
+/** Registers request `kind` on `device` and raises "KIND ID FIELDS" to the PBX; releases `lock` for the hook. Returns the request id. */
+LONG raise(State& s, std::unique_lock<std::mutex>& lock, const char* kind, DWORD device, HCALL* target, const std::string& fields);
 
 }  // namespace faketsp

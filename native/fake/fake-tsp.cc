@@ -122,7 +122,26 @@ void callHook(State& s, std::unique_lock<std::mutex>& lock, const std::string& r
 
 }  // namespace
 
-LONG faketsp::callRequest(HCALL hCall, const char* kind, DWORD allowedStates, DWORD feature, const std::string& extra) {
+LONG faketsp::destinationOf(LPCWSTR address, std::string* out) {
+  if (address == nullptr) return LINEERR_INVALPOINTER;
+  size_t units = 0;
+  while (address[units] != 0 && units < 256) units++;
+  if (units == 0 || address[units] != 0) return LINEERR_INVALADDRESS;
+  *out = crmtapi::utf16ToUtf8(reinterpret_cast<const char16_t*>(address), units);
+  // Requests travel tab-separated to the PBX: a tab or newline in the address could forge fields.
+  for (char c : *out)
+    if (c == '\t' || c == '\n') return LINEERR_INVALADDRESS;
+  return 0;
+}
+
+LONG faketsp::raise(State& s, std::unique_lock<std::mutex>& lock, const char* kind, DWORD device, HCALL* target, const std::string& fields) {
+  DWORD id = ++s.requestCounter;
+  s.requests[id] = Request{kind, target, device};
+  callHook(s, lock, std::string(kind) + "\t" + std::to_string(id) + "\t" + fields);
+  return static_cast<LONG>(id);
+}
+
+LONG faketsp::callRequest(HCALL hCall, const char* kind, DWORD allowedStates, DWORD feature, const std::string& extra, HCALL* target) {
   State& s = state();
   std::unique_lock<std::mutex> lock(s.mutex);
   Call* call = s.callByHandle(hCall);
@@ -131,11 +150,10 @@ LONG faketsp::callRequest(HCALL hCall, const char* kind, DWORD allowedStates, DW
   if ((line.privileges & LINECALLPRIVILEGE_OWNER) == 0) return LINEERR_NOTOWNER;
   // A TSP refuses a function its switch does not offer on this address before it looks at the call's state.
   if (feature != 0 && (line.callFeatures & feature) == 0) return LINEERR_OPERATIONUNAVAIL;
-  if ((call->visible.state & allowedStates) == 0) return LINEERR_INVALCALLSTATE;
-  DWORD id = ++s.requestCounter;
-  s.requests[id] = Request{kind, nullptr, call->device};
-  callHook(s, lock, std::string(kind) + "\t" + std::to_string(id) + "\t" + call->key + (extra.empty() ? std::string() : "\t" + extra));
-  return static_cast<LONG>(id);
+  // A call handed out with a LINE_REPLY whose first state the application has not read is in no known state yet.
+  DWORD visible = call->visible.state == 0 ? LINECALLSTATE_UNKNOWN : call->visible.state;
+  if ((visible & allowedStates) == 0) return LINEERR_INVALCALLSTATE;
+  return raise(s, lock, kind, call->device, target, call->key + (extra.empty() ? std::string() : "\t" + extra));
 }
 
 extern "C" {
@@ -237,7 +255,8 @@ LONG WINAPI lineGetDevCapsW(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAPIVers
   caps->dwMaxNumActiveCalls = 1;
   caps->dwMediaModes = line->mediaModes;
   caps->dwBearerModes = LINEBEARERMODE_VOICE;
-  caps->dwLineStates = LINEDEVSTATE_CONNECTED | LINEDEVSTATE_DISCONNECTED | LINEDEVSTATE_INSERVICE | LINEDEVSTATE_OUTOFSERVICE | LINEDEVSTATE_REINIT;
+  caps->dwLineStates =
+      LINEDEVSTATE_CONNECTED | LINEDEVSTATE_DISCONNECTED | LINEDEVSTATE_INSERVICE | LINEDEVSTATE_OUTOFSERVICE | LINEDEVSTATE_REINIT | LINEDEVSTATE_CAPSCHANGE;
   caps->dwNeededSize = w.needed();
   caps->dwUsedSize = w.used();
   return 0;
@@ -257,6 +276,8 @@ LONG WINAPI lineGetAddressCapsW(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAdd
   caps->dwMaxNumActiveCalls = 1;
   caps->dwMaxNumOnHoldCalls = (line->callFeatures & LINECALLFEATURE_HOLD) != 0 ? 1 : 0;
   caps->dwCallFeatures = LINECALLFEATURE_ANSWER | LINECALLFEATURE_DROP | line->callFeatures;
+  caps->dwTransferModes = line->transferModes;
+  caps->dwAddressStates = LINEADDRESSSTATE_CAPSCHANGE;
   caps->dwCallInfoStates = LINECALLINFOSTATE_CALLERID | LINECALLINFOSTATE_CALLEDID | LINECALLINFOSTATE_CONNECTEDID | LINECALLINFOSTATE_REDIRECTINGID;
   caps->dwNeededSize = w.needed();
   caps->dwUsedSize = w.used();
@@ -325,7 +346,7 @@ LONG WINAPI lineGetCallInfoW(HCALL hCall, LPLINECALLINFO info) {
   info->dwReason = v.reason;
   info->dwCallStates = LINECALLSTATE_IDLE | LINECALLSTATE_OFFERING | LINECALLSTATE_ACCEPTED | LINECALLSTATE_DIALTONE | LINECALLSTATE_DIALING |
                        LINECALLSTATE_RINGBACK | LINECALLSTATE_BUSY | LINECALLSTATE_CONNECTED | LINECALLSTATE_PROCEEDING | LINECALLSTATE_ONHOLD |
-                       LINECALLSTATE_DISCONNECTED;
+                       LINECALLSTATE_DISCONNECTED | LINECALLSTATE_CONFERENCED | LINECALLSTATE_ONHOLDPENDTRANSFER;
   info->dwNeededSize = w.needed();
   info->dwUsedSize = w.used();
   return 0;
@@ -338,18 +359,10 @@ LONG WINAPI lineMakeCallW(HLINE hLine, LPHCALL lphCall, LPCWSTR lpszDestAddress,
   if (!s.initialized || line == nullptr) return LINEERR_INVALLINEHANDLE;
   if (lphCall == nullptr) return LINEERR_INVALPOINTER;
   if ((line->privileges & LINECALLPRIVILEGE_OWNER) == 0) return LINEERR_NOTOWNER;
-  if (lpszDestAddress == nullptr || lpszDestAddress[0] == 0) return LINEERR_INVALADDRESS;
-  size_t units = 0;
-  while (lpszDestAddress[units] != 0 && units < 256) units++;
-  std::string dest = crmtapi::utf16ToUtf8(reinterpret_cast<const char16_t*>(lpszDestAddress), units);
-  for (char c : dest)
-    if (c == '\t' || c == '\n') return LINEERR_INVALADDRESS;
+  std::string dest;
+  if (LONG err = destinationOf(lpszDestAddress, &dest)) return err;
   DWORD device = static_cast<DWORD>(line - s.lines.data());
-  DWORD id = ++s.requestCounter;
-  s.requests[id] = Request{"makeCall", lphCall, device};
-  std::string ext = line->ext;
-  callHook(s, lock, "makeCall\t" + std::to_string(id) + "\t" + ext + "\t" + dest);
-  return static_cast<LONG>(id);
+  return raise(s, lock, "makeCall", device, lphCall, line->ext + "\t" + dest);
 }
 
 LONG WINAPI lineAnswer(HCALL hCall, LPCSTR, DWORD) { return callRequest(hCall, "answer", LINECALLSTATE_OFFERING | LINECALLSTATE_ACCEPTED); }

@@ -81,6 +81,8 @@ Napi::Function Session::Define(Napi::Env env) {
                       InstanceMethod("makeCall", &Session::MakeCall), InstanceMethod("answer", &Session::Answer),
                       InstanceMethod("drop", &Session::Drop), InstanceMethod("hold", &Session::Hold),
                       InstanceMethod("unhold", &Session::Unhold), InstanceMethod("blindTransfer", &Session::BlindTransfer),
+                      InstanceMethod("setupTransfer", &Session::SetupTransfer), InstanceMethod("dial", &Session::Dial),
+                      InstanceMethod("completeTransfer", &Session::CompleteTransfer),
                       InstanceMethod("deallocate", &Session::Deallocate),
                       InstanceMethod("shutdown", &Session::Shutdown), InstanceMethod("stats", &Session::Stats)});
 }
@@ -188,6 +190,7 @@ Napi::Value Session::AddressCaps(const Napi::CallbackInfo& info) {
   o.Set("address", caps.address);
   o.Set("callInfoStates", caps.callInfoStates);
   o.Set("callFeatures", caps.callFeatures);
+  o.Set("transferModes", caps.transferModes);
   return o;
 }
 
@@ -216,17 +219,59 @@ Napi::Value Session::CallInfo(const Napi::CallbackInfo& info) {
   return SnapshotObject(info.Env(), snapshot);
 }
 
-Napi::Value Session::MakeCall(const Napi::CallbackInfo& info) {
-  EnsureOpen(info.Env(), "lineMakeCallW");
-  HLINE line = U32(info, 0, "hLine");
-  if (info.Length() < 2 || !info[1].IsString()) throw Napi::TypeError::New(info.Env(), "destination must be a string");
-  std::u16string dest = utf8ToUtf16(info[1].As<Napi::String>().Utf8Value());
+template <typename Send>
+Napi::Value Session::RequestNewCall(Napi::Env env, const char* function, Send send) {
   auto target = std::make_unique<HCALL>(0);
   // Held across the call so the reader thread cannot see the LINE_REPLY before the handle's storage is registered.
   std::lock_guard<std::mutex> lock(pendingMutex_);
-  LONG r = lineMakeCallW(line, target.get(), reinterpret_cast<LPCWSTR>(dest.c_str()), 0, nullptr);
-  if (r < 0) throw TapiError(info.Env(), "lineMakeCallW", r);
+  LONG r = send(target.get());
+  if (r < 0) throw TapiError(env, function, r);
   pendingCalls_[static_cast<DWORD>(r)] = std::move(target);
+  return Napi::Number::New(env, r);
+}
+
+static std::u16string Destination(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsString()) throw Napi::TypeError::New(info.Env(), "destination must be a string");
+  return utf8ToUtf16(info[i].As<Napi::String>().Utf8Value());
+}
+
+Napi::Value Session::MakeCall(const Napi::CallbackInfo& info) {
+  EnsureOpen(info.Env(), "lineMakeCallW");
+  HLINE line = U32(info, 0, "hLine");
+  std::u16string dest = Destination(info, 1);
+  return RequestNewCall(info.Env(), "lineMakeCallW",
+                        [&](HCALL* target) { return lineMakeCallW(line, target, reinterpret_cast<LPCWSTR>(dest.c_str()), 0, nullptr); });
+}
+
+// setupTransfer(hCall): the consultation call's handle arrives with the LINE_REPLY (hCall of the message).
+Napi::Value Session::SetupTransfer(const Napi::CallbackInfo& info) {
+  EnsureOpen(info.Env(), "lineSetupTransferW");
+  HCALL call = U32(info, 0, "hCall");
+  return RequestNewCall(info.Env(), "lineSetupTransferW", [&](HCALL* target) { return lineSetupTransferW(call, target, nullptr); });
+}
+
+// dial(hCall, destination): dials on a call that has a dial tone (the consultation call), country code 0.
+Napi::Value Session::Dial(const Napi::CallbackInfo& info) {
+  EnsureOpen(info.Env(), "lineDialW");
+  HCALL call = U32(info, 0, "hCall");
+  std::u16string dest = Destination(info, 1);
+  LONG r = lineDialW(call, reinterpret_cast<LPCWSTR>(dest.c_str()), 0);
+  if (r < 0) throw TapiError(info.Env(), "lineDialW", r);
+  return Napi::Number::New(info.Env(), r);
+}
+
+// completeTransfer(hCall, hConsultCall, mode): with LINETRANSFERMODE_CONFERENCE the conference call's handle
+// arrives with the LINE_REPLY; with LINETRANSFERMODE_TRANSFER TAPI ignores the pointer and both calls go idle.
+Napi::Value Session::CompleteTransfer(const Napi::CallbackInfo& info) {
+  EnsureOpen(info.Env(), "lineCompleteTransfer");
+  HCALL call = U32(info, 0, "hCall");
+  HCALL consult = U32(info, 1, "hConsultCall");
+  DWORD mode = U32(info, 2, "mode");
+  if (mode == LINETRANSFERMODE_CONFERENCE) {
+    return RequestNewCall(info.Env(), "lineCompleteTransfer", [&](HCALL* target) { return lineCompleteTransfer(call, consult, target, mode); });
+  }
+  LONG r = lineCompleteTransfer(call, consult, nullptr, mode);
+  if (r < 0) throw TapiError(info.Env(), "lineCompleteTransfer", r);
   return Napi::Number::New(info.Env(), r);
 }
 
@@ -262,8 +307,7 @@ Napi::Value Session::Unhold(const Napi::CallbackInfo& info) {
 Napi::Value Session::BlindTransfer(const Napi::CallbackInfo& info) {
   EnsureOpen(info.Env(), "lineBlindTransferW");
   HCALL call = U32(info, 0, "hCall");
-  if (info.Length() < 2 || !info[1].IsString()) throw Napi::TypeError::New(info.Env(), "destination must be a string");
-  std::u16string dest = utf8ToUtf16(info[1].As<Napi::String>().Utf8Value());
+  std::u16string dest = Destination(info, 1);
   LONG r = lineBlindTransferW(call, reinterpret_cast<LPCWSTR>(dest.c_str()), 0);
   if (r < 0) throw TapiError(info.Env(), "lineBlindTransferW", r);
   return Napi::Number::New(info.Env(), r);

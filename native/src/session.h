@@ -34,6 +34,9 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value Hold(const Napi::CallbackInfo& info);
   Napi::Value Unhold(const Napi::CallbackInfo& info);
   Napi::Value BlindTransfer(const Napi::CallbackInfo& info);
+  Napi::Value SetupTransfer(const Napi::CallbackInfo& info);
+  Napi::Value Dial(const Napi::CallbackInfo& info);
+  Napi::Value CompleteTransfer(const Napi::CallbackInfo& info);
   Napi::Value Deallocate(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
@@ -41,6 +44,9 @@ class Session : public Napi::ObjectWrap<Session> {
   void ReadMessages();
   void Stop();
   void EnsureOpen(Napi::Env env, const char* function) const;
+  /** Sends a request that creates a call (its handle written by TAPI before the LINE_REPLY) and keeps the handle's storage until that reply. */
+  template <typename Send>
+  Napi::Value RequestNewCall(Napi::Env env, const char* function, Send send);
 
   HLINEAPP app_ = 0;
   DWORD numDevs_ = 0, apiVersion_ = 0;
@@ -49,7 +55,8 @@ class Session : public Napi::ObjectWrap<Session> {
   std::thread reader_;
   Napi::ThreadSafeFunction deliver_;
   std::shared_ptr<std::atomic<uint64_t>> delivered_ = std::make_shared<std::atomic<uint64_t>>(0);
-  // lineMakeCall writes the new call handle here before its LINE_REPLY; kept until then.
+  // lineMakeCall, lineSetupTransfer and lineCompleteTransfer (conference) write the new call handle here before
+  // their LINE_REPLY; kept until then.
   std::mutex pendingMutex_;
   std::map<DWORD, std::unique_ptr<HCALL>> pendingCalls_;
 };

@@ -55,6 +55,7 @@ LONG readAddressCaps(HLINEAPP app, DWORD device, DWORD address, DWORD api, Addre
   out->address = text(b, c->dwUsedSize, c->dwAddressSize, c->dwAddressOffset);
   out->callInfoStates = c->dwCallInfoStates;
   out->callFeatures = c->dwCallFeatures;
+  out->transferModes = c->dwTransferModes;
   return 0;
 }
 

@@ -15,7 +15,7 @@ struct DevCaps {
 
 struct AddressCaps {
   std::string address;
-  uint32_t callInfoStates = 0, callFeatures = 0;
+  uint32_t callInfoStates = 0, callFeatures = 0, transferModes = 0;
 };
 
 struct PartyId {

@@ -1,15 +1,19 @@
 // The simulated PBX as the switch behind the fake TSP (native/fake): every
 // event of the PBX becomes a control command that makes the fake queue the
 // TAPI messages a real TSP would, and every request of the TAPI application
-// (lineMakeCall, lineAnswer, lineDrop, lineHold, lineUnhold, lineBlindTransfer)
-// is carried out on the PBX and answered
-// with LINE_REPLY. So the same scenario drives the `simulator` provider
-// directly and the `tapi` provider through the real addon.
+// (lineMakeCall, lineAnswer, lineDrop, lineHold, lineUnhold, lineBlindTransfer,
+// lineSetupTransfer, lineDial, lineCompleteTransfer) is carried out on the PBX
+// and answered with LINE_REPLY. So the same scenario drives the `simulator`
+// provider directly and the `tapi` provider through the real addon. How a
+// consultation and a conference look in TAPI is tsp-consultation.ts's job.
 import { LineProviderError } from '../../src/connector/line-provider.ts';
-import type { LineInfo, Party, ProviderEvent } from '../../src/connector/line-provider.ts';
+import type { CallControl, LineInfo, Party, ProviderEvent } from '../../src/connector/line-provider.ts';
 import type { FakeTspControl } from '../../src/connector/providers/tapi/binding.ts';
-import { callFeatureBits, callStateValue, disconnectModeOf, lineErrorOf, mediaModeBits, originValue } from '../../src/connector/providers/tapi/mapping.ts';
-import { LINECALLREASON, LINEERR } from '../../src/connector/providers/tapi/tapi-constants.ts';
+import { addressCapsOf, callStateValue, disconnectModeOf, mediaModeBits, originValue } from '../../src/connector/providers/tapi/mapping.ts';
+import { LINECALLREASON } from '../../src/connector/providers/tapi/tapi-constants.ts';
+import { TspConsultations } from './tsp-consultation.ts';
+import { dialError, errorOf } from './tsp-consultation.ts';
+import type { Forward } from './tsp-consultation.ts';
 import type { VirtualClock } from './clock.ts';
 import type { SimulatedPbx } from './pbx.ts';
 
@@ -27,11 +31,13 @@ export class TspFeed {
   private handledRequests = 0;
   /** Control commands the fake refused (a bug in this feed or the fake, never expected). */
   readonly refusals: string[] = [];
+  private readonly consultations: TspConsultations;
 
   constructor(
     readonly pbx: SimulatedPbx,
     private readonly fake: FakeTspControl,
   ) {
+    this.consultations = new TspConsultations(pbx, (forward) => this.forward(forward), (fields) => this.send(fields));
     this.send(['reset']);
     for (const line of pbx.lines()) this.defineLine(line);
     this.detach = pbx.subscribe((event) => this.onEvent(event));
@@ -94,9 +100,20 @@ export class TspFeed {
       id = 1000 + this.permanentIds.size;
       this.permanentIds.set(line.address, id);
     }
-    // The line's controls become its address caps (dwCallFeatures), as a TSP reports what its switch allows.
-    const features = String(callFeatureBits(line.controls));
-    this.send(['line', field(line.address), field(line.name), field(line.address), String(id), String(mediaModeBits(line.mediaModes)), line.inService ? '1' : '0', features]);
+    // The line's controls become its address caps (dwCallFeatures, dwTransferModes), as a TSP reports what its switch allows.
+    const caps = addressCapsOf(line.controls);
+    const fields = [field(line.address), field(line.name), field(line.address), String(id), String(mediaModeBits(line.mediaModes)), line.inService ? '1' : '0'];
+    this.send(['line', ...fields, String(caps.callFeatures), String(caps.transferModes)]);
+  }
+
+  /**
+   * The switch changes what `line` offers at run time: its address caps change
+   * and the fake reports LINEDEVSTATE_CAPSCHANGE (or, with `address`,
+   * LINEADDRESSSTATE_CAPSCHANGE). The simulated PBX's own line keeps its controls.
+   */
+  changeCaps(line: string, controls: readonly CallControl[], how: 'line' | 'address' = 'line'): void {
+    const caps = addressCapsOf(controls);
+    this.send(['caps', field(line), String(caps.callFeatures), String(caps.transferModes), ...(how === 'address' ? ['address'] : [])]);
   }
 
   private onEvent(event: ProviderEvent): void {
@@ -107,23 +124,7 @@ export class TspFeed {
           making.replied = true;
           this.send(['reply', making.id, '0', field(event.callId)]);
         }
-        const state = callStateValue(event.state);
-        const mode = event.state === 'disconnected' ? disconnectModeOf(event.reason) : 0;
-        const reason = event.redirecting === undefined ? LINECALLREASON.LINECALLREASON_DIRECT : LINECALLREASON.LINECALLREASON_TRANSFER;
-        this.send([
-          'call',
-          field(event.callId),
-          field(event.line),
-          String(state),
-          String(mode),
-          String(originValue(event.origin)),
-          String(reason),
-          ...parties(event.caller),
-          ...parties(event.called),
-          ...parties(event.connected),
-          ...parties(event.redirecting),
-          field(event.relatedCallId),
-        ]);
+        this.consultations.onCall(event);
         return;
       }
       case 'lineAdded':
@@ -141,12 +142,40 @@ export class TspFeed {
     }
   }
 
+  /** Sends one call's state to the fake, under the key the fake knows it by. */
+  private forward({ key, event, state }: Forward): void {
+    const mode = event.state === 'disconnected' ? disconnectModeOf(event.reason) : 0;
+    const reason = event.redirecting === undefined ? LINECALLREASON.LINECALLREASON_DIRECT : LINECALLREASON.LINECALLREASON_TRANSFER;
+    this.send([
+      'call',
+      field(key),
+      field(event.line),
+      String(state ?? callStateValue(event.state)),
+      String(mode),
+      String(originValue(event.origin)),
+      String(reason),
+      ...parties(event.caller),
+      ...parties(event.called),
+      ...parties(event.connected),
+      ...parties(event.redirecting),
+      field(event.relatedCallId),
+    ]);
+  }
+
   private onRequest(request: string): void {
     try {
-      const [kind, id, target, dest] = request.split('\t');
-      if (id === undefined || target === undefined) return;
-      if (kind === 'makeCall') return this.makeCall(id, target, dest ?? '');
+      const [kind, id, key, dest, mode] = request.split('\t');
+      if (id === undefined || key === undefined) return;
+      if (kind === 'makeCall') return this.makeCall(id, key, dest ?? '');
+      const c = this.consultations;
+      // A consultation's or a conference's key names a call of the PBX, or (a consultation not dialled yet) none.
+      const target = c.pbxIdOf(key);
       try {
+        if (kind === 'setupTransfer') return c.setupTransfer(id, key);
+        if (kind === 'dial') return c.dial(id, key, dest ?? '');
+        if (kind === 'completeTransfer') return c.complete(id, key, dest ?? '', mode === 'conference');
+        if (kind === 'drop' && target === undefined) return c.dropUndialled(id, key);
+        if (target === undefined) throw new LineProviderError('invalid-state', `call ${key} is not on the switch`);
         if (kind === 'answer') this.pbx.answer(target);
         else if (kind === 'drop') this.pbx.drop(target);
         else if (kind === 'hold') this.pbx.hold(target);
@@ -156,7 +185,7 @@ export class TspFeed {
         else throw new LineProviderError('invalid-state', `unknown request ${kind}`);
         this.send(['reply', id, '0']);
       } catch (err) {
-        this.send(['reply', id, String(this.errorOf(err))]);
+        this.send(['reply', id, String(errorOf(err))]);
       }
     } finally {
       this.handledRequests++;
@@ -169,14 +198,10 @@ export class TspFeed {
       const callId = this.pbx.makeCall(line, dest);
       if (!this.making.replied) this.send(['reply', id, '0', field(callId)]);
     } catch (err) {
-      this.send(['reply', id, String(err instanceof LineProviderError && err.code === 'invalid-state' ? LINEERR.LINEERR_INVALADDRESS : this.errorOf(err))]);
+      this.send(['reply', id, String(dialError(err))]);
     } finally {
       this.making = undefined;
     }
-  }
-
-  private errorOf(err: unknown): number {
-    return err instanceof LineProviderError ? lineErrorOf(err.code) : LINEERR.LINEERR_OPERATIONFAILED;
   }
 
   private send(fields: string[]): void {

@@ -93,7 +93,11 @@ export interface CallInfo {
  */
 export type ProviderEvent =
   | ({ readonly type: 'call'; readonly at: number } & CallInfo)
-  /** A line appeared at run time (TAPI LINE_CREATE). */
+  /**
+   * A line appeared at run time (TAPI LINE_CREATE), or a known line is announced
+   * again because what it offers changed (its `controls`: TAPI's CAPSCHANGE);
+   * the consumer replaces the line of that name.
+   */
   | { readonly type: 'lineAdded'; readonly at: number; readonly line: LineInfo }
   /** A line vanished at run time (TAPI LINE_REMOVE); its calls have already ended with `idle`. */
   | { readonly type: 'lineRemoved'; readonly at: number; readonly line: string }

@@ -39,7 +39,7 @@ export interface TapiMessage {
   readonly result?: number;
   readonly info?: TapiCallInfo;
   readonly infoResult?: number;
-  /** LINE_REPLY of lineMakeCall: the new call's handle. */
+  /** LINE_REPLY of lineMakeCall, lineSetupTransfer or a conference's lineCompleteTransfer: the new call's handle. */
   readonly hCall?: number;
 }
 
@@ -59,8 +59,12 @@ export interface TapiSession {
   apiVersion(): number;
   negotiate(device: number, low: number, high: number): number;
   devCaps(device: number, apiVersion: number): TapiDevCaps;
-  /** LINEADDRESSCAPS: the address, dwCallInfoStates and dwCallFeatures (LINECALLFEATURE_* bits). */
-  addressCaps(device: number, address: number, apiVersion: number): { readonly address: string; readonly callInfoStates: number; readonly callFeatures: number };
+  /** LINEADDRESSCAPS: the address, dwCallInfoStates, dwCallFeatures (LINECALLFEATURE_* bits) and dwTransferModes (LINETRANSFERMODE_*). */
+  addressCaps(
+    device: number,
+    address: number,
+    apiVersion: number,
+  ): { readonly address: string; readonly callInfoStates: number; readonly callFeatures: number; readonly transferModes: number };
   open(device: number, apiVersion: number, privileges: number, mediaModes: number): number;
   close(hLine: number): void;
   callInfo(hCall: number): TapiCallInfo;
@@ -72,6 +76,12 @@ export interface TapiSession {
   hold(hCall: number): number;
   unhold(hCall: number): number;
   blindTransfer(hCall: number, destination: string): number;
+  /** lineSetupTransferW: the consultation call's handle arrives with the LINE_REPLY (`hCall`). */
+  setupTransfer(hCall: number): number;
+  /** lineDialW on a call with a dial tone (the consultation call). */
+  dial(hCall: number, destination: string): number;
+  /** lineCompleteTransfer; with LINETRANSFERMODE_CONFERENCE the conference call's handle arrives with the LINE_REPLY. */
+  completeTransfer(hCall: number, hConsultCall: number, mode: number): number;
   deallocate(hCall: number): void;
   /** lineShutdown and the reader thread's end; idempotent. */
   shutdown(): void;

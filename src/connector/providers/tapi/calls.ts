@@ -8,16 +8,26 @@ import type { CallEndReason, CallInfo, Party } from '../../line-provider.ts';
 import type { CallOrigin, CallState } from '../../../protocol/call-state.ts';
 import type { TapiCallInfo, TapiPartyId } from './binding.ts';
 import { endReasonOf, originOf } from './mapping.ts';
+import { LINECALLORIGIN } from './tapi-constants.ts';
 
 export interface CallEntry {
   readonly id: string;
-  readonly hCall: number;
+  /** The handle the call is controlled by; a conference moves the primary call onto the conference call's handle. */
+  hCall: number;
   line: string;
   /** Set by lineMakeCall's reply: this line placed the call. */
   placedHere: boolean;
   tapiCallId?: number;
   state?: CallState;
   info?: CallInfo;
+  /** The LINECALLSTATE_* value last reported (a TAPI state the protocol folds into another is not reported twice). */
+  tapiState?: number;
+  /** On a consultation call: the id of the primary call it was set up from (lineSetupTransfer). */
+  consultationOf?: string;
+  /** On a primary call: its consultation call while that lives. */
+  consultation?: CallEntry;
+  /** lineCompleteTransfer (transfer mode) was asked for: the call's end is reported with reason `transferred`. */
+  passedOn?: boolean;
 }
 
 function party(id: TapiPartyId): Party | undefined {
@@ -30,6 +40,7 @@ const MAX_REMEMBERED = 4096;
 export class CallTable {
   private readonly byHandle = new Map<number, CallEntry>();
   private readonly byId = new Map<string, CallEntry>();
+  private readonly retiredHandles = new Set<number>();
   /**
    * Provider ids of TAPI call ids (dwCallID): of calls seen, and promised to
    * calls named as related before their own handle appeared. Kept after a call
@@ -61,6 +72,36 @@ export class CallTable {
   forget(entry: CallEntry): void {
     this.byHandle.delete(entry.hCall);
     this.byId.delete(entry.id);
+    const primary = entry.consultationOf === undefined ? undefined : this.byId.get(entry.consultationOf);
+    if (primary?.consultation === entry) primary.consultation = undefined;
+  }
+
+  /**
+   * The call has ended for the provider's consumers but TAPI's handle lives on
+   * (a party of a conference, CONFERENCED until the conference ends): its
+   * messages are ignored until IDLE, when it is deallocated.
+   */
+  retire(entry: CallEntry): void {
+    this.forget(entry);
+    this.retiredHandles.add(entry.hCall);
+  }
+
+  isRetired(hCall: number): boolean {
+    return this.retiredHandles.has(hCall);
+  }
+
+  release(hCall: number): void {
+    this.retiredHandles.delete(hCall);
+  }
+
+  /** The call continues on another handle (lineCompleteTransfer's conference call); its old handle is retired. */
+  rehome(entry: CallEntry, hCall: number): void {
+    if (entry.hCall === hCall) return;
+    this.byHandle.delete(entry.hCall);
+    this.retiredHandles.add(entry.hCall);
+    entry.hCall = hCall;
+    entry.tapiState = undefined;
+    this.byHandle.set(hCall, entry);
   }
 
   active(): CallInfo[] {
@@ -76,6 +117,7 @@ export class CallTable {
   clear(): void {
     this.byHandle.clear();
     this.byId.clear();
+    this.retiredHandles.clear();
     this.reserved.clear();
   }
 
@@ -83,12 +125,15 @@ export class CallTable {
    * The call's new report for `state` (undefined: keep the state) with details
    * from `tapi` (undefined: the driver could not read them; keep the last).
    */
-  report(entry: CallEntry, state: CallState, tapi: TapiCallInfo | undefined, mode: number | undefined): CallInfo {
+  report(entry: CallEntry, state: CallState, tapi: TapiCallInfo | undefined, mode: number | undefined, ended?: CallEndReason): CallInfo {
     if (tapi !== undefined) this.adopt(entry, tapi.callId);
     const previous = entry.info;
-    const origin: CallOrigin = tapi !== undefined ? originOf(tapi.origin, entry.placedHere) : (previous?.origin ?? (entry.placedHere ? 'outbound' : 'inbound'));
+    // A conference call (LINECALLORIGIN_CONFERENCE) carries on the primary call, which keeps its origin.
+    const keep = tapi === undefined || (previous !== undefined && (tapi.origin & LINECALLORIGIN.LINECALLORIGIN_CONFERENCE) !== 0);
+    const origin: CallOrigin = keep ? (previous?.origin ?? (entry.placedHere ? 'outbound' : 'inbound')) : originOf(tapi.origin, entry.placedHere);
     let reason: CallEndReason | undefined = previous?.reason;
     if (state === 'disconnected' && mode !== undefined) reason = endReasonOf(mode) ?? reason;
+    if (ended !== undefined) reason = ended;
     const related = tapi !== undefined && tapi.relatedCallId !== 0 ? this.idFor(tapi.relatedCallId) : previous?.relatedCallId;
     const parties = tapi === undefined ? pick(previous) : parse(tapi);
     const info: CallInfo = {
@@ -98,6 +143,7 @@ export class CallTable {
       state,
       origin,
       ...parties,
+      ...(entry.consultationOf === undefined ? {} : { consultationOf: entry.consultationOf }),
       ...(reason === undefined ? {} : { reason }),
     };
     entry.state = state;

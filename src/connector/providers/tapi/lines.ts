@@ -1,6 +1,6 @@
 // Opening one TAPI line device: version negotiation, the caps structures, the
 // name the connector reports, lineOpen with owner and monitor privileges.
-import type { LineInfo } from '../../line-provider.ts';
+import type { CallControl, LineInfo } from '../../line-provider.ts';
 import type { TapiSession } from './binding.ts';
 import { controlsOf, mediaModeBits, mediaModesOf } from './mapping.ts';
 import { LINECALLPRIVILEGE } from './tapi-constants.ts';
@@ -17,8 +17,16 @@ export interface TapiTrace {
 export interface LineEntry {
   info: LineInfo;
   readonly device: number;
+  /** The negotiated API version: the caps are read again with it when they change. */
+  readonly api: number;
   hLine: number;
   closed: boolean;
+}
+
+/** The controls of address 0 as its caps say now (LINEADDRESSCAPS dwCallFeatures and dwTransferModes). */
+export function readControls(session: TapiSession, device: number, api: number): CallControl[] {
+  const caps = session.addressCaps(device, 0, api);
+  return controlsOf(caps.callFeatures, caps.transferModes);
 }
 
 /**
@@ -48,10 +56,10 @@ export function openDevice(
     const privileges = LINECALLPRIVILEGE.LINECALLPRIVILEGE_OWNER | LINECALLPRIVILEGE.LINECALLPRIVILEGE_MONITOR;
     const hLine = session.open(device, api, privileges, mediaModeBits(mediaModes));
     // Only what the address's caps allow; a driver that reports no call features gets no control buttons.
-    const controls = controlsOf(addressCaps?.callFeatures ?? 0);
+    const controls = controlsOf(addressCaps?.callFeatures ?? 0, addressCaps?.transferModes ?? 0);
     const info: LineInfo = { name, address: address !== '' ? address : name, permanentId: String(caps.permanentLineId), mediaModes, inService: true, controls };
     trace({ what: 'line opened', device, api, hLine, line: name, permanentId: info.permanentId, provider: caps.providerInfo, controls });
-    return { info, device, hLine, closed: false };
+    return { info, device, api, hLine, closed: false };
   } catch (err) {
     trace({ what: 'device not opened', device, error: err instanceof Error ? err.message : String(err) });
     return undefined;

@@ -2,7 +2,7 @@
 // the simulated PBX's feed into the fake TSP writes them. Pure.
 import type { CallControl, CallEndReason, LineProviderErrorCode, MediaMode } from '../../line-provider.ts';
 import type { CallOrigin, CallState } from '../../../protocol/call-state.ts';
-import { LINECALLFEATURE, LINECALLORIGIN, LINECALLSTATE, LINEDISCONNECTMODE, LINEERR, LINEMEDIAMODE } from './tapi-constants.ts';
+import { LINECALLFEATURE, LINECALLORIGIN, LINECALLSTATE, LINEDISCONNECTMODE, LINEERR, LINEMEDIAMODE, LINETRANSFERMODE } from './tapi-constants.ts';
 
 const S = LINECALLSTATE;
 const STATES: readonly (readonly [CallState, number])[] = [
@@ -95,25 +95,37 @@ export function mediaModeBits(modes: readonly MediaMode[]): number {
 }
 
 const F = LINECALLFEATURE;
+const T = LINETRANSFERMODE;
+/** A consultation: lineSetupTransfer, lineDial on the consultation call, lineCompleteTransfer, and lineUnhold when it is cancelled. */
+const CONSULTATION = F.LINECALLFEATURE_SETUPTRANSFER | F.LINECALLFEATURE_DIAL | F.LINECALLFEATURE_COMPLETETRANSF | F.LINECALLFEATURE_UNHOLD;
 /**
- * The LINEADDRESSCAPS.dwCallFeatures bits each call control needs. `hold`
- * covers taking the call back, so it needs lineUnhold too; consult and
- * conference (lineSetupTransfer, lineSetupConference …) are not wired to TAPI
- * yet and are never reported.
+ * The LINEADDRESSCAPS bits each call control needs: dwCallFeatures, and the
+ * dwTransferModes lineCompleteTransfer may use. `hold` covers taking the call
+ * back, so it needs lineUnhold too; a conference is a consultation completed
+ * in LINETRANSFERMODE_CONFERENCE (docs/tapi.md says why not lineSetupConference).
  */
-const CONTROL_FEATURES: readonly (readonly [CallControl, number])[] = [
-  ['hold', F.LINECALLFEATURE_HOLD | F.LINECALLFEATURE_UNHOLD],
-  ['transfer', F.LINECALLFEATURE_BLINDTRANSFER],
+const CONTROL_CAPS: readonly (readonly [CallControl, number, number])[] = [
+  ['hold', F.LINECALLFEATURE_HOLD | F.LINECALLFEATURE_UNHOLD, 0],
+  ['transfer', F.LINECALLFEATURE_BLINDTRANSFER, 0],
+  ['consult', CONSULTATION, T.LINETRANSFERMODE_TRANSFER],
+  ['conference', CONSULTATION, T.LINETRANSFERMODE_CONFERENCE],
 ];
 
-/** The call controls an address's dwCallFeatures allow. */
-export function controlsOf(callFeatures: number): CallControl[] {
-  return CONTROL_FEATURES.filter(([, bits]) => (callFeatures & bits) === bits).map(([control]) => control);
+/** The call controls an address's dwCallFeatures and dwTransferModes allow. */
+export function controlsOf(callFeatures: number, transferModes: number): CallControl[] {
+  return CONTROL_CAPS.filter(([, features, modes]) => (callFeatures & features) === features && (transferModes & modes) === modes).map(([control]) => control);
 }
 
-/** The dwCallFeatures bits a line offering `controls` reports (the fake TSP's caps). */
-export function callFeatureBits(controls: readonly CallControl[] | undefined): number {
-  return CONTROL_FEATURES.filter(([control]) => controls?.includes(control) === true).reduce((bits, [, b]) => bits | b, 0);
+/** The address caps a line offering `controls` reports (the fake TSP's dwCallFeatures and dwTransferModes). */
+export function addressCapsOf(controls: readonly CallControl[] | undefined): { callFeatures: number; transferModes: number } {
+  let callFeatures = 0;
+  let transferModes = 0;
+  for (const [control, features, modes] of CONTROL_CAPS) {
+    if (controls?.includes(control) !== true) continue;
+    callFeatures |= features;
+    transferModes |= modes;
+  }
+  return { callFeatures, transferModes };
 }
 
 const ERROR_NAMES = new Map<number, string>(Object.entries(LINEERR).map(([name, value]) => [value, name]));

@@ -1,6 +1,6 @@
 // TAPI's asynchronous requests: lineMakeCall, lineAnswer, lineDrop, lineHold,
-// lineUnhold and lineBlindTransfer return a
-// request id at once and answer later with LINE_REPLY. One promise per request
+// lineUnhold, lineBlindTransfer, lineSetupTransfer, lineDial and
+// lineCompleteTransfer return a request id at once and answer later with LINE_REPLY. One promise per request
 // id, settled by its reply or failed after the timeout (the TSP never replied).
 import { LineProviderError } from '../../line-provider.ts';
 import type { TapiMessage } from './binding.ts';
@@ -8,6 +8,7 @@ import { lineErrorName, providerCodeOf } from './mapping.ts';
 
 interface Pending {
   readonly what: string;
+  readonly onSuccess: ((message: TapiMessage) => void) | undefined;
   resolve(message: TapiMessage): void;
   reject(error: Error): void;
   readonly timer: NodeJS.Timeout;
@@ -18,14 +19,18 @@ export class TapiRequests {
 
   constructor(private readonly timeoutMs: number) {}
 
-  /** Waits for the LINE_REPLY of request `id` (already sent as `what`). */
-  await(id: number, what: string): Promise<TapiMessage> {
+  /**
+   * Waits for the LINE_REPLY of request `id` (already sent as `what`).
+   * `onSuccess` runs synchronously with a successful reply, before the next
+   * message is handled: a new call handle must be known before its first state.
+   */
+  await(id: number, what: string, onSuccess?: (message: TapiMessage) => void): Promise<TapiMessage> {
     return new Promise<TapiMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new LineProviderError('provider-down', `${what}: no LINE_REPLY within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.pending.set(id, { what, resolve, reject, timer });
+      this.pending.set(id, { what, onSuccess, resolve, reject, timer });
     });
   }
 
@@ -36,7 +41,10 @@ export class TapiRequests {
     this.pending.delete(message.param1);
     clearTimeout(request.timer);
     const result = message.result ?? 0;
-    if (result === 0) request.resolve(message);
+    if (result === 0) {
+      request.onSuccess?.(message);
+      request.resolve(message);
+    }
     else request.reject(new LineProviderError(providerCodeOf(result), `${request.what} failed: ${lineErrorName(result)}`));
     return result;
   }

@@ -7,13 +7,17 @@ import type { CallInfo, LineInfo, LineProvider, ProviderEvent, ProviderListener 
 import type { TapiBinding, TapiMessage, TapiSession } from './binding.ts';
 import { loadTapiBinding } from './binding.ts';
 import { tapiCallControl } from './call-control.ts';
-import { CallTable, sameReport } from './calls.ts';
+import { CallTable } from './calls.ts';
 import { API_HIGH, openDevice } from './lines.ts';
+import { onCapsChange, onClose, onDevState } from './line-messages.ts';
+import type { LineMessageHost } from './line-messages.ts';
 import type { LineEntry, TapiTrace } from './lines.ts';
 import { TapiRequests } from './requests.ts';
 import type { CallEntry } from './calls.ts';
-import { callStateOf, lineErrorName, providerCodeOf } from './mapping.ts';
-import { LINE_MESSAGE, LINEDEVSTATE, LINEERR } from './tapi-constants.ts';
+import { lineErrorName, providerCodeOf } from './mapping.ts';
+import { endCalls, onCallInfo, onCallState } from './call-messages.ts';
+import type { CallMessageHost } from './call-messages.ts';
+import { LINE_MESSAGE, LINEADDRESSSTATE, LINEERR } from './tapi-constants.ts';
 import { callIdSession } from '../call-id-session.ts';
 
 export { API_HIGH, API_LOW } from './lines.ts';
@@ -137,12 +141,14 @@ export class TapiLineProvider implements LineProvider {
     await this.request('lineDrop', () => session.drop(call.hCall));
   }
 
-  // Call control: hold and blind transfer where the line's caps offer them (call-control.ts).
+  // Call control where the line's caps offer it (call-control.ts).
   readonly #control = tapiCallControl({
     ready: () => this.ready(),
     call: (callId) => this.call(callId),
     lines: () => this.lines(),
-    request: (what, send) => this.request(what, send),
+    request: (what, send, onSuccess) => this.request(what, send, onSuccess),
+    adopt: (hCall, line) => this.calls.ensure(hCall, line),
+    rehome: (entry, hCall) => this.calls.rehome(entry, hCall),
   });
   readonly hold = this.#control.hold;
   readonly unhold = this.#control.unhold;
@@ -155,7 +161,7 @@ export class TapiLineProvider implements LineProvider {
   async reinitialize(): Promise<void> {
     this.ready();
     const before = new Map([...this.devices.values()].map((l) => [l.info.name, l.info]));
-    this.endCalls();
+    endCalls(this.#callHost, );
     this.stop('re-initialising');
     this.start();
     for (const [name] of before) if (!this.names.has(name)) this.emit({ type: 'lineRemoved', at: this.at(), line: name });
@@ -171,6 +177,32 @@ export class TapiLineProvider implements LineProvider {
     this.phase = 'closed';
     this.stop('the provider is closed');
   }
+
+  /** What the call messages (call-messages.ts) need of the provider. */
+  readonly #callHost: CallMessageHost = {
+    calls: () => this.calls,
+    lineOf: (message) => this.announced.get(message.hDevice) ?? this.lineOfDevice(message.info?.lineDeviceId) ?? this.devices.get(message.instance)?.info.name,
+    claimed: (hCall) => void this.announced.delete(hCall),
+    emitCall: (info) => this.emitCall(info),
+    deallocate: (entry) => this.deallocate(entry),
+    release: (hCall) => this.release(hCall),
+    trace: (record) => this.trace(record),
+  };
+
+  /** What the line messages (line-messages.ts) need of the provider. */
+  readonly #lineHost: LineMessageHost = {
+    devices: () => this.devices.values(),
+    line: (device) => this.devices.get(device),
+    session: () => this.session,
+    down: (set) => {
+      if (set !== undefined) this.down = set;
+      return this.down;
+    },
+    endCalls: (line) => endCalls(this.#callHost, line, 'outOfService'),
+    at: () => this.at(),
+    emit: (event) => this.emit(event),
+    trace: (record) => this.trace(record),
+  };
 
   // ---- session ----------------------------------------------------------------
 
@@ -216,11 +248,14 @@ export class TapiLineProvider implements LineProvider {
         return;
       }
       case M.LINE_CALLSTATE:
-        return this.onCallState(message);
+        return onCallState(this.#callHost, message);
       case M.LINE_CALLINFO:
-        return this.onCallInfo(message);
+        return onCallInfo(this.#callHost, message);
       case M.LINE_LINEDEVSTATE:
-        return this.onDevState(message);
+        return onDevState(this.#lineHost, message);
+      case M.LINE_ADDRESSSTATE:
+        if ((message.param2 & LINEADDRESSSTATE.LINEADDRESSSTATE_CAPSCHANGE) !== 0) onCapsChange(this.#lineHost, this.devices.get(message.instance));
+        return;
       case M.LINE_CREATE: {
         const entry = this.addDevice(message.param1);
         if (entry !== undefined) this.emit({ type: 'lineAdded', at: this.at(), line: entry.info });
@@ -229,7 +264,7 @@ export class TapiLineProvider implements LineProvider {
       case M.LINE_REMOVE:
         return this.onRemove(message.param1);
       case M.LINE_CLOSE:
-        return this.onClose(message.hDevice);
+        return onClose(this.#lineHost, message.hDevice);
       default:
         return;
     }
@@ -240,88 +275,13 @@ export class TapiLineProvider implements LineProvider {
     if (result !== undefined && result !== 0) this.reinitIfAsked(result);
   }
 
-  private onCallState(message: TapiMessage): void {
-    const state = callStateOf(message.param1);
-    const hCall = message.hDevice;
-    const line = this.announced.get(hCall) ?? this.lineOfDevice(message.info?.lineDeviceId) ?? this.devices.get(message.instance)?.info.name;
-    if (state === undefined || line === undefined) {
-      this.trace({ what: 'call state ignored', hCall, state: message.param1 });
-      return;
-    }
-    this.announced.delete(hCall);
-    const entry = this.calls.claim(hCall, line, message.info?.callId);
-    // A call first seen mid-way (a handle handed over by the driver): report a start state before it.
-    if (entry.state === undefined && state !== 'offering' && state !== 'dialtone' && state !== 'dialing' && state !== 'idle') {
-      const outbound = entry.placedHere || message.info === undefined ? entry.placedHere : (message.info.origin & 1) !== 0;
-      this.emitCall(this.calls.report(entry, outbound ? 'dialing' : 'offering', message.info, undefined));
-    }
-    if (entry.state === undefined && state === 'idle') {
-      this.deallocate(entry);
-      return;
-    }
-    const info = this.calls.report(entry, state, message.info, message.param2);
-    this.emitCall(info);
-    if (state === 'idle') this.deallocate(entry);
-  }
-
-  private onCallInfo(message: TapiMessage): void {
-    const entry = this.calls.handle(message.hDevice);
-    if (entry?.state === undefined || message.info === undefined) return;
-    const before = entry.info;
-    const info = this.calls.report(entry, entry.state, message.info, undefined);
-    // Caller id often arrives after the first state (LINECALLINFOSTATE_CALLERID): re-report the state with it.
-    if (!sameReport(before, info)) this.emitCall(info);
-  }
-
-  private onDevState(message: TapiMessage): void {
-    const D = LINEDEVSTATE;
-    const bits = message.param1;
-    const line = this.devices.get(message.instance);
-    if ((bits & D.LINEDEVSTATE_REINIT) !== 0) {
-      this.emit({ type: 'reinitRequired', at: this.at(), reason: 'the TAPI driver asks for re-initialisation (LINEDEVSTATE_REINIT)' });
-      return;
-    }
-    if ((bits & D.LINEDEVSTATE_DISCONNECTED) !== 0 && !this.down) {
-      this.down = true;
-      this.emit({ type: 'providerDown', at: this.at(), reason: 'the TAPI driver lost the phone system (LINEDEVSTATE_DISCONNECTED)' });
-    }
-    if ((bits & D.LINEDEVSTATE_CONNECTED) !== 0 && this.down) {
-      this.down = false;
-      this.emit({ type: 'providerUp', at: this.at() });
-    }
-    if (line === undefined) return;
-    if ((bits & D.LINEDEVSTATE_OUTOFSERVICE) !== 0 && line.info.inService) {
-      line.info = { ...line.info, inService: false };
-      this.emit({ type: 'lineOutOfService', at: this.at(), line: line.info.name });
-    }
-    if ((bits & D.LINEDEVSTATE_INSERVICE) !== 0 && !line.info.inService) {
-      line.info = { ...line.info, inService: true };
-      this.emit({ type: 'lineInService', at: this.at(), line: line.info.name });
-    }
-  }
-
   private onRemove(device: number): void {
     const line = this.devices.get(device);
     if (line === undefined) return;
-    this.endCalls(line.info.name, 'outOfService');
+    endCalls(this.#callHost, line.info.name, 'outOfService');
     this.devices.delete(device);
     this.names.delete(line.info.name);
     this.emit({ type: 'lineRemoved', at: this.at(), line: line.info.name });
-  }
-
-  /** LINE_CLOSE: the driver closed a line on its own; when it closed them all, the application must re-initialise. */
-  private onClose(hLine: number): void {
-    const line = [...this.devices.values()].find((l) => l.hLine === hLine);
-    if (line === undefined || line.closed) return;
-    line.closed = true;
-    this.endCalls(line.info.name, 'outOfService');
-    if (line.info.inService) {
-      line.info = { ...line.info, inService: false };
-      this.emit({ type: 'lineOutOfService', at: this.at(), line: line.info.name });
-    }
-    if ([...this.devices.values()].every((l) => l.closed)) {
-      this.emit({ type: 'reinitRequired', at: this.at(), reason: 'the TAPI driver closed every line (LINE_CLOSE)' });
-    }
   }
 
   // ---- helpers -----------------------------------------------------------------
@@ -338,23 +298,17 @@ export class TapiLineProvider implements LineProvider {
     return device === undefined ? undefined : this.devices.get(device)?.info.name;
   }
 
-  /** Ends calls TAPI will not report any more (a removed or closed line, a re-initialisation) with disconnected and idle. */
-  private endCalls(line?: string, reason: 'outOfService' | 'providerRestart' = 'providerRestart'): void {
-    for (const entry of this.calls.entries()) {
-      if (entry.info === undefined || (line !== undefined && entry.line !== line)) continue;
-      if (entry.state !== 'disconnected') this.emitCall({ ...entry.info, state: 'disconnected', reason });
-      this.emitCall({ ...entry.info, state: 'idle', reason: entry.state === 'disconnected' ? (entry.info.reason ?? reason) : reason });
-      entry.state = 'idle';
-      this.deallocate(entry);
-    }
-  }
-
   private deallocate(entry: CallEntry): void {
     this.calls.forget(entry);
+    this.release(entry.hCall);
+  }
+
+  private release(hCall: number): void {
+    this.calls.release(hCall);
     try {
-      this.session?.deallocate(entry.hCall);
+      this.session?.deallocate(hCall);
     } catch (err) {
-      this.trace({ what: 'lineDeallocateCall failed', hCall: entry.hCall, error: err instanceof Error ? err.message : String(err) });
+      this.trace({ what: 'lineDeallocateCall failed', hCall, error: err instanceof Error ? err.message : String(err) });
     }
   }
 
@@ -373,7 +327,7 @@ export class TapiLineProvider implements LineProvider {
   }
 
   /** Sends an asynchronous request and waits for its LINE_REPLY. */
-  private request(what: string, send: () => number): Promise<TapiMessage> {
+  private request(what: string, send: () => number, onSuccess?: (reply: TapiMessage) => void): Promise<TapiMessage> {
     let id: number;
     try {
       id = send();
@@ -381,7 +335,7 @@ export class TapiLineProvider implements LineProvider {
       return Promise.reject(this.failure(err, what));
     }
     this.trace({ what: 'request', function: what, requestId: id });
-    return this.requests.await(id, what);
+    return this.requests.await(id, what, onSuccess);
   }
 
   /** A function answered LINEERR_REINIT: TAPI refuses requests until the application re-initialises. */

@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import type { ProviderEvent } from '../../../../src/connector/line-provider.ts';
 import type { TapiMessage } from '../../../../src/connector/providers/tapi/binding.ts';
 import { API_HIGH } from '../../../../src/connector/providers/tapi/lines.ts';
-import { callFeatureBits, callStateValue, controlsOf, originValue } from '../../../../src/connector/providers/tapi/mapping.ts';
-import { LINE_MESSAGE, LINECALLFEATURE, LINECALLPRIVILEGE, LINECALLREASON, LINEERR, LINEMEDIAMODE } from '../../../../src/connector/providers/tapi/tapi-constants.ts';
+import { addressCapsOf, callStateValue, controlsOf, originValue } from '../../../../src/connector/providers/tapi/mapping.ts';
+import { LINE_MESSAGE, LINECALLFEATURE, LINECALLPRIVILEGE, LINECALLREASON, LINEERR, LINEMEDIAMODE, LINETRANSFERMODE } from '../../../../src/connector/providers/tapi/tapi-constants.ts';
 import { checkCallSequence } from '../../../../simulator/pbx/call-machine.ts';
 import type { TapiHarness } from '../../provider-contract/tapi-harness.ts';
-import { callEvents, fakeTapiSuite } from './fake-suite.ts';
+import { callEvents, fakeTapiSuite, tapiResult } from './fake-suite.ts';
 
 const suite = fakeTapiSuite();
 const callsOf = callEvents;
@@ -32,19 +32,27 @@ async function answered(h: TapiHarness, events: ProviderEvent[], line: string): 
 }
 
 describe('tapi provider call control on the fake TSP', () => {
-  it('reports per line only the controls its address caps allow; consult and conference never', async () => {
+  it('reports per line only the controls its address caps allow', async () => {
     const { h } = await started();
     expect(h.provider.lines().map((l) => [l.name, l.controls])).toEqual([
-      ['20', ['hold', 'transfer']],
+      ['20', ['hold', 'transfer', 'consult', 'conference']],
       ['21', []],
       ['22', ['hold']],
       ['23', ['transfer']],
     ]);
     // hold needs both LINECALLFEATURE_HOLD and _UNHOLD: a driver that can hold but not take back offers no hold.
     const F = LINECALLFEATURE;
-    expect(controlsOf(F.LINECALLFEATURE_HOLD)).toEqual([]);
-    expect(controlsOf(F.LINECALLFEATURE_HOLD | F.LINECALLFEATURE_UNHOLD | F.LINECALLFEATURE_SETUPTRANSFER | F.LINECALLFEATURE_SETUPCONF)).toEqual(['hold']);
-    expect(controlsOf(callFeatureBits(['hold', 'transfer', 'consult', 'conference']))).toEqual(['hold', 'transfer']);
+    const T = LINETRANSFERMODE;
+    const all = addressCapsOf(['hold', 'transfer', 'consult', 'conference']);
+    expect(controlsOf(F.LINECALLFEATURE_HOLD, 0)).toEqual([]);
+    expect(controlsOf(all.callFeatures, all.transferModes)).toEqual(['hold', 'transfer', 'consult', 'conference']);
+    // A consultation needs lineSetupTransfer, lineDial, lineCompleteTransfer and lineUnhold, and the transfer mode it completes in.
+    expect(controlsOf(all.callFeatures, T.LINETRANSFERMODE_TRANSFER)).toEqual(['hold', 'transfer', 'consult']);
+    expect(controlsOf(all.callFeatures, T.LINETRANSFERMODE_CONFERENCE)).toEqual(['hold', 'transfer', 'conference']);
+    expect(controlsOf(all.callFeatures & ~F.LINECALLFEATURE_COMPLETETRANSF, all.transferModes)).toEqual(['hold', 'transfer']);
+    expect(controlsOf(all.callFeatures & ~F.LINECALLFEATURE_DIAL, all.transferModes)).toEqual(['hold', 'transfer']);
+    // lineSetupConference / lineAddToConference alone offer nothing: a conference is completed from a consultation.
+    expect(controlsOf(F.LINECALLFEATURE_HOLD | F.LINECALLFEATURE_UNHOLD | F.LINECALLFEATURE_SETUPCONF | F.LINECALLFEATURE_ADDTOCONF, all.transferModes)).toEqual(['hold']);
   });
 
   it('hold puts the call ONHOLD on the switch, unhold takes it back; each request is settled by its LINE_REPLY', async () => {
@@ -138,6 +146,34 @@ describe('tapi provider call control on the fake TSP', () => {
   });
 });
 
+describe('tapi provider: controls that follow the caps', () => {
+  it('re-reads a line\'s caps on LINEDEVSTATE_CAPSCHANGE and LINEADDRESSSTATE_CAPSCHANGE and announces the line again', async () => {
+    const { h, events } = await started();
+    const added = () => events.filter((e): e is Extract<ProviderEvent, { type: 'lineAdded' }> => e.type === 'lineAdded');
+    const plain = await answered(h, events, '21');
+    await expect(h.provider.hold(plain)).rejects.toMatchObject({ code: 'not-supported' });
+    // The switch now lets line 21 hold and consult (LINE_LINEDEVSTATE): the same call can be held.
+    h.feed.changeCaps('21', ['hold', 'consult']);
+    await h.settle();
+    expect(added().map((e) => [e.line.name, e.line.controls])).toEqual([['21', ['hold', 'consult']]]);
+    expect(h.provider.lines().find((l) => l.name === '21')?.controls).toEqual(['hold', 'consult']);
+    await h.provider.hold(plain);
+    await h.advance(100);
+    expect(callsOf(events, plain).at(-1)?.state).toBe('onhold');
+    // Line 20 loses everything, told through LINE_ADDRESSSTATE of address 0.
+    const full = await answered(h, events, '20');
+    h.feed.changeCaps('20', [], 'address');
+    await h.settle();
+    expect(added().at(-1)?.line).toMatchObject({ name: '20', controls: [] });
+    for (const attempt of [h.provider.hold(full), h.provider.transfer(full, '23'), h.provider.consult(full, '23')]) await expect(attempt).rejects.toMatchObject({ code: 'not-supported' });
+    // Caps that change in nothing the provider maps announce nothing.
+    h.feed.changeCaps('20', []);
+    await h.settle();
+    expect(added()).toHaveLength(2);
+    expect(h.feed.refusals).toEqual([]);
+  });
+});
+
 describe('the fake TSP\'s call-control functions', () => {
   it('answer LINEERR_OPERATIONUNAVAIL where the address lacks the feature, and refuse a forged address', async () => {
     // The addon's session straight on the fake, without the provider's own checks.
@@ -145,13 +181,13 @@ describe('the fake TSP\'s call-control functions', () => {
     expect(suite.binding.fakeControl('reset').result).toBe(0);
     const audio = String(LINEMEDIAMODE.LINEMEDIAMODE_INTERACTIVEVOICE);
     expect(suite.binding.fakeControl(['line', '30', 'plain', '30', '1', audio, '1', '0'].join('\t')).result).toBe(0);
-    expect(suite.binding.fakeControl(['line', '31', 'full', '31', '2', audio, '1', String(callFeatureBits(['hold', 'transfer']))].join('\t')).result).toBe(0);
+    expect(suite.binding.fakeControl(['line', '31', 'full', '31', '2', audio, '1', String(addressCapsOf(['hold', 'transfer']).callFeatures)].join('\t')).result).toBe(0);
     const messages: TapiMessage[] = [];
     const session = new suite.binding.Session('call-control test', API_HIGH, (m) => messages.push(m));
     try {
       const owner = LINECALLPRIVILEGE.LINECALLPRIVILEGE_OWNER;
-      expect(session.addressCaps(0, 0, API_HIGH).callFeatures & callFeatureBits(['hold', 'transfer'])).toBe(0);
-      expect(session.addressCaps(1, 0, API_HIGH).callFeatures & callFeatureBits(['hold', 'transfer'])).toBe(callFeatureBits(['hold', 'transfer']));
+      expect(session.addressCaps(0, 0, API_HIGH).callFeatures & addressCapsOf(['hold', 'transfer']).callFeatures).toBe(0);
+      expect(session.addressCaps(1, 0, API_HIGH).callFeatures & addressCapsOf(['hold', 'transfer']).callFeatures).toBe(addressCapsOf(['hold', 'transfer']).callFeatures);
       session.open(0, API_HIGH, owner, LINEMEDIAMODE.LINEMEDIAMODE_INTERACTIVEVOICE);
       session.open(1, API_HIGH, owner, LINEMEDIAMODE.LINEMEDIAMODE_INTERACTIVEVOICE);
       const connected = String(callStateValue('connected'));
@@ -163,14 +199,6 @@ describe('the fake TSP\'s call-control functions', () => {
       const states = () => messages.filter((m) => m.message === LINE_MESSAGE.LINE_CALLSTATE);
       while (states().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
       const [plain, full] = states().map((m) => m.hDevice);
-      const tapiResult = (fn: () => unknown) => {
-        try {
-          fn();
-          return 0;
-        } catch (err) {
-          return (err as { tapiResult?: number }).tapiResult;
-        }
-      };
       expect(tapiResult(() => session.hold(plain ?? 0))).toBe(LINEERR.LINEERR_OPERATIONUNAVAIL);
       expect(tapiResult(() => session.blindTransfer(plain ?? 0, '20'))).toBe(LINEERR.LINEERR_OPERATIONUNAVAIL);
       // Fields travel tab-separated to the PBX: an address with a tab is refused, not split.

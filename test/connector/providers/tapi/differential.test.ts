@@ -16,6 +16,7 @@ import type { Scenario } from '../../../../simulator/pbx/scenario.ts';
 import { pbxForScenario, scheduleScenario } from '../../../../simulator/pbx/scenario-runner.ts';
 import { TspFeed } from '../../../../simulator/pbx/tsp-feed.ts';
 import { fakeTapiBinding, NATIVE_BUILD_TIMEOUT_MS } from '../../../support/native-addon.ts';
+import { normalise } from './normalise.ts';
 
 const DIR = join(import.meta.dirname, '../../../../fixtures/scenarios');
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
@@ -59,33 +60,6 @@ async function throughTapi(scenario: Scenario): Promise<ProviderEvent[]> {
     pbx.close();
   }
   return events;
-}
-
-/**
- * Ids renamed by order of first mention; free-text reasons replaced by their
- * event type; a line's call controls left out — they differ by design (the
- * simulator offers all four, the tapi provider none yet), and the contract
- * suite checks each provider against its own.
- */
-export function normalise(events: readonly ProviderEvent[]): unknown[] {
-  const ids = new Map<string, string>();
-  const id = (value: string) => {
-    if (!ids.has(value)) ids.set(value, `call${ids.size + 1}`);
-    return ids.get(value) as string;
-  };
-  return events.map((event) => {
-    switch (event.type) {
-      case 'call':
-        return { ...event, callId: id(event.callId), ...(event.relatedCallId === undefined ? {} : { relatedCallId: id(event.relatedCallId) }) };
-      case 'lineAdded':
-        return { ...event, line: { ...event.line, permanentId: '*', controls: undefined } };
-      case 'reinitRequired':
-      case 'providerDown':
-        return { ...event, reason: '*' };
-      default:
-        return event;
-    }
-  });
 }
 
 describe('differential: every scenario through the simulator provider and through the tapi provider on the fake TSP', () => {

@@ -19,6 +19,16 @@ export type CallEvent = Extract<ProviderEvent, { type: 'call' }>;
 export const callEvents = (events: readonly ProviderEvent[], callId?: string): CallEvent[] =>
   events.filter((e): e is CallEvent => e.type === 'call' && (callId === undefined || e.callId === callId));
 
+/** The LINEERR_* a TAPI function of the addon's session threw (0: it returned). */
+export function tapiResult(fn: () => unknown): number | undefined {
+  try {
+    fn();
+    return 0;
+  } catch (err) {
+    return (err as { tapiResult?: number }).tapiResult;
+  }
+}
+
 export interface FakeTapiSuite {
   /** The addon on the fake TSP; set before the first test runs. */
   readonly binding: TapiBinding & FakeTspControl;

@@ -1,8 +1,10 @@
 // The connector service on the tapi provider (real addon, fake TSP driven by
 // the simulated PBX) against a manager on a real socket: the lines it reports
-// carry the controls of their address caps, and the manager's hold, unhold and
-// transfer commands reach the switch through lineHold / lineUnhold /
-// lineBlindTransferW; a line whose caps lack them answers not-supported.
+// carry the controls of their address caps (again when the caps change), and
+// the manager's hold, unhold, transfer, consult, completeTransfer,
+// cancelConsult and conference commands reach the switch through lineHold /
+// lineUnhold / lineBlindTransferW / lineSetupTransferW, lineDialW,
+// lineCompleteTransfer; a line whose caps lack them answers not-supported.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TapiMessage } from '../../../../src/protocol/messages.ts';
 import { FakeManager } from '../../support/fake-manager.ts';
@@ -33,9 +35,9 @@ describe('connector service on the tapi provider: call control', () => {
     await m.waitFor(() => m.of('lines').length === 1, 10_000, 'the line list');
     const reported = m.of('lines')[0]?.lines.map((l) => [l.address, l.controls]);
     expect(reported).toEqual([
-      ['20', ['hold', 'transfer']],
+      ['20', ['hold', 'transfer', 'consult', 'conference']],
       ['21', []],
-      ['22', ['hold', 'transfer']],
+      ['22', ['hold', 'transfer', 'consult', 'conference']],
     ]);
 
     const answered = async (line: string, requestId: string): Promise<string> => {
@@ -65,6 +67,71 @@ describe('connector service on the tapi provider: call control', () => {
     const refused = await request(m, { channel: 'connector', command: 'hold', requestId: 'h2', callId: plain });
     expect(refused).toMatchObject({ ok: false, error: { code: 'not-supported' } });
     expect(stateOf(plain)?.state).toBe('connected');
+    expect(m.violations).toEqual([]);
+  });
+
+  it('consult then complete, consult then cancel, conference from the manager; caps that change at run time re-announce the line', async () => {
+    const m = await FakeManager.start();
+    cleanups.push(() => m.close());
+    const h = tapiHarness(suite.binding, { lines: ['20', '24', '25'] });
+    cleanups.push(() => h.dispose());
+    const service = tapiConnectorService(h, m);
+    await service.start();
+    cleanups.push(() => service.stop());
+    await m.waitFor(() => m.of('lines').length === 1, 10_000, 'the line list');
+    const states = (callId: string) => m.of('callState').filter((e) => e.callId === callId);
+    const offeredOn = (line: string) => m.of('callState').filter((e) => e.line === line && e.state === 'offering').map((e) => e.callId);
+    /** Answers the next call offered on `line` after `before` calls were. */
+    const answer = async (line: string, requestId: string, before: number): Promise<string> => {
+      await m.waitFor(() => offeredOn(line).length > before, 10_000, `a call on ${line}`);
+      const callId = offeredOn(line).at(-1) as string;
+      expect((await request(m, { channel: 'connector', command: 'answer', requestId, callId }))?.ok).toBe(true);
+      await h.advance(100);
+      return callId;
+    };
+
+    // consult → completeTransfer: the consultation names the held call; both leave the line as transferred.
+    await h.ringInbound('20', '+49 30 1234567');
+    const first = await answer('20', 'a1', 0);
+    expect((await request(m, { channel: 'connector', command: 'consult', requestId: 'c1', callId: first, dialString: '24' }))?.ok).toBe(true);
+    await h.advance(10_000);
+    await m.waitFor(() => m.of('callState').some((e) => e.consultationOf === first), 10_000, 'the consultation');
+    const consultation = m.of('callState').find((e) => e.consultationOf === first)?.callId as string;
+    expect(states(first).at(-1)?.state).toBe('onhold');
+    await answer('24', 'a2', 0);
+    await m.waitFor(() => states(consultation).at(-1)?.state === 'connected', 10_000, 'the consultation answered');
+    expect((await request(m, { channel: 'connector', command: 'completeTransfer', requestId: 'x1', callId: first }))?.ok).toBe(true);
+    await h.advance(100);
+    for (const id of [first, consultation]) {
+      await m.waitFor(() => states(id).at(-1)?.state === 'idle', 10_000, `${id} idle`);
+      expect(states(id).find((e) => e.state === 'disconnected')?.reason).toBe('transferred');
+    }
+
+    // consult → cancelConsult, then conference with a second consultation.
+    await h.ringInbound('20', '+49 30 7654321');
+    const second = await answer('20', 'a3', 1);
+    expect((await request(m, { channel: 'connector', command: 'consult', requestId: 'c2', callId: second, dialString: '030 555' }))?.ok).toBe(true);
+    expect((await request(m, { channel: 'connector', command: 'cancelConsult', requestId: 'k1', callId: second }))?.ok).toBe(true);
+    await h.advance(100);
+    await m.waitFor(() => states(second).at(-1)?.state === 'connected', 10_000, 'the held call back');
+    expect((await request(m, { channel: 'connector', command: 'consult', requestId: 'c3', callId: second, dialString: '25' }))?.ok).toBe(true);
+    await h.advance(10_000);
+    await answer('25', 'a4', 0);
+    const joined = m.of('callState').filter((e) => e.consultationOf === second).at(-1)?.callId as string;
+    await m.waitFor(() => states(joined).at(-1)?.state === 'connected', 10_000, 'the second consultation answered');
+    expect((await request(m, { channel: 'connector', command: 'conference', requestId: 'f1', callId: second }))?.ok).toBe(true);
+    await h.advance(100);
+    await m.waitFor(() => states(joined).at(-1)?.state === 'idle', 10_000, 'the consultation in the conference');
+    expect(states(joined).find((e) => e.state === 'disconnected')?.reason).toBe('conferenced');
+    expect(states(second).at(-1)?.state).toBe('connected');
+
+    // The switch takes consultation and conference away from line 20 at run time (LINEDEVSTATE_CAPSCHANGE): the manager hears it.
+    h.feed.changeCaps('20', ['hold']);
+    await h.settle();
+    await m.waitFor(() => m.of('lineAdded').some((e) => e.line.name === '20'), 10_000, 'line 20 announced again');
+    expect(m.of('lineAdded').find((e) => e.line.name === '20')?.line.controls).toEqual(['hold']);
+    const refused = await request(m, { channel: 'connector', command: 'consult', requestId: 'c4', callId: second, dialString: '24' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'not-supported' } });
     expect(m.violations).toEqual([]);
   });
 });

@@ -45,8 +45,8 @@ describe('tapi provider on the fake TSP', () => {
   it('reports lines with address, permanent line id and media modes read from LINEDEVCAPS / LINEADDRESSCAPS', async () => {
     const { h } = await started(['20', '21']);
     expect(h.provider.lines()).toEqual([
-      { name: '20', address: '20', permanentId: '1000', mediaModes: ['audio'], inService: true, controls: ['hold', 'transfer'] },
-      { name: '21', address: '21', permanentId: '1001', mediaModes: ['audio'], inService: true, controls: ['hold', 'transfer'] },
+      { name: '20', address: '20', permanentId: '1000', mediaModes: ['audio'], inService: true, controls: ['hold', 'transfer', 'consult', 'conference'] },
+      { name: '21', address: '21', permanentId: '1001', mediaModes: ['audio'], inService: true, controls: ['hold', 'transfer', 'consult', 'conference'] },
     ]);
   });
 
