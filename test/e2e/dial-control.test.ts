@@ -2,8 +2,9 @@
 // refused on a line that is not yours; rejecting a ringing call with the
 // connector's RejectViaDisconnect on and off.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSchema } from '../../src/dataverse/schema.ts';
+import { CALL_OUTCOME, createSchema } from '../../src/dataverse/schema.ts';
 import type { E2eClient } from './support/client.ts';
+import { recordsOf } from './support/records.ts';
 import { ringFor } from './support/ring.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { until } from './support/wait.ts';
@@ -90,6 +91,11 @@ describe('reject', () => {
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
     expect(stack.pbxEvents.filter((e) => e.type === 'call' && e.callId === callId && e.state === 'disconnected')).toEqual([expect.objectContaining({ reason: 'rejected' })]);
     expect(stack.pbx.activeCalls()).toEqual([]);
+    // Seen and turned away, not missed: the records say so too.
+    const log = createSchema().callLog.fields;
+    const { entry, phoneCall } = await recordsOf(stack.admin, callKey);
+    expect(entry).toMatchObject({ [log.missed]: false, [log.outcome]: CALL_OUTCOME.rejected });
+    expect(phoneCall?.subject).toMatch(/^Rejected call from /);
   });
 
   it('is refused with a clear error when the connector does not allow it (RejectViaDisconnect = 0), and the call rings on', async () => {

@@ -98,7 +98,7 @@ export class CallRecorder {
         const best = (record === undefined ? identify(call.number, undefined, this.o.lookup) : identifyCall(call, record.id, settings?.dialing, this.o.lookup)).matches[0];
         const party: RecordRef | undefined = best === undefined ? undefined : { entity: best.entity, id: best.id };
         const who = best?.name || number;
-        const subject = missed ? `Missed call from ${who}` : call.incoming ? `Call from ${who}` : `Call to ${who}`;
+        const subject = missed ? `Missed call from ${who}` : call.reason === 'rejected' ? `Rejected call from ${who}` : call.incoming ? `Call from ${who}` : `Call to ${who}`;
         const base = {
           // The id the agent's client got in callNotification: it may have created the activity already.
           id: phoneCallIdOf(call.callKey, user.id),

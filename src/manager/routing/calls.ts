@@ -202,7 +202,10 @@ export class CallTracker {
   }
 }
 
-/** Whether nobody took an incoming call (it counts as missed for the users it was offered to). */
+/**
+ * Whether nobody took an incoming call (it counts as missed for the users it
+ * was offered to). A call an agent rejected was seen and turned away: not missed.
+ */
 export function isMissed(call: TrackedCall): boolean {
-  return call.incoming && call.connectedAt === undefined && !call.answeredElsewhere;
+  return call.incoming && call.connectedAt === undefined && !call.answeredElsewhere && call.reason !== 'rejected';
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { callLogWrite } from '../../../src/dataverse/outbox/records.ts';
 import { CALL_OUTCOME, createSchema } from '../../../src/dataverse/schema.ts';
 import { outcomeNote, outcomeOf } from '../../../src/manager/records/recorder.ts';
-import type { TrackedCall } from '../../../src/manager/routing/calls.ts';
+import { isMissed, type TrackedCall } from '../../../src/manager/routing/calls.ts';
 import type { CallEndReason } from '../../../src/protocol/index.ts';
 
 const schema = createSchema();
@@ -28,10 +28,11 @@ describe('call log outcome and transferred-to', () => {
     ['a completed consultation (the PBX says transferred)', { connectedAt: connected, reason: 'transferred' }, false, 'transferred'],
     ['a consultation joined to a conference', { connectedAt: connected, reason: 'conferenced' }, false, 'conferenced'],
     ['a call answered and hung up', { connectedAt: connected, reason: 'callerHungUp' }, false, 'answered'],
-    ['a call the agent rejected', { reason: 'rejected' }, true, 'rejected'],
+    ['a call the agent rejected (seen and turned away: not missed)', { reason: 'rejected' }, false, 'rejected'],
     ['a missed call', { reason: 'callerHungUp' }, true, 'missed'],
     ['an outgoing call nobody answered', { incoming: false, origin: 'outbound', reason: 'noAnswer' }, false, 'notAnswered'],
   ])('%s is recorded as %s', (_what, extra, missed, outcome) => {
+    expect(isMissed(call(extra))).toBe(missed);
     expect(outcomeOf(call(extra), missed)).toBe(outcome);
   });
 
