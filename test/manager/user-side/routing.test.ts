@@ -142,6 +142,21 @@ describe('missed while offline', () => {
     await again.close();
   });
 
+  it('keeps no missed call for a call rejected at the phone: it was seen and turned away', async () => {
+    h.connector.call(L.emily, 'm3', 'offering', { callerNumber: '0301234567' });
+    h.connector.call(L.emily, 'm3', 'disconnected', { reason: 'rejected' });
+    h.connector.call(L.emily, 'm3', 'idle', { reason: 'rejected' });
+    // A missed call after it, so that the replay is known to be complete when it arrives.
+    h.connector.call(L.emily, 'm4', 'offering', { callerNumber: '0301234568' });
+    h.connector.call(L.emily, 'm4', 'idle', { reason: 'callerHungUp' });
+    await sleep(50);
+    const emily = await signIn('emily');
+    await emily.next('callNotification', (n) => n.callKey === 'hicom.test/m4');
+    await sleep(100);
+    expect(notes(emily, 'm3')).toEqual([]);
+    await emily.close();
+  });
+
   it('a call still ringing when the user connects is shown at once', async () => {
     h.connector.call(L.emily, 'm2', 'offering', { callerNumber: '0301234567' });
     const emily = await signIn('emily');
