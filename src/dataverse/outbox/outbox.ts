@@ -70,6 +70,12 @@ export class Outbox {
    */
   private dirty = true;
   private quietUntil = Number.POSITIVE_INFINITY;
+  /**
+   * False once the store said no ready write waits for a later attempt time. New writes are due at
+   * once and only a failed attempt schedules one for later, so until then a turn that launched every
+   * due write skips the store's nextDueAt query (a scan per turn, on the popup path, for nothing).
+   */
+  private laterPossible = true;
   private timer: unknown;
   private running = false;
   private closed = false;
@@ -119,6 +125,7 @@ export class Outbox {
     if (this.closed) throw new OutboxError('closed', 'the outbox is closed');
     this.running = true;
     this.dirty = true;
+    this.laterPossible = true; // what an earlier run left may wait for its back-off
     this.scheduleTurn();
   }
 
@@ -215,7 +222,8 @@ export class Outbox {
       }
     }
     if (this.inFlight.size >= this.concurrency) return; // a finishing send pumps again
-    const next = this.store.nextDueAt(exclude);
+    const next = this.laterPossible ? this.store.nextDueAt(exclude) : undefined;
+    if (next === undefined) this.laterPossible = false;
     // Fewer than asked for: nothing else is due now, and nothing before `next` unless something changes.
     if (launched < free) {
       this.dirty = false;
@@ -273,6 +281,7 @@ export class Outbox {
     }
     const delayMs = nextDelay(attempts, verdict.retryAfterMs, this.backoff, this.random());
     this.store.reschedule(item.id, this.clock.now() + delayMs, verdict.failure);
+    this.laterPossible = true;
     this.quietUntil = Math.min(this.quietUntil, this.clock.now() + delayMs);
     this.logger.warn({ id: item.id, kind: item.kind, code: verdict.failure.code, attempts, delayMs }, verdict.action === 'wait' ? 'write waits for working credentials' : 'write will be retried');
     this.emit({ type: verdict.action, id: item.id, kind: item.kind, attempts, code: verdict.failure.code, delayMs });
