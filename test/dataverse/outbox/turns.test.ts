@@ -13,6 +13,7 @@ import { SqliteOutboxStore } from '../../../src/dataverse/outbox/sqlite-store.ts
 import type { OutboxStore, OutboxWrite } from '../../../src/dataverse/outbox/store.ts';
 import type { OutboxTransport } from '../../../src/dataverse/outbox/transport.ts';
 import { DataverseError } from '../../../src/dataverse/web-api/errors.ts';
+import { turnCounter } from '../../support/turn-counter.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'outbox-turns-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,19 +21,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const write = (n: number, dependsOn?: string): OutboxWrite => ({
   id: randomUUID(), kind: 'callLog', entitySet: 'ctapi_calllogs', body: { ctapi_name: `call ${n}` }, ...(dependsOn === undefined ? {} : { dependsOn }),
 });
-
-/**
- * Counts event-loop turns with a self-renewing setImmediate: the outbox's turn
- * is one setImmediate too, so each tick of this counter spans exactly one of them.
- */
-function turnCounter(): { readonly now: () => number; stop(): void } {
-  let turn = 0;
-  let handle = setImmediate(function tick() {
-    turn += 1;
-    handle = setImmediate(tick);
-  });
-  return { now: () => turn, stop: () => clearImmediate(handle) };
-}
 
 type Answer = 'now' | 'microtasks' | 'immediate' | 'exists' | 'dead';
 

@@ -5,15 +5,7 @@
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { WelcomeQueue } from '../../../src/manager/clients/welcome-queue.ts';
-
-function turnCounter(): { readonly now: () => number; stop(): void } {
-  let turn = 0;
-  let handle = setImmediate(function tick() {
-    turn += 1;
-    handle = setImmediate(tick);
-  });
-  return { now: () => turn, stop: () => clearImmediate(handle) };
-}
+import { turnCounter } from '../../support/turn-counter.ts';
 
 async function idle(queue: WelcomeQueue<number>): Promise<void> {
   while (queue.pending > 0) await new Promise((r) => setImmediate(r));
