@@ -211,11 +211,9 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
       if (event.kind === 'removed') reported.delete(event.line);
       else if (event.kind !== 'eventsLost') reported.set(event.line.line, event.line);
       if (event.kind === 'changed') lineChanged(event.line.line); // e.g. RejectViaDisconnect switched: the buttons follow a turn later
-      // A new line may get its record created by the connector side (lines/line-records.ts), so the table is read
-      // again; a changed one (its connector went or came, its reject ability) changes nothing in the CRM: re-reading
-      // the table and checking every client's welcome for it cost 110–160 ms of blocked loop per 200-line
-      // reconnect at 10,000 clients (issue 18); the users of the changed lines are welcomed again above.
-      if (event.kind === 'added' || event.kind === 'removed') entitlements.soon();
+      // Any line event asks for one re-read of the table (bursts collapse into one): a new line may have had its
+      // record created, and a connector registering again is when admins' changes are expected to show.
+      if (event.kind !== 'eventsLost') entitlements.soon();
       else if (event.kind === 'eventsLost') logger.warn({ connector: event.connectorHost, count: event.count }, 'a connector lost call events; their calls may be missing from the call log');
     }),
   ];
