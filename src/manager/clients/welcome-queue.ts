@@ -15,7 +15,7 @@ export interface WelcomeQueueLimits {
   checks: number;
 }
 
-export const WELCOME_QUEUE_LIMITS: WelcomeQueueLimits = { sends: 16, checks: 2000 };
+export const WELCOME_QUEUE_LIMITS: WelcomeQueueLimits = { sends: 16, checks: 250 };
 
 export class WelcomeQueue<C> {
   readonly #pending = new Set<C>();
