@@ -25,10 +25,15 @@
 // clients and 200 popups/s or more. All popups must arrive in every run (the
 // only check at `--quick` sizes).
 //
-// The CRM is an in-memory stand-in (line records, users, session proofs): the
-// bench measures the manager, not Dataverse; records go to a real SQLite
-// outbox whose transport does nothing. Everything runs on loopback in one
-// process, so clients and servers share the CPU in both measurements alike.
+// The manager is bench/lib/stack.ts's composition (the production pieces,
+// wired as src/manager/manager.ts does, the journal told when records are
+// durable) in front of an in-memory CRM stand-in (line records, users,
+// session proofs): the bench measures the manager, not Dataverse; records go
+// to a real SQLite outbox whose transport does nothing. Everything runs on
+// loopback in one process, so clients and servers share the CPU and the event
+// loop in both measurements alike; bench/manager-split.ts measures both with
+// the clients in a child process instead, as in production (a server with
+// its process to itself), and up to 10,000 clients.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
