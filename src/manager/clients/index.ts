@@ -214,7 +214,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
       // Any line event asks for one re-read of the table (bursts collapse into one): a new line may have had its
       // record created, and a connector registering again is when admins' changes are expected to show.
       if (event.kind !== 'eventsLost') entitlements.soon();
-      else if (event.kind === 'eventsLost') logger.warn({ connector: event.connectorHost, count: event.count }, 'a connector lost call events; their calls may be missing from the call log');
+      else logger.warn({ connector: event.connectorHost, count: event.count }, 'a connector lost call events; their calls may be missing from the call log');
     }),
   ];
   const timers: NodeJS.Timeout[] = [];

@@ -32,10 +32,16 @@ export class EntitlementTable {
   /** Users configured on each line in the entity (the record's own user), for the diagnose report. */
   readonly entityLines: ReadonlyMap<LineName, readonly string[]>;
 
+  /** Set only inside `build`: the constructor leaves the filling to it. */
+  private static building = false;
+  /** What is left to add: empty once the table is complete (at once, unless `build` fills it). */
+  private readonly steps: Generator<void>;
+
   constructor(input: EntitlementInput) {
     this.recordsById = new Map(input.records.map((r) => [r.id, r]));
     this.entityLines = new Map();
-    for (const _ of this.fill(input));
+    this.steps = this.fill(input);
+    if (!EntitlementTable.building) for (const _ of this.steps);
   }
 
   /**
@@ -43,10 +49,15 @@ export class EntitlementTable {
    * line records one build held the manager's loop 27–54 ms (issue 18, a connector's reconnect).
    */
   static async build(input: EntitlementInput, perTurn = 1000): Promise<EntitlementTable> {
-    const table = new EntitlementTable({ records: [], shares: [], teamMembers: new Map() });
-    (table as { recordsById: ReadonlyMap<string, LineConfigRecord> }).recordsById = new Map(input.records.map((r) => [r.id, r]));
+    EntitlementTable.building = true;
+    let table: EntitlementTable;
+    try {
+      table = new EntitlementTable(input);
+    } finally {
+      EntitlementTable.building = false;
+    }
     let n = 0;
-    for (const _ of table.fill(input)) {
+    for (const _ of table.steps) {
       if ((n += 1) % perTurn === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     return table;
