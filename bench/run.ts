@@ -21,7 +21,8 @@ export const BENCHES: Readonly<Record<string, { full: string[]; quick: string[] 
   'connector-buffer': { full: ['--events', '5000', '--runs', '5'], quick: ['--events', '300', '--runs', '1'] },
   // Needs Debian's baresip-core, kamailio and sip-tester: without them bench/sip.ts names what is missing and exits 1.
   sip: { full: ['--calls', '100', '--rate', '10'], quick: ['--calls', '10', '--rate', '10'] },
-  manager: { full: ['--clients', '2000', '--rate', '200', '--seconds', '10', '--backlog', '2000'], quick: ['--clients', '50', '--rate', '20', '--seconds', '1', '--backlog', '50'] },
+  'manager-split': { full: ['--clients', '10000', '--rate', '200', '--seconds', '10'], quick: ['--quick'] },
+  manager: { full: ['--clients', '2000', '--rate', '200', '--seconds', '10', '--backlog', '2000'], quick: ['--clients', '50', '--rate', '20', '--seconds', '2', '--backlog', '50'] },
 };
 export const HELPERS = ['support', 'run'];
 

@@ -21,10 +21,12 @@ export interface Receiver {
   onMessage?: (text: string) => void;
 }
 
-/** Opens `count` clients, 100 at a time; `prove`: each connects and proves itself as user `uid(3, i)` (the manager). */
-export async function openClients(url: string, count: number, prove: boolean): Promise<Receiver[]> {
+/**
+ * Opens `count` clients, `batch` at a time (paced: a batch's handshakes finish before the next batch starts);
+ * `prove`: each connects and proves itself as user `uid(3, i)` (the manager).
+ */
+export async function openClients(url: string, count: number, prove: boolean, batch = 100): Promise<Receiver[]> {
   const out: Receiver[] = [];
-  const batch = 100;
   for (let start = 0; start < count; start += batch) {
     await Promise.all(Array.from({ length: Math.min(batch, count - start) }, async (_, k) => {
       const i = start + k;
@@ -58,15 +60,18 @@ export interface Popup {
   seq: number;
 }
 
-/** The fixed schedule: popup n rings line (n·7919) mod clients; seqs count per connector host. */
-export function schedule(total: number, clients: number, hosts: number): Popup[] {
-  const seqs = new Array<number>(hosts).fill(0);
+/**
+ * The fixed schedule: popup n rings line (n·7919) mod clients; seqs count per connector host. A later round
+ * on the same connectors passes `round` (call ids `r<round>c<n>`) and `seqs`, the last seq of each host so far
+ * (updated in place).
+ */
+export function schedule(total: number, clients: number, hosts: number, round = 0, seqs = new Array<number>(hosts).fill(0)): Popup[] {
   return Array.from({ length: total }, (_, n) => {
     const i = (n * 7919) % clients;
     const host = i % hosts;
     const seq = seqs[host]! + 1;
     seqs[host] = seq + 1;
-    return { n, i, host, callId: `c${n}`, seq };
+    return { n, i, host, callId: round === 0 ? `c${n}` : `r${round}c${n}`, seq };
   });
 }
 

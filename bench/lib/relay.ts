@@ -24,8 +24,19 @@ export function capture(into: Captured): (text: string) => void {
   };
 }
 
-export async function bareRelay(options: { clients: number; hosts: number; rate: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string }): Promise<number[]> {
-  const { clients, hosts, popups, captured, keyOf } = options;
+export interface RelayServer {
+  wsUrl: string;
+  tcpPort: number;
+  /** WebSocket clients connected so far. */
+  clients(): number;
+  /** Connector links accepted so far (the n-th is host n). */
+  links(): number;
+  close(): void;
+}
+
+/** The relay's two ports, replaying `captured` for `popups`; connectors must connect in host order. */
+export async function startRelay(options: { hosts: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string }): Promise<RelayServer> {
+  const { hosts, popups, captured, keyOf } = options;
   const anyKey = [...captured.keys()].find((k) => captured.get(k)!.offering.length > 0);
   if (anyKey === undefined) throw new Error('bare relay: nothing captured from the manager run to replay');
   const any = captured.get(anyKey)!;
@@ -41,11 +52,9 @@ export async function bareRelay(options: { clients: number; hosts: number; rate:
   await once(wss, 'listening');
   const sockets: WebSocket[] = [];
   wss.on('connection', (ws) => sockets.push(ws));
-  const receivers = await openClients(`ws://127.0.0.1:${(wss.address() as { port: number }).port}/`, clients, false);
-  while (sockets.length < clients) await sleep(10);
   const accepted: Socket[] = [];
   const tcp = createServer((socket) => {
-    const rows = table[accepted.length]!;
+    const rows = table[accepted.length] ?? [];
     accepted.push(socket);
     socket.setNoDelay(true);
     const decoder = new FrameDecoder();
@@ -60,19 +69,35 @@ export async function bareRelay(options: { clients: number; hosts: number; rate:
   });
   tcp.listen(0, '127.0.0.1');
   await once(tcp, 'listening');
-  const port = (tcp.address() as { port: number }).port;
+  return {
+    wsUrl: `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`,
+    tcpPort: (tcp.address() as { port: number }).port,
+    clients: () => sockets.length,
+    links: () => accepted.length,
+    close() {
+      for (const s of accepted) s.destroy();
+      tcp.close();
+      wss.close();
+    },
+  };
+}
+
+export async function bareRelay(options: { clients: number; hosts: number; rate: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string }): Promise<number[]> {
+  const { clients, hosts, popups, keyOf } = options;
+  const relay = await startRelay(options);
+  const receivers = await openClients(relay.wsUrl, clients, false);
+  while (relay.clients() < clients) await sleep(10);
   const links: Socket[] = [];
   for (let h = 0; h < hosts; h += 1) {
-    const link = tcpConnect({ host: '127.0.0.1', port });
+    const link = tcpConnect({ host: '127.0.0.1', port: relay.tcpPort });
     await once(link, 'connect');
     link.setNoDelay(true);
-    while (accepted.length <= h) await sleep(1);
+    while (relay.links() <= h) await sleep(1); // accepted in host order
     links.push(link);
   }
   const latencies = await drive(popups, options.rate, receivers, (host, frame) => links[host]?.write(frame), keyOf);
   for (const l of links) l.destroy();
   for (const r of receivers) r.ws.terminate();
-  tcp.close();
-  wss.close();
+  relay.close();
   return latencies;
 }

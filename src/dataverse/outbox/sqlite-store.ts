@@ -141,6 +141,7 @@ export class SqliteOutboxStore implements OutboxStore {
         VALUES (@id, @kind, @entity_set, @body, @on_behalf_of, @depends_on, @if_exists, @now, @now)`),
       deadId: db.prepare('SELECT 1 FROM dead_letters WHERE id = ?'),
       get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
+      exists: db.prepare('SELECT 1 FROM outbox WHERE id = ?'),
       due: db.prepare(`SELECT * FROM outbox WHERE ${READY} ORDER BY seq LIMIT @limit`),
       nextDue: db.prepare(`SELECT id, next_attempt_at FROM outbox WHERE (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox)) ORDER BY next_attempt_at, seq LIMIT @limit`),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
@@ -169,14 +170,19 @@ export class SqliteOutboxStore implements OutboxStore {
       if_exists: write.ifExists === undefined ? null : JSON.stringify(write.ifExists),
       now,
     };
-    this.db.transaction(() => {
-      if (this.statements.deadId.get(write.id) !== undefined || this.statements.get.get(write.id) !== undefined) {
+    const insert = () => {
+      if (this.statements.deadId.get(write.id) !== undefined || this.statements.exists.get(write.id) !== undefined) {
         throw new OutboxError('duplicate-id', `a write with id ${write.id} is already in the outbox`);
       }
-      this.statements.insert.run(params);
-    }).immediate();
+      return Number(this.statements.insert.run(params).lastInsertRowid);
+    };
+    // Inside `atomically` no savepoint of its own: a refused id throws before anything is written, and the
+    // one INSERT is atomic by itself, so a caught duplicate-id still leaves the others (two statements less per record).
+    const seq = this.db.inTransaction ? insert() : this.db.transaction(insert).immediate();
     this.checkpointer?.noteCommit();
-    return this.get(write.id)!;
+    // What `get` would read back, without reading it (and parsing its body) on the popup path: the
+    // body is the JSON round trip of what was stored, so a later `get` answers the same.
+    return toItem({ ...params, seq, attempts: 0, next_attempt_at: now, enqueued_at: now, last_error_code: null, last_error: null });
   }
 
   due(now: number, limit: number, exclude: ReadonlySet<string>): OutboxItem[] {
@@ -261,7 +267,7 @@ export class SqliteOutboxStore implements OutboxStore {
     return (this.statements.count.get() as { n: number }).n;
   }
 
-  /** One transaction around `fn`: each `enqueue` inside is a savepoint, so a caught `duplicate-id` keeps the rest. */
+  /** One transaction around `fn`: a caught `duplicate-id` of an `enqueue` inside keeps the rest (it throws before writing). */
   atomically<T>(fn: () => T): T {
     this.open();
     return this.db.transaction(fn)();

@@ -28,6 +28,7 @@ import { ClientRegistry } from './registry.ts';
 import { probeListener, selfTestHost } from './self-test.ts';
 import { ClientSession } from './session.ts';
 import { linesFingerprint, welcomeLines, welcomeMessage } from './welcome.ts';
+import { WelcomeQueue } from './welcome-queue.ts';
 
 export { TEST_PAGE_TEXT } from './listener.ts';
 export { USER_SIDE_DEFAULTS, type UserSideOptions } from './options.ts';
@@ -99,17 +100,21 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
     router.catchUp(user.id, c, (id) => registry.isOpen(id));
   };
 
-  // Welcome again whoever's lines, their records or their reject ability changed (`only`: just these users).
-  const rewelcome = (only?: ReadonlySet<string>): void => {
+  // Welcome again whoever's lines, their records or their reject ability changed (`only`: just these users); the
+  // checks and the welcomes they send go a slice per turn (welcome-queue.ts), so popups are not held behind them.
+  const welcomes = new WelcomeQueue<ClientConnection>((c) => {
+    if (c.phase !== 'ready' || c.user === undefined || !c.open) return false;
     const table = entitlements.table;
+    const print = linesFingerprint(c.user.id, table, capabilitiesOf);
+    if (print === fingerprints.get(c)) return false;
+    fingerprints.set(c, print);
+    c.send(welcomeMessage(c.user, welcomeLines(c.user.id, table, settingsOf, capabilitiesOf), o.heartbeatSeconds));
+    return true;
+  }, (err) => logger.error({ err }, 'a welcome could not be sent again'));
+  const rewelcome = (only?: ReadonlySet<string>): void => {
     for (const c of registry.all.values()) {
       if (c.phase !== 'ready' || c.user === undefined || c.user.operator || c.kind === 'diagnose') continue;
-      if (only !== undefined && !only.has(c.user.id)) continue;
-      const print = linesFingerprint(c.user.id, table, capabilitiesOf);
-      if (print !== fingerprints.get(c)) {
-        fingerprints.set(c, print);
-        c.send(welcomeMessage(c.user, welcomeLines(c.user.id, table, settingsOf, capabilitiesOf), o.heartbeatSeconds));
-      }
+      if (only === undefined || only.has(c.user.id)) welcomes.add(c);
     }
   };
   // A connector going or coming changes all its lines at once (200 line events): issue 18 measured a welcome
@@ -206,6 +211,8 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
       if (event.kind === 'removed') reported.delete(event.line);
       else if (event.kind !== 'eventsLost') reported.set(event.line.line, event.line);
       if (event.kind === 'changed') lineChanged(event.line.line); // e.g. RejectViaDisconnect switched: the buttons follow a turn later
+      // Any line event asks for one re-read of the table (bursts collapse into one): a new line may have had its
+      // record created, and a connector registering again is when admins' changes are expected to show.
       if (event.kind !== 'eventsLost') entitlements.soon();
       else logger.warn({ connector: event.connectorHost, count: event.count }, 'a connector lost call events; their calls may be missing from the call log');
     }),
@@ -267,6 +274,7 @@ export function createUserSide(context: UserSideContext, options: UserSideOption
       if (dropped > 0) logger.warn({ events: dropped }, 'stopping before the line entitlements were read; held call events are dropped');
       router.stop();
       recording.stop();
+      welcomes.stop();
       for (const c of registry.all.values()) c.close(CLOSE.shutdown, 'manager stopping');
       await listener.closeListener();
     },

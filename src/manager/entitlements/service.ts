@@ -58,7 +58,7 @@ export class EntitlementService {
   private async readOnce(): Promise<void> {
     const input = await loadEntitlementInput(this.options.repositories);
     const previous = this.current;
-    this.current = new EntitlementTable(input);
+    this.current = await EntitlementTable.build(input);
     this.options.logger.debug({ records: input.records.length, shares: input.shares.length, users: this.current.users().length }, 'line entitlements read');
     for (const listener of this.listeners) {
       try {

@@ -13,6 +13,7 @@ import { SqliteOutboxStore } from '../../../src/dataverse/outbox/sqlite-store.ts
 import type { OutboxStore, OutboxWrite } from '../../../src/dataverse/outbox/store.ts';
 import type { OutboxTransport } from '../../../src/dataverse/outbox/transport.ts';
 import { DataverseError } from '../../../src/dataverse/web-api/errors.ts';
+import { turnCounter } from '../../support/turn-counter.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'outbox-turns-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,19 +21,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const write = (n: number, dependsOn?: string): OutboxWrite => ({
   id: randomUUID(), kind: 'callLog', entitySet: 'ctapi_calllogs', body: { ctapi_name: `call ${n}` }, ...(dependsOn === undefined ? {} : { dependsOn }),
 });
-
-/**
- * Counts event-loop turns with a self-renewing setImmediate: the outbox's turn
- * is one setImmediate too, so each tick of this counter spans exactly one of them.
- */
-function turnCounter(): { readonly now: () => number; stop(): void } {
-  let turn = 0;
-  let handle = setImmediate(function tick() {
-    turn += 1;
-    handle = setImmediate(tick);
-  });
-  return { now: () => turn, stop: () => clearImmediate(handle) };
-}
 
 type Answer = 'now' | 'microtasks' | 'immediate' | 'exists' | 'dead';
 
@@ -207,5 +195,47 @@ describe('Outbox turns after failed attempts', () => {
     expect(held).toHaveLength(1);
     held.splice(0).forEach((release) => release());
     await box.close();
+  });
+});
+
+describe('Outbox turns gather what comes between them (issue 18)', () => {
+  /** Counts the store's due queries and delivered transactions. */
+  function counted(store: OutboxStore, counts: { due: number; delivered: number }): OutboxStore {
+    return new Proxy(store, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (key === 'due' || key === 'delivered') return (...args: unknown[]) => ((counts[key] += 1), (value as (...a: unknown[]) => unknown).apply(target, args));
+        return value.bind(target);
+      },
+    });
+  }
+
+  /** 40 writes, one per event-loop turn, into a started outbox whose transport answers at once; returns the counts. */
+  async function trickle(gatherMs: number): Promise<{ due: number; delivered: number; attempts: Map<string, number> }> {
+    const counts = { due: 0, delivered: 0 };
+    const attempts = new Map<string, number>();
+    const box = new Outbox({ store: counted(new SqliteOutboxStore(':memory:'), counts), transport: { deliver: async (w) => (attempts.set(w.id, (attempts.get(w.id) ?? 0) + 1), 'created') }, gatherMs });
+    box.start();
+    await box.drained();
+    const ids: string[] = [];
+    for (let n = 0; n < 40; n += 1) {
+      ids.push(box.enqueue(write(n)).id);
+      await new Promise((r) => setImmediate(r));
+    }
+    await box.drained();
+    await box.close();
+    expect(ids.every((id) => attempts.get(id) === 1)).toBe(true);
+    return { ...counts, attempts };
+  }
+
+  it('writes enqueued within gatherMs share one due query and one delivered transaction; each is sent once', async () => {
+    // A second: far longer than 40 turns take even on a loaded machine, so the 40 writes wait for one turn,
+    // which launches 8 (the concurrency); the rest follow turn after turn at once, as over any backlog.
+    const gathered = await trickle(1000);
+    const eager = await trickle(0);
+    expect(eager.due).toBeGreaterThanOrEqual(40);
+    expect(gathered.due).toBeLessThanOrEqual(2 + 40 / 8 + 1);
+    expect(gathered.delivered).toBeLessThanOrEqual(40 / 8 + 1);
   });
 });

@@ -35,19 +35,27 @@ const world = fc.record({
   calls: fc.array(fc.tuple(fc.nat(lines - 1), fc.constantFrom<CallState>('offering', 'connected', 'idle')), { minLength: 1, maxLength: 20 }),
 }));
 
+type World = typeof world extends fc.Arbitrary<infer T> ? T : never;
+const lineName = (l: number) => `pbx.example:${10 + l}`;
+
+/** The line records, shares and team memberships of a random world. */
+function inputOf(w: World): { records: LineConfigRecord[]; shares: LineShare[]; teamMembers: Map<string, string[]> } {
+  const records: LineConfigRecord[] = w.records.map(([l, u], i) => ({
+    id: uid(i), kind: 'userLine', name: lineName(l), line: lineName(l), parentId: SITE.id, dialing: {}, popup: {},
+    ...(u >= 0 ? { userId: uid(100 + u) } : {}), createdOn: new Date(1_700_000_000_000 + i),
+  }));
+  const shares: LineShare[] = w.shares
+    .filter(([r, toTeam, p]) => r < records.length && (!toTeam || (w.teamCount > 0 && p < w.teamCount)) && (toTeam || p < w.users))
+    .map(([r, toTeam, p]) => ({ lineId: uid(r), principalId: toTeam ? uid(500 + p) : uid(100 + p), principalType: toTeam ? 'team' : 'systemuser', accessRightsMask: 1 }));
+  const teamMembers = new Map<string, string[]>();
+  for (const [t, u] of w.members) if (t < w.teamCount) teamMembers.set(uid(500 + t), [...new Set([...(teamMembers.get(uid(500 + t)) ?? []), uid(100 + u)])]);
+  return { records, shares, teamMembers };
+}
+
 describe('entitlements and routing', () => {
   it('every user receives exactly the events of their lines (own, shared with them, shared with their team)', () => {
     fc.assert(fc.property(world, (w) => {
-      const lineName = (l: number) => `pbx.example:${10 + l}`;
-      const records: LineConfigRecord[] = w.records.map(([l, u], i) => ({
-        id: uid(i), kind: 'userLine', name: lineName(l), line: lineName(l), parentId: SITE.id, dialing: {}, popup: {},
-        ...(u >= 0 ? { userId: uid(100 + u) } : {}), createdOn: new Date(1_700_000_000_000 + i),
-      }));
-      const shares: LineShare[] = w.shares
-        .filter(([r, toTeam, p]) => r < records.length && (!toTeam || (w.teamCount > 0 && p < w.teamCount)) && (toTeam || p < w.users))
-        .map(([r, toTeam, p]) => ({ lineId: uid(r), principalId: toTeam ? uid(500 + p) : uid(100 + p), principalType: toTeam ? 'team' : 'systemuser', accessRightsMask: 1 }));
-      const teamMembers = new Map<string, string[]>();
-      for (const [t, u] of w.members) if (t < w.teamCount) teamMembers.set(uid(500 + t), [...new Set([...(teamMembers.get(uid(500 + t)) ?? []), uid(100 + u)])]);
+      const { records, shares, teamMembers } = inputOf(w);
       const table = new EntitlementTable({ records: [DEFAULT, SITE, ...records], shares, teamMembers });
 
       // The rule, read naively.
@@ -88,5 +96,26 @@ describe('entitlements and routing', () => {
         expect(got).toEqual(want);
       }
     }), { numRuns: 300 });
+  });
+});
+
+describe('the entitlement table built a slice per turn (issue 18)', () => {
+  it('is the same table as the one built at once, for any slice size, and yields between slices', async () => {
+    await fc.assert(fc.asyncProperty(world, fc.integer({ min: 1, max: 20 }), async (w, perTurn) => {
+      const { records, shares, teamMembers } = inputOf(w);
+      const input = { records: [DEFAULT, SITE, ...records], shares, teamMembers };
+      let turns = 0;
+      const counting = setImmediate(function count() { turns += 1; });
+      const sliced = await EntitlementTable.build(input, perTurn);
+      clearImmediate(counting);
+      const whole = new EntitlementTable(input);
+      expect(sliced.users().sort()).toEqual(whole.users().sort());
+      for (const user of whole.users()) expect(sliced.linesOf(user)).toEqual(whole.linesOf(user));
+      for (let l = 0; l < w.lines; l += 1) expect([...sliced.usersOf(lineName(l))].sort()).toEqual([...whole.usersOf(lineName(l))].sort());
+      expect([...sliced.entityLines]).toEqual([...whole.entityLines]);
+      expect([...sliced.recordsById.keys()]).toEqual([...whole.recordsById.keys()]);
+      // More steps than one slice: the build gave the loop at least one turn.
+      if (input.records.length + shares.length > perTurn) expect(turns).toBeGreaterThan(0);
+    }), { numRuns: 60 });
   });
 });

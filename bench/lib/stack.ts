@@ -1,0 +1,126 @@
+// The manager as bench/manager.ts and bench/manager-split.ts run it: the
+// production pieces (connector gateway with its SQLite journal in a worker,
+// the phone directory, the SQLite outbox, the user side with the journal
+// told when records are durable, as src/manager/manager.ts wires them) in
+// front of an in-memory CRM stand-in (line records, users, session proofs):
+// the benches measure the manager, not Dataverse. Also a connector speaking
+// raw frames, as both benches drive it.
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { PhoneDirectory } from '../../src/dataverse/directory/directory.ts';
+import { dialingKeys } from '../../src/dataverse/directory/dialing-keys.ts';
+import { DEFAULT_PHONE_FIELDS } from '../../src/dataverse/directory/phone-fields.ts';
+import type { DirectorySource } from '../../src/dataverse/directory/source.ts';
+import { Outbox } from '../../src/dataverse/outbox/outbox.ts';
+import { SqliteOutboxStore } from '../../src/dataverse/outbox/sqlite-store.ts';
+import type { OutboxStore } from '../../src/dataverse/outbox/store.ts';
+import type { LineConfigRecord, Repositories } from '../../src/dataverse/repositories/index.ts';
+import { createSchema } from '../../src/dataverse/schema.ts';
+import { effectiveSettings } from '../../src/dialing/index.ts';
+import { createUserSide } from '../../src/manager/clients/index.ts';
+import { DEFAULTS } from '../../src/manager/config/keys.ts';
+import type { ManagerConfig } from '../../src/manager/config/load.ts';
+import { ConnectorGateway } from '../../src/manager/gateway/gateway.ts';
+import { SqliteSeqStore } from '../../src/manager/gateway/sqlite-seq-store.ts';
+import { decodeMessage, encodeMessageFrame, FrameDecoder } from '../../src/protocol/index.ts';
+import { uid } from './popups.ts';
+
+export const KEY = 'bench-connector-key-0000000001';
+/** 200 lines per connector host, as a large PBX. */
+export const hostsFor = (clients: number) => Math.max(1, Math.ceil(clients / 200));
+
+export interface StackOptions {
+  clients: number;
+  outboxSync: 'GROUP' | 'FULL';
+  /** Wraps the outbox store (bench/manager.ts times its calls). */
+  wrapStore?: (store: OutboxStore) => OutboxStore;
+}
+
+export interface Stack {
+  gatewayPort: number;
+  wsPort: number;
+  outbox: Outbox;
+  stop(): Promise<void>;
+}
+
+/** Line `i`'s full name: client `i` is user `uid(3, i)`, the only user of line `i`, on connector host `i mod hosts`. */
+export const lineOf = (i: number, hosts: number) => `bench${i % hosts}.example:${1000 + i}`;
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const hosts = hostsFor(o.clients);
+  const def: LineConfigRecord = { id: uid(1, 0), kind: 'default', name: 'Standard', dialing: { countryCode: '49', internationalPrefix: '00', nationalPrefix: '0', areaCode: '30' }, popup: {} };
+  const site: LineConfigRecord = { id: uid(1, 1), kind: 'site', name: 'Standort', parentId: def.id, dialing: { maxInternalLength: 3 }, popup: {} };
+  const records: LineConfigRecord[] = Array.from({ length: o.clients }, (_, i) => ({ id: uid(2, i), kind: 'userLine', name: lineOf(i, hosts), line: lineOf(i, hosts), parentId: site.id, userId: uid(3, i), dialing: {}, popup: { openPhoneCall: 'incoming' } }));
+  const repositories = {
+    lineConfigs: { listAll: async () => [def, site, ...records] },
+    shares: { all: async () => [] },
+    users: {
+      byId: async (id: string) => ({ id, fullName: `User ${id.slice(-4)}`, isDisabled: false }),
+      isAdmin: async () => false,
+      membersOf: async () => [],
+    },
+    // The session record id is the user id: the stand-in "Dataverse" says that user created it.
+    sessions: { verify: async (id: string) => ({ sessionId: id, userId: id, createdOn: new Date() }), remove: async () => undefined },
+  } as unknown as Repositories;
+  const source: DirectorySource = {
+    readAll: async (spec, onPage) => {
+      if (spec.entity === 'account') onPage(Array.from({ length: 5000 }, (_, i) => ({ id: uid(4, i), name: `Account ${i}`, phones: [`030 ${5_000_000 + i}`] })));
+      return { kind: 'modifiedon', since: new Date(0).toISOString() };
+    },
+    readChanges: async (_spec, cursor) => cursor,
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'bench-manager-'));
+  const logger = pino({ level: 'silent' });
+  const seqs = new SqliteSeqStore(join(dir, 'manager-state.sqlite'));
+  const gateway = new ConnectorGateway({
+    bindAddress: '127.0.0.1', port: 0, seqs, logger,
+    settings: () => ({ connectorKeys: [KEY], keepAliveSeconds: 600, commandTimeoutMs: 5000, maxConnections: hosts + 64, maxUnregistered: 64, maxUnregisteredPerPeer: 64, registrationTimeoutMs: 10_000, frameTimeoutMs: 10_000, maxBadFrames: 3, maxSendBuffer: 4 << 20, maxFrameLength: 65_535 }),
+  });
+  const gatewayPort = await gateway.start();
+  const settings = effectiveSettings(def.dialing, site.dialing);
+  if (!settings.ok) throw settings.error;
+  const directory = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(settings.settings), source });
+  await directory.refresh('full');
+  const sqlite = new SqliteOutboxStore(join(dir, 'outbox.db'), { synchronous: o.outboxSync });
+  const outbox = new Outbox({ store: o.wrapStore?.(sqlite) ?? sqlite, transport: { deliver: async () => 'created' } });
+  // Every client comes from 127.0.0.1 at once: the pre-upgrade caps are raised past the client count.
+  const config = { ...DEFAULTS, MaxPendingUpgrades: 100_000, MaxPendingUpgradesPerPeer: 100_000, BindAddress: '127.0.0.1', CrmTapiWebSocketPort: 8080, ListenerTestLog: false } as ManagerConfig;
+  const side = createUserSide({
+    connectorSide: gateway, config: () => config, onConfigChange: () => () => undefined, logger,
+    crm: { api: {} as never, repositories, schema: createSchema(), serviceUrl: 'http://crm.example/org' },
+    directory, refreshPhoneNumbers: async () => ({ numbers: 0 }), outbox, lineRecords: { default: def, site }, version: 'bench', journal: seqs,
+  }, { port: 0, maxUnproven: o.clients + 10, heartbeatSeconds: 600 });
+  const ws = await side.start();
+  return {
+    gatewayPort, wsPort: ws.port, outbox,
+    async stop() {
+      await side.stop();
+      await gateway.stop();
+      await outbox.close();
+      seqs.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A connector of host `bench<host>.example` that registers and reports `lines` (line `i` is `1000 + i`). */
+export async function connector(port: number, host: number, lines: readonly number[]): Promise<Socket> {
+  const socket = tcpConnect({ host: '127.0.0.1', port });
+  await once(socket, 'connect');
+  socket.setNoDelay(true);
+  const decoder = new FrameDecoder();
+  const registered = new Promise<void>((resolve) => socket.on('data', (chunk) => {
+    for (const payload of decoder.push(chunk)) if (decodeMessage(Buffer.from(payload).toString('utf8')).command === 'registered') resolve();
+  }));
+  socket.write(encodeMessageFrame({ channel: 'connector', command: 'register', protocolVersion: '1.0', connectorVersion: '1.0.0', host: `bench${host}.example`, connectorKey: KEY }));
+  await registered;
+  socket.write(encodeMessageFrame({ channel: 'connector', command: 'lines', lines: lines.map((i) => ({ name: String(1000 + i), address: String(1000 + i), permanentId: String(i), mediaModes: ['audio'], inService: true })) }));
+  return socket;
+}
+
+/** The lines of connector host `host`: every `i < clients` with `i mod hosts = host`. */
+export const linesOfHost = (clients: number, hosts: number, host: number) => Array.from({ length: clients }, (_, i) => i).filter((i) => i % hosts === host);
