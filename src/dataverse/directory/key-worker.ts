@@ -4,11 +4,9 @@
 // same function the main thread uses when it normalises itself.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { KeysRecipe, NumberKeys } from './number-keys.ts';
-import { encodePhones, type Phones } from './page-keys.ts';
+import { encodePhones, unpackPhones, type PackedPhones } from './page-keys.ts';
 
-export interface KeyRequest {
-  readonly phones: Phones;
-}
+export type KeyRequest = PackedPhones;
 
 export type KeyReply = { readonly ready: true } | { readonly codes: Float64Array; readonly texts: Map<number, string> | undefined } | { readonly failed: string };
 
@@ -20,10 +18,10 @@ if (typeof factory !== 'function') throw new Error(`${recipe.module} exports no 
 const keys = (factory as (argument: unknown) => NumberKeys<unknown>)(recipe.argument);
 const crmKey = (typed: string): string | undefined => keys.crmKey(typed);
 
-port.on('message', ({ phones }: KeyRequest) => {
+port.on('message', (request: KeyRequest) => {
   let reply: KeyReply;
   try {
-    reply = encodePhones(phones, crmKey);
+    reply = encodePhones(unpackPhones(request), crmKey);
   } catch (err) {
     reply = { failed: (err as Error)?.message ?? String(err) };
   }

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type { KeyReply } from './key-worker.ts';
 import type { KeysRecipe } from './number-keys.ts';
-import type { Phones } from './page-keys.ts';
+import type { PackedPhones } from './page-keys.ts';
 import type { EncodedKeys } from './phone-index.ts';
 
 // Plain JavaScript so it runs without a TypeScript loader; in a source
@@ -49,13 +49,18 @@ export class KeyWorker {
     return this.started && this.failure === undefined;
   }
 
-  /** Codes of the phones (see encodePhones); rejects when the worker fails meanwhile. */
-  encode(phones: Phones): Promise<EncodedKeys> {
+  /** Codes of the packed phones (see encodePhones); rejects when the worker fails meanwhile. */
+  encode(phones: PackedPhones): Promise<EncodedKeys> {
     if (this.failure !== undefined) return Promise.reject(new Error(this.failure));
     return new Promise<EncodedKeys>((resolve, reject) => {
       this.pending.push({ resolve, reject });
-      this.worker.postMessage({ phones });
+      this.worker.postMessage(phones, [phones.lengths.buffer as ArrayBuffer]);
     });
+  }
+
+  /** Pages sent and not answered yet. */
+  get backlog(): number {
+    return this.pending.length;
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dialingKeys } from '../../../src/dataverse/directory/dialing-keys.ts';
 import { decodeKey, encodeKey, NO_KEY } from '../../../src/dataverse/directory/key-codes.ts';
-import { encodePhones } from '../../../src/dataverse/directory/page-keys.ts';
+import { encodePhones, packPhones, unpackPhones } from '../../../src/dataverse/directory/page-keys.ts';
 import { KeyWorker } from '../../../src/dataverse/directory/worker-keys.ts';
 import { AUSTRIA, BRITAIN, GERMANY, SWITZERLAND, USA } from '../../dialing/helpers.ts';
 
@@ -33,7 +33,9 @@ describe('key worker', () => {
       workers.push(worker);
       await fc.assert(
         fc.asyncProperty(fc.array(phone, { maxLength: 400 }), async (phones) => {
-          const inWorker = await worker.encode(phones);
+          const packed = packPhones(phones.map((p) => ({ phones: [p] })), 1);
+          expect(unpackPhones(packed)).toEqual(phones);
+          const inWorker = await worker.encode(packed);
           const inThread = encodePhones(phones, keys.crmKey);
           expect([...inWorker.codes]).toEqual([...inThread.codes]);
           expect(inWorker.texts).toEqual(inThread.texts);
@@ -54,8 +56,8 @@ describe('key worker', () => {
     const failures: string[] = [];
     const worker = new KeyWorker({ module: new URL('./no-such-module.ts', import.meta.url).href, exportName: 'dialingKeys', argument: {} }, (reason) => failures.push(reason));
     workers.push(worker);
-    await expect(worker.encode(['+49 30 1234567'])).rejects.toThrow(/key worker/);
-    await expect(worker.encode(['+49 30 1234567'])).rejects.toThrow(/key worker/);
+    await expect(worker.encode(packPhones([{ phones: ['+49 30 1234567'] }], 1))).rejects.toThrow(/key worker/);
+    await expect(worker.encode(packPhones([{ phones: ['+49 30 1234567'] }], 1))).rejects.toThrow(/key worker/);
     expect(worker.ready).toBe(false);
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/no-such-module/);
