@@ -37,6 +37,8 @@ export interface RefreshReport {
   readonly resynced: readonly string[];
   readonly records: number;
   readonly keys: number;
+  /** Full build: pages whose numbers a worker thread normalised (the rest were normalised on the main thread). */
+  readonly keyWorkerPages?: number;
 }
 
 export interface PhoneDirectoryOptions<Line> {
@@ -168,7 +170,7 @@ export class PhoneDirectory<Line> {
     });
     this.index = built.index;
     this.cursors = built.cursors;
-    return { kind: 'full', startedAt, finishedAt: this.now(), upserts: built.upserts, deletions: built.deletions, resynced: [], ...this.counts() };
+    return { kind: 'full', startedAt, finishedAt: this.now(), upserts: built.upserts, deletions: built.deletions, resynced: [], ...this.counts(), keyWorkerPages: built.workerPages };
   }
 
   private async incremental(): Promise<RefreshReport> {

@@ -31,6 +31,8 @@ export interface FullBuild {
   readonly cursors: Map<string, EntityCursor>;
   readonly upserts: number;
   readonly deletions: number;
+  /** Pages whose numbers the key worker normalised (the others were normalised on the main thread). */
+  readonly workerPages: number;
 }
 
 /** Records indexed between two looks at the slice clock. */
@@ -49,6 +51,7 @@ export async function fullBuild(o: FullBuildOptions): Promise<FullBuild> {
   const slicer = new Slicer(o.sliceMs, o.monotonicNow);
   let upserts = 0;
   let deletions = 0;
+  let workerPages = 0;
   try {
     for (const spec of o.fields) {
       // Pages are indexed in order on one chain. A page goes to the worker as it arrives (the worker
@@ -58,7 +61,10 @@ export async function fullBuild(o: FullBuildOptions): Promise<FullBuild> {
       const take = (records: readonly SourceRecord[]): Promise<void> => {
         upserts += records.length;
         const encoded = worker?.ready ? worker.encode(packPhones(records, spec.fields.length)) : undefined;
-        encoded?.catch(() => undefined); // a failed worker is handled where the page is indexed
+        encoded?.then(
+          () => (workerPages += 1),
+          () => undefined, // a failed worker is handled where the page is indexed
+        );
         const before = digested;
         digested = before.then(() => digest(next, spec, records, encoded, o.keys, slicer));
         return before;
@@ -73,7 +79,7 @@ export async function fullBuild(o: FullBuildOptions): Promise<FullBuild> {
   } finally {
     await worker?.close();
   }
-  return { index: next, cursors, upserts, deletions };
+  return { index: next, cursors, upserts, deletions, workerPages };
 }
 
 /** Lets the event loop run once `sliceMs` of work have passed since it last ran. */
