@@ -166,7 +166,7 @@ export class PhoneDirectory<Line> {
       sliceMs: this.options.buildSliceMs ?? 10,
       monotonicNow: this.options.monotonicNow ?? defaultMonotonicNow,
       useWorker: this.options.keyWorker ?? true,
-      warn: (details, message) => this.logger.warn(details, message),
+      logger: this.logger,
     });
     this.index = built.index;
     this.cursors = built.cursors;

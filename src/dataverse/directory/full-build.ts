@@ -23,7 +23,7 @@ export interface FullBuildOptions {
   readonly monotonicNow: () => number;
   /** Normalise in a worker thread when the keys have a recipe. */
   readonly useWorker: boolean;
-  readonly warn: (details: object, message: string) => void;
+  readonly logger: { info(details: object, message: string): void; warn(details: object, message: string): void };
 }
 
 export interface FullBuild {
@@ -47,7 +47,15 @@ export async function fullBuild(o: FullBuildOptions): Promise<FullBuild> {
   const next = new PhoneIndex(o.fields);
   const cursors = new Map<string, EntityCursor>();
   const recipe = o.useWorker ? o.keys.recipe : undefined;
-  const worker = recipe === undefined ? undefined : new KeyWorker(recipe, (reason) => o.warn({ code: 'key-worker-failed', reason }, 'phone directory: the key worker failed; the build normalises on the main thread'));
+  const started = o.monotonicNow();
+  const worker =
+    recipe === undefined
+      ? undefined
+      : new KeyWorker(
+          recipe,
+          (reason) => o.logger.warn({ code: 'key-worker-failed', reason }, 'phone directory: the key worker failed; the build normalises on the main thread'),
+          () => o.logger.info({ afterMs: Math.round(o.monotonicNow() - started) }, 'phone directory: key worker ready; it normalises the next pages'),
+        );
   const slicer = new Slicer(o.sliceMs, o.monotonicNow);
   let upserts = 0;
   let deletions = 0;

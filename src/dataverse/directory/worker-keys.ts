@@ -34,8 +34,13 @@ export class KeyWorker {
   private failure: string | undefined;
   private closing = false;
 
-  /** `onFailure` is told once why the worker was given up. */
-  constructor(recipe: KeysRecipe, private readonly onFailure: (reason: string) => void, entry = defaultEntry()) {
+  /** `onFailure` is told once why the worker was given up; `onReady` once it can take pages. */
+  constructor(
+    recipe: KeysRecipe,
+    private readonly onFailure: (reason: string) => void,
+    private readonly onReady: () => void = () => undefined,
+    entry = defaultEntry(),
+  ) {
     const tsx = entry.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : undefined;
     this.worker = new Worker(BOOT, { workerData: { entry, tsx, recipe } });
     this.worker.unref(); // never what keeps a process alive
@@ -72,6 +77,7 @@ export class KeyWorker {
   private answer(reply: KeyReply): void {
     if ('ready' in reply) {
       this.started = true;
+      this.onReady();
       return;
     }
     const next = this.pending.shift();

@@ -10,14 +10,7 @@ import { decodeKey, encodeKey, NO_KEY } from '../../../src/dataverse/directory/k
 import { encodePhones, packPhones, unpackPhones } from '../../../src/dataverse/directory/page-keys.ts';
 import { KeyWorker } from '../../../src/dataverse/directory/worker-keys.ts';
 import { AUSTRIA, BRITAIN, GERMANY, SWITZERLAND, USA } from '../../dialing/helpers.ts';
-
-/** Numbers as people type them, and things that are not numbers. */
-const typedNumber = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom('+', '00', '0', '', '011', '9'), fc.stringMatching(/^[0-9]{1,16}$/), fc.constantFrom('', ' ', '-', ' / ', ' (0) ')).map(([p, d, sep]) => `${p}${d.slice(0, 3)}${sep}${d.slice(3)}`) },
-  { weight: 1, arbitrary: fc.constantFrom('', '   ', 'anonymous', '+', '12', '0', '+49 (0)30 1234567', '030 1234567 x 12', '+1 212 555 0199', '+800 1234 5678', '+882 1234 5678', '\u00a0+44\u00a020 7946 0000') },
-  { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
-);
-const phone = fc.option(typedNumber, { nil: undefined, freq: 8 }).map((p) => (p === undefined ? null : p));
+import { phoneField as phone } from './typed-numbers.ts';
 
 const workers: KeyWorker[] = [];
 afterAll(async () => {
