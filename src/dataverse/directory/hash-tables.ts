@@ -139,17 +139,21 @@ export class SlotTable {
     }
   }
 
-  /** Adds a value (the caller made sure no equal one is there). */
-  add(hash: number, value: number): void {
+  /** The value for which `same(value, text, tag)` holds if there is one; else adds `value` and returns -1 (one probe for both). */
+  findOrAdd(hash: number, text: string, tag: number, value: number): number {
     let s = this.segments[hash >>> SEGMENT_SHIFT] as SlotSegment;
     if (tooFull(s.count + 1, s.slots.length)) s = this.grow(hash >>> SEGMENT_SHIFT);
     const mask = s.slots.length - 1;
     let i = hash & mask;
-    while (s.slots[i] !== 0) i = (i + 1) & mask;
+    for (let v = s.slots[i] as number; v !== 0; v = s.slots[i] as number) {
+      if (s.hashes[i] === hash && this.same(v - 1, text, tag)) return v - 1;
+      i = (i + 1) & mask;
+    }
     s.slots[i] = value + 1;
     s.hashes[i] = hash;
     s.count += 1;
     this.size += 1;
+    return -1;
   }
 
   /** Removes exactly this value, filed under this hash. */

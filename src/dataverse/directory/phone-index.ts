@@ -40,7 +40,6 @@ class RecordChunk {
   readonly id: (string | undefined)[] = new Array<string | undefined>(CHUNK).fill(undefined);
   readonly name: string[] = new Array<string>(CHUNK).fill('');
   readonly entity = new Uint8Array(CHUNK);
-  readonly hash = new Uint32Array(CHUNK);
   /** First entry of the record's chain, or NONE. */
   readonly first = new Int32Array(CHUNK).fill(NONE);
 }
@@ -137,7 +136,7 @@ export class PhoneIndex {
     const e = this.entityNo.get(entity);
     if (e === undefined) return false;
     const hash = hashText(id, e);
-    const rec = this.findRecord(hash, e, id);
+    const rec = this.byId.find(hash, id, e);
     if (rec === NONE) return false;
     this.unlinkAll(rec);
     this.byId.remove(hash, rec);
@@ -226,35 +225,39 @@ export class PhoneIndex {
     return e;
   }
 
-  private findRecord(hash: number, e: number, id: string): number {
-    return this.byId.find(hash, id, e);
-  }
-
   /** The record of (entity, id), emptied of its keys and renamed; a new one when there is none. */
   private begin(e: number, id: string, name: string): number {
     const hash = hashText(id, e);
-    let rec = this.findRecord(hash, e, id);
+    const fresh = this.nextRecord();
+    if (fresh === NONE) {
+      const rec = this.byId.find(hash, id, e);
+      if (rec === NONE) throw new DirectoryError('index-full', `the directory holds at most ${MAX_RECORDS} records`);
+      this.unlinkAll(rec);
+      (this.recordChunks[rec >>> SHIFT] as RecordChunk).name[rec & MASK] = name;
+      return rec;
+    }
+    let rec = this.byId.findOrAdd(hash, id, e, fresh);
     if (rec !== NONE) this.unlinkAll(rec);
     else {
-      rec = this.allocateRecord();
+      rec = fresh;
+      if (this.freeRecords.length > 0 && this.freeRecords[this.freeRecords.length - 1] === fresh) this.freeRecords.pop();
+      else this.recordSlots += 1;
       const c = this.recordChunks[rec >>> SHIFT] as RecordChunk;
       c.id[rec & MASK] = id;
       c.entity[rec & MASK] = e;
-      c.hash[rec & MASK] = hash;
-      this.byId.add(hash, rec);
       this.liveRecords += 1;
     }
     (this.recordChunks[rec >>> SHIFT] as RecordChunk).name[rec & MASK] = name;
     return rec;
   }
 
-  private allocateRecord(): number {
-    const reused = this.freeRecords.pop();
+  /** The slot the next new record takes (a freed one first), its chunk allocated; not taken yet. NONE when the index is full. */
+  private nextRecord(): number {
+    const reused = this.freeRecords[this.freeRecords.length - 1];
     if (reused !== undefined) return reused;
     const rec = this.recordSlots;
-    if (rec >= MAX_RECORDS) throw new DirectoryError('index-full', `the directory holds at most ${MAX_RECORDS} records`);
-    if ((rec & MASK) === 0) this.recordChunks.push(new RecordChunk());
-    this.recordSlots += 1;
+    if (rec >= MAX_RECORDS) return NONE;
+    if (rec >>> SHIFT === this.recordChunks.length) this.recordChunks.push(new RecordChunk());
     return rec;
   }
 
