@@ -36,22 +36,19 @@ const CHUNK = 1 << SHIFT;
 const MASK = CHUNK - 1;
 const NONE = -1;
 
+// A record's and an entry's numbers sit side by side (one cache line for
+// what a lookup reads) rather than in one array per column.
 class RecordChunk {
-  readonly id: (string | undefined)[] = new Array<string | undefined>(CHUNK).fill(undefined);
-  readonly name: string[] = new Array<string>(CHUNK).fill('');
-  readonly entity = new Uint8Array(CHUNK);
-  /** First entry of the record's chain, or NONE. */
-  readonly first = new Int32Array(CHUNK).fill(NONE);
+  /** Per record: [entity, first entry of its chain or NONE]. */
+  readonly ints = new Int32Array(CHUNK * 2);
+  /** Per record: [id (undefined: free slot), display name]. */
+  readonly text: (string | undefined)[] = new Array<string | undefined>(CHUNK * 2).fill(undefined);
 }
 
 class EntryChunk {
   readonly code = new Float64Array(CHUNK);
-  readonly rec = new Int32Array(CHUNK);
-  readonly field = new Uint8Array(CHUNK);
-  /** Next entry of the same record (or of the free list). */
-  readonly nextOfRecord = new Int32Array(CHUNK);
-  readonly nextOfKey = new Int32Array(CHUNK);
-  readonly prevOfKey = new Int32Array(CHUNK);
+  /** Per entry: [record, field, next of key, previous of key, next of record (or of the free list)]. */
+  readonly ints = new Int32Array(CHUNK * 5);
 }
 
 export class PhoneIndex {
@@ -69,7 +66,7 @@ export class PhoneIndex {
 
   private readonly byId = new SlotTable((rec, id, e) => {
     const c = this.recordChunks[rec >>> SHIFT] as RecordChunk;
-    return c.entity[rec & MASK] === e && c.id[rec & MASK] === id;
+    return c.ints[(rec & MASK) * 2] === e && c.text[(rec & MASK) * 2] === id;
   });
   private readonly byCode = new CodeTable();
   private readonly byText = new Map<string, number>();
@@ -141,8 +138,8 @@ export class PhoneIndex {
     this.unlinkAll(rec);
     this.byId.remove(hash, rec);
     const c = this.recordChunks[rec >>> SHIFT] as RecordChunk;
-    c.id[rec & MASK] = undefined;
-    c.name[rec & MASK] = '';
+    c.text[(rec & MASK) * 2] = undefined;
+    c.text[(rec & MASK) * 2 + 1] = '';
     this.freeRecords.push(rec);
     this.liveRecords -= 1;
     return true;
@@ -155,8 +152,8 @@ export class PhoneIndex {
     if (e === undefined) return ids;
     for (let rec = 0; rec < this.recordSlots; rec += 1) {
       const c = this.recordChunks[rec >>> SHIFT] as RecordChunk;
-      const id = c.id[rec & MASK];
-      if (id !== undefined && c.entity[rec & MASK] === e) ids.push(id);
+      const id = c.text[(rec & MASK) * 2];
+      if (id !== undefined && c.ints[(rec & MASK) * 2] === e) ids.push(id);
     }
     return ids;
   }
@@ -174,12 +171,12 @@ export class PhoneIndex {
     let e = this.headOf(key);
     if (e === NONE) return [];
     let c = this.entryChunks[e >>> SHIFT] as EntryChunk;
-    if (c.nextOfKey[e & MASK] === NONE) return [this.entry(c.rec[e & MASK] as number, c.field[e & MASK] as number)]; // the common case
+    if (c.ints[(e & MASK) * 5 + 2] === NONE) return [this.entry(c.ints[(e & MASK) * 5] as number, c.ints[(e & MASK) * 5 + 1] as number)]; // the common case
     const seen = new Map<number, number>();
-    for (; e !== NONE; e = c.nextOfKey[e & MASK] as number) {
+    for (; e !== NONE; e = c.ints[(e & MASK) * 5 + 2] as number) {
       c = this.entryChunks[e >>> SHIFT] as EntryChunk;
-      const rec = c.rec[e & MASK] as number;
-      const field = c.field[e & MASK] as number;
+      const rec = c.ints[(e & MASK) * 5] as number;
+      const field = c.ints[(e & MASK) * 5 + 1] as number;
       const before = seen.get(rec);
       if (before === undefined || field < before) seen.set(rec, field);
     }
@@ -190,24 +187,24 @@ export class PhoneIndex {
   *records(): Generator<{ entity: string; id: string; name: string; keys: (string | undefined)[] }> {
     for (let rec = 0; rec < this.recordSlots; rec += 1) {
       const rc = this.recordChunks[rec >>> SHIFT] as RecordChunk;
-      const id = rc.id[rec & MASK];
+      const id = rc.text[(rec & MASK) * 2];
       if (id === undefined) continue;
-      const e = rc.entity[rec & MASK] as number;
+      const e = rc.ints[(rec & MASK) * 2] as number;
       const base = this.fieldBase[e] as number;
       const keys = new Array<string | undefined>((this.fields[e] as EntityPhoneFields).fields.length).fill(undefined);
-      for (let n = rc.first[rec & MASK] as number; n !== NONE; ) {
+      for (let n = rc.ints[(rec & MASK) * 2 + 1] as number; n !== NONE; ) {
         const c = this.entryChunks[n >>> SHIFT] as EntryChunk;
         const code = c.code[n & MASK] as number;
-        keys[(c.field[n & MASK] as number) - base] = code === code ? decodeKey(code) : this.textOf.get(n);
-        n = c.nextOfRecord[n & MASK] as number;
+        keys[(c.ints[(n & MASK) * 5 + 1] as number) - base] = code === code ? decodeKey(code) : this.textOf.get(n);
+        n = c.ints[(n & MASK) * 5 + 4] as number;
       }
-      yield { entity: (this.fields[e] as EntityPhoneFields).entity, id, name: rc.name[rec & MASK] as string, keys };
+      yield { entity: (this.fields[e] as EntityPhoneFields).entity, id, name: rc.text[(rec & MASK) * 2 + 1] as string, keys };
     }
   }
 
   private entry(rec: number, field: number): DirectoryEntry {
     const c = this.recordChunks[rec >>> SHIFT] as RecordChunk;
-    return { entity: (this.fields[c.entity[rec & MASK] as number] as EntityPhoneFields).entity, id: c.id[rec & MASK] as string, name: c.name[rec & MASK] as string, field: this.fieldName[field] as string };
+    return { entity: (this.fields[c.ints[(rec & MASK) * 2] as number] as EntityPhoneFields).entity, id: c.text[(rec & MASK) * 2] as string, name: c.text[(rec & MASK) * 2 + 1] as string, field: this.fieldName[field] as string };
   }
 
   private headOf(key: string): number {
@@ -216,7 +213,7 @@ export class PhoneIndex {
   }
 
   private entityOf(rec: number): number {
-    return (this.recordChunks[rec >>> SHIFT] as RecordChunk).entity[rec & MASK] as number;
+    return (this.recordChunks[rec >>> SHIFT] as RecordChunk).ints[(rec & MASK) * 2] as number;
   }
 
   private requireEntity(entity: string): number {
@@ -233,7 +230,7 @@ export class PhoneIndex {
       const rec = this.byId.find(hash, id, e);
       if (rec === NONE) throw new DirectoryError('index-full', `the directory holds at most ${MAX_RECORDS} records`);
       this.unlinkAll(rec);
-      (this.recordChunks[rec >>> SHIFT] as RecordChunk).name[rec & MASK] = name;
+      (this.recordChunks[rec >>> SHIFT] as RecordChunk).text[(rec & MASK) * 2 + 1] = name;
       return rec;
     }
     let rec = this.byId.findOrAdd(hash, id, e, fresh);
@@ -243,11 +240,12 @@ export class PhoneIndex {
       if (this.freeRecords.length > 0 && this.freeRecords[this.freeRecords.length - 1] === fresh) this.freeRecords.pop();
       else this.recordSlots += 1;
       const c = this.recordChunks[rec >>> SHIFT] as RecordChunk;
-      c.id[rec & MASK] = id;
-      c.entity[rec & MASK] = e;
+      c.text[(rec & MASK) * 2] = id;
+      c.ints[(rec & MASK) * 2] = e;
+      c.ints[(rec & MASK) * 2 + 1] = NONE;
       this.liveRecords += 1;
     }
-    (this.recordChunks[rec >>> SHIFT] as RecordChunk).name[rec & MASK] = name;
+    (this.recordChunks[rec >>> SHIFT] as RecordChunk).text[(rec & MASK) * 2 + 1] = name;
     return rec;
   }
 
@@ -264,7 +262,7 @@ export class PhoneIndex {
   private allocateEntry(): number {
     const reused = this.freeEntry;
     if (reused !== NONE) {
-      this.freeEntry = (this.entryChunks[reused >>> SHIFT] as EntryChunk).nextOfRecord[reused & MASK] as number;
+      this.freeEntry = (this.entryChunks[reused >>> SHIFT] as EntryChunk).ints[(reused & MASK) * 5 + 4] as number;
       return reused;
     }
     const e = this.entrySlots;
@@ -279,19 +277,19 @@ export class PhoneIndex {
     const c = this.entryChunks[e >>> SHIFT] as EntryChunk;
     const rc = this.recordChunks[rec >>> SHIFT] as RecordChunk;
     c.code[e & MASK] = code;
-    c.rec[e & MASK] = rec;
-    c.field[e & MASK] = field;
-    c.nextOfRecord[e & MASK] = rc.first[rec & MASK] as number;
-    rc.first[rec & MASK] = e;
-    c.prevOfKey[e & MASK] = NONE;
+    c.ints[(e & MASK) * 5] = rec;
+    c.ints[(e & MASK) * 5 + 1] = field;
+    c.ints[(e & MASK) * 5 + 4] = rc.ints[(rec & MASK) * 2 + 1] as number;
+    rc.ints[(rec & MASK) * 2 + 1] = e;
+    c.ints[(e & MASK) * 5 + 3] = NONE;
     this.entryCount += 1;
     return e;
   }
 
   /** Puts a new entry at the front of a key's chain whose head was `head`. */
   private pushOnKey(e: number, head: number): void {
-    (this.entryChunks[e >>> SHIFT] as EntryChunk).nextOfKey[e & MASK] = head;
-    if (head !== NONE) (this.entryChunks[head >>> SHIFT] as EntryChunk).prevOfKey[head & MASK] = e;
+    (this.entryChunks[e >>> SHIFT] as EntryChunk).ints[(e & MASK) * 5 + 2] = head;
+    if (head !== NONE) (this.entryChunks[head >>> SHIFT] as EntryChunk).ints[(head & MASK) * 5 + 3] = e;
   }
 
   private link(rec: number, field: number, code: number): void {
@@ -309,16 +307,16 @@ export class PhoneIndex {
   /** Takes every entry of the record out of its key's chain and frees it. */
   private unlinkAll(rec: number): void {
     const rc = this.recordChunks[rec >>> SHIFT] as RecordChunk;
-    let e = rc.first[rec & MASK] as number;
-    rc.first[rec & MASK] = NONE;
+    let e = rc.ints[(rec & MASK) * 2 + 1] as number;
+    rc.ints[(rec & MASK) * 2 + 1] = NONE;
     while (e !== NONE) {
       const c = this.entryChunks[e >>> SHIFT] as EntryChunk;
       const i = e & MASK;
-      const next = c.nextOfKey[i] as number;
-      const prev = c.prevOfKey[i] as number;
+      const next = c.ints[i * 5 + 2] as number;
+      const prev = c.ints[i * 5 + 3] as number;
       const code = c.code[i] as number;
-      if (next !== NONE) (this.entryChunks[next >>> SHIFT] as EntryChunk).prevOfKey[next & MASK] = prev;
-      if (prev !== NONE) (this.entryChunks[prev >>> SHIFT] as EntryChunk).nextOfKey[prev & MASK] = next;
+      if (next !== NONE) (this.entryChunks[next >>> SHIFT] as EntryChunk).ints[(next & MASK) * 5 + 3] = prev;
+      if (prev !== NONE) (this.entryChunks[prev >>> SHIFT] as EntryChunk).ints[(prev & MASK) * 5 + 2] = next;
       else {
         // The entry headed its key's chain: the key now starts at the next one, or is gone.
         if (code === code) {
@@ -331,8 +329,8 @@ export class PhoneIndex {
         }
       }
       if (code !== code) this.textOf.delete(e);
-      const after = c.nextOfRecord[i] as number;
-      c.nextOfRecord[i] = this.freeEntry;
+      const after = c.ints[i * 5 + 4] as number;
+      c.ints[i * 5 + 4] = this.freeEntry;
       this.freeEntry = e;
       this.entryCount -= 1;
       e = after;
