@@ -48,7 +48,7 @@ export interface PackedPhones {
 
 export function packPhones(records: readonly { readonly phones: Phones }[], width: number): PackedPhones {
   const lengths = new Int32Array(records.length * width);
-  const parts: string[] = [];
+  let text = ''; // a rope: cloning flattens it once
   for (let r = 0; r < records.length; r += 1) {
     const phones = (records[r] as { readonly phones: Phones }).phones;
     for (let f = 0; f < width; f += 1) {
@@ -56,11 +56,11 @@ export function packPhones(records: readonly { readonly phones: Phones }[], widt
       if (typed === null || typed === undefined) lengths[r * width + f] = -1;
       else {
         lengths[r * width + f] = typed.length;
-        parts.push(typed);
+        text += typed;
       }
     }
   }
-  return { text: parts.join(''), lengths };
+  return { text, lengths };
 }
 
 export function unpackPhones({ text, lengths }: PackedPhones): (string | null)[] {
