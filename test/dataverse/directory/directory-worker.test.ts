@@ -10,6 +10,7 @@ import { dialingKeys } from '../../../src/dataverse/directory/dialing-keys.ts';
 import { PhoneDirectory, type DirectoryLogger } from '../../../src/dataverse/directory/directory.ts';
 import { DEFAULT_PHONE_FIELDS } from '../../../src/dataverse/directory/phone-fields.ts';
 import { BRITAIN, GERMANY } from '../../dialing/helpers.ts';
+import { DEADLY, dyingKeys } from './fixtures/dying-keys.ts';
 import { MemorySource } from './memory-source.ts';
 import { phoneField, typedNumber } from './typed-numbers.ts';
 
@@ -86,4 +87,26 @@ describe(`full build with the key worker (seed ${SEED})`, () => {
     await inThread.refresh('full');
     agree();
   }, 180_000);
+
+  it('a worker that dies mid-build is given up: the main thread normalises the rest, pages already sent included', async () => {
+    const source = new MemorySource();
+    source.pageSize = 10;
+    const typed = fc.sample(typedNumber, { numRuns: 600, seed: SEED + 3 });
+    typed.forEach((t, i) => source.put('contact', `c-${String(i).padStart(4, '0')}`, `P${i}`, { telephone1: t, mobilephone: i === 400 ? DEADLY : `+49 171 ${1_000_000 + i}` }));
+    const log = logger();
+    const dying = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dyingKeys(GERMANY), source, logger: log });
+    source.betweenPages = async () => {
+      for (let waited = 0; !log.lines.some((l) => l.includes('key worker ready')) && waited < 60_000; waited += 10) await sleep(10);
+    };
+    const report = await dying.refresh('full');
+    source.betweenPages = () => undefined;
+    expect(log.lines.filter((l) => l.startsWith('warn'))).toEqual(['warn phone directory: the key worker failed; the build normalises on the main thread']);
+    expect(report.keyWorkerPages).toBeGreaterThan(0);
+    const reference = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(GERMANY), source, keyWorker: false });
+    await reference.refresh('full');
+    expect(dying.status().records).toBe(600);
+    expect({ ...dying.status(), last: undefined }).toEqual({ ...reference.status(), last: undefined });
+    const answers = (d: PhoneDirectory<unknown>): string[] => typed.map((t, i) => `${t} ${JSON.stringify(d.lookup(t, GERMANY))} ${JSON.stringify(d.lookup(`+49 171 ${1_000_000 + i}`, GERMANY))}`);
+    expect(answers(dying)).toEqual(answers(reference));
+  }, 120_000);
 });
