@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers';
 import { DirectoryError } from './errors.ts';
 import type { NumberKeys } from './number-keys.ts';
-import { keyOfTyped, packPhones } from './page-keys.ts';
+import { keyOfTyped, packPhones, unpackPhones, type PackedPhones } from './page-keys.ts';
 import { PhoneIndex, type EncodedKeys } from './phone-index.ts';
 import type { EntityPhoneFields } from './phone-fields.ts';
 import type { DirectorySource, EntityCursor, SourceRecord } from './source.ts';
@@ -68,13 +68,13 @@ export async function fullBuild(o: FullBuildOptions): Promise<FullBuild> {
       let digested: Promise<void> = Promise.resolve();
       const take = (records: readonly SourceRecord[]): Promise<void> => {
         upserts += records.length;
-        const encoded = worker?.ready ? worker.encode(packPhones(records, spec.fields.length)) : undefined;
-        encoded?.then(
+        const page = worker?.ready ? toWorker(worker, records, spec.fields.length) : undefined;
+        page?.encoded.then(
           () => (workerPages += 1),
           () => undefined, // a failed worker is handled where the page is indexed
         );
         const before = digested;
-        digested = before.then(() => digest(next, spec, records, encoded, o.keys, slicer));
+        digested = before.then(() => (page === undefined ? digest(next, spec, records, o.keys, slicer) : digestSent(next, spec, page, o.keys, slicer)));
         return before;
       };
       const since = new Date(o.now() - SETTLE_MARGIN_MS).toISOString();
@@ -115,15 +115,46 @@ class Slicer {
   }
 }
 
-/** Indexes a page, in slices; the keys come from the worker, or are computed here if it has none or failed. */
-async function digest(next: PhoneIndex, spec: EntityPhoneFields, records: readonly SourceRecord[], encoded: Promise<EncodedKeys> | undefined, keys: NumberKeys<unknown>, slicer: Slicer): Promise<void> {
-  const codes = encoded === undefined ? undefined : await encoded.catch(() => undefined);
+/**
+ * A page sent to the worker, as it is kept meanwhile: ids, names and the packed numbers (for the
+ * main thread, should the worker fail), not thousands of record objects that would outlive the
+ * young generation and be copied by every scavenge until the page is indexed.
+ */
+interface SentPage {
+  readonly ids: string[];
+  readonly names: string[];
+  readonly phones: PackedPhones;
+  readonly encoded: Promise<EncodedKeys>;
+}
+
+function toWorker(worker: KeyWorker, records: readonly SourceRecord[], width: number): SentPage {
+  const packed = packPhones(records, width);
+  const phones = { text: packed.text, lengths: packed.lengths.slice() }; // the original moves to the worker
+  return { ids: records.map((r) => r.id), names: records.map((r) => r.name), phones, encoded: worker.encode(packed) };
+}
+
+/** Indexes a page the worker normalised, in slices; normalises it here if the worker failed. */
+async function digestSent(next: PhoneIndex, spec: EntityPhoneFields, page: SentPage, keys: NumberKeys<unknown>, slicer: Slicer): Promise<void> {
   const width = spec.fields.length;
+  const codes = await page.encoded.catch(() => undefined);
+  const phones = codes === undefined ? unpackPhones(page.phones) : undefined;
+  slicer.restart();
+  for (let i = 0; i < page.ids.length; i += 1) {
+    const id = page.ids[i] as string;
+    const name = page.names[i] as string;
+    if (codes !== undefined) next.upsertEncoded(spec.entity, id, name, codes, i, width);
+    else next.upsert(spec.entity, id, name, (phones as (string | null)[]).slice(i * width, (i + 1) * width).map((typed) => keyOfTyped(typed, keys.crmKey)));
+    const pause = slicer.tick();
+    if (pause !== undefined) await pause;
+  }
+}
+
+/** Indexes a page, normalising on the main thread, in slices. */
+async function digest(next: PhoneIndex, spec: EntityPhoneFields, records: readonly SourceRecord[], keys: NumberKeys<unknown>, slicer: Slicer): Promise<void> {
   slicer.restart();
   for (let i = 0; i < records.length; i += 1) {
     const record = records[i] as SourceRecord;
-    if (codes !== undefined) next.upsertEncoded(spec.entity, record.id, record.name, codes, i, width);
-    else next.upsert(spec.entity, record.id, record.name, keysOf(record, keys));
+    next.upsert(spec.entity, record.id, record.name, keysOf(record, keys));
     const pause = slicer.tick();
     if (pause !== undefined) await pause;
   }
