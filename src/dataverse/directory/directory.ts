@@ -63,6 +63,12 @@ export interface PhoneDirectoryOptions<Line> {
    * main thread indexes (default true; used only when `keys` has a recipe).
    */
   readonly keyWorker?: boolean;
+  /**
+   * A build starts its worker once it has read this many records, or at once
+   * when the directory already holds this many (default 20,000): a small
+   * directory is normalised sooner than a worker starts.
+   */
+  readonly keyWorkerFromRecords?: number;
 }
 
 const silent: DirectoryLogger = { info: () => undefined, warn: () => undefined };
@@ -166,6 +172,8 @@ export class PhoneDirectory<Line> {
       sliceMs: this.options.buildSliceMs ?? 10,
       monotonicNow: this.options.monotonicNow ?? defaultMonotonicNow,
       useWorker: this.options.keyWorker ?? true,
+      workerFromRecords: this.options.keyWorkerFromRecords ?? 20_000,
+      liveRecords: this.index.size.records,
       logger: this.logger,
     });
     this.index = built.index;

@@ -23,6 +23,13 @@ export interface FullBuildOptions {
   readonly monotonicNow: () => number;
   /** Normalise in a worker thread when the keys have a recipe. */
   readonly useWorker: boolean;
+  /**
+   * Records after which the build starts its worker (at once when the live index already holds
+   * that many): starting one costs more than normalising a small directory on the main thread.
+   */
+  readonly workerFromRecords: number;
+  /** Records in the live index. */
+  readonly liveRecords: number;
   readonly logger: { info(details: object, message: string): void; warn(details: object, message: string): void };
 }
 
@@ -47,15 +54,17 @@ export async function fullBuild(o: FullBuildOptions): Promise<FullBuild> {
   const next = new PhoneIndex(o.fields);
   const cursors = new Map<string, EntityCursor>();
   const recipe = o.useWorker ? o.keys.recipe : undefined;
-  const started = o.monotonicNow();
-  const worker =
-    recipe === undefined
-      ? undefined
-      : new KeyWorker(
-          recipe,
-          (reason) => o.logger.warn({ code: 'key-worker-failed', reason }, 'phone directory: the key worker failed; the build normalises on the main thread'),
-          () => o.logger.info({ afterMs: Math.round(o.monotonicNow() - started) }, 'phone directory: key worker ready; it normalises the next pages'),
-        );
+  let worker: KeyWorker | undefined;
+  const startWorker = (): void => {
+    if (recipe === undefined || worker !== undefined) return;
+    const started = o.monotonicNow();
+    worker = new KeyWorker(
+      recipe,
+      (reason) => o.logger.warn({ code: 'key-worker-failed', reason }, 'phone directory: the key worker failed; the build normalises on the main thread'),
+      () => o.logger.info({ afterMs: Math.round(o.monotonicNow() - started) }, 'phone directory: key worker ready; it normalises the next pages'),
+    );
+  };
+  if (o.liveRecords >= o.workerFromRecords) startWorker();
   const slicer = new Slicer(o.sliceMs, o.monotonicNow);
   let upserts = 0;
   let deletions = 0;
@@ -68,6 +77,7 @@ export async function fullBuild(o: FullBuildOptions): Promise<FullBuild> {
       let digested: Promise<void> = Promise.resolve();
       const take = (records: readonly SourceRecord[]): Promise<void> => {
         upserts += records.length;
+        if (upserts >= o.workerFromRecords) startWorker();
         const page = worker?.ready ? toWorker(worker, records, spec.fields.length) : undefined;
         page?.encoded.then(
           () => (workerPages += 1),
@@ -85,7 +95,7 @@ export async function fullBuild(o: FullBuildOptions): Promise<FullBuild> {
       cursors.set(spec.entity, cursor);
     }
   } finally {
-    await worker?.close();
+    await (worker as KeyWorker | undefined)?.close();
   }
   return { index: next, cursors, upserts, deletions, workerPages };
 }

@@ -42,7 +42,7 @@ describe(`full build with the key worker (seed ${SEED})`, () => {
     records.forEach((r, i) => put(i, r));
 
     const log = logger();
-    const inWorker = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(GERMANY), source, logger: log });
+    const inWorker = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(GERMANY), source, logger: log, keyWorkerFromRecords: 1 });
     const inThread = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(GERMANY), source, keyWorker: false });
     // Paging waits for the worker to start, so the build uses both ways (page 1 normalised here).
     source.betweenPages = async () => {
@@ -53,6 +53,11 @@ describe(`full build with the key worker (seed ${SEED})`, () => {
     expect(log.lines.filter((l) => l.startsWith('warn'))).toEqual([]);
     expect(report.keyWorkerPages).toBeGreaterThan(0);
     expect((await inThread.refresh('full')).keyWorkerPages).toBe(0);
+    // With the default threshold a directory this small is normalised on the main thread, worker never started.
+    const small = logger();
+    const report2 = await new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(GERMANY), source, logger: small }).refresh('full');
+    expect(report2.keyWorkerPages).toBe(0);
+    expect(small.lines.filter((l) => l.includes('key worker'))).toEqual([]);
 
     const agree = (): void => {
       expect(inWorker.status().records).toBe(inThread.status().records);
@@ -94,7 +99,7 @@ describe(`full build with the key worker (seed ${SEED})`, () => {
     const typed = fc.sample(typedNumber, { numRuns: 600, seed: SEED + 3 });
     typed.forEach((t, i) => source.put('contact', `c-${String(i).padStart(4, '0')}`, `P${i}`, { telephone1: t, mobilephone: i === 400 ? DEADLY : `+49 171 ${1_000_000 + i}` }));
     const log = logger();
-    const dying = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dyingKeys(GERMANY), source, logger: log });
+    const dying = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dyingKeys(GERMANY), source, logger: log, keyWorkerFromRecords: 1 });
     source.betweenPages = async () => {
       for (let waited = 0; !log.lines.some((l) => l.includes('key worker ready')) && waited < 60_000; waited += 10) await sleep(10);
     };
