@@ -42,7 +42,7 @@ describe(`full build with the key worker (seed ${SEED})`, () => {
     records.forEach((r, i) => put(i, r));
 
     const log = logger();
-    const inWorker = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(GERMANY), source, logger: log, keyWorkerFromRecords: 1 });
+    const inWorker = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(GERMANY), source, logger: log, keyWorkerFromRecords: 0 });
     const inThread = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(GERMANY), source, keyWorker: false });
     // Paging waits for the worker to start, so the build uses both ways (page 1 normalised here).
     source.betweenPages = async () => {
@@ -58,6 +58,17 @@ describe(`full build with the key worker (seed ${SEED})`, () => {
     const report2 = await new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(GERMANY), source, logger: small }).refresh('full');
     expect(report2.keyWorkerPages).toBe(0);
     expect(small.lines.filter((l) => l.includes('key worker'))).toEqual([]);
+    // A directory that already holds the threshold's records starts its worker with the build, not
+    // after reading that many again: of the 100 pages, not only those past record 1,000 go to it.
+    const held = logger();
+    const again = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(GERMANY), source, logger: held, keyWorkerFromRecords: 1_000 });
+    await again.refresh('full');
+    const readyBefore = held.lines.filter((l) => l.includes('key worker ready')).length;
+    source.betweenPages = async () => {
+      for (let waited = 0; held.lines.filter((l) => l.includes('key worker ready')).length === readyBefore && waited < 60_000; waited += 10) await sleep(10);
+    };
+    expect((await again.refresh('full')).keyWorkerPages).toBeGreaterThan(60);
+    source.betweenPages = () => undefined;
 
     const agree = (): void => {
       expect(inWorker.status().records).toBe(inThread.status().records);
@@ -99,7 +110,7 @@ describe(`full build with the key worker (seed ${SEED})`, () => {
     const typed = fc.sample(typedNumber, { numRuns: 600, seed: SEED + 3 });
     typed.forEach((t, i) => source.put('contact', `c-${String(i).padStart(4, '0')}`, `P${i}`, { telephone1: t, mobilephone: i === 400 ? DEADLY : `+49 171 ${1_000_000 + i}` }));
     const log = logger();
-    const dying = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dyingKeys(GERMANY), source, logger: log, keyWorkerFromRecords: 1 });
+    const dying = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dyingKeys(GERMANY), source, logger: log, keyWorkerFromRecords: 0 });
     source.betweenPages = async () => {
       for (let waited = 0; !log.lines.some((l) => l.includes('key worker ready')) && waited < 60_000; waited += 10) await sleep(10);
     };
