@@ -120,7 +120,12 @@ class Slicer {
     });
   }
 
-  restart(): void {
+  /**
+   * Lets the event loop run now: at the end of a page, so that what follows in the same turn (the
+   * source reading on, the next page packed for the worker) does not add to this slice.
+   */
+  async yieldNow(): Promise<void> {
+    await yieldToEventLoop();
     this.start = this.clock();
   }
 }
@@ -148,7 +153,6 @@ async function digestSent(next: PhoneIndex, spec: EntityPhoneFields, page: SentP
   const width = spec.fields.length;
   const codes = await page.encoded.catch(() => undefined);
   const phones = codes === undefined ? unpackPhones(page.phones) : undefined;
-  slicer.restart();
   for (let i = 0; i < page.ids.length; i += 1) {
     const id = page.ids[i] as string;
     const name = page.names[i] as string;
@@ -157,17 +161,18 @@ async function digestSent(next: PhoneIndex, spec: EntityPhoneFields, page: SentP
     const pause = slicer.tick();
     if (pause !== undefined) await pause;
   }
+  await slicer.yieldNow();
 }
 
 /** Indexes a page, normalising on the main thread, in slices. */
 async function digest(next: PhoneIndex, spec: EntityPhoneFields, records: readonly SourceRecord[], keys: NumberKeys<unknown>, slicer: Slicer): Promise<void> {
-  slicer.restart();
   for (let i = 0; i < records.length; i += 1) {
     const record = records[i] as SourceRecord;
     next.upsert(spec.entity, record.id, record.name, keysOf(record, keys));
     const pause = slicer.tick();
     if (pause !== undefined) await pause;
   }
+  await slicer.yieldNow();
 }
 
 export function keysOf(record: SourceRecord, keys: NumberKeys<unknown>): (string | undefined)[] {
@@ -190,7 +195,6 @@ async function settle(next: PhoneIndex, source: DirectorySource, spec: EntityPho
     throw asDirectoryError(err, spec.entity);
   }
   let removed = 0;
-  slicer.restart();
   for (const id of next.idsOf(spec.entity)) {
     if (!present.has(id) && next.remove(spec.entity, id)) removed += 1;
     const pause = slicer.tick();
