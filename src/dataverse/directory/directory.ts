@@ -52,7 +52,8 @@ export interface PhoneDirectoryOptions<Line> {
   readonly now?: () => number;
   /**
    * Longest stretch, in milliseconds, a full build works before it lets the
-   * event loop run (default 10): a million numbers take seconds to
+   * event loop run (default 5, which leaves room in a turn for the page the
+   * source reads and packs next): a million numbers take seconds to
    * normalise, and calls must still be identified meanwhile.
    */
   readonly buildSliceMs?: number;
@@ -169,7 +170,7 @@ export class PhoneDirectory<Line> {
       keys: this.options.keys,
       source: this.options.source,
       now: this.now,
-      sliceMs: this.options.buildSliceMs ?? 10,
+      sliceMs: this.options.buildSliceMs ?? 5,
       monotonicNow: this.options.monotonicNow ?? defaultMonotonicNow,
       useWorker: this.options.keyWorker ?? true,
       workerFromRecords: this.options.keyWorkerFromRecords ?? 20_000,
