@@ -15,5 +15,6 @@ export function dialingKeys(defaultSettings: EffectiveDialingSettings): NumberKe
     },
     // Key order is fixed by the settings interface, so equal settings give equal text.
     fingerprint: JSON.stringify(defaultSettings),
+    recipe: { module: import.meta.url, exportName: 'dialingKeys', argument: defaultSettings },
   };
 }

@@ -3,9 +3,8 @@
 // the side and swaps it in with one assignment; an incremental refresh applies
 // each page synchronously, so a lookup never sees a half-applied page. Only
 // one refresh runs at a time: later calls queue behind it.
-import { performance } from 'node:perf_hooks';
-import { setImmediate } from 'node:timers';
 import { DirectoryError } from './errors.ts';
+import { asDirectoryError, defaultMonotonicNow, fullBuild, keysOf, read } from './full-build.ts';
 import type { NumberKeys } from './number-keys.ts';
 import { PhoneIndex, type DirectoryEntry } from './phone-index.ts';
 import type { EntityPhoneFields } from './phone-fields.ts';
@@ -38,6 +37,8 @@ export interface RefreshReport {
   readonly resynced: readonly string[];
   readonly records: number;
   readonly keys: number;
+  /** Full build: pages whose numbers a worker thread normalised (the rest were normalised on the main thread). */
+  readonly keyWorkerPages?: number;
 }
 
 export interface PhoneDirectoryOptions<Line> {
@@ -51,21 +52,25 @@ export interface PhoneDirectoryOptions<Line> {
   readonly now?: () => number;
   /**
    * Longest stretch, in milliseconds, a full build works before it lets the
-   * event loop run (default 10): a million numbers take seconds to
+   * event loop run (default 5, which leaves room in a turn for the page the
+   * source reads and packs next): a million numbers take seconds to
    * normalise, and calls must still be identified meanwhile.
    */
   readonly buildSliceMs?: number;
   /** Monotonic milliseconds for the build slices (default `performance.now`). */
   readonly monotonicNow?: () => number;
+  /**
+   * Whether a full build normalises its pages in a worker thread while the
+   * main thread indexes (default true; used only when `keys` has a recipe).
+   */
+  readonly keyWorker?: boolean;
+  /**
+   * A build starts its worker once it has read this many records, or at once
+   * when the directory already holds this many (default 20,000): a small
+   * directory is normalised sooner than a worker starts.
+   */
+  readonly keyWorkerFromRecords?: number;
 }
-
-/** Records normalised between two looks at the slice clock. */
-const RECORDS_PER_CLOCK_CHECK = 32;
-
-/** How far before a full read its catch-up looks (`modifiedon`): covers clock skew between us and the CRM. */
-const SETTLE_MARGIN_MS = 10 * 60_000;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const silent: DirectoryLogger = { info: () => undefined, warn: () => undefined };
 
@@ -160,68 +165,21 @@ export class PhoneDirectory<Line> {
 
   private async fullBuild(): Promise<RefreshReport> {
     const startedAt = this.now();
-    const next = new PhoneIndex(this.options.fields);
-    const cursors = new Map<string, EntityCursor>();
-    let upserts = 0;
-    let deletions = 0;
-    for (const spec of this.options.fields) {
-      // Pages are digested in order on one chain; a source that does not wait for it still loses nothing.
-      let digested: Promise<void> = Promise.resolve();
-      const take = (records: readonly SourceRecord[]): Promise<void> => {
-        upserts += records.length;
-        digested = digested.then(() => this.digest(next, spec, records));
-        return digested;
-      };
-      const since = new Date(this.now() - SETTLE_MARGIN_MS).toISOString();
-      const cursor = await this.read(spec, take);
-      await digested;
-      deletions += await this.settle(next, spec, since, take);
-      await digested;
-      cursors.set(spec.entity, cursor);
-    }
-    this.index = next;
-    this.cursors = cursors;
-    return { kind: 'full', startedAt, finishedAt: this.now(), upserts, deletions, resynced: [], ...this.counts() };
-  }
-
-  /**
-   * Catches the index being built up with what changed while it paged: the
-   * records modified since shortly before the read are taken again, and ids
-   * the entity no longer has are removed. Returns the removals.
-   */
-  private async settle(next: PhoneIndex, spec: EntityPhoneFields, since: string, take: (records: readonly SourceRecord[]) => Promise<void>): Promise<number> {
-    const source = this.options.source;
-    if (source.readSettled === undefined) return 0;
-    const present = new Set<string>();
-    try {
-      await source.readSettled(spec, since, take, (ids) => {
-        for (const id of ids) present.add(id);
-      });
-    } catch (err) {
-      throw asDirectoryError(err, spec.entity);
-    }
-    let removed = 0;
-    for (const id of next.idsOf(spec.entity)) if (!present.has(id) && next.remove(spec.entity, id)) removed += 1;
-    return removed;
-  }
-
-  /**
-   * Adds a page to the index being built, in slices of at most `buildSliceMs`
-   * with the event loop running in between. The index is not live yet, so
-   * lookups meanwhile see the previous one, whole.
-   */
-  private async digest(next: PhoneIndex, spec: EntityPhoneFields, records: readonly SourceRecord[]): Promise<void> {
-    const sliceMs = this.options.buildSliceMs ?? 10;
-    const clock = this.options.monotonicNow ?? (() => performance.now());
-    let sliceStart = clock();
-    for (let i = 0; i < records.length; i += 1) {
-      const record = records[i] as SourceRecord;
-      next.upsert(spec.entity, record.id, record.name, this.keysOf(record));
-      if (i % RECORDS_PER_CLOCK_CHECK === RECORDS_PER_CLOCK_CHECK - 1 && clock() - sliceStart >= sliceMs) {
-        await yieldToEventLoop();
-        sliceStart = clock();
-      }
-    }
+    const built = await fullBuild({
+      fields: this.options.fields,
+      keys: this.options.keys,
+      source: this.options.source,
+      now: this.now,
+      sliceMs: this.options.buildSliceMs ?? 5,
+      monotonicNow: this.options.monotonicNow ?? defaultMonotonicNow,
+      useWorker: this.options.keyWorker ?? true,
+      workerFromRecords: this.options.keyWorkerFromRecords ?? 20_000,
+      liveRecords: this.index.size.records,
+      logger: this.logger,
+    });
+    this.index = built.index;
+    this.cursors = built.cursors;
+    return { kind: 'full', startedAt, finishedAt: this.now(), upserts: built.upserts, deletions: built.deletions, resynced: [], ...this.counts(), keyWorkerPages: built.workerPages };
   }
 
   private async incremental(): Promise<RefreshReport> {
@@ -283,12 +241,8 @@ export class PhoneDirectory<Line> {
     return { upserts: fresh.length, deletions };
   }
 
-  private async read(spec: EntityPhoneFields, onPage: (records: readonly SourceRecord[]) => void): Promise<EntityCursor> {
-    try {
-      return await this.options.source.readAll(spec, onPage);
-    } catch (err) {
-      throw asDirectoryError(err, spec.entity);
-    }
+  private read(spec: EntityPhoneFields, onPage: (records: readonly SourceRecord[]) => void): Promise<EntityCursor> {
+    return read(this.options.source, spec, onPage);
   }
 
   private async changes(spec: EntityPhoneFields, cursor: EntityCursor, onPage: (changes: readonly SourceChange[]) => void): Promise<EntityCursor> {
@@ -300,14 +254,7 @@ export class PhoneDirectory<Line> {
   }
 
   private keysOf(record: SourceRecord): (string | undefined)[] {
-    return record.phones.map((typed) => {
-      if (typed === null || typed === undefined || typed.trim() === '') return undefined;
-      try {
-        return this.options.keys.crmKey(typed);
-      } catch {
-        return undefined; // a number nobody can dial cannot match a caller either
-      }
-    });
+    return keysOf(record, this.options.keys);
   }
 
   private counts(): { records: number; keys: number } {
@@ -334,10 +281,4 @@ export class PhoneDirectory<Line> {
 
 function add(a: { upserts: number; deletions: number }, b: { upserts: number; deletions: number }): { upserts: number; deletions: number } {
   return { upserts: a.upserts + b.upserts, deletions: a.deletions + b.deletions };
-}
-
-function asDirectoryError(err: unknown, entity: string): DirectoryError {
-  if (err instanceof DirectoryError) return err;
-  const code = typeof (err as { code?: unknown })?.code === 'string' ? `${(err as { code: string }).code}: ` : '';
-  return new DirectoryError('source-failed', `reading ${entity} failed: ${code}${(err as Error)?.message ?? String(err)}`, { cause: err });
 }

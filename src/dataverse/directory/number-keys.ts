@@ -17,4 +17,21 @@ export interface NumberKeys<Line> {
   incomingKeys(callerNumber: string, line: Line): readonly string[];
   /** Identifies the settings `crmKey` uses: a snapshot taken with other settings is stale. */
   readonly fingerprint: string;
+  /**
+   * How a worker thread builds the same keys, so a full build can normalise
+   * there while the main thread indexes; without one it normalises on the
+   * main thread.
+   */
+  readonly recipe?: KeysRecipe;
+}
+
+/**
+ * `(await import(module))[exportName](argument)` gives NumberKeys whose
+ * `crmKey` answers exactly as this one's. `argument` must survive
+ * structured cloning (plain data).
+ */
+export interface KeysRecipe {
+  readonly module: string;
+  readonly exportName: string;
+  readonly argument: unknown;
 }

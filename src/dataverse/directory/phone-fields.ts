@@ -15,7 +15,7 @@ export const DEFAULT_PHONE_FIELDS: readonly EntityPhoneFields[] = [
   { entity: 'lead', fields: ['telephone1', 'telephone2', 'telephone3', 'mobilephone'] },
 ];
 
-// The packed index entry keeps a field number in 8 bits (phone-index.ts).
+// The documented limit (docs/directory-and-outbox.md); field numbers of the index stay below it.
 export const MAX_PHONE_FIELDS = 255;
 
 const LOGICAL_NAME = /^[a-z][a-z0-9_]{0,127}$/;
