@@ -12,6 +12,15 @@ const SEGMENTS = 1 << (32 - SEGMENT_SHIFT);
 const FIRST_CAPACITY = 8;
 
 /** Grows a segment when it would be more than this full. */
+/**
+ * Backward-shift deletion in linear probing: whether the key at slot `j`
+ * (home slot `home`) may move into the hole at `hole` — true when the hole
+ * lies cyclically between its home and `j`, so the key stays reachable.
+ */
+function mayFill(home: number, hole: number, j: number): boolean {
+  return (j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j);
+}
+
 function tooFull(count: number, capacity: number): boolean {
   return count * 10 > capacity * 7;
 }
@@ -81,7 +90,7 @@ export class CodeTable {
       const k = s.keys[j] as number;
       if (k === 0) break;
       const home = hashCode(k) & mask;
-      if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+      if (mayFill(home, i, j)) {
         s.keys[i] = k;
         s.values[i] = s.values[j] as number;
         i = j;
@@ -170,7 +179,7 @@ export class SlotTable {
       const v = s.slots[j] as number;
       if (v === 0) break;
       const home = (s.hashes[j] as number) & mask;
-      if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+      if (mayFill(home, i, j)) {
         s.slots[i] = v;
         s.hashes[i] = s.hashes[j] as number;
         i = j;
