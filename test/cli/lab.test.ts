@@ -132,6 +132,13 @@ describe.runIf(SIP_AVAILABLE)('crm-tapi lab', () => {
     expect((await crmTapi(['lab', 'answer', '--on', '27', '--state', statePath])).stdout).toMatch(/Answering incoming call/);
     const watcher = await CtrlClient.connect({ host: '127.0.0.1', port: phone27?.ctrlPort as number, onEvent: (e) => events.push(e), onClose: () => undefined });
     try {
+      // `answer` returns once baresip takes the command, before 200 OK and ACK have crossed; a hang-up
+      // in that window is a CANCEL racing the 200, which baresip may leave to the 32 s ACK timer.
+      // Hang up an established call, as the test means to.
+      for (let tries = 0; !/ESTABLISHED/.test((await watcher.command('listcalls')).data); tries++) {
+        if (tries === 200) throw new Error('27 never showed the call ESTABLISHED');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       expect((await crmTapi(['lab', 'hangup', '--on', '25', '--state', statePath])).code).toBe(0);
       await waitFor('the call to close at 27', () => events.some((e) => e.type === 'CALL_CLOSED' && e.peeruri?.startsWith('sip:25@')));
     } finally {
