@@ -6,9 +6,9 @@ import { fieldsOf } from './catalogue.ts';
 import { ProtocolError, type ProtocolErrorCode, type ProtocolErrorContext } from './errors.ts';
 import { FieldProblem, readScalar, writeScalar, type FieldSpec, type FieldType } from './fields.ts';
 import { decodeUtf8, encodeFrame } from './frame.ts';
-import { DEFAULT_XML_LIMITS, ENVELOPE_ELEMENT, MAX_FRAME_LENGTH, type XmlLimits } from './limits.ts';
+import { DEFAULT_XML_LIMITS, ENVELOPE_ELEMENT, MAX_FRAME_LENGTH, XML_DECLARATION, type XmlLimits } from './limits.ts';
 import { CHANNELS, type Channel, type TapiMessage } from './messages.ts';
-import { buildXml, parseXml, type BuildElement, type XmlElement } from './xml.ts';
+import { escapeXml, parseXml, type BuildElement, type XmlElement } from './xml.ts';
 
 export interface DecodeOptions {
   limits?: Partial<XmlLimits>;
@@ -38,34 +38,35 @@ function childrenByName(element: XmlElement): Map<string, XmlElement[]> {
   return map;
 }
 
-function decodeValue(type: FieldType, element: XmlElement, path: string): unknown {
-  if (type.kind === 'object') return decodeFields(type.fields, element, `${path}/`);
+function decodeValue(type: FieldType, element: XmlElement, prefix: string, name: string): unknown {
+  if (type.kind === 'object') return decodeFields(type.fields, element, `${prefix}${name}/`);
   if (type.kind === 'list') {
     const items = element.children.filter((c) => c.name === type.item);
-    if (items.length > type.max) throw new Failure('invalid-field', path, `has ${items.length} <${type.item}> elements, at most ${type.max} allowed`);
-    return items.map((item, i) => decodeValue(type.type, item, `${path}/${type.item}[${i + 1}]`));
+    if (items.length > type.max) throw new Failure('invalid-field', prefix + name, `has ${items.length} <${type.item}> elements, at most ${type.max} allowed`);
+    return items.map((item, i) => decodeValue(type.type, item, `${prefix}${name}/`, `${type.item}[${i + 1}]`));
   }
-  if (element.children.length > 0) throw new Failure('invalid-field', path, 'must hold text, not elements');
+  if (element.children.length > 0) throw new Failure('invalid-field', prefix + name, 'must hold text, not elements');
   try {
     return readScalar(type, element.text);
   } catch (err) {
-    if (err instanceof FieldProblem) throw new Failure('invalid-field', path, err.reason);
+    if (err instanceof FieldProblem) throw new Failure('invalid-field', prefix + name, err.reason);
     throw err;
   }
 }
 
-function decodeFields(specs: readonly FieldSpec[], parent: XmlElement, prefix: string): Fields {
-  const byName = childrenByName(parent);
-  const out: Fields = {};
+/**
+ * Reads the fields of `specs` from `parent`'s children into `out`. Paths (for errors) are built only
+ * when something fails: decoding runs for every call event and notification (issue 18).
+ */
+function decodeFields(specs: readonly FieldSpec[], parent: XmlElement, prefix: string, byName = childrenByName(parent), out: Fields = {}): Fields {
   for (const spec of specs) {
     const found = byName.get(spec.key);
-    const path = prefix + spec.key;
     if (found === undefined) {
       if (spec.optional) continue;
-      throw new Failure('missing-field', path, 'is required');
+      throw new Failure('missing-field', prefix + spec.key, 'is required');
     }
-    if (found.length > 1) throw new Failure('invalid-field', path, `appears ${found.length} times, once allowed`);
-    out[spec.key] = decodeValue(spec.type, found[0] as XmlElement, path);
+    if (found.length > 1) throw new Failure('invalid-field', prefix + spec.key, `appears ${found.length} times, once allowed`);
+    out[spec.key] = decodeValue(spec.type, found[0] as XmlElement, prefix, spec.key);
   }
   return out;
 }
@@ -120,10 +121,11 @@ export function decodeMessage(xml: string, options: DecodeOptions = {}): TapiMes
   }
   const context = { channel, command, requestId };
   try {
-    const fields = decodeFields(specs, root, '');
-    const problem = crossFieldProblem(fields);
+    // channel and command first, then the fields in catalogue order: the key order callers see.
+    const message = decodeFields(specs, root, '', byName, { channel, command });
+    const problem = crossFieldProblem(message);
     if (problem) throw problem;
-    return { channel, command, ...fields } as TapiMessage;
+    return message as unknown as TapiMessage;
   } catch (err) {
     if (err instanceof Failure) throw toError(err, `${channel}/${command}`, context);
     throw err;
@@ -135,55 +137,121 @@ export function decodePayload(payload: Uint8Array, options: DecodeOptions = {}):
   return decodeMessage(decodeUtf8(payload), options);
 }
 
-function encodeValue(type: FieldType, value: unknown, name: string, path: string): BuildElement {
+/** `pathName`: how errors name it (a list item's name with its position). */
+function encodeValue(type: FieldType, value: unknown, name: string, prefix: string, pathName = name): BuildElement {
   if (type.kind === 'object') {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Failure('invalid-field', path, 'must be an object');
-    return { name, children: encodeFields(type.fields, value as Fields, `${path}/`) };
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Failure('invalid-field', prefix + pathName, 'must be an object');
+    return { name, children: encodeFields(type.fields, value as Fields, `${prefix}${pathName}/`) };
   }
   if (type.kind === 'list') {
-    if (!Array.isArray(value)) throw new Failure('invalid-field', path, 'must be a list');
-    if (value.length > type.max) throw new Failure('invalid-field', path, `has ${value.length} items, at most ${type.max} allowed`);
-    return { name, children: value.map((item: unknown, i) => encodeValue(type.type, item, type.item, `${path}/${type.item}[${i + 1}]`)) };
+    if (!Array.isArray(value)) throw new Failure('invalid-field', prefix + pathName, 'must be a list');
+    if (value.length > type.max) throw new Failure('invalid-field', prefix + pathName, `has ${value.length} items, at most ${type.max} allowed`);
+    return { name, children: value.map((item: unknown, i) => encodeValue(type.type, item, type.item, `${prefix}${pathName}/`, `${type.item}[${i + 1}]`)) };
   }
   try {
     return { name, text: writeScalar(type, value) };
   } catch (err) {
-    if (err instanceof FieldProblem) throw new Failure('invalid-field', path, err.reason);
+    if (err instanceof FieldProblem) throw new Failure('invalid-field', prefix + pathName, err.reason);
     throw err;
   }
 }
 
-function encodeFields(specs: readonly FieldSpec[], value: Fields, prefix: string): BuildElement[] {
-  const known = new Set(specs.map((s) => s.key));
-  for (const key of Object.keys(value)) {
-    if (!known.has(key) && value[key] !== undefined) throw new Failure('invalid-field', prefix + key, 'is not a field of this message');
+/** The keys of each field list, made once: encoding checks every message's keys against them. */
+const KNOWN_KEYS = new WeakMap<readonly FieldSpec[], ReadonlySet<string>>();
+function knownKeys(specs: readonly FieldSpec[]): ReadonlySet<string> {
+  let known = KNOWN_KEYS.get(specs);
+  if (known === undefined) KNOWN_KEYS.set(specs, (known = new Set(specs.map((s) => s.key))));
+  return known;
+}
+
+/** Refuses a key of `value` that is none of `specs`' fields (nor in `skip`: the envelope's channel and command). */
+function checkKeys(specs: readonly FieldSpec[], value: Fields, prefix: string, skip: ReadonlySet<string> | undefined): void {
+  const known = knownKeys(specs);
+  for (const key in value) {
+    if (!known.has(key) && value[key] !== undefined && skip?.has(key) !== true && Object.hasOwn(value, key)) throw new Failure('invalid-field', prefix + key, 'is not a field of this message');
   }
-  const out: BuildElement[] = [];
+}
+
+/** `skip`: keys of `value` that are not fields (the envelope's channel and command). */
+function encodeFields(specs: readonly FieldSpec[], value: Fields, prefix: string, out: BuildElement[] = [], skip?: ReadonlySet<string>): BuildElement[] {
+  checkKeys(specs, value, prefix, skip);
   for (const spec of specs) {
     const v = value[spec.key];
     if (v === undefined) {
       if (spec.optional) continue;
       throw new Failure('missing-field', prefix + spec.key, 'is required');
     }
-    out.push(encodeValue(spec.type, v, spec.key, prefix + spec.key));
+    out.push(encodeValue(spec.type, v, spec.key, prefix));
   }
   return out;
 }
 
+const ENVELOPE_KEYS: ReadonlySet<string> = new Set(['channel', 'command']);
+
 /**
  * Encodes a message as an XML document with the manual's declaration. Input
  * is checked as strictly as decoding checks it (it may come from JSON), so
- * what this writes always decodes back to the same message.
+ * what this writes always decodes back to the same message. Written straight
+ * to text, without the element tree (`messageTree`) that the reference builder
+ * takes: byte for byte the same document (test/protocol/writer-differential.test.ts),
+ * with a fraction of the garbage on the popup path (issue 18).
  */
 export function encodeMessage(message: TapiMessage): string {
-  return buildXml(messageTree(message));
+  const { channel, command, specs, fields, requestId } = envelopeOf(message);
+  try {
+    const problem = crossFieldProblem(fields);
+    if (problem) throw problem;
+    return `${XML_DECLARATION}<${ENVELOPE_ELEMENT} name="${escapeXml(channel)}"><command>${escapeXml(command)}</command>${writeFields(specs, fields, '', ENVELOPE_KEYS)}</${ENVELOPE_ELEMENT}>`;
+  } catch (err) {
+    if (err instanceof Failure) throw toError(err, `${channel}/${command}`, { channel, command, requestId });
+    throw err;
+  }
 }
 
-/** The element tree `encodeMessage` serialises, checked as strictly as decoding checks (see there). */
-export function messageTree(message: TapiMessage): BuildElement {
+/** `encodeValue`, written as text. */
+function writeValue(type: FieldType, value: unknown, name: string, prefix: string, pathName = name): string {
+  if (type.kind === 'object') {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Failure('invalid-field', prefix + pathName, 'must be an object');
+    return `<${name}>${writeFields(type.fields, value as Fields, `${prefix}${pathName}/`)}</${name}>`;
+  }
+  if (type.kind === 'list') {
+    if (!Array.isArray(value)) throw new Failure('invalid-field', prefix + pathName, 'must be a list');
+    if (value.length > type.max) throw new Failure('invalid-field', prefix + pathName, `has ${value.length} items, at most ${type.max} allowed`);
+    let items = '';
+    for (let i = 0; i < value.length; i += 1) items += writeValue(type.type, value[i], type.item, `${prefix}${pathName}/`, `${type.item}[${i + 1}]`);
+    return `<${name}>${items}</${name}>`;
+  }
+  let text: string;
+  try {
+    text = writeScalar(type, value);
+  } catch (err) {
+    if (err instanceof FieldProblem) throw new Failure('invalid-field', prefix + pathName, err.reason);
+    throw err;
+  }
+  return `<${name}>${escapeXml(text)}</${name}>`;
+}
+
+/** `encodeFields`, written as text. */
+function writeFields(specs: readonly FieldSpec[], value: Fields, prefix: string, skip?: ReadonlySet<string>): string {
+  checkKeys(specs, value, prefix, skip);
+  let out = '';
+  for (const spec of specs) {
+    const v = value[spec.key];
+    if (v === undefined) {
+      if (spec.optional) continue;
+      throw new Failure('missing-field', prefix + spec.key, 'is required');
+    }
+    out += writeValue(spec.type, v, spec.key, prefix);
+  }
+  return out;
+}
+
+/** The channel, command and field list of a message about to be encoded, or the ProtocolError that refuses it. */
+function envelopeOf(message: TapiMessage): { channel: Channel; command: string; specs: readonly FieldSpec[]; fields: Fields; requestId: string | undefined } {
   const m = message as unknown;
   if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new ProtocolError('invalid-field', 'a message must be an object');
-  const { channel, command, ...fields } = m as Fields;
+  const fields = m as Fields;
+  const { channel, command } = fields;
   if (typeof channel !== 'string') throw new ProtocolError('missing-field', 'message has no channel', { field: 'channel' });
   if (!(CHANNELS as readonly string[]).includes(channel)) {
     throw new ProtocolError('unknown-channel', `unknown channel "${channel.slice(0, 64)}"; known: ${CHANNELS.join(', ')}`);
@@ -191,11 +259,19 @@ export function messageTree(message: TapiMessage): BuildElement {
   if (typeof command !== 'string') throw new ProtocolError('missing-field', `${channel}: message has no command`, { channel, field: 'command' });
   const specs = fieldsOf(channel as Channel, command);
   if (specs === undefined) throw new ProtocolError('unknown-command', `channel ${channel} has no command "${command.slice(0, 64)}"`, { channel, command });
-  const requestId = typeof fields.requestId === 'string' ? fields.requestId : undefined;
+  return { channel: channel as Channel, command, specs, fields, requestId: typeof fields.requestId === 'string' ? fields.requestId : undefined };
+}
+
+/**
+ * The element tree of a message, checked as strictly as `encodeMessage` checks: what the reference
+ * builder (fast-xml-parser) serialises in the differential tests. `encodeMessage` writes the same text directly.
+ */
+export function messageTree(message: TapiMessage): BuildElement {
+  const { channel, command, specs, fields, requestId } = envelopeOf(message);
   try {
     const problem = crossFieldProblem(fields);
     if (problem) throw problem;
-    const children = [{ name: 'command', text: command }, ...encodeFields(specs, fields, '')];
+    const children = encodeFields(specs, fields, '', [{ name: 'command', text: command }], ENVELOPE_KEYS);
     return { name: ENVELOPE_ELEMENT, attributes: { name: channel }, children };
   } catch (err) {
     if (err instanceof Failure) throw toError(err, `${channel}/${command}`, { channel, command, requestId });

@@ -46,7 +46,6 @@ export class FieldProblem {
 }
 
 const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Lower-case bare form of a GUID given braced or bare in any case; undefined if it is not a GUID. */
@@ -61,12 +60,31 @@ export function normalizeGuid(value: string): string | undefined {
 
 /** ISO-8601 UTC with milliseconds, e.g. 2024-05-01T12:00:00.000Z, with calendar ranges checked. */
 export function isTimestamp(value: string): boolean {
-  const m = TIMESTAMP.exec(value);
-  if (m === null) return false;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
+  // Read digit by digit: every call event and notification carries one, and a regex
+  // with groups allocated a match array and seven strings each time (issue 18).
+  if (value.length !== 24 || value.charCodeAt(4) !== 0x2d || value.charCodeAt(7) !== 0x2d || value.charCodeAt(10) !== 0x54) return false;
+  if (value.charCodeAt(13) !== 0x3a || value.charCodeAt(16) !== 0x3a || value.charCodeAt(19) !== 0x2e || value.charCodeAt(23) !== 0x5a) return false;
+  const y = digits(value, 0, 4);
+  const mo = digits(value, 5, 2);
+  const d = digits(value, 8, 2);
+  const h = digits(value, 11, 2);
+  const mi = digits(value, 14, 2);
+  const s = digits(value, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0 || digits(value, 20, 3) < 0) return false;
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   const maxDay = mo === 2 && !leap ? 28 : (DAYS_IN_MONTH[mo - 1] ?? 0);
   return mo >= 1 && mo <= 12 && d >= 1 && d <= maxDay && h <= 23 && mi <= 59 && s <= 59;
+}
+
+/** The ASCII digits at `from` as a number, or -1 when one of them is not a digit 0-9. */
+function digits(value: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i += 1) {
+    const c = value.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
 }
 
 /** Reason a text value cannot travel as a single-line XML string, or undefined if it can. */

@@ -76,14 +76,14 @@ export function buildXmlReference(root: BuildElement): string {
 const SPECIAL = /[&<>'"]/;
 const SPECIALS = /[&<>'"]/g;
 const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;' };
-const escape = (value: string) => (SPECIAL.test(value) ? value.replace(SPECIALS, (c) => ENTITY[c]!) : value);
+export const escapeXml = (value: string) => (SPECIAL.test(value) ? value.replace(SPECIALS, (c) => ENTITY[c]!) : value);
 
 function write(element: BuildElement): string {
   let out = `<${element.name}`;
-  if (element.attributes) for (const key of Object.keys(element.attributes)) out += ` ${key}="${escape(element.attributes[key]!)}"`;
+  if (element.attributes) for (const key of Object.keys(element.attributes)) out += ` ${key}="${escapeXml(element.attributes[key]!)}"`;
   out += '>';
   if (element.children !== undefined) for (const child of element.children) out += write(child);
-  else if (element.text) out += escape(element.text);
+  else if (element.text) out += escapeXml(element.text);
   return `${out}</${element.name}>`;
 }
 

@@ -4,9 +4,11 @@
 // Unicode text and attribute values, including the five special characters.
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { messageTree } from '../../src/protocol/codec.ts';
+import { encodeMessage, messageTree } from '../../src/protocol/codec.ts';
+import { ProtocolError } from '../../src/protocol/errors.ts';
 import { buildXml, buildXmlReference, type BuildElement } from '../../src/protocol/xml.ts';
-import { MESSAGE_ARBITRARIES, TRICKY_VALUES } from './arbitraries.ts';
+import { anyMessage, MESSAGE_ARBITRARIES, TRICKY_VALUES } from './arbitraries.ts';
+import type { TapiMessage } from '../../src/protocol/messages.ts';
 
 const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom(...TRICKY_VALUES, '&amp;', '<a>', `"'"`, '&<>\'"', ''));
 const name = fc.constantFrom('a', 'callKey', 'x-y', 'm_1', 'tapiaction');
@@ -23,9 +25,38 @@ describe('direct XML writer = fast-xml-parser builder', () => {
     test.prop([arbitrary], { numRuns: 100 })(key, (message) => {
       const t = messageTree(message);
       expect(buildXml(t)).toBe(buildXmlReference(t));
+      // encodeMessage writes the text straight, without the tree: the same bytes as the reference.
+      expect(encodeMessage(message)).toBe(buildXmlReference(t));
     });
   }
   test.prop([tree], { numRuns: 2000 })('random trees, any text', (t) => {
     expect(buildXml(t)).toBe(buildXmlReference(t));
+  });
+});
+
+/** What encoding `m` throws (code, message, context), or the document it writes. */
+function outcome(encode: (m: never) => unknown, m: unknown): unknown {
+  try {
+    return encode(m as never);
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    return { code: err.code, message: err.message, context: JSON.stringify(err) };
+  }
+}
+
+describe('the direct writer refuses what the tree refuses, with the same error', () => {
+  const broken = fc.tuple(anyMessage, fc.constantFrom('drop', 'extra', 'wrong', 'envelope'), fc.nat(), fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.string({ maxLength: 5 }), fc.constant([1]), fc.constant({ a: 1 }))).map(([m, how, n, v]) => {
+    const copy: Record<string, unknown> = { ...m };
+    const keys = Object.keys(copy).filter((k) => k !== 'channel' && k !== 'command');
+    const key = keys[n % Math.max(1, keys.length)];
+    if (how === 'drop' && key !== undefined) delete copy[key];
+    else if (how === 'extra') copy[`x${n % 3}`] = v ?? 1;
+    else if (how === 'wrong' && key !== undefined) copy[key] = v;
+    else if (how === 'envelope') copy[n % 2 === 0 ? 'channel' : 'command'] = v;
+    return copy;
+  });
+  test.prop([broken], { numRuns: 3000 })('random broken messages', (m) => {
+    const viaTree = outcome((x: TapiMessage) => buildXmlReference(messageTree(x)), m);
+    expect(outcome(encodeMessage, m)).toEqual(viaTree);
   });
 });
