@@ -6,7 +6,9 @@
 // frames in, the same WebSocket messages out, no logic: bench/lib/relay.ts);
 // and the heap each idle proven client costs.
 //
-//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--outbox GROUP|FULL] [--trace]
+//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--outbox GROUP|FULL] [--trace] [--profile queued|flat-out|backlog]
+//
+// --profile writes a CPU profile of that run's calls (not its set-up) to manager-<run>.cpuprofile.
 //
 // As in production, the manager journals every call event (SqliteSeqStore:
 // `synchronous = FULL` in a worker thread) and queues records in the SQLite
@@ -34,12 +36,14 @@
 // loop in both measurements alike; bench/manager-split.ts measures both with
 // the clients in a child process instead, as in production (a server with
 // its process to itself), and up to 10,000 clients.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { OutboxStore } from '../src/dataverse/outbox/store.ts';
 import type { Socket } from 'node:net';
-import { drive, openClients, percentile, schedule, sleep, uid, type Popup } from './lib/popups.ts';
+import { drive, formatGc, openClients, percentile, schedule, sleep, uid, watchGc, type GcPauses, type Popup } from './lib/popups.ts';
 import { bareRelay, capture, type Captured } from './lib/relay.ts';
 import { connector, hostsFor, linesOfHost, startStack } from './lib/stack.ts';
 import { numberArg, verdict } from './support.ts';
@@ -71,6 +75,7 @@ interface Trace {
   /** Writes still waiting when the calls ended (the queued run keeps every record). */
   pendingAfter: number;
   byMethod: Map<string, { calls: number; ms: number }>;
+  gc: GcPauses;
 }
 
 /**
@@ -115,7 +120,7 @@ function timedStore(store: OutboxStore, trace: Trace): OutboxStore {
  * at once. `backlog`: as flat-out, with BACKLOG writes waiting; delivery starts with the first call.
  */
 async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captured): Promise<{ latencies: number[]; heapPerClient: number; trace: Trace }> {
-  const trace: Trace = { loopP99: 0, loopMax: 0, storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', pendingAfter: 0, byMethod: new Map() };
+  const trace: Trace = { loopP99: 0, loopMax: 0, storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', pendingAfter: 0, byMethod: new Map(), gc: { count: 0, totalMs: 0, maxMs: 0 } };
   const stack = await startStack({ clients: CLIENTS, outboxSync: OUTBOX_SYNC as 'GROUP' | 'FULL', wrapStore: (store) => timedStore(store, trace) });
   const outbox = stack.outbox;
   if (mode === 'flat-out') outbox.start();
@@ -136,12 +141,28 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
   if (mode === 'backlog') outbox.start();
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  const gcWatch = watchGc();
+  const profiler = process.argv.includes('--profile') && process.argv[process.argv.indexOf('--profile') + 1] === mode ? new Session() : undefined;
+  if (profiler !== undefined) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    if (process.env.HEAP_PROFILE) await profiler.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: process.env.HEAP_PROFILE !== 'live', includeObjectsCollectedByMajorGC: process.env.HEAP_PROFILE !== 'live' } as never);
+  }
   const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured));
   loop.disable();
+  const gcSeen = gcWatch.stop();
+  if (profiler !== undefined) {
+    if (process.env.HEAP_PROFILE) writeFileSync(`manager-${mode}.heapprofile`, JSON.stringify((await profiler.post('HeapProfiler.stopSampling')).profile));
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(`manager-${mode}.cpuprofile`, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   const measured = { ...trace, byMethod: new Map(trace.byMethod) };
   measured.loopP99 = loop.percentile(99) / 1e6;
   measured.loopMax = loop.max / 1e6;
   measured.pendingAfter = outbox.stats().pending;
+  measured.gc = gcSeen;
   for (const r of receivers) r.ws.terminate();
   for (const s of sockets) s.destroy();
   await stack.stop();
@@ -151,7 +172,8 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
 const fmt = (n: number) => n.toFixed(2).padStart(8);
 const captured: Captured = new Map();
 const quiet = await manager('queued', captured);
-const floor = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, popups: POPUPS, captured, keyOf });
+const relayRun = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, popups: POPUPS, captured, keyOf, beforeDrive: gc });
+const floor = relayRun.latencies;
 const real = await manager('flat-out');
 const backlog = await manager('backlog');
 const expected = POPUPS.length;
@@ -166,9 +188,10 @@ for (const [name, run] of runs) {
 console.log(`same-run ratios to the queued run p99: flat out ${(p99(real.latencies) / p99(quiet.latencies)).toFixed(2)}x, with backlog ${(p99(backlog.latencies) / p99(quiet.latencies)).toFixed(2)}x`);
 for (const [name, run] of runs) {
   const t = run.trace;
-  console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end`);
+  console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; ${formatGc(t.gc)}`);
   if (process.argv.includes('--trace')) console.log(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
 }
+console.log(`bare relay: ${formatGc(relayRun.gc)}`);
 console.log(`heap per idle proven client: ${(quiet.heapPerClient / 1024).toFixed(1)} KiB (server and client ends of each WebSocket: both live in this process)`);
 // The requirement (header): flat-out p99 within 1.5× the relay's, no store call over 20 ms on the loop, nothing lost.
 const ratio = p99(real.latencies) / p99(floor);

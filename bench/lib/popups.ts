@@ -4,7 +4,7 @@
 // of popups, and the popup latency as the client sees it (the message decoded
 // with the protocol codec, the `offering` notification matched by call key).
 import { once } from 'node:events';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { decodeMessage, encodeMessage, encodeMessageFrame, type TapiMessage } from '../../src/protocol/index.ts';
 
@@ -118,3 +118,36 @@ export async function drive(popups: readonly Popup[], rate: number, receivers: r
   await sleep(1000);
   return latencies;
 }
+
+/** Garbage collections while popups ran: each pause holds every popup that arrives meanwhile. */
+export interface GcPauses {
+  count: number;
+  totalMs: number;
+  maxMs: number;
+}
+
+/** Starts counting this process's GC pauses (scavenges and mark-compact); `stop` returns what it saw. */
+export function watchGc(): { stop: () => GcPauses } {
+  const seen: GcPauses = { count: 0, totalMs: 0, maxMs: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      seen.count += 1;
+      seen.totalMs += e.duration;
+      seen.maxMs = Math.max(seen.maxMs, e.duration);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      for (const e of observer.takeRecords()) {
+        seen.count += 1;
+        seen.totalMs += e.duration;
+        seen.maxMs = Math.max(seen.maxMs, e.duration);
+      }
+      observer.disconnect();
+      return seen;
+    },
+  };
+}
+
+export const formatGc = (g: GcPauses) => `GC ${g.count} pauses, ${g.totalMs.toFixed(0)} ms in all, longest ${g.maxMs.toFixed(1)} ms`;
