@@ -8,7 +8,9 @@
 //
 //   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--outbox GROUP|FULL] [--trace] [--profile queued|flat-out|backlog]
 //
-// --profile writes a CPU profile of that run's calls (not its set-up) to manager-<run>.cpuprofile.
+// --profile writes a CPU profile of that run's calls (not its set-up) to manager-<run>.cpuprofile;
+// with HEAP_PROFILE=1 also a sampled heap profile of all it allocated (HEAP_PROFILE=live: what was
+// still alive at the end) to manager-<run>.heapprofile. Each run prints its GC pauses.
 //
 // As in production, the manager journals every call event (SqliteSeqStore:
 // `synchronous = FULL` in a worker thread) and queues records in the SQLite
