@@ -4,7 +4,7 @@
 // of popups, and the popup latency as the client sees it (the message decoded
 // with the protocol codec, the `offering` notification matched by call key).
 import { once } from 'node:events';
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { decodeMessage, encodeMessage, encodeMessageFrame, type TapiMessage } from '../../src/protocol/index.ts';
 
@@ -129,21 +129,18 @@ export interface GcPauses {
 /** Starts counting this process's GC pauses (scavenges and mark-compact); `stop` returns what it saw. */
 export function watchGc(): { stop: () => GcPauses } {
   const seen: GcPauses = { count: 0, totalMs: 0, maxMs: 0 };
-  const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
+  const count = (entries: readonly PerformanceEntry[]) => {
+    for (const e of entries) {
       seen.count += 1;
       seen.totalMs += e.duration;
       seen.maxMs = Math.max(seen.maxMs, e.duration);
     }
-  });
+  };
+  const observer = new PerformanceObserver((list) => count(list.getEntries()));
   observer.observe({ entryTypes: ['gc'] });
   return {
     stop() {
-      for (const e of observer.takeRecords()) {
-        seen.count += 1;
-        seen.totalMs += e.duration;
-        seen.maxMs = Math.max(seen.maxMs, e.duration);
-      }
+      count(observer.takeRecords());
       observer.disconnect();
       return seen;
     },

@@ -137,23 +137,57 @@ export function decodePayload(payload: Uint8Array, options: DecodeOptions = {}):
   return decodeMessage(decodeUtf8(payload), options);
 }
 
+/**
+ * What encoding emits, element by element: text for the wire (`TEXT`) or the element tree that the
+ * reference builder takes in the differential tests (`TREE`). One walk checks and orders the fields
+ * for both, so they cannot drift apart. `A` is an element's children as they accumulate.
+ */
+interface Emitter<E, A> {
+  children(): A;
+  add(children: A, element: E): A;
+  leaf(name: string, text: string): E;
+  node(name: string, children: A): E;
+}
+
+// Text is concatenated as it goes: no tree on the popup path (issue 18).
+const TEXT: Emitter<string, string> = {
+  children: () => '',
+  add: (children, element) => children + element,
+  leaf: (name, text) => `<${name}>${escapeXml(text)}</${name}>`,
+  node: (name, children) => `<${name}>${children}</${name}>`,
+};
+
+const TREE: Emitter<BuildElement, BuildElement[]> = {
+  children: () => [],
+  add: (children, element) => {
+    children.push(element);
+    return children;
+  },
+  leaf: (name, text) => ({ name, text }),
+  node: (name, children) => ({ name, children }),
+};
+
 /** `pathName`: how errors name it (a list item's name with its position). */
-function encodeValue(type: FieldType, value: unknown, name: string, prefix: string, pathName = name): BuildElement {
+function encodeValue<E, A>(emit: Emitter<E, A>, type: FieldType, value: unknown, name: string, prefix: string, pathName = name): E {
   if (type.kind === 'object') {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Failure('invalid-field', prefix + pathName, 'must be an object');
-    return { name, children: encodeFields(type.fields, value as Fields, `${prefix}${pathName}/`) };
+    return emit.node(name, encodeFields(emit, type.fields, value as Fields, `${prefix}${pathName}/`, emit.children()));
   }
   if (type.kind === 'list') {
     if (!Array.isArray(value)) throw new Failure('invalid-field', prefix + pathName, 'must be a list');
     if (value.length > type.max) throw new Failure('invalid-field', prefix + pathName, `has ${value.length} items, at most ${type.max} allowed`);
-    return { name, children: value.map((item: unknown, i) => encodeValue(type.type, item, type.item, `${prefix}${pathName}/`, `${type.item}[${i + 1}]`)) };
+    let items = emit.children();
+    for (let i = 0; i < value.length; i += 1) items = emit.add(items, encodeValue(emit, type.type, value[i], type.item, `${prefix}${pathName}/`, `${type.item}[${i + 1}]`));
+    return emit.node(name, items);
   }
+  let text: string;
   try {
-    return { name, text: writeScalar(type, value) };
+    text = writeScalar(type, value);
   } catch (err) {
     if (err instanceof FieldProblem) throw new Failure('invalid-field', prefix + pathName, err.reason);
     throw err;
   }
+  return emit.leaf(name, text);
 }
 
 /** The keys of each field list, made once: encoding checks every message's keys against them. */
@@ -172,8 +206,8 @@ function checkKeys(specs: readonly FieldSpec[], value: Fields, prefix: string, s
   }
 }
 
-/** `skip`: keys of `value` that are not fields (the envelope's channel and command). */
-function encodeFields(specs: readonly FieldSpec[], value: Fields, prefix: string, out: BuildElement[] = [], skip?: ReadonlySet<string>): BuildElement[] {
+/** Adds `value`'s fields to `out` in catalogue order. `skip`: keys of `value` that are not fields (the envelope's channel and command). */
+function encodeFields<E, A>(emit: Emitter<E, A>, specs: readonly FieldSpec[], value: Fields, prefix: string, out: A, skip?: ReadonlySet<string>): A {
   checkKeys(specs, value, prefix, skip);
   for (const spec of specs) {
     const v = value[spec.key];
@@ -181,70 +215,12 @@ function encodeFields(specs: readonly FieldSpec[], value: Fields, prefix: string
       if (spec.optional) continue;
       throw new Failure('missing-field', prefix + spec.key, 'is required');
     }
-    out.push(encodeValue(spec.type, v, spec.key, prefix));
+    out = emit.add(out, encodeValue(emit, spec.type, v, spec.key, prefix));
   }
   return out;
 }
 
 const ENVELOPE_KEYS: ReadonlySet<string> = new Set(['channel', 'command']);
-
-/**
- * Encodes a message as an XML document with the manual's declaration. Input
- * is checked as strictly as decoding checks it (it may come from JSON), so
- * what this writes always decodes back to the same message. Written straight
- * to text, without the element tree (`messageTree`) that the reference builder
- * takes: byte for byte the same document (test/protocol/writer-differential.test.ts),
- * with a fraction of the garbage on the popup path (issue 18).
- */
-export function encodeMessage(message: TapiMessage): string {
-  const { channel, command, specs, fields, requestId } = envelopeOf(message);
-  try {
-    const problem = crossFieldProblem(fields);
-    if (problem) throw problem;
-    return `${XML_DECLARATION}<${ENVELOPE_ELEMENT} name="${escapeXml(channel)}"><command>${escapeXml(command)}</command>${writeFields(specs, fields, '', ENVELOPE_KEYS)}</${ENVELOPE_ELEMENT}>`;
-  } catch (err) {
-    if (err instanceof Failure) throw toError(err, `${channel}/${command}`, { channel, command, requestId });
-    throw err;
-  }
-}
-
-/** `encodeValue`, written as text. */
-function writeValue(type: FieldType, value: unknown, name: string, prefix: string, pathName = name): string {
-  if (type.kind === 'object') {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Failure('invalid-field', prefix + pathName, 'must be an object');
-    return `<${name}>${writeFields(type.fields, value as Fields, `${prefix}${pathName}/`)}</${name}>`;
-  }
-  if (type.kind === 'list') {
-    if (!Array.isArray(value)) throw new Failure('invalid-field', prefix + pathName, 'must be a list');
-    if (value.length > type.max) throw new Failure('invalid-field', prefix + pathName, `has ${value.length} items, at most ${type.max} allowed`);
-    let items = '';
-    for (let i = 0; i < value.length; i += 1) items += writeValue(type.type, value[i], type.item, `${prefix}${pathName}/`, `${type.item}[${i + 1}]`);
-    return `<${name}>${items}</${name}>`;
-  }
-  let text: string;
-  try {
-    text = writeScalar(type, value);
-  } catch (err) {
-    if (err instanceof FieldProblem) throw new Failure('invalid-field', prefix + pathName, err.reason);
-    throw err;
-  }
-  return `<${name}>${escapeXml(text)}</${name}>`;
-}
-
-/** `encodeFields`, written as text. */
-function writeFields(specs: readonly FieldSpec[], value: Fields, prefix: string, skip?: ReadonlySet<string>): string {
-  checkKeys(specs, value, prefix, skip);
-  let out = '';
-  for (const spec of specs) {
-    const v = value[spec.key];
-    if (v === undefined) {
-      if (spec.optional) continue;
-      throw new Failure('missing-field', prefix + spec.key, 'is required');
-    }
-    out += writeValue(spec.type, v, spec.key, prefix);
-  }
-  return out;
-}
 
 /** The channel, command and field list of a message about to be encoded, or the ProtocolError that refuses it. */
 function envelopeOf(message: TapiMessage): { channel: Channel; command: string; specs: readonly FieldSpec[]; fields: Fields; requestId: string | undefined } {
@@ -262,21 +238,37 @@ function envelopeOf(message: TapiMessage): { channel: Channel; command: string; 
   return { channel: channel as Channel, command, specs, fields, requestId: typeof fields.requestId === 'string' ? fields.requestId : undefined };
 }
 
-/**
- * The element tree of a message, checked as strictly as `encodeMessage` checks: what the reference
- * builder (fast-xml-parser) serialises in the differential tests. `encodeMessage` writes the same text directly.
- */
-export function messageTree(message: TapiMessage): BuildElement {
+/** The envelope's checks and children (`<command>`, then the fields), handed to `wrap`; a Failure becomes the ProtocolError. */
+function encodeEnvelope<E, A, R>(emit: Emitter<E, A>, message: TapiMessage, wrap: (channel: Channel, children: A) => R): R {
   const { channel, command, specs, fields, requestId } = envelopeOf(message);
   try {
     const problem = crossFieldProblem(fields);
     if (problem) throw problem;
-    const children = encodeFields(specs, fields, '', [{ name: 'command', text: command }], ENVELOPE_KEYS);
-    return { name: ENVELOPE_ELEMENT, attributes: { name: channel }, children };
+    return wrap(channel, encodeFields(emit, specs, fields, '', emit.add(emit.children(), emit.leaf('command', command)), ENVELOPE_KEYS));
   } catch (err) {
     if (err instanceof Failure) throw toError(err, `${channel}/${command}`, { channel, command, requestId });
     throw err;
   }
+}
+
+/**
+ * Encodes a message as an XML document with the manual's declaration. Input
+ * is checked as strictly as decoding checks it (it may come from JSON), so
+ * what this writes always decodes back to the same message. Written straight
+ * to text, without the element tree (`messageTree`) that the reference builder
+ * takes: byte for byte the same document (test/protocol/writer-differential.test.ts),
+ * with a fraction of the garbage on the popup path (issue 18).
+ */
+export function encodeMessage(message: TapiMessage): string {
+  return encodeEnvelope(TEXT, message, (channel, children) => `${XML_DECLARATION}<${ENVELOPE_ELEMENT} name="${escapeXml(channel)}">${children}</${ENVELOPE_ELEMENT}>`);
+}
+
+/**
+ * The element tree of a message, checked as `encodeMessage` checks (the same walk): what the reference
+ * builder (fast-xml-parser) serialises in the differential tests.
+ */
+export function messageTree(message: TapiMessage): BuildElement {
+  return encodeEnvelope(TREE, message, (channel, children): BuildElement => ({ name: ENVELOPE_ELEMENT, attributes: { name: channel }, children }));
 }
 
 /** Encodes a message and frames it for TCP. */
