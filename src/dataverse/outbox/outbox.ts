@@ -200,7 +200,10 @@ export class Outbox {
     if (this.turnScheduled || this.closed || (!this.running && this.settled.size === 0)) return;
     this.turnScheduled = true;
     if (this.backlogged || this.gatherMs === 0) setImmediate(() => this.turn());
-    else setTimeout(() => this.turn(), this.gatherMs); // not unref'd: like setImmediate, a waiting turn keeps the process up
+    // The gathered turn runs after the poll phase that follows the timer (an immediate queued from a timer runs
+    // in the same loop iteration's check phase): call events and popups that are ready go before the outbox's SQL.
+    // Not unref'd: like setImmediate, a waiting turn keeps the process up.
+    else setTimeout(() => setImmediate(() => this.turn()), this.gatherMs);
   }
 
   /** One bounded step: at most `concurrency` writes forgotten and `concurrency` launched. */

@@ -40,6 +40,12 @@ export interface RecordedCall {
   agent?: string;
 }
 
+/** A call's records, built and not yet queued. */
+export interface PreparedRecords {
+  readonly writes: readonly OutboxWrite[];
+  readonly recorded: RecordedCall;
+}
+
 /** The agent of a call and the line record whose settings apply to it. */
 export function agentOf(call: TrackedCall, table: EntitlementTable): { agent?: string; record?: LineConfigRecord } {
   const users = table.usersOf(call.line);
@@ -72,14 +78,38 @@ export class CallRecorder {
   async record(call: TrackedCall): Promise<RecordedCall | undefined> {
     if (call.answeredElsewhere) return undefined;
     try {
-      return await this.write(call);
+      const prepared = await this.prepare(call);
+      this.enqueue([prepared]);
+      return prepared.recorded;
     } catch (err) {
       this.o.logger.error({ err, callKey: call.callKey, line: call.line }, 'records of a call could not be queued');
       return undefined;
     }
   }
 
-  private async write(call: TrackedCall): Promise<RecordedCall> {
+  /**
+   * Enqueues the records of several calls in one transaction (issue 18: one commit per turn, not per call):
+   * all or none of them stored. A record queued before a restart (the journal replayed the call) is durable
+   * already and skipped. Throws when the store fails.
+   */
+  enqueue(calls: readonly PreparedRecords[]): void {
+    const enqueueAll = () => {
+      for (const c of calls) {
+        for (const w of c.writes) {
+          try {
+            this.o.outbox.enqueue(w);
+          } catch (err) {
+            if (!(err instanceof OutboxError && err.code === 'duplicate-id')) throw err;
+          }
+        }
+      }
+    };
+    if (this.o.outbox.atomically === undefined) enqueueAll();
+    else this.o.outbox.atomically(enqueueAll);
+  }
+
+  /** The call's records, built (reading the agent's user record): not yet queued. Throws when they cannot be built. */
+  async prepare(call: TrackedCall): Promise<PreparedRecords> {
     const table = this.o.entitlements();
     const { agent, record } = agentOf(call, table);
     const settings = record === undefined ? undefined : this.o.settingsOf(record);
@@ -142,20 +172,7 @@ export class CallRecorder {
       outcome: outcomeOf(call, missed),
       ...(call.transferredTo === undefined || call.transferredTo.trim() === '' ? {} : { transferredTo: call.transferredTo.slice(0, 100) }),
     }));
-    // One transaction for the call's records (issue 18: one commit per call end, not one per record).
-    const enqueueAll = () => {
-      for (const w of writes) {
-        try {
-          this.o.outbox.enqueue(w);
-        } catch (err) {
-          // Queued before a restart (the journal replayed the call): the record is durable already.
-          if (!(err instanceof OutboxError && err.code === 'duplicate-id')) throw err;
-        }
-      }
-    };
-    if (this.o.outbox.atomically === undefined) enqueueAll();
-    else this.o.outbox.atomically(enqueueAll);
-    return { callLogId: writes[writes.length - 1]?.id as string, ...(phoneCallId === undefined ? {} : { phoneCallId }), ...(agent === undefined ? {} : { agent }) };
+    return { writes, recorded: { callLogId: writes[writes.length - 1]?.id as string, ...(phoneCallId === undefined ? {} : { phoneCallId }), ...(agent === undefined ? {} : { agent }) } };
   }
 }
 

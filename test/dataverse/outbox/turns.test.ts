@@ -3,8 +3,10 @@
 // and forgets at most `concurrency` writes, and other work (timers, I/O) runs
 // between turns. Assertions count turns and writes, never wall-clock time.
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -237,5 +239,47 @@ describe('Outbox turns gather what comes between them (issue 18)', () => {
     expect(eager.due).toBeGreaterThanOrEqual(40);
     expect(gathered.due).toBeLessThanOrEqual(2 + 40 / 8 + 1);
     expect(gathered.delivered).toBeLessThanOrEqual(40 / 8 + 1);
+  });
+
+  it('a gathered turn runs after the I/O that became ready by the time its timer fired (popups before the outbox\'s SQL)', async () => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await once(client, 'connect');
+    const [peer] = await accepted;
+    const order: string[] = [];
+    peer.on('data', () => order.push('socket data'));
+    const store = new SqliteOutboxStore(':memory:');
+    const box = new Outbox({ store: new Proxy(store, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => (key === 'due' && order.push('due'), (value as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    }), transport: { deliver: async () => 'created' }, gatherMs: 20 });
+    box.start();
+    await box.drained();
+    // A write into a quiet outbox: the turns after it gather (the first turn after start does not wait).
+    box.enqueue(write(-1));
+    await box.drained();
+    await new Promise((r) => setTimeout(r, 50));
+    for (let round = 0; round < 10; round += 1) {
+      order.length = 0;
+      // The same delay as the turn's timer, set just before it: it fires first, in the same timers phase (or an
+      // earlier one), so the data is readable before the turn's timer fires; a turn run from that timer itself
+      // would query before the socket is read.
+      setTimeout(() => client.write('x'), 20);
+      box.enqueue(write(round)); // the turn's timer: 20 ms
+      while (!order.includes('due') || !order.includes('socket data')) await new Promise((r) => setTimeout(r, 2));
+      expect(order.indexOf('socket data'), order.join(' ')).toBeLessThan(order.indexOf('due'));
+      await box.drained();
+      await new Promise((r) => setTimeout(r, 50)); // the turn that forgets it has run too: quiet again
+    }
+    await box.close();
+    client.destroy();
+    peer.destroy();
+    server.close();
   });
 });
