@@ -3,10 +3,8 @@
 // and forgets at most `concurrency` writes, and other work (timers, I/O) runs
 // between turns. Assertions count turns and writes, never wall-clock time.
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +14,7 @@ import type { OutboxStore, OutboxWrite } from '../../../src/dataverse/outbox/sto
 import type { OutboxTransport } from '../../../src/dataverse/outbox/transport.ts';
 import { DataverseError } from '../../../src/dataverse/web-api/errors.ts';
 import { turnCounter } from '../../support/turn-counter.ts';
+import { loopbackPair } from '../../support/loopback-pair.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'outbox-turns-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -242,13 +241,7 @@ describe('Outbox turns gather what comes between them (issue 18)', () => {
   });
 
   it('a gathered turn runs after the I/O that became ready by the time its timer fired (popups before the outbox\'s SQL)', async () => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-    await once(client, 'connect');
-    const [peer] = await accepted;
+    const { client, peer, close } = await loopbackPair();
     const order: string[] = [];
     peer.on('data', () => order.push('socket data'));
     const store = new SqliteOutboxStore(':memory:');
@@ -278,8 +271,6 @@ describe('Outbox turns gather what comes between them (issue 18)', () => {
       await new Promise((r) => setTimeout(r, 50)); // the turn that forgets it has run too: quiet again
     }
     await box.close();
-    client.destroy();
-    peer.destroy();
-    server.close();
+    close();
   });
 });

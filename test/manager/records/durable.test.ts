@@ -3,13 +3,12 @@
 // call's journaled events are forgotten only once its records are queued and
 // durable — a call whose records cannot be built, or a turn the store refuses,
 // stays in the journal and is tried again.
-import { once } from 'node:events';
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DurableRecording } from '../../../src/manager/records/durable.ts';
 import type { PreparedRecords, RecordedCall } from '../../../src/manager/records/recorder.ts';
 import type { TrackedCall } from '../../../src/manager/routing/calls.ts';
+import { loopbackPair } from '../../support/loopback-pair.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -58,13 +57,7 @@ afterEach(() => recording?.stop());
 
 describe('DurableRecording', () => {
   it('records a call end only after the I/O that was ready when the call ended (a popup waiting on a socket goes first)', async () => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-    await once(client, 'connect');
-    const [peer] = await accepted;
+    const { client, peer, close } = await loopbackPair();
     const log: string[] = [];
     peer.on('data', () => log.push('socket data'));
     recording = new DurableRecording({ recorder: fakeRecorder(log), journal: { forget: (k) => log.push(`forget ${k.join()}`) }, logger });
@@ -76,9 +69,7 @@ describe('DurableRecording', () => {
       expect(log.indexOf('socket data')).toBeGreaterThanOrEqual(0);
       expect(log.indexOf('socket data')).toBeLessThan(log.indexOf(`prepare pbx/${round}`));
     }
-    client.destroy();
-    peer.destroy();
-    server.close();
+    close();
   });
 
   it('records at most perTurn call ends per turn, each turn in one transaction, and forgets each call once its records are durable', async () => {
