@@ -6,7 +6,10 @@
 // frames in, the same WebSocket messages out, no logic: bench/lib/relay.ts);
 // and the heap each idle proven client costs.
 //
-//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--outbox GROUP|FULL] [--trace] [--profile queued|flat-out|backlog]
+//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--outbox GROUP|FULL] [--trace] [--tail] [--profile queued|flat-out|backlog]
+//
+// --tail lists each run's 30 slowest popups with the GC pauses and outbox store calls over 0.5 ms
+// that overlapped them (bench/lib/tail.ts).
 //
 // --profile writes a CPU profile of that run's calls (not its set-up) to manager-<run>.cpuprofile;
 // with HEAP_PROFILE=1 also a sampled heap profile of all it allocated (HEAP_PROFILE=live: what was
@@ -47,6 +50,7 @@ import type { OutboxStore } from '../src/dataverse/outbox/store.ts';
 import type { Socket } from 'node:net';
 import { drive, formatGc, openClients, percentile, schedule, sleep, uid, watchGc, type GcPauses, type Popup } from './lib/popups.ts';
 import { bareRelay, capture, type Captured } from './lib/relay.ts';
+import { TailWatch } from './lib/tail.ts';
 import { connector, hostsFor, linesOfHost, startStack } from './lib/stack.ts';
 import { numberArg, verdict } from './support.ts';
 
@@ -78,6 +82,8 @@ interface Trace {
   pendingAfter: number;
   byMethod: Map<string, { calls: number; ms: number }>;
   gc: GcPauses;
+  /** --tail: what the slowest popups overlapped. */
+  tail?: TailWatch;
 }
 
 /**
@@ -98,6 +104,7 @@ function timedStore(store: OutboxStore, trace: Trace): OutboxStore {
         } finally {
           depth -= 1;
           const ms = performance.now() - t;
+          if (depth === 0) trace.tail?.store(t, ms, String(key));
           if (depth === 0) {
             trace.storeCalls += 1;
             trace.storeMs += ms;
@@ -144,6 +151,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const gcWatch = watchGc();
+  if (process.argv.includes('--tail')) trace.tail = new TailWatch();
   const profiler = process.argv.includes('--profile') && process.argv[process.argv.indexOf('--profile') + 1] === mode ? new Session() : undefined;
   if (profiler !== undefined) {
     profiler.connect();
@@ -151,7 +159,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
     await profiler.post('Profiler.start');
     if (process.env.HEAP_PROFILE) await profiler.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: process.env.HEAP_PROFILE !== 'live', includeObjectsCollectedByMajorGC: process.env.HEAP_PROFILE !== 'live' } as never);
   }
-  const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured));
+  const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), trace.tail === undefined ? undefined : (t, ms) => trace.tail?.popup(t, ms));
   loop.disable();
   const gcSeen = gcWatch.stop();
   if (profiler !== undefined) {
@@ -192,6 +200,7 @@ for (const [name, run] of runs) {
   const t = run.trace;
   console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; ${formatGc(t.gc)}`);
   if (process.argv.includes('--trace')) console.log(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
+  if (t.tail !== undefined) console.log(t.tail.report());
 }
 console.log(`bare relay: ${formatGc(relayRun.gc)}`);
 console.log(`heap per idle proven client: ${(quiet.heapPerClient / 1024).toFixed(1)} KiB (server and client ends of each WebSocket: both live in this process)`);

@@ -93,7 +93,8 @@ export function decodeNotification(text: string): { callKey: string; state: stri
  * returns the latency (ms) from the `offering` frame's write to its notification's arrival at the client;
  * `observe` sees every message the clients receive.
  */
-export async function drive(popups: readonly Popup[], rate: number, receivers: readonly Receiver[], send: (host: number, frame: Uint8Array) => void, keyOf: (p: Popup) => string, observe?: (text: string) => void): Promise<number[]> {
+/** `onPopup`: each popup's write time (performance.now()) and latency, as they arrive. */
+export async function drive(popups: readonly Popup[], rate: number, receivers: readonly Receiver[], send: (host: number, frame: Uint8Array) => void, keyOf: (p: Popup) => string, observe?: (text: string) => void, onPopup?: (sentAt: number, ms: number) => void): Promise<number[]> {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   for (const r of receivers) {
@@ -103,7 +104,9 @@ export async function drive(popups: readonly Popup[], rate: number, receivers: r
       if (m === undefined || m.state !== 'offering') return;
       const t = sentAt.get(m.callKey);
       if (t === undefined) return;
-      latencies.push(performance.now() - t);
+      const ms = performance.now() - t;
+      latencies.push(ms);
+      onPopup?.(t, ms);
       sentAt.delete(m.callKey);
     };
   }

@@ -1,5 +1,6 @@
 // What the README says bench/manager.ts prints besides its figures: each run's GC pauses (the relay's
-// too) and, with --profile RUN, a CPU profile of that run's calls. Small sizes: this checks the output, not the speed.
+// too), with --tail each run's slowest popups and what overlapped them, and with --profile RUN a CPU
+// profile of that run's calls. Small sizes: this checks the output, not the speed.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,13 +15,24 @@ const PROFILE = join(ROOT, 'manager-flat-out.cpuprofile');
 describe('bench/manager.ts output', () => {
   afterAll(() => rmSync(PROFILE, { force: true }));
 
-  it('prints the GC pauses of every run and writes the CPU profile that --profile names', async () => {
+  it('prints the GC pauses of every run, the slowest popups with --tail, and writes the CPU profile that --profile names', async () => {
     rmSync(PROFILE, { force: true });
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--profile', 'flat-out'], { cwd: ROOT, timeout: 120_000 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--tail', '--profile', 'flat-out'], { cwd: ROOT, timeout: 120_000 });
     for (const run of ['manager, records queued', 'manager + outbox flat out', '+ backlog of 10', 'bare relay']) {
       expect(stdout).toMatch(new RegExp(`^${run.replace(/[+]/g, '\\+')}:.*GC \\d+ pauses, \\d+ ms in all, longest \\d+\\.\\d ms$`, 'm'));
     }
     expect(stdout).toMatch(/^requirement not checked/m);
+    // --tail: per manager run, the 20 popups (all of them at this size) slowest first, each counted once.
+    const tails = [...stdout.matchAll(/^ {2}slowest (\d+) popups: (\d+) overlap a GC pause, (\d+) a store call over 0\.5 ms, (\d+) neither\n((?: {4}\d+\.\d\d ms.*\n?)+)/gm)];
+    expect(tails).toHaveLength(3);
+    for (const [, n, gc, store, neither, lines] of tails) {
+      expect(Number(n)).toBe(20);
+      const ms = (lines as string).trim().split('\n').map((l) => Number.parseFloat(l.trim()));
+      expect(ms).toHaveLength(20);
+      expect(ms).toEqual([...ms].sort((a, b) => b - a));
+      expect(Number(neither)).toBe((lines as string).trim().split('\n').filter((l) => !l.includes(': ')).length);
+      expect(Number(gc) + Number(store)).toBeGreaterThanOrEqual(20 - Number(neither));
+    }
     expect(existsSync(PROFILE)).toBe(true);
     const profile = JSON.parse(readFileSync(PROFILE, 'utf8')) as { nodes: { callFrame: { url: string } }[] };
     // The profile covers the calls: the manager's gateway decoded call events while it ran.
