@@ -137,11 +137,11 @@ export class SqliteOutboxStore implements OutboxStore {
     }
     const db = this.db;
     this.statements = {
+      // One statement: an id taken by a dead letter inserts nothing, one taken in the outbox breaks its UNIQUE constraint.
       insert: db.prepare(`INSERT INTO outbox (id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, next_attempt_at, enqueued_at)
-        VALUES (@id, @kind, @entity_set, @body, @on_behalf_of, @depends_on, @if_exists, @now, @now)`),
-      deadId: db.prepare('SELECT 1 FROM dead_letters WHERE id = ?'),
+        SELECT @id, @kind, @entity_set, @body, @on_behalf_of, @depends_on, @if_exists, @now, @now
+        WHERE NOT EXISTS (SELECT 1 FROM dead_letters WHERE id = @id)`),
       get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
-      exists: db.prepare('SELECT 1 FROM outbox WHERE id = ?'),
       due: db.prepare(`SELECT * FROM outbox WHERE ${READY} ORDER BY seq LIMIT @limit`),
       nextDue: db.prepare(`SELECT id, next_attempt_at FROM outbox WHERE (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox)) ORDER BY next_attempt_at, seq LIMIT @limit`),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
@@ -171,10 +171,16 @@ export class SqliteOutboxStore implements OutboxStore {
       now,
     };
     const insert = () => {
-      if (this.statements.deadId.get(write.id) !== undefined || this.statements.exists.get(write.id) !== undefined) {
-        throw new OutboxError('duplicate-id', `a write with id ${write.id} is already in the outbox`);
+      let result: Database.RunResult;
+      try {
+        result = this.statements.insert.run(params);
+      } catch (err) {
+        // A failed statement changes nothing (SQLite aborts just that statement, not the transaction around it).
+        if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+        throw duplicate(write.id);
       }
-      return Number(this.statements.insert.run(params).lastInsertRowid);
+      if (result.changes === 0) throw duplicate(write.id);
+      return Number(result.lastInsertRowid);
     };
     // Inside `atomically` no savepoint of its own: a refused id throws before anything is written, and the
     // one INSERT is atomic by itself, so a caught duplicate-id still leaves the others (two statements less per record).
@@ -290,6 +296,10 @@ export class SqliteOutboxStore implements OutboxStore {
   private open(): void {
     if (this.closed) throw new OutboxError('closed', `the outbox ${this.path} is closed`);
   }
+}
+
+function duplicate(id: string): OutboxError {
+  return new OutboxError('duplicate-id', `a write with id ${id} is already in the outbox`);
 }
 
 function toItem(row: Row): OutboxItem {
