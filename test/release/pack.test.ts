@@ -8,9 +8,10 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GERMANY } from '../dialing/helpers.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -69,6 +70,34 @@ describe('the packed release installed into an empty prefix', () => {
     expect(stdout).toMatch(/^ok: CRM OnPremise http:\/\/crm\.example\.local organisation contoso, /);
     const bad = await run(bin, ['manager', '--config', file, '--check-config'], { env, timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('CrmPassword: environment variable CRM_PASSWORD is not set') });
+  });
+
+  it('normalises directory pages in the key worker thread of the installed release (plain node, no tsx), with the main thread\'s codes', async () => {
+    // The full directory build's worker (issue 18 target 3) boots key-worker.js beside worker-keys.js: in a
+    // release that path must resolve to compiled JavaScript, or every full build falls back to the main thread.
+    const directory = pathToFileURL(join(installed(), 'dist', 'src', 'dataverse', 'directory')).href;
+    const script = join(work, 'key-worker-check.mjs');
+    writeFileSync(script, `
+const base = ${JSON.stringify(directory)} + '/';
+const { dialingKeys } = await import(base + 'dialing-keys.js');
+const { encodePhones, packPhones } = await import(base + 'page-keys.js');
+const { KeyWorker } = await import(base + 'worker-keys.js');
+const keys = dialingKeys(${JSON.stringify(GERMANY)});
+const phones = ['+49 30 1234567', '030 1234567', '0049 (30) 12345-67', '0171 2345678', '26', 'anonymous', '', null, '+1 212 555 0100', 'Zentrale 0345 6789'];
+const failures = [];
+const worker = new KeyWorker(keys.recipe, (reason) => failures.push(reason));
+const inWorker = await worker.encode(packPhones(phones.map((p) => ({ phones: [p] })), 1));
+const inThread = encodePhones(phones, keys.crmKey);
+console.log(JSON.stringify({ ready: worker.ready, failures, recipe: keys.recipe.module, worker: [...inWorker.codes], thread: [...inThread.codes] }));
+await worker.close();
+`);
+    const { stdout } = await run(process.execPath, [script], { cwd: work, env, timeout: 60_000 });
+    const result = JSON.parse(stdout) as { ready: boolean; failures: string[]; recipe: string; worker: number[]; thread: number[] };
+    expect(result.failures).toEqual([]);
+    expect(result.ready).toBe(true);
+    expect(result.recipe).toMatch(/\/dist\/src\/dataverse\/directory\/dialing-keys\.js$/);
+    expect(result.worker).toEqual(result.thread);
+    expect(result.worker.filter((c) => c === c && c !== 0).length).toBeGreaterThanOrEqual(5); // real keys, not all "no key"
   });
 
   it('crm-tapi demo runs up to its panel URL, serves the panel, and stops on SIGTERM with status 0', async () => {
