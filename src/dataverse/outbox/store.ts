@@ -56,6 +56,7 @@ export interface DeadLetter extends OutboxWrite {
 export interface OutboxStore {
   /**
    * Adds a write, durable on return (a store may confirm power-cut safety later, through `whenDurable`).
+   * Returns the stored item with the write's own body (what `get` and `due` return is what was stored).
    * Throws OutboxError `duplicate-id` when the id is taken.
    */
   enqueue(write: OutboxWrite, now: number): OutboxItem;

@@ -94,8 +94,9 @@ export class DurableRecording {
     }));
     const ready = batch.filter((f, i) => prepared[i] !== undefined || f.call.answeredElsewhere);
     const failed = batch.filter((f, i) => prepared[i] === undefined && !f.call.answeredElsewhere);
+    const records = prepared.filter((p): p is PreparedRecords => p !== undefined);
     try {
-      this.o.recorder.enqueue(prepared.filter((p): p is PreparedRecords => p !== undefined));
+      if (records.length > 0) this.o.recorder.enqueue(records);
     } catch (err) {
       this.o.logger.error({ err, calls: batch.length }, 'records of calls could not be queued');
       for (const f of batch) this.retry(f.call, f.keys, 0);

@@ -129,7 +129,7 @@ describe('DurableRecording', () => {
     recording.finished(call(1, { answeredElsewhere: true }), ['k1']);
     await until(() => forgotten.length === 1);
     expect(log).toEqual([]);
-    expect(recorder.transactions).toEqual([[]]);
+    expect(recorder.transactions).toEqual([]); // no transaction for nothing
   });
 
   it('stop records what is still queued at once and retries nothing after', async () => {
