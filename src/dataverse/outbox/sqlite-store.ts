@@ -188,19 +188,7 @@ export class SqliteOutboxStore implements OutboxStore {
     this.checkpointer?.noteCommit();
     // What was stored, without reading it back: the body, onBehalfOf and ifExists as given, not their JSON
     // round trip (parsing them again cost about half of what an enqueue allocated; no caller reads them).
-    return {
-      seq,
-      id: write.id,
-      kind: write.kind,
-      entitySet: write.entitySet,
-      body: write.body,
-      ...(write.onBehalfOf === undefined ? {} : { onBehalfOf: write.onBehalfOf }),
-      ...(write.dependsOn === undefined ? {} : { dependsOn: write.dependsOn }),
-      ...(write.ifExists === undefined ? {} : { ifExists: write.ifExists }),
-      attempts: 0,
-      nextAttemptAt: now,
-      enqueuedAt: now,
-    };
+    return { ...write, seq, attempts: 0, nextAttemptAt: now, enqueuedAt: now };
   }
 
   due(now: number, limit: number, exclude: ReadonlySet<string>): OutboxItem[] {
