@@ -33,6 +33,8 @@ const SCHEMA = [
 const SET_SQL = 'INSERT INTO connector_seq (host, seq) VALUES (?, ?) ON CONFLICT(host) DO UPDATE SET seq = excluded.seq';
 const APPEND_SQL = 'INSERT OR IGNORE INTO event_journal (id, host, key, message) VALUES (?, ?, ?, ?)';
 const FORGET_SQL = 'DELETE FROM event_journal WHERE key = ?';
+/** Longest a forget waits for a batch to ride with (see `forget`). */
+const FORGET_GATHER_MS = 200;
 
 // Plain CommonJS so it runs in a worker without a TypeScript loader (tsx, vitest). The same SQL as above, passed in.
 const WORKER_SOURCE = `
@@ -91,6 +93,9 @@ export class SqliteSeqStore implements SeqStore {
   readonly #workerDone = new Int32Array(new SharedArrayBuffer(4));
   #retryMs = 0;
   #retryTimer: NodeJS.Timeout | undefined;
+  #forgetTimer: NodeJS.Timeout | undefined;
+  /** Gathered ops include some that must not wait for the forget timer. */
+  #urgent = false;
   #closed = false;
 
   constructor(readonly path: string, private readonly options: SqliteSeqStoreOptions = {}) {
@@ -140,15 +145,29 @@ export class SqliteSeqStore implements SeqStore {
     this.#submit(op);
   }
 
+  /**
+   * Forgetting waits for the next batch (at most FORGET_GATHER_MS): nothing waits for it, and every batch
+   * wakes the worker and then this thread, about 20–50 µs each on a busy host — under load the forgets
+   * ride with the events' batches. Forgetting late is harmless: a manager stopped meanwhile applies
+   * the call again at start, and its records' ids are taken already (the recorder skips them).
+   */
   forget(keys: readonly string[]): void {
     if (keys.length === 0 || this.#closed) return;
-    this.#submit({ k: 'f', keys: [...keys] });
+    this.#submit({ k: 'f', keys: [...keys] }, false);
+    if (this.#forgetTimer !== undefined || this.#scheduled) return;
+    this.#forgetTimer = setTimeout(() => {
+      this.#forgetTimer = undefined;
+      this.#pump();
+    }, FORGET_GATHER_MS);
+    this.#forgetTimer.unref();
   }
 
   /** Runs `run` once every write made so far is committed (at once when nothing is pending). */
   whenDurable(run: () => void): void {
     if (this.#opsDurable >= this.#opsSubmitted) return run();
     this.#waiters.push({ upTo: this.#opsSubmitted, run });
+    // What it waits for may be forgets only, gathered for their timer: an acknowledgement does not wait for it.
+    this.#schedule();
   }
 
   journal(): JournaledEvent[] {
@@ -170,15 +189,22 @@ export class SqliteSeqStore implements SeqStore {
     } finally {
       this.#closed = true;
       if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+      if (this.#forgetTimer !== undefined) clearTimeout(this.#forgetTimer);
       this.#stopWorker();
       if (this.#db.open) this.#db.close();
     }
   }
 
-  #submit(op: Op): void {
+  #submit(op: Op, now = true): void {
     if (this.#closed) throw new SeqStoreError('the connector state database is closed');
     this.#gathering.push(op);
     this.#opsSubmitted += 1;
+    if (now) this.#schedule();
+  }
+
+  /** Something waits for a batch (an event to journal, an acknowledgement): it goes after this turn. */
+  #schedule(): void {
+    this.#urgent = true;
     if (this.#scheduled) return;
     this.#scheduled = true;
     // The rest of this turn's events join the batch.
@@ -188,11 +214,13 @@ export class SqliteSeqStore implements SeqStore {
     });
   }
 
+
   /** Sends the gathered ops as the next batch, unless one is in flight or waiting for a retry. */
   #pump(): void {
     if (this.#closed || this.#inFlight !== undefined || this.#retryTimer !== undefined || this.#gathering.length === 0) return;
     const ops = this.#gathering;
     this.#gathering = [];
+    this.#urgent = false;
     this.#inFlight = { batch: ++this.#batches, ops };
     if (this.#worker !== undefined) {
       this.#worker.postMessage({ batch: this.#inFlight.batch, ops });
@@ -217,7 +245,8 @@ export class SqliteSeqStore implements SeqStore {
     const ready = this.#waiters.filter((w) => w.upTo <= this.#opsDurable);
     if (ready.length > 0) this.#waiters = this.#waiters.filter((w) => w.upTo > this.#opsDurable);
     for (const w of ready) w.run();
-    this.#pump();
+    // Forgets alone wait for their timer or the next event.
+    if (this.#urgent) this.#pump();
   }
 
   /** The database refused the batch: it stays first in line, tried again with back-off (0.1 s doubling to 5 s). */

@@ -9,7 +9,7 @@ import { fc, test as fcTest } from '@fast-check/vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JournaledEvent } from '../../../src/manager/gateway/seq-store.ts';
 import { SqliteSeqStore } from '../../../src/manager/gateway/sqlite-seq-store.ts';
@@ -85,6 +85,41 @@ describe('SqliteSeqStore (worker, group commit)', () => {
     const again = open(path);
     expect(again.journal().map((e) => e.key)).toEqual(['pbx/b']);
     expect(again.get('pbx')).toBe(8);
+  });
+
+  it('lets forgets ride with the next batch (no batch of their own while events come), and never makes an acknowledgement wait for them', async () => {
+    const path = file();
+    const s = open(path);
+    s.set('pbx', 1, event('pbx', 1, 'a'));
+    s.set('pbx', 2, event('pbx', 2, 'b'));
+    await durable(s);
+    const batches = s.stats().batches;
+    // A forget alone wakes no worker at once: it waits for the next event (or its timer).
+    s.forget(['pbx/a']);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.stats().batches).toBe(batches);
+    expect(onDisk(path).journal.map((r) => r.key)).toEqual(['pbx/a', 'pbx/b']);
+    // The next event's batch carries it: one batch for both.
+    s.set('pbx', 3, event('pbx', 3, 'c'));
+    await durable(s);
+    expect(s.stats().batches).toBe(batches + 1);
+    expect(onDisk(path).journal.map((r) => r.key)).toEqual(['pbx/b', 'pbx/c']);
+    // Forgets pending while a batch is committed are not sent after it by themselves...
+    s.set('pbx', 4, event('pbx', 4, 'd'));
+    s.whenDurable(() => s.forget(['pbx/b']));
+    await durable(s);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.stats().batches).toBe(batches + 2);
+    // ...but whoever waits for durability gets a batch at once: an acknowledgement never waits for the forget timer.
+    const t = performance.now();
+    await durable(s);
+    expect(performance.now() - t).toBeLessThan(150);
+    expect(s.stats().batches).toBe(batches + 3);
+    expect(onDisk(path).journal.map((r) => r.key)).toEqual(['pbx/c', 'pbx/d']);
+    // Alone, a forget is written by its timer (within 200 ms).
+    s.forget(['pbx/c']);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(onDisk(path).journal.map((r) => r.key)).toEqual(['pbx/d']);
   });
 
   fcTest.prop([
