@@ -150,4 +150,14 @@ export function watchGc(): { stop: () => GcPauses } {
   };
 }
 
+/**
+ * Starts measuring this process's main-thread busy time (event-loop utilisation: everything but waiting
+ * for I/O — the servers, the clients, GC pauses); `stop` returns it in ms. Steadier than a p99 on a noisy
+ * host: it tells how much work a popup costs, the p99 how long one can wait behind such work.
+ */
+export function watchBusy(): { stop: () => number } {
+  const start = performance.eventLoopUtilization();
+  return { stop: () => performance.eventLoopUtilization(start).active };
+}
+
 export const formatGc = (g: GcPauses) => `GC ${g.count} pauses, ${g.totalMs.toFixed(0)} ms in all, longest ${g.maxMs.toFixed(1)} ms`;

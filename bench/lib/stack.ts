@@ -16,6 +16,7 @@ import { dialingKeys } from '../../src/dataverse/directory/dialing-keys.ts';
 import { DEFAULT_PHONE_FIELDS } from '../../src/dataverse/directory/phone-fields.ts';
 import type { DirectorySource } from '../../src/dataverse/directory/source.ts';
 import { Outbox } from '../../src/dataverse/outbox/outbox.ts';
+import { OutboxError } from '../../src/dataverse/outbox/errors.ts';
 import { SqliteOutboxStore } from '../../src/dataverse/outbox/sqlite-store.ts';
 import type { OutboxStore } from '../../src/dataverse/outbox/store.ts';
 import type { LineConfigRecord, Repositories } from '../../src/dataverse/repositories/index.ts';
@@ -25,6 +26,7 @@ import { createUserSide } from '../../src/manager/clients/index.ts';
 import { DEFAULTS } from '../../src/manager/config/keys.ts';
 import type { ManagerConfig } from '../../src/manager/config/load.ts';
 import { ConnectorGateway } from '../../src/manager/gateway/gateway.ts';
+import type { SeqStore } from '../../src/manager/gateway/seq-store.ts';
 import { SqliteSeqStore } from '../../src/manager/gateway/sqlite-seq-store.ts';
 import { decodeMessage, encodeMessageFrame, FrameDecoder } from '../../src/protocol/index.ts';
 import { uid } from './popups.ts';
@@ -38,6 +40,31 @@ export interface StackOptions {
   outboxSync: 'GROUP' | 'FULL';
   /** Wraps the outbox store (bench/manager.ts times its calls). */
   wrapStore?: (store: OutboxStore) => OutboxStore;
+  /**
+   * Parts left out, to see what each costs (bench/manager.ts --ablate; never a production shape):
+   * `journal` — acknowledged at once, nothing journaled; `outbox` — records built, nothing stored.
+   */
+  ablate?: ReadonlySet<Ablated>;
+}
+
+export type Ablated = 'journal' | 'outbox';
+export const ABLATABLE: readonly Ablated[] = ['journal', 'outbox'];
+
+/** The journal left out: no worker, no SQLite; every acknowledgement leaves at once. */
+const noJournal = (): SeqStore => ({ get: () => undefined, set: () => undefined, journal: () => [], forget: () => undefined, whenDurable: (run) => run(), close: () => undefined });
+
+/** The outbox's storage left out: each write is taken and dropped (the records are still built); nothing is ever due. */
+function noOutboxStore(): OutboxStore {
+  let seq = 0;
+  const none = (id: string): never => {
+    throw new OutboxError('not-found', `no write ${id}: the outbox is ablated`);
+  };
+  return {
+    enqueue: (write, now) => ({ ...write, seq: (seq += 1), attempts: 0, nextAttemptAt: now, enqueuedAt: now }),
+    due: () => [], nextDueAt: () => undefined, delivered: () => undefined, atomically: (fn) => fn(), whenDurable: (run) => run(),
+    reschedule: () => undefined, deadLetter: () => undefined, deadLetters: () => [], retryDeadLetter: none, dropDeadLetter: none,
+    oldest: () => undefined, get: () => undefined, pending: () => 0, close: () => undefined,
+  };
 }
 
 export interface Stack {
@@ -75,7 +102,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
   const dir = mkdtempSync(join(tmpdir(), 'bench-manager-'));
   const logger = pino({ level: 'silent' });
-  const seqs = new SqliteSeqStore(join(dir, 'manager-state.sqlite'));
+  const seqs = o.ablate?.has('journal') ? noJournal() : new SqliteSeqStore(join(dir, 'manager-state.sqlite'));
   const gateway = new ConnectorGateway({
     bindAddress: '127.0.0.1', port: 0, seqs, logger,
     settings: () => ({ connectorKeys: [KEY], keepAliveSeconds: 600, commandTimeoutMs: 5000, maxConnections: hosts + 64, maxUnregistered: 64, maxUnregisteredPerPeer: 64, registrationTimeoutMs: 10_000, frameTimeoutMs: 10_000, maxBadFrames: 3, maxSendBuffer: 4 << 20, maxFrameLength: 65_535 }),
@@ -85,7 +112,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   if (!settings.ok) throw settings.error;
   const directory = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(settings.settings), source });
   await directory.refresh('full');
-  const sqlite = new SqliteOutboxStore(join(dir, 'outbox.db'), { synchronous: o.outboxSync });
+  const sqlite = o.ablate?.has('outbox') ? noOutboxStore() : new SqliteOutboxStore(join(dir, 'outbox.db'), { synchronous: o.outboxSync });
   const outbox = new Outbox({ store: o.wrapStore?.(sqlite) ?? sqlite, transport: { deliver: async () => 'created' } });
   // Every client comes from 127.0.0.1 at once: the pre-upgrade caps are raised past the client count.
   const config = { ...DEFAULTS, MaxPendingUpgrades: 100_000, MaxPendingUpgradesPerPeer: 100_000, BindAddress: '127.0.0.1', CrmTapiWebSocketPort: 8080, ListenerTestLog: false } as ManagerConfig;

@@ -22,6 +22,12 @@ describe('bench/manager.ts output', () => {
       expect(stdout).toMatch(new RegExp(`^${run.replace(/[+]/g, '\\+')}:.*GC \\d+ pauses, \\d+ ms in all, longest \\d+\\.\\d ms$`, 'm'));
     }
     expect(stdout).toMatch(/^requirement not checked/m);
+    // The work behind the latencies: busy time per popup for the relay and every manager run, with the ratio.
+    const busy = /^main thread busy per popup: bare relay (\d+) µs; manager, records queued (\d+) µs \((\d+\.\d\d)x\); manager \+ outbox flat out (\d+) µs \((\d+\.\d\d)x\); \+ backlog of 10 (\d+) µs \((\d+\.\d\d)x\)$/m.exec(stdout);
+    expect(busy).not.toBeNull();
+    const [relayUs, queuedUs, queuedRatio] = [Number(busy![1]), Number(busy![2]), Number(busy![3])];
+    expect(relayUs).toBeGreaterThan(0);
+    expect(queuedRatio).toBeCloseTo(queuedUs / relayUs, 1);
     // --tail: per manager run, the 20 popups (all of them at this size) slowest first, each counted once.
     const tails = [...stdout.matchAll(/^ {2}slowest (\d+) popups: (\d+) overlap a GC pause, (\d+) a store call over 0\.5 ms, (\d+) neither\n((?: {4}\d+\.\d\d ms.*\n?)+)/gm)];
     expect(tails).toHaveLength(3);
@@ -37,5 +43,17 @@ describe('bench/manager.ts output', () => {
     const profile = JSON.parse(readFileSync(PROFILE, 'utf8')) as { nodes: { callFrame: { url: string } }[] };
     // The profile covers the calls: the manager's gateway decoded call events while it ran.
     expect(profile.nodes.some((n) => n.callFrame.url.endsWith('src/manager/gateway/connection.ts'))).toBe(true);
+  }, 150_000);
+
+  it('leaves out the parts --ablate names, says so, and checks no requirement then', async () => {
+    const args = ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--trace'];
+    const { stdout } = await run(process.execPath, [...args, '--ablate', 'journal,outbox'], { cwd: ROOT, timeout: 120_000 });
+    expect(stdout).toMatch(/; journal LEFT OUT, outbox storage LEFT OUT$/m);
+    // The records are still built and handed to the outbox; nothing is ever due, so nothing is delivered.
+    expect(stdout).toMatch(/^ {2}atomically \d+× \d+ ms/m);
+    expect(stdout).toMatch(/^ {2}.*\bdue \d+×/m);
+    expect(stdout).not.toMatch(/\bdelivered \d+×/);
+    expect(stdout).toMatch(/^requirement not checked with parts left out \(journal, outbox\): popup p99 .* all popups delivered$/m);
+    await expect(run(process.execPath, [...args, '--ablate', 'journal,disk'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--ablate takes a list of journal, outbox; got "disk"/) });
   }, 150_000);
 });
