@@ -95,6 +95,8 @@ interface Trace {
   gc: GcPauses;
   /** Main-thread busy time while the calls ran (ms; bench/lib/popups.ts watchBusy). */
   busyMs: number;
+  /** Journal batches committed while the calls ran. */
+  journalBatches: number;
   /** --tail: what the slowest popups overlapped. */
   tail?: TailWatch;
 }
@@ -142,7 +144,7 @@ function timedStore(store: OutboxStore, trace: Trace): OutboxStore {
  * at once. `backlog`: as flat-out, with BACKLOG writes waiting; delivery starts with the first call.
  */
 async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captured): Promise<{ latencies: number[]; heapPerClient: number; trace: Trace }> {
-  const trace: Trace = { loopP99: 0, loopMax: 0, storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', pendingAfter: 0, byMethod: new Map(), gc: { count: 0, totalMs: 0, maxMs: 0 }, busyMs: 0 };
+  const trace: Trace = { loopP99: 0, loopMax: 0, storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', pendingAfter: 0, byMethod: new Map(), gc: { count: 0, totalMs: 0, maxMs: 0 }, busyMs: 0, journalBatches: 0 };
   const stack = await startStack({ clients: CLIENTS, outboxSync: OUTBOX_SYNC as 'GROUP' | 'FULL', wrapStore: (store) => timedStore(store, trace), ablate: ABLATE });
   const outbox = stack.outbox;
   if (mode === 'flat-out') outbox.start();
@@ -165,6 +167,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
   loop.enable();
   const gcWatch = watchGc();
   const busyWatch = watchBusy();
+  const batchesBefore = stack.journalBatches();
   if (process.argv.includes('--tail')) trace.tail = new TailWatch();
   const profiler = process.argv.includes('--profile') && process.argv[process.argv.indexOf('--profile') + 1] === mode ? new Session() : undefined;
   if (profiler !== undefined) {
@@ -189,6 +192,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
   measured.pendingAfter = outbox.stats().pending;
   measured.gc = gcSeen;
   measured.busyMs = busyMs;
+  measured.journalBatches = stack.journalBatches() - batchesBefore;
   for (const r of receivers) r.ws.terminate();
   for (const s of sockets) s.destroy();
   await stack.stop();
@@ -214,7 +218,7 @@ for (const [name, run] of runs) {
 console.log(`same-run ratios to the queued run p99: flat out ${(p99(real.latencies) / p99(quiet.latencies)).toFixed(2)}x, with backlog ${(p99(backlog.latencies) / p99(quiet.latencies)).toFixed(2)}x`);
 for (const [name, run] of runs) {
   const t = run.trace;
-  console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; ${formatGc(t.gc)}`);
+  console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; journal ${t.journalBatches} batches; ${formatGc(t.gc)}`);
   if (process.argv.includes('--trace')) console.log(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
   if (t.tail !== undefined) console.log(t.tail.report());
 }

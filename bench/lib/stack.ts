@@ -71,6 +71,8 @@ export interface Stack {
   gatewayPort: number;
   wsPort: number;
   outbox: Outbox;
+  /** Journal batches committed so far (each a wake-up of its worker and then of the loop); 0 when ablated. */
+  journalBatches(): number;
   stop(): Promise<void>;
 }
 
@@ -124,6 +126,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const ws = await side.start();
   return {
     gatewayPort, wsPort: ws.port, outbox,
+    journalBatches: () => (seqs instanceof SqliteSeqStore ? seqs.stats().batches : 0),
     async stop() {
       await side.stop();
       await gateway.stop();

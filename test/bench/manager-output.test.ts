@@ -21,6 +21,11 @@ describe('bench/manager.ts output', () => {
     for (const run of ['manager, records queued', 'manager + outbox flat out', '+ backlog of 10', 'bare relay']) {
       expect(stdout).toMatch(new RegExp(`^${run.replace(/[+]/g, '\\+')}:.*GC \\d+ pauses, \\d+ ms in all, longest \\d+\\.\\d ms$`, 'm'));
     }
+    // Journal batches per manager run: one per popup and a few: a forget rides with the next popup's batch (two per popup when each made its own).
+    const batches = [...stdout.matchAll(/; journal (\d+) batches; GC/g)].map((m) => Number(m[1]));
+    expect(batches).toHaveLength(3);
+    for (const b of batches) expect(b).toBeGreaterThan(0);
+    for (const b of batches) expect(b).toBeLessThanOrEqual(30);
     expect(stdout).toMatch(/^requirement not checked/m);
     // The work behind the latencies: busy time per popup for the relay and every manager run, with the ratio.
     const busy = /^main thread busy per popup: bare relay (\d+) µs; manager, records queued (\d+) µs \((\d+\.\d\d)x\); manager \+ outbox flat out (\d+) µs \((\d+\.\d\d)x\); \+ backlog of 10 (\d+) µs \((\d+\.\d\d)x\)$/m.exec(stdout);
