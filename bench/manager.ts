@@ -34,7 +34,9 @@
 // popup p99 ≤ 1.5× the relay's p99, and no outbox store call on the event
 // loop over 20 ms (the journal's commits are in its worker); checked at 2,000
 // clients and 200 popups/s or more. All popups must arrive in every run (the
-// only check at `--quick` sizes).
+// only check at `--quick` sizes). Each store call over 20 ms is listed with its
+// method, beside the outbox WAL's high-water mark (past 1,000 pages the store's
+// own connection would checkpoint inline: src/dataverse/outbox/checkpointer.ts).
 //
 // The manager is bench/lib/stack.ts's composition (the production pieces,
 // wired as src/manager/manager.ts does, the journal told when records are
@@ -72,6 +74,8 @@ if (process.argv.includes('--ablate')) {
   }
 }
 const HOSTS = hostsFor(CLIENTS);
+/** The requirement's bound for one outbox store call on the loop (ms). */
+const STALL_MS = 20;
 const POPUPS = schedule(Math.round(RATE * SECONDS), CLIENTS, HOSTS);
 /** The manager's call key of a popup: what its notification carries. */
 const keyOf = (p: Popup) => `bench${p.host}.example/${p.callId}`;
@@ -89,6 +93,12 @@ interface Trace {
   storeMs: number;
   storeMax: number;
   storeMaxMethod: string;
+  /** Every store call over the 20 ms bound: method and ms (what a disk stall hit). */
+  stalls: string[];
+  /** The outbox WAL's high-water mark in 4 KiB pages (SQLite reuses the file without truncating it): past 1,000 the store's own connection checkpoints inline. */
+  walPages: number;
+  /** The same when the calls started (a backlog's enqueues come before them). */
+  walPagesBefore: number;
   /** Writes still waiting when the calls ended (the queued run keeps every record). */
   pendingAfter: number;
   byMethod: Map<string, { calls: number; ms: number }>;
@@ -127,6 +137,7 @@ function timedStore(store: OutboxStore, trace: Trace): OutboxStore {
             m.calls += 1;
             m.ms += ms;
             trace.byMethod.set(String(key), m);
+            if (ms > STALL_MS) trace.stalls.push(`${String(key)} ${ms.toFixed(1)} ms`);
             if (ms > trace.storeMax) {
               trace.storeMax = ms;
               trace.storeMaxMethod = String(key);
@@ -144,7 +155,7 @@ function timedStore(store: OutboxStore, trace: Trace): OutboxStore {
  * at once. `backlog`: as flat-out, with BACKLOG writes waiting; delivery starts with the first call.
  */
 async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captured): Promise<{ latencies: number[]; heapPerClient: number; trace: Trace }> {
-  const trace: Trace = { loopP99: 0, loopMax: 0, storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', pendingAfter: 0, byMethod: new Map(), gc: { count: 0, totalMs: 0, maxMs: 0 }, busyMs: 0, journalBatches: 0 };
+  const trace: Trace = { loopP99: 0, loopMax: 0, storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], walPages: 0, walPagesBefore: 0, pendingAfter: 0, byMethod: new Map(), gc: { count: 0, totalMs: 0, maxMs: 0 }, busyMs: 0, journalBatches: 0 };
   const stack = await startStack({ clients: CLIENTS, outboxSync: OUTBOX_SYNC as 'GROUP' | 'FULL', wrapStore: (store) => timedStore(store, trace), ablate: ABLATE });
   const outbox = stack.outbox;
   if (mode === 'flat-out') outbox.start();
@@ -161,13 +172,14 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
       outbox.enqueue({ id: uid(5, n), kind: 'callLog', entitySet: 'ctapi_calllogs', body: { ctapi_name: `backlog ${n}`, ctapi_number: `+49301234${n}`, ctapi_direction: 1 } });
     }
   }
-  Object.assign(trace, { storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', byMethod: new Map() });
+  Object.assign(trace, { storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], byMethod: new Map() });
   if (mode === 'backlog') outbox.start();
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const gcWatch = watchGc();
   const busyWatch = watchBusy();
   const batchesBefore = stack.journalBatches();
+  trace.walPagesBefore = stack.walPages();
   if (process.argv.includes('--tail')) trace.tail = new TailWatch();
   const profiler = process.argv.includes('--profile') && process.argv[process.argv.indexOf('--profile') + 1] === mode ? new Session() : undefined;
   if (profiler !== undefined) {
@@ -190,6 +202,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
   measured.loopP99 = loop.percentile(99) / 1e6;
   measured.loopMax = loop.max / 1e6;
   measured.pendingAfter = outbox.stats().pending;
+  measured.walPages = stack.walPages();
   measured.gc = gcSeen;
   measured.busyMs = busyMs;
   measured.journalBatches = stack.journalBatches() - batchesBefore;
@@ -218,7 +231,8 @@ for (const [name, run] of runs) {
 console.log(`same-run ratios to the queued run p99: flat out ${(p99(real.latencies) / p99(quiet.latencies)).toFixed(2)}x, with backlog ${(p99(backlog.latencies) / p99(quiet.latencies)).toFixed(2)}x`);
 for (const [name, run] of runs) {
   const t = run.trace;
-  console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; journal ${t.journalBatches} batches; ${formatGc(t.gc)}`);
+  console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches; ${formatGc(t.gc)}`);
+  if (t.stalls.length > 0) console.log(`  store calls over ${STALL_MS} ms: ${t.stalls.join(', ')}`);
   if (process.argv.includes('--trace')) console.log(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
   if (t.tail !== undefined) console.log(t.tail.report());
 }

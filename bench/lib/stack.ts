@@ -6,7 +6,7 @@
 // the benches measure the manager, not Dataverse. Also a connector speaking
 // raw frames, as both benches drive it.
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +73,8 @@ export interface Stack {
   outbox: Outbox;
   /** Journal batches committed so far (each a wake-up of its worker and then of the loop); 0 when ablated. */
   journalBatches(): number;
+  /** The outbox WAL file's size in 4 KiB pages (0 when ablated or absent). */
+  walPages(): number;
   stop(): Promise<void>;
 }
 
@@ -127,6 +129,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   return {
     gatewayPort, wsPort: ws.port, outbox,
     journalBatches: () => (seqs instanceof SqliteSeqStore ? seqs.stats().batches : 0),
+    walPages: () => {
+      try {
+        return Math.ceil(statSync(join(dir, 'outbox.db-wal')).size / 4096);
+      } catch {
+        return 0;
+      }
+    },
     async stop() {
       await side.stop();
       await gateway.stop();

@@ -26,6 +26,10 @@ describe('bench/manager.ts output', () => {
     expect(batches).toHaveLength(3);
     for (const b of batches) expect(b).toBeGreaterThan(0);
     for (const b of batches) expect(b).toBeLessThanOrEqual(30);
+    // The outbox WAL's high-water mark, at the end and when the calls started: the calls' records grew it.
+    const wal = [...stdout.matchAll(/; WAL high-water (\d+) pages \((\d+) when the calls started\);/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+    expect(wal).toHaveLength(3);
+    for (const [end, start] of wal) expect(end).toBeGreaterThan(start);
     expect(stdout).toMatch(/^requirement not checked/m);
     // The work behind the latencies: busy time per popup for the relay and every manager run, with the ratio.
     const busy = /^main thread busy per popup: bare relay (\d+) µs; manager, records queued (\d+) µs \((\d+\.\d\d)x\); manager \+ outbox flat out (\d+) µs \((\d+\.\d\d)x\); \+ backlog of 10 (\d+) µs \((\d+\.\d\d)x\)$/m.exec(stdout);
