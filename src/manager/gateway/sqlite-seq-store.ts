@@ -157,6 +157,8 @@ export class SqliteSeqStore implements SeqStore {
     if (this.#forgetTimer !== undefined || this.#scheduled) return;
     this.#forgetTimer = setTimeout(() => {
       this.#forgetTimer = undefined;
+      // Urgent from now: with a batch in flight they go right after it, not with an event that may never come.
+      this.#urgent = true;
       this.#pump();
     }, FORGET_GATHER_MS);
     this.#forgetTimer.unref();
@@ -213,7 +215,6 @@ export class SqliteSeqStore implements SeqStore {
       this.#pump();
     });
   }
-
 
   /** Sends the gathered ops as the next batch, unless one is in flight or waiting for a retry. */
   #pump(): void {

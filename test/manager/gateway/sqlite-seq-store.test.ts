@@ -122,6 +122,27 @@ describe('SqliteSeqStore (worker, group commit)', () => {
     expect(onDisk(path).journal.map((r) => r.key)).toEqual(['pbx/d']);
   });
 
+  it('writes a forget whose timer ran out while a batch was in flight right after that batch, even when no event follows', async () => {
+    const path = file();
+    const s = open(path);
+    s.set('pbx', 1, event('pbx', 1, 'a'));
+    await durable(s);
+    // Another connection holds the write lock: the next batch stays in flight in the worker (busy_timeout 5 s).
+    const blocker = new Database(path);
+    blocker.exec('BEGIN IMMEDIATE');
+    s.set('pbx', 2, event('pbx', 2, 'b'));
+    await new Promise((r) => setTimeout(r, 20));
+    s.forget(['pbx/a']);
+    await new Promise((r) => setTimeout(r, 300)); // the forget's timer (200 ms) runs out meanwhile
+    blocker.exec('COMMIT');
+    blocker.close();
+    // No event comes after, and nobody waits for durability (that would ask for a batch by itself):
+    // the forget must still be written shortly after the blocked batch.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(onDisk(path).journal.map((r) => r.key)).toEqual(['pbx/b']);
+    expect(s.get('pbx')).toBe(2);
+  });
+
   fcTest.prop([
     fc.array(fc.oneof(
       fc.record({ k: fc.constant('set' as const), host: fc.constantFrom('a', 'b', 'c'), seq: fc.nat(1000), journal: fc.boolean(), call: fc.constantFrom('x', 'y', 'z') }),
