@@ -116,7 +116,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   if (!settings.ok) throw settings.error;
   const directory = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(settings.settings), source });
   await directory.refresh('full');
-  const sqlite = o.ablate?.has('outbox') ? noOutboxStore() : new SqliteOutboxStore(join(dir, 'outbox.db'), { synchronous: o.outboxSync });
+  const sqlite = o.ablate?.has('outbox') ? noOutboxStore() : new SqliteOutboxStore(join(dir, 'outbox.db'), { synchronous: o.outboxSync, writes: 'worker' });
   const outbox = new Outbox({ store: o.wrapStore?.(sqlite) ?? sqlite, transport: { deliver: async () => 'created' } });
   // Every client comes from 127.0.0.1 at once: the pre-upgrade caps are raised past the client count.
   const config = { ...DEFAULTS, MaxPendingUpgrades: 100_000, MaxPendingUpgradesPerPeer: 100_000, BindAddress: '127.0.0.1', CrmTapiWebSocketPort: 8080, ListenerTestLog: false } as ManagerConfig;

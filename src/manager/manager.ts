@@ -155,7 +155,7 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     cleanup.push(() => running.scheduler.stop());
 
     // GROUP: FULL's power-cut safety confirmed by a WAL flush off the event loop; the journal waits for it (records/durable.ts).
-    const outboxStore = new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite'), { synchronous: 'GROUP', onTrouble: (message) => log.error(message) });
+    const outboxStore = new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite'), { synchronous: 'GROUP', writes: 'worker', onTrouble: (message) => log.error(message) });
     const outbox = new Outbox({ store: outboxStore, transport: dataverseTransport(api), logger: log, backoff: { maxMs: initial.OutboxMaxRetryDelay * 1000 } });
     outbox.start();
     cleanup.push(() => outbox.close());

@@ -67,6 +67,9 @@ export class Outbox {
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Delivered, waiting to be forgotten in the next turn (one disk flush for many writes). */
   private readonly settled = new Map<string, OutboxEvent>();
+  /** Delivered and being forgotten off the event loop (the store's `deliveredLater`): not sent again meanwhile. */
+  private readonly forgetting = new Map<string, OutboxEvent>();
+  private readonly forgets = new Set<Promise<void>>();
   private turnScheduled = false;
   /**
    * False once a full look found nothing more due before `quietUntil`. Only
@@ -108,15 +111,39 @@ export class Outbox {
    */
   enqueue(write: OutboxWrite): OutboxItem {
     if (this.closed) throw new OutboxError('closed', 'the outbox is closed');
-    const id = normalizeGuid(write.id);
-    if (id === undefined) throw new OutboxError('invalid-record', `write id ${JSON.stringify(write.id).slice(0, 60)} is not a GUID`);
-    const dependsOn = write.dependsOn === undefined ? undefined : normalizeGuid(write.dependsOn);
-    if (write.dependsOn !== undefined && dependsOn === undefined) throw new OutboxError('invalid-record', `dependsOn of write ${id} is not a GUID`);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(write.entitySet)) throw new OutboxError('invalid-record', `entity set ${JSON.stringify(write.entitySet)} of write ${id} is not an entity set name`);
-    const item = this.store.enqueue({ ...write, id, ...(dependsOn === undefined ? {} : { dependsOn }) }, this.clock.now());
+    const item = this.store.enqueue(checked(write), this.clock.now());
     this.dirty = true;
     this.scheduleTurn();
     return item;
+  }
+
+  /**
+   * Stores writes without waiting for the disk on this thread (the store may commit them off the event
+   * loop: SqliteOutboxStore's `writes: 'worker'`). Resolves, per write `stored` or `duplicate` (its id
+   * taken), once every one of them survives a power cut; rejects (OutboxError) when the store refused
+   * them, and then none is stored. Throws `invalid-record` at once, before anything is stored.
+   */
+  async enqueueLater(writes: readonly OutboxWrite[]): Promise<('stored' | 'duplicate')[]> {
+    if (this.closed) throw new OutboxError('closed', 'the outbox is closed');
+    const valid = writes.map(checked);
+    let stored: boolean[];
+    if (this.store.enqueueLater !== undefined) stored = await this.store.enqueueLater(valid, this.clock.now());
+    else {
+      const now = this.clock.now();
+      stored = this.atomically(() => valid.map((w) => {
+        try {
+          this.store.enqueue(w, now);
+          return true;
+        } catch (err) {
+          if (err instanceof OutboxError && err.code === 'duplicate-id') return false;
+          throw err;
+        }
+      }));
+      await new Promise<void>((resolve) => this.whenDurable(resolve));
+    }
+    this.dirty = true;
+    this.scheduleTurn();
+    return stored.map((ok) => (ok ? 'stored' : 'duplicate'));
   }
 
   /** Runs `fn` (a few `enqueue`s: one call's records) as one store transaction, when the store can. */
@@ -146,6 +173,7 @@ export class Outbox {
     this.clock.clearTimeout(this.timer);
     await Promise.allSettled([...this.inFlight.values()]);
     this.flush();
+    await Promise.allSettled([...this.forgets]);
   }
 
   /** Stops and closes the store. */
@@ -158,14 +186,15 @@ export class Outbox {
   /** Resolves once nothing waits and nothing is in flight (dead letters do not count). */
   async drained(): Promise<void> {
     this.flush();
-    while (this.store.pending() > 0 || this.inFlight.size > 0) {
+    while (this.store.pending() > 0 || this.inFlight.size > 0 || this.forgetting.size > 0) {
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
   }
 
   stats(): { pending: number; inFlight: number; deadLetters: number } {
     this.flush();
-    return { pending: this.store.pending(), inFlight: this.inFlight.size, deadLetters: this.store.deadLetters().length };
+    // Writes being forgotten are delivered: not counted as waiting, although their rows are still there.
+    return { pending: this.store.pending() - this.forgetting.size, inFlight: this.inFlight.size, deadLetters: this.store.deadLetters().length };
   }
 
   /** The writes that failed for good, oldest first (`crm-tapi diagnose` shows them). */
@@ -230,7 +259,7 @@ export class Outbox {
       return this.wakeAt(this.quietUntil, now);
     }
     const free = this.concurrency - this.inFlight.size;
-    const exclude = new Set([...this.inFlight.keys(), ...this.settled.keys()]);
+    const exclude = new Set([...this.inFlight.keys(), ...this.settled.keys(), ...this.forgetting.keys()]);
     let launched = 0;
     if (free > 0) {
       for (const item of this.store.due(now, free, exclude)) {
@@ -280,8 +309,45 @@ export class Outbox {
   private flush(): void {
     if (this.settled.size === 0 || this.closed) return;
     const done = [...this.settled.values()];
-    this.store.delivered(done.map((e) => e.id));
     this.settled.clear();
+    if (this.store.deliveredLater !== undefined) return this.forgetLater(done);
+    try {
+      this.store.delivered(done.map((e) => e.id));
+    } catch (error) {
+      for (const event of done) this.settled.set(event.id, event);
+      throw error;
+    }
+    this.forgotten(done);
+  }
+
+  /** The store forgets them off the event loop; until it has, they stay excluded from `due`. */
+  private forgetLater(done: OutboxEvent[]): void {
+    for (const event of done) this.forgetting.set(event.id, event);
+    const forget: Promise<void> = this.store.deliveredLater!(done.map((e) => e.id)).then(
+      () => {
+        for (const event of done) this.forgetting.delete(event.id);
+        if (this.closed) return;
+        this.forgotten(done);
+        this.scheduleTurn();
+      },
+      (error: unknown) => {
+        // Refused (a full disk): forgotten again in a later turn; a write delivered twice is answered 412, harmless.
+        for (const event of done) {
+          this.forgetting.delete(event.id);
+          if (!this.closed) this.settled.set(event.id, event);
+        }
+        this.logger.error({ reason: (error as Error).message, writes: done.length }, 'delivered writes could not be forgotten yet');
+        this.clock.clearTimeout(this.timer);
+        if (!this.closed) this.timer = this.clock.setTimeout(() => this.scheduleTurn(), this.backoff.baseMs);
+      },
+    ).finally(() => {
+      this.forgets.delete(forget);
+      this.wakeIdle();
+    });
+    this.forgets.add(forget);
+  }
+
+  private forgotten(done: readonly OutboxEvent[]): void {
     this.dirty = true; // their dependants may be ready now
     // Published once forgotten: a subscriber never hears "delivered" for a write that would be sent again.
     for (const event of done) this.emit(event);
@@ -320,4 +386,14 @@ export class Outbox {
     this.idleWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** The write with its ids normalised; throws OutboxError `invalid-record` when it cannot become a record. */
+function checked(write: OutboxWrite): OutboxWrite {
+  const id = normalizeGuid(write.id);
+  if (id === undefined) throw new OutboxError('invalid-record', `write id ${JSON.stringify(write.id).slice(0, 60)} is not a GUID`);
+  const dependsOn = write.dependsOn === undefined ? undefined : normalizeGuid(write.dependsOn);
+  if (write.dependsOn !== undefined && dependsOn === undefined) throw new OutboxError('invalid-record', `dependsOn of write ${id} is not a GUID`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(write.entitySet)) throw new OutboxError('invalid-record', `entity set ${JSON.stringify(write.entitySet)} of write ${id} is not an entity set name`);
+  return { ...write, id, ...(dependsOn === undefined ? {} : { dependsOn }) };
 }

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { SAFETY_NET_PAGES, INLINE_PAGES, WalCheckpointer } from './checkpointer.ts';
 import { OutboxError } from './errors.ts';
 import { WalSync } from './wal-sync.ts';
+import { OutboxWriter, type WriterOp } from './writer.ts';
 import type { DeadLetter, Failure, OutboxItem, OutboxStore, OutboxWrite } from './store.ts';
 
 // 2: if_exists (update of an existing record's fields); a layout-1 file gains the column on open.
@@ -73,6 +74,12 @@ interface DeadRow extends Omit<Row, 'next_attempt_at' | 'last_error_code' | 'las
 
 // A write is ready when its dependency is no longer waiting (delivered, or dead: then
 // its dependant tries anyway and fails on its own merits instead of waiting forever).
+// One statement: an id taken by a dead letter inserts nothing, one taken in the outbox breaks its UNIQUE constraint.
+const INSERT_SQL = `INSERT INTO outbox (id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, next_attempt_at, enqueued_at)
+  SELECT @id, @kind, @entity_set, @body, @on_behalf_of, @depends_on, @if_exists, @now, @now
+  WHERE NOT EXISTS (SELECT 1 FROM dead_letters WHERE id = @id)`;
+const REMOVE_SQL = 'DELETE FROM outbox WHERE id = ?';
+
 const READY = `next_attempt_at <= @now AND (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox))`;
 
 export interface SqliteOutboxStoreOptions {
@@ -88,6 +95,11 @@ export interface SqliteOutboxStoreOptions {
    * worker thread, off the event loop; `inline` inside the commit that fills the WAL (SQLite's default).
    */
   readonly checkpoints?: 'worker' | 'inline';
+  /**
+   * `worker`: the store also offers `enqueueLater` and `deliveredLater`, committed on a connection of their
+   * own in a worker thread (`synchronous = FULL` there, off the event loop: writer.ts). Default `loop`: not offered.
+   */
+  readonly writes?: 'worker' | 'loop';
 }
 
 export class SqliteOutboxStore implements OutboxStore {
@@ -98,6 +110,12 @@ export class SqliteOutboxStore implements OutboxStore {
   readonly checkpointer: WalCheckpointer | undefined;
   /** `GROUP` only: the asynchronous WAL flushes. */
   readonly walSync: WalSync | undefined;
+  /** `writes: 'worker'` only: commits `enqueueLater` and `deliveredLater` in a worker thread. */
+  readonly writer: OutboxWriter | undefined;
+  /** `writes: 'worker'` only (the Outbox then uses it): `enqueue` for many, committed off the event loop. */
+  readonly enqueueLater?: (writes: readonly OutboxWrite[], now: number) => Promise<boolean[]>;
+  /** `writes: 'worker'` only: `delivered`, committed off the event loop; resolves once they are forgotten. */
+  readonly deliveredLater?: (ids: readonly string[]) => Promise<void>;
 
   constructor(readonly path: string, options: SqliteOutboxStoreOptions = {}) {
     try {
@@ -137,14 +155,11 @@ export class SqliteOutboxStore implements OutboxStore {
     }
     const db = this.db;
     this.statements = {
-      // One statement: an id taken by a dead letter inserts nothing, one taken in the outbox breaks its UNIQUE constraint.
-      insert: db.prepare(`INSERT INTO outbox (id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, next_attempt_at, enqueued_at)
-        SELECT @id, @kind, @entity_set, @body, @on_behalf_of, @depends_on, @if_exists, @now, @now
-        WHERE NOT EXISTS (SELECT 1 FROM dead_letters WHERE id = @id)`),
+      insert: db.prepare(INSERT_SQL),
       get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
       due: db.prepare(`SELECT * FROM outbox WHERE ${READY} ORDER BY seq LIMIT @limit`),
       nextDue: db.prepare(`SELECT id, next_attempt_at FROM outbox WHERE (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox)) ORDER BY next_attempt_at, seq LIMIT @limit`),
-      remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
+      remove: db.prepare(REMOVE_SQL),
       reschedule: db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = @at, last_error_code = @code, last_error = @message WHERE id = @id'),
       bury: db.prepare(`INSERT INTO dead_letters (seq, id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, attempts, enqueued_at, failed_at, error_code, error_message, status)
         SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, attempts + 1, enqueued_at, @now, @code, @message, @status FROM outbox WHERE id = @id`),
@@ -156,20 +171,52 @@ export class SqliteOutboxStore implements OutboxStore {
       count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
       oldest: db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT 1'),
     };
+    if (options.writes !== 'worker' || this.db.pragma('journal_mode', { simple: true }) !== 'wal') {
+      this.writer = undefined;
+      return;
+    }
+    // The writer's fallback when its worker cannot run: the same batch on this connection.
+    const inline = db.transaction((ops: readonly WriterOp[]) => {
+      const dup: number[] = [];
+      ops.forEach((op, i) => {
+        if (op.k === 'd') return void this.statements.remove.run(op.id);
+        try {
+          if (this.statements.insert.run(op.row).changes === 0) dup.push(i);
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+          dup.push(i);
+        }
+      });
+      return dup;
+    });
+    const writer = new OutboxWriter({
+      file: path,
+      sql: { insert: INSERT_SQL, remove: REMOVE_SQL },
+      autocheckpointPages: SAFETY_NET_PAGES,
+      inline: (ops) => {
+        this.open();
+        const dup = inline.immediate(ops);
+        this.checkpointer?.noteCommit();
+        return dup;
+      },
+      whenInlineDurable: (run) => this.whenDurable(run),
+      onCommit: () => this.checkpointer?.noteCommit(),
+      onTrouble: options.onTrouble ?? (() => undefined),
+    });
+    this.writer = writer;
+    this.enqueueLater = (writes, now) => {
+      this.open();
+      return writer.submit(writes.map((w) => ({ k: 'e', row: insertParams(w, now) })));
+    };
+    this.deliveredLater = async (ids) => {
+      this.open();
+      if (ids.length > 0) await writer.submit(ids.map((id) => ({ k: 'd', id })));
+    };
   }
 
   enqueue(write: OutboxWrite, now: number): OutboxItem {
     this.open();
-    const params = {
-      id: write.id,
-      kind: write.kind,
-      entity_set: write.entitySet,
-      body: JSON.stringify(write.body),
-      on_behalf_of: write.onBehalfOf === undefined ? null : JSON.stringify(write.onBehalfOf),
-      depends_on: write.dependsOn ?? null,
-      if_exists: write.ifExists === undefined ? null : JSON.stringify(write.ifExists),
-      now,
-    };
+    const params = insertParams(write, now);
     const insert = () => {
       let result: Database.RunResult;
       try {
@@ -287,6 +334,8 @@ export class SqliteOutboxStore implements OutboxStore {
 
   close(): void {
     if (this.closed) return;
+    // The writer's last batch may still need this connection (and its flush) after its worker ended.
+    this.writer?.close();
     this.closed = true;
     this.walSync?.close();
     this.checkpointer?.close();
@@ -296,6 +345,19 @@ export class SqliteOutboxStore implements OutboxStore {
   private open(): void {
     if (this.closed) throw new OutboxError('closed', `the outbox ${this.path} is closed`);
   }
+}
+
+function insertParams(write: OutboxWrite, now: number): Record<string, string | number | null> {
+  return {
+    id: write.id,
+    kind: write.kind,
+    entity_set: write.entitySet,
+    body: JSON.stringify(write.body),
+    on_behalf_of: write.onBehalfOf === undefined ? null : JSON.stringify(write.onBehalfOf),
+    depends_on: write.dependsOn ?? null,
+    if_exists: write.ifExists === undefined ? null : JSON.stringify(write.ifExists),
+    now,
+  };
 }
 
 function duplicate(id: string): OutboxError {

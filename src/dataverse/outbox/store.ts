@@ -80,6 +80,15 @@ export interface OutboxStore {
   atomically?<T>(fn: () => T): T;
   /** Runs `run` once every write made so far survives a power cut; absent: on return of each write. */
   whenDurable?(run: () => void): void;
+  /**
+   * Adds writes without making the caller wait for the disk (a store may commit them off the event loop):
+   * the promise resolves, per write `true` stored or `false` id taken (as `duplicate-id`), once all of
+   * them survive a power cut, and rejects (OutboxError) when the store refused them: none is stored then.
+   * Until it resolves they may be missing from `due`, `get` and `pending`. Absent: `enqueue` and `whenDurable`.
+   */
+  enqueueLater?(writes: readonly OutboxWrite[], now: number): Promise<boolean[]>;
+  /** As `delivered`, without waiting for the disk: resolves once they are forgotten. Until then `due` may still return them. */
+  deliveredLater?(ids: readonly string[]): Promise<void>;
   /** An attempt failed: counts it, remembers why, and makes the write due again at `at`. */
   reschedule(id: string, at: number, failure: Failure): void;
   /** An attempt failed for good: counts it and moves the write to the dead letters; it is never sent again unless retried. */

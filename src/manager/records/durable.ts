@@ -19,7 +19,7 @@ import type { TrackedCall } from '../routing/calls.ts';
 import type { CallRecorder, PreparedRecords } from './recorder.ts';
 
 export interface DurableRecordingOptions {
-  recorder: Pick<CallRecorder, 'record' | 'prepare' | 'enqueue'>;
+  recorder: Pick<CallRecorder, 'record' | 'prepare' | 'enqueue'> & Partial<Pick<CallRecorder, 'enqueueLater'>>;
   journal: { forget(keys: readonly string[]): void } | undefined;
   /** Runs its argument once the queued records survive a power cut (the outbox's group commit); default: at once. */
   whenRecordsDurable?: (run: () => void) => void;
@@ -95,20 +95,24 @@ export class DurableRecording {
     const ready = batch.filter((f, i) => prepared[i] !== undefined || f.call.answeredElsewhere);
     const failed = batch.filter((f, i) => prepared[i] === undefined && !f.call.answeredElsewhere);
     const records = prepared.filter((p): p is PreparedRecords => p !== undefined);
+    const later = this.o.recorder.enqueueLater;
     try {
-      if (records.length > 0) this.o.recorder.enqueue(records);
+      // Off the event loop when the outbox can (its writer thread); settled once the records survive a power cut.
+      if (records.length > 0 && later !== undefined) await later(records);
+      else if (records.length > 0) this.o.recorder.enqueue(records);
     } catch (err) {
       this.o.logger.error({ err, calls: batch.length }, 'records of calls could not be queued');
       for (const f of batch) this.retry(f.call, f.keys, 0);
       return;
     }
-    for (const f of ready) this.recorded(f.keys);
+    for (const f of ready) this.recorded(f.keys, later !== undefined && records.length > 0);
     for (const f of failed) this.retry(f.call, f.keys, 0);
   }
 
-  private recorded(keys: readonly string[]): void {
+  /** The call's records are queued: its journaled events are forgotten once the records are durable (`durable`: they are). */
+  private recorded(keys: readonly string[], durable = false): void {
     const forget = () => this.o.journal?.forget(keys);
-    if (this.o.whenRecordsDurable === undefined) forget();
+    if (durable || this.o.whenRecordsDurable === undefined) forget();
     else this.o.whenRecordsDurable(forget);
   }
 

@@ -24,7 +24,7 @@ import { identify, identifyCall } from '../routing/notification.ts';
 import { nameBasedId, phoneCallIdOf } from './ids.ts';
 
 export interface RecorderOptions {
-  outbox: Pick<Outbox, 'enqueue'> & Partial<Pick<Outbox, 'atomically'>>;
+  outbox: Pick<Outbox, 'enqueue'> & Partial<Pick<Outbox, 'atomically' | 'enqueueLater'>>;
   schema: Schema;
   entitlements: () => EntitlementTable;
   settingsOf: (record: LineConfigRecord) => LineSettings;
@@ -72,7 +72,18 @@ function date(timestamp: string | undefined): Date | undefined {
 }
 
 export class CallRecorder {
-  constructor(private readonly o: RecorderOptions) {}
+  /**
+   * As `enqueue`, without this thread waiting for the disk (the outbox may commit them off the event loop):
+   * resolves once all of them survive a power cut, rejects when the store refused them (none stored then).
+   * Present only when the outbox offers it.
+   */
+  readonly enqueueLater?: (calls: readonly PreparedRecords[]) => Promise<void>;
+
+  constructor(private readonly o: RecorderOptions) {
+    const later = o.outbox.enqueueLater?.bind(o.outbox);
+    // A record whose id is taken was queued before a restart (the journal replayed its call): recorded already.
+    if (later !== undefined) this.enqueueLater = async (calls) => void (await later(calls.flatMap((c) => c.writes)));
+  }
 
   /** Enqueues the call's records; never throws (failures are logged with the call key). */
   async record(call: TrackedCall): Promise<RecordedCall | undefined> {
