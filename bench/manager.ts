@@ -73,6 +73,8 @@ if (process.argv.includes('--ablate')) {
     ABLATE.add(part as Ablated);
   }
 }
+/** --hold-lock MS: another connection holds the outbox's write lock for MS ms from a quarter into each manager run's calls. */
+const HOLD_LOCK_MS = process.argv.includes('--hold-lock') ? numberArg('hold-lock', 0) : 0;
 const HOSTS = hostsFor(CLIENTS);
 /** The requirement's bound for one outbox store call on the loop (ms). */
 const STALL_MS = 20;
@@ -188,8 +190,10 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
     await profiler.post('Profiler.start');
     if (process.env.HEAP_PROFILE) await profiler.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: process.env.HEAP_PROFILE !== 'live', includeObjectsCollectedByMajorGC: process.env.HEAP_PROFILE !== 'live' } as never);
   }
+  const held = HOLD_LOCK_MS > 0 && !ABLATE.has('outbox') ? sleep((SECONDS * 1000) / 4).then(() => stack.holdWriteLock(HOLD_LOCK_MS)) : undefined;
   const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), trace.tail === undefined ? undefined : (t, ms) => trace.tail?.popup(t, ms));
   loop.disable();
+  await held;
   const busyMs = busyWatch.stop();
   const gcSeen = gcWatch.stop();
   if (profiler !== undefined) {
@@ -222,6 +226,7 @@ const backlog = await manager('backlog');
 const expected = POPUPS.length;
 const p99 = (xs: readonly number[]) => percentile(xs, 99);
 console.log(`popup latency, ${CLIENTS} clients, ${CLIENTS} lines, ${RATE} popups/s (${2 * RATE} call events/s) for ${SECONDS} s (${expected} popups); journal ${ABLATE.has('journal') ? 'LEFT OUT' : 'FULL (worker)'}, outbox ${ABLATE.has('outbox') ? 'storage LEFT OUT' : OUTBOX_SYNC}`);
+if (HOLD_LOCK_MS > 0) console.log(`the outbox's write lock held by another connection for ${HOLD_LOCK_MS} ms in each manager run (a commit stuck on a stalled disk)`);
 console.log(`                             p50 ms    p99 ms   delivered   ratio to floor p50 / p99`);
 console.log(`bare relay (floor)         ${fmt(percentile(floor, 50))}  ${fmt(p99(floor))}   ${floor.length}/${expected}`);
 const runs = [['manager, records queued', quiet], ['manager + outbox flat out', real], [`  + backlog of ${BACKLOG}`, backlog]] as const;

@@ -6,6 +6,8 @@
 // the benches measure the manager, not Dataverse. Also a connector speaking
 // raw frames, as both benches drive it.
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -67,6 +69,16 @@ function noOutboxStore(): OutboxStore {
   };
 }
 
+const HOLD_LOCK_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const db = new (require(workerData.module))(workerData.file);
+db.pragma('busy_timeout = 5000');
+db.exec('BEGIN IMMEDIATE');
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.ms);
+db.exec('COMMIT');
+db.close();
+`;
+
 export interface Stack {
   gatewayPort: number;
   wsPort: number;
@@ -75,6 +87,11 @@ export interface Stack {
   journalBatches(): number;
   /** The outbox WAL file's size in 4 KiB pages (0 when ablated or absent). */
   walPages(): number;
+  /**
+   * Holds the outbox database's write lock from another connection for `ms` (what a commit stuck on a
+   * stalled disk does to every other writer), from a worker thread; resolves once released.
+   */
+  holdWriteLock(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -135,6 +152,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       } catch {
         return 0;
       }
+    },
+    async holdWriteLock(ms: number) {
+      // In a thread of its own, as a writer stuck on the disk would be: this thread stays free (and so can show whether the manager's does).
+      const holder = new Worker(HOLD_LOCK_SOURCE, { eval: true, workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), file: join(dir, 'outbox.db'), ms } });
+      await once(holder, 'exit');
     },
     async stop() {
       await side.stop();

@@ -145,4 +145,36 @@ describe('DurableRecording', () => {
     expect(log.filter((l) => l === 'record pbx/2')).toHaveLength(1);
     expect(forgotten.sort()).toEqual(['k0', 'k1']);
   });
+
+  it('with an outbox that writes off the event loop: forgets a turn\'s calls only once its writer settled; a refused turn is tried again, nothing forgotten', async () => {
+    const log: string[] = [];
+    const recorder = fakeRecorder(log);
+    const pending: { calls: string[]; resolve: () => void; reject: (e: Error) => void }[] = [];
+    const later = Object.assign(recorder, {
+      enqueueLater: (calls: readonly PreparedRecords[]) => new Promise<void>((resolve, reject) => pending.push({ calls: calls.map((c) => c.recorded.callLogId), resolve, reject })),
+    });
+    const forgotten: string[] = [];
+    let durableAsked = 0;
+    recording = new DurableRecording({ recorder: later, journal: { forget: (k) => forgotten.push(...k) }, whenRecordsDurable: (run) => {
+      durableAsked += 1;
+      run();
+    }, logger, perTurn: 4, firstRetryMs: 20 });
+    for (let n = 0; n < 6; n += 1) recording.finished(call(n), [`k${n}`]);
+    await until(() => pending.length === 2);
+    expect(pending.map((p) => p.calls)).toEqual([['pbx/0', 'pbx/1', 'pbx/2', 'pbx/3'], ['pbx/4', 'pbx/5']]);
+    expect(recorder.transactions).toEqual([]); // nothing written on this thread
+    await new Promise((r) => setTimeout(r, 30));
+    expect(forgotten).toEqual([]);
+    pending[0]!.resolve();
+    await until(() => forgotten.length === 4);
+    expect(forgotten).toEqual(['k0', 'k1', 'k2', 'k3']);
+    // Settled means durable: the outbox's separate confirmation is not asked for.
+    expect(durableAsked).toBe(0);
+    pending[1]!.reject(new Error('disk full'));
+    await until(() => log.filter((l) => l.startsWith('record ')).length === 2);
+    expect(log.filter((l) => l.startsWith('record ')).sort()).toEqual(['record pbx/4', 'record pbx/5']);
+    await until(() => forgotten.length === 6);
+    expect(forgotten.slice(4).sort()).toEqual(['k4', 'k5']);
+    expect(durableAsked).toBe(2); // the retry path writes on this thread and waits for the outbox's flush
+  });
 });
