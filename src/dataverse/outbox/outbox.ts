@@ -4,8 +4,9 @@
 // the record id chosen at enqueue time plus create-only upserts make a
 // repeated send harmless, so "at least once" is "exactly one record".
 //
-// The loop shares the manager's event loop with call routing, and every store
-// call is synchronous SQLite. So it works in turns: one `setImmediate` turn
+// The loop shares the manager's event loop with call routing, and most store
+// calls are synchronous SQLite (a store that can commits new writes and
+// forgets off the loop: `enqueueLater`, `deliveredLater`). So it works in turns: one `setImmediate` turn
 // forgets what was confirmed since the last one (one transaction) and launches
 // at most `concurrency` writes, then yields. It is never driven from a
 // microtask: a transport that answers at once would otherwise chain a whole

@@ -1,7 +1,9 @@
 // The outbox store: the durable part of the outbox. Every implementation
 // passes test/dataverse/outbox/store-contract.ts. Methods are synchronous:
 // when `enqueue` returns, the write is on disk (the caller may tell the PBX
-// side "logged" and crash the next instant without losing it).
+// side "logged" and crash the next instant without losing it). A store may
+// also offer `enqueueLater` and `deliveredLater`, which commit without this
+// thread waiting for the disk and settle a promise once done (writer.ts).
 import type { OnBehalfOf } from '../web-api/types.ts';
 
 /** One record to create in Dataverse. */

@@ -139,6 +139,8 @@ export class OutboxWriter {
     const batch: Batch = { batch: ++this.#batches, subs, ops: subs.flatMap((s) => s.ops) };
     if (this.#worker === undefined) return this.#inline(batch);
     this.#inFlight = batch;
+    // Someone awaits this batch: the process stays up for it (an idle worker never keeps it up).
+    this.#worker.ref();
     this.#worker.postMessage({ batch: batch.batch, ops: batch.ops });
   }
 
@@ -187,6 +189,7 @@ export class OutboxWriter {
       this.#inFlight = undefined;
       this.#settle(batch, reply);
       this.#pump();
+      if (this.#inFlight === undefined) worker.unref();
     });
     const failed = (why: string) => {
       if (this.#worker !== worker || this.#closed) return;
@@ -200,7 +203,7 @@ export class OutboxWriter {
     };
     worker.on('error', (err) => failed(err.message));
     worker.on('exit', (code) => failed(`exit code ${code}`));
-    // Never keeps the process alive by itself: `close` writes whatever is left.
+    // Idle, it never keeps the process alive (`close` writes whatever is left); with a batch in flight it does.
     worker.unref();
     this.#worker = worker;
   }

@@ -5,9 +5,12 @@
 // what is pending; and the store contract holds for the synchronous methods beside it.
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Outbox, type OutboxEvent } from '../../../src/dataverse/outbox/outbox.ts';
 import { SqliteOutboxStore } from '../../../src/dataverse/outbox/sqlite-store.ts';
@@ -147,6 +150,17 @@ describe('the outbox writer', () => {
     writer.close();
     expect((db.prepare('SELECT id FROM outbox ORDER BY id').all() as { id: string }[]).map((r) => r.id)).toEqual([id(2), id(3)]);
     db.close();
+  });
+
+  it('keeps the process up while a batch is in flight, and not while idle', async () => {
+    // A script whose only pending work is an enqueueLater: it must see the result, then exit by itself.
+    const store = fileURLToPath(new URL('../../../src/dataverse/outbox/sqlite-store.ts', import.meta.url));
+    const script = `import { SqliteOutboxStore } from ${JSON.stringify(store)};
+      const s = new SqliteOutboxStore(${JSON.stringify(file())}, { synchronous: 'GROUP', writes: 'worker' });
+      const r = await s.enqueueLater([{ id: '00000000-0000-4000-8000-000000000001', kind: 'callLog', entitySet: 'x', body: {} }], 0);
+      console.log('settled', JSON.stringify(r), s.pending());`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 });
+    expect(stdout.trim()).toBe('settled [true] 1');
   });
 
   it('close writes what was submitted and not yet committed, and settles it', async () => {
