@@ -6,7 +6,12 @@
 // frames in, the same WebSocket messages out, no logic: bench/lib/relay.ts);
 // and the heap each idle proven client costs.
 //
-//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--outbox GROUP|FULL] [--trace] [--tail] [--profile queued|flat-out|backlog] [--ablate journal,outbox]
+//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--profile queued|flat-out|backlog] [--ablate journal,outbox]
+//
+// --rounds N measures the relay and the flat-out run N times, interleaved, and judges the median of
+// the N ratios: the relay's p99 is under a millisecond, so one run's ratio moves by 2× with the host
+// (a lucky floor can make one run pass or fail). --hold-lock MS has another thread hold the outbox's
+// write lock for MS ms in each manager run (a commit stuck on a stalled disk).
 //
 // --ablate leaves parts out to show what each costs (bench/lib/stack.ts): `journal` acknowledges at once
 // and journals nothing, `outbox` builds the records and stores none. Not a production shape: the
@@ -75,6 +80,7 @@ if (process.argv.includes('--ablate')) {
 }
 /** --hold-lock MS: another connection holds the outbox's write lock for MS ms from a quarter into each manager run's calls. */
 const HOLD_LOCK_MS = process.argv.includes('--hold-lock') ? numberArg('hold-lock', 0) : 0;
+const ROUNDS = Math.max(1, Math.floor(numberArg('rounds', 1)));
 const HOSTS = hostsFor(CLIENTS);
 /** The requirement's bound for one outbox store call on the loop (ms). */
 const STALL_MS = 20;
@@ -223,6 +229,13 @@ const relayRun = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, p
 const floor = relayRun.latencies;
 const real = await manager('flat-out');
 const backlog = await manager('backlog');
+/** Each round's flat-out p99 over its relay's p99 (the first round is the runs above). */
+const rounds = [{ relay: percentile(relayRun.latencies, 99), manager: percentile(real.latencies, 99), storeMax: real.trace.storeMax, lost: real.latencies.length < POPUPS.length || relayRun.latencies.length < POPUPS.length }];
+for (let r = 1; r < ROUNDS; r += 1) {
+  const again = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, popups: POPUPS, captured, keyOf, beforeDrive: gc });
+  const flat = await manager('flat-out');
+  rounds.push({ relay: percentile(again.latencies, 99), manager: percentile(flat.latencies, 99), storeMax: flat.trace.storeMax, lost: flat.latencies.length < POPUPS.length || again.latencies.length < POPUPS.length });
+}
 const expected = POPUPS.length;
 const p99 = (xs: readonly number[]) => percentile(xs, 99);
 console.log(`popup latency, ${CLIENTS} clients, ${CLIENTS} lines, ${RATE} popups/s (${2 * RATE} call events/s) for ${SECONDS} s (${expected} popups); journal ${ABLATE.has('journal') ? 'LEFT OUT' : 'FULL (worker)'}, outbox ${ABLATE.has('outbox') ? 'storage LEFT OUT' : OUTBOX_SYNC}`);
@@ -246,12 +259,16 @@ console.log(`bare relay: ${formatGc(relayRun.gc)}`);
 const perPopup = (ms: number) => `${((ms * 1000) / expected).toFixed(0)} µs`;
 console.log(`main thread busy per popup: bare relay ${perPopup(relayRun.busyMs)}; ${runs.map(([name, run]) => `${name.trim()} ${perPopup(run.trace.busyMs)} (${(run.trace.busyMs / relayRun.busyMs).toFixed(2)}x)`).join('; ')}`);
 console.log(`heap per idle proven client: ${(quiet.heapPerClient / 1024).toFixed(1)} KiB (server and client ends of each WebSocket: both live in this process)`);
-// The requirement (header): flat-out p99 within 1.5× the relay's, no store call over 20 ms on the loop, nothing lost.
-const ratio = p99(real.latencies) / p99(floor);
-const lost = [floor, ...runs.map(([, r]) => r.latencies)].some((l) => l.length < expected);
-const stall = Math.max(...runs.map(([, r]) => r.trace.storeMax));
+// The requirement (header): flat-out p99 within 1.5× the relay's (the median of the rounds' ratios), no store call over 20 ms on the loop, nothing lost.
+const ratios = rounds.map((r) => r.manager / r.relay);
+const ratio = percentile(ratios, 50);
+if (ROUNDS > 1) {
+  console.log(`rounds (relay and flat-out run interleaved): ${rounds.map((r, i) => `${i + 1}: ${r.manager.toFixed(2)} / ${r.relay.toFixed(2)} ms = ${ratios[i]!.toFixed(2)}x`).join('; ')}; median ${ratio.toFixed(2)}x`);
+}
+const lost = [floor, ...runs.map(([, r]) => r.latencies)].some((l) => l.length < expected) || rounds.some((r) => r.lost);
+const stall = Math.max(...runs.map(([, r]) => r.trace.storeMax), ...rounds.map((r) => r.storeMax));
 const fullSize = CLIENTS >= 2000 && RATE >= 200;
-const figures = `popup p99 ${ratio.toFixed(2)}x the bare relay (≤ 1.5x), longest store call on the loop ${stall.toFixed(1)} ms (≤ 20), ${lost ? 'popups lost' : 'all popups delivered'}`;
+const figures = `popup p99 ${ratio.toFixed(2)}x the bare relay${ROUNDS > 1 ? ` (median of ${ROUNDS} rounds)` : ''} (≤ 1.5x), longest store call on the loop ${stall.toFixed(1)} ms (≤ 20), ${lost ? 'popups lost' : 'all popups delivered'}`;
 if (lost) verdict(false, figures);
 else if (ABLATE.size > 0) verdict({ notChecked: `with parts left out (${[...ABLATE].join(', ')})` }, figures);
 else if (!fullSize) verdict({ notChecked: 'below 2,000 clients at 200 popups/s (only delivery is checked)' }, figures);
