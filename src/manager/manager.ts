@@ -155,12 +155,12 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     cleanup.push(() => running.scheduler.stop());
 
     // GROUP: FULL's power-cut safety confirmed by a WAL flush off the event loop; the journal waits for it (records/durable.ts).
-    const outboxStore = new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite'), { synchronous: 'GROUP', writes: 'worker', onTrouble: (message) => log.error(message) });
+    const outboxStore = new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite'), { synchronous: 'GROUP', writes: 'worker', writeGatherMs: 25, onTrouble: (message) => log.error(message) });
     const outbox = new Outbox({ store: outboxStore, transport: dataverseTransport(api), logger: log, backoff: { maxMs: initial.OutboxMaxRetryDelay * 1000 } });
     outbox.start();
     cleanup.push(() => outbox.close());
 
-    const seqs = new SqliteSeqStore(join(initial.DataDir, 'manager-state.sqlite'), { onTrouble: (message) => log.error(message) });
+    const seqs = new SqliteSeqStore(join(initial.DataDir, 'manager-state.sqlite'), { gatherMs: 10, onTrouble: (message) => log.error(message) });
     cleanup.push(() => seqs.close());
     const { keepAliveGraceMs, ...gatewayOverrides } = deps.gateway ?? {};
     const gateway = new ConnectorGateway({

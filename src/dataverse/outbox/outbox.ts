@@ -222,7 +222,8 @@ export class Outbox {
   /** The write that has waited longest, or undefined when none waits. */
   oldestWaiting(): OutboxItem | undefined {
     this.flush();
-    return this.store.oldest();
+    // Delivered writes being forgotten are not waiting any more.
+    return this.store.oldest(new Set(this.forgetting.keys()));
   }
 
   /** Asks for one delivery turn; requests made before it runs share it. */

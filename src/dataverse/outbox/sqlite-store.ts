@@ -100,6 +100,8 @@ export interface SqliteOutboxStoreOptions {
    * own in a worker thread (`synchronous = FULL` there, off the event loop: writer.ts). Default `loop`: not offered.
    */
   readonly writes?: 'worker' | 'loop';
+  /** `writes: 'worker'`: how long the writer gathers a batch (ms; default 0, the rest of the turn; writer.ts). */
+  readonly writeGatherMs?: number;
 }
 
 export class SqliteOutboxStore implements OutboxStore {
@@ -169,7 +171,7 @@ export class SqliteOutboxStore implements OutboxStore {
         SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, attempts, @now, enqueued_at, error_code, error_message FROM dead_letters WHERE id = @id`),
       forget: db.prepare('DELETE FROM dead_letters WHERE id = ?'),
       count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
-      oldest: db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT 1'),
+      oldest: db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT @limit'),
     };
     if (options.writes !== 'worker' || this.db.pragma('journal_mode', { simple: true }) !== 'wal') {
       this.writer = undefined;
@@ -202,6 +204,7 @@ export class SqliteOutboxStore implements OutboxStore {
       whenInlineDurable: (run) => this.whenDurable(run),
       onCommit: () => this.checkpointer?.noteCommit(),
       onTrouble: options.onTrouble ?? (() => undefined),
+      ...(options.writeGatherMs === undefined ? {} : { gatherMs: options.writeGatherMs }),
     });
     this.writer = writer;
     this.enqueueLater = (writes, now) => {
@@ -303,9 +306,9 @@ export class SqliteOutboxStore implements OutboxStore {
     return dropped;
   }
 
-  oldest(): OutboxItem | undefined {
+  oldest(exclude: ReadonlySet<string> = new Set()): OutboxItem | undefined {
     this.open();
-    const row = this.statements.oldest.get() as Row | undefined;
+    const row = (this.statements.oldest.all({ limit: exclude.size + 1 }) as Row[]).find((r) => !exclude.has(r.id));
     return row === undefined ? undefined : toItem(row);
   }
 

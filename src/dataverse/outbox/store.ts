@@ -100,8 +100,8 @@ export interface OutboxStore {
   retryDeadLetter(id: string, now: number): OutboxItem;
   /** Forgets a dead letter for good (an operator decided it); returns what it was. Throws OutboxError `not-found`. */
   dropDeadLetter(id: string): DeadLetter;
-  /** The write that has waited longest (lowest seq), or undefined when none waits. */
-  oldest(): OutboxItem | undefined;
+  /** The write that has waited longest (lowest seq) and is not in `exclude` (being forgotten), or undefined when none waits. */
+  oldest(exclude?: ReadonlySet<string>): OutboxItem | undefined;
   get(id: string): OutboxItem | undefined;
   /** Writes waiting (not dead). */
   pending(): number;

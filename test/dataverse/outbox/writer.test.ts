@@ -152,6 +152,21 @@ describe('the outbox writer', () => {
     db.close();
   });
 
+  it('with writeGatherMs, the submissions of several turns within it share one batch', async () => {
+    const path = file();
+    const store = new SqliteOutboxStore(path, { synchronous: 'GROUP', writes: 'worker', writeGatherMs: 40 });
+    const settled: Promise<unknown>[] = [];
+    for (let i = 1; i <= 5; i += 1) {
+      settled.push(store.enqueueLater!([write(i)], 0));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(store.writer?.committed).toBe(0);
+    await Promise.all(settled);
+    expect(store.writer?.committed).toBe(1);
+    expect(ids(path)).toEqual([1, 2, 3, 4, 5].map(id));
+    store.close();
+  });
+
   it('keeps the process up while a batch is in flight, and not while idle', async () => {
     // A script whose only pending work is an enqueueLater: it must see the result, then exit by itself.
     const store = fileURLToPath(new URL('../../../src/dataverse/outbox/sqlite-store.ts', import.meta.url));

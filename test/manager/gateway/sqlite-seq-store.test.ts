@@ -74,6 +74,33 @@ describe('SqliteSeqStore (worker, group commit)', () => {
     expect(onDisk(path).journal).toHaveLength(52);
   });
 
+  it('with gatherMs, the events of several turns within it share one batch; their acknowledgement waits for that batch', async () => {
+    const path = file();
+    const s = open(path, { gatherMs: 40 });
+    const started = performance.now();
+    let acked = 0;
+    // Five turns, 5 ms apart: one batch (each turn its own without gatherMs).
+    for (let seq = 1; seq <= 5; seq += 1) {
+      s.set('pbx', seq, event('pbx', seq, `c${seq}`));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    s.whenDurable(() => (acked = performance.now() - started));
+    expect(acked).toBe(0);
+    await durable(s);
+    expect(s.stats()).toMatchObject({ batches: 1, writes: 5 });
+    expect(acked).toBeGreaterThanOrEqual(39);
+    expect(onDisk(path).journal).toHaveLength(5);
+    // Without it, a turn's events go as soon as no batch is in flight (more than one batch for the same five).
+    const t = open(file());
+    for (let seq = 1; seq <= 5; seq += 1) {
+      t.set('pbx', seq, event('pbx', seq, `c${seq}`));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await durable(t);
+    expect(t.stats().writes).toBe(5);
+    expect(t.stats().batches).toBeGreaterThan(1);
+  });
+
   it('loses nothing on close: writes of the current turn are committed before the database closes', () => {
     const path = file();
     const s = new SqliteSeqStore(path);
