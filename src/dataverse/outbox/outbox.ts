@@ -194,8 +194,13 @@ export class Outbox {
 
   stats(): { pending: number; inFlight: number; deadLetters: number } {
     this.flush();
-    // Writes being forgotten are delivered: not counted as waiting, although their rows are still there.
-    return { pending: this.store.pending() - this.forgetting.size, inFlight: this.inFlight.size, deadLetters: this.store.deadLetters().length };
+    // Writes being forgotten are delivered: not counted as waiting while their rows are still there. The writer may
+    // delete a row before its reply arrives, so each is looked up — after the count: a row deleted in between is
+    // then counted once too many (for one look), never subtracted without having been counted.
+    const rows = this.store.pending();
+    let forgetting = 0;
+    for (const id of this.forgetting.keys()) if (this.store.get(id) !== undefined) forgetting += 1;
+    return { pending: Math.max(0, rows - forgetting), inFlight: this.inFlight.size, deadLetters: this.store.deadLetters().length };
   }
 
   /** The writes that failed for good, oldest first (`crm-tapi diagnose` shows them). */

@@ -270,4 +270,35 @@ describe('the Outbox on a store that writes in a worker', () => {
     await box.close();
     db.close();
   });
+
+  it('counts no write twice or less than none while a forget committed before its reply arrived', async () => {
+    const inner = new SqliteOutboxStore(file());
+    const releases: (() => void)[] = [];
+    // The forget commits at once, its promise settles later: the writer's reply still on its way.
+    const store = Object.assign(Object.create(inner) as SqliteOutboxStore, {
+      deliveredLater: (ids: readonly string[]) => {
+        inner.delivered(ids);
+        return new Promise<void>((resolve) => releases.push(resolve));
+      },
+    });
+    const box = new Outbox({ store, transport: { deliver: async () => 'created' }, gatherMs: 0 });
+    box.start();
+    box.enqueue(write(1));
+    box.enqueue(write(2));
+    while (inner.pending() > 0 || releases.length === 0) await new Promise((r) => setTimeout(r, 2));
+    // Before: pending = rows − writes being forgotten = 0 − 2 = −2, which the diagnose report could not encode.
+    expect(box.stats().pending).toBe(0);
+    expect(box.oldestWaiting()).toBeUndefined();
+    box.enqueue(write(3));
+    expect(box.stats().pending).toBe(1);
+    for (const release of releases) release();
+    while (box.stats().inFlight > 0 || inner.pending() > 0) {
+      await new Promise((r) => setTimeout(r, 2));
+      for (const release of releases.splice(0)) release();
+    }
+    for (const release of releases.splice(0)) release();
+    await box.drained();
+    expect(box.stats()).toEqual({ pending: 0, inFlight: 0, deadLetters: 0 });
+    await box.close();
+  });
 });
