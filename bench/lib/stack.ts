@@ -30,6 +30,7 @@ import type { ManagerConfig } from '../../src/manager/config/load.ts';
 import { ConnectorGateway } from '../../src/manager/gateway/gateway.ts';
 import type { SeqStore } from '../../src/manager/gateway/seq-store.ts';
 import { SqliteSeqStore } from '../../src/manager/gateway/sqlite-seq-store.ts';
+import { JOURNAL_OPTIONS, OUTBOX_STORE_OPTIONS } from '../../src/manager/manager.ts';
 import { decodeMessage, encodeMessageFrame, FrameDecoder } from '../../src/protocol/index.ts';
 import { uid } from './popups.ts';
 
@@ -123,7 +124,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
   const dir = mkdtempSync(join(tmpdir(), 'bench-manager-'));
   const logger = pino({ level: 'silent' });
-  const seqs = o.ablate?.has('journal') ? noJournal() : new SqliteSeqStore(join(dir, 'manager-state.sqlite'), { gatherMs: 10 });
+  const seqs = o.ablate?.has('journal') ? noJournal() : new SqliteSeqStore(join(dir, 'manager-state.sqlite'), JOURNAL_OPTIONS);
   const gateway = new ConnectorGateway({
     bindAddress: '127.0.0.1', port: 0, seqs, logger,
     settings: () => ({ connectorKeys: [KEY], keepAliveSeconds: 600, commandTimeoutMs: 5000, maxConnections: hosts + 64, maxUnregistered: 64, maxUnregisteredPerPeer: 64, registrationTimeoutMs: 10_000, frameTimeoutMs: 10_000, maxBadFrames: 3, maxSendBuffer: 4 << 20, maxFrameLength: 65_535 }),
@@ -133,7 +134,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   if (!settings.ok) throw settings.error;
   const directory = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(settings.settings), source });
   await directory.refresh('full');
-  const sqlite = o.ablate?.has('outbox') ? noOutboxStore() : new SqliteOutboxStore(join(dir, 'outbox.db'), { synchronous: o.outboxSync, writes: 'worker', writeGatherMs: 25 });
+  const sqlite = o.ablate?.has('outbox') ? noOutboxStore() : new SqliteOutboxStore(join(dir, 'outbox.db'), { ...OUTBOX_STORE_OPTIONS, synchronous: o.outboxSync });
   const outbox = new Outbox({ store: o.wrapStore?.(sqlite) ?? sqlite, transport: { deliver: async () => 'created' } });
   // Every client comes from 127.0.0.1 at once: the pre-upgrade caps are raised past the client count.
   const config = { ...DEFAULTS, MaxPendingUpgrades: 100_000, MaxPendingUpgradesPerPeer: 100_000, BindAddress: '127.0.0.1', CrmTapiWebSocketPort: 8080, ListenerTestLog: false } as ManagerConfig;

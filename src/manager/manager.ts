@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../config/file.ts';
 import type { ConnectOptions } from '../dataverse/connection.ts';
 import { Outbox } from '../dataverse/outbox/outbox.ts';
-import { SqliteOutboxStore } from '../dataverse/outbox/sqlite-store.ts';
+import { SqliteOutboxStore, type SqliteOutboxStoreOptions } from '../dataverse/outbox/sqlite-store.ts';
 import { eventLogWrite } from '../dataverse/outbox/records.ts';
 import { dataverseTransport } from '../dataverse/outbox/transport.ts';
 import { createRepositories, type LineConfigRecord } from '../dataverse/repositories/index.ts';
@@ -24,7 +24,7 @@ import { systemClock, wallTimersOf, type ManagerClock } from './clock.ts';
 import type { ConnectorSide, UserSideFactory, UserSideService } from './contracts.ts';
 import { ConnectorGateway, type GatewaySettings } from './gateway/gateway.ts';
 import { lostEventsKey } from './gateway/registry.ts';
-import { SqliteSeqStore } from './gateway/sqlite-seq-store.ts';
+import { SqliteSeqStore, type SqliteSeqStoreOptions } from './gateway/sqlite-seq-store.ts';
 import { LineRecordKeeper } from './lines/line-records.ts';
 import { ListenerSelfTest, type SelfTestTarget } from './self-test.ts';
 import { waitForCrm } from './startup/crm.ts';
@@ -35,6 +35,15 @@ import { waitForSolution } from './startup/solution.ts';
 import { MAX_FRAME_LENGTH } from '../protocol/index.ts';
 import type { PhoneDirectory } from '../dataverse/directory/directory.ts';
 import type { EffectiveDialingSettings } from '../dialing/index.ts';
+
+/**
+ * The outbox as the manager runs it (bench/lib/stack.ts measures the same): commits at NORMAL, FULL's
+ * power-cut safety confirmed by a WAL flush off the event loop (GROUP); a finished call's records and the
+ * forgetting of delivered writes committed at FULL by its writer thread, gathered 25 ms (writer.ts).
+ */
+export const OUTBOX_STORE_OPTIONS = { synchronous: 'GROUP', writes: 'worker', writeGatherMs: 25 } as const satisfies SqliteOutboxStoreOptions;
+/** The journal as the manager runs it: batches gathered 10 ms (acknowledgements up to that much later). */
+export const JOURNAL_OPTIONS = { gatherMs: 10 } as const satisfies SqliteSeqStoreOptions;
 
 export interface ManagerDeps {
   logger: Logger;
@@ -154,13 +163,12 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     const running = await startDirectory({ api, repositories, defaultRecord: top.default, config, logger: log, afterRefresh: () => keeper.refresh(), clock: wallTimersOf(clock) });
     cleanup.push(() => running.scheduler.stop());
 
-    // GROUP: FULL's power-cut safety confirmed by a WAL flush off the event loop; the journal waits for it (records/durable.ts).
-    const outboxStore = new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite'), { synchronous: 'GROUP', writes: 'worker', writeGatherMs: 25, onTrouble: (message) => log.error(message) });
+    const outboxStore = new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite'), { ...OUTBOX_STORE_OPTIONS, onTrouble: (message) => log.error(message) });
     const outbox = new Outbox({ store: outboxStore, transport: dataverseTransport(api), logger: log, backoff: { maxMs: initial.OutboxMaxRetryDelay * 1000 } });
     outbox.start();
     cleanup.push(() => outbox.close());
 
-    const seqs = new SqliteSeqStore(join(initial.DataDir, 'manager-state.sqlite'), { gatherMs: 10, onTrouble: (message) => log.error(message) });
+    const seqs = new SqliteSeqStore(join(initial.DataDir, 'manager-state.sqlite'), { ...JOURNAL_OPTIONS, onTrouble: (message) => log.error(message) });
     cleanup.push(() => seqs.close());
     const { keepAliveGraceMs, ...gatewayOverrides } = deps.gateway ?? {};
     const gateway = new ConnectorGateway({

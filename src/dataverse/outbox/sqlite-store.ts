@@ -72,14 +72,14 @@ interface DeadRow extends Omit<Row, 'next_attempt_at' | 'last_error_code' | 'las
   status: number | null;
 }
 
-// A write is ready when its dependency is no longer waiting (delivered, or dead: then
-// its dependant tries anyway and fails on its own merits instead of waiting forever).
 // One statement: an id taken by a dead letter inserts nothing, one taken in the outbox breaks its UNIQUE constraint.
 const INSERT_SQL = `INSERT INTO outbox (id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, next_attempt_at, enqueued_at)
   SELECT @id, @kind, @entity_set, @body, @on_behalf_of, @depends_on, @if_exists, @now, @now
   WHERE NOT EXISTS (SELECT 1 FROM dead_letters WHERE id = @id)`;
 const REMOVE_SQL = 'DELETE FROM outbox WHERE id = ?';
 
+// A write is ready when its dependency is no longer waiting (delivered, or dead: then
+// its dependant tries anyway and fails on its own merits instead of waiting forever).
 const READY = `next_attempt_at <= @now AND (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox))`;
 
 export interface SqliteOutboxStoreOptions {
@@ -181,13 +181,8 @@ export class SqliteOutboxStore implements OutboxStore {
     const inline = db.transaction((ops: readonly WriterOp[]) => {
       const dup: number[] = [];
       ops.forEach((op, i) => {
-        if (op.k === 'd') return void this.statements.remove.run(op.id);
-        try {
-          if (this.statements.insert.run(op.row).changes === 0) dup.push(i);
-        } catch (err) {
-          if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
-          dup.push(i);
-        }
+        if (op.k === 'd') this.statements.remove.run(op.id);
+        else if (this.insertRow(op.row) === undefined) dup.push(i);
       });
       return dup;
     });
@@ -221,16 +216,9 @@ export class SqliteOutboxStore implements OutboxStore {
     this.open();
     const params = insertParams(write, now);
     const insert = () => {
-      let result: Database.RunResult;
-      try {
-        result = this.statements.insert.run(params);
-      } catch (err) {
-        // A failed statement changes nothing (SQLite aborts just that statement, not the transaction around it).
-        if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
-        throw duplicate(write.id);
-      }
-      if (result.changes === 0) throw duplicate(write.id);
-      return Number(result.lastInsertRowid);
+      const seq = this.insertRow(params);
+      if (seq === undefined) throw duplicate(write.id);
+      return seq;
     };
     // Inside `atomically` no savepoint of its own: a refused id throws before anything is written, and the
     // one INSERT is atomic by itself, so a caught duplicate-id still leaves the others (two statements less per record).
@@ -239,6 +227,19 @@ export class SqliteOutboxStore implements OutboxStore {
     // What was stored, without reading it back: the body, onBehalfOf and ifExists as given, not their JSON
     // round trip (parsing them again cost about half of what an enqueue allocated; no caller reads them).
     return { ...write, seq, attempts: 0, nextAttemptAt: now, enqueuedAt: now };
+  }
+
+  /** Inserts one row: its seq, or undefined when the id is taken (in the outbox or the dead letters). */
+  private insertRow(params: Readonly<Record<string, string | number | null>>): number | undefined {
+    let result: Database.RunResult;
+    try {
+      result = this.statements.insert.run(params);
+    } catch (err) {
+      // A failed statement changes nothing (SQLite aborts just that statement, not the transaction around it).
+      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+      return undefined;
+    }
+    return result.changes === 0 ? undefined : Number(result.lastInsertRowid);
   }
 
   due(now: number, limit: number, exclude: ReadonlySet<string>): OutboxItem[] {

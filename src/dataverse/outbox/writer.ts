@@ -38,8 +38,6 @@ export interface OutboxWriterOptions {
   /** A batch committed (the checkpointer counts commits). */
   readonly onCommit: () => void;
   readonly onTrouble: (message: string) => void;
-  /** false: every batch on the event loop's connection (tests compare both). */
-  readonly worker?: boolean;
   /**
    * How long a batch gathers before it goes to the worker (ms; default 0: the rest of the turn). Each batch
    * is a post to the worker and a reply, 40–120 µs of the event loop each on a busy 2-core host; records
@@ -106,7 +104,7 @@ export class OutboxWriter {
   committed = 0;
 
   constructor(private readonly o: OutboxWriterOptions) {
-    if (o.worker !== false) this.#start();
+    this.#start();
   }
 
   /** Whether the writes run in the worker (false after a fallback). */
