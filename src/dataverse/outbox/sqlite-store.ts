@@ -8,7 +8,9 @@ import Database from 'better-sqlite3';
 import { SAFETY_NET_PAGES, INLINE_PAGES, WalCheckpointer } from './checkpointer.ts';
 import { OutboxError } from './errors.ts';
 import { WalSync } from './wal-sync.ts';
-import { OutboxWriter, type WriterOp } from './writer.ts';
+import { DueView } from './due-view.ts';
+import { insertParams, stored, toDeadLetter, toItem, type DeadRow, type Row, type WaitingRow } from './rows.ts';
+import { DUPLICATE, OutboxWriter, type WriterOp, type WriterResult } from './writer.ts';
 import type { DeadLetter, Failure, OutboxItem, OutboxStore, OutboxWrite } from './store.ts';
 
 // 2: if_exists (update of an existing record's fields); a layout-1 file gains the column on open.
@@ -49,29 +51,6 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 );
 `;
 
-interface Row {
-  seq: number;
-  id: string;
-  kind: string;
-  entity_set: string;
-  body: string;
-  on_behalf_of: string | null;
-  depends_on: string | null;
-  if_exists: string | null;
-  attempts: number;
-  next_attempt_at: number;
-  enqueued_at: number;
-  last_error_code: string | null;
-  last_error: string | null;
-}
-
-interface DeadRow extends Omit<Row, 'next_attempt_at' | 'last_error_code' | 'last_error'> {
-  failed_at: number;
-  error_code: string;
-  error_message: string;
-  status: number | null;
-}
-
 // One statement: an id taken by a dead letter inserts nothing, one taken in the outbox breaks its UNIQUE constraint.
 const INSERT_SQL = `INSERT INTO outbox (id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, next_attempt_at, enqueued_at)
   SELECT @id, @kind, @entity_set, @body, @on_behalf_of, @depends_on, @if_exists, @now, @now
@@ -102,12 +81,22 @@ export interface SqliteOutboxStoreOptions {
   readonly writes?: 'worker' | 'loop';
   /** `writes: 'worker'`: how long the writer gathers a batch (ms; default 0, the rest of the turn; writer.ts). */
   readonly writeGatherMs?: number;
+  /**
+   * `memory` (default): `due` and `nextDueAt` are answered from a view of the waiting writes kept in step with
+   * every change this store makes (due-view.ts; it must be the file's only writer, as the manager is). `sql`:
+   * each is a query (the reference the view is tested against).
+   */
+  readonly dueFrom?: 'memory' | 'sql';
 }
 
 export class SqliteOutboxStore implements OutboxStore {
   private readonly db: Database.Database;
   private readonly statements;
   private closed = false;
+  /** `dueFrom: 'memory'`: the waiting writes as the delivery loop needs them. */
+  private readonly view: DueView<OutboxItem> | undefined;
+  /** Inside `atomically`: the view's changes wait for the commit (a rollback must not leave them behind). */
+  private uncommitted: OutboxItem[] | undefined;
   /** Runs the WAL checkpoints when `checkpoints` is `worker` and the file is in WAL mode. */
   readonly checkpointer: WalCheckpointer | undefined;
   /** `GROUP` only: the asynchronous WAL flushes. */
@@ -172,20 +161,21 @@ export class SqliteOutboxStore implements OutboxStore {
       forget: db.prepare('DELETE FROM dead_letters WHERE id = ?'),
       count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
       oldest: db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT @limit'),
+      waiting: db.prepare('SELECT seq, id, next_attempt_at, depends_on FROM outbox ORDER BY seq'),
+      waitingOne: db.prepare('SELECT seq, id, next_attempt_at, depends_on FROM outbox WHERE id = ?'),
     };
+    this.view = options.dueFrom === 'sql' ? undefined : new DueView<OutboxItem>();
+    this.loadView();
     if (options.writes !== 'worker' || this.db.pragma('journal_mode', { simple: true }) !== 'wal') {
       this.writer = undefined;
       return;
     }
     // The writer's fallback when its worker cannot run: the same batch on this connection.
-    const inline = db.transaction((ops: readonly WriterOp[]) => {
-      const dup: number[] = [];
-      ops.forEach((op, i) => {
-        if (op.k === 'd') this.statements.remove.run(op.id);
-        else if (this.insertRow(op.row) === undefined) dup.push(i);
-      });
-      return dup;
-    });
+    const inline = db.transaction((ops: readonly WriterOp[]): WriterResult => ops.map((op) => {
+      if (op.k === 'e') return this.insertRow(op.row) ?? DUPLICATE;
+      this.statements.remove.run(op.id);
+      return 0;
+    }));
     const writer = new OutboxWriter({
       file: path,
       sql: { insert: INSERT_SQL, remove: REMOVE_SQL },
@@ -202,13 +192,17 @@ export class SqliteOutboxStore implements OutboxStore {
       ...(options.writeGatherMs === undefined ? {} : { gatherMs: options.writeGatherMs }),
     });
     this.writer = writer;
-    this.enqueueLater = (writes, now) => {
+    this.enqueueLater = async (writes, now) => {
       this.open();
-      return writer.submit(writes.map((w) => ({ k: 'e', row: insertParams(w, now) })));
+      const seqs = await writer.submit(writes.map((w) => ({ k: 'e', row: insertParams(w, now) })));
+      if (!this.closed) writes.forEach((w, i) => (seqs[i] === DUPLICATE ? this.viewDuplicate(w.id) : this.viewAdd(stored(w, seqs[i]!, now))));
+      return seqs.map((seq) => seq !== DUPLICATE);
     };
     this.deliveredLater = async (ids) => {
       this.open();
-      if (ids.length > 0) await writer.submit(ids.map((id) => ({ k: 'd', id })));
+      if (ids.length === 0) return;
+      await writer.submit(ids.map((id) => ({ k: 'd', id })));
+      for (const id of ids) this.view?.remove(id);
     };
   }
 
@@ -225,8 +219,11 @@ export class SqliteOutboxStore implements OutboxStore {
     const seq = this.db.inTransaction ? insert() : this.db.transaction(insert).immediate();
     this.checkpointer?.noteCommit();
     // What was stored, without reading it back: the body, onBehalfOf and ifExists as given, not their JSON
-    // round trip (parsing them again cost about half of what an enqueue allocated; no caller reads them).
-    return { ...write, seq, attempts: 0, nextAttemptAt: now, enqueuedAt: now };
+    // round trip (parsing them again cost about half of what an enqueue allocated; the transport stringifies them).
+    const item = stored(write, seq, now);
+    if (this.uncommitted !== undefined) this.uncommitted.push(item);
+    else this.viewAdd(item);
+    return item;
   }
 
   /** Inserts one row: its seq, or undefined when the id is taken (in the outbox or the dead letters). */
@@ -244,6 +241,12 @@ export class SqliteOutboxStore implements OutboxStore {
 
   due(now: number, limit: number, exclude: ReadonlySet<string>): OutboxItem[] {
     this.open();
+    if (this.view !== undefined) {
+      const items = this.view.ready(now, limit, exclude).map((id) => this.view!.item(id) ?? this.get(id));
+      if (items.every((i) => i !== undefined)) return items as OutboxItem[];
+      // A write the view lists is not in the table: something else wrote the file. Believe the table.
+      this.loadView();
+    }
     // Ask for enough rows that the excluded (in flight) ones cannot crowd out the ready ones.
     const rows = this.statements.due.all({ now, limit: limit + exclude.size }) as Row[];
     return rows.filter((r) => !exclude.has(r.id)).slice(0, limit).map(toItem);
@@ -251,6 +254,7 @@ export class SqliteOutboxStore implements OutboxStore {
 
   nextDueAt(exclude: ReadonlySet<string>): number | undefined {
     this.open();
+    if (this.view !== undefined) return this.view.nextDueAt(exclude);
     const rows = this.statements.nextDue.all({ limit: exclude.size + 1 }) as { id: string; next_attempt_at: number }[];
     return rows.find((r) => !exclude.has(r.id))?.next_attempt_at;
   }
@@ -262,12 +266,14 @@ export class SqliteOutboxStore implements OutboxStore {
       for (const id of ids) this.statements.remove.run(id);
     }).immediate();
     this.checkpointer?.noteCommit();
+    for (const id of ids) this.view?.remove(id);
   }
 
   reschedule(id: string, at: number, failure: Failure): void {
     this.open();
     this.statements.reschedule.run({ id, at, code: failure.code, message: failure.message });
     this.checkpointer?.noteCommit();
+    this.view?.reschedule(id, at);
   }
 
   deadLetter(id: string, failure: Failure, now: number): void {
@@ -277,6 +283,7 @@ export class SqliteOutboxStore implements OutboxStore {
       this.statements.remove.run(id);
     }).immediate();
     this.checkpointer?.noteCommit();
+    this.view?.remove(id);
   }
 
   deadLetters(): DeadLetter[] {
@@ -292,7 +299,9 @@ export class SqliteOutboxStore implements OutboxStore {
       this.statements.forget.run(id);
     }).immediate();
     this.checkpointer?.noteCommit();
-    return this.get(id)!;
+    const item = this.get(id)!;
+    this.viewAdd(item);
+    return item;
   }
 
   dropDeadLetter(id: string): DeadLetter {
@@ -327,7 +336,16 @@ export class SqliteOutboxStore implements OutboxStore {
   /** One transaction around `fn`: a caught `duplicate-id` of an `enqueue` inside keeps the rest (it throws before writing). */
   atomically<T>(fn: () => T): T {
     this.open();
-    return this.db.transaction(fn)();
+    if (this.uncommitted !== undefined) return this.db.transaction(fn)(); // nested: the outer one commits
+    const added: OutboxItem[] = [];
+    this.uncommitted = added;
+    try {
+      const result = this.db.transaction(fn)();
+      for (const item of added) this.viewAdd(item);
+      return result;
+    } finally {
+      this.uncommitted = undefined;
+    }
   }
 
   /** Runs `run` once every write committed so far survives a power cut (at once unless `GROUP`). */
@@ -349,55 +367,29 @@ export class SqliteOutboxStore implements OutboxStore {
   private open(): void {
     if (this.closed) throw new OutboxError('closed', `the outbox ${this.path} is closed`);
   }
-}
 
-function insertParams(write: OutboxWrite, now: number): Record<string, string | number | null> {
-  return {
-    id: write.id,
-    kind: write.kind,
-    entity_set: write.entitySet,
-    body: JSON.stringify(write.body),
-    on_behalf_of: write.onBehalfOf === undefined ? null : JSON.stringify(write.onBehalfOf),
-    depends_on: write.dependsOn ?? null,
-    if_exists: write.ifExists === undefined ? null : JSON.stringify(write.ifExists),
-    now,
-  };
+  /** The view from the table (at open; again if it ever disagreed with the table). */
+  private loadView(): void {
+    if (this.view === undefined) return;
+    this.view.clear();
+    for (const r of this.statements.waiting.iterate() as Iterable<WaitingRow>) this.view.add(r.seq, r.id, r.next_attempt_at, r.depends_on ?? undefined);
+  }
+
+  private viewAdd(item: OutboxItem): void {
+    this.view?.add(item.seq, item.id, item.nextAttemptAt, item.dependsOn, item);
+  }
+
+  /**
+   * The writer called an insert a duplicate. Usually the id was waiting or dead already; after its worker failed
+   * mid-batch it may be the worker's own commit, written again on this connection: then the view learns it here.
+   */
+  private viewDuplicate(id: string): void {
+    if (this.view === undefined || this.view.has(id)) return;
+    const r = this.statements.waitingOne.get(id) as WaitingRow | undefined;
+    if (r !== undefined) this.view.add(r.seq, r.id, r.next_attempt_at, r.depends_on ?? undefined);
+  }
 }
 
 function duplicate(id: string): OutboxError {
   return new OutboxError('duplicate-id', `a write with id ${id} is already in the outbox`);
-}
-
-function toItem(row: Row): OutboxItem {
-  return {
-    ...common(row),
-    nextAttemptAt: row.next_attempt_at,
-    ...(row.last_error_code === null ? {} : { lastErrorCode: row.last_error_code }),
-    ...(row.last_error === null ? {} : { lastError: row.last_error }),
-  };
-}
-
-function toDeadLetter(row: DeadRow): DeadLetter {
-  return {
-    ...common(row),
-    failedAt: row.failed_at,
-    errorCode: row.error_code,
-    errorMessage: row.error_message,
-    ...(row.status === null ? {} : { status: row.status }),
-  };
-}
-
-function common(row: Omit<Row, 'next_attempt_at' | 'last_error_code' | 'last_error'>) {
-  return {
-    seq: row.seq,
-    id: row.id,
-    kind: row.kind,
-    entitySet: row.entity_set,
-    body: JSON.parse(row.body) as Record<string, unknown>,
-    ...(row.on_behalf_of === null ? {} : { onBehalfOf: JSON.parse(row.on_behalf_of) as OutboxItem['onBehalfOf'] }),
-    ...(row.depends_on === null ? {} : { dependsOn: row.depends_on }),
-    ...(row.if_exists === null || row.if_exists === undefined ? {} : { ifExists: JSON.parse(row.if_exists) as Record<string, unknown> }),
-    attempts: row.attempts,
-    enqueuedAt: row.enqueued_at,
-  };
 }

@@ -23,16 +23,18 @@ import { OutboxError } from './errors.ts';
 /** One write of a batch: a row to insert (the store's insert parameters) or the id of a delivered write to forget. */
 export type WriterOp = { readonly k: 'e'; readonly row: Readonly<Record<string, string | number | null>> } | { readonly k: 'd'; readonly id: string };
 
-/** Per op: `true` written (or forgotten), `false` refused as a duplicate id. */
-export type WriterResult = boolean[];
+/** Per op: an insert's new seq, or DUPLICATE when its id was taken; FORGOTTEN for a forget. */
+export type WriterResult = number[];
+export const DUPLICATE = -1;
+export const FORGOTTEN = 0;
 
 export interface OutboxWriterOptions {
   readonly file: string;
   readonly sql: { readonly insert: string; readonly remove: string };
   /** Pages of WAL after which the worker's connection checkpoints inline (off the loop). */
   readonly autocheckpointPages: number;
-  /** The same batch on the event loop's connection (the fallback): indices of the duplicate inserts. Throws when refused. */
-  readonly inline: (ops: readonly WriterOp[]) => number[];
+  /** The same batch on the event loop's connection (the fallback): per op as WriterResult. Throws when refused. */
+  readonly inline: (ops: readonly WriterOp[]) => WriterResult;
   /** Runs its argument once the inline writes survive a power cut (the store's own `whenDurable`). */
   readonly whenInlineDurable: (run: () => void) => void;
   /** A batch committed (the checkpointer counts commits). */
@@ -57,20 +59,20 @@ db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = ' + workerData.pages);
 const insert = db.prepare(workerData.sql.insert), remove = db.prepare(workerData.sql.remove);
 const write = db.transaction((ops) => {
-  const dup = [];
+  const seqs = [];
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    if (op.k === 'd') { remove.run(op.id); continue; }
-    try { if (insert.run(op.row).changes === 0) dup.push(i); }
-    catch (error) { if (error && error.code === 'SQLITE_CONSTRAINT_UNIQUE') dup.push(i); else throw error; }
+    if (op.k === 'd') { remove.run(op.id); seqs.push(${FORGOTTEN}); continue; }
+    try { const r = insert.run(op.row); seqs.push(r.changes === 0 ? ${DUPLICATE} : Number(r.lastInsertRowid)); }
+    catch (error) { if (error && error.code === 'SQLITE_CONSTRAINT_UNIQUE') seqs.push(${DUPLICATE}); else throw error; }
   }
-  return dup;
+  return seqs;
 });
 const done = new Int32Array(workerData.done);
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return; }
   let reply;
-  try { reply = { batch: m.batch, ok: true, dup: write(m.ops) }; }
+  try { reply = { batch: m.batch, ok: true, seqs: write(m.ops) }; }
   catch (error) { reply = { batch: m.batch, ok: false, message: String(error && error.message), code: error && error.code }; }
   Atomics.store(done, 0, m.batch);
   Atomics.notify(done, 0);
@@ -78,7 +80,7 @@ parentPort.on('message', (m) => {
 });
 `;
 
-type Reply = { batch: number; ok: true; dup: number[] } | { batch: number; ok: false; message: string; code?: string };
+type Reply = { batch: number; ok: true; seqs: WriterResult } | { batch: number; ok: false; message: string; code?: string };
 
 interface Submission {
   readonly ops: readonly WriterOp[];
@@ -159,12 +161,10 @@ export class OutboxWriter {
     }
     this.committed += 1;
     this.o.onCommit();
-    const dup = new Set(reply.dup);
     let at = 0;
     for (const s of batch.subs) {
-      const result = s.ops.map((_, i) => !dup.has(at + i));
+      s.resolve(reply.seqs.slice(at, at + s.ops.length));
       at += s.ops.length;
-      s.resolve(result);
     }
   }
 
@@ -172,7 +172,7 @@ export class OutboxWriter {
   #inline(batch: Batch): void {
     let reply: Reply;
     try {
-      reply = { batch: batch.batch, ok: true, dup: this.o.inline(batch.ops) };
+      reply = { batch: batch.batch, ok: true, seqs: this.o.inline(batch.ops) };
     } catch (err) {
       reply = { batch: batch.batch, ok: false, message: (err as Error).message, ...((err as { code?: string }).code === undefined ? {} : { code: (err as { code: string }).code }) };
     }

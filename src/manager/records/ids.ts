@@ -2,6 +2,7 @@
 // twice (a snapshot replayed after a reconnect, a sweep racing a late idle)
 // enqueues the same ids and the outbox's create-only writes make it one record.
 import { createHash } from 'node:crypto';
+import type { TrackedCall } from '../routing/calls.ts';
 
 export function nameBasedId(...parts: string[]): string {
   const h = createHash('sha256').update(parts.join('\u0000'), 'utf8').digest();
@@ -30,4 +31,15 @@ export function uuidV5(name: string, namespace: Uint8Array): string {
  */
 export function phoneCallIdOf(callKey: string, agentUserId: string): string {
   return uuidV5(`${callKey}\u0000${agentUserId.replace(/[{}]/g, '').toLowerCase()}`, PHONE_CALL_NAMESPACE);
+}
+
+const phoneCallIds = new WeakMap<TrackedCall, Map<string, string>>();
+
+/** phoneCallIdOf for a tracked call, worked out once per agent and call (every notification and the record carry it). */
+export function phoneCallIdFor(call: TrackedCall, agentUserId: string): string {
+  let byUser = phoneCallIds.get(call);
+  if (byUser === undefined) phoneCallIds.set(call, (byUser = new Map()));
+  let id = byUser.get(agentUserId);
+  if (id === undefined) byUser.set(agentUserId, (id = phoneCallIdOf(call.callKey, agentUserId)));
+  return id;
 }

@@ -21,7 +21,7 @@ import type { EntitlementTable } from '../entitlements/table.ts';
 import type { KnownUser } from '../entitlements/users.ts';
 import { isMissed, type TrackedCall } from '../routing/calls.ts';
 import { identify, identifyCall } from '../routing/notification.ts';
-import { nameBasedId, phoneCallIdOf } from './ids.ts';
+import { nameBasedId, phoneCallIdFor } from './ids.ts';
 
 export interface RecorderOptions {
   outbox: Pick<Outbox, 'enqueue'> & Partial<Pick<Outbox, 'atomically' | 'enqueueLater'>>;
@@ -142,7 +142,7 @@ export class CallRecorder {
         const subject = missed ? `Missed call from ${who}` : call.reason === 'rejected' ? `Rejected call from ${who}` : call.incoming ? `Call from ${who}` : `Call to ${who}`;
         const base = {
           // The id the agent's client got in callNotification: it may have created the activity already.
-          id: phoneCallIdOf(call.callKey, user.id),
+          id: phoneCallIdFor(call, user.id),
           updateTimesIfExists: true,
           subject: subject.slice(0, 200),
           direction: call.incoming ? ('incoming' as const) : ('outgoing' as const),

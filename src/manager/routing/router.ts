@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import type { DirectoryMatch } from '../../dataverse/directory/directory.ts';
 import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
 import type { EffectiveDialingSettings } from '../../dialing/index.ts';
-import { phoneCallIdOf } from '../records/ids.ts';
+import { phoneCallIdFor } from '../records/ids.ts';
 import type { CallControlAction, CallNotificationMessage } from '../../protocol/index.ts';
 import { elapsed, type MonoMs } from '../clock.ts';
 import type { RoutedCallEvent } from '../contracts.ts';
@@ -116,7 +116,7 @@ export class CallRouter {
     const answeredBy = this.answeredByFor(call, user);
     return buildNotification({
       notificationId: this.o.newId(), call, timestamp: call.lastTimestamp, settings, identification, replayed,
-      phoneCallId: phoneCallIdOf(call.callKey, user),
+      phoneCallId: phoneCallIdFor(call, user),
       ...(answeredBy === undefined ? {} : { answeredBy }),
     });
   }

@@ -15,6 +15,11 @@ describeOutboxStoreContract('SQLite file', {
   reopen: (store) => new SqliteOutboxStore((store as SqliteOutboxStore).path),
 });
 describeOutboxStoreContract('SQLite in memory', { create: () => new SqliteOutboxStore(':memory:') });
+// `due` and `nextDueAt` as queries: the reference the default view (due-view.ts) is tested against.
+describeOutboxStoreContract('SQLite file, due from SQL', {
+  create: () => new SqliteOutboxStore(join(dir, `contract-${++n}.db`), { dueFrom: 'sql' }),
+  reopen: (store) => new SqliteOutboxStore((store as SqliteOutboxStore).path, { dueFrom: 'sql' }),
+});
 
 describe('SqliteOutboxStore', () => {
   it('runs in WAL mode with synchronous FULL by default', () => {

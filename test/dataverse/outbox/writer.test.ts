@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Outbox, type OutboxEvent } from '../../../src/dataverse/outbox/outbox.ts';
 import { SqliteOutboxStore } from '../../../src/dataverse/outbox/sqlite-store.ts';
 import type { OutboxWrite } from '../../../src/dataverse/outbox/store.ts';
-import { OutboxWriter, type WriterOp } from '../../../src/dataverse/outbox/writer.ts';
+import { DUPLICATE, FORGOTTEN, OutboxWriter, type WriterOp } from '../../../src/dataverse/outbox/writer.ts';
 import { describeOutboxStoreContract } from './store-contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'outbox-writer-'));
@@ -122,16 +122,15 @@ describe('the outbox writer', () => {
       sql: { insert: 'x', remove: 'x' },
       autocheckpointPages: 1000,
       inline: db.transaction((ops: readonly WriterOp[]) => {
-        const dup: number[] = [];
-        ops.forEach((op, i) => {
-          if (op.k === 'd') return void remove.run(op.id);
+        return ops.map((op) => {
+          if (op.k === 'd') return void remove.run(op.id), FORGOTTEN;
           try {
-            if (insert.run(op.row).changes === 0) dup.push(i);
+            const r = insert.run(op.row);
+            return r.changes === 0 ? DUPLICATE : Number(r.lastInsertRowid);
           } catch {
-            dup.push(i);
+            return DUPLICATE;
           }
         });
-        return dup;
       }),
       whenInlineDurable: (run) => {
         durableAsked += 1;
@@ -142,10 +141,11 @@ describe('the outbox writer', () => {
     });
     const row = (i: number) => ({ id: id(i), kind: 'callLog', entity_set: 'x', body: '{}', on_behalf_of: null, depends_on: null, if_exists: null, now: 0 });
     const first = writer.submit([{ k: 'e', row: row(1) }, { k: 'e', row: row(2) }]);
-    expect(await first).toEqual([true, true]);
+    // Each insert's new seq (the store's view of waiting writes learns them from here).
+    expect(await first).toEqual([1, 2]);
     expect(writer.offLoop).toBe(false);
     expect(trouble.join('\n')).toMatch(/outbox writer failed/);
-    expect(await writer.submit([{ k: 'e', row: row(2) }, { k: 'd', id: id(1) }, { k: 'e', row: row(3) }])).toEqual([false, true, true]);
+    expect(await writer.submit([{ k: 'e', row: row(2) }, { k: 'd', id: id(1) }, { k: 'e', row: row(3) }])).toEqual([DUPLICATE, FORGOTTEN, 3]);
     expect(durableAsked).toBe(2);
     writer.close();
     expect((db.prepare('SELECT id FROM outbox ORDER BY id').all() as { id: string }[]).map((r) => r.id)).toEqual([id(2), id(3)]);
