@@ -21,6 +21,7 @@ import Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { SeqStoreError, type JournaledEvent, type SeqStore } from './seq-store.ts';
+import { LOWER_THIS_THREAD_JS } from '../../platform/thread-priority.ts';
 
 /** One write in acceptance order: a seq moves (and maybe an event is journaled), or keys are forgotten. */
 type Op = { k: 's'; host: string; seq: number; id?: number; jkey?: string; jhost?: string; msg?: string } | { k: 'f'; keys: readonly string[] };
@@ -39,6 +40,7 @@ const FORGET_GATHER_MS = 200;
 // Plain CommonJS so it runs in a worker without a TypeScript loader (tsx, vitest). The same SQL as above, passed in.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+${LOWER_THIS_THREAD_JS}
 const Database = require(workerData.module);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
