@@ -188,7 +188,8 @@ export class ConnectorConnection {
     for (const payload of payloads) {
       if (this.#closed) return;
       this.lastReceive = new Date();
-      if (this.#registered) this.setKeepAlive(this.#keepAliveMs);
+      // Each frame restarts the silence deadline: the same timer moved on, not a new one (two frames per popup).
+      if (this.#registered) this.#idleTimer?.refresh();
       this.#onPayload(payload);
     }
   }
