@@ -59,7 +59,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { OutboxStore } from '../src/dataverse/outbox/store.ts';
 import type { Socket } from 'node:net';
-import { drive, formatGc, openClients, percentile, schedule, sleep, uid, watchBusy, watchGc, type GcPauses, type Popup } from './lib/popups.ts';
+import { drive, formatCores, formatGc, openClients, percentile, schedule, sleep, uid, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup } from './lib/popups.ts';
 import { bareRelay, capture, type Captured } from './lib/relay.ts';
 import { TailWatch } from './lib/tail.ts';
 import { ABLATABLE, connector, hostsFor, linesOfHost, startStack, type Ablated } from './lib/stack.ts';
@@ -113,6 +113,8 @@ interface Trace {
   gc: GcPauses;
   /** Main-thread busy time while the calls ran (ms; bench/lib/popups.ts watchBusy). */
   busyMs: number;
+  /** The main thread's CPU time and its wait for a core while the calls ran (Linux; bench/lib/popups.ts watchCores). */
+  cores?: CoreTime;
   /** Journal batches committed while the calls ran. */
   journalBatches: number;
   /** --tail: what the slowest popups overlapped. */
@@ -186,6 +188,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
   loop.enable();
   const gcWatch = watchGc();
   const busyWatch = watchBusy();
+  const coreWatch = watchCores();
   const batchesBefore = stack.journalBatches();
   trace.walPagesBefore = stack.walPages();
   if (process.argv.includes('--tail')) trace.tail = new TailWatch();
@@ -201,6 +204,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
   loop.disable();
   await held;
   const busyMs = busyWatch.stop();
+  const cores = coreWatch.stop();
   const gcSeen = gcWatch.stop();
   if (profiler !== undefined) {
     if (process.env.HEAP_PROFILE) writeFileSync(`manager-${mode}.heapprofile`, JSON.stringify((await profiler.post('HeapProfiler.stopSampling')).profile));
@@ -215,6 +219,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
   measured.walPages = stack.walPages();
   measured.gc = gcSeen;
   measured.busyMs = busyMs;
+  if (cores !== undefined) measured.cores = cores;
   measured.journalBatches = stack.journalBatches() - batchesBefore;
   for (const r of receivers) r.ws.terminate();
   for (const s of sockets) s.destroy();
@@ -249,12 +254,12 @@ for (const [name, run] of runs) {
 console.log(`same-run ratios to the queued run p99: flat out ${(p99(real.latencies) / p99(quiet.latencies)).toFixed(2)}x, with backlog ${(p99(backlog.latencies) / p99(quiet.latencies)).toFixed(2)}x`);
 for (const [name, run] of runs) {
   const t = run.trace;
-  console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches; ${formatGc(t.gc)}`);
+  console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches; ${formatGc(t.gc)}; ${formatCores(t.cores)}`);
   if (t.stalls.length > 0) console.log(`  store calls over ${STALL_MS} ms: ${t.stalls.join(', ')}`);
   if (process.argv.includes('--trace')) console.log(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
   if (t.tail !== undefined) console.log(t.tail.report());
 }
-console.log(`bare relay: ${formatGc(relayRun.gc)}`);
+console.log(`bare relay: ${formatGc(relayRun.gc)}; ${formatCores(relayRun.cores)}`);
 // The work behind the latencies: the main thread's busy time per popup (servers, clients and GC alike), beside the relay's.
 const perPopup = (ms: number) => `${((ms * 1000) / expected).toFixed(0)} µs`;
 console.log(`main thread busy per popup: bare relay ${perPopup(relayRun.busyMs)}; ${runs.map(([name, run]) => `${name.trim()} ${perPopup(run.trace.busyMs)} (${(run.trace.busyMs / relayRun.busyMs).toFixed(2)}x)`).join('; ')}`);

@@ -4,6 +4,7 @@
 // of popups, and the popup latency as the client sees it (the message decoded
 // with the protocol codec, the `offering` notification matched by call key).
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { decodeMessage, encodeMessage, encodeMessageFrame, type TapiMessage } from '../../src/protocol/index.ts';
@@ -159,5 +160,38 @@ export function watchBusy(): { stop: () => number } {
   const start = performance.eventLoopUtilization();
   return { stop: () => performance.eventLoopUtilization(start).active };
 }
+
+/** The main thread's CPU time and its time runnable but waiting for a core (ms), from Linux's schedstat. */
+export interface CoreTime {
+  runMs: number;
+  waitMs: number;
+}
+
+const schedstat = (): CoreTime | undefined => {
+  try {
+    // The calling thread's: the bench's main thread is the event loop being measured. Fields: ns on a CPU, ns waiting on a runqueue.
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').trim().split(' ').map(Number);
+    return run === undefined || wait === undefined || !Number.isFinite(run) || !Number.isFinite(wait) ? undefined : { runMs: run / 1e6, waitMs: wait / 1e6 };
+  } catch {
+    return undefined; // not Linux, or no schedstats in this kernel
+  }
+};
+
+/**
+ * Starts measuring how long the main thread waited for a core while it had work (Linux; `stop` returns
+ * undefined elsewhere): on a 2-core host the workers, V8's threads and the host's other tenants compete
+ * with the event loop, and a popup that arrives then waits with it (docs/performance.md).
+ */
+export function watchCores(): { stop: () => CoreTime | undefined } {
+  const start = schedstat();
+  return {
+    stop() {
+      const end = schedstat();
+      return start === undefined || end === undefined ? undefined : { runMs: end.runMs - start.runMs, waitMs: end.waitMs - start.waitMs };
+    },
+  };
+}
+
+export const formatCores = (c: CoreTime | undefined) => (c === undefined ? 'main thread core wait not measured (no schedstat)' : `main thread ran ${c.runMs.toFixed(0)} ms, waited for a core ${c.waitMs.toFixed(0)} ms (${((100 * c.waitMs) / Math.max(1, c.runMs)).toFixed(1)} % of its run time)`);
 
 export const formatGc = (g: GcPauses) => `GC ${g.count} pauses, ${g.totalMs.toFixed(0)} ms in all, longest ${g.maxMs.toFixed(1)} ms`;

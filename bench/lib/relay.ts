@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FrameDecoder } from '../../src/protocol/index.ts';
-import { decodeNotification, drive, openClients, sleep, watchBusy, watchGc, type GcPauses, type Popup } from './popups.ts';
+import { decodeNotification, drive, openClients, sleep, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup } from './popups.ts';
 
 /** What the manager sent per call key: the `offering` popup, and what followed the `idle` frame. */
 export type Captured = Map<string, { offering: string[]; after: string[] }>;
@@ -82,7 +82,7 @@ export async function startRelay(options: { hosts: number; popups: readonly Popu
   };
 }
 
-export async function bareRelay(options: { clients: number; hosts: number; rate: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string; beforeDrive?: () => void }): Promise<{ latencies: number[]; gc: GcPauses; busyMs: number }> {
+export async function bareRelay(options: { clients: number; hosts: number; rate: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string; beforeDrive?: () => void }): Promise<{ latencies: number[]; gc: GcPauses; busyMs: number; cores: CoreTime | undefined }> {
   const { clients, hosts, popups, keyOf } = options;
   const relay = await startRelay(options);
   const receivers = await openClients(relay.wsUrl, clients, false);
@@ -100,11 +100,13 @@ export async function bareRelay(options: { clients: number; hosts: number; rate:
   await sleep(200);
   const gcWatch = watchGc();
   const busyWatch = watchBusy();
+  const coreWatch = watchCores();
   const latencies = await drive(popups, options.rate, receivers, (host, frame) => links[host]?.write(frame), keyOf);
   const busyMs = busyWatch.stop();
+  const cores = coreWatch.stop();
   const gc = gcWatch.stop();
   for (const l of links) l.destroy();
   for (const r of receivers) r.ws.terminate();
   relay.close();
-  return { latencies, gc, busyMs };
+  return { latencies, gc, busyMs, cores };
 }

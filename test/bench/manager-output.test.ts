@@ -1,5 +1,5 @@
-// What the README says bench/manager.ts prints besides its figures: each run's GC pauses (the relay's
-// too), with --tail each run's slowest popups and what overlapped them, and with --profile RUN a CPU
+// What the README says bench/manager.ts prints besides its figures: each run's GC pauses and the main
+// thread's wait for a core (the relay's too), with --tail each run's slowest popups and what overlapped them, and with --profile RUN a CPU
 // profile of that run's calls. Small sizes: this checks the output, not the speed.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +19,18 @@ describe('bench/manager.ts output', () => {
     rmSync(PROFILE, { force: true });
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--tail', '--profile', 'flat-out'], { cwd: ROOT, timeout: 120_000 });
     for (const run of ['manager, records queued', 'manager + outbox flat out', '+ backlog of 10', 'bare relay']) {
-      expect(stdout).toMatch(new RegExp(`^${run.replace(/[+]/g, '\\+')}:.*GC \\d+ pauses, \\d+ ms in all, longest \\d+\\.\\d ms$`, 'm'));
+      expect(stdout).toMatch(new RegExp(`^${run.replace(/[+]/g, '\\+')}:.*GC \\d+ pauses, \\d+ ms in all, longest \\d+\\.\\d ms; `, 'm'));
+    }
+    // Each run's main-thread CPU time and its wait for a core (Linux's schedstat): the wait is part of the run time's wall clock, never negative.
+    const cores = [...stdout.matchAll(/; main thread ran (\d+) ms, waited for a core (\d+) ms \((\d+\.\d) % of its run time\)$/gm)];
+    if (process.platform === 'linux') {
+      expect(cores).toHaveLength(4);
+      for (const [, ran, waited, share] of cores) {
+        expect(Number(ran)).toBeGreaterThan(0);
+        expect(Number(waited)).toBeGreaterThanOrEqual(0);
+        // Printed from unrounded figures: ran and waited are each off by at most 0.5 ms.
+        expect(Math.abs(Number(share) - (100 * Number(waited)) / Number(ran))).toBeLessThanOrEqual(100 / Number(ran) + 0.1);
+      }
     }
     // Journal batches per manager run: one per popup and a few: a forget rides with the next popup's batch (two per popup when each made its own).
     const batches = [...stdout.matchAll(/; journal (\d+) batches; GC/g)].map((m) => Number(m[1]));
