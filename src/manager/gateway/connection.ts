@@ -59,7 +59,6 @@ export class ConnectorConnection {
   #badFrames = 0;
   #frameTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  #keepAliveMs = 0;
   /** Frames held while the socket asks us to wait for 'drain'. */
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
@@ -110,7 +109,6 @@ export class ConnectorConnection {
 
   /** (Re)arms the silence deadline, e.g. after ConnectionKeepAliveIntervall changed. */
   setKeepAlive(keepAliveMs: number): void {
-    this.#keepAliveMs = keepAliveMs;
     this.#armIdle(keepAliveMs, `no message for ${Math.round(keepAliveMs / 1000)} s (keep-alive interval + 15 s)`);
   }
 
