@@ -77,6 +77,13 @@ export class ConnectorRegistry {
    * a connector without `lastAckedSeq` starts a fresh sequence (its process is
    * new); otherwise the higher of what we persisted and what it saw acknowledged
    * (a manager that lost its state must not ask for events the connector dropped).
+   *
+   * What we persisted can be behind what we applied: the journal commits off the event loop, so events
+   * accepted (and shown to users) just before the connection went are still on their way to the disk.
+   * The connector resends them — it was told only the durable point, and may drop only that — and they
+   * are dropped here as resends, acknowledged once their commit lands. Before, the applied point went
+   * back to the durable one and those events were applied twice: a call shown twice to its agent
+   * (test/reliability/blackhole.test.ts, about one run in five once commits lagged under load).
    */
   register(host: string, connection: ConnectorConnection, claimed: number | undefined): number {
     const entry = this.#hosts.get(host) ?? this.#create(host);
@@ -89,8 +96,10 @@ export class ConnectorRegistry {
     if (claimed !== undefined && claimed > known) {
       this.log.warn({ host, claimed, known }, 'connector saw more acknowledged than this manager remembers; continuing after its point');
     }
-    entry.lastAckedSeq = start;
-    this.seqs.set(host, start);
+    // A fresh sequence starts over; a continued one keeps what this process already applied.
+    const applied = claimed === undefined ? 0 : Math.max(start, entry.lastAckedSeq);
+    entry.lastAckedSeq = applied;
+    this.seqs.set(host, applied);
     return start;
   }
 

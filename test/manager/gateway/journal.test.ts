@@ -26,7 +26,54 @@ class FullDiskStore extends MemorySeqStore {
   }
 }
 
+/** A store whose commits wait until `release` (the journal's worker behind a busy disk or CPU). */
+class LaggingStore extends MemorySeqStore {
+  #durable = new Map<string, number>();
+  #pending = new Map<string, number>();
+  #waiting: (() => void)[] = [];
+  override get(host: string): number | undefined {
+    return this.#durable.get(host);
+  }
+  override set(host: string, seq: number, event?: JournaledEvent): void {
+    super.set(host, seq, event);
+    this.#pending.set(host, seq);
+  }
+  override whenDurable(run: () => void): void {
+    this.#waiting.push(run);
+  }
+  release(): void {
+    for (const [host, seq] of this.#pending) this.#durable.set(host, seq);
+    for (const run of this.#waiting.splice(0)) run();
+  }
+}
+
 describe('the event journal', () => {
+  it('a connector that comes back while its events are not yet durable is told the durable point, and its resends are not applied twice', async () => {
+    const seqs = new LaggingStore();
+    const g = await startGateway({}, { seqs });
+    cleanups.push(() => g.stop());
+    const c = await RawConnector.registered(g.port, 'pbx.test', 0);
+    cleanups.push(() => c.close());
+    c.lines(['20']);
+    c.call(1, 'a', '20');
+    c.call(2, 'a', '20', 'connected');
+    await until(() => g.calls.length === 2);
+    expect(c.lastAck()).toBeUndefined(); // nothing durable, nothing acknowledged
+    c.close();
+    // It saw no ack: it claims 0, is told 0 (nothing is durable) and sends both again, then a new one.
+    const again = await RawConnector.registered(g.port, 'pbx.test', 0);
+    cleanups.push(() => again.close());
+    expect(again.of('registered')[0]?.lastAckedSeq).toBe(0);
+    again.lines(['20']);
+    again.call(1, 'a', '20');
+    again.call(2, 'a', '20', 'connected');
+    again.call(3, 'a', '20', 'idle');
+    await until(() => g.calls.length >= 3);
+    seqs.release();
+    await again.waitFor(() => again.lastAck() === 3);
+    expect(g.calls.map((e) => e.event.state)).toEqual(['offering', 'connected', 'idle']);
+  });
+
   it('acknowledges nothing it could not journal; the resend is accepted once the disk has room', async () => {
     const seqs = new FullDiskStore();
     const g = await startGateway({}, { seqs });
