@@ -10,7 +10,7 @@ import { OutboxError } from './errors.ts';
 import { WalSync } from './wal-sync.ts';
 import { DueView } from './due-view.ts';
 import { insertParams, stored, toDeadLetter, toItem, type DeadRow, type Row, type WaitingRow } from './rows.ts';
-import { DUPLICATE, OutboxWriter, type WriterOp, type WriterResult } from './writer.ts';
+import { DUPLICATE, FORGOTTEN, OutboxWriter, type WriterOp, type WriterResult } from './writer.ts';
 import type { DeadLetter, Failure, OutboxItem, OutboxStore, OutboxWrite } from './store.ts';
 
 // 2: if_exists (update of an existing record's fields); a layout-1 file gains the column on open.
@@ -174,7 +174,7 @@ export class SqliteOutboxStore implements OutboxStore {
     const inline = db.transaction((ops: readonly WriterOp[]): WriterResult => ops.map((op) => {
       if (op.k === 'e') return this.insertRow(op.row) ?? DUPLICATE;
       this.statements.remove.run(op.id);
-      return 0;
+      return FORGOTTEN;
     }));
     const writer = new OutboxWriter({
       file: path,
@@ -336,7 +336,16 @@ export class SqliteOutboxStore implements OutboxStore {
   /** One transaction around `fn`: a caught `duplicate-id` of an `enqueue` inside keeps the rest (it throws before writing). */
   atomically<T>(fn: () => T): T {
     this.open();
-    if (this.uncommitted !== undefined) return this.db.transaction(fn)(); // nested: the outer one commits
+    if (this.uncommitted !== undefined) {
+      // Nested (a savepoint): the outer transaction commits; if this one rolls back, so do its enqueues.
+      const mark = this.uncommitted.length;
+      try {
+        return this.db.transaction(fn)();
+      } catch (error) {
+        this.uncommitted.length = mark;
+        throw error;
+      }
+    }
     const added: OutboxItem[] = [];
     this.uncommitted = added;
     try {

@@ -200,6 +200,29 @@ describe('SqliteOutboxStore: due from the view equals due from SQL', () => {
   }, 120_000);
 });
 
+describe('SqliteOutboxStore: the view and transactions', () => {
+  it('forgets the enqueues of a nested transaction that rolled back while the outer one committed', () => {
+    for (const from of ['memory', 'sql'] as const) {
+      const store = new SqliteOutboxStore(file(), { synchronous: 'NORMAL', dueFrom: from });
+      store.atomically(() => {
+        store.enqueue(write(1), 1);
+        try {
+          store.atomically(() => {
+            store.enqueue(write(2), 1);
+            throw new Error('inner rolled back');
+          });
+        } catch {
+          /* the outer one goes on */
+        }
+        store.enqueue(write(3), 1);
+      });
+      expect(store.due(10, 10, new Set()).map((i) => i.id), from).toEqual([id(1), id(3)]);
+      expect(store.pending()).toBe(2);
+      store.close();
+    }
+  });
+});
+
 describe('SqliteOutboxStore: the view and rows it did not write itself', () => {
   it('learns a row the writer reports as a duplicate but it never saw (a worker that died after committing)', async () => {
     const path = file();
