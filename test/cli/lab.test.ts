@@ -135,8 +135,13 @@ describe.runIf(SIP_AVAILABLE)('crm-tapi lab', () => {
       // `answer` returns once baresip takes the command, before 200 OK and ACK have crossed; a hang-up
       // in that window is a CANCEL racing the 200, which baresip may leave to the 32 s ACK timer.
       // Hang up an established call, as the test means to.
-      for (let tries = 0; !/ESTABLISHED/.test((await watcher.command('listcalls')).data); tries++) {
-        if (tries === 200) throw new Error('27 never showed the call ESTABLISHED');
+      // A deadline, not a count of polls: on a loaded host each `listcalls` can itself take long,
+      // and 200 OK is retransmitted from 500 ms doubling, so the call may take seconds to settle.
+      const deadline = Date.now() + 30_000;
+      for (let calls = ''; !/ESTABLISHED/.test(calls); ) {
+        calls = (await watcher.command('listcalls')).data;
+        if (/ESTABLISHED/.test(calls)) break;
+        if (Date.now() > deadline) throw new Error(`27 never showed the call ESTABLISHED in 30 s; its calls: ${JSON.stringify(calls)}; its events: ${JSON.stringify(events.map((e) => e.type))}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect((await crmTapi(['lab', 'hangup', '--on', '25', '--state', statePath])).code).toBe(0);
