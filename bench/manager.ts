@@ -62,7 +62,7 @@ import type { Socket } from 'node:net';
 import { drive, formatCores, formatGc, openClients, percentile, schedule, sleep, uid, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup } from './lib/popups.ts';
 import { bareRelay, capture, type Captured } from './lib/relay.ts';
 import { TailWatch } from './lib/tail.ts';
-import { ABLATABLE, connector, hostsFor, linesOfHost, startStack, type Ablated } from './lib/stack.ts';
+import { ABLATABLE, ackedSeq, connector, hostsFor, linesOfHost, startStack, type Ablated } from './lib/stack.ts';
 import { numberArg, verdict } from './support.ts';
 
 const CLIENTS = numberArg('clients', 2000);
@@ -86,6 +86,8 @@ const HOSTS = hostsFor(CLIENTS);
 const STALL_MS = 20;
 const POPUPS = schedule(Math.round(RATE * SECONDS), CLIENTS, HOSTS);
 /** The manager's call key of a popup: what its notification carries. */
+/** Each connector host's last seq in the schedule: what its last acknowledgement must say. */
+const LAST_SEQ = Array.from({ length: HOSTS }, (_, h) => Math.max(0, ...POPUPS.filter((p) => p.host === h).map((p) => p.seq + 1)));
 const keyOf = (p: Popup) => `bench${p.host}.example/${p.callId}`;
 // A collectable heap before and after connecting the clients, without asking for --expose-gc.
 setFlagsFromString('--expose_gc');
@@ -117,6 +119,8 @@ interface Trace {
   cores?: CoreTime;
   /** Journal batches committed while the calls ran. */
   journalBatches: number;
+  /** Connectors whose last acknowledgement at the end did not reach their last frame's seq. */
+  unacked: number;
   /** --tail: what the slowest popups overlapped. */
   tail?: TailWatch;
 }
@@ -165,7 +169,7 @@ function timedStore(store: OutboxStore, trace: Trace): OutboxStore {
  * at once. `backlog`: as flat-out, with BACKLOG writes waiting; delivery starts with the first call.
  */
 async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captured): Promise<{ latencies: number[]; heapPerClient: number; trace: Trace }> {
-  const trace: Trace = { loopP99: 0, loopMax: 0, storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], walPages: 0, walPagesBefore: 0, pendingAfter: 0, byMethod: new Map(), gc: { count: 0, totalMs: 0, maxMs: 0 }, busyMs: 0, journalBatches: 0 };
+  const trace: Trace = { loopP99: 0, loopMax: 0, storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], walPages: 0, walPagesBefore: 0, pendingAfter: 0, byMethod: new Map(), gc: { count: 0, totalMs: 0, maxMs: 0 }, busyMs: 0, journalBatches: 0, unacked: 0 };
   const stack = await startStack({ clients: CLIENTS, outboxSync: OUTBOX_SYNC as 'GROUP' | 'FULL', wrapStore: (store) => timedStore(store, trace), ablate: ABLATE });
   const outbox = stack.outbox;
   if (mode === 'flat-out') outbox.start();
@@ -221,6 +225,8 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
   measured.busyMs = busyMs;
   if (cores !== undefined) measured.cores = cores;
   measured.journalBatches = stack.journalBatches() - batchesBefore;
+  // Every connector's last frame acknowledged by the end (the manager journaled all and said so).
+  measured.unacked = sockets.filter((socket, h) => ackedSeq(socket) !== LAST_SEQ[h]).length;
   for (const r of receivers) r.ws.terminate();
   for (const s of sockets) s.destroy();
   await stack.stop();
@@ -235,11 +241,11 @@ const floor = relayRun.latencies;
 const real = await manager('flat-out');
 const backlog = await manager('backlog');
 /** Each round's flat-out p99 over its relay's p99 (the first round is the runs above). */
-const rounds = [{ relay: percentile(relayRun.latencies, 99), manager: percentile(real.latencies, 99), storeMax: real.trace.storeMax, lost: real.latencies.length < POPUPS.length || relayRun.latencies.length < POPUPS.length }];
+const rounds = [{ relay: percentile(relayRun.latencies, 99), manager: percentile(real.latencies, 99), storeMax: real.trace.storeMax, unacked: real.trace.unacked, lost: real.latencies.length < POPUPS.length || relayRun.latencies.length < POPUPS.length }];
 for (let r = 1; r < ROUNDS; r += 1) {
   const again = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, popups: POPUPS, captured, keyOf, beforeDrive: gc });
   const flat = await manager('flat-out');
-  rounds.push({ relay: percentile(again.latencies, 99), manager: percentile(flat.latencies, 99), storeMax: flat.trace.storeMax, lost: flat.latencies.length < POPUPS.length || again.latencies.length < POPUPS.length });
+  rounds.push({ relay: percentile(again.latencies, 99), manager: percentile(flat.latencies, 99), storeMax: flat.trace.storeMax, unacked: flat.trace.unacked, lost: flat.latencies.length < POPUPS.length || again.latencies.length < POPUPS.length });
 }
 const expected = POPUPS.length;
 const p99 = (xs: readonly number[]) => percentile(xs, 99);
@@ -254,7 +260,7 @@ for (const [name, run] of runs) {
 console.log(`same-run ratios to the queued run p99: flat out ${(p99(real.latencies) / p99(quiet.latencies)).toFixed(2)}x, with backlog ${(p99(backlog.latencies) / p99(quiet.latencies)).toFixed(2)}x`);
 for (const [name, run] of runs) {
   const t = run.trace;
-  console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches; ${formatGc(t.gc)}; ${formatCores(t.cores)}`);
+  console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches${t.unacked > 0 ? `, ${t.unacked} connector(s) NOT acknowledged up to their last frame` : ', every connector acknowledged up to its last frame'}; ${formatGc(t.gc)}; ${formatCores(t.cores)}`);
   if (t.stalls.length > 0) console.log(`  store calls over ${STALL_MS} ms: ${t.stalls.join(', ')}`);
   if (process.argv.includes('--trace')) console.log(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
   if (t.tail !== undefined) console.log(t.tail.report());
@@ -270,10 +276,10 @@ const ratio = percentile(ratios, 50);
 if (ROUNDS > 1) {
   console.log(`rounds (relay and flat-out run interleaved): ${rounds.map((r, i) => `${i + 1}: ${r.manager.toFixed(2)} / ${r.relay.toFixed(2)} ms = ${ratios[i]!.toFixed(2)}x`).join('; ')}; median ${ratio.toFixed(2)}x`);
 }
-const lost = [floor, ...runs.map(([, r]) => r.latencies)].some((l) => l.length < expected) || rounds.some((r) => r.lost);
+const lost = [floor, ...runs.map(([, r]) => r.latencies)].some((l) => l.length < expected) || rounds.some((r) => r.lost) || runs.some(([, r]) => r.trace.unacked > 0) || rounds.some((r) => r.unacked > 0);
 const stall = Math.max(...runs.map(([, r]) => r.trace.storeMax), ...rounds.map((r) => r.storeMax));
 const fullSize = CLIENTS >= 2000 && RATE >= 200;
-const figures = `popup p99 ${ratio.toFixed(2)}x the bare relay${ROUNDS > 1 ? ` (median of ${ROUNDS} rounds)` : ''} (≤ 1.5x), longest store call on the loop ${stall.toFixed(1)} ms (≤ 20), ${lost ? 'popups lost' : 'all popups delivered'}`;
+const figures = `popup p99 ${ratio.toFixed(2)}x the bare relay${ROUNDS > 1 ? ` (median of ${ROUNDS} rounds)` : ''} (≤ 1.5x), longest store call on the loop ${stall.toFixed(1)} ms (≤ 20), ${lost ? 'popups lost or events not acknowledged' : 'all popups delivered and acknowledged'}`;
 if (lost) verdict(false, figures);
 else if (ABLATE.size > 0) verdict({ notChecked: `with parts left out (${[...ABLATE].join(', ')})` }, figures);
 else if (!fullSize) verdict({ notChecked: 'below 2,000 clients at 200 popups/s (only delivery is checked)' }, figures);

@@ -170,14 +170,37 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 }
 
 /** A connector of host `bench<host>.example` that registers and reports `lines` (line `i` is `1000 + i`). */
+/** The last frame each bench connector received after it registered (the manager's latest `ack`). */
+const lastFrame = new WeakMap<Socket, Uint8Array>();
+
+/** The seq of the last `ack` the manager sent to this bench connector (0 if none), decoded only when asked. */
+export function ackedSeq(socket: Socket): number {
+  const frame = lastFrame.get(socket);
+  if (frame === undefined) return 0;
+  const m = decodeMessage(Buffer.from(frame).toString('utf8'));
+  return m.command === 'ack' ? m.seq : 0;
+}
+
 export async function connector(port: number, host: number, lines: readonly number[]): Promise<Socket> {
   const socket = tcpConnect({ host: '127.0.0.1', port });
   await once(socket, 'connect');
   socket.setNoDelay(true);
   const decoder = new FrameDecoder();
-  const registered = new Promise<void>((resolve) => socket.on('data', (chunk) => {
-    for (const payload of decoder.push(chunk)) if (decodeMessage(Buffer.from(payload).toString('utf8')).command === 'registered') resolve();
-  }));
+  const registered = new Promise<void>((resolve) => {
+    const untilRegistered = (chunk: Buffer) => {
+      for (const payload of decoder.push(chunk)) {
+        if (decodeMessage(Buffer.from(payload).toString('utf8')).command !== 'registered') continue;
+        // From here on the manager sends acknowledgements. Decoding them is the connector's work (another
+        // process, in production), not the manager's: the bench reads them, keeps the last, decodes nothing.
+        socket.off('data', untilRegistered);
+        socket.on('data', (more: Buffer) => {
+          for (const frame of decoder.push(more)) lastFrame.set(socket, frame);
+        });
+        resolve();
+      }
+    };
+    socket.on('data', untilRegistered);
+  });
   socket.write(encodeMessageFrame({ channel: 'connector', command: 'register', protocolVersion: '1.0', connectorVersion: '1.0.0', host: `bench${host}.example`, connectorKey: KEY }));
   await registered;
   socket.write(encodeMessageFrame({ channel: 'connector', command: 'lines', lines: lines.map((i) => ({ name: String(1000 + i), address: String(1000 + i), permanentId: String(i), mediaModes: ['audio'], inService: true })) }));

@@ -33,7 +33,7 @@ describe('bench/manager.ts output', () => {
       }
     }
     // Journal batches per manager run: one per popup and a few: a forget rides with the next popup's batch (two per popup when each made its own).
-    const batches = [...stdout.matchAll(/; journal (\d+) batches; GC/g)].map((m) => Number(m[1]));
+    const batches = [...stdout.matchAll(/; journal (\d+) batches, every connector acknowledged up to its last frame; GC/g)].map((m) => Number(m[1]));
     expect(batches).toHaveLength(3);
     for (const b of batches) expect(b).toBeGreaterThan(0);
     for (const b of batches) expect(b).toBeLessThanOrEqual(30);
@@ -73,7 +73,7 @@ describe('bench/manager.ts output', () => {
     expect(stdout).toMatch(/^ {2}atomically \d+× \d+ ms/m);
     expect(stdout).toMatch(/^ {2}.*\bdue \d+×/m);
     expect(stdout).not.toMatch(/\bdelivered \d+×/);
-    expect(stdout).toMatch(/^requirement not checked with parts left out \(journal, outbox\): popup p99 .* all popups delivered$/m);
+    expect(stdout).toMatch(/^requirement not checked with parts left out \(journal, outbox\): popup p99 .* all popups delivered and acknowledged$/m);
     await expect(run(process.execPath, [...args, '--ablate', 'journal,disk'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--ablate takes a list of journal, outbox; got "disk"/) });
   }, 150_000);
 
@@ -97,6 +97,6 @@ describe('bench/manager.ts output', () => {
     }
     // The queued run keeps its records: those of the calls during the hold landed once it ended (2 per call).
     expect(Number(runs[0]![4])).toBeGreaterThanOrEqual(60);
-    expect(stdout).toMatch(/all popups delivered$/m);
+    expect(stdout).toMatch(/all popups delivered and acknowledged$/m);
   }, 150_000);
 });
