@@ -9,7 +9,7 @@ export type { FrameDecoderOptions } from './frame.ts';
 export { decodeMessage, decodePayload, encodeMessage, encodeMessageFrame, redactMessage } from './codec.ts';
 export type { DecodeOptions } from './codec.ts';
 export { commandsOf } from './catalogue.ts';
-export { normalizeGuid, isTimestamp } from './fields.ts';
+export { carryableText, normalizeGuid, isTimestamp } from './fields.ts';
 export { MAX_FRAME_LENGTH, DEFAULT_XML_LIMITS, XML_DECLARATION } from './limits.ts';
 export type { XmlLimits } from './limits.ts';
 export { runVector, vectorProblem, bytesToHex } from './vectors.ts';

@@ -5,7 +5,7 @@
 import type { MonoMs } from '../clock.ts';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
-import { encodeMessage, type DiagnoseSocket, type TapiMessage } from '../../protocol/index.ts';
+import { carryableText, encodeMessage, ProtocolError, type DiagnoseSocket, type TapiMessage } from '../../protocol/index.ts';
 
 export type ClientKind = 'incall' | 'incalltest' | 'outcall' | 'diagnose';
 export type Phase = 'connect' | 'challenged' | 'proving' | 'ready' | 'closed';
@@ -81,10 +81,24 @@ export class ClientConnection {
       text = encodeMessage(message);
     } catch (err) {
       this.logger.error({ err, client: this.id, command: message.command }, 'message could not be encoded; not sent');
+      this.replyUnencodable(message, err);
       return false;
     }
     this.ws.send(text);
     return true;
+  }
+
+  /**
+   * A reply to a request (it carries the request's id) that cannot be encoded — content from the CRM
+   * or a connector the catalogue refuses — is answered with a typed error instead of silence, so the
+   * client does not wait out its timeout. The error names the field, never the refused value.
+   */
+  private replyUnencodable(message: TapiMessage, err: unknown): void {
+    const requestId = (message as { requestId?: unknown }).requestId;
+    if (typeof requestId !== 'string' || message.command === 'error') return;
+    const field = err instanceof ProtocolError && err.field !== undefined ? ` (${err.field.slice(0, 128)})` : '';
+    const code = err instanceof ProtocolError ? err.code : 'internal';
+    this.sendError(message.channel, 'unencodable-reply', `the ${message.command} reply could not be encoded: ${code}${field}; the manager's log has the details`, requestId);
   }
 
   sendError(channel: TapiMessage['channel'], code: string, message: string, requestId?: string): void {
@@ -127,7 +141,7 @@ export class ClientConnection {
       peer: this.peer.slice(0, 300),
       created: new Date(this.created).toISOString(),
       lastReceive: new Date(this.lastReceive).toISOString(),
-      ...(this.user === undefined ? {} : { user: this.user.name.slice(0, 256) }),
+      ...(this.user === undefined ? {} : { user: carryableText(this.user.name, 256) }),
     };
   }
 }

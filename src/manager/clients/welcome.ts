@@ -2,7 +2,7 @@
 // the admin functions, and each of their lines with its effective dialing and
 // popup settings. Sent again when the user's lines change.
 import type { LineConfigRecord } from '../../dataverse/repositories/index.ts';
-import { PROTOCOL_VERSION, type CallControl, type WelcomeLine, type WelcomeMessage } from '../../protocol/index.ts';
+import { carryableText, PROTOCOL_VERSION, type CallControl, type WelcomeLine, type WelcomeMessage } from '../../protocol/index.ts';
 import { wireDialing, type LineSettings } from '../entitlements/settings.ts';
 import type { EntitlementTable } from '../entitlements/table.ts';
 import type { ProvenUser } from './connection.ts';
@@ -28,7 +28,7 @@ export function welcomeLines(user: string, table: EntitlementTable, settingsOf: 
     const inService = usable(c);
     return {
       line: g.line,
-      displayName: (g.record.lineDisplayName ?? g.record.name ?? g.line).slice(0, 256),
+      displayName: carryableText(g.record.lineDisplayName ?? g.record.name ?? g.line, 256),
       // Invalid settings still let the user see calls; dialing on that line is refused with the reason.
       dialing: s.dialing === undefined ? NO_DIALING : wireDialing(s.dialing),
       popup: s.popup,
@@ -44,7 +44,7 @@ export function welcomeMessage(user: ProvenUser, lines: WelcomeLine[], heartbeat
     channel: 'intincall',
     command: 'welcome',
     userId: user.id,
-    userName: user.name.slice(0, 256),
+    userName: carryableText(user.name, 256),
     admin: user.admin,
     protocolVersion: PROTOCOL_VERSION,
     heartbeatInterval: heartbeatSeconds,

@@ -2,7 +2,7 @@
 // channel: version and edition (no licensing yet: "open edition"), the lines
 // connectors report beside the lines in the entity with their users, and
 // every socket with kind, peer, created and last receive.
-import type { DiagnoseOutbox, DiagnoseReportMessage, DiagnoseSocket, RefreshResultMessage } from '../../protocol/index.ts';
+import { carryableText, type DiagnoseOutbox, type DiagnoseReportMessage, type DiagnoseSocket, type RefreshResultMessage } from '../../protocol/index.ts';
 import type { ConnectorSide } from '../contracts.ts';
 import type { EntitlementTable } from '../entitlements/table.ts';
 
@@ -29,7 +29,7 @@ export function diagnoseReport(input: ReportInput): DiagnoseReportMessage {
   const entityLines = [...input.table.entityLines.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .slice(0, MAX_ENTITY_LINES)
-    .map(([line, users]) => ({ line, users: users.slice(0, MAX_USERS).map((u) => (input.nameOf(u) ?? u).slice(0, 256)) }));
+    .map(([line, users]) => ({ line, users: users.slice(0, MAX_USERS).map((u) => carryableText(input.nameOf(u) ?? u, 256)) }));
   return {
     channel: 'diagnose',
     command: 'diagnoseReport',

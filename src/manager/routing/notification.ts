@@ -3,7 +3,7 @@
 // finds for it (all of them, best first) and the line's popup settings.
 import type { DirectoryMatch } from '../../dataverse/directory/directory.ts';
 import { normalizeIncoming, type EffectiveDialingSettings } from '../../dialing/index.ts';
-import type { CallNotificationMessage, CrmMatch } from '../../protocol/index.ts';
+import { carryableText, type CallNotificationMessage, type CrmMatch } from '../../protocol/index.ts';
 import type { LineSettings } from '../entitlements/settings.ts';
 import type { TrackedCall } from './calls.ts';
 
@@ -32,7 +32,7 @@ export function identify(number: string, dialing: EffectiveDialingSettings | und
   const matches = sorted
     .filter((m) => GUID.test(m.id) && /^[a-z][a-z0-9_]{0,127}$/.test(m.entity) && m.field !== '')
     .slice(0, MAX_MATCHES)
-    .map((m) => ({ entity: m.entity, id: m.id.toLowerCase(), name: m.name.slice(0, 256), field: m.field.slice(0, 128) }));
+    .map((m) => ({ entity: m.entity, id: m.id.toLowerCase(), name: carryableText(m.name, 256), field: m.field.slice(0, 128) }));
   if (!normalized.ok) return { matches };
   if (normalized.kind === 'internal') return normalized.extension.length <= 20 ? { matches, extension: normalized.extension } : { matches };
   return normalized.e164.length <= 16 ? { matches, e164: normalized.e164 } : { matches };
@@ -81,7 +81,7 @@ export function buildNotification(input: NotificationInput): CallNotificationMes
     matches: id.matches,
     popup: input.settings.popup,
     ...(call.reason === undefined || (call.state !== 'disconnected' && call.state !== 'idle') ? {} : { endedReason: call.reason }),
-    ...(input.answeredBy === undefined ? {} : { answeredBy: input.answeredBy.slice(0, 256) }),
+    ...(input.answeredBy === undefined ? {} : { answeredBy: carryableText(input.answeredBy, 256) }),
     ...(input.phoneCallId === undefined ? {} : { phoneCallId: input.phoneCallId }),
     ...(call.consultationOf === undefined ? {} : { consultationOf: call.consultationOf.slice(0, 384) }),
     replayed: input.replayed,
