@@ -74,6 +74,16 @@ describe('an incoming call', () => {
     await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'idle');
   });
 
+  it('pops up for a contact whose name holds control characters (a tab, a bell, as imported data has), the name cleaned', async () => {
+    // The encoder refuses such text; uncleaned, the popup was lost (spec/protocol.md §3).
+    await stack.admin.create('contacts', { firstname: 'Eve\tTab', lastname: 'Mallory\u0007', telephone1: '+49 30 9988776' });
+    await stack.manager.directory.refresh('incremental');
+    const call = stack.pbx.incoming({ number: '030 9988776' }, '21');
+    const callKey = stack.callKey(call.callIds[0] as string);
+    const offering = await anna.next('callNotification', (n) => n.callKey === callKey && n.state === 'offering');
+    expect(offering.matches.map((m) => m.name)).toEqual(['Eve Tab Mallory\ufffd']);
+  });
+
   it('keeps within the budget call after call (p50 and max of 20 calls printed)', async () => {
     const latencies: number[] = [];
     for (let i = 0; i < 20; i += 1) {
