@@ -20,8 +20,8 @@ export const GATEWAY_USER = 'gateway';
  * How long the registrar keeps routing to a contact after it expired: until usrloc's next
  * clean-up, which runs every this many seconds. The lab's phones refresh every 3.6 s of a 4 s
  * registration (baresip refreshes at 90 %); on a loaded host a refresh can arrive after the 0.4 s
- * left, and without this grace a call in that moment got 404 (the lab test failed so, 1 run in 4
- * with two busy cores). A phone that is gone still stops being routed to within 4 + 30 s.
+ * left, and without this grace a call in that moment got 404 (the lab test failed so in 2 of 12
+ * runs with two or four busy cores). A phone that is gone still stops being routed to within 4 + 30 s.
  */
 export const KEEP_EXPIRED_S = 30;
 
