@@ -85,9 +85,9 @@ const HOSTS = hostsFor(CLIENTS);
 /** The requirement's bound for one outbox store call on the loop (ms). */
 const STALL_MS = 20;
 const POPUPS = schedule(Math.round(RATE * SECONDS), CLIENTS, HOSTS);
-/** The manager's call key of a popup: what its notification carries. */
 /** Each connector host's last seq in the schedule: what its last acknowledgement must say. */
 const LAST_SEQ = Array.from({ length: HOSTS }, (_, h) => Math.max(0, ...POPUPS.filter((p) => p.host === h).map((p) => p.seq + 1)));
+/** The manager's call key of a popup: what its notification carries. */
 const keyOf = (p: Popup) => `bench${p.host}.example/${p.callId}`;
 // A collectable heap before and after connecting the clients, without asking for --expose-gc.
 setFlagsFromString('--expose_gc');

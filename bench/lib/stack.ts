@@ -169,7 +169,6 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
 }
 
-/** A connector of host `bench<host>.example` that registers and reports `lines` (line `i` is `1000 + i`). */
 /** The last frame each bench connector received after it registered (the manager's latest `ack`). */
 const lastFrame = new WeakMap<Socket, Uint8Array>();
 
@@ -181,6 +180,7 @@ export function ackedSeq(socket: Socket): number {
   return m.command === 'ack' ? m.seq : 0;
 }
 
+/** A connector of host `bench<host>.example` that registers and reports `lines` (line `i` is `1000 + i`). */
 export async function connector(port: number, host: number, lines: readonly number[]): Promise<Socket> {
   const socket = tcpConnect({ host: '127.0.0.1', port });
   await once(socket, 'connect');

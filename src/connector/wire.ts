@@ -4,7 +4,7 @@ import { CALL_COMMANDS } from '../protocol/index.ts';
 import type { CallEndReason as WireEndReason, CallStateMessage, ConnectorDownMessage, LineInfo as WireLine, TapiMessage } from '../protocol/index.ts';
 import type { CallEndReason, CallInfo, LineInfo, Party } from './line-provider.ts';
 import type { OutgoingEvent } from './event-buffer.ts';
-import { edgeId, edgeName, edgeNumber } from './edge-text.ts';
+import { edgeId, edgeName, edgeNumber } from '../protocol/edge-text.ts';
 
 const DOWN_COMMANDS = new Set<string>(['registered', 'ack', 'keepalive', 'makeCall', ...CALL_COMMANDS, 'reinitialize', 'error']);
 
@@ -22,7 +22,7 @@ export function isReportedLine(line: LineInfo, includeVideo: boolean): boolean {
 }
 
 // Wire limits of the catalogue (spec/protocol.md): provider data is outside
-// input, so it is made fit (edge-text.ts) and cut rather than making an event
+// input, so it is made fit (src/protocol/edge-text.ts) and cut rather than making an event
 // unsendable.
 const LIMITS = { line: 128, address: 128, id: 128, number: 64, name: 256 } as const;
 

@@ -103,33 +103,6 @@ export function textProblem(value: string): string | undefined {
   return undefined;
 }
 
-/**
- * Text from outside (CRM records: contact and user names, line names) made fit for a text field of
- * at most `max` characters: what `textProblem` refuses becomes a space (tab, line breaks) or U+FFFD
- * (other control characters, lone surrogates, code points XML cannot carry), and it is cut to
- * `max` without splitting a surrogate pair. Content must never stop a message (a contact whose
- * name holds a tab would otherwise have its callers' popups refused by the encoder).
- */
-export function carryableText(value: string, max: number): string {
-  if (value.length <= max && textProblem(value) === undefined) return value;
-  let out = '';
-  for (let i = 0; i < value.length && out.length < max; i += 1) {
-    const c = value.charCodeAt(i);
-    if (c === 0x09 || c === 0x0a || c === 0x0d) out += ' ';
-    else if (c < 0x20 || c === 0x7f) out += '\ufffd';
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      const low = value.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        if (out.length + 2 > max) break;
-        out += value[i]! + value[i + 1]!;
-        i += 1;
-      } else out += '\ufffd';
-    } else if ((c >= 0xdc00 && c <= 0xdfff) || !isXmlChar(c)) out += '\ufffd';
-    else out += value[i];
-  }
-  return out;
-}
-
 /** Reads a scalar from element text. */
 export function readScalar(type: FieldType, raw: string): unknown {
   switch (type.kind) {

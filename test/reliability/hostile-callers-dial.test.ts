@@ -5,7 +5,7 @@
 // refused (the per-user rate limit DialBurst / DialsPerMinute) while the
 // PBX dials nothing it should not and other users dial on.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { edgeNumber } from '../../src/connector/edge-text.ts';
+import { edgeNumber } from '../../src/protocol/edge-text.ts';
 import type { E2eClient } from '../e2e/support/client.ts';
 import { startStack, type Stack } from '../e2e/support/stack.ts';
 import { account, loggedNumber } from './support/edge-accounting.ts';

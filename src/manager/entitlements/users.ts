@@ -5,7 +5,6 @@
 // fresh at every identity proof of the diagnose channel.
 import { elapsed, type MonoMs } from '../clock.ts';
 import type { Repositories, UserRecord } from '../../dataverse/repositories/index.ts';
-import { carryableText } from '../../protocol/index.ts';
 
 export interface KnownUser {
   id: string;
@@ -42,9 +41,7 @@ export class UserCache {
 
   /** The cached name, without waiting for the CRM (routing must not wait). */
   nameOf(id: string): string | undefined {
-    const name = this.entries.get(id)?.user?.name;
-    // Shown to other agents ("answered by"): a name from the CRM must not stop the message that carries it.
-    return name === undefined ? undefined : carryableText(name, 256);
+    return this.entries.get(id)?.user?.name;
   }
 
   isAdmin(id: string): Promise<boolean> {

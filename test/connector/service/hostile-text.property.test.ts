@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { decodeMessage, encodeMessage, type TapiMessage } from '../../../src/protocol/index.ts';
 import { toCallState } from '../../../src/connector/wire.ts';
-import { edgeName, edgeNumber, isBidiControl } from '../../../src/connector/edge-text.ts';
+import { edgeName, edgeNumber, isBidiControl } from '../../../src/protocol/edge-text.ts';
 import type { CallInfo } from '../../../src/connector/line-provider.ts';
 import { FakeManager, until } from '../support/fake-manager.ts';
 import { startHarness, type Harness } from '../support/harness.ts';

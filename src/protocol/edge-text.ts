@@ -1,8 +1,10 @@
-// Text from the phone system is outside input: a remote caller often controls
-// the display name (a SIP From header) and sometimes the number. An event is
-// never dropped for its content; instead each text field is made fit for the
-// wire here, at the connector's edge, and the raw value is kept for the log.
-// Pure functions, no I/O.
+// Text from outside made fit for the wire. From the phone system: a remote
+// caller often controls the display name (a SIP From header) and sometimes the
+// number; the connector makes each field fit at its edge and keeps the raw
+// value for the log. From the CRM: names the manager puts into messages. An
+// event is never dropped for its content. Pure functions, no I/O.
+import { textProblem } from './fields.ts';
+import { isXmlChar } from './xml-chars.ts';
 
 /** U+FFFD: what a name shows where the caller sent something that cannot be shown. */
 export const REPLACEMENT = '\uFFFD';
@@ -69,4 +71,16 @@ export function edgeName(value: string, max: number): string {
 export function edgeId(value: string, max: number): string {
   const safe = cutText(map(value, (cp) => (isUnfit(cp) ? REPLACEMENT : undefined)), max);
   return safe === '' ? '?' : safe;
+}
+
+/**
+ * Text from the CRM (contact, account and user names, line display names) made fit for a text field
+ * of at most `max` characters: what `textProblem` refuses becomes a space (tab, line breaks) or U+FFFD
+ * (other control characters, lone surrogates, code points XML cannot carry). Unlike `edgeName` it
+ * keeps what the CRM shows (bidi marks, C1) and keeps a tab's place as a space. Content must never
+ * stop a message: a contact whose name holds a tab would otherwise have its callers' popups refused.
+ */
+export function carryableText(value: string, max: number): string {
+  if (value.length <= max && textProblem(value) === undefined) return value;
+  return cutText(map(value, (cp) => (cp === 0x09 || cp === 0x0a || cp === 0x0d ? ' ' : cp < 0x20 || cp === 0x7f || !isXmlChar(cp) ? REPLACEMENT : undefined)), max);
 }
