@@ -17,8 +17,9 @@
 // and journals nothing, `outbox` builds the records and stores none. Not a production shape: the
 // requirement is not checked then.
 //
-// --tail lists each run's 30 slowest popups with the GC pauses and outbox store calls over 0.5 ms
-// that overlapped them (bench/lib/tail.ts).
+// --tail lists each run's 30 slowest popups, the relay's first run's too, with the GC pauses and outbox
+// store calls over 0.5 ms that overlapped them and (Linux) how long the main thread waited for a core
+// meanwhile (bench/lib/tail.ts).
 //
 // --profile writes a CPU profile of that run's calls (not its set-up) to manager-<run>.cpuprofile;
 // with HEAP_PROFILE=1 also a sampled heap profile of all it allocated (HEAP_PROFILE=live: what was
@@ -204,7 +205,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
     if (process.env.HEAP_PROFILE) await profiler.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: process.env.HEAP_PROFILE !== 'live', includeObjectsCollectedByMajorGC: process.env.HEAP_PROFILE !== 'live' } as never);
   }
   const held = HOLD_LOCK_MS > 0 && !ABLATE.has('outbox') ? sleep((SECONDS * 1000) / 4).then(() => stack.holdWriteLock(HOLD_LOCK_MS)) : undefined;
-  const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), trace.tail === undefined ? undefined : (t, ms) => trace.tail?.popup(t, ms));
+  const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), trace.tail);
   loop.disable();
   await held;
   const busyMs = busyWatch.stop();
@@ -236,7 +237,9 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
 const fmt = (n: number) => n.toFixed(2).padStart(8);
 const captured: Captured = new Map();
 const quiet = await manager('queued', captured);
-const relayRun = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, popups: POPUPS, captured, keyOf, beforeDrive: gc });
+/** --tail: the relay's slowest popups too, to compare what they waited behind. */
+const relayTail = process.argv.includes('--tail') ? new TailWatch() : undefined;
+const relayRun = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, popups: POPUPS, captured, keyOf, beforeDrive: gc, ...(relayTail === undefined ? {} : { watch: relayTail }) });
 const floor = relayRun.latencies;
 const real = await manager('flat-out');
 const backlog = await manager('backlog');
@@ -266,6 +269,7 @@ for (const [name, run] of runs) {
   if (t.tail !== undefined) console.log(t.tail.report());
 }
 console.log(`bare relay: ${formatGc(relayRun.gc)}; ${formatCores(relayRun.cores)}`);
+if (relayTail !== undefined) console.log(relayTail.report());
 // The work behind the latencies: the main thread's busy time per popup (servers, clients and GC alike), beside the relay's.
 const perPopup = (ms: number) => `${((ms * 1000) / expected).toFixed(0)} µs`;
 console.log(`main thread busy per popup: bare relay ${perPopup(relayRun.busyMs)}; ${runs.map(([name, run]) => `${name.trim()} ${perPopup(run.trace.busyMs)} (${(run.trace.busyMs / relayRun.busyMs).toFixed(2)}x)`).join('; ')}`);

@@ -94,8 +94,13 @@ export function decodeNotification(text: string): { callKey: string; state: stri
  * returns the latency (ms) from the `offering` frame's write to its notification's arrival at the client;
  * `observe` sees every message the clients receive.
  */
-/** `onPopup`: each popup's write time (performance.now()) and latency, as they arrive. */
-export async function drive(popups: readonly Popup[], rate: number, receivers: readonly Receiver[], send: (host: number, frame: Uint8Array) => void, keyOf: (p: Popup) => string, observe?: (text: string) => void, onPopup?: (sentAt: number, ms: number) => void): Promise<number[]> {
+/** What a `--tail` watch is told: each popup's write time (performance.now()) just before the write, and its latency as it arrives. */
+export interface PopupWatch {
+  sent(sentAt: number): void;
+  popup(sentAt: number, ms: number): void;
+}
+
+export async function drive(popups: readonly Popup[], rate: number, receivers: readonly Receiver[], send: (host: number, frame: Uint8Array) => void, keyOf: (p: Popup) => string, observe?: (text: string) => void, watch?: PopupWatch): Promise<number[]> {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   for (const r of receivers) {
@@ -107,7 +112,7 @@ export async function drive(popups: readonly Popup[], rate: number, receivers: r
       if (t === undefined) return;
       const ms = performance.now() - t;
       latencies.push(ms);
-      onPopup?.(t, ms);
+      watch?.popup(t, ms);
       sentAt.delete(m.callKey);
     };
   }
@@ -115,7 +120,9 @@ export async function drive(popups: readonly Popup[], rate: number, receivers: r
   for (const p of popups) {
     const wait = start + (p.n / rate) * 1000 - performance.now();
     if (wait > 1) await sleep(wait);
-    sentAt.set(keyOf(p), performance.now());
+    const t = performance.now();
+    watch?.sent(t);
+    sentAt.set(keyOf(p), t);
     send(p.host, callFrame(p, 'offering'));
     send(p.host, callFrame(p, 'idle'));
   }
@@ -167,7 +174,7 @@ export interface CoreTime {
   waitMs: number;
 }
 
-const schedstat = (): CoreTime | undefined => {
+export const schedstat = (): CoreTime | undefined => {
   try {
     // The calling thread's: the bench's main thread is the event loop being measured. Fields: ns on a CPU, ns waiting on a runqueue.
     const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').trim().split(' ').map(Number);

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FrameDecoder } from '../../src/protocol/index.ts';
-import { decodeNotification, drive, openClients, sleep, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup } from './popups.ts';
+import { decodeNotification, drive, openClients, sleep, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup, type PopupWatch } from './popups.ts';
 
 /** What the manager sent per call key: the `offering` popup, and what followed the `idle` frame. */
 export type Captured = Map<string, { offering: string[]; after: string[] }>;
@@ -82,7 +82,7 @@ export async function startRelay(options: { hosts: number; popups: readonly Popu
   };
 }
 
-export async function bareRelay(options: { clients: number; hosts: number; rate: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string; beforeDrive?: () => void }): Promise<{ latencies: number[]; gc: GcPauses; busyMs: number; cores: CoreTime | undefined }> {
+export async function bareRelay(options: { clients: number; hosts: number; rate: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string; beforeDrive?: () => void; watch?: PopupWatch }): Promise<{ latencies: number[]; gc: GcPauses; busyMs: number; cores: CoreTime | undefined }> {
   const { clients, hosts, popups, keyOf } = options;
   const relay = await startRelay(options);
   const receivers = await openClients(relay.wsUrl, clients, false);
@@ -101,7 +101,7 @@ export async function bareRelay(options: { clients: number; hosts: number; rate:
   const gcWatch = watchGc();
   const busyWatch = watchBusy();
   const coreWatch = watchCores();
-  const latencies = await drive(popups, options.rate, receivers, (host, frame) => links[host]?.write(frame), keyOf);
+  const latencies = await drive(popups, options.rate, receivers, (host, frame) => links[host]?.write(frame), keyOf, undefined, options.watch);
   const busyMs = busyWatch.stop();
   const cores = coreWatch.stop();
   const gc = gcWatch.stop();

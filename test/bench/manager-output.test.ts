@@ -48,16 +48,27 @@ describe('bench/manager.ts output', () => {
     const [relayUs, queuedUs, queuedRatio] = [Number(busy![1]), Number(busy![2]), Number(busy![3])];
     expect(relayUs).toBeGreaterThan(0);
     expect(queuedRatio).toBeCloseTo(queuedUs / relayUs, 1);
-    // --tail: per manager run, the 20 popups (all of them at this size) slowest first, each counted once.
-    const tails = [...stdout.matchAll(/^ {2}slowest (\d+) popups: (\d+) overlap a GC pause, (\d+) a store call over 0\.5 ms, (\d+) neither\n((?: {4}\d+\.\d\d ms.*\n?)+)/gm)];
-    expect(tails).toHaveLength(3);
-    for (const [, n, gc, store, neither, lines] of tails) {
+    // --tail: per manager run and for the relay's first run (last), the 20 popups (all of them at this size) slowest
+    // first, each counted once; on Linux with how long the main thread waited for a core during each.
+    const tails = [...stdout.matchAll(/^ {2}slowest (\d+) popups: (\d+) overlap a GC pause, (\d+) a store call over 0\.5 ms, (\d+) neither(?:; the main thread waited for a core (\d+\.\d) ms of their (\d+\.\d) ms, at least half the latency for (\d+) of them)?\n((?: {4}\d+\.\d\d ms.*\n?)+)/gm)];
+    expect(tails).toHaveLength(4);
+    expect(stdout.indexOf(tails[3]![0])).toBeGreaterThan(stdout.indexOf('bare relay: GC'));
+    expect(Number(tails[3]![3])).toBe(0); // the relay has no store
+    for (const [, n, gc, store, neither, waitedMs, totalMs, waitedHalf, lines] of tails) {
       expect(Number(n)).toBe(20);
-      const ms = (lines as string).trim().split('\n').map((l) => Number.parseFloat(l.trim()));
+      const rows = (lines as string).trim().split('\n');
+      const ms = rows.map((l) => Number.parseFloat(l.trim()));
       expect(ms).toHaveLength(20);
       expect(ms).toEqual([...ms].sort((a, b) => b - a));
-      expect(Number(neither)).toBe((lines as string).trim().split('\n').filter((l) => !l.includes(': ')).length);
+      expect(Number(neither)).toBe(rows.filter((l) => !l.includes(': ')).length);
       expect(Number(gc) + Number(store)).toBeGreaterThanOrEqual(20 - Number(neither));
+      if (process.platform !== 'linux') continue;
+      expect(waitedMs).toBeDefined();
+      const waits = rows.map((l) => Number(/\(waited for a core (\d+\.\d\d) ms\)/.exec(l)?.[1]));
+      expect(waits.every((w, i) => Number.isFinite(w) && w >= 0 && w <= (ms[i] as number) + 0.05)).toBe(true);
+      expect(Number(waitedMs)).toBeCloseTo(waits.reduce((a, b) => a + b, 0), 0);
+      expect(Number(totalMs)).toBeCloseTo(ms.reduce((a, b) => a + b, 0), 0);
+      expect(Number(waitedHalf)).toBe(waits.filter((w, i) => w >= (ms[i] as number) / 2).length);
     }
     expect(existsSync(PROFILE)).toBe(true);
     const profile = JSON.parse(readFileSync(PROFILE, 'utf8')) as { nodes: { callFrame: { url: string } }[] };

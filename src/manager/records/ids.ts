@@ -1,15 +1,23 @@
 // Record ids derived from what identifies a call, so recording the same call
 // twice (a snapshot replayed after a reconnect, a sweep racing a late idle)
 // enqueues the same ids and the outbox's create-only writes make it one record.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { TrackedCall } from '../routing/calls.ts';
 
+const HEX = '0123456789abcdef';
+
+/**
+ * The first 16 bytes of a digest (hex) in the RFC 4122 layout: version 5 (name-based), variant 10. Works on the
+ * hex text: the one-shot `hash` returns it without a Hash object and a Buffer per id (two per call, issue 18).
+ */
+function nameBasedLayout(hex: string): string {
+  const version = '5';
+  const variant = HEX[(parseInt(hex[16] as string, 16) & 0x3) | 0x8] as string;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${version}${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 export function nameBasedId(...parts: string[]): string {
-  const h = createHash('sha256').update(parts.join('\u0000'), 'utf8').digest();
-  h[6] = ((h[6] as number) & 0x0f) | 0x50; // version 5 layout (name-based), SHA-256 instead of SHA-1
-  h[8] = ((h[8] as number) & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  return nameBasedLayout(hash('sha256', parts.join('\u0000'), 'hex')); // SHA-256 instead of SHA-1
 }
 
 // The project's namespace for RFC 4122 name-based ids (a fixed random UUID).
@@ -17,11 +25,7 @@ const PHONE_CALL_NAMESPACE = Buffer.from('6c0b7f4e8a3d4f21b9e25d7a1c3f0e84', 'he
 
 /** RFC 4122 version 5 (SHA-1, name-based) UUID of `name` in the namespace `namespace` (16 bytes). */
 export function uuidV5(name: string, namespace: Uint8Array): string {
-  const h = createHash('sha1').update(namespace).update(name, 'utf8').digest();
-  h[6] = ((h[6] as number) & 0x0f) | 0x50;
-  h[8] = ((h[8] as number) & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  return nameBasedLayout(hash('sha1', Buffer.concat([namespace, Buffer.from(name, 'utf8')]), 'hex'));
 }
 
 /**
