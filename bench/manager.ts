@@ -55,14 +55,14 @@
 // its process to itself), and up to 10,000 clients.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { OutboxStore } from '../src/dataverse/outbox/store.ts';
 import type { Socket } from 'node:net';
-import { drive, formatCores, formatGc, openClients, percentile, schedule, sleep, uid, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup } from './lib/popups.ts';
+import { drive, formatCores, formatGc, openClients, percentile, schedule, sleep, uid, watchBusy, watchCores, watchGc, type Popup } from './lib/popups.ts';
 import { bareRelay, capture, type Captured } from './lib/relay.ts';
 import { TailWatch } from './lib/tail.ts';
+import { emptyTrace, STALL_MS, timedStore, type Trace } from './lib/trace.ts';
 import { ABLATABLE, ackedSeq, connector, hostsFor, linesOfHost, startStack, type Ablated } from './lib/stack.ts';
 import { numberArg, verdict } from './support.ts';
 
@@ -83,8 +83,6 @@ if (process.argv.includes('--ablate')) {
 const HOLD_LOCK_MS = process.argv.includes('--hold-lock') ? numberArg('hold-lock', 0) : 0;
 const ROUNDS = Math.max(1, Math.floor(numberArg('rounds', 1)));
 const HOSTS = hostsFor(CLIENTS);
-/** The requirement's bound for one outbox store call on the loop (ms). */
-const STALL_MS = 20;
 const POPUPS = schedule(Math.round(RATE * SECONDS), CLIENTS, HOSTS);
 /** Each connector host's last seq in the schedule: what its last acknowledgement must say. */
 const LAST_SEQ = Array.from({ length: HOSTS }, (_, h) => Math.max(0, ...POPUPS.filter((p) => p.host === h).map((p) => p.seq + 1)));
@@ -94,83 +92,13 @@ const keyOf = (p: Popup) => `bench${p.host}.example/${p.callId}`;
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
 
-// ---------------------------------------------------------------- where the time goes
-interface Trace {
-  /** Event-loop delay while the calls ran (ms): how long a ready popup can wait for the loop. */
-  loopP99: number;
-  loopMax: number;
-  /** Synchronous outbox store work on the loop: calls, total and longest (ms). */
-  storeCalls: number;
-  storeMs: number;
-  storeMax: number;
-  storeMaxMethod: string;
-  /** Every store call over the 20 ms bound: method and ms (what a disk stall hit). */
-  stalls: string[];
-  /** The outbox WAL's high-water mark in 4 KiB pages (SQLite reuses the file without truncating it): past 1,000 the store's own connection checkpoints inline. */
-  walPages: number;
-  /** The same when the calls started (a backlog's enqueues come before them). */
-  walPagesBefore: number;
-  /** Writes still waiting when the calls ended (the queued run keeps every record). */
-  pendingAfter: number;
-  byMethod: Map<string, { calls: number; ms: number }>;
-  gc: GcPauses;
-  /** Main-thread busy time while the calls ran (ms; bench/lib/popups.ts watchBusy). */
-  busyMs: number;
-  /** The main thread's CPU time and its wait for a core while the calls ran (Linux; bench/lib/popups.ts watchCores). */
-  cores?: CoreTime;
-  /** Journal batches committed while the calls ran. */
-  journalBatches: number;
-  /** Connectors whose last acknowledgement at the end did not reach their last frame's seq. */
-  unacked: number;
-  /** --tail: what the slowest popups overlapped. */
-  tail?: TailWatch;
-}
-
-/**
- * Times every store method: all of them run on the manager's event loop. Calls inside another
- * (the enqueues inside `atomically`) are part of the outer one and not counted again.
- */
-function timedStore(store: OutboxStore, trace: Trace): OutboxStore {
-  let depth = 0;
-  return new Proxy(store, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        const t = performance.now();
-        depth += 1;
-        try {
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        } finally {
-          depth -= 1;
-          const ms = performance.now() - t;
-          if (depth === 0) trace.tail?.store(t, ms, String(key));
-          if (depth === 0) {
-            trace.storeCalls += 1;
-            trace.storeMs += ms;
-            const m = trace.byMethod.get(String(key)) ?? { calls: 0, ms: 0 };
-            m.calls += 1;
-            m.ms += ms;
-            trace.byMethod.set(String(key), m);
-            if (ms > STALL_MS) trace.stalls.push(`${String(key)} ${ms.toFixed(1)} ms`);
-            if (ms > trace.storeMax) {
-              trace.storeMax = ms;
-              trace.storeMaxMethod = String(key);
-            }
-          }
-        }
-      };
-    },
-  });
-}
-
 // ---------------------------------------------------------------- the manager
 /**
  * `queued`: records are stored, never sent. `flat-out`: the delivery loop runs and its transport answers
  * at once. `backlog`: as flat-out, with BACKLOG writes waiting; delivery starts with the first call.
  */
 async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captured): Promise<{ latencies: number[]; heapPerClient: number; trace: Trace }> {
-  const trace: Trace = { loopP99: 0, loopMax: 0, storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], walPages: 0, walPagesBefore: 0, pendingAfter: 0, byMethod: new Map(), gc: { count: 0, totalMs: 0, maxMs: 0 }, busyMs: 0, journalBatches: 0, unacked: 0 };
+  const trace = emptyTrace();
   const stack = await startStack({ clients: CLIENTS, outboxSync: OUTBOX_SYNC as 'GROUP' | 'FULL', wrapStore: (store) => timedStore(store, trace), ablate: ABLATE });
   const outbox = stack.outbox;
   if (mode === 'flat-out') outbox.start();
