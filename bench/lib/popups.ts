@@ -94,7 +94,7 @@ export function decodeNotification(text: string): { callKey: string; state: stri
  * returns the latency (ms) from the `offering` frame's write to its notification's arrival at the client;
  * `observe` sees every message the clients receive.
  */
-/** What a `--tail` watch is told: each popup's write time (performance.now()) just before the write, and its latency as it arrives. */
+/** What a `--tail` watch is told: each popup's write time (performance.now(), told right after the write), and its latency as it arrives. */
 export interface PopupWatch {
   sent(sentAt: number): void;
   popup(sentAt: number, ms: number): void;
@@ -121,10 +121,11 @@ export async function drive(popups: readonly Popup[], rate: number, receivers: r
     const wait = start + (p.n / rate) * 1000 - performance.now();
     if (wait > 1) await sleep(wait);
     const t = performance.now();
-    watch?.sent(t);
     sentAt.set(keyOf(p), t);
     send(p.host, callFrame(p, 'offering'));
     send(p.host, callFrame(p, 'idle'));
+    // After the writes, so the watch's own reading is not in the latency: this thread ran meanwhile, so no wait was missed.
+    watch?.sent(t);
   }
   await sleep(1000);
   return latencies;

@@ -40,7 +40,8 @@ export class TailWatch implements PopupWatch {
     const before = this.#waitAtSend.get(sentAt);
     this.#waitAtSend.delete(sentAt);
     const now = before === undefined ? undefined : schedstat()?.waitMs;
-    this.#popups.push([sentAt, ms, now === undefined || before === undefined ? undefined : now - before]);
+    // Read just after the latency was taken: a preemption in between is not the popup's, hence the bound.
+    this.#popups.push([sentAt, ms, now === undefined || before === undefined ? undefined : Math.min(ms, now - before)]);
   }
 
   /** The report: one summary line, then one line per popup (latency, then what overlapped it, `@` its offset from the write). */
