@@ -8,7 +8,8 @@ const HEX = '0123456789abcdef';
 
 /**
  * The first 16 bytes of a digest (hex) in the RFC 4122 layout: version 5 (name-based), variant 10. Works on the
- * hex text: the one-shot `hash` returns it without a Hash object and a Buffer per id (two per call, issue 18).
+ * hex text: the one-shot `hash` returns it without a Hash object or a digest Buffer per id (two ids per call, issue 18;
+ * `uuidV5` still joins namespace and name in a Buffer).
  */
 function nameBasedLayout(hex: string): string {
   const version = '5';
