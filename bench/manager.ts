@@ -6,7 +6,7 @@
 // frames in, the same WebSocket messages out, no logic: bench/lib/relay.ts);
 // and the heap each idle proven client costs.
 //
-//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--profile queued|flat-out|backlog] [--ablate journal,outbox]
+//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog] [--ablate journal,outbox]
 //
 // --rounds N measures the relay and the flat-out run N times, interleaved, and judges the median of
 // the N ratios: the relay's p99 is under a millisecond, so one run's ratio moves by 2× with the host
@@ -20,6 +20,9 @@
 // --tail lists each run's 30 slowest popups, the relay's first run's too, with the GC pauses and outbox
 // store calls over 0.5 ms that overlapped them and (Linux) how long the main thread waited for a core
 // meanwhile (bench/lib/tail.ts).
+//
+// --stages cuts each popup's latency in three (bench/lib/stages.ts): the frame written → the event taken in,
+// → its notification sent, → decoded by the client; p50 / p90 / p99 of each, per run, the relay's first run too.
 //
 // --profile writes a CPU profile of that run's calls (not its set-up) to manager-<run>.cpuprofile;
 // with HEAP_PROFILE=1 also a sampled heap profile of all it allocated (HEAP_PROFILE=live: what was
@@ -61,6 +64,7 @@ import { runInNewContext } from 'node:vm';
 import type { Socket } from 'node:net';
 import { drive, formatCores, formatGc, openClients, percentile, schedule, sleep, uid, watchBusy, watchCores, watchGc, type Popup } from './lib/popups.ts';
 import { bareRelay, capture, type Captured } from './lib/relay.ts';
+import { StageWatch } from './lib/stages.ts';
 import { TailWatch } from './lib/tail.ts';
 import { emptyTrace, STALL_MS, timedStore, type Trace } from './lib/trace.ts';
 import { ABLATABLE, ackedSeq, connector, hostsFor, linesOfHost, startStack, type Ablated } from './lib/stack.ts';
@@ -80,6 +84,7 @@ if (process.argv.includes('--ablate')) {
   }
 }
 /** --hold-lock MS: another connection holds the outbox's write lock for MS ms from a quarter into each manager run's calls. */
+const STAGES = process.argv.includes('--stages');
 const HOLD_LOCK_MS = process.argv.includes('--hold-lock') ? numberArg('hold-lock', 0) : 0;
 const ROUNDS = Math.max(1, Math.floor(numberArg('rounds', 1)));
 const HOSTS = hostsFor(CLIENTS);
@@ -125,6 +130,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
   const batchesBefore = stack.journalBatches();
   trace.walPagesBefore = stack.walPages();
   if (process.argv.includes('--tail')) trace.tail = new TailWatch();
+  if (STAGES) trace.stages = new StageWatch('manager');
   const profiler = process.argv.includes('--profile') && process.argv[process.argv.indexOf('--profile') + 1] === mode ? new Session() : undefined;
   if (profiler !== undefined) {
     profiler.connect();
@@ -133,7 +139,7 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
     if (process.env.HEAP_PROFILE) await profiler.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: process.env.HEAP_PROFILE !== 'live', includeObjectsCollectedByMajorGC: process.env.HEAP_PROFILE !== 'live' } as never);
   }
   const held = HOLD_LOCK_MS > 0 && !ABLATE.has('outbox') ? sleep((SECONDS * 1000) / 4).then(() => stack.holdWriteLock(HOLD_LOCK_MS)) : undefined;
-  const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), trace.tail);
+  const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), [trace.tail, trace.stages].filter((w) => w !== undefined));
   loop.disable();
   await held;
   const busyMs = busyWatch.stop();
@@ -167,7 +173,8 @@ const captured: Captured = new Map();
 const quiet = await manager('queued', captured);
 /** --tail: the relay's slowest popups too, to compare what they waited behind. */
 const relayTail = process.argv.includes('--tail') ? new TailWatch() : undefined;
-const relayRun = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, popups: POPUPS, captured, keyOf, beforeDrive: gc, ...(relayTail === undefined ? {} : { watch: relayTail }) });
+const relayStages = STAGES ? new StageWatch('relay') : undefined;
+const relayRun = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, popups: POPUPS, captured, keyOf, beforeDrive: gc, ...(relayTail === undefined ? {} : { watch: relayTail }), ...(relayStages === undefined ? {} : { stages: relayStages }) });
 const floor = relayRun.latencies;
 const real = await manager('flat-out');
 const backlog = await manager('backlog');
@@ -195,9 +202,11 @@ for (const [name, run] of runs) {
   if (t.stalls.length > 0) console.log(`  store calls over ${STALL_MS} ms: ${t.stalls.join(', ')}`);
   if (process.argv.includes('--trace')) console.log(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
   if (t.tail !== undefined) console.log(t.tail.report());
+  if (t.stages !== undefined) console.log(t.stages.report());
 }
 console.log(`bare relay: ${formatGc(relayRun.gc)}; ${formatCores(relayRun.cores)}`);
 if (relayTail !== undefined) console.log(relayTail.report());
+if (relayStages !== undefined) console.log(relayStages.report());
 // The work behind the latencies: the main thread's busy time per popup (servers, clients and GC alike), beside the relay's.
 const perPopup = (ms: number) => `${((ms * 1000) / expected).toFixed(0)} µs`;
 console.log(`main thread busy per popup: bare relay ${perPopup(relayRun.busyMs)}; ${runs.map(([name, run]) => `${name.trim()} ${perPopup(run.trace.busyMs)} (${(run.trace.busyMs / relayRun.busyMs).toFixed(2)}x)`).join('; ')}`);

@@ -22,6 +22,7 @@ export const BENCHES: Readonly<Record<string, { full: string[]; quick: string[] 
   // Needs Debian's baresip-core, kamailio and sip-tester: without them bench/sip.ts names what is missing and exits 1.
   sip: { full: ['--calls', '100', '--rate', '10'], quick: ['--calls', '10', '--rate', '10'] },
   'manager-split': { full: ['--clients', '10000', '--rate', '200', '--seconds', '10'], quick: ['--quick'] },
+  'cold-path': { full: ['--samples', '300'], quick: ['--samples', '20'] },
   manager: { full: ['--clients', '2000', '--rate', '200', '--seconds', '10', '--backlog', '2000'], quick: ['--clients', '50', '--rate', '20', '--seconds', '2', '--backlog', '50'] },
 };
 export const HELPERS = ['support', 'run'];

@@ -94,13 +94,13 @@ export function decodeNotification(text: string): { callKey: string; state: stri
  * returns the latency (ms) from the `offering` frame's write to its notification's arrival at the client;
  * `observe` sees every message the clients receive.
  */
-/** What a `--tail` watch is told: each popup's write time (performance.now(), told right after the write), and its latency as it arrives. */
+/** What a watch (`--tail`, `--stages`) is told: each popup's write time (performance.now(), told right after the write), and its latency and call key as it arrives. */
 export interface PopupWatch {
   sent(sentAt: number): void;
-  popup(sentAt: number, ms: number): void;
+  popup(sentAt: number, ms: number, callKey: string): void;
 }
 
-export async function drive(popups: readonly Popup[], rate: number, receivers: readonly Receiver[], send: (host: number, frame: Uint8Array) => void, keyOf: (p: Popup) => string, observe?: (text: string) => void, watch?: PopupWatch): Promise<number[]> {
+export async function drive(popups: readonly Popup[], rate: number, receivers: readonly Receiver[], send: (host: number, frame: Uint8Array) => void, keyOf: (p: Popup) => string, observe?: (text: string) => void, watches: readonly PopupWatch[] = []): Promise<number[]> {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   for (const r of receivers) {
@@ -112,7 +112,7 @@ export async function drive(popups: readonly Popup[], rate: number, receivers: r
       if (t === undefined) return;
       const ms = performance.now() - t;
       latencies.push(ms);
-      watch?.popup(t, ms);
+      for (const w of watches) w.popup(t, ms, m.callKey);
       sentAt.delete(m.callKey);
     };
   }
@@ -125,7 +125,7 @@ export async function drive(popups: readonly Popup[], rate: number, receivers: r
     send(p.host, callFrame(p, 'offering'));
     send(p.host, callFrame(p, 'idle'));
     // After the writes, so the watch's own reading is not in the latency: this thread ran meanwhile, so no wait was missed.
-    watch?.sent(t);
+    for (const w of watches) w.sent(t);
   }
   await sleep(1000);
   return latencies;

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { OutboxStore } from '../../src/dataverse/outbox/store.ts';
 import type { CoreTime, GcPauses } from './popups.ts';
+import type { StageWatch } from './stages.ts';
 import type { TailWatch } from './tail.ts';
 
 /** The requirement's bound for one outbox store call on the loop (ms). */
@@ -38,6 +39,8 @@ export interface Trace {
   unacked: number;
   /** --tail: what the slowest popups overlapped. */
   tail?: TailWatch;
+  /** --stages: where each popup's latency went. */
+  stages?: StageWatch;
 }
 
 /**

@@ -1,5 +1,6 @@
 // What the README says bench/manager.ts prints besides its figures: each run's GC pauses and the main
-// thread's wait for a core (the relay's too), with --tail each run's slowest popups and what overlapped them, and with --profile RUN a CPU
+// thread's wait for a core (the relay's too), with --tail each run's slowest popups and what overlapped them, with --stages
+// where each popup's latency went, and with --profile RUN a CPU
 // profile of that run's calls. Small sizes: this checks the output, not the speed.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -15,9 +16,9 @@ const PROFILE = join(ROOT, 'manager-flat-out.cpuprofile');
 describe('bench/manager.ts output', () => {
   afterAll(() => rmSync(PROFILE, { force: true }));
 
-  it('prints the GC pauses of every run, the slowest popups with --tail, and writes the CPU profile that --profile names', async () => {
+  it('prints the GC pauses of every run, the slowest popups with --tail, the stages with --stages, and writes the CPU profile that --profile names', async () => {
     rmSync(PROFILE, { force: true });
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--tail', '--profile', 'flat-out'], { cwd: ROOT, timeout: 120_000 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--tail', '--stages', '--profile', 'flat-out'], { cwd: ROOT, timeout: 120_000 });
     for (const run of ['manager, records queued', 'manager + outbox flat out', '+ backlog of 10', 'bare relay']) {
       expect(stdout).toMatch(new RegExp(`^${run.replace(/[+]/g, '\\+')}:.*GC \\d+ pauses, \\d+ ms in all, longest \\d+\\.\\d ms; `, 'm'));
     }
@@ -69,6 +70,20 @@ describe('bench/manager.ts output', () => {
       expect(Number(waitedMs)).toBeCloseTo(waits.reduce((a, b) => a + b, 0), 0);
       expect(Number(totalMs)).toBeCloseTo(ms.reduce((a, b) => a + b, 0), 0);
       expect(Number(waitedHalf)).toBe(waits.filter((w, i) => w >= (ms[i] as number) / 2).length);
+    }
+    // --stages: per manager run and for the relay's first run (last), every delivered popup followed through its
+    // three stages, each stage's percentiles in order and none negative (each stage ends after it starts).
+    const stages = [...stdout.matchAll(/^ {2}stages of (\d+) popups, p50 \/ p90 \/ p99 µs: taken in (\d+) \/ (\d+) \/ (\d+); handled (\d+) \/ (\d+) \/ (\d+); after (\d+) \/ (\d+) \/ (\d+)$/gm)];
+    expect(stages).toHaveLength(4);
+    expect(stdout.indexOf(stages[3]![0])).toBeGreaterThan(stdout.indexOf('bare relay: GC'));
+    for (const [, n, ...us] of stages) {
+      expect(Number(n)).toBe(20);
+      const [p50a, p90a, p99a, p50b, p90b, p99b, p50c, p90c, p99c] = us.map(Number) as number[];
+      for (const [p50, p90, p99] of [[p50a, p90a, p99a], [p50b, p90b, p99b], [p50c, p90c, p99c]] as const) {
+        expect(p50).toBeGreaterThanOrEqual(0);
+        expect(p90).toBeGreaterThanOrEqual(p50 as number);
+        expect(p99).toBeGreaterThanOrEqual(p90 as number);
+      }
     }
     expect(existsSync(PROFILE)).toBe(true);
     const profile = JSON.parse(readFileSync(PROFILE, 'utf8')) as { nodes: { callFrame: { url: string } }[] };

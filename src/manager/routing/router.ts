@@ -105,7 +105,7 @@ export class CallRouter {
       call.targets.set(user, target.id);
       call.seenBy.add(user);
       target.send(this.notificationFor(call, user, grant.record, false));
-      if (notificationsSent.hasSubscribers) notificationsSent.publish({ receivedAt: call.lastEventAt } satisfies NotificationSent);
+      if (notificationsSent.hasSubscribers) notificationsSent.publish({ receivedAt: call.lastEventAt, callKey: call.callKey, state: call.state } satisfies NotificationSent);
     }
     if (call.state === 'idle') this.finish(call);
   }

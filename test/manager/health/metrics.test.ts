@@ -22,8 +22,8 @@ describe('manager metrics', () => {
     let now = 10_000;
     metrics = createManagerMetrics({ mono: () => now as MonoMs, wall: () => Date.now() as EpochMs });
     now = 10_040;
-    notificationsSent.publish({ receivedAt: 10_000 });
-    notificationsSent.publish({ receivedAt: 10_030 });
+    notificationsSent.publish({ receivedAt: 10_000, callKey: 'pbx/1', state: 'offering' });
+    notificationsSent.publish({ receivedAt: 10_030, callKey: 'pbx/1', state: 'idle' });
     expect(await value('crm_tapi_popup_latency_seconds_count')).toBe('2');
     expect(Number(await value('crm_tapi_popup_latency_seconds_sum'))).toBeCloseTo(0.05, 6);
     expect(await value('crm_tapi_popup_latency_seconds_bucket', 'le="0.01",')).toBe('1');
