@@ -8,25 +8,10 @@
 //
 //   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog] [--ablate journal,outbox]
 //
-// --rounds N measures the relay and the flat-out run N times, interleaved, and judges the median of
-// the N ratios: the relay's p99 is under a millisecond, so one run's ratio moves by 2× with the host
-// (a lucky floor can make one run pass or fail). --hold-lock MS has another thread hold the outbox's
-// write lock for MS ms in each manager run (a commit stuck on a stalled disk).
-//
-// --ablate leaves parts out to show what each costs (bench/lib/stack.ts): `journal` acknowledges at once
-// and journals nothing, `outbox` builds the records and stores none. Not a production shape: the
-// requirement is not checked then.
-//
-// --tail lists each run's 30 slowest popups, the relay's first run's too, with the GC pauses and outbox
-// store calls over 0.5 ms that overlapped them and (Linux) how long the main thread waited for a core
-// meanwhile (bench/lib/tail.ts).
-//
-// --stages cuts each popup's latency in three (bench/lib/stages.ts): the frame written → the event taken in,
-// → its notification sent, → decoded by the client; p50 / p90 / p99 of each, per run, the relay's first run too.
-//
-// --profile writes a CPU profile of that run's calls (not its set-up) to manager-<run>.cpuprofile;
-// with HEAP_PROFILE=1 also a sampled heap profile of all it allocated (HEAP_PROFILE=live: what was
-// still alive at the end) to manager-<run>.heapprofile. Each run prints its GC pauses.
+// The options are explained in bench/lib/manager-args.ts and docs/performance.md: --rounds N judges the
+// median of N interleaved relay / flat-out ratios; --hold-lock MS stalls the outbox's writer; --ablate
+// leaves parts out; --tail lists the slowest popups and what overlapped them; --stages cuts each popup's
+// latency in three; --profile writes a CPU profile of one run.
 //
 // As in production, the manager journals every call event (SqliteSeqStore:
 // `synchronous = FULL` in a worker thread) and queues records in the SQLite
@@ -67,26 +52,12 @@ import { bareRelay, capture, type Captured } from './lib/relay.ts';
 import { StageWatch } from './lib/stages.ts';
 import { TailWatch } from './lib/tail.ts';
 import { emptyTrace, STALL_MS, timedStore, type Trace } from './lib/trace.ts';
-import { ABLATABLE, ackedSeq, connector, hostsFor, linesOfHost, startStack, type Ablated } from './lib/stack.ts';
-import { numberArg, verdict } from './support.ts';
+import { managerArgs, type ManagerRun } from './lib/manager-args.ts';
+import { ackedSeq, connector, hostsFor, linesOfHost, startStack } from './lib/stack.ts';
+import { verdict } from './support.ts';
 
-const CLIENTS = numberArg('clients', 2000);
-const RATE = numberArg('rate', 200);
-const SECONDS = numberArg('seconds', 10);
-const BACKLOG = numberArg('backlog', 2000);
-const OUTBOX_SYNC = process.argv.includes('--outbox') ? process.argv[process.argv.indexOf('--outbox') + 1] : 'GROUP';
-if (OUTBOX_SYNC !== 'GROUP' && OUTBOX_SYNC !== 'FULL') throw new Error('--outbox must be GROUP or FULL');
-const ABLATE = new Set<Ablated>();
-if (process.argv.includes('--ablate')) {
-  for (const part of (process.argv[process.argv.indexOf('--ablate') + 1] ?? '').split(',')) {
-    if (!(ABLATABLE as readonly string[]).includes(part)) throw new Error(`--ablate takes a list of ${ABLATABLE.join(', ')}; got "${part}"`);
-    ABLATE.add(part as Ablated);
-  }
-}
-/** --hold-lock MS: another connection holds the outbox's write lock for MS ms from a quarter into each manager run's calls. */
-const STAGES = process.argv.includes('--stages');
-const HOLD_LOCK_MS = process.argv.includes('--hold-lock') ? numberArg('hold-lock', 0) : 0;
-const ROUNDS = Math.max(1, Math.floor(numberArg('rounds', 1)));
+const ARGS = managerArgs();
+const { clients: CLIENTS, rate: RATE, seconds: SECONDS, backlog: BACKLOG, outboxSync: OUTBOX_SYNC, ablate: ABLATE, stages: STAGES, holdLockMs: HOLD_LOCK_MS, rounds: ROUNDS } = ARGS;
 const HOSTS = hostsFor(CLIENTS);
 const POPUPS = schedule(Math.round(RATE * SECONDS), CLIENTS, HOSTS);
 /** Each connector host's last seq in the schedule: what its last acknowledgement must say. */
@@ -102,9 +73,9 @@ const gc = runInNewContext('gc') as () => void;
  * `queued`: records are stored, never sent. `flat-out`: the delivery loop runs and its transport answers
  * at once. `backlog`: as flat-out, with BACKLOG writes waiting; delivery starts with the first call.
  */
-async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captured): Promise<{ latencies: number[]; heapPerClient: number; trace: Trace }> {
+async function manager(mode: ManagerRun, captured?: Captured): Promise<{ latencies: number[]; heapPerClient: number; trace: Trace }> {
   const trace = emptyTrace();
-  const stack = await startStack({ clients: CLIENTS, outboxSync: OUTBOX_SYNC as 'GROUP' | 'FULL', wrapStore: (store) => timedStore(store, trace), ablate: ABLATE });
+  const stack = await startStack({ clients: CLIENTS, outboxSync: OUTBOX_SYNC, wrapStore: (store) => timedStore(store, trace), ablate: ABLATE });
   const outbox = stack.outbox;
   if (mode === 'flat-out') outbox.start();
   const sockets: Socket[] = [];
@@ -129,9 +100,9 @@ async function manager(mode: 'queued' | 'flat-out' | 'backlog', captured?: Captu
   const coreWatch = watchCores();
   const batchesBefore = stack.journalBatches();
   trace.walPagesBefore = stack.walPages();
-  if (process.argv.includes('--tail')) trace.tail = new TailWatch();
+  if (ARGS.tail) trace.tail = new TailWatch();
   if (STAGES) trace.stages = new StageWatch('manager');
-  const profiler = process.argv.includes('--profile') && process.argv[process.argv.indexOf('--profile') + 1] === mode ? new Session() : undefined;
+  const profiler = ARGS.profile === mode ? new Session() : undefined;
   if (profiler !== undefined) {
     profiler.connect();
     await profiler.post('Profiler.enable');
@@ -172,7 +143,7 @@ const fmt = (n: number) => n.toFixed(2).padStart(8);
 const captured: Captured = new Map();
 const quiet = await manager('queued', captured);
 /** --tail: the relay's slowest popups too, to compare what they waited behind. */
-const relayTail = process.argv.includes('--tail') ? new TailWatch() : undefined;
+const relayTail = ARGS.tail ? new TailWatch() : undefined;
 const relayStages = STAGES ? new StageWatch('relay') : undefined;
 const relayRun = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, popups: POPUPS, captured, keyOf, beforeDrive: gc, ...(relayTail === undefined ? {} : { watch: relayTail }), ...(relayStages === undefined ? {} : { stages: relayStages }) });
 const floor = relayRun.latencies;
@@ -200,7 +171,7 @@ for (const [name, run] of runs) {
   const t = run.trace;
   console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches${t.unacked > 0 ? `, ${t.unacked} connector(s) NOT acknowledged up to their last frame` : ', every connector acknowledged up to its last frame'}; ${formatGc(t.gc)}; ${formatCores(t.cores)}`);
   if (t.stalls.length > 0) console.log(`  store calls over ${STALL_MS} ms: ${t.stalls.join(', ')}`);
-  if (process.argv.includes('--trace')) console.log(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
+  if (ARGS.trace) console.log(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
   if (t.tail !== undefined) console.log(t.tail.report());
   if (t.stages !== undefined) console.log(t.stages.report());
 }

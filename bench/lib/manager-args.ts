@@ -1,0 +1,68 @@
+// bench/manager.ts's options, read once from the command line and checked
+// (a bad value stops the bench with the option's name before anything runs).
+import { numberArg } from '../support.ts';
+import { ABLATABLE, type Ablated } from './stack.ts';
+
+export type ManagerRun = 'queued' | 'flat-out' | 'backlog';
+
+export interface ManagerArgs {
+  readonly clients: number;
+  /** Popups per second (each an `offering` and its `idle` frame). */
+  readonly rate: number;
+  readonly seconds: number;
+  /** Writes waiting in the outbox when the backlog run's calls start (as after a CRM outage). */
+  readonly backlog: number;
+  /** `GROUP`: production's (FULL's power-cut safety, confirmed off the loop); `FULL`: the old fsync per commit on the loop. */
+  readonly outboxSync: 'GROUP' | 'FULL';
+  /**
+   * The relay and the flat-out run this many times, interleaved; the verdict judges the median of the
+   * ratios: the relay's p99 is under a millisecond, so one run's ratio moves by 2× with the host.
+   */
+  readonly rounds: number;
+  /** Another thread holds the outbox's write lock this long (ms) in each manager run: a commit stuck on a stalled disk. 0: not. */
+  readonly holdLockMs: number;
+  /**
+   * Parts left out to show what each costs (bench/lib/stack.ts): `journal` acknowledges at once and journals
+   * nothing, `outbox` builds the records and stores none. Not a production shape: the requirement is not checked then.
+   */
+  readonly ablate: ReadonlySet<Ablated>;
+  /** --trace: the outbox's store work on the loop per store method. */
+  readonly trace: boolean;
+  /** --tail: each run's 30 slowest popups (the relay's first run's too), with what overlapped them (bench/lib/tail.ts). */
+  readonly tail: boolean;
+  /** --stages: each popup's latency cut in three, per run and for the relay's first run (bench/lib/stages.ts). */
+  readonly stages: boolean;
+  /** --profile RUN: a CPU profile of that run's calls to manager-RUN.cpuprofile (HEAP_PROFILE=1|live: a heap profile too). */
+  readonly profile: ManagerRun | undefined;
+}
+
+const valueOf = (name: string): string | undefined => (process.argv.includes(`--${name}`) ? (process.argv[process.argv.indexOf(`--${name}`) + 1] ?? '') : undefined);
+
+export function managerArgs(): ManagerArgs {
+  const outboxSync = valueOf('outbox') ?? 'GROUP';
+  if (outboxSync !== 'GROUP' && outboxSync !== 'FULL') throw new Error('--outbox must be GROUP or FULL');
+  const ablate = new Set<Ablated>();
+  const parts = valueOf('ablate');
+  if (parts !== undefined) {
+    for (const part of parts.split(',')) {
+      if (!(ABLATABLE as readonly string[]).includes(part)) throw new Error(`--ablate takes a list of ${ABLATABLE.join(', ')}; got "${part}"`);
+      ablate.add(part as Ablated);
+    }
+  }
+  const profile = valueOf('profile');
+  if (profile !== undefined && profile !== 'queued' && profile !== 'flat-out' && profile !== 'backlog') throw new Error(`--profile takes queued, flat-out or backlog; got "${profile}"`);
+  return {
+    clients: numberArg('clients', 2000),
+    rate: numberArg('rate', 200),
+    seconds: numberArg('seconds', 10),
+    backlog: numberArg('backlog', 2000),
+    outboxSync,
+    rounds: Math.max(1, Math.floor(numberArg('rounds', 1))),
+    holdLockMs: process.argv.includes('--hold-lock') ? numberArg('hold-lock', 0) : 0,
+    ablate,
+    trace: process.argv.includes('--trace'),
+    tail: process.argv.includes('--tail'),
+    stages: process.argv.includes('--stages'),
+    profile,
+  };
+}
