@@ -1,4 +1,5 @@
-// Hardened XML. Reading: size check, then our single pass (xml-scan.ts), which
+// Hardened XML. Reading: size check, the shortcut for a connector's flat
+// documents (xml-flat.ts), else our single pass (xml-scan.ts), which
 // checks well-formedness and our hardening rules (DOCTYPE, entities, depth,
 // element count) and builds the tree. Every value stays a string exactly as
 // sent; only the five predefined entities and character references are
@@ -9,6 +10,7 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import { ProtocolError } from './errors.ts';
 import { DEFAULT_XML_LIMITS, XML_DECLARATION, type XmlLimits } from './limits.ts';
+import { flatDocument } from './xml-flat.ts';
 import { scanXml, type XmlElement } from './xml-scan.ts';
 
 export type { XmlElement } from './xml-scan.ts';
@@ -42,7 +44,8 @@ export function parseXml(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): X
   if (xml.length * 3 > limits.maxDocumentBytes && utf8Length(xml) > limits.maxDocumentBytes) {
     throw new ProtocolError('document-too-large', `document of ${utf8Length(xml)} bytes exceeds the limit of ${limits.maxDocumentBytes}`);
   }
-  return scanXml(xml, limits);
+  // A connector's everyday document takes the shortcut; anything else, the full scan (xml-flat.ts).
+  return flatDocument(xml, limits) ?? scanXml(xml, limits);
 }
 
 type OrderedNode = Record<string, unknown>;
