@@ -2,8 +2,9 @@
 // them: after the event loop slept (a popup every 5 ms at 200 popups/s), not
 // back to back. Each piece is timed hot (thousands of calls in a row, the
 // figure a microbenchmark gives) and cold (one call right after a 5 ms sleep,
-// the pieces taken in turn so each finds the caches as another's work left
-// them), in the same run, beside an empty function as the floor; and the
+// the pieces in a new random order each round, so each finds the caches as
+// another's work left them), in the same run, beside an empty function as the
+// floor; and the
 // frame's XML read by the flat-document shortcut and by the full scan.
 //
 //   npx tsx bench/cold-path.ts [--samples 300] [--sleep-ms 5]
@@ -67,11 +68,18 @@ function hot(run: (i: number) => unknown): number {
 }
 
 const hotUs = pieces.map(([, run]) => hot(run));
-// Cold: each sample sleeps, then times one call of one piece; the pieces take turns.
+// Cold: each sample sleeps, then times one call of one piece; every round takes each piece once, in a new random
+// order (what ran 5 ms before a piece leaves part of the caches warm: a fixed order favours the later pieces).
 const coldUs = pieces.map(() => [] as number[]);
 const load = loadavg()[0] as number;
+const order = pieces.map((_, k) => k);
 for (let s = 0; s < SAMPLES; s += 1) {
-  for (const [k, [, run]] of pieces.entries()) {
+  for (let j = order.length - 1; j > 0; j -= 1) {
+    const r = Math.floor(Math.random() * (j + 1));
+    [order[j], order[r]] = [order[r] as number, order[j] as number];
+  }
+  for (const k of order) {
+    const run = (pieces[k] as (typeof pieces)[number])[1];
     await sleep(SLEEP_MS);
     const start = performance.now();
     run(s);
