@@ -112,6 +112,7 @@ async function manager(mode: ManagerRun, captured?: Captured): Promise<{ latenci
   const held = HOLD_LOCK_MS > 0 && !ABLATE.has('outbox') ? sleep((SECONDS * 1000) / 4).then(() => stack.holdWriteLock(HOLD_LOCK_MS)) : undefined;
   const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), [trace.tail, trace.stages].filter((w) => w !== undefined));
   loop.disable();
+  trace.stages?.stop();
   await held;
   const busyMs = busyWatch.stop();
   const cores = coreWatch.stop();

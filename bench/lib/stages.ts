@@ -66,10 +66,15 @@ export class StageWatch implements PopupWatch {
     });
   }
 
-  /** One line: how many popups were followed, then each stage's p50 / p90 / p99 in µs. */
-  report(): string {
+  /** Stops listening to the manager's channel: at the end of its run, so a later run's notifications are not marked here. */
+  stop(): void {
     if (this.#listening) unsubscribe(CHANNEL, this.#onSent);
     this.#listening = false;
+  }
+
+  /** One line: how many popups were followed, then each stage's p50 / p90 / p99 in µs. */
+  report(): string {
+    this.stop();
     const parts = this.summary().map((s) => `${s.stage} ${s.p50.toFixed(0)} / ${s.p90.toFixed(0)} / ${s.p99.toFixed(0)}`);
     return `  stages of ${this.count} popups, p50 / p90 / p99 µs: ${parts.join('; ')}`;
   }
