@@ -4,8 +4,8 @@
 // figure a microbenchmark gives) and cold (one call right after a 5 ms sleep,
 // the pieces in a new random order each round, so each finds the caches as
 // another's work left them), in the same run, beside an empty function as the
-// floor; and the
-// frame's XML read by the flat-document shortcut and by the full scan.
+// floor; and the frame's XML read by the flat-document shortcut and by the
+// full scan.
 //
 //   npx tsx bench/cold-path.ts [--samples 300] [--sleep-ms 5]
 //

@@ -16,6 +16,12 @@ export function numberArg(name: string, fallback: number): number {
   return value;
 }
 
+/** `--name VALUE` from the command line as given ('' when the option ends the line), else undefined. */
+export function textArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : (process.argv[i + 1] ?? '');
+}
+
 /** The middle value (the upper one of an even count); NaN for none. */
 export function median(xs: readonly number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;

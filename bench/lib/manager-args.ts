@@ -1,6 +1,6 @@
 // bench/manager.ts's options, read once from the command line and checked
 // (a bad value stops the bench with the option's name before anything runs).
-import { numberArg } from '../support.ts';
+import { numberArg, textArg } from '../support.ts';
 import { ABLATABLE, type Ablated } from './stack.ts';
 
 export type ManagerRun = 'queued' | 'flat-out' | 'backlog';
@@ -36,20 +36,18 @@ export interface ManagerArgs {
   readonly profile: ManagerRun | undefined;
 }
 
-const valueOf = (name: string): string | undefined => (process.argv.includes(`--${name}`) ? (process.argv[process.argv.indexOf(`--${name}`) + 1] ?? '') : undefined);
-
 export function managerArgs(): ManagerArgs {
-  const outboxSync = valueOf('outbox') ?? 'GROUP';
+  const outboxSync = textArg('outbox') ?? 'GROUP';
   if (outboxSync !== 'GROUP' && outboxSync !== 'FULL') throw new Error('--outbox must be GROUP or FULL');
   const ablate = new Set<Ablated>();
-  const parts = valueOf('ablate');
+  const parts = textArg('ablate');
   if (parts !== undefined) {
     for (const part of parts.split(',')) {
       if (!(ABLATABLE as readonly string[]).includes(part)) throw new Error(`--ablate takes a list of ${ABLATABLE.join(', ')}; got "${part}"`);
       ablate.add(part as Ablated);
     }
   }
-  const profile = valueOf('profile');
+  const profile = textArg('profile');
   if (profile !== undefined && profile !== 'queued' && profile !== 'flat-out' && profile !== 'backlog') throw new Error(`--profile takes queued, flat-out or backlog; got "${profile}"`);
   return {
     clients: numberArg('clients', 2000),

@@ -9,8 +9,7 @@
 // printable ASCII, `>` or `]` in text, a limit within reach — returns
 // undefined, and the full scan decides (with its error when the document is
 // bad). test/protocol/xml-flat.property.test.ts checks that the two agree.
-import type { XmlLimits } from './limits.ts';
-import { XML_DECLARATION, ENVELOPE_ELEMENT } from './limits.ts';
+import { ENVELOPE_ELEMENT, XML_DECLARATION, type XmlLimits } from './limits.ts';
 import { NO_ATTRIBUTES } from './xml-lexis.ts';
 import type { XmlElement } from './xml-scan.ts';
 
@@ -19,9 +18,14 @@ const END = `</${ENVELOPE_ELEMENT}>`;
 /** Longest element name taken here; a longer one goes to the full scan. */
 const MAX_NAME = 64;
 
+/** An ASCII letter: what a name here starts with. */
+function isLetter(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+
 /** Letters and digits (ASCII): what a name here may hold after its first letter. */
 function isAlnum(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+  return isLetter(c) || (c >= 0x30 && c <= 0x39);
 }
 
 /** Printable ASCII that needs no attention as text or attribute value: not `<`, `>`, `&`, `]`, `"`, `'`. */
@@ -52,8 +56,7 @@ export function flatDocument(xml: string, limits: XmlLimits): XmlElement | undef
       return pos + END.length === xml.length && xml.endsWith(END) ? { name: ENVELOPE_ELEMENT, attributes, children, text: '' } : undefined;
     }
     if (children.length + 2 > limits.maxElements) return undefined;
-    const first = xml.charCodeAt(pos + 1);
-    if (!((first >= 0x61 && first <= 0x7a) || (first >= 0x41 && first <= 0x5a))) return undefined;
+    if (!isLetter(xml.charCodeAt(pos + 1))) return undefined;
     let nameEnd = pos + 2;
     while (isAlnum(xml.charCodeAt(nameEnd))) nameEnd += 1;
     if (nameEnd - pos - 1 > MAX_NAME || xml.charCodeAt(nameEnd) !== 0x3e) return undefined;
