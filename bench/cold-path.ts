@@ -4,8 +4,9 @@
 // figure a microbenchmark gives) and cold (one call right after a 5 ms sleep,
 // the pieces in a new random order each round, so each finds the caches as
 // another's work left them), in the same run, beside an empty function as the
-// floor; and the frame's XML read by the flat-document shortcut and by the
-// full scan.
+// floor; and, beside the decoding, the frame decoded without the one-pass
+// reader (src/protocol/decode-flat.ts) and its XML read by the flat-document
+// shortcut and by the full scan.
 //
 //   npx tsx bench/cold-path.ts [--samples 300] [--sleep-ms 5]
 //
@@ -18,6 +19,7 @@ import { loadavg } from 'node:os';
 import { effectiveSettings, normalizeIncoming } from '../src/dialing/index.ts';
 import { phoneCallIdOf } from '../src/manager/records/ids.ts';
 import { decodePayload, decodeUtf8, DEFAULT_XML_LIMITS, encodeMessage, encodeMessageFrame, FrameDecoder, type TapiMessage } from '../src/protocol/index.ts';
+import { decodeFully } from '../src/protocol/codec.ts';
 import { flatDocument } from '../src/protocol/xml-flat.ts';
 import { scanXml } from '../src/protocol/xml-scan.ts';
 import { percentile, sleep } from './lib/popups.ts';
@@ -42,11 +44,13 @@ const notification = {
 } as TapiMessage;
 const user = '00000003-0000-4000-8000-000000000012';
 
-// The pieces a popup's `offering` goes through, and two rows beside them (not summed): the frame's XML read
-// by the flat-document shortcut that decoding now takes (src/protocol/xml-flat.ts) and by the full scan.
+// The pieces a popup's `offering` goes through, and three rows beside them (not summed): the frame decoded by
+// the codec's full path (what decoding did before the one-pass reader), and its XML read by the flat-document
+// shortcut that path takes (src/protocol/xml-flat.ts) and by the full scan.
 const pieces: readonly (readonly [name: string, run: (i: number) => unknown, summed?: false])[] = [
   ['empty function (floor)', () => 0, false],
   ['decode a callState frame', () => decodePayload(payload)],
+  ['  without the one-pass reader', () => decodeFully(decodeUtf8(payload)), false],
   ['  its XML: flat shortcut', () => flatDocument(decodeUtf8(payload), DEFAULT_XML_LIMITS), false],
   ['  its XML: full scan', () => scanXml(decodeUtf8(payload), DEFAULT_XML_LIMITS), false],
   ['encode a callNotification', () => encodeMessage(notification)],

@@ -3,6 +3,7 @@
 // is an `unknown-command` error carrying the channel (so the receiver can reply
 // on it), GUIDs are normalised, the manual's `auto`/`manuell` accepted in any case.
 import { fieldsOf } from './catalogue.ts';
+import { decodeFlat } from './decode-flat.ts';
 import { ProtocolError, type ProtocolErrorCode, type ProtocolErrorContext } from './errors.ts';
 import { FieldProblem, readScalar, writeScalar, type FieldSpec, type FieldType } from './fields.ts';
 import { decodeUtf8, encodeFrame } from './frame.ts';
@@ -99,7 +100,16 @@ function peekRequestId(byName: Map<string, XmlElement[]>): string | undefined {
 
 /** Decodes one XML document into a message, or throws a ProtocolError. */
 export function decodeMessage(xml: string, options: DecodeOptions = {}): TapiMessage {
-  const root = parseXml(xml, limitsOf(options));
+  const limits = limitsOf(options);
+  // A connector's everyday document in one pass (decode-flat.ts); anything else, or a rule across fields broken, the full path.
+  const flat = decodeFlat(xml, limits);
+  if (flat !== undefined && crossFieldProblem(flat) === undefined) return flat as unknown as TapiMessage;
+  return decodeFully(xml, limits);
+}
+
+/** `decodeMessage` without the one-pass reader: the reference it is checked against (test/protocol/decode-flat.property.test.ts). */
+export function decodeFully(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): TapiMessage {
+  const root = parseXml(xml, limits);
   if (root.name !== ENVELOPE_ELEMENT) {
     throw new ProtocolError('invalid-envelope', `root element <${root.name.slice(0, 64)}> is not <${ENVELOPE_ELEMENT}>`);
   }

@@ -1,0 +1,107 @@
+// The connector's everyday messages read in one pass (issue 18): a document
+// exactly as our encoder writes a message whose fields are all scalars —
+// `callState`, `ack`, `keepalive`, `lineState`, … — is read straight from the
+// string into the message: our declaration, the envelope with the channel's
+// name, `<command>`, then the catalogue's elements in catalogue order, each
+// holding printable ASCII without references. No element tree, no lookup
+// table, no second walk: on a loop that sleeps between popups each piece of
+// code a popup touches costs many times its hot cost (bench/cold-path.ts).
+// Anything else — another order, an unknown or repeated element, white space,
+// a reference, a self-closed element, a value the field refuses, a limit within
+// reach — returns undefined and the codec's full path decides, with its error
+// when the document is bad. The rules across fields are the codec's to check.
+// test/protocol/decode-flat.property.test.ts checks that the two agree.
+import { fieldsOf } from './catalogue.ts';
+import { FieldProblem, readScalar, type FieldSpec } from './fields.ts';
+import { ENVELOPE_ELEMENT, XML_DECLARATION, type XmlLimits } from './limits.ts';
+import { CHANNELS, type Channel } from './messages.ts';
+
+const START = `${XML_DECLARATION}<${ENVELOPE_ELEMENT} name="`;
+const END = `</${ENVELOPE_ELEMENT}>`;
+const COMMAND_OPEN = '"><command>';
+const COMMAND_CLOSE = '</command>';
+
+/** A field and its element's tags. */
+interface Tagged {
+  spec: FieldSpec;
+  open: string;
+  close: string;
+}
+const TAGGED = new WeakMap<readonly FieldSpec[], readonly Tagged[] | null>();
+
+/** `specs` with their tags, made once per field list; undefined when one is an object, a list or a token set (not taken here). */
+function tagged(specs: readonly FieldSpec[]): readonly Tagged[] | undefined {
+  let found = TAGGED.get(specs);
+  if (found === undefined) {
+    const scalar = specs.every((s) => s.type.kind !== 'object' && s.type.kind !== 'list' && s.type.kind !== 'tokens');
+    found = scalar ? specs.map((spec) => ({ spec, open: `<${spec.key}>`, close: `</${spec.key}>` })) : null;
+    TAGGED.set(specs, found);
+  }
+  return found ?? undefined;
+}
+
+/**
+ * Printable ASCII that needs no attention as element text: not `<`, `>`, `&`, `]`. (`"` and `'` are plain
+ * text in content; the full scan reads them as themselves.)
+ */
+function isPlain(c: number): boolean {
+  return c >= 0x20 && c <= 0x7e && c !== 0x3c && c !== 0x3e && c !== 0x26 && c !== 0x5d;
+}
+
+/** The index after the plain run starting at `from`. */
+function plainEnd(xml: string, from: number): number {
+  let i = from;
+  while (i < xml.length && isPlain(xml.charCodeAt(i))) i += 1;
+  return i;
+}
+
+/** The channel exactly as our encoder writes it (lower case), or undefined. */
+function channelAt(xml: string, from: number, to: number): Channel | undefined {
+  for (const c of CHANNELS) if (to - from === c.length && xml.startsWith(c, from)) return c;
+  return undefined;
+}
+
+/**
+ * The message a flat document of a scalar-only command holds, or undefined when the document is not one
+ * (the codec's full path decides then). Whatever this returns, the full path returns too, equal and with
+ * the keys in the same order: channel, command, then the fields in catalogue order.
+ */
+export function decodeFlat(xml: string, limits: XmlLimits): Record<string, unknown> | undefined {
+  // Everything taken is ASCII (one byte per character); two levels; elements counted below.
+  if (limits.maxDepth < 2 || xml.length > limits.maxDocumentBytes || !xml.startsWith(START)) return undefined;
+  const channelEnd = xml.indexOf('"', START.length);
+  if (channelEnd < 0 || !xml.startsWith(COMMAND_OPEN, channelEnd)) return undefined;
+  const channel = channelAt(xml, START.length, channelEnd);
+  if (channel === undefined) return undefined;
+  const commandFrom = channelEnd + COMMAND_OPEN.length;
+  const commandEnd = plainEnd(xml, commandFrom);
+  if (commandEnd === commandFrom || !xml.startsWith(COMMAND_CLOSE, commandEnd)) return undefined;
+  const command = xml.slice(commandFrom, commandEnd);
+  // A command with space around it is the full path's to trim.
+  if (command.charCodeAt(0) === 0x20 || command.charCodeAt(command.length - 1) === 0x20) return undefined;
+  const specs = fieldsOf(channel, command);
+  const fields = specs === undefined ? undefined : tagged(specs);
+  if (fields === undefined) return undefined;
+  const out: Record<string, unknown> = { channel, command };
+  let pos = commandEnd + COMMAND_CLOSE.length;
+  let elements = 2;
+  for (const { spec, open, close } of fields) {
+    if (!xml.startsWith(open, pos)) {
+      if (spec.optional === true) continue;
+      return undefined;
+    }
+    const from = pos + open.length;
+    const to = plainEnd(xml, from);
+    if (!xml.startsWith(close, to)) return undefined;
+    elements += 1;
+    try {
+      out[spec.key] = readScalar(spec.type, xml.slice(from, to));
+    } catch (err) {
+      if (err instanceof FieldProblem) return undefined;
+      throw err;
+    }
+    pos = to + close.length;
+  }
+  if (elements > limits.maxElements || pos + END.length !== xml.length || !xml.endsWith(END)) return undefined;
+  return out;
+}
