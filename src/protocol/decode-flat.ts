@@ -1,13 +1,14 @@
 // The connector's everyday messages read in one pass (issue 18): a document
-// exactly as our encoder writes a message whose fields are all scalars —
-// `callState`, `ack`, `keepalive`, `lineState`, … — is read straight from the
-// string into the message: our declaration, the envelope with the channel's
-// name, `<command>`, then the catalogue's elements in catalogue order, each
-// holding printable ASCII without references. No element tree, no lookup
-// table, no second walk: on a loop that sleeps between popups each piece of
-// code a popup touches costs many times its hot cost (bench/cold-path.ts).
-// Anything else — another order, an unknown or repeated element, white space,
-// a reference, a self-closed element, a value the field refuses, a limit within
+// exactly as our encoder writes a message whose fields present are all
+// scalars — `callState`, `ack`, `keepalive`, `lineState`, a `result` that is
+// ok, … — is read straight from the string into the message: our
+// declaration, the envelope with the channel's name, `<command>`, then the
+// catalogue's elements in catalogue order, each holding printable ASCII
+// without references. No element tree, no lookup table, no second walk: on a
+// loop that sleeps between popups each piece of code a popup touches costs
+// many times its hot cost (bench/cold-path.ts). Anything else — an object or
+// a list, another order, an unknown or repeated element, white space, a
+// reference, a self-closed element, a value the field refuses, a limit within
 // reach — returns undefined and the codec's full path decides, with its error
 // when the document is bad. The rules across fields are the codec's to check.
 // test/protocol/decode-flat.property.test.ts checks that the two agree.
@@ -21,23 +22,25 @@ const END = `</${ENVELOPE_ELEMENT}>`;
 const COMMAND_OPEN = '"><command>';
 const COMMAND_CLOSE = '</command>';
 
-/** A field and its element's tags. */
+/**
+ * A field and its element's tags. An object or a list is never taken here: its element holds elements (the
+ * text before its end tag is not plain), or nothing, which `readScalar` refuses.
+ */
 interface Tagged {
   spec: FieldSpec;
   open: string;
   close: string;
 }
-const TAGGED = new WeakMap<readonly FieldSpec[], readonly Tagged[] | null>();
+const TAGGED = new WeakMap<readonly FieldSpec[], readonly Tagged[]>();
 
-/** `specs` with their tags, made once per field list; undefined when one is an object, a list or a token set (not taken here). */
-function tagged(specs: readonly FieldSpec[]): readonly Tagged[] | undefined {
+/** `specs` with their tags, made once per field list. */
+function tagged(specs: readonly FieldSpec[]): readonly Tagged[] {
   let found = TAGGED.get(specs);
   if (found === undefined) {
-    const scalar = specs.every((s) => s.type.kind !== 'object' && s.type.kind !== 'list' && s.type.kind !== 'tokens');
-    found = scalar ? specs.map((spec) => ({ spec, open: `<${spec.key}>`, close: `</${spec.key}>` })) : null;
+    found = specs.map((spec) => ({ spec, open: `<${spec.key}>`, close: `</${spec.key}>` }));
     TAGGED.set(specs, found);
   }
-  return found ?? undefined;
+  return found;
 }
 
 /**
@@ -62,7 +65,7 @@ function channelAt(xml: string, from: number, to: number): Channel | undefined {
 }
 
 /**
- * The message a flat document of a scalar-only command holds, or undefined when the document is not one
+ * The message a flat document holds (its fields present all scalars), or undefined when the document is not one
  * (the codec's full path decides then). Whatever this returns, the full path returns too, equal and with
  * the keys in the same order: channel, command, then the fields in catalogue order.
  */
@@ -80,12 +83,11 @@ export function decodeFlat(xml: string, limits: XmlLimits): Record<string, unkno
   // A command with space around it is the full path's to trim.
   if (command.charCodeAt(0) === 0x20 || command.charCodeAt(command.length - 1) === 0x20) return undefined;
   const specs = fieldsOf(channel, command);
-  const fields = specs === undefined ? undefined : tagged(specs);
-  if (fields === undefined) return undefined;
+  if (specs === undefined) return undefined;
   const out: Record<string, unknown> = { channel, command };
   let pos = commandEnd + COMMAND_CLOSE.length;
   let elements = 2;
-  for (const { spec, open, close } of fields) {
+  for (const { spec, open, close } of tagged(specs)) {
     if (!xml.startsWith(open, pos)) {
       if (spec.optional === true) continue;
       return undefined;

@@ -8,7 +8,8 @@
 // character inserted, removed or replaced, with an element repeated, dropped,
 // moved or unknown, on scalar documents built element by element from every
 // corner, and under lowered limits. And it must take the documents it exists
-// for: the connector's `callState`, `ack`, `keepalive` and `lineState`.
+// for: the connector's `callState`, `ack`, `keepalive`, `lineState` and a
+// `result` that is ok.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeFully } from '../../src/protocol/codec.ts';
@@ -43,11 +44,14 @@ function agrees(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): void {
   expect(Object.keys(flat)).toEqual(Object.keys(message));
 }
 
-// Messages whose fields are all scalars: what the reader is for.
+// Messages whose fields are all scalars, or may be (an optional object or list absent): what the reader is for.
 const scalarMessage = fc.oneof(
-  ...['connector/callState', 'connector/ack', 'connector/keepalive', 'connector/lineState', 'connector/lineRemoved', 'connector/eventsLost', 'connector/synced', 'connector/makeCall', 'connector/drop', 'connector/transfer', 'intincall/callControl', 'intincall/heartbeat']
-    .map((k) => MESSAGE_ARBITRARIES[k])
-    .filter((a): a is fc.Arbitrary<TapiMessage> => a !== undefined),
+  ...['connector/callState', 'connector/ack', 'connector/keepalive', 'connector/lineState', 'connector/lineRemoved', 'connector/eventsLost', 'connector/synced', 'connector/makeCall', 'connector/drop', 'connector/transfer', 'connector/result', 'connector/register', 'intincall/callControl', 'intincall/heartbeat', 'intincall/connect', 'intincall/dial', 'intincall/dialResult', 'intincall/callControlResult', 'diagnose/diagnose']
+    .map((k) => {
+      const arbitrary = MESSAGE_ARBITRARIES[k];
+      if (arbitrary === undefined) throw new Error(`no arbitrary for ${k}`);
+      return arbitrary;
+    }),
 );
 const encoded = fc.oneof(scalarMessage, anyMessage).map((m) => encodeMessage(m));
 
@@ -102,12 +106,12 @@ describe('the one-pass reader for scalar messages', () => {
 
   it('agrees on scalar documents built element by element from every corner', () => {
     const field = fc.tuple(
-      fc.constantFrom('seq', 'timestamp', 'line', 'callId', 'state', 'origin', 'callerNumber', 'callerName', 'snapshot', 'reason', 'inService', 'requestId', 'dialString', 'count', 'firstTimestamp', 'lastTimestamp', 'x'),
+      fc.constantFrom('seq', 'timestamp', 'line', 'callId', 'state', 'origin', 'callerNumber', 'callerName', 'snapshot', 'reason', 'inService', 'requestId', 'dialString', 'count', 'firstTimestamp', 'lastTimestamp', 'ok', 'error', 'number', 'regarding', 'lines', 'x'),
       fc.constantFrom('1', '0', '01', ' 7 ', '9007199254740991', '9007199254740992', '-1', 'true', 'false', '1 ', 'offering', 'idle', 'inbound', 'Offering', 'busy', 'someNewReason', '2026-12-04T21:27:05.985Z', '2026-02-30T00:00:00.000Z', '1234', 'a b', "O'Brien \"x\"", 'é', '&amp;', '', ' '.repeat(3), 'x'.repeat(129)),
     );
     const doc = fc.record({
       channel: fc.constantFrom('connector', 'intincall', 'Connector', ' connector', 'nope'),
-      command: fc.constantFrom('callState', 'ack', 'keepalive', 'lineState', 'eventsLost', 'makeCall', 'result', ' ack', 'nope'),
+      command: fc.constantFrom('callState', 'ack', 'keepalive', 'lineState', 'eventsLost', 'makeCall', 'result', 'dial', 'lines', ' ack', 'nope'),
       fields: fc.array(field, { maxLength: 20 }),
     }).map(({ channel, command, fields }) => `${XML_DECLARATION}<tapiaction name="${channel}"><command>${command}</command>${fields.map(([n, t]) => `<${n}>${t}</${n}>`).join('')}</tapiaction>`);
     Object.assign(taken, { yes: 0, no: 0 });
@@ -133,13 +137,17 @@ describe('the one-pass reader for scalar messages', () => {
     );
   });
 
-  it("takes the documents it exists for: a connector's callState, ack, keepalive and lineState", () => {
+  it("takes the documents it exists for: a connector's callState, ack, keepalive, lineState and ok result", () => {
     const callState = { channel: 'connector', command: 'callState', seq: 5, timestamp: '2026-12-04T21:27:05.985Z', line: '1234', callId: 'c77', state: 'offering', origin: 'inbound', callerNumber: '030 5001234', snapshot: false } as TapiMessage;
-    const others = [{ channel: 'connector', command: 'ack', seq: 9 }, { channel: 'connector', command: 'keepalive' }, { channel: 'connector', command: 'lineState', seq: 3, line: '1001', inService: true }] as TapiMessage[];
+    const others = [{ channel: 'connector', command: 'ack', seq: 9 }, { channel: 'connector', command: 'keepalive' }, { channel: 'connector', command: 'lineState', seq: 3, line: '1001', inService: true }, { channel: 'connector', command: 'result', requestId: 'r1', ok: true }] as TapiMessage[];
     for (const m of [callState, ...others]) {
       const xml = encodeMessage(m);
       expect(decodeFlat(xml, DEFAULT_XML_LIMITS), xml).toStrictEqual(m);
       agrees(xml);
     }
+    // An object present (a failed result's error) is the full path's.
+    const failed = encodeMessage({ channel: 'connector', command: 'result', requestId: 'r2', ok: false, error: { code: 'busy', message: 'line busy' } } as TapiMessage);
+    expect(decodeFlat(failed, DEFAULT_XML_LIMITS)).toBeUndefined();
+    agrees(failed);
   });
 });
