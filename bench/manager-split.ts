@@ -118,7 +118,7 @@ await stack.stop();
 const captured: Captured = new Map(quiet.captured);
 const seqs = new Array<number>(HOSTS).fill(0);
 const rounds = [...schedule(POPUPS, CLIENTS, HOSTS, 0, seqs), ...schedule(POPUPS, CLIENTS, HOSTS, 1, seqs)];
-const relay = await startRelay({ hosts: HOSTS, popups: rounds, captured, keyOf });
+const relay = await startRelay({ hosts: HOSTS, popups: rounds, rate: RATE, captured, keyOf });
 const r = loadChild();
 await r.ask({ type: 'setup', target: 'relay', wsUrl: relay.wsUrl, tcpPort: relay.tcpPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
 while (relay.clients() < CLIENTS || relay.links() < HOSTS) await sleep(10);

@@ -76,11 +76,42 @@ export function schedule(total: number, clients: number, hosts: number, round = 
   });
 }
 
-export function callFrame(p: Popup, state: 'offering' | 'idle'): Uint8Array {
+export function callFrame(p: Popup, state: 'offering' | 'idle', seq: number): Uint8Array {
   return encodeMessageFrame({
-    channel: 'connector', command: 'callState', seq: state === 'offering' ? p.seq : p.seq + 1, timestamp: new Date().toISOString(), line: String(1000 + p.i), callId: p.callId, state, origin: 'inbound',
+    channel: 'connector', command: 'callState', seq, timestamp: new Date().toISOString(), line: String(1000 + p.i), callId: p.callId, state, origin: 'inbound',
     callerNumber: `030 ${5_000_000 + (p.n % 5000)}`, snapshot: false,
   } as TapiMessage);
+}
+
+/** One frame of a run: when it is written (ms after the start), for which popup, which state, with which seq. */
+export interface Send {
+  at: number;
+  p: Popup;
+  state: 'offering' | 'idle';
+  seq: number;
+}
+
+/**
+ * The frames of a run in the order they are written. `callMs` 0: each popup's `idle` right behind its
+ * `offering` (in the same chunk). Otherwise each call lasts about `callMs` (0.5–1.5×, fixed by the popup's
+ * number), so its `idle` lands between other calls' offerings, as call ends do. Each connector host's seqs
+ * count up in its own frames' order, from its first popup's seq.
+ */
+export function timeline(popups: readonly Popup[], rate: number, callMs = 0): Send[] {
+  const sends = popups.flatMap((p, k) => {
+    const at = (p.n / rate) * 1000;
+    const lasts = callMs * (0.5 + ((Math.imul(p.n + 1, 0x9e3779b1) >>> 0) / 2 ** 32));
+    return [{ at, p, state: 'offering' as const, seq: 0, order: 2 * k }, { at: at + lasts, p, state: 'idle' as const, seq: 0, order: 2 * k + 1 }];
+  });
+  // Back to back the order is the popups' own (a later round's popups count from 0 again: bench/manager-split.ts).
+  if (callMs > 0) sends.sort((a, b) => a.at - b.at || a.order - b.order);
+  const next = new Map<number, number>();
+  for (const p of popups) if (!next.has(p.host)) next.set(p.host, p.seq);
+  return sends.map(({ at, p, state }) => {
+    const seq = next.get(p.host)!;
+    next.set(p.host, seq + 1);
+    return { at, p, state, seq };
+  });
 }
 
 /** What the client does with every message in both measurements: decode it; an `offering` notification is a popup. */
@@ -89,18 +120,18 @@ export function decodeNotification(text: string): { callKey: string; state: stri
   return m.command === 'callNotification' ? { callKey: m.callKey, state: m.state } : undefined;
 }
 
-/**
- * Sends `rate` popups per second (each an `offering` and an `idle` frame through `send(host, frame)`) and
- * returns the latency (ms) from the `offering` frame's write to its notification's arrival at the client;
- * `observe` sees every message the clients receive.
- */
 /** What a watch (`--tail`, `--stages`) is told: each popup's write time (performance.now(), told right after the write), and its latency and call key as it arrives. */
 export interface PopupWatch {
   sent(sentAt: number): void;
   popup(sentAt: number, ms: number, callKey: string): void;
 }
 
-export async function drive(popups: readonly Popup[], rate: number, receivers: readonly Receiver[], send: (host: number, frame: Uint8Array) => void, keyOf: (p: Popup) => string, observe?: (text: string) => void, watches: readonly PopupWatch[] = []): Promise<number[]> {
+/**
+ * Sends `rate` popups per second (each an `offering` and an `idle` frame through `send(host, frame)`, in
+ * `timeline`'s order) and returns the latency (ms) from the `offering` frame's write to its notification's
+ * arrival at the client; `observe` sees every message the clients receive.
+ */
+export async function drive(popups: readonly Popup[], rate: number, receivers: readonly Receiver[], send: (host: number, frame: Uint8Array) => void, keyOf: (p: Popup) => string, observe?: (text: string) => void, watches: readonly PopupWatch[] = [], callMs = 0): Promise<number[]> {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   for (const r of receivers) {
@@ -116,14 +147,25 @@ export async function drive(popups: readonly Popup[], rate: number, receivers: r
       sentAt.delete(m.callKey);
     };
   }
+  const sends = timeline(popups, rate, callMs);
   const start = performance.now();
-  for (const p of popups) {
-    const wait = start + (p.n / rate) * 1000 - performance.now();
+  for (let k = 0; k < sends.length; k += 1) {
+    const { at, p, state, seq } = sends[k]!;
+    const wait = start + at - performance.now();
     if (wait > 1) await sleep(wait);
+    if (state === 'idle') {
+      send(p.host, callFrame(p, 'idle', seq));
+      continue;
+    }
     const t = performance.now();
     sentAt.set(keyOf(p), t);
-    send(p.host, callFrame(p, 'offering'));
-    send(p.host, callFrame(p, 'idle'));
+    send(p.host, callFrame(p, 'offering', seq));
+    // Back to back, the call's idle goes in the same chunk, before the watches read the clock.
+    const then = sends[k + 1];
+    if (then !== undefined && then.p === p && then.at === at) {
+      send(p.host, callFrame(p, 'idle', then.seq));
+      k += 1;
+    }
     // After the writes, so the watch's own reading is not in the latency: this thread ran meanwhile, so no wait was missed.
     for (const w of watches) w.sent(t);
   }

@@ -10,7 +10,7 @@ import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FrameDecoder } from '../../src/protocol/index.ts';
 import type { StageWatch } from './stages.ts';
-import { decodeNotification, drive, openClients, sleep, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup, type PopupWatch } from './popups.ts';
+import { decodeNotification, drive, openClients, sleep, timeline, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup, type PopupWatch } from './popups.ts';
 
 /** What the manager sent per call key: the `offering` popup, and what followed the `idle` frame. */
 export type Captured = Map<string, { offering: string[]; after: string[] }>;
@@ -36,7 +36,7 @@ export interface RelayServer {
 }
 
 /** The relay's two ports, replaying `captured` for `popups`; connectors must connect in host order. */
-export async function startRelay(options: { hosts: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string; stages?: StageWatch }): Promise<RelayServer> {
+export async function startRelay(options: { hosts: number; popups: readonly Popup[]; rate: number; callMs?: number; captured: Captured; keyOf: (p: Popup) => string; stages?: StageWatch }): Promise<RelayServer> {
   const { hosts, popups, captured, keyOf } = options;
   const anyKey = [...captured.keys()].find((k) => captured.get(k)!.offering.length > 0);
   if (anyKey === undefined) throw new Error('bare relay: nothing captured from the manager run to replay');
@@ -45,9 +45,9 @@ export async function startRelay(options: { hosts: number; popups: readonly Popu
   const stand = (key: string) => ({ offering: any.offering.map((t) => t.replaceAll(anyKey, key)), after: any.after.map((t) => t.replaceAll(anyKey, key)) });
   // Per connector host, in the order its frames arrive: which client gets which texts.
   const table = Array.from({ length: hosts }, () => [] as { i: number; texts: string[]; offering?: string }[]);
-  for (const p of popups) {
+  for (const { p, state } of timeline(popups, options.rate, options.callMs)) {
     const c = captured.get(keyOf(p)) ?? stand(keyOf(p));
-    table[p.host]!.push({ i: p.i, texts: c.offering, offering: keyOf(p) }, { i: p.i, texts: c.after });
+    table[p.host]!.push(state === 'offering' ? { i: p.i, texts: c.offering, offering: keyOf(p) } : { i: p.i, texts: c.after });
   }
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
   await once(wss, 'listening');
@@ -85,7 +85,7 @@ export async function startRelay(options: { hosts: number; popups: readonly Popu
   };
 }
 
-export async function bareRelay(options: { clients: number; hosts: number; rate: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string; beforeDrive?: () => void; watch?: PopupWatch; stages?: StageWatch }): Promise<{ latencies: number[]; gc: GcPauses; busyMs: number; cores: CoreTime | undefined }> {
+export async function bareRelay(options: { clients: number; hosts: number; rate: number; callMs?: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string; beforeDrive?: () => void; watch?: PopupWatch; stages?: StageWatch }): Promise<{ latencies: number[]; gc: GcPauses; busyMs: number; cores: CoreTime | undefined }> {
   const { clients, hosts, popups, keyOf } = options;
   const relay = await startRelay(options);
   const receivers = await openClients(relay.wsUrl, clients, false);
@@ -104,7 +104,7 @@ export async function bareRelay(options: { clients: number; hosts: number; rate:
   const gcWatch = watchGc();
   const busyWatch = watchBusy();
   const coreWatch = watchCores();
-  const latencies = await drive(popups, options.rate, receivers, (host, frame) => links[host]?.write(frame), keyOf, undefined, [options.watch, options.stages].filter((w) => w !== undefined));
+  const latencies = await drive(popups, options.rate, receivers, (host, frame) => links[host]?.write(frame), keyOf, undefined, [options.watch, options.stages].filter((w) => w !== undefined), options.callMs);
   const busyMs = busyWatch.stop();
   const cores = coreWatch.stop();
   const gc = gcWatch.stop();

@@ -103,6 +103,15 @@ describe('bench/manager.ts output', () => {
     await expect(run(process.execPath, [...args, '--ablate', 'journal,disk'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--ablate takes a list of journal, outbox; got "disk"/) });
   }, 150_000);
 
+  it('--call-ms: each call ends between other calls\' offerings; everything arrives and is acknowledged, and the requirement is not judged', async () => {
+    const args = ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--call-ms', '120'];
+    const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 120_000 });
+    expect(stdout).toMatch(/\(20 popups\), calls lasting about 120 ms; journal/);
+    // The seqs count up in each connector's order of frames: every connector acknowledged up to its last one, in all three runs.
+    expect(stdout.match(/every connector acknowledged up to its last frame/g)).toHaveLength(3);
+    expect(stdout).toMatch(/^requirement not checked with calls lasting about 120 ms \(judged with each idle right behind its offering; only delivery is checked\): popup p99 .* all popups delivered and acknowledged$/m);
+  }, 150_000);
+
   it('--hold-lock: a writer holding the outbox lock (a commit stuck on a stalled disk) does not stop the manager\'s event loop', async () => {
     // Before the records were written off the loop, each run's event loop stood still for the whole hold:
     // "max 631.3 ms", a store call "atomically 631.0 ms" (checked against the code of c1c5069).
