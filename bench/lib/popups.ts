@@ -101,7 +101,7 @@ export function timeline(popups: readonly Popup[], rate: number, callMs = 0): Se
   const sends = popups.flatMap((p, k) => {
     const at = (p.n / rate) * 1000;
     const lasts = callMs * (0.5 + ((Math.imul(p.n + 1, 0x9e3779b1) >>> 0) / 2 ** 32));
-    return [{ at, p, state: 'offering' as const, seq: 0, order: 2 * k }, { at: at + lasts, p, state: 'idle' as const, seq: 0, order: 2 * k + 1 }];
+    return [{ at, p, state: 'offering' as const, order: 2 * k }, { at: at + lasts, p, state: 'idle' as const, order: 2 * k + 1 }];
   });
   // Back to back the order is the popups' own (a later round's popups count from 0 again: bench/manager-split.ts).
   if (callMs > 0) sends.sort((a, b) => a.at - b.at || a.order - b.order);
