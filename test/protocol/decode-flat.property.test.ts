@@ -8,8 +8,8 @@
 // character inserted, removed or replaced, with an element repeated, dropped,
 // moved or unknown, on scalar documents built element by element from every
 // corner, and under lowered limits. And it must take the documents it exists
-// for: the connector's `callState`, `ack`, `keepalive`, `lineState` and a
-// `result` that is ok.
+// for: the connector's `callState` (with a caller's name in German, references
+// included), `ack`, `keepalive`, `lineState` and a `result` that is ok.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeFully } from '../../src/protocol/codec.ts';
@@ -107,7 +107,8 @@ describe('the one-pass reader for scalar messages', () => {
   it('agrees on scalar documents built element by element from every corner', () => {
     const field = fc.tuple(
       fc.constantFrom('seq', 'timestamp', 'line', 'callId', 'state', 'origin', 'callerNumber', 'callerName', 'snapshot', 'reason', 'inService', 'requestId', 'dialString', 'count', 'firstTimestamp', 'lastTimestamp', 'ok', 'error', 'number', 'regarding', 'lines', 'x'),
-      fc.constantFrom('1', '0', '01', ' 7 ', '9007199254740991', '9007199254740992', '-1', 'true', 'false', '1 ', 'offering', 'idle', 'inbound', 'Offering', 'busy', 'someNewReason', '2026-12-04T21:27:05.985Z', '2026-02-30T00:00:00.000Z', '1234', 'a b', "O'Brien \"x\"", 'é', '&amp;', '', ' '.repeat(3), 'x'.repeat(129)),
+      fc.constantFrom('1', '0', '01', ' 7 ', '9007199254740991', '9007199254740992', '-1', 'true', 'false', '1 ', 'offering', 'idle', 'inbound', 'Offering', 'busy', 'someNewReason', '2026-12-04T21:27:05.985Z', '2026-02-30T00:00:00.000Z', '1234', 'a b', "O'Brien \"x\"", 'é', '&amp;', '', ' '.repeat(3), 'x'.repeat(129),
+        'Müller &amp; Söhne', '&lt;x&gt;', '&#65;', '&#x1F600;', '&#xD800;', '&#0;', '&nope;', '&', 'a&b', '&amp', '\uFFFE', '\uD800', '\uD83D\uDE00', 'x\ty', '日本', 'ä'.repeat(200), ']]', 'a>b'),
     );
     const doc = fc.record({
       channel: fc.constantFrom('connector', 'intincall', 'Connector', ' connector', 'nope'),
@@ -137,9 +138,10 @@ describe('the one-pass reader for scalar messages', () => {
     );
   });
 
-  it("takes the documents it exists for: a connector's callState, ack, keepalive, lineState and ok result", () => {
+  it("takes the documents it exists for: a connector's callState (a German caller's name too), ack, keepalive, lineState and ok result", () => {
     const callState = { channel: 'connector', command: 'callState', seq: 5, timestamp: '2026-12-04T21:27:05.985Z', line: '1234', callId: 'c77', state: 'offering', origin: 'inbound', callerNumber: '030 5001234', snapshot: false } as TapiMessage;
-    const others = [{ channel: 'connector', command: 'ack', seq: 9 }, { channel: 'connector', command: 'keepalive' }, { channel: 'connector', command: 'lineState', seq: 3, line: '1001', inService: true }, { channel: 'connector', command: 'result', requestId: 'r1', ok: true }] as TapiMessage[];
+    const german = { ...callState, callerName: 'Müller & Söhne <GmbH> "Zoë" 😀' } as TapiMessage;
+    const others = [german, { channel: 'connector', command: 'ack', seq: 9 }, { channel: 'connector', command: 'keepalive' }, { channel: 'connector', command: 'lineState', seq: 3, line: '1001', inService: true }, { channel: 'connector', command: 'result', requestId: 'r1', ok: true }] as TapiMessage[];
     for (const m of [callState, ...others]) {
       const xml = encodeMessage(m);
       expect(decodeFlat(xml, DEFAULT_XML_LIMITS), xml).toStrictEqual(m);
