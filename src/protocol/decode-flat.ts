@@ -47,18 +47,6 @@ function tagged(specs: readonly FieldSpec[]): readonly Tagged[] {
   return found;
 }
 
-/** Printable ASCII that needs no attention: not `<`, `>`, `&`, `]` (the command's text). */
-function isPlain(c: number): boolean {
-  return c >= 0x20 && c <= 0x7e && c !== 0x3c && c !== 0x3e && c !== 0x26 && c !== 0x5d;
-}
-
-/** The index after the plain run starting at `from`. */
-function plainEnd(xml: string, from: number): number {
-  let i = from;
-  while (i < xml.length && isPlain(xml.charCodeAt(i))) i += 1;
-  return i;
-}
-
 // What `textEnd` saw besides plain ASCII, read right after it (no result object per element; as xml-lexis's `ends`).
 const seen = { reference: false, wide: false };
 
@@ -119,11 +107,10 @@ export function decodeFlat(xml: string, limits: XmlLimits): Record<string, unkno
   const channel = channelAt(xml, START.length, channelEnd);
   if (channel === undefined) return undefined;
   const commandFrom = channelEnd + COMMAND_OPEN.length;
-  const commandEnd = plainEnd(xml, commandFrom);
-  if (commandEnd === commandFrom || !xml.startsWith(COMMAND_CLOSE, commandEnd)) return undefined;
+  const commandEnd = xml.indexOf('<', commandFrom);
+  if (commandEnd < 0 || !xml.startsWith(COMMAND_CLOSE, commandEnd)) return undefined;
+  // Only the catalogue's names are taken as they stand: anything to trim or decode is not one, and is the full path's.
   const command = xml.slice(commandFrom, commandEnd);
-  // A command with space around it is the full path's to trim.
-  if (command.charCodeAt(0) === 0x20 || command.charCodeAt(command.length - 1) === 0x20) return undefined;
   const specs = fieldsOf(channel, command);
   if (specs === undefined) return undefined;
   const out: Record<string, unknown> = { channel, command };
