@@ -6,13 +6,14 @@
 // frames in, the same WebSocket messages out, no logic: bench/lib/relay.ts);
 // and the heap each idle proven client costs.
 //
-//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--call-ms 0] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog] [--ablate journal,outbox]
+//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--call-ms 0] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog] [--ablate journal,outbox] [--codec-relay]
 //
 // The options are explained in bench/lib/manager-args.ts and docs/performance.md: --rounds N judges the
 // median of N interleaved relay / flat-out ratios; --call-ms N lets each call last about N ms instead of
 // ending right behind its offering (not judged); --hold-lock MS stalls the outbox's writer; --ablate
 // leaves parts out; --tail lists the slowest popups and what overlapped them; --stages cuts each popup's
-// latency in three; --profile writes a CPU profile of one run.
+// latency in three; --profile writes a CPU profile of one run; --codec-relay also measures a relay that
+// decodes and encodes with the protocol's codec, the floor of any server speaking the protocol (not judged).
 //
 // As in production, the manager journals every call event (SqliteSeqStore:
 // `synchronous = FULL` in a worker thread) and queues records in the SQLite
@@ -52,8 +53,9 @@ import { drive, formatCores, formatGc, openClients, percentile, schedule, sleep,
 import { bareRelay, capture, type Captured } from './lib/relay.ts';
 import { StageWatch } from './lib/stages.ts';
 import { TailWatch } from './lib/tail.ts';
-import { emptyTrace, STALL_MS, timedStore, type Trace } from './lib/trace.ts';
+import { emptyTrace, timedStore, traceReport, type Trace } from './lib/trace.ts';
 import { managerArgs, type ManagerRun } from './lib/manager-args.ts';
+import { roundOf, roundsReport } from './lib/rounds.ts';
 import { ackedSeq, connector, hostsFor, linesOfHost, startStack } from './lib/stack.ts';
 import { verdict } from './support.ts';
 
@@ -149,14 +151,18 @@ const relayTail = ARGS.tail ? new TailWatch() : undefined;
 const relayStages = STAGES ? new StageWatch('relay') : undefined;
 const relayRun = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, ...(relayTail === undefined ? {} : { watch: relayTail }), ...(relayStages === undefined ? {} : { stages: relayStages }) });
 const floor = relayRun.latencies;
+/** --codec-relay: right after each bare relay, the relay that decodes and encodes (the protocol's floor). */
+const codecRelay = async () => (ARGS.codecRelay ? await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, codec: true }) : undefined);
+const codecRun = await codecRelay();
 const real = await manager('flat-out');
 const backlog = await manager('backlog');
 /** Each round's flat-out p99 over its relay's p99 (the first round is the runs above). */
-const rounds = [{ relay: percentile(relayRun.latencies, 99), manager: percentile(real.latencies, 99), storeMax: real.trace.storeMax, unacked: real.trace.unacked, lost: real.latencies.length < POPUPS.length || relayRun.latencies.length < POPUPS.length }];
+const roundOfRuns = (relay: readonly number[], codec: readonly number[] | undefined, flat: typeof real) => roundOf(POPUPS.length, relay, codec, { latencies: flat.latencies, storeMax: flat.trace.storeMax, unacked: flat.trace.unacked });
+const rounds = [roundOfRuns(relayRun.latencies, codecRun?.latencies, real)];
 for (let r = 1; r < ROUNDS; r += 1) {
   const again = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc });
-  const flat = await manager('flat-out');
-  rounds.push({ relay: percentile(again.latencies, 99), manager: percentile(flat.latencies, 99), storeMax: flat.trace.storeMax, unacked: flat.trace.unacked, lost: flat.latencies.length < POPUPS.length || again.latencies.length < POPUPS.length });
+  const codecAgain = await codecRelay();
+  rounds.push(roundOfRuns(again.latencies, codecAgain?.latencies, await manager('flat-out')));
 }
 const expected = POPUPS.length;
 const p99 = (xs: readonly number[]) => percentile(xs, 99);
@@ -164,32 +170,24 @@ console.log(`popup latency, ${CLIENTS} clients, ${CLIENTS} lines, ${RATE} popups
 if (HOLD_LOCK_MS > 0) console.log(`the outbox's write lock held by another connection for ${HOLD_LOCK_MS} ms in each manager run (a commit stuck on a stalled disk)`);
 console.log(`                             p50 ms    p99 ms   delivered   ratio to floor p50 / p99`);
 console.log(`bare relay (floor)         ${fmt(percentile(floor, 50))}  ${fmt(p99(floor))}   ${floor.length}/${expected}`);
+if (codecRun !== undefined) console.log(`relay + codec (not judged) ${fmt(percentile(codecRun.latencies, 50))}  ${fmt(p99(codecRun.latencies))}   ${codecRun.latencies.length}/${expected}   ratio ${(percentile(codecRun.latencies, 50) / percentile(floor, 50)).toFixed(1)}x / ${(p99(codecRun.latencies) / p99(floor)).toFixed(1)}x`);
 const runs = [['manager, records queued', quiet], ['manager + outbox flat out', real], [`  + backlog of ${BACKLOG}`, backlog]] as const;
 for (const [name, run] of runs) {
   console.log(`${name.padEnd(26)} ${fmt(percentile(run.latencies, 50))}  ${fmt(p99(run.latencies))}   ${run.latencies.length}/${expected}   ratio ${(percentile(run.latencies, 50) / percentile(floor, 50)).toFixed(1)}x / ${(p99(run.latencies) / p99(floor)).toFixed(1)}x`);
 }
 console.log(`same-run ratios to the queued run p99: flat out ${(p99(real.latencies) / p99(quiet.latencies)).toFixed(2)}x, with backlog ${(p99(backlog.latencies) / p99(quiet.latencies)).toFixed(2)}x`);
-for (const [name, run] of runs) {
-  const t = run.trace;
-  console.log(`${name.trim()}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches${t.unacked > 0 ? `, ${t.unacked} connector(s) NOT acknowledged up to their last frame` : ', every connector acknowledged up to its last frame'}; ${formatGc(t.gc)}; ${formatCores(t.cores)}`);
-  if (t.stalls.length > 0) console.log(`  store calls over ${STALL_MS} ms: ${t.stalls.join(', ')}`);
-  if (ARGS.trace) console.log(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
-  if (t.tail !== undefined) console.log(t.tail.report());
-  if (t.stages !== undefined) console.log(t.stages.report());
-}
+for (const [name, run] of runs) for (const line of traceReport(name.trim(), run.trace, ARGS.trace)) console.log(line);
 console.log(`bare relay: ${formatGc(relayRun.gc)}; ${formatCores(relayRun.cores)}`);
+if (codecRun !== undefined) console.log(`relay + codec: ${formatGc(codecRun.gc)}; ${formatCores(codecRun.cores)}`);
 if (relayTail !== undefined) console.log(relayTail.report());
 if (relayStages !== undefined) console.log(relayStages.report());
 // The work behind the latencies: the main thread's busy time per popup (servers, clients and GC alike), beside the relay's.
 const perPopup = (ms: number) => `${((ms * 1000) / expected).toFixed(0)} µs`;
-console.log(`main thread busy per popup: bare relay ${perPopup(relayRun.busyMs)}; ${runs.map(([name, run]) => `${name.trim()} ${perPopup(run.trace.busyMs)} (${(run.trace.busyMs / relayRun.busyMs).toFixed(2)}x)`).join('; ')}`);
+console.log(`main thread busy per popup: bare relay ${perPopup(relayRun.busyMs)}; ${runs.map(([name, run]) => `${name.trim()} ${perPopup(run.trace.busyMs)} (${(run.trace.busyMs / relayRun.busyMs).toFixed(2)}x)`).join('; ')}${codecRun === undefined ? '' : `; relay + codec ${perPopup(codecRun.busyMs)} (${(codecRun.busyMs / relayRun.busyMs).toFixed(2)}x)`}`);
 console.log(`heap per idle proven client: ${(quiet.heapPerClient / 1024).toFixed(1)} KiB (server and client ends of each WebSocket: both live in this process)`);
 // The requirement (header): flat-out p99 within 1.5× the relay's (the median of the rounds' ratios), no store call over 20 ms on the loop, nothing lost.
-const ratios = rounds.map((r) => r.manager / r.relay);
-const ratio = percentile(ratios, 50);
-if (ROUNDS > 1) {
-  console.log(`rounds (relay and flat-out run interleaved): ${rounds.map((r, i) => `${i + 1}: ${r.manager.toFixed(2)} / ${r.relay.toFixed(2)} ms = ${ratios[i]!.toFixed(2)}x`).join('; ')}; median ${ratio.toFixed(2)}x`);
-}
+const { ratio, lines: roundLines } = roundsReport(rounds);
+for (const line of roundLines) console.log(line);
 const lost = [floor, ...runs.map(([, r]) => r.latencies)].some((l) => l.length < expected) || rounds.some((r) => r.lost) || runs.some(([, r]) => r.trace.unacked > 0) || rounds.some((r) => r.unacked > 0);
 const stall = Math.max(...runs.map(([, r]) => r.trace.storeMax), ...rounds.map((r) => r.storeMax));
 const fullSize = CLIENTS >= 2000 && RATE >= 200;

@@ -39,7 +39,15 @@ export interface ManagerArgs {
   readonly stages: boolean;
   /** --profile RUN: a CPU profile of that run's calls to manager-RUN.cpuprofile (HEAP_PROFILE=1|live: a heap profile too). */
   readonly profile: ManagerRun | undefined;
+  /**
+   * --codec-relay: in every round, after the bare relay, a relay that also decodes each frame and encodes each
+   * message with the protocol's codec (bench/lib/relay.ts): how much of the 1.5× the protocol itself takes. Not judged.
+   */
+  readonly codecRelay: boolean;
 }
+
+/** The longest call --call-ms takes (ten minutes): each run writes every call's idle, so a call's length lengthens the run (up to 1.5×). */
+export const MAX_CALL_MS = 600_000;
 
 export function managerArgs(): ManagerArgs {
   const outboxSync = textArg('outbox') ?? 'GROUP';
@@ -58,7 +66,7 @@ export function managerArgs(): ManagerArgs {
     clients: numberArg('clients', 2000),
     rate: numberArg('rate', 200),
     seconds: numberArg('seconds', 10),
-    callMs: process.argv.includes('--call-ms') ? Math.min(numberArg('call-ms', 0), 600_000) : 0,
+    callMs: process.argv.includes('--call-ms') ? callMs() : 0,
     backlog: numberArg('backlog', 2000),
     outboxSync,
     rounds: Math.max(1, Math.floor(numberArg('rounds', 1))),
@@ -68,5 +76,12 @@ export function managerArgs(): ManagerArgs {
     tail: process.argv.includes('--tail'),
     stages: process.argv.includes('--stages'),
     profile,
+    codecRelay: process.argv.includes('--codec-relay'),
   };
+}
+
+function callMs(): number {
+  const ms = numberArg('call-ms', 0);
+  if (ms > MAX_CALL_MS) throw new Error(`--call-ms must be at most ${MAX_CALL_MS} (ten minutes); got ${ms}`);
+  return ms;
 }

@@ -5,10 +5,15 @@
 // (captured from a manager run: same sizes, same frame type, decoded by the
 // client the same way). Its only work per frame is the length prefix, a table
 // lookup and `ws.send`: what any server must do at least.
+//
+// With `codec` it is the protocol's floor instead (bench/manager.ts --codec-relay): each frame's payload is
+// decoded by the codec as the manager's connector gateway decodes it, and each text it sends is encoded
+// from its message, decoded when the table is built, by the codec's encoder. No routing, identification,
+// journal, records or acknowledgements: what any server speaking this protocol must do at least.
 import { once } from 'node:events';
 import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { FrameDecoder } from '../../src/protocol/index.ts';
+import { decodeMessage, decodePayload, encodeMessage, FrameDecoder, MAX_FRAME_LENGTH, type TapiMessage } from '../../src/protocol/index.ts';
 import type { StageWatch } from './stages.ts';
 import { decodeNotification, drive, openClients, sleep, timeline, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup, type PopupWatch } from './popups.ts';
 
@@ -32,11 +37,25 @@ export interface RelayServer {
   clients(): number;
   /** Connector links accepted so far (the n-th is host n). */
   links(): number;
+  /** Frames the codec relay's decoder refused (their popups are not relayed, so the run counts them lost). */
+  refused(): number;
   close(): void;
 }
 
+export interface RelayOptions {
+  hosts: number;
+  popups: readonly Popup[];
+  rate: number;
+  callMs?: number;
+  captured: Captured;
+  keyOf: (p: Popup) => string;
+  stages?: StageWatch;
+  /** Decode each frame and encode each text it sends with the protocol's codec (the protocol's floor). */
+  codec?: boolean;
+}
+
 /** The relay's two ports, replaying `captured` for `popups`; connectors must connect in host order. */
-export async function startRelay(options: { hosts: number; popups: readonly Popup[]; rate: number; callMs?: number; captured: Captured; keyOf: (p: Popup) => string; stages?: StageWatch }): Promise<RelayServer> {
+export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   const { hosts, popups, captured, keyOf } = options;
   const anyKey = [...captured.keys()].find((k) => captured.get(k)!.offering.length > 0);
   if (anyKey === undefined) throw new Error('bare relay: nothing captured from the manager run to replay');
@@ -44,16 +63,30 @@ export async function startRelay(options: { hosts: number; popups: readonly Popu
   // A popup the manager run did not deliver in time: another call's messages, carrying this call's key.
   const stand = (key: string) => ({ offering: any.offering.map((t) => t.replaceAll(anyKey, key)), after: any.after.map((t) => t.replaceAll(anyKey, key)) });
   // Per connector host, in the order its frames arrive: which client gets which texts.
-  const table = Array.from({ length: hosts }, () => [] as { i: number; texts: string[]; offering?: string }[]);
+  const table = Array.from({ length: hosts }, () => [] as { i: number; texts: string[]; messages: TapiMessage[]; offering?: string }[]);
+  // The codec relay's messages are decoded here, before the calls: the manager builds its messages, it does not parse them.
+  const messagesOf = (texts: string[]) => (options.codec === true ? texts.map((t) => decodeMessage(t)) : []);
   for (const { p, state } of timeline(popups, options.rate, options.callMs)) {
     const c = captured.get(keyOf(p)) ?? stand(keyOf(p));
-    table[p.host]!.push(state === 'offering' ? { i: p.i, texts: c.offering, offering: keyOf(p) } : { i: p.i, texts: c.after });
+    const texts = state === 'offering' ? c.offering : c.after;
+    table[p.host]!.push({ i: p.i, texts, messages: messagesOf(texts), ...(state === 'offering' ? { offering: keyOf(p) } : {}) });
   }
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
   await once(wss, 'listening');
   const sockets: WebSocket[] = [];
   wss.on('connection', (ws) => sockets.push(ws));
   const accepted: Socket[] = [];
+  let refused = 0;
+  // As the manager's connector gateway decodes a frame (src/manager/gateway/connection.ts).
+  const decodes = (payload: Uint8Array) => {
+    try {
+      decodePayload(payload, { limits: { maxDocumentBytes: MAX_FRAME_LENGTH } });
+      return true;
+    } catch {
+      refused += 1;
+      return false;
+    }
+  };
   const tcp = createServer((socket) => {
     const rows = table[accepted.length] ?? [];
     accepted.push(socket);
@@ -61,11 +94,13 @@ export async function startRelay(options: { hosts: number; popups: readonly Popu
     const decoder = new FrameDecoder();
     let k = 0;
     socket.on('data', (chunk) => {
-      for (const _payload of decoder.push(chunk)) {
-        const takenAt = options.stages === undefined ? 0 : performance.now();
+      for (const payload of decoder.push(chunk)) {
         const row = rows[k++];
+        if (options.codec === true && !decodes(payload)) continue;
+        const takenAt = options.stages === undefined ? 0 : performance.now();
         if (row === undefined) continue;
-        for (const text of row.texts) sockets[row.i]?.send(text);
+        if (options.codec === true) for (const message of row.messages) sockets[row.i]?.send(encodeMessage(message));
+        else for (const text of row.texts) sockets[row.i]?.send(text);
         if (row.offering !== undefined) options.stages?.relayed(row.offering, takenAt);
       }
     });
@@ -77,6 +112,7 @@ export async function startRelay(options: { hosts: number; popups: readonly Popu
     tcpPort: (tcp.address() as { port: number }).port,
     clients: () => sockets.length,
     links: () => accepted.length,
+    refused: () => refused,
     close() {
       for (const s of accepted) s.destroy();
       tcp.close();
@@ -85,7 +121,7 @@ export async function startRelay(options: { hosts: number; popups: readonly Popu
   };
 }
 
-export async function bareRelay(options: { clients: number; hosts: number; rate: number; callMs?: number; popups: readonly Popup[]; captured: Captured; keyOf: (p: Popup) => string; beforeDrive?: () => void; watch?: PopupWatch; stages?: StageWatch }): Promise<{ latencies: number[]; gc: GcPauses; busyMs: number; cores: CoreTime | undefined }> {
+export async function bareRelay(options: RelayOptions & { clients: number; beforeDrive?: () => void; watch?: PopupWatch }): Promise<{ latencies: number[]; gc: GcPauses; busyMs: number; cores: CoreTime | undefined }> {
   const { clients, hosts, popups, keyOf } = options;
   const relay = await startRelay(options);
   const receivers = await openClients(relay.wsUrl, clients, false);

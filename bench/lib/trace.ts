@@ -3,7 +3,7 @@
 // delay, GC, the main thread's core time, the journal's batches and the connectors' last acknowledgements.
 import { performance } from 'node:perf_hooks';
 import type { OutboxStore } from '../../src/dataverse/outbox/store.ts';
-import type { CoreTime, GcPauses } from './popups.ts';
+import { formatCores, formatGc, type CoreTime, type GcPauses } from './popups.ts';
 import type { StageWatch } from './stages.ts';
 import type { TailWatch } from './tail.ts';
 
@@ -84,4 +84,15 @@ export function timedStore(store: OutboxStore, trace: Trace): OutboxStore {
 /** A trace with nothing counted yet. */
 export function emptyTrace(): Trace {
   return { loopP99: 0, loopMax: 0, storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], walPages: 0, walPagesBefore: 0, pendingAfter: 0, byMethod: new Map(), gc: { count: 0, totalMs: 0, maxMs: 0 }, busyMs: 0, journalBatches: 0, unacked: 0 };
+}
+
+/** A manager run's trace as printed: one line, then the store calls over the bound, --trace's methods, --tail and --stages. */
+export function traceReport(name: string, t: Trace, byMethod: boolean): string[] {
+  const acked = t.unacked > 0 ? `, ${t.unacked} connector(s) NOT acknowledged up to their last frame` : ', every connector acknowledged up to its last frame';
+  const lines = [`${name}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches${acked}; ${formatGc(t.gc)}; ${formatCores(t.cores)}`];
+  if (t.stalls.length > 0) lines.push(`  store calls over ${STALL_MS} ms: ${t.stalls.join(', ')}`);
+  if (byMethod) lines.push(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
+  if (t.tail !== undefined) lines.push(t.tail.report());
+  if (t.stages !== undefined) lines.push(t.stages.report());
+  return lines;
 }

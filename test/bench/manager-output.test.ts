@@ -112,6 +112,35 @@ describe('bench/manager.ts output', () => {
     expect(stdout).toMatch(/^requirement not checked with calls lasting about 120 ms \(judged with each idle right behind its offering; only delivery is checked\): popup p99 .* all popups delivered and acknowledged$/m);
   }, 150_000);
 
+  it('--codec-relay: a relay that decodes and encodes runs after each bare relay; its ratios are printed and not judged', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--rounds', '2', '--codec-relay'], { cwd: ROOT, timeout: 120_000 });
+    const floor = /^bare relay \(floor\) +([\d.]+) +([\d.]+) +20\/20$/m.exec(stdout);
+    const codec = /^relay \+ codec \(not judged\) +([\d.]+) +([\d.]+) +20\/20 +ratio ([\d.]+)x \/ ([\d.]+)x$/m.exec(stdout);
+    expect(floor).not.toBeNull();
+    expect(codec).not.toBeNull();
+    expect(Number(codec![4])).toBeCloseTo(Number(codec![2]) / Number(floor![2]), 0);
+    expect(stdout).toMatch(/^relay \+ codec: GC \d+ pauses/m);
+    const busy = /^main thread busy per popup: bare relay (\d+) µs; .*; relay \+ codec (\d+) µs \((\d+\.\d\d)x\)$/m.exec(stdout);
+    expect(busy).not.toBeNull();
+    expect(Number(busy![3])).toBeCloseTo(Number(busy![2]) / Number(busy![1]), 1);
+    // Per round: the codec relay's p99 over that round's bare relay, and the flat-out run's over the codec relay's; medians of two are the upper ones.
+    const rounds = /^rounds \(relay and flat-out run interleaved\): 1: ([\d.]+) \/ ([\d.]+) ms = [\d.]+x; 2: ([\d.]+) \/ ([\d.]+) ms = [\d.]+x; median ([\d.]+)x$/m.exec(stdout);
+    const codecRounds = /^relay \+ codec p99 \(not judged\): 1: ([\d.]+) ms = ([\d.]+)x the bare relay; 2: ([\d.]+) ms = ([\d.]+)x the bare relay; median ([\d.]+)x; the flat-out run's p99 over it: median ([\d.]+)x$/m.exec(stdout);
+    expect(rounds).not.toBeNull();
+    expect(codecRounds).not.toBeNull();
+    const [m1, r1, m2, r2] = [1, 2, 3, 4].map((i) => Number(rounds![i]));
+    const [c1, x1, c2, x2, xMedian, overMedian] = [1, 2, 3, 4, 5, 6].map((i) => Number(codecRounds![i]));
+    expect(Number(codec![2])).toBeCloseTo(c1!, 1); // the first round is the runs above
+    expect(x1).toBeCloseTo(c1! / r1!, 1);
+    expect(x2).toBeCloseTo(c2! / r2!, 1);
+    expect(xMedian).toBe(Math.max(x1!, x2!));
+    expect(overMedian).toBeCloseTo(Math.max(m1! / c1!, m2! / c2!), 1);
+    // The verdict is still the manager against the bare relay.
+    expect(stdout).toMatch(new RegExp(`^requirement not checked below 2,000 clients .*: popup p99 ${rounds![5]}x the bare relay \\(median of 2 rounds\\)`, 'm'));
+    // --call-ms refuses a call longer than ten minutes instead of shortening it.
+    await expect(run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--call-ms', '600001'], { cwd: ROOT, timeout: 60_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--call-ms must be at most 600000 \(ten minutes\); got 600001/) });
+  }, 150_000);
+
   it('--hold-lock: a writer holding the outbox lock (a commit stuck on a stalled disk) does not stop the manager\'s event loop', async () => {
     // Before the records were written off the loop, each run's event loop stood still for the whole hold:
     // "max 631.3 ms", a store call "atomically 631.0 ms" (checked against the code of c1c5069).
