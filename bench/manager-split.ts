@@ -6,7 +6,7 @@
 // socket and the 20,000 file descriptors of `ulimit -n` suffice. Clients
 // connect paced (--batch at a time, each batch proven before the next).
 //
-//   npx tsx bench/manager-split.ts [--clients 10000] [--rate 200] [--seconds 10] [--batch 100] [--quick]
+//   npx tsx bench/manager-split.ts [--clients 10000] [--rate 200] [--seconds 10] [--batch 100] [--codec-relay] [--quick]
 //
 // Measured, with the bare relay (bench/lib/relay.ts: the same frames in, the
 // same WebSocket messages out, no logic) measured the same way — its clients
@@ -23,7 +23,9 @@
 //    lines may be welcomed again, each at most twice (line away, line back).
 // Exit 1 when a requirement is missed at full size (10,000 clients, 200
 // popups/s); at smaller sizes (`--quick`, for `npm run bench`) only lost
-// popups and needless welcomes fail.
+// popups and needless welcomes fail. --codec-relay also measures, the same way,
+// a relay that decodes each frame and encodes each message with the protocol's
+// codec (bench/lib/relay.ts; not judged).
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +42,7 @@ const CLIENTS = numberArg('clients', QUICK ? 400 : 10_000);
 const RATE = numberArg('rate', QUICK ? 20 : 200);
 const SECONDS = numberArg('seconds', QUICK ? 2 : 10);
 const BATCH = numberArg('batch', 100);
+const CODEC_RELAY = process.argv.includes('--codec-relay');
 const HOSTS = hostsFor(CLIENTS);
 const POPUPS = Math.round(RATE * SECONDS);
 const keyOf = (p: Popup) => `bench${p.host}.example/${p.callId}`;
@@ -118,14 +121,20 @@ await stack.stop();
 const captured: Captured = new Map(quiet.captured);
 const seqs = new Array<number>(HOSTS).fill(0);
 const rounds = [...schedule(POPUPS, CLIENTS, HOSTS, 0, seqs), ...schedule(POPUPS, CLIENTS, HOSTS, 1, seqs)];
-const relay = await startRelay({ hosts: HOSTS, popups: rounds, rate: RATE, captured, keyOf });
-const r = loadChild();
-await r.ask({ type: 'setup', target: 'relay', wsUrl: relay.wsUrl, tcpPort: relay.tcpPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
-while (relay.clients() < CLIENTS || relay.links() < HOSTS) await sleep(10);
-const floorQuiet = driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false }));
-const floorBusy = await withBusyCore(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false })));
-await r.ask({ type: 'close' });
-relay.close();
+/** A relay (bare, or with the codec) with its clients and connectors in a child: popups quiet, then with one core busy. */
+async function relayRuns(codec: boolean) {
+  const relay = await startRelay({ hosts: HOSTS, popups: rounds, rate: RATE, captured, keyOf, codec });
+  const r = loadChild();
+  await r.ask({ type: 'setup', target: 'relay', wsUrl: relay.wsUrl, tcpPort: relay.tcpPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
+  while (relay.clients() < CLIENTS || relay.links() < HOSTS) await sleep(10);
+  const quietRun = driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false }));
+  const busyRun = await withBusyCore(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false })));
+  await r.ask({ type: 'close' });
+  relay.close();
+  return { quiet: quietRun, busy: busyRun };
+}
+const { quiet: floorQuiet, busy: floorBusy } = await relayRuns(false);
+const codec = CODEC_RELAY ? await relayRuns(true) : undefined;
 
 // ---------------------------------------------------------------- the figures
 const fmt = (n: number) => n.toFixed(2).padStart(8);
@@ -133,9 +142,14 @@ const p99 = (xs: readonly number[]) => percentile(xs, 99);
 console.log(`${CLIENTS} proven clients in a child process (ulimit -n ${fdLimit}), ${HOSTS} connectors of ≤ 200 lines, ${RATE} popups/s for ${SECONDS} s (${POPUPS} popups per run)`);
 console.log(`connecting and proving ${CLIENTS} clients, ${BATCH} at a time: ${(ready.connectMs / 1000).toFixed(1)} s; manager heap per idle proven client ${(heapPerClient / 1024).toFixed(1)} KiB (server end only)`);
 console.log(`                                  p50 ms    p99 ms   delivered   manager p99 / relay p99`);
-const rows = [['bare relay, quiet', floorQuiet.latencies], ['manager, quiet', quiet.latencies], ['bare relay, one core busy', floorBusy.latencies], ['manager, one core busy', busy.latencies]] as const;
+const codecRows = (label: string, l: readonly number[] | undefined) => (l === undefined ? [] : [[label, l] as const]);
+const rows = [['bare relay, quiet', floorQuiet.latencies], ...codecRows('relay + codec, quiet', codec?.quiet.latencies), ['manager, quiet', quiet.latencies], ['bare relay, one core busy', floorBusy.latencies], ...codecRows('relay + codec, one core busy', codec?.busy.latencies), ['manager, one core busy', busy.latencies]] as const;
 for (const [name, l] of rows) console.log(`${name.padEnd(30)} ${fmt(percentile(l, 50))}  ${fmt(p99(l))}   ${l.length}/${POPUPS}`);
 console.log(`manager p99 / relay p99: quiet ${(p99(quiet.latencies) / p99(floorQuiet.latencies)).toFixed(2)}x, one core busy ${(p99(busy.latencies) / p99(floorBusy.latencies)).toFixed(2)}x`);
+if (codec !== undefined) {
+  const over = (a: readonly number[], b: readonly number[]) => (p99(a) / p99(b)).toFixed(2);
+  console.log(`relay + codec p99 (not judged): quiet ${over(codec.quiet.latencies, floorQuiet.latencies)}x the bare relay, manager ${over(quiet.latencies, codec.quiet.latencies)}x it; one core busy ${over(codec.busy.latencies, floorBusy.latencies)}x the bare relay, manager ${over(busy.latencies, codec.busy.latencies)}x it`);
+}
 console.log(`manager event-loop delay while the popups ran: quiet p99 ${quiet.loopP99.toFixed(1)} ms, max ${quiet.loopMax.toFixed(1)} ms; one core busy p99 ${busy.loopP99.toFixed(1)} ms, max ${busy.loopMax.toFixed(1)} ms`);
 const stall = reLoop.max / 1e6;
 console.log(`connector of 200 lines dropped ${DOWN_MS} ms and registered again (in ${re.reregisterMs.toFixed(0)} ms): longest event-loop stall ${stall.toFixed(1)} ms (idle window of the same length: ${(idleLoop.max / 1e6).toFixed(1)} ms); ${re.welcomed} clients welcomed again, at most ${re.maxPerClient}× each, ${re.strangers} of them not on that connector`);
