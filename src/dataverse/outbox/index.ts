@@ -1,6 +1,7 @@
 // Public face of the durable outbox (issue 5, item 6).
 export { Outbox } from './outbox.ts';
-export type { OutboxEvent, OutboxLogger, OutboxOptions } from './outbox.ts';
+export type { OutboxOptions } from './outbox.ts';
+export type { OutboxEvent, OutboxLogger } from './events.ts';
 export { SqliteOutboxStore } from './sqlite-store.ts';
 export type { SqliteOutboxStoreOptions } from './sqlite-store.ts';
 export type { DeadLetter, Failure, OutboxItem, OutboxStore, OutboxWrite } from './store.ts';

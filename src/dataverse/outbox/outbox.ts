@@ -12,25 +12,13 @@
 // microtask: a transport that answers at once would otherwise chain a whole
 // backlog into one turn of the event loop (measured: 5,000 writes held the
 // loop for 79 s, because each pump also skipped every not-yet-forgotten write).
-import { channel } from 'node:diagnostics_channel';
 import { systemClock, type Clock } from '../directory/clock.ts';
 import { normalizeGuid } from '../web-api/odata.ts';
 import { OutboxError } from './errors.ts';
 import { DEFAULT_BACKOFF, judge, nextDelay, type BackoffPolicy } from './policy.ts';
-import type { DeadLetter, OutboxItem, OutboxStore, OutboxWrite } from './store.ts';
+import { outboxEvents, silentLogger, type OutboxEvent, type OutboxLogger } from './events.ts';
+import { checkedWrite, type DeadLetter, type OutboxItem, type OutboxStore, type OutboxWrite } from './store.ts';
 import type { OutboxTransport } from './transport.ts';
-
-/** pino-compatible subset. */
-export interface OutboxLogger {
-  info(details: object, message: string): void;
-  warn(details: object, message: string): void;
-  error(details: object, message: string): void;
-}
-
-export type OutboxEvent =
-  | { readonly type: 'delivered'; readonly id: string; readonly kind: string; readonly attempts: number; readonly existed: boolean }
-  | { readonly type: 'retry' | 'wait'; readonly id: string; readonly kind: string; readonly attempts: number; readonly code: string; readonly delayMs: number }
-  | { readonly type: 'dead'; readonly id: string; readonly kind: string; readonly attempts: number; readonly code: string };
 
 export interface OutboxOptions {
   readonly store: OutboxStore;
@@ -51,11 +39,6 @@ export interface OutboxOptions {
    */
   readonly gatherMs?: number;
 }
-
-/** Every OutboxEvent is also published here (node:diagnostics_channel) for metrics outside the core. */
-export const outboxEvents = channel('crm-tapi:outbox:event');
-
-const silent: OutboxLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export class Outbox {
   private readonly store: OutboxStore;
@@ -102,7 +85,7 @@ export class Outbox {
     this.random = options.random ?? Math.random;
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
     this.gatherMs = Math.max(0, options.gatherMs ?? 10);
   }
 
@@ -112,7 +95,7 @@ export class Outbox {
    */
   enqueue(write: OutboxWrite): OutboxItem {
     if (this.closed) throw new OutboxError('closed', 'the outbox is closed');
-    const item = this.store.enqueue(checked(write), this.clock.now());
+    const item = this.store.enqueue(checkedWrite(write), this.clock.now());
     this.dirty = true;
     this.scheduleTurn();
     return item;
@@ -126,7 +109,7 @@ export class Outbox {
    */
   async enqueueLater(writes: readonly OutboxWrite[]): Promise<('stored' | 'duplicate')[]> {
     if (this.closed) throw new OutboxError('closed', 'the outbox is closed');
-    const valid = writes.map(checked);
+    const valid = writes.map(checkedWrite);
     let stored: boolean[];
     if (this.store.enqueueLater !== undefined) stored = await this.store.enqueueLater(valid, this.clock.now());
     else {
@@ -393,14 +376,4 @@ export class Outbox {
     this.idleWaiters = [];
     for (const wake of waiters) wake();
   }
-}
-
-/** The write with its ids normalised; throws OutboxError `invalid-record` when it cannot become a record. */
-function checked(write: OutboxWrite): OutboxWrite {
-  const id = normalizeGuid(write.id);
-  if (id === undefined) throw new OutboxError('invalid-record', `write id ${JSON.stringify(write.id).slice(0, 60)} is not a GUID`);
-  const dependsOn = write.dependsOn === undefined ? undefined : normalizeGuid(write.dependsOn);
-  if (write.dependsOn !== undefined && dependsOn === undefined) throw new OutboxError('invalid-record', `dependsOn of write ${id} is not a GUID`);
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(write.entitySet)) throw new OutboxError('invalid-record', `entity set ${JSON.stringify(write.entitySet)} of write ${id} is not an entity set name`);
-  return { ...write, id, ...(dependsOn === undefined ? {} : { dependsOn }) };
 }

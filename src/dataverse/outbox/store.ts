@@ -4,7 +4,9 @@
 // side "logged" and crash the next instant without losing it). A store may
 // also offer `enqueueLater` and `deliveredLater`, which commit without this
 // thread waiting for the disk and settle a promise once done (writer.ts).
+import { normalizeGuid } from '../web-api/odata.ts';
 import type { OnBehalfOf } from '../web-api/types.ts';
+import { OutboxError } from './errors.ts';
 
 /** One record to create in Dataverse. */
 export interface OutboxWrite {
@@ -106,4 +108,14 @@ export interface OutboxStore {
   /** Writes waiting (not dead). */
   pending(): number;
   close(): void;
+}
+
+/** The write with its ids normalised; throws OutboxError `invalid-record` when it cannot become a record. */
+export function checkedWrite(write: OutboxWrite): OutboxWrite {
+  const id = normalizeGuid(write.id);
+  if (id === undefined) throw new OutboxError('invalid-record', `write id ${JSON.stringify(write.id).slice(0, 60)} is not a GUID`);
+  const dependsOn = write.dependsOn === undefined ? undefined : normalizeGuid(write.dependsOn);
+  if (write.dependsOn !== undefined && dependsOn === undefined) throw new OutboxError('invalid-record', `dependsOn of write ${id} is not a GUID`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(write.entitySet)) throw new OutboxError('invalid-record', `entity set ${JSON.stringify(write.entitySet)} of write ${id} is not an entity set name`);
+  return { ...write, id, ...(dependsOn === undefined ? {} : { dependsOn }) };
 }

@@ -5,7 +5,7 @@
 // running manager. docs/operations.md lists them with what to alert on.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { OutboxEvent } from '../../dataverse/outbox/outbox.ts';
+import type { OutboxEvent } from '../../dataverse/outbox/events.ts';
 import type { DataverseAttempt } from '../../dataverse/web-api/diagnostics.ts';
 import type { NotificationSent } from '../routing/diagnostics.ts';
 import type { RunningManager } from '../manager.ts';

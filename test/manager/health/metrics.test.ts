@@ -3,7 +3,7 @@
 // lands in the Prometheus figures (the end-to-end test of /metrics is
 // test/manager/cli/health.test.ts).
 import { afterEach, describe, expect, it } from 'vitest';
-import { outboxEvents } from '../../../src/dataverse/outbox/outbox.ts';
+import { outboxEvents } from '../../../src/dataverse/outbox/events.ts';
 import { publishAttempt } from '../../../src/dataverse/web-api/diagnostics.ts';
 import { createManagerMetrics, type ManagerMetrics } from '../../../src/manager/health/metrics.ts';
 import { notificationsSent } from '../../../src/manager/routing/diagnostics.ts';
