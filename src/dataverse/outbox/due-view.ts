@@ -5,7 +5,7 @@
 // flat-out bench. The store keeps this view in step with every change it makes to the `outbox` table (it is
 // the only writer of its file: one process owns it) and loads it again from the table when it opens.
 //
-// Pure: no I/O, time comes in as an argument. The same answers as the store's SQL (sqlite-store.ts READY):
+// Pure: no I/O, time comes in as an argument. The same answers as the store's SQL (sqlite-schema.ts READY):
 // due when `at <= now` and its dependency is no longer waiting, ordered by seq.
 
 /** One waiting write: what scheduling needs, and the whole write while the view may keep it. */

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { SAFETY_NET_PAGES, INLINE_PAGES, WalCheckpointer } from './checkpointer.ts';
 import { OutboxError } from './errors.ts';
 import { WalSync } from './wal-sync.ts';
-import { INSERT_SQL, LAYOUT_VERSION, READY, REMOVE_SQL, SCHEMA } from './sqlite-schema.ts';
+import { INSERT_SQL, LAYOUT_VERSION, prepareStatements, REMOVE_SQL, SCHEMA } from './sqlite-schema.ts';
 import { DueView } from './due-view.ts';
 import { insertParams, stored, toDeadLetter, toItem, type DeadRow, type Row, type WaitingRow } from './rows.ts';
 import { DUPLICATE, FORGOTTEN, OutboxWriter, type WriterOp, type WriterResult } from './writer.ts';
@@ -98,25 +98,7 @@ export class SqliteOutboxStore implements OutboxStore {
       throw new OutboxError('store-unavailable', `cannot open the outbox database ${path} (${code}: ${(err as Error).message})`, { cause: err });
     }
     const db = this.db;
-    this.statements = {
-      insert: db.prepare(INSERT_SQL),
-      get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
-      due: db.prepare(`SELECT * FROM outbox WHERE ${READY} ORDER BY seq LIMIT @limit`),
-      nextDue: db.prepare(`SELECT id, next_attempt_at FROM outbox WHERE (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox)) ORDER BY next_attempt_at, seq LIMIT @limit`),
-      remove: db.prepare(REMOVE_SQL),
-      reschedule: db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = @at, last_error_code = @code, last_error = @message WHERE id = @id'),
-      bury: db.prepare(`INSERT INTO dead_letters (seq, id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, attempts, enqueued_at, failed_at, error_code, error_message, status)
-        SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, attempts + 1, enqueued_at, @now, @code, @message, @status FROM outbox WHERE id = @id`),
-      dead: db.prepare('SELECT * FROM dead_letters ORDER BY seq'),
-      deadOne: db.prepare('SELECT * FROM dead_letters WHERE id = ?'),
-      unbury: db.prepare(`INSERT INTO outbox (seq, id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, attempts, next_attempt_at, enqueued_at, last_error_code, last_error)
-        SELECT seq, id, kind, entity_set, body, on_behalf_of, depends_on, if_exists, attempts, @now, enqueued_at, error_code, error_message FROM dead_letters WHERE id = @id`),
-      forget: db.prepare('DELETE FROM dead_letters WHERE id = ?'),
-      count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
-      oldest: db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT @limit'),
-      waiting: db.prepare('SELECT seq, id, next_attempt_at, depends_on FROM outbox ORDER BY seq'),
-      waitingOne: db.prepare('SELECT seq, id, next_attempt_at, depends_on FROM outbox WHERE id = ?'),
-    };
+    this.statements = prepareStatements(db);
     this.view = options.dueFrom === 'sql' ? undefined : new DueView<OutboxItem>();
     this.loadView();
     if (options.writes !== 'worker' || this.db.pragma('journal_mode', { simple: true }) !== 'wal') {
