@@ -10,14 +10,15 @@ import { EventBuffer, type EventBufferStats, type OutgoingEvent } from './event-
 import { ProviderHealth } from './health.ts';
 import { KeepaliveTimer } from './keepalive.ts';
 import { LineRegistry } from './line-registry.ts';
-import type { LineProvider, ProviderEvent } from './line-provider.ts';
+import type { LineProvider } from './line-provider.ts';
+import { onProviderEvent, type ProviderSide } from './provider-events.ts';
 import { ManagerLink, type LinkState } from './manager-link.ts';
 import { Outbox } from './outbox.ts';
 import { Backoff, REOPEN_BACKOFF } from './backoff.ts';
 import { BufferJournal } from './buffer-journal.ts';
 import { DurableBuffer } from './durable-buffer.ts';
 import { snapshotOf, SyncedSupport } from './catch-up.ts';
-import { rawWhereChanged, toCallState, toWireLine } from './wire.ts';
+import { toWireLine } from './wire.ts';
 
 export interface ConnectorServiceOptions {
   config: ConnectorConfig;
@@ -155,7 +156,8 @@ export class ConnectorService {
   /** Opens the provider (retrying with back-off while the phone system is away) and connects to the manager. */
   async start(): Promise<void> {
     const { config } = this.options;
-    this.#unsubscribe = this.#provider.subscribe((event) => this.#onProviderEvent(event));
+    const side: ProviderSide = { lines: this.#lines, syncLines: () => this.#syncLines(), emit: (e) => this.#emit(e), log: this.#log, timestamp: () => this.#timestamp(), health: this.#health };
+    this.#unsubscribe = this.#provider.subscribe((event) => onProviderEvent(event, side));
     this.#log.info({ host: config.ConnectorHost, manager: `${config.CRMTapiManagerServer}:${config.CRMTapiManagerPort}`, provider: this.#provider.kind, tls: config.ManagerTls }, 'connector starting');
     this.#link.start();
     if (config.NewInitTime !== undefined) {
@@ -242,49 +244,6 @@ export class ConnectorService {
     const lines = this.#lines.all();
     if (lines.length > MAX_LINES_IN_LIST) this.#log.error({ lines: lines.length }, `more than ${MAX_LINES_IN_LIST} lines; the list is cut`);
     return { channel: 'connector', command: 'lines', lines: lines.slice(0, MAX_LINES_IN_LIST).map((l) => toWireLine(l, this.#live.RejectViaDisconnect)) };
-  }
-
-  #onProviderEvent(event: ProviderEvent): void {
-    switch (event.type) {
-      case 'call': {
-        if (!this.#lines.has(event.line)) this.#syncLines();
-        if (!this.#lines.has(event.line)) return;
-        const { type: _t, at: _a, ...call } = event;
-        this.#log.debug({ line: call.line, callId: call.callId, state: call.state }, 'call event');
-        const wire = toCallState(call, this.#timestamp(), false);
-        const raw = rawWhereChanged(call, wire);
-        // pino writes JSON: control characters arrive escaped, so the raw value is safe in the log.
-        if (raw !== undefined) this.#log.info({ line: wire.line, callId: wire.callId, raw }, 'call event text made fit for the wire (raw values kept here)');
-        this.#emit(wire);
-        return;
-      }
-      case 'lineAdded':
-      case 'lineRemoved':
-        this.#log.info({ line: event.type === 'lineAdded' ? event.line.name : event.line }, event.type === 'lineAdded' ? 'line added' : 'line removed');
-        this.#syncLines();
-        return;
-      case 'lineOutOfService':
-      case 'lineInService': {
-        const inService = event.type === 'lineInService';
-        this.#log[inService ? 'info' : 'warn']({ line: event.line }, inService ? 'line back in service' : 'line out of service');
-        for (const e of this.#lines.setInService(event.line, inService)) this.#emit(e);
-        return;
-      }
-      case 'reinitRequired':
-        this.#log.warn({ reason: event.reason }, 'the provider asks for re-initialisation');
-        this.#health.recover(event.reason, true);
-        return;
-      case 'providerDown':
-        this.#log.error({ reason: event.reason }, 'the phone system went away');
-        for (const e of this.#lines.allOutOfService()) this.#emit(e);
-        this.#health.recover(`phone system down: ${event.reason}`, false);
-        return;
-      case 'providerUp':
-        this.#log.info('the phone system is back');
-        this.#health.cancel();
-        this.#syncLines();
-        return;
-    }
   }
 
   async #dailyReinit(): Promise<void> {
