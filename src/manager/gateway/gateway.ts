@@ -2,7 +2,8 @@
 // connections on the TAPI port, checks their key, keeps the registry of
 // hosts, lines and calls, acknowledges events, and carries commands with
 // request ids. Transport limits live in connection.ts, state in registry.ts,
-// requests in commands.ts; this file wires them and decides policy.
+// requests in commands.ts, which connections get in in admission.ts; this
+// file wires them and decides policy.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { PROTOCOL_VERSION, type ConnectorUpMessage, type DiagnoseConnector, type DiagnoseSocket, type RegisterMessage } from '../../protocol/index.ts';
@@ -15,8 +16,7 @@ import { loopbackFor, probeListener } from './probe.ts';
 import { systemClock, type ManagerClock } from '../clock.ts';
 import { ConnectorRegistry } from './registry.ts';
 import type { SeqStore } from './seq-store.ts';
-import { PreAuthAdmission } from '../admission/pre-auth.ts';
-import { ThrottledLog } from '../admission/log-throttle.ts';
+import { ConnectorAdmission } from './admission.ts';
 
 /** Settings read on every use, so live configuration changes apply at once. */
 export interface GatewaySettings extends ConnectionLimits {
@@ -59,19 +59,11 @@ export class ConnectorGateway implements ConnectorSide {
   readonly #callListeners = new Set<(event: RoutedCallEvent) => void>();
   readonly #lineListeners = new Set<(event: LineEvent) => void>();
   /** Connections not yet registered, by peer address (break 4 of issue 11: strangers must not lock out a keyed connector). */
-  readonly #pending: PreAuthAdmission<ConnectorConnection>;
-  readonly #refusals: ThrottledLog;
-  readonly #evictions: ThrottledLog;
+  readonly #admission: ConnectorAdmission;
 
   constructor(private readonly options: GatewayOptions) {
     this.#log = options.logger;
-    this.#pending = new PreAuthAdmission(() => {
-      const s = options.settings();
-      return { total: Math.min(s.maxUnregistered, s.maxConnections - this.#registeredCount()), perPeer: s.maxUnregisteredPerPeer };
-    });
-    const mono = (options.clock ?? systemClock).mono;
-    this.#refusals = new ThrottledLog(this.#log, 'connector connections refused', undefined, mono);
-    this.#evictions = new ThrottledLog(this.#log, 'unregistered connector connections evicted', undefined, mono);
+    this.#admission = new ConnectorAdmission(options.settings, () => this.#registeredCount(), this.#log, (options.clock ?? systemClock).mono);
     this.#registry = new ConnectorRegistry(
       options.seqs,
       { call: (e) => this.#emit(this.#callListeners, e), line: (e) => this.#emit(this.#lineListeners, e) },
@@ -83,7 +75,7 @@ export class ConnectorGateway implements ConnectorSide {
       host: options.bindAddress,
       port: options.port,
       ...(options.tls ? { tls: options.tls } : {}),
-      admit: (raw) => this.#admit(raw),
+      admit: (raw) => this.#admission.admit(raw),
       onSocket: (socket) => this.#accept(socket),
       onRawClose: () => undefined,
       onTlsError: (err, peer) => this.#log.info({ peer, code: (err as NodeJS.ErrnoException).code }, `TLS handshake with a connector failed: ${err.message}`),
@@ -205,33 +197,10 @@ export class ConnectorGateway implements ConnectorSide {
     return n;
   }
 
-  /**
-   * A full cap of unregistered connections evicts the oldest of the peer
-   * holding the most (of the newcomer's own peer past MaxUnregisteredPerPeer)
-   * instead of refusing the newcomer; only registered connections filling
-   * MaxConnectorConnections refuse one.
-   */
-  #admit(raw: Socket): boolean {
-    const s = this.options.settings();
-    const peer = raw.remoteAddress ?? '?';
-    const registered = this.#registeredCount();
-    if (registered >= s.maxConnections) {
-      this.#refusals.note(peer, { connections: registered, max: s.maxConnections }, 'connector connection refused: MaxConnectorConnections reached, all registered');
-      return false;
-    }
-    for (const { item: victim, cap } of this.#pending.victimsFor(peer)) {
-      this.#pending.remove(victim);
-      this.#evictions.note(victim.socket.remoteAddress ?? '?', { newcomer: peer, unregistered: this.#pending.size + 1, max: s.maxUnregistered, perPeer: s.maxUnregisteredPerPeer },
-        cap === 'perPeer' ? 'unregistered connector connection evicted: MaxUnregisteredPerPeer reached for its address' : 'unregistered connector connection evicted: MaxUnregisteredConnections reached');
-      victim.destroy('evicted to admit a newer connection before it registered');
-    }
-    return true;
-  }
-
   #accept(socket: Socket): void {
     const connection = new ConnectorConnection(socket, this.options.settings(), { onMessage: (c, m) => this.#onMessage(c, m), onClose: (c, r) => this.#onClose(c, r) }, this.#log);
     this.#connections.add(connection);
-    if (!connection.closed) this.#pending.add(connection, socket.remoteAddress ?? '?');
+    if (!connection.closed) this.#admission.pending(connection, socket.remoteAddress ?? '?');
     this.#log.debug({ peer: connection.peer }, 'connector connection accepted');
   }
 
@@ -308,7 +277,7 @@ export class ConnectorGateway implements ConnectorSide {
       return;
     }
     const previous = entry?.connection;
-    this.#pending.remove(connection);
+    this.#admission.settled(connection);
     connection.markRegistered(host, message.connectorVersion, this.#silenceMs());
     const lastAckedSeq = this.#registry.register(host, connection, message.lastAckedSeq);
     if (previous !== undefined && previous !== connection) {
@@ -321,7 +290,7 @@ export class ConnectorGateway implements ConnectorSide {
 
   #onClose(connection: ConnectorConnection, reason: string): void {
     this.#connections.delete(connection);
-    this.#pending.remove(connection);
+    this.#admission.settled(connection);
     const host = connection.host;
     if (host === undefined || !connection.registered) {
       this.#log.debug({ peer: connection.peer, reason }, 'unregistered connector connection closed');
