@@ -170,11 +170,11 @@ console.log(`popup latency, ${CLIENTS} clients, ${CLIENTS} lines, ${RATE} popups
 if (HOLD_LOCK_MS > 0) console.log(`the outbox's write lock held by another connection for ${HOLD_LOCK_MS} ms in each manager run (a commit stuck on a stalled disk)`);
 console.log(`                             p50 ms    p99 ms   delivered   ratio to floor p50 / p99`);
 console.log(`bare relay (floor)         ${fmt(percentile(floor, 50))}  ${fmt(p99(floor))}   ${floor.length}/${expected}`);
-if (codecRun !== undefined) console.log(`relay + codec (not judged) ${fmt(percentile(codecRun.latencies, 50))}  ${fmt(p99(codecRun.latencies))}   ${codecRun.latencies.length}/${expected}   ratio ${(percentile(codecRun.latencies, 50) / percentile(floor, 50)).toFixed(1)}x / ${(p99(codecRun.latencies) / p99(floor)).toFixed(1)}x`);
+/** A measured run's row: p50, p99, delivered, and both ratios to the bare relay. */
+const row = (name: string, l: readonly number[]) => `${name.padEnd(26)} ${fmt(percentile(l, 50))}  ${fmt(p99(l))}   ${l.length}/${expected}   ratio ${(percentile(l, 50) / percentile(floor, 50)).toFixed(1)}x / ${(p99(l) / p99(floor)).toFixed(1)}x`;
+if (codecRun !== undefined) console.log(row('relay + codec (not judged)', codecRun.latencies));
 const runs = [['manager, records queued', quiet], ['manager + outbox flat out', real], [`  + backlog of ${BACKLOG}`, backlog]] as const;
-for (const [name, run] of runs) {
-  console.log(`${name.padEnd(26)} ${fmt(percentile(run.latencies, 50))}  ${fmt(p99(run.latencies))}   ${run.latencies.length}/${expected}   ratio ${(percentile(run.latencies, 50) / percentile(floor, 50)).toFixed(1)}x / ${(p99(run.latencies) / p99(floor)).toFixed(1)}x`);
-}
+for (const [name, run] of runs) console.log(row(name, run.latencies));
 console.log(`same-run ratios to the queued run p99: flat out ${(p99(real.latencies) / p99(quiet.latencies)).toFixed(2)}x, with backlog ${(p99(backlog.latencies) / p99(quiet.latencies)).toFixed(2)}x`);
 for (const [name, run] of runs) for (const line of traceReport(name.trim(), run.trace, ARGS.trace)) console.log(line);
 console.log(`bare relay: ${formatGc(relayRun.gc)}; ${formatCores(relayRun.cores)}`);

@@ -48,7 +48,7 @@ export const REMOVE_SQL = 'DELETE FROM outbox WHERE id = ?';
 
 // A write is ready when its dependency is no longer waiting (delivered, or dead: then
 // its dependant tries anyway and fails on its own merits instead of waiting forever).
-export const READY = `next_attempt_at <= @now AND (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox))`;
+const READY = `next_attempt_at <= @now AND (depends_on IS NULL OR depends_on NOT IN (SELECT id FROM outbox))`;
 
 /** The store connection's statements, prepared once when it opens (sqlite-store.ts). */
 export function prepareStatements(db: Database.Database) {
