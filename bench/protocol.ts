@@ -10,6 +10,12 @@
 // takes this document: what any document it declines goes through). CPU time,
 // interleaved rounds: checked at every size (`npm run bench -- --quick` runs
 // fewer, shorter rounds).
+//
+// It also prints the garbage each side makes per message (V8's sampling heap profiler, every
+// allocation counted whether or not it is collected since), beside JSON's, for the bench's
+// `callState` and for the `callNotification` the manager encodes for every popup (issue 18).
+import { randomUUID } from 'node:crypto';
+import { Session } from 'node:inspector/promises';
 import { Builder, Parser } from 'xml2js';
 import { decodeMessage, decodePayload, encodeMessage, encodeMessageFrame, FrameDecoder, type TapiMessage } from '../src/protocol/index.ts';
 import { decodeFully } from '../src/protocol/codec.ts';
@@ -33,6 +39,12 @@ const message: TapiMessage = {
   connectedName: 'Müller & Söhne GmbH',
   snapshot: false,
 };
+// What the manager writes to a browser for each popup (the shape bench/cold-path.ts times).
+const notification = {
+  channel: 'intincall', command: 'callNotification', notificationId: randomUUID(), callKey: 'bench3.example/c77', timestamp: '2024-05-02T08:15:30.125Z', line: 'bench3.example:45',
+  state: 'offering', direction: 'inbound', number: '030 5001234', e164: '+49305001234', matches: [{ entity: 'account', id: randomUUID(), name: 'Müller & Söhne GmbH', field: 'telephone1' }],
+  popup: { openOnlyWhenConnected: false, openRecord: false, position: 1, durationSeconds: 30, openPhoneCallOption: 1 }, phoneCallId: randomUUID(), replayed: false,
+} as TapiMessage;
 const xml = encodeMessage(message);
 const json = JSON.stringify(message);
 const frame = encodeMessageFrame(message);
@@ -69,14 +81,16 @@ const cases: Record<string, () => void> = {
   'decode: JSON.parse (baseline)': () => {
     sink += (JSON.parse(json) as { seq: number }).seq > 0 ? 1 : 0;
   },
+  // Each encoding ends in the bytes a sender writes: a string's length alone would leave a text still built
+  // of pieces (V8 joins concatenations lazily) and its joining uncounted.
   'encode: encodeMessage (ours)': () => {
-    sink += encodeMessage(message).length;
+    sink += Buffer.from(encodeMessage(message)).length;
   },
   'encode: xml2js Builder (baseline)': () => {
-    sink += xml2jsBuilder.buildObject(xml2jsTree).length;
+    sink += Buffer.from(xml2jsBuilder.buildObject(xml2jsTree)).length;
   },
   'encode: JSON.stringify (baseline)': () => {
-    sink += JSON.stringify(message).length;
+    sink += Buffer.from(JSON.stringify(message)).length;
   },
 };
 
@@ -126,6 +140,51 @@ const decodeRatio = get('decode: decodeMessage (ours)') / get('decode: xml2js pa
 // Since the one-pass reader (src/protocol/decode-flat.ts) takes this document, the full path is held to the same bound:
 // it is what every document the reader declines goes through.
 const fullRatio = get('decode: full path only (ours)') / get('decode: xml2js parseString (baseline)');
+
+/**
+ * Bytes allocated per call of `fn` over `calls` calls, by V8's sampling heap profiler: each sample stands for
+ * about `interval` bytes, so the sum over many calls is an unbiased estimate, collected objects included.
+ */
+async function garbagePerCall(session: Session, fn: () => void, calls: number, interval = 512): Promise<number> {
+  for (let i = 0; i < 1000; i += 1) fn();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: interval, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true } as never);
+  for (let i = 0; i < calls; i += 1) fn();
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  let bytes = 0;
+  const walk = (node: { selfSize: number; children: (typeof node)[] }): void => {
+    bytes += node.selfSize;
+    for (const child of node.children) walk(child);
+  };
+  walk(profile.head);
+  return bytes / calls;
+}
+
+const session = new Session();
+session.connect();
+const garbageCalls = Math.max(2000, rounds * 1000);
+const notificationJson = JSON.stringify(notification);
+const garbage: [string, () => void, number][] = [
+  ['decode callState: decodeMessage (ours)', () => void (sink += decodeMessage(xml).command.length), xml.length],
+  ['decode callState: JSON.parse (baseline)', () => void (sink += (JSON.parse(json) as { seq: number }).seq), json.length],
+  ['encode callState: encodeMessage (ours)', () => void (sink += encodeMessage(message).length), xml.length],
+  ['encode callState: JSON.stringify (baseline)', () => void (sink += JSON.stringify(message).length), json.length],
+  ['encode callNotification: encodeMessage (ours)', () => void (sink += encodeMessage(notification).length), encodeMessage(notification).length],
+  ['encode callNotification: JSON.stringify (baseline)', () => void (sink += JSON.stringify(notification).length), notificationJson.length],
+];
+console.log(`\ngarbage per message (sampled heap profile over ${garbageCalls.toLocaleString('en')} messages each; collected objects included)`);
+const garbagePad = Math.max(...garbage.map(([name]) => name.length));
+const perMessage = new Map<string, number>();
+for (const [name, fn, length] of garbage) {
+  const bytes = await garbagePerCall(session, fn, garbageCalls);
+  perMessage.set(name, bytes);
+  console.log(`${name.padEnd(garbagePad)}  ${Math.round(bytes).toLocaleString('en').padStart(7)} bytes  (${(bytes / length).toFixed(1)} per character of the document)`);
+}
+session.disconnect();
+for (const what of ['decode callState', 'encode callState', 'encode callNotification']) {
+  const ours = perMessage.get(`${what}: ${what.startsWith('decode') ? 'decodeMessage' : 'encodeMessage'} (ours)`) ?? Number.NaN;
+  const jsonBytes = perMessage.get(`${what}: ${what.startsWith('decode') ? 'JSON.parse' : 'JSON.stringify'} (baseline)`) ?? Number.NaN;
+  console.log(`${what}: ours ×${(ours / jsonBytes).toFixed(2)} JSON's garbage`);
+}
 if (sink === 42) console.log('');
 console.log('');
 verdict(decodeRatio >= REQUIRED_DECODE_RATIO && fullRatio >= REQUIRED_DECODE_RATIO, `decode ${decodeRatio.toFixed(2)}× xml2js, the full path alone ${fullRatio.toFixed(2)}× (each ≥ ${REQUIRED_DECODE_RATIO}×), well-formedness checks included`);

@@ -46,10 +46,15 @@ export class FieldProblem {
 }
 
 const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
+// Module constants: a regex literal inside a function makes a new RegExp object each time it runs.
+const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
+const TOKEN = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Lower-case bare form of a GUID given braced or bare in any case; undefined if it is not a GUID. */
 export function normalizeGuid(value: string): string | undefined {
+  // The form this writes, already: every notification carries two or three (issue 18).
+  if (isBareLowerGuid(value)) return value;
   const m = GUID.exec(value.trim());
   if (m === null || m[1] === undefined) return undefined;
   // Braces must be balanced: `{x` and `x}` are not GUIDs.
@@ -59,6 +64,18 @@ export function normalizeGuid(value: string): string | undefined {
 }
 
 /** ISO-8601 UTC with milliseconds, e.g. 2024-05-01T12:00:00.000Z, with calendar ranges checked. */
+/** `value` is a GUID without braces or white space, in lower case: what `normalizeGuid` returns. */
+function isBareLowerGuid(value: string): boolean {
+  if (value.length !== 36) return false;
+  for (let i = 0; i < 36; i += 1) {
+    const c = value.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false;
+    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
 export function isTimestamp(value: string): boolean {
   // Read digit by digit: every call event and notification carries one, and a regex
   // with groups allocated a match array and seven strings each time (issue 18).
@@ -115,7 +132,7 @@ export function readScalar(type: FieldType, raw: string): unknown {
     }
     case 'int': {
       const t = raw.trim();
-      if (!/^(0|[1-9][0-9]{0,15})$/.test(t)) throw new FieldProblem(`"${clip(t)}" is not a decimal integer`);
+      if (!DECIMAL.test(t)) throw new FieldProblem(`"${clip(t)}" is not a decimal integer`);
       const n = Number(t);
       if (n < type.min || n > type.max) throw new FieldProblem(`${t} is outside ${type.min}..${type.max}`);
       return n;
@@ -140,12 +157,12 @@ export function readScalar(type: FieldType, raw: string): unknown {
       const t = raw.trim();
       const found = type.caseInsensitive ? type.values.find((v) => v.toLowerCase() === t.toLowerCase()) : type.values.find((v) => v === t);
       if (found !== undefined) return found;
-      if (type.fallback !== undefined && /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(t)) return type.fallback;
+      if (type.fallback !== undefined && TOKEN.test(t)) return type.fallback;
       throw new FieldProblem(`"${clip(t)}" is not one of ${type.values.join(', ')}`);
     }
     case 'tokens': {
       let parts = raw.trim().split(/\s+/).filter((p) => p !== '');
-      if (type.lenient === true) parts = parts.filter((p) => type.values.includes(p) || !/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(p));
+      if (type.lenient === true) parts = parts.filter((p) => type.values.includes(p) || !TOKEN.test(p));
       else if (parts.length === 0) throw new FieldProblem('is empty');
       for (const p of parts) if (!type.values.includes(p)) throw new FieldProblem(`"${clip(p)}" is not one of ${type.values.join(', ')}`);
       if (new Set(parts).size !== parts.length) throw new FieldProblem('repeats a value');

@@ -1,7 +1,8 @@
 // Conformance vectors (spec/vectors/*.json, format in spec/vectors/README.md):
 // the format and a pure checker, so our tests and any conformance runner
 // judge an implementation the same way.
-import { decodePayload, decodeMessage, encodeMessage, encodeMessageFrame } from './codec.ts';
+import { decodePayload, decodeMessage } from './codec.ts';
+import { encodeMessage, encodeMessageFrame } from './encode.ts';
 import { ProtocolError } from './errors.ts';
 import { FrameDecoder } from './frame.ts';
 import type { TapiMessage } from './messages.ts';

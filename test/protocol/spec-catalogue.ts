@@ -3,7 +3,7 @@
 // code cannot drift. Run: npx tsx test/protocol/spec-catalogue.ts
 // test/protocol/spec.test.ts checks spec/protocol.md holds this output.
 import { fieldsOf } from '../../src/protocol/catalogue.ts';
-import { encodeMessage } from '../../src/protocol/codec.ts';
+import { encodeMessage } from '../../src/protocol/encode.ts';
 import type { FieldSpec, FieldType } from '../../src/protocol/fields.ts';
 import { CHANNELS, type Channel } from '../../src/protocol/messages.ts';
 import { commandsOf } from '../../src/protocol/index.ts';

@@ -4,7 +4,7 @@
 // Unicode text and attribute values, including the five special characters.
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { encodeMessage, messageTree } from '../../src/protocol/codec.ts';
+import { encodeMessage, messageTree } from '../../src/protocol/encode.ts';
 import { ProtocolError } from '../../src/protocol/errors.ts';
 import { buildXml, buildXmlReference, type BuildElement } from '../../src/protocol/xml.ts';
 import { anyMessage, MESSAGE_ARBITRARIES, TRICKY_VALUES } from './arbitraries.ts';
@@ -58,5 +58,25 @@ describe('the direct writer refuses what the tree refuses, with the same error',
   test.prop([broken], { numRuns: 3000 })('random broken messages', (m) => {
     const viaTree = outcome((x: TapiMessage) => buildXmlReference(messageTree(x)), m);
     expect(outcome(encodeMessage, m)).toEqual(viaTree);
+  });
+});
+
+// encodeMessage reuses one list of pieces from message to message (issue 18): whatever came before —
+// a longer message, a shorter one, one refused half-way — each document is still exactly the reference's.
+describe('the direct writer from message to message', () => {
+  const mixed = fc.array(fc.oneof(anyMessage, anyMessage.map((m) => ({ ...m, [`x${m.command.length % 3}`]: 1 }))), { minLength: 2, maxLength: 12 });
+  test.prop([mixed], { numRuns: 300 })('a run of messages, some refused: each written as the reference writes it', (messages) => {
+    for (const m of messages) expect(outcome(encodeMessage, m)).toEqual(outcome((x: TapiMessage) => buildXmlReference(messageTree(x)), m));
+  });
+  test.prop([anyMessage, anyMessage], { numRuns: 200 })('a message encoded while another is being encoded (a getter on a field)', (outer, inner) => {
+    const key = Object.keys(outer).find((k) => k !== 'channel' && k !== 'command');
+    if (key === undefined) return;
+    const value = (outer as unknown as Record<string, unknown>)[key];
+    const inners: unknown[] = [];
+    const tricky = { ...outer } as Record<string, unknown>;
+    Object.defineProperty(tricky, key, { enumerable: true, get: () => (inners.push(outcome(encodeMessage, inner)), value) });
+    expect(outcome(encodeMessage, tricky)).toEqual(outcome(encodeMessage, outer));
+    expect(inners.length).toBeGreaterThan(0);
+    for (const got of inners) expect(got).toEqual(outcome((x: TapiMessage) => buildXmlReference(messageTree(x)), inner));
   });
 });
