@@ -17,6 +17,7 @@ import { normalizeGuid } from '../web-api/odata.ts';
 import { OutboxError } from './errors.ts';
 import { DEFAULT_BACKOFF, judge, nextDelay, type BackoffPolicy } from './policy.ts';
 import { outboxEvents, silentLogger, type OutboxEvent, type OutboxLogger } from './events.ts';
+import { Confirmations } from './confirmations.ts';
 import { checkedWrite, type DeadLetter, type OutboxItem, type OutboxStore, type OutboxWrite } from './store.ts';
 import type { OutboxTransport } from './transport.ts';
 
@@ -49,11 +50,8 @@ export class Outbox {
   private readonly backoff: BackoffPolicy;
   private readonly logger: OutboxLogger;
   private readonly inFlight = new Map<string, Promise<void>>();
-  /** Delivered, waiting to be forgotten in the next turn (one disk flush for many writes). */
-  private readonly settled = new Map<string, OutboxEvent>();
-  /** Delivered and being forgotten off the event loop (the store's `deliveredLater`): not sent again meanwhile. */
-  private readonly forgetting = new Map<string, OutboxEvent>();
-  private readonly forgets = new Set<Promise<void>>();
+  /** Delivered writes on their way out of the store: not sent again meanwhile. */
+  private readonly confirmations: Confirmations;
   private turnScheduled = false;
   /**
    * False once a full look found nothing more due before `quietUntil`. Only
@@ -87,6 +85,18 @@ export class Outbox {
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.logger = options.logger ?? silentLogger;
     this.gatherMs = Math.max(0, options.gatherMs ?? 10);
+    this.confirmations = new Confirmations({
+      store: this.store,
+      logger: this.logger,
+      closed: () => this.closed,
+      forgotten: (done) => this.forgotten(done),
+      turn: () => this.scheduleTurn(),
+      retryLater: () => {
+        this.clock.clearTimeout(this.timer);
+        if (!this.closed) this.timer = this.clock.setTimeout(() => this.scheduleTurn(), this.backoff.baseMs);
+      },
+      wake: () => this.wakeIdle(),
+    });
   }
 
   /**
@@ -157,7 +167,7 @@ export class Outbox {
     this.clock.clearTimeout(this.timer);
     await Promise.allSettled([...this.inFlight.values()]);
     this.flush();
-    await Promise.allSettled([...this.forgets]);
+    await this.confirmations.settled();
   }
 
   /** Stops and closes the store. */
@@ -170,7 +180,7 @@ export class Outbox {
   /** Resolves once nothing waits and nothing is in flight (dead letters do not count). */
   async drained(): Promise<void> {
     this.flush();
-    while (this.store.pending() > 0 || this.inFlight.size > 0 || this.forgetting.size > 0) {
+    while (this.store.pending() > 0 || this.inFlight.size > 0 || this.confirmations.forgetting.size > 0) {
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
   }
@@ -182,7 +192,7 @@ export class Outbox {
     // then counted once too many (for one look), never subtracted without having been counted.
     const rows = this.store.pending();
     let forgetting = 0;
-    for (const id of this.forgetting.keys()) if (this.store.get(id) !== undefined) forgetting += 1;
+    for (const id of this.confirmations.forgetting.keys()) if (this.store.get(id) !== undefined) forgetting += 1;
     return { pending: Math.max(0, rows - forgetting), inFlight: this.inFlight.size, deadLetters: this.store.deadLetters().length };
   }
 
@@ -211,12 +221,12 @@ export class Outbox {
   oldestWaiting(): OutboxItem | undefined {
     this.flush();
     // Delivered writes being forgotten are not waiting any more.
-    return this.store.oldest(new Set(this.forgetting.keys()));
+    return this.store.oldest(new Set(this.confirmations.forgetting.keys()));
   }
 
   /** Asks for one delivery turn; requests made before it runs share it. */
   private scheduleTurn(): void {
-    if (this.turnScheduled || this.closed || (!this.running && this.settled.size === 0)) return;
+    if (this.turnScheduled || this.closed || (!this.running && !this.confirmations.waiting)) return;
     this.turnScheduled = true;
     if (this.backlogged || this.gatherMs === 0) setImmediate(() => this.turn());
     // The gathered turn runs after the poll phase that follows the timer (an immediate queued from a timer runs
@@ -232,7 +242,7 @@ export class Outbox {
       this.flush();
       this.pump();
     } catch (error) {
-      // The store failed (disk full): what waits stays stored, confirmed writes stay in `settled`; try again after a pause, not in a hot loop.
+      // The store failed (disk full): what waits stays stored, confirmed writes stay waiting to be forgotten; try again after a pause, not in a hot loop.
       this.logger.error({ reason: (error as Error).message }, 'outbox delivery turn failed');
       this.clock.clearTimeout(this.timer);
       this.timer = this.clock.setTimeout(() => this.scheduleTurn(), this.backoff.baseMs);
@@ -249,7 +259,7 @@ export class Outbox {
       return this.wakeAt(this.quietUntil, now);
     }
     const free = this.concurrency - this.inFlight.size;
-    const exclude = new Set([...this.inFlight.keys(), ...this.settled.keys(), ...this.forgetting.keys()]);
+    const exclude = this.confirmations.addIdsTo(new Set(this.inFlight.keys()));
     let launched = 0;
     if (free > 0) {
       for (const item of this.store.due(now, free, exclude)) {
@@ -293,48 +303,11 @@ export class Outbox {
   private succeeded(item: OutboxItem, attempts: number, existed: boolean): void {
     if (this.closed) return;
     // Answers that arrive before the next turn are forgotten together, in that turn.
-    this.settled.set(item.id, { type: 'delivered', id: item.id, kind: item.kind, attempts, existed });
+    this.confirmations.settle({ type: 'delivered', id: item.id, kind: item.kind, attempts, existed });
   }
 
   private flush(): void {
-    if (this.settled.size === 0 || this.closed) return;
-    const done = [...this.settled.values()];
-    this.settled.clear();
-    if (this.store.deliveredLater !== undefined) return this.forgetLater(done);
-    try {
-      this.store.delivered(done.map((e) => e.id));
-    } catch (error) {
-      for (const event of done) this.settled.set(event.id, event);
-      throw error;
-    }
-    this.forgotten(done);
-  }
-
-  /** The store forgets them off the event loop; until it has, they stay excluded from `due`. */
-  private forgetLater(done: OutboxEvent[]): void {
-    for (const event of done) this.forgetting.set(event.id, event);
-    const forget: Promise<void> = this.store.deliveredLater!(done.map((e) => e.id)).then(
-      () => {
-        for (const event of done) this.forgetting.delete(event.id);
-        if (this.closed) return;
-        this.forgotten(done);
-        this.scheduleTurn();
-      },
-      (error: unknown) => {
-        // Refused (a full disk): forgotten again in a later turn; a write delivered twice is answered 412, harmless.
-        for (const event of done) {
-          this.forgetting.delete(event.id);
-          if (!this.closed) this.settled.set(event.id, event);
-        }
-        this.logger.error({ reason: (error as Error).message, writes: done.length }, 'delivered writes could not be forgotten yet');
-        this.clock.clearTimeout(this.timer);
-        if (!this.closed) this.timer = this.clock.setTimeout(() => this.scheduleTurn(), this.backoff.baseMs);
-      },
-    ).finally(() => {
-      this.forgets.delete(forget);
-      this.wakeIdle();
-    });
-    this.forgets.add(forget);
+    this.confirmations.flush();
   }
 
   private forgotten(done: readonly OutboxEvent[]): void {
