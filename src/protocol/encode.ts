@@ -57,12 +57,10 @@ class TextWriter implements Writer {
   close(name: string): void {
     this.raw(tags(name)[1]);
   }
-  /** The document, and the list left holding no piece of it (a value may be a secret). */
+  /** The document: the pieces written, joined. */
   text(): string {
     if (this.parts.length !== this.#n) this.parts.length = this.#n;
-    const text = this.parts.join('');
-    this.parts.fill('');
-    return text;
+    return this.parts.join('');
   }
 }
 
@@ -203,10 +201,9 @@ export function encodeMessage(message: TapiMessage): string {
     writeEnvelope(out, envelope);
     out.raw(ENVELOPE_END);
     return out.text();
-  } catch (err) {
-    parts.fill('');
-    throw err;
   } finally {
+    // Written or refused half-way, the list keeps no piece of the message (a value may be a secret).
+    parts.fill('');
     spareParts = parts;
   }
 }

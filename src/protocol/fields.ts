@@ -63,7 +63,6 @@ export function normalizeGuid(value: string): string | undefined {
   return m[1].toLowerCase();
 }
 
-/** ISO-8601 UTC with milliseconds, e.g. 2024-05-01T12:00:00.000Z, with calendar ranges checked. */
 /** `value` is a GUID without braces or white space, in lower case: what `normalizeGuid` returns. */
 function isBareLowerGuid(value: string): boolean {
   if (value.length !== 36) return false;
@@ -76,6 +75,7 @@ function isBareLowerGuid(value: string): boolean {
   return true;
 }
 
+/** ISO-8601 UTC with milliseconds, e.g. 2024-05-01T12:00:00.000Z, with calendar ranges checked. */
 export function isTimestamp(value: string): boolean {
   // Read digit by digit: every call event and notification carries one, and a regex
   // with groups allocated a match array and seven strings each time (issue 18).

@@ -91,10 +91,7 @@ export class Outbox {
       closed: () => this.closed,
       forgotten: (done) => this.forgotten(done),
       turn: () => this.scheduleTurn(),
-      retryLater: () => {
-        this.clock.clearTimeout(this.timer);
-        if (!this.closed) this.timer = this.clock.setTimeout(() => this.scheduleTurn(), this.backoff.baseMs);
-      },
+      retryLater: () => this.turnAfterPause(),
       wake: () => this.wakeIdle(),
     });
   }
@@ -166,7 +163,7 @@ export class Outbox {
     this.running = false;
     this.clock.clearTimeout(this.timer);
     await Promise.allSettled([...this.inFlight.values()]);
-    this.flush();
+    this.confirmations.flush();
     await this.confirmations.settled();
   }
 
@@ -179,14 +176,14 @@ export class Outbox {
 
   /** Resolves once nothing waits and nothing is in flight (dead letters do not count). */
   async drained(): Promise<void> {
-    this.flush();
+    this.confirmations.flush();
     while (this.store.pending() > 0 || this.inFlight.size > 0 || this.confirmations.forgetting.size > 0) {
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
   }
 
   stats(): { pending: number; inFlight: number; deadLetters: number } {
-    this.flush();
+    this.confirmations.flush();
     // Writes being forgotten are delivered: not counted as waiting while their rows are still there. The writer may
     // delete a row before its reply arrives, so each is looked up — after the count: a row deleted in between is
     // then counted once too many (for one look), never subtracted without having been counted.
@@ -219,7 +216,7 @@ export class Outbox {
 
   /** The write that has waited longest, or undefined when none waits. */
   oldestWaiting(): OutboxItem | undefined {
-    this.flush();
+    this.confirmations.flush();
     // Delivered writes being forgotten are not waiting any more.
     return this.store.oldest(new Set(this.confirmations.forgetting.keys()));
   }
@@ -239,13 +236,12 @@ export class Outbox {
   private turn(): void {
     this.turnScheduled = false;
     try {
-      this.flush();
+      this.confirmations.flush();
       this.pump();
     } catch (error) {
       // The store failed (disk full): what waits stays stored, confirmed writes stay waiting to be forgotten; try again after a pause, not in a hot loop.
       this.logger.error({ reason: (error as Error).message }, 'outbox delivery turn failed');
-      this.clock.clearTimeout(this.timer);
-      this.timer = this.clock.setTimeout(() => this.scheduleTurn(), this.backoff.baseMs);
+      this.turnAfterPause();
     }
     this.wakeIdle();
   }
@@ -280,6 +276,12 @@ export class Outbox {
     if (next !== undefined) this.wakeAt(next, now);
   }
 
+  /** The store failed: the next turn after a pause, not in a hot loop. */
+  private turnAfterPause(): void {
+    this.clock.clearTimeout(this.timer);
+    if (!this.closed) this.timer = this.clock.setTimeout(() => this.scheduleTurn(), this.backoff.baseMs);
+  }
+
   private wakeAt(at: number, now: number): void {
     if (Number.isFinite(at)) this.timer = this.clock.setTimeout(() => this.scheduleTurn(), Math.max(0, at - now));
   }
@@ -304,10 +306,6 @@ export class Outbox {
     if (this.closed) return;
     // Answers that arrive before the next turn are forgotten together, in that turn.
     this.confirmations.settle({ type: 'delivered', id: item.id, kind: item.kind, attempts, existed });
-  }
-
-  private flush(): void {
-    this.confirmations.flush();
   }
 
   private forgotten(done: readonly OutboxEvent[]): void {
