@@ -6,14 +6,15 @@
 // frames in, the same WebSocket messages out, no logic: bench/lib/relay.ts);
 // and the heap each idle proven client costs.
 //
-//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--call-ms 0] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog] [--ablate journal,outbox] [--codec-relay]
+//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--call-ms 0] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog|relay] [--ablate journal,outbox] [--codec-relay]
 //
 // The options are explained in bench/lib/manager-args.ts and docs/performance.md: --rounds N judges the
 // median of N interleaved relay / flat-out ratios; --call-ms N lets each call last about N ms instead of
 // ending right behind its offering (not judged); --hold-lock MS stalls the outbox's writer; --ablate
 // leaves parts out; --tail lists the slowest popups and what overlapped them; --stages cuts each popup's
-// latency in three; --profile writes a CPU profile of one run; --codec-relay also measures a relay that
-// decodes and encodes with the protocol's codec, the floor of any server speaking the protocol (not judged).
+// latency in three; --profile writes a CPU profile of one run (relay: the first bare relay's) and prints
+// its main-thread work by part; --codec-relay also measures a relay that decodes and encodes with the
+// protocol's codec, the floor of any server speaking the protocol (not judged).
 //
 // As in production, the manager journals every call event (SqliteSeqStore:
 // `synchronous = FULL` in a worker thread) and queues records in the SQLite
@@ -43,14 +44,13 @@
 // loop in both measurements alike; bench/manager-split.ts measures both with
 // the clients in a child process instead, as in production (a server with
 // its process to itself), and up to 10,000 clients.
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Socket } from 'node:net';
 import { drive, formatCores, formatGc, openClients, percentile, schedule, sleep, uid, watchBusy, watchCores, watchGc, type Popup } from './lib/popups.ts';
 import { bareRelay, capture, type Captured } from './lib/relay.ts';
+import { profileHooks } from './lib/profiler.ts';
 import { StageWatch } from './lib/stages.ts';
 import { TailWatch } from './lib/tail.ts';
 import { emptyTrace, timedStore, traceReport, type Trace } from './lib/trace.ts';
@@ -76,6 +76,9 @@ const gc = runInNewContext('gc') as () => void;
  * `queued`: records are stored, never sent. `flat-out`: the delivery loop runs and its transport answers
  * at once. `backlog`: as flat-out, with BACKLOG writes waiting; delivery starts with the first call.
  */
+/** --profile RUN: that run's main-thread work by part, printed with the busy times. */
+const profileReports: string[] = [];
+
 async function manager(mode: ManagerRun, captured?: Captured): Promise<{ latencies: number[]; heapPerClient: number; trace: Trace }> {
   const trace = emptyTrace();
   const stack = await startStack({ clients: CLIENTS, outboxSync: OUTBOX_SYNC, wrapStore: (store) => timedStore(store, trace), ablate: ABLATE });
@@ -96,6 +99,9 @@ async function manager(mode: ManagerRun, captured?: Captured): Promise<{ latenci
   }
   Object.assign(trace, { storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], byMethod: new Map() });
   if (mode === 'backlog') outbox.start();
+  // Started before the watches: starting a profiler with much compiled code takes a while, not the run's work.
+  const profile = ARGS.profile === mode ? profileHooks(`manager-${mode}`, `${mode} run`, POPUPS.length, profileReports) : undefined;
+  await profile?.start();
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const gcWatch = watchGc();
@@ -105,13 +111,6 @@ async function manager(mode: ManagerRun, captured?: Captured): Promise<{ latenci
   trace.walPagesBefore = stack.walPages();
   if (ARGS.tail) trace.tail = new TailWatch();
   if (STAGES) trace.stages = new StageWatch('manager');
-  const profiler = ARGS.profile === mode ? new Session() : undefined;
-  if (profiler !== undefined) {
-    profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.start');
-    if (process.env.HEAP_PROFILE) await profiler.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: process.env.HEAP_PROFILE !== 'live', includeObjectsCollectedByMajorGC: process.env.HEAP_PROFILE !== 'live' } as never);
-  }
   const held = HOLD_LOCK_MS > 0 && !ABLATE.has('outbox') ? sleep((SECONDS * 1000) / 4).then(() => stack.holdWriteLock(HOLD_LOCK_MS)) : undefined;
   const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), [trace.tail, trace.stages].filter((w) => w !== undefined), CALL_MS);
   loop.disable();
@@ -120,12 +119,7 @@ async function manager(mode: ManagerRun, captured?: Captured): Promise<{ latenci
   const busyMs = busyWatch.stop();
   const cores = coreWatch.stop();
   const gcSeen = gcWatch.stop();
-  if (profiler !== undefined) {
-    if (process.env.HEAP_PROFILE) writeFileSync(`manager-${mode}.heapprofile`, JSON.stringify((await profiler.post('HeapProfiler.stopSampling')).profile));
-    const { profile } = await profiler.post('Profiler.stop');
-    writeFileSync(`manager-${mode}.cpuprofile`, JSON.stringify(profile));
-    profiler.disconnect();
-  }
+  await profile?.stop();
   const measured = { ...trace, byMethod: new Map(trace.byMethod) };
   measured.loopP99 = loop.percentile(99) / 1e6;
   measured.loopMax = loop.max / 1e6;
@@ -149,7 +143,9 @@ const quiet = await manager('queued', captured);
 /** --tail: the relay's slowest popups too, to compare what they waited behind. */
 const relayTail = ARGS.tail ? new TailWatch() : undefined;
 const relayStages = STAGES ? new StageWatch('relay') : undefined;
-const relayRun = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, ...(relayTail === undefined ? {} : { watch: relayTail }), ...(relayStages === undefined ? {} : { stages: relayStages }) });
+/** --profile relay: the first round's bare relay, its main-thread work by part beside the manager's. */
+const relayProfile = ARGS.profile === 'relay' ? profileHooks('relay', 'bare relay run', POPUPS.length, profileReports) : undefined;
+const relayRun = await bareRelay({ ...(relayProfile === undefined ? {} : { around: relayProfile }), clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, ...(relayTail === undefined ? {} : { watch: relayTail }), ...(relayStages === undefined ? {} : { stages: relayStages }) });
 const floor = relayRun.latencies;
 /** --codec-relay: right after each bare relay, the relay that decodes and encodes (the protocol's floor). */
 const codecRelay = async () => (ARGS.codecRelay ? await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, codec: true }) : undefined);
@@ -173,7 +169,7 @@ console.log(`bare relay (floor)         ${fmt(percentile(floor, 50))}  ${fmt(p99
 /** A measured run's row: p50, p99, delivered, and both ratios to the bare relay. */
 const row = (name: string, l: readonly number[]) => `${name.padEnd(26)} ${fmt(percentile(l, 50))}  ${fmt(p99(l))}   ${l.length}/${expected}   ratio ${(percentile(l, 50) / percentile(floor, 50)).toFixed(1)}x / ${(p99(l) / p99(floor)).toFixed(1)}x`;
 if (codecRun !== undefined) console.log(row('relay + codec (not judged)', codecRun.latencies));
-const runs = [['manager, records queued', quiet], ['manager + outbox flat out', real], [`  + backlog of ${BACKLOG}`, backlog]] as const;
+const runs = [['manager, records queued', quiet, 'queued'], ['manager + outbox flat out', real, 'flat-out'], [`  + backlog of ${BACKLOG}`, backlog, 'backlog']] as const;
 for (const [name, run] of runs) console.log(row(name, run.latencies));
 console.log(`same-run ratios to the queued run p99: flat out ${(p99(real.latencies) / p99(quiet.latencies)).toFixed(2)}x, with backlog ${(p99(backlog.latencies) / p99(quiet.latencies)).toFixed(2)}x`);
 for (const [name, run] of runs) for (const line of traceReport(name.trim(), run.trace, ARGS.trace)) console.log(line);
@@ -183,7 +179,10 @@ if (relayTail !== undefined) console.log(relayTail.report());
 if (relayStages !== undefined) console.log(relayStages.report());
 // The work behind the latencies: the main thread's busy time per popup (servers, clients and GC alike), beside the relay's.
 const perPopup = (ms: number) => `${((ms * 1000) / expected).toFixed(0)} µs`;
-console.log(`main thread busy per popup: bare relay ${perPopup(relayRun.busyMs)}; ${runs.map(([name, run]) => `${name.trim()} ${perPopup(run.trace.busyMs)} (${(run.trace.busyMs / relayRun.busyMs).toFixed(2)}x)`).join('; ')}${codecRun === undefined ? '' : `; relay + codec ${perPopup(codecRun.busyMs)} (${(codecRun.busyMs / relayRun.busyMs).toFixed(2)}x)`}`);
+// A profiled run's busy time is not its work: with V8's profiler sampling, libuv counts much of the idle time as busy.
+const profiled = (run: string) => (ARGS.profile === run ? ' (profiled: not comparable)' : '');
+console.log(`main thread busy per popup: bare relay ${perPopup(relayRun.busyMs)}${profiled('relay')}; ${runs.map(([name, run, mode]) => `${name.trim()} ${perPopup(run.trace.busyMs)} (${(run.trace.busyMs / relayRun.busyMs).toFixed(2)}x)${profiled(mode)}`).join('; ')}${codecRun === undefined ? '' : `; relay + codec ${perPopup(codecRun.busyMs)} (${(codecRun.busyMs / relayRun.busyMs).toFixed(2)}x)`}`);
+for (const report of profileReports) console.log(report);
 console.log(`heap per idle proven client: ${(quiet.heapPerClient / 1024).toFixed(1)} KiB (server and client ends of each WebSocket: both live in this process)`);
 // The requirement (header): flat-out p99 within 1.5× the relay's (the median of the rounds' ratios), no store call over 20 ms on the loop, nothing lost.
 const { ratio, lines: roundLines } = roundsReport(rounds);

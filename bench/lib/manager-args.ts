@@ -37,8 +37,11 @@ export interface ManagerArgs {
   readonly tail: boolean;
   /** --stages: each popup's latency cut in three, per run and for the relay's first run (bench/lib/stages.ts). */
   readonly stages: boolean;
-  /** --profile RUN: a CPU profile of that run's calls to manager-RUN.cpuprofile (HEAP_PROFILE=1|live: a heap profile too). */
-  readonly profile: ManagerRun | undefined;
+  /**
+   * --profile RUN: a CPU profile of that run's calls to manager-RUN.cpuprofile (`relay`: the first bare relay's, to
+   * relay.cpuprofile; HEAP_PROFILE=1|live: a heap profile too), and its main-thread work by part (bench/lib/profile-split.ts).
+   */
+  readonly profile: ManagerRun | 'relay' | undefined;
   /**
    * --codec-relay: in every round, after the bare relay, a relay that also decodes each frame and encodes each
    * message with the protocol's codec (bench/lib/relay.ts): how much of the 1.5× the protocol itself takes. Not judged.
@@ -61,7 +64,7 @@ export function managerArgs(): ManagerArgs {
     }
   }
   const profile = textArg('profile');
-  if (profile !== undefined && profile !== 'queued' && profile !== 'flat-out' && profile !== 'backlog') throw new Error(`--profile takes queued, flat-out or backlog; got "${profile}"`);
+  if (profile !== undefined && profile !== 'queued' && profile !== 'flat-out' && profile !== 'backlog' && profile !== 'relay') throw new Error(`--profile takes queued, flat-out, backlog or relay; got "${profile}"`);
   return {
     clients: numberArg('clients', 2000),
     rate: numberArg('rate', 200),

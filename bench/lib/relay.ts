@@ -121,7 +121,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   };
 }
 
-export async function bareRelay(options: RelayOptions & { clients: number; beforeDrive?: () => void; watch?: PopupWatch }): Promise<{ latencies: number[]; gc: GcPauses; busyMs: number; cores: CoreTime | undefined }> {
+export async function bareRelay(options: RelayOptions & { clients: number; beforeDrive?: () => void; watch?: PopupWatch; around?: { start(): Promise<void>; stop(): Promise<void> } }): Promise<{ latencies: number[]; gc: GcPauses; busyMs: number; cores: CoreTime | undefined }> {
   const { clients, hosts, popups, keyOf } = options;
   const relay = await startRelay(options);
   const receivers = await openClients(relay.wsUrl, clients, false);
@@ -136,6 +136,9 @@ export async function bareRelay(options: RelayOptions & { clients: number; befor
   }
   // As the manager's runs do: the garbage of connecting the clients is collected before the calls start.
   options.beforeDrive?.();
+  // --profile relay: started before the watches and stopped after them, as the manager's runs do (starting a
+  // profiler with much compiled code takes a while, which would otherwise count as the run's busy time).
+  await options.around?.start();
   await sleep(200);
   const gcWatch = watchGc();
   const busyWatch = watchBusy();
@@ -144,6 +147,7 @@ export async function bareRelay(options: RelayOptions & { clients: number; befor
   const busyMs = busyWatch.stop();
   const cores = coreWatch.stop();
   const gc = gcWatch.stop();
+  await options.around?.stop();
   for (const l of links) l.destroy();
   for (const r of receivers) r.ws.terminate();
   relay.close();
