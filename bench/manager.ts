@@ -6,14 +6,14 @@
 // frames in, the same WebSocket messages out, no logic: bench/lib/relay.ts);
 // and the heap each idle proven client costs.
 //
-//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--call-ms 0] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog|relay] [--ablate journal,outbox] [--codec-relay]
+//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--call-ms 0] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog|relay[,…]] [--ablate journal,outbox] [--codec-relay]
 //
 // The options are explained in bench/lib/manager-args.ts and docs/performance.md: --rounds N judges the
 // median of N interleaved relay / flat-out ratios; --call-ms N lets each call last about N ms instead of
 // ending right behind its offering (not judged); --hold-lock MS stalls the outbox's writer; --ablate
 // leaves parts out; --tail lists the slowest popups and what overlapped them; --stages cuts each popup's
-// latency in three; --profile writes a CPU profile of one run (relay: the first bare relay's) and prints
-// its main-thread work by part; --codec-relay also measures a relay that decodes and encodes with the
+// latency in three; --profile writes a CPU profile of the runs it names (relay: the first bare relay's) and prints
+// their main-thread work by part; --codec-relay also measures a relay that decodes and encodes with the
 // protocol's codec, the floor of any server speaking the protocol (not judged).
 //
 // As in production, the manager journals every call event (SqliteSeqStore:
@@ -100,7 +100,7 @@ async function manager(mode: ManagerRun, captured?: Captured): Promise<{ latenci
   Object.assign(trace, { storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], byMethod: new Map() });
   if (mode === 'backlog') outbox.start();
   // Started before the watches: starting a profiler with much compiled code takes a while, not the run's work.
-  const profile = ARGS.profile === mode ? profileHooks(`manager-${mode}`, `${mode} run`, POPUPS.length, profileReports) : undefined;
+  const profile = ARGS.profile.has(mode) ? profileHooks(`manager-${mode}`, `${mode} run`, POPUPS.length, profileReports) : undefined;
   await profile?.start();
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
@@ -144,7 +144,7 @@ const quiet = await manager('queued', captured);
 const relayTail = ARGS.tail ? new TailWatch() : undefined;
 const relayStages = STAGES ? new StageWatch('relay') : undefined;
 /** --profile relay: the first round's bare relay, its main-thread work by part beside the manager's. */
-const relayProfile = ARGS.profile === 'relay' ? profileHooks('relay', 'bare relay run', POPUPS.length, profileReports) : undefined;
+const relayProfile = ARGS.profile.has('relay') ? profileHooks('relay', 'bare relay run', POPUPS.length, profileReports) : undefined;
 const relayRun = await bareRelay({ ...(relayProfile === undefined ? {} : { around: relayProfile }), clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, ...(relayTail === undefined ? {} : { watch: relayTail }), ...(relayStages === undefined ? {} : { stages: relayStages }) });
 const floor = relayRun.latencies;
 /** --codec-relay: right after each bare relay, the relay that decodes and encodes (the protocol's floor). */
@@ -180,7 +180,7 @@ if (relayStages !== undefined) console.log(relayStages.report());
 // The work behind the latencies: the main thread's busy time per popup (servers, clients and GC alike), beside the relay's.
 const perPopup = (ms: number) => `${((ms * 1000) / expected).toFixed(0)} µs`;
 // A profiled run's busy time is not its work: with V8's profiler sampling, libuv counts much of the idle time as busy.
-const profiled = (run: string) => (ARGS.profile === run ? ' (profiled: not comparable)' : '');
+const profiled = (run: ManagerRun | 'relay') => (ARGS.profile.has(run) ? ' (profiled: not comparable)' : '');
 console.log(`main thread busy per popup: bare relay ${perPopup(relayRun.busyMs)}${profiled('relay')}; ${runs.map(([name, run, mode]) => `${name.trim()} ${perPopup(run.trace.busyMs)} (${(run.trace.busyMs / relayRun.busyMs).toFixed(2)}x)${profiled(mode)}`).join('; ')}${codecRun === undefined ? '' : `; relay + codec ${perPopup(codecRun.busyMs)} (${(codecRun.busyMs / relayRun.busyMs).toFixed(2)}x)`}`);
 for (const report of profileReports) console.log(report);
 console.log(`heap per idle proven client: ${(quiet.heapPerClient / 1024).toFixed(1)} KiB (server and client ends of each WebSocket: both live in this process)`);

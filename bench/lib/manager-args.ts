@@ -38,10 +38,11 @@ export interface ManagerArgs {
   /** --stages: each popup's latency cut in three, per run and for the relay's first run (bench/lib/stages.ts). */
   readonly stages: boolean;
   /**
-   * --profile RUN: a CPU profile of that run's calls to manager-RUN.cpuprofile (`relay`: the first bare relay's, to
-   * relay.cpuprofile; HEAP_PROFILE=1|live: a heap profile too), and its main-thread work by part (bench/lib/profile-split.ts).
+   * --profile RUN[,RUN…]: a CPU profile of each named run's calls to manager-RUN.cpuprofile (`relay`: the first bare
+   * relay's, to relay.cpuprofile; HEAP_PROFILE=1|live: a heap profile too), and its main-thread work by part
+   * (bench/lib/profile-split.ts). Empty when not profiling.
    */
-  readonly profile: ManagerRun | 'relay' | undefined;
+  readonly profile: ReadonlySet<ManagerRun | 'relay'>;
   /**
    * --codec-relay: in every round, after the bare relay, a relay that also decodes each frame and encodes each
    * message with the protocol's codec (bench/lib/relay.ts): how much of the 1.5× the protocol itself takes. Not judged.
@@ -63,8 +64,11 @@ export function managerArgs(): ManagerArgs {
       ablate.add(part as Ablated);
     }
   }
-  const profile = textArg('profile');
-  if (profile !== undefined && profile !== 'queued' && profile !== 'flat-out' && profile !== 'backlog' && profile !== 'relay') throw new Error(`--profile takes queued, flat-out, backlog or relay; got "${profile}"`);
+  const profile = new Set<ManagerRun | 'relay'>();
+  for (const run of textArg('profile')?.split(',') ?? []) {
+    if (run !== 'queued' && run !== 'flat-out' && run !== 'backlog' && run !== 'relay') throw new Error(`--profile takes a list of queued, flat-out, backlog and relay; got "${run}"`);
+    profile.add(run);
+  }
   return {
     clients: numberArg('clients', 2000),
     rate: numberArg('rate', 200),

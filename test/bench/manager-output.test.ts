@@ -102,20 +102,26 @@ describe('bench/manager.ts output', () => {
     expect(stdout).not.toMatch(/records queued \d+ µs \([\d.]+x\) \(profiled/);
   }, 150_000);
 
-  it('--profile relay profiles the first bare relay and splits its work the same way', async () => {
+  it('--profile relay,queued profiles the first bare relay and the queued run, and splits their work the same way', async () => {
     const relayProfile = join(ROOT, 'relay.cpuprofile');
     rmSync(relayProfile, { force: true });
     try {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--profile', 'relay'], { cwd: ROOT, timeout: 120_000 });
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--profile', 'relay,queued'], { cwd: ROOT, timeout: 120_000 });
       expect(existsSync(relayProfile)).toBe(true);
       expect(stdout).toMatch(/^bare relay run, main thread's work by part \(CPU profile\): \d+ ms, \d+ µs per popup( \(the profiler's own \d+ ms not counted\))?$/m);
       expect(stdout).toMatch(/^ {2}the relay \(frames in, messages out\): \d+ ms/m);
-      // The relay has no manager: nothing of it can be attributed to the manager's parts.
-      expect(stdout).not.toMatch(/^ {2}(connector frames in, popups out|records and outbox|journal):/m);
-      expect(stdout).not.toMatch(/^(queued|flat-out|backlog) run, main thread's work/m);
-      expect(stdout).toMatch(/^main thread busy per popup: bare relay \d+ µs \(profiled: not comparable\); /m);
+      // The relay has no manager: nothing of its run can be attributed to the manager's parts.
+      const after = stdout.slice(stdout.indexOf('bare relay run, main thread')).split('\n').slice(1);
+      const relaySplit = after.slice(0, after.findIndex((line) => !line.startsWith('  '))).join('\n');
+      expect(relaySplit).toMatch(/^ {2}the relay/m);
+      expect(relaySplit).not.toMatch(/^ {2}(connector frames in, popups out|records and outbox|journal):/m);
+      expect(stdout).toMatch(/^queued run, main thread's work by part/m);
+      expect(stdout).not.toMatch(/^(flat-out|backlog) run, main thread's work/m);
+      expect(stdout).toMatch(/^main thread busy per popup: bare relay \d+ µs \(profiled: not comparable\); manager, records queued \d+ µs \([\d.]+x\) \(profiled: not comparable\); manager \+ outbox flat out \d+ µs \([\d.]+x\); /m);
+      expect(existsSync(join(ROOT, 'manager-queued.cpuprofile'))).toBe(true);
     } finally {
       rmSync(relayProfile, { force: true });
+      rmSync(join(ROOT, 'manager-queued.cpuprofile'), { force: true });
     }
   }, 150_000);
 
