@@ -99,7 +99,7 @@ async function manager(mode: ManagerRun, captured?: Captured): Promise<{ latenci
   }
   Object.assign(trace, { storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], byMethod: new Map() });
   if (mode === 'backlog') outbox.start();
-  // Started before the watches: starting a profiler with much compiled code takes a while, not the run's work.
+  // Started before the watches and stopped after them: the profiler's own start and stop are not the run's work.
   const profile = ARGS.profile.has(mode) ? profileHooks(`manager-${mode}`, `${mode} run`, POPUPS.length, profileReports) : undefined;
   await profile?.start();
   const loop = monitorEventLoopDelay({ resolution: 1 });

@@ -136,8 +136,8 @@ export async function bareRelay(options: RelayOptions & { clients: number; befor
   }
   // As the manager's runs do: the garbage of connecting the clients is collected before the calls start.
   options.beforeDrive?.();
-  // --profile relay: started before the watches and stopped after them, as the manager's runs do (starting a
-  // profiler with much compiled code takes a while, which would otherwise count as the run's busy time).
+  // --profile relay: started before the watches and stopped after them, as the manager's runs do, so that the
+  // profiler's own start and stop are not counted as the run's work.
   await options.around?.start();
   await sleep(200);
   const gcWatch = watchGc();
