@@ -2,6 +2,7 @@
 // (a bad value stops the bench with the option's name before anything runs).
 import { numberArg, textArg } from '../support.ts';
 import { ABLATABLE, type Ablated } from './stack.ts';
+import { DELIVERIES, type Delivery } from './webapi.ts';
 
 export type ManagerRun = 'queued' | 'flat-out' | 'backlog';
 
@@ -48,6 +49,12 @@ export interface ManagerArgs {
    * message with the protocol's codec (bench/lib/relay.ts): how much of the 1.5× the protocol itself takes. Not judged.
    */
   readonly codecRelay: boolean;
+  /**
+   * --deliver https: the outbox delivers every record with the manager's own Dataverse client over HTTPS to a
+   * stand-in Web API in another process (bench/lib/webapi.ts), as production does; `instant` (the default, the
+   * figures' history): its transport answers at once, in-process, and no HTTP client runs.
+   */
+  readonly deliver: Delivery;
 }
 
 /** The longest call --call-ms takes (ten minutes): each run writes every call's idle, so a call's length lengthens the run (up to 1.5×). */
@@ -69,6 +76,8 @@ export function managerArgs(): ManagerArgs {
     if (run !== 'queued' && run !== 'flat-out' && run !== 'backlog' && run !== 'relay') throw new Error(`--profile takes a list of queued, flat-out, backlog and relay; got "${run}"`);
     profile.add(run);
   }
+  const deliver = textArg('deliver') ?? 'instant';
+  if (!(DELIVERIES as readonly string[]).includes(deliver)) throw new Error(`--deliver must be ${DELIVERIES.join(' or ')}; got "${deliver}"`);
   return {
     clients: numberArg('clients', 2000),
     rate: numberArg('rate', 200),
@@ -84,6 +93,7 @@ export function managerArgs(): ManagerArgs {
     stages: process.argv.includes('--stages'),
     profile,
     codecRelay: process.argv.includes('--codec-relay'),
+    deliver: deliver as Delivery,
   };
 }
 

@@ -33,6 +33,7 @@ import { SqliteSeqStore } from '../../src/manager/gateway/sqlite-seq-store.ts';
 import { JOURNAL_OPTIONS, OUTBOX_STORE_OPTIONS } from '../../src/manager/manager.ts';
 import { decodeMessage, encodeMessageFrame, FrameDecoder } from '../../src/protocol/index.ts';
 import { uid } from './popups.ts';
+import { startWebApi, type Delivery, type WebApi } from './webapi.ts';
 
 export const KEY = 'bench-connector-key-0000000001';
 /** 200 lines per connector host, as a large PBX. */
@@ -48,6 +49,8 @@ export interface StackOptions {
    * `journal` — acknowledged at once, nothing journaled; `outbox` — records built, nothing stored.
    */
   ablate?: ReadonlySet<Ablated>;
+  /** How the outbox's records reach "Dataverse" (bench/lib/webapi.ts); default `instant`: a transport that answers at once. */
+  deliver?: Delivery;
 }
 
 export type Ablated = 'journal' | 'outbox';
@@ -84,6 +87,8 @@ export interface Stack {
   gatewayPort: number;
   wsPort: number;
   outbox: Outbox;
+  /** `--deliver https`: what the stand-in Web API took and refused so far; undefined with `instant`. */
+  deliveries(): Promise<{ created: number; refused: number } | undefined>;
   /** Journal batches committed so far (each a wake-up of its worker and then of the loop); 0 when ablated. */
   journalBatches(): number;
   /** The outbox WAL file's size in 4 KiB pages (0 when ablated or absent). */
@@ -135,7 +140,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const directory = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(settings.settings), source });
   await directory.refresh('full');
   const sqlite = o.ablate?.has('outbox') ? noOutboxStore() : new SqliteOutboxStore(join(dir, 'outbox.db'), { ...OUTBOX_STORE_OPTIONS, synchronous: o.outboxSync });
-  const outbox = new Outbox({ store: o.wrapStore?.(sqlite) ?? sqlite, transport: { deliver: async () => 'created' } });
+  const webApi: WebApi | undefined = o.deliver === 'https' ? await startWebApi() : undefined;
+  const outbox = new Outbox({ store: o.wrapStore?.(sqlite) ?? sqlite, transport: webApi?.transport ?? { deliver: async () => 'created' } });
   // Every client comes from 127.0.0.1 at once: the pre-upgrade caps are raised past the client count.
   const config = { ...DEFAULTS, MaxPendingUpgrades: 100_000, MaxPendingUpgradesPerPeer: 100_000, BindAddress: '127.0.0.1', CrmTapiWebSocketPort: 8080, ListenerTestLog: false } as ManagerConfig;
   const side = createUserSide({
@@ -146,6 +152,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const ws = await side.start();
   return {
     gatewayPort, wsPort: ws.port, outbox,
+    deliveries: async () => await webApi?.stats(),
     journalBatches: () => (seqs instanceof SqliteSeqStore ? seqs.stats().batches : 0),
     walPages: () => {
       try {
@@ -163,6 +170,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       await side.stop();
       await gateway.stop();
       await outbox.close();
+      await webApi?.stop();
       seqs.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,64 @@
+// The outbox's deliveries as production makes them (bench/manager.ts --deliver https): the
+// manager's own Dataverse client (src/dataverse: bearer token, undici keep-alive agent, TLS,
+// retries) and transport, sending each record over HTTPS to a stand-in Web API in a child
+// process (webapi-child.ts). What the bench otherwise leaves out — the HTTP client, TLS and
+// JSON on the manager's event loop for every record — is then counted with the rest.
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BearerAuth, staticTokenSource } from '../../src/dataverse/auth/bearer.ts';
+import { dataverseTransport, type OutboxTransport } from '../../src/dataverse/outbox/transport.ts';
+import { DataverseClient } from '../../src/dataverse/web-api/client.ts';
+import { createAgent } from '../../src/dataverse/web-api/transport.ts';
+import { BENCH_TOKEN, WEB_API_PATH, type WebApiChildReply } from './webapi-child.ts';
+
+export type Delivery = 'instant' | 'https';
+export const DELIVERIES: readonly Delivery[] = ['instant', 'https'];
+
+export interface WebApi {
+  transport: OutboxTransport;
+  /** Requests the stand-in answered 204, and those it refused. */
+  stats(): Promise<{ created: number; refused: number }>;
+  stop(): Promise<void>;
+}
+
+function next<T extends WebApiChildReply['type']>(child: ChildProcess, type: T): Promise<Extract<WebApiChildReply, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: WebApiChildReply) => {
+      if (m.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(m as Extract<WebApiChildReply, { type: T }>);
+    };
+    const onExit = (code: number | null) => reject(new Error(`the stand-in Web API exited (code ${code}) before it answered ${type}`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** Starts the stand-in Web API and a production Dataverse client that trusts its certificate. */
+export async function startWebApi(): Promise<WebApi> {
+  const child = fork(fileURLToPath(new URL('./webapi-child.ts', import.meta.url)), [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { port } = await next(child, 'listening');
+  const dispatcher = createAgent({ ca: readFileSync(new URL('../../fixtures/tls/ca.pem', import.meta.url), 'utf8') });
+  const auth = new BearerAuth({ kind: 'static', source: staticTokenSource(BENCH_TOKEN), dispatcher, clock: { now: Date.now }, close: () => dispatcher.close() });
+  const client = new DataverseClient({ webApiUrl: `https://127.0.0.1:${port}${WEB_API_PATH}`, auth, fetchTimeoutMs: 10_000 });
+  return {
+    transport: dataverseTransport(client),
+    async stats() {
+      const reply = next(child, 'stats');
+      child.send({ type: 'stats' });
+      const { created, refused } = await reply;
+      return { created, refused };
+    },
+    async stop() {
+      await auth.close();
+      if (child.exitCode === null) {
+        const exited = once(child, 'exit');
+        child.disconnect();
+        await exited;
+      }
+    },
+  };
+}
