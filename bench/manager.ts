@@ -6,7 +6,7 @@
 // frames in, the same WebSocket messages out, no logic: bench/lib/relay.ts);
 // and the heap each idle proven client costs.
 //
-//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--call-ms 0] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog|relay[,…]] [--ablate journal,outbox] [--codec-relay] [--deliver instant|https]
+//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--call-ms 0] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog|relay[,…]] [--ablate journal,outbox] [--codec-relay] [--deliver https|https-loop|instant]
 //
 // The options are explained in bench/lib/manager-args.ts and docs/performance.md: --rounds N judges the
 // median of N interleaved relay / flat-out ratios; --call-ms N lets each call last about N ms instead of
@@ -15,7 +15,7 @@
 // latency in three; --profile writes a CPU profile of the runs it names (relay: the first bare relay's) and prints
 // their main-thread work by part; --codec-relay also measures a relay that decodes and encodes with the
 // protocol's codec, the floor of any server speaking the protocol (not judged); --deliver https sends the
-// records over HTTPS with the manager's Dataverse client to a stand-in Web API in another process.
+// records over HTTPS from the manager's delivery worker to a stand-in Web API in another process.
 //
 // As in production, the manager journals every call event (SqliteSeqStore:
 // `synchronous = FULL` in a worker thread) and queues records in the SQLite
@@ -165,7 +165,7 @@ for (let r = 1; r < ROUNDS; r += 1) {
 }
 const expected = POPUPS.length;
 const p99 = (xs: readonly number[]) => percentile(xs, 99);
-console.log(`popup latency, ${CLIENTS} clients, ${CLIENTS} lines, ${RATE} popups/s (${2 * RATE} call events/s) for ${SECONDS} s (${expected} popups), ${CALL_MS > 0 ? `calls lasting about ${CALL_MS} ms` : "each call's idle right behind its offering"}; journal ${ABLATE.has('journal') ? 'LEFT OUT' : 'FULL (worker)'}, outbox ${ABLATE.has('outbox') ? 'storage LEFT OUT' : OUTBOX_SYNC}, records delivered ${ARGS.deliver === 'https' ? 'over HTTPS by the manager\'s Dataverse client to a stand-in Web API in another process' : 'by a transport that answers at once'}`);
+console.log(`popup latency, ${CLIENTS} clients, ${CLIENTS} lines, ${RATE} popups/s (${2 * RATE} call events/s) for ${SECONDS} s (${expected} popups), ${CALL_MS > 0 ? `calls lasting about ${CALL_MS} ms` : "each call's idle right behind its offering"}; journal ${ABLATE.has('journal') ? 'LEFT OUT' : 'FULL (worker)'}, outbox ${ABLATE.has('outbox') ? 'storage LEFT OUT' : OUTBOX_SYNC}, records delivered ${ARGS.deliver === 'instant' ? 'by a transport that answers at once' : `over HTTPS by the manager's Dataverse client ${ARGS.deliver === 'https' ? 'in its delivery worker' : 'on the event loop'} to a stand-in Web API in another process`}`);
 if (HOLD_LOCK_MS > 0) console.log(`the outbox's write lock held by another connection for ${HOLD_LOCK_MS} ms in each manager run (a commit stuck on a stalled disk)`);
 console.log(`                             p50 ms    p99 ms   delivered   ratio to floor p50 / p99`);
 console.log(`bare relay (floor)         ${fmt(percentile(floor, 50))}  ${fmt(p99(floor))}   ${floor.length}/${expected}`);

@@ -50,9 +50,10 @@ export interface ManagerArgs {
    */
   readonly codecRelay: boolean;
   /**
-   * --deliver https: the outbox delivers every record with the manager's own Dataverse client over HTTPS to a
-   * stand-in Web API in another process (bench/lib/webapi.ts), as production does; `instant` (the default, the
-   * figures' history): its transport answers at once, in-process, and no HTTP client runs.
+   * --deliver https (the default): the outbox delivers every record with the manager's own Dataverse client over
+   * HTTPS to a stand-in Web API in another process (bench/lib/webapi.ts), from its delivery worker as production
+   * does; `https-loop`: the same client on the event loop (the manager before the worker); `instant` (what every
+   * figure before 2026-12-05 11:00 used): a transport that answers at once, in-process, and no HTTP client runs.
    */
   readonly deliver: Delivery;
 }
@@ -76,8 +77,8 @@ export function managerArgs(): ManagerArgs {
     if (run !== 'queued' && run !== 'flat-out' && run !== 'backlog' && run !== 'relay') throw new Error(`--profile takes a list of queued, flat-out, backlog and relay; got "${run}"`);
     profile.add(run);
   }
-  const deliver = textArg('deliver') ?? 'instant';
-  if (!(DELIVERIES as readonly string[]).includes(deliver)) throw new Error(`--deliver must be ${DELIVERIES.join(' or ')}; got "${deliver}"`);
+  const deliver = textArg('deliver') ?? 'https';
+  if (!(DELIVERIES as readonly string[]).includes(deliver)) throw new Error(`--deliver must be one of ${DELIVERIES.join(', ')}; got "${deliver}"`);
   return {
     clients: numberArg('clients', 2000),
     rate: numberArg('rate', 200),

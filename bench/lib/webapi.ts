@@ -1,20 +1,23 @@
 // The outbox's deliveries as production makes them (bench/manager.ts --deliver https): the
 // manager's own Dataverse client (src/dataverse: bearer token, undici keep-alive agent, TLS,
 // retries) and transport, sending each record over HTTPS to a stand-in Web API in a child
-// process (webapi-child.ts). What the bench otherwise leaves out — the HTTP client, TLS and
-// JSON on the manager's event loop for every record — is then counted with the rest.
+// process (webapi-child.ts), from the outbox's delivery worker thread as src/manager/manager.ts
+// composes it. `https-loop`: the same client on the event loop, as the manager sent records
+// before the worker (what the instant transport had hidden: the HTTP client, TLS and JSON of
+// every record on the loop that serves popups).
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BearerAuth, staticTokenSource } from '../../src/dataverse/auth/bearer.ts';
+import { DeliveryWorker } from '../../src/dataverse/outbox/delivery-worker.ts';
 import { dataverseTransport, type OutboxTransport } from '../../src/dataverse/outbox/transport.ts';
 import { DataverseClient } from '../../src/dataverse/web-api/client.ts';
 import { createAgent } from '../../src/dataverse/web-api/transport.ts';
 import { BENCH_TOKEN, WEB_API_PATH, type WebApiChildReply } from './webapi-child.ts';
 
-export type Delivery = 'instant' | 'https';
-export const DELIVERIES: readonly Delivery[] = ['instant', 'https'];
+export type Delivery = 'instant' | 'https' | 'https-loop';
+export const DELIVERIES: readonly Delivery[] = ['https', 'https-loop', 'instant'];
 
 export interface WebApi {
   transport: OutboxTransport;
@@ -38,14 +41,18 @@ function next<T extends WebApiChildReply['type']>(child: ChildProcess, type: T):
 }
 
 /** Starts the stand-in Web API and a production Dataverse client that trusts its certificate. */
-export async function startWebApi(): Promise<WebApi> {
+export async function startWebApi(on: 'worker' | 'loop'): Promise<WebApi> {
   const child = fork(fileURLToPath(new URL('./webapi-child.ts', import.meta.url)), [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { port } = await next(child, 'listening');
-  const dispatcher = createAgent({ ca: readFileSync(new URL('../../fixtures/tls/ca.pem', import.meta.url), 'utf8') });
+  const ca = readFileSync(new URL('../../fixtures/tls/ca.pem', import.meta.url), 'utf8');
+  const webApiUrl = `https://127.0.0.1:${port}${WEB_API_PATH}`;
+  const dispatcher = createAgent({ ca });
   const auth = new BearerAuth({ kind: 'static', source: staticTokenSource(BENCH_TOKEN), dispatcher, clock: { now: Date.now }, close: () => dispatcher.close() });
-  const client = new DataverseClient({ webApiUrl: `https://127.0.0.1:${port}${WEB_API_PATH}`, auth, fetchTimeoutMs: 10_000 });
+  const onLoop = dataverseTransport(new DataverseClient({ webApiUrl, auth, fetchTimeoutMs: 10_000 }));
+  const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (_: object, msg: string) => console.error(msg) };
+  const worker = on === 'worker' ? new DeliveryWorker({ connection: { kind: 'static-token', webApiUrl, token: BENCH_TOKEN, ca }, logger: silent, fallback: onLoop }) : undefined;
   return {
-    transport: dataverseTransport(client),
+    transport: worker ?? onLoop,
     async stats() {
       const reply = next(child, 'stats');
       child.send({ type: 'stats' });
@@ -53,6 +60,7 @@ export async function startWebApi(): Promise<WebApi> {
       return { created, refused };
     },
     async stop() {
+      await worker?.close();
       await auth.close();
       if (child.exitCode === null) {
         const exited = once(child, 'exit');

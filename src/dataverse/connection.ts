@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../config/file.ts';
 import { adfsTokenSource } from './auth/adfs.ts';
-import { BearerAuth } from './auth/bearer.ts';
+import { BearerAuth, type TokenSource } from './auth/bearer.ts';
 import { msalTokenSource, type MsalCredential } from './auth/msal.ts';
 import { NtlmAuth } from './auth/ntlm.ts';
 import { resolveSecret, serviceUrl, webApiUrl, type ConnectionConfig } from './connection-config.ts';
@@ -17,6 +17,11 @@ export interface ConnectOptions {
   readonly clock?: Clock;
   readonly retry?: Partial<RetryPolicy>;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Tokens from elsewhere instead of this connection's own sign-in (MSAL or AD FS; NTLM ignores it): the outbox's
+   * delivery worker asks the main thread's, so the process signs in once and renews once after a 401.
+   */
+  readonly tokenSource?: TokenSource;
 }
 
 export interface Connection {
@@ -49,9 +54,12 @@ export async function connect(config: ConnectionConfig, options: ConnectOptions 
     auth = new NtlmAuth({ origin: new URL(url).origin, username: username ?? '', password: password ?? '', ca });
   } else {
     const dispatcher = createAgent({ ca });
-    let source;
+    let source: TokenSource;
     let kind: 'msal' | 'adfs';
-    if (config.CrmType === 'CrmOnline') {
+    if (options.tokenSource !== undefined) {
+      kind = config.CrmType === 'CrmOnline' ? 'msal' : 'adfs';
+      source = options.tokenSource;
+    } else if (config.CrmType === 'CrmOnline') {
       kind = 'msal';
       const secret = resolveSecret(config.CrmClientSecret, 'CrmClientSecret', env);
       let credential: MsalCredential;

@@ -13,6 +13,8 @@ import type { ConnectOptions } from '../dataverse/connection.ts';
 import { Outbox } from '../dataverse/outbox/outbox.ts';
 import { SqliteOutboxStore, type SqliteOutboxStoreOptions } from '../dataverse/outbox/sqlite-store.ts';
 import { eventLogWrite } from '../dataverse/outbox/records.ts';
+import { BearerAuth } from '../dataverse/auth/bearer.ts';
+import { DeliveryWorker } from '../dataverse/outbox/delivery-worker.ts';
 import { dataverseTransport } from '../dataverse/outbox/transport.ts';
 import { createRepositories, type LineConfigRecord } from '../dataverse/repositories/index.ts';
 import { createSchema } from '../dataverse/schema.ts';
@@ -164,7 +166,12 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     cleanup.push(() => running.scheduler.stop());
 
     const outboxStore = new SqliteOutboxStore(join(initial.DataDir, 'outbox.sqlite'), { ...OUTBOX_STORE_OPTIONS, onTrouble: (message) => log.error(message) });
-    const outbox = new Outbox({ store: outboxStore, transport: dataverseTransport(api), logger: log, backoff: { maxMs: initial.OutboxMaxRetryDelay * 1000 } });
+    // Each record is an HTTPS request: sent from a worker thread, not from the loop that serves popups (delivery-worker.ts).
+    // With a bearer sign-in the worker borrows this thread's token: one sign-in, one renewal after a 401.
+    const sharedSignIn = crm.connection.auth instanceof BearerAuth ? { tokens: crm.connection.auth } : {};
+    const delivery = new DeliveryWorker({ connection: { kind: 'settings', config: initial.crm }, retry, ...sharedSignIn, logger: log.child({ component: 'outbox-delivery' }), fallback: dataverseTransport(api), ...(deps.connectOptions?.env === undefined ? {} : { env: deps.connectOptions.env }) });
+    cleanup.push(() => delivery.close());
+    const outbox = new Outbox({ store: outboxStore, transport: delivery, logger: log, backoff: { maxMs: initial.OutboxMaxRetryDelay * 1000 } });
     outbox.start();
     cleanup.push(() => outbox.close());
 

@@ -100,6 +100,18 @@ describe('bench/manager.ts output', () => {
     // The profiled run's busy time is marked: the profiler's sampling makes libuv count idle time as busy.
     expect(stdout).toMatch(/^main thread busy per popup: bare relay \d+ µs; .*manager \+ outbox flat out \d+ µs \([\d.]+x\) \(profiled: not comparable\);/m);
     expect(stdout).not.toMatch(/records queued \d+ µs \([\d.]+x\) \(profiled/);
+    // By default the records go over HTTPS from the manager's delivery worker to the stand-in Web API (another
+    // process): none while queued; every one the stand-in took, none refused, in the delivering runs.
+    expect(stdout).toMatch(/, records delivered over HTTPS by the manager's Dataverse client in its delivery worker to a stand-in Web API in another process$/m);
+    const https = [...stdout.matchAll(/^(manager, records queued|manager \+ outbox flat out|\+ backlog of 10):.*; records over HTTPS: (\d+) created, (\d+) refused$/gm)].map((m) => [m[1], Number(m[2]), Number(m[3])]);
+    expect(https).toHaveLength(3);
+    expect(https[0]).toEqual(['manager, records queued', 0, 0]);
+    // Two records per call (phone call and call log); the backlog's 10 go first. What is still in flight at the end is not counted yet.
+    expect(https[1]![1]).toBeGreaterThan(0);
+    expect(https[1]![1]).toBeLessThanOrEqual(40);
+    expect(https[2]![1]).toBeGreaterThan(10);
+    expect(https[2]![1]).toBeLessThanOrEqual(50);
+    expect(https.map((r) => r[2])).toEqual([0, 0, 0]);
   }, 150_000);
 
   it('--profile relay,queued profiles the first bare relay and the queued run, and splits their work the same way', async () => {
@@ -127,14 +139,16 @@ describe('bench/manager.ts output', () => {
 
   it('leaves out the parts --ablate names, says so, and checks no requirement then', async () => {
     const args = ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--trace'];
-    const { stdout } = await run(process.execPath, [...args, '--ablate', 'journal,outbox'], { cwd: ROOT, timeout: 120_000 });
-    expect(stdout).toMatch(/; journal LEFT OUT, outbox storage LEFT OUT$/m);
+    const { stdout } = await run(process.execPath, [...args, '--ablate', 'journal,outbox', '--deliver', 'instant'], { cwd: ROOT, timeout: 120_000 });
+    expect(stdout).toMatch(/; journal LEFT OUT, outbox storage LEFT OUT, records delivered by a transport that answers at once$/m);
+    expect(stdout).not.toContain('records over HTTPS');
     // The records are still built and handed to the outbox; nothing is ever due, so nothing is delivered.
     expect(stdout).toMatch(/^ {2}atomically \d+× \d+ ms/m);
     expect(stdout).toMatch(/^ {2}.*\bdue \d+×/m);
     expect(stdout).not.toMatch(/\bdelivered \d+×/);
     expect(stdout).toMatch(/^requirement not checked with parts left out \(journal, outbox\): popup p99 .* all popups delivered and acknowledged$/m);
     await expect(run(process.execPath, [...args, '--ablate', 'journal,disk'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--ablate takes a list of journal, outbox; got "disk"/) });
+    await expect(run(process.execPath, [...args, '--deliver', 'carrier-pigeon'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--deliver must be one of https, https-loop, instant; got "carrier-pigeon"/) });
   }, 150_000);
 
   it('--call-ms: each call ends between other calls\' offerings; everything arrives and is acknowledged, and the requirement is not judged', async () => {

@@ -100,6 +100,36 @@ await worker.close();
     expect(result.worker.filter((c) => c === c && c !== 0).length).toBeGreaterThanOrEqual(5); // real keys, not all "no key"
   });
 
+  it("delivers a record from the outbox's delivery worker thread of the installed release (plain node, no tsx)", async () => {
+    // The manager sends records from a worker that boots delivery-worker-entry.js beside delivery-worker.js: in a
+    // release that path must resolve to compiled JavaScript, or every record falls back to the main thread.
+    const outbox = pathToFileURL(join(installed(), 'dist', 'src', 'dataverse', 'outbox')).href;
+    const script = join(work, 'delivery-worker-check.mjs');
+    writeFileSync(script, `
+import { createServer } from 'node:http';
+const { DeliveryWorker } = await import(${JSON.stringify(outbox)} + '/delivery-worker.js');
+const seen = [];
+const server = createServer((req, res) => { seen.push(req.method + ' ' + req.url + ' ' + req.headers.authorization); req.resume(); req.on('end', () => { res.writeHead(204); res.end(); }); });
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const errors = [];
+const logger = { debug() {}, info() {}, warn() {}, error: (_, msg) => errors.push(msg) };
+const worker = new DeliveryWorker({
+  connection: { kind: 'static-token', webApiUrl: 'http://127.0.0.1:' + server.address().port + '/api/data/v9.2/', token: 'release-check' },
+  logger, fallback: { deliver: async () => { throw new Error('sent from the main thread'); } },
+});
+const id = '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
+const outcome = await worker.deliver({ id, kind: 'eventLog', entitySet: 'ctapi_eventlogs', body: { ctapi_name: 'release check' } });
+console.log(JSON.stringify({ outcome, onWorker: worker.onWorker, errors, seen }));
+await worker.close();
+server.close();
+`);
+    const { stdout } = await run(process.execPath, [script], { cwd: work, env, timeout: 60_000 });
+    const result = JSON.parse(stdout) as { outcome: string; onWorker: boolean; errors: string[]; seen: string[] };
+    expect(result.errors).toEqual([]);
+    expect(result).toMatchObject({ outcome: 'created', onWorker: true });
+    expect(result.seen).toEqual(['PATCH /api/data/v9.2/ctapi_eventlogs(0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9) Bearer release-check']);
+  });
+
   it('crm-tapi demo runs up to its panel URL, serves the panel, and stops on SIGTERM with status 0', async () => {
     const child = spawn(bin, ['demo', '--port', '0', '--control-port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

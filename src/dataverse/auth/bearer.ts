@@ -43,12 +43,17 @@ export class BearerAuth implements AuthScheme {
 
   /** The current token, renewed when close to expiry; `staleToken` asks for a forced renewal unless one already replaced it. */
   async token(staleToken?: string): Promise<string> {
-    if (this.pending !== undefined) return (await this.pending).token;
+    return (await this.access(staleToken)).token;
+  }
+
+  /** As `token`, with the token's expiry: what another thread's BearerAuth caches (the outbox's delivery worker shares this sign-in). */
+  async access(staleToken?: string): Promise<AccessToken> {
+    if (this.pending !== undefined) return await this.pending;
     const margin = this.options.refreshMarginMs ?? 300_000;
     const current = this.current;
     if (current !== undefined) {
-      if (staleToken !== undefined && current.token !== staleToken) return current.token;
-      if (staleToken === undefined && this.options.clock.now() < current.expiresOnMs - margin) return current.token;
+      if (staleToken !== undefined && current.token !== staleToken) return current;
+      if (staleToken === undefined && this.options.clock.now() < current.expiresOnMs - margin) return current;
     }
     const force = staleToken !== undefined;
     this.acquisitions += 1;
@@ -63,7 +68,7 @@ export class BearerAuth implements AuthScheme {
       },
     );
     try {
-      return (await this.pending).token;
+      return await this.pending;
     } finally {
       this.pending = undefined;
     }

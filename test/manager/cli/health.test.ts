@@ -58,6 +58,32 @@ describe('the manager\'s health endpoint', () => {
     expect(await m.exited).toBe(0);
   }, 60_000);
 
+  it("sends records from the outbox's delivery thread: its retries are logged and counted by the manager", async () => {
+    const m = await startManager({});
+    const rule = dv.faults.throttle({ path: 'ctapi_eventlogs', method: 'PATCH', retryAfter: '0', times: 1 });
+    try {
+      await vi.waitFor(() => expect(m.output()).toContain('"msg":"manager running"'), { timeout: 30_000, interval: 100 });
+      const before = dv.store.count('ctapi_eventlog');
+      const c = await RawConnector.registered(m.tapi, 'pbx.delivery', undefined, CONNECTOR_KEY);
+      // An eventsLost report makes the manager write an event log record (spec/protocol.md 7.5).
+      c.send({ channel: 'connector', command: 'eventsLost', seq: 1, count: 3, firstTimestamp: '2026-12-05T10:00:00.000Z', lastTimestamp: '2026-12-05T10:01:00.000Z' });
+      await vi.waitFor(() => expect(dv.store.count('ctapi_eventlog')).toBe(before + 1), { timeout: 20_000, interval: 50 });
+      // The 429 was answered to the worker's client: its warning carries the delivery thread's marks.
+      const retried = m.output().split('\n').filter((l) => l.includes('dataverse request will be retried'));
+      expect(retried).toHaveLength(1);
+      expect(JSON.parse(retried[0]!)).toMatchObject({ component: 'outbox-delivery', thread: 'delivery', status: 429, code: 'throttled' });
+      expect(m.output()).not.toContain('delivery-worker-failed');
+      const text = await (await fetch(`${m.health}/metrics`)).text();
+      expect(text).toMatch(/^crm_tapi_dataverse_throttled_total\{service="manager"\} 1$/m);
+      expect(text).toMatch(/^crm_tapi_dataverse_requests_total\{status="204",service="manager"\} [1-9]\d*$/m);
+      c.close();
+    } finally {
+      dv.faults.remove(rule);
+      m.child.kill('SIGTERM');
+    }
+    expect(await m.exited).toBe(0);
+  }, 90_000);
+
   it('is ready once the manager runs; /metrics has the figures; a configured token is required', async () => {
     const m = await startManager({ HealthToken: TOKEN });
     try {

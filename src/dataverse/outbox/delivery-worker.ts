@@ -1,0 +1,177 @@
+// The outbox's deliveries on a thread of their own. Each record is an HTTPS
+// request to Dataverse: the HTTP client, TLS and JSON of it cost the event
+// loop about 200–300 µs per record, and a call makes two records, so on the
+// main thread they made popups wait (issue 18: with real HTTPS delivery the
+// popup p99 rose from about 2 ms to 8 ms at 200 calls/s). Here the main thread
+// only posts the write and takes the outcome back.
+//
+// The worker has its own connection from the same settings (its own sign-in
+// and token), sends through the same transport, and its answers are judged by
+// the outbox's usual policy: nothing about delivery changes but the thread.
+// When the worker cannot start or dies, the writes it held fail with an
+// ordinary error (the outbox keeps them and tries again: a create-only upsert
+// never makes a second record) and delivery goes on on the main thread, with
+// the main thread's client, from then on; the error log says so once.
+import { Worker } from 'node:worker_threads';
+import { publishAttempt } from '../web-api/diagnostics.ts';
+import type { DataverseLogger, RetryPolicy } from '../web-api/types.ts';
+import type { AccessToken } from '../auth/bearer.ts';
+import { fromSent, toSent, type DeliveryConnection, type DeliveryReply, type DeliveryRequest, type DeliveryWorkerData } from './delivery-worker-protocol.ts';
+import type { OutboxTransport } from './transport.ts';
+import type { OutboxWrite } from './store.ts';
+
+// Plain JavaScript so it runs without a TypeScript loader; in a source checkout
+// (the entry is .ts) it registers tsx first, as bin/crm-tapi.js does. Background
+// priority as the SQLite workers (src/platform/thread-priority.ts): a delivery
+// can wait, a popup should not.
+const BOOT = new URL(
+  `data:text/javascript,${encodeURIComponent(`
+import { workerData } from 'node:worker_threads';
+import { setPriority } from 'node:os';
+if (process.platform === 'linux') { try { setPriority(10); } catch {} }
+if (workerData.tsx) (await import(workerData.tsx)).register();
+await import(workerData.entry);
+`)}`,
+);
+
+export interface DeliveryWorkerOptions {
+  /** How the worker connects: the manager's settings (its own sign-in), or a fixed token (benches, tests). */
+  readonly connection: DeliveryConnection;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where the worker's client logs, and where its failure is reported. */
+  readonly logger: DataverseLogger;
+  /**
+   * The main thread's bearer sign-in (MSAL, AD FS): the worker asks it for tokens instead of signing in itself, so
+   * the process holds one token and renews it once after a 401. Absent (NTLM, a fixed token): the worker's own.
+   */
+  readonly tokens?: { access(staleToken?: string): Promise<AccessToken> };
+  /** Delivers on the main thread once the worker has failed. */
+  readonly fallback: OutboxTransport;
+  /** The worker's module (tests); default delivery-worker-entry beside this one. */
+  readonly entry?: string;
+}
+
+interface Pending {
+  resolve(outcome: 'created' | 'exists'): void;
+  reject(error: Error): void;
+}
+
+export class DeliveryWorker implements OutboxTransport {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: string | undefined;
+  private closing = false;
+  private readonly exited: Promise<void>;
+
+  constructor(private readonly o: DeliveryWorkerOptions) {
+    const entry = o.entry ?? defaultEntry();
+    const data: DeliveryWorkerData = {
+      connection: o.connection, entry,
+      ...(entry.endsWith('.ts') ? { tsx: import.meta.resolve('tsx/esm/api') } : {}),
+      ...(o.retry === undefined ? {} : { retry: o.retry }),
+      ...(o.tokens === undefined ? {} : { sharedTokens: true }),
+      ...(o.env === undefined ? {} : { env: { ...o.env } }),
+    };
+    this.worker = new Worker(BOOT, { workerData: data });
+    this.worker.unref(); // never what keeps a process alive
+    this.worker.on('message', (reply: DeliveryReply) => this.answer(reply));
+    this.worker.on('error', (err) => this.fail(`the delivery worker failed: ${err.message}`));
+    this.exited = new Promise((resolve) => this.worker.once('exit', (code) => {
+      this.fail(`the delivery worker exited with code ${code}`);
+      resolve();
+    }));
+  }
+
+  /** True while deliveries go through the worker (false once it failed: they go through the fallback). */
+  get onWorker(): boolean {
+    return this.failure === undefined;
+  }
+
+  /** Writes posted to the worker and not answered yet. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  deliver(write: OutboxWrite): Promise<'created' | 'exists'> {
+    if (this.failure !== undefined) return this.o.fallback.deliver(write);
+    return new Promise((resolve, reject) => {
+      this.nextId += 1;
+      const id = this.nextId;
+      this.pending.set(id, { resolve, reject });
+      const request: DeliveryRequest = { type: 'deliver', id, write };
+      this.worker.postMessage(request);
+    });
+  }
+
+  /** Ends the worker once the writes it holds are answered (the outbox closes first and waits for them). */
+  async close(): Promise<void> {
+    if (this.closing) return this.exited;
+    this.closing = true;
+    if (this.failure === undefined) {
+      const request: DeliveryRequest = { type: 'close' };
+      this.worker.postMessage(request);
+      const timer = setTimeout(() => void this.worker.terminate(), 5_000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    await this.exited;
+  }
+
+  private answer(reply: DeliveryReply): void {
+    switch (reply.type) {
+      case 'ready':
+        return;
+      case 'fatal':
+        this.fail(reply.message);
+        void this.worker.terminate();
+        return;
+      case 'log':
+        this.o.logger[reply.level]({ ...reply.obj, thread: 'delivery' }, reply.msg);
+        return;
+      case 'attempt':
+        publishAttempt(reply.attempt);
+        return;
+      case 'token':
+        this.lend(reply.id, reply.stale);
+        return;
+      case 'delivered':
+      case 'failed': {
+        const p = this.pending.get(reply.id);
+        if (p === undefined) return;
+        this.pending.delete(reply.id);
+        if (reply.type === 'delivered') p.resolve(reply.outcome);
+        else p.reject(fromSent(reply.error));
+      }
+    }
+  }
+
+  /** Answers the worker's token request from the main thread's sign-in (a refused sign-in goes back as its error). */
+  private lend(id: number, stale: string | undefined): void {
+    const tokens = this.o.tokens;
+    const answer = tokens === undefined ? Promise.reject(new Error('no shared sign-in')) : tokens.access(stale);
+    answer.then(
+      (t) => this.post({ type: 'token', id, token: t.token, expiresOnMs: t.expiresOnMs }),
+      (err: unknown) => this.post({ type: 'token-failed', id, error: toSent(err) }),
+    );
+  }
+
+  private post(request: DeliveryRequest): void {
+    if (this.failure === undefined) this.worker.postMessage(request);
+  }
+
+  private fail(reason: string): void {
+    if (this.failure !== undefined) return;
+    this.failure = reason;
+    for (const p of this.pending.values()) p.reject(new Error(`${reason}; the write is kept and sent again`));
+    this.pending.clear();
+    if (!this.closing) this.o.logger.error({ code: 'delivery-worker-failed' }, `${reason}: the outbox delivers on the main thread from now on`);
+  }
+}
+
+/** delivery-worker-entry beside this module, with this module's own extension (.ts in a checkout, .js in a release). */
+function defaultEntry(): string {
+  const self = import.meta.url;
+  return new URL(`./delivery-worker-entry${self.slice(self.lastIndexOf('.'))}`, self).href;
+}
