@@ -1,7 +1,8 @@
 // bench/manager-split.ts — 10,000 proven clients on this machine (issue 18,
 // target 2). The manager runs alone in this process, as in production (the
 // bench/lib/stack.ts composition: journal in its worker, outbox at GROUP
-// delivering flat out); the clients and the connectors live in a child
+// delivering flat out over HTTPS from its delivery worker to a stand-in Web
+// API in a third process, bench/lib/webapi.ts); the clients and the connectors live in a child
 // process (bench/lib/load-child.ts), so each process holds one end of each
 // socket and the 20,000 file descriptors of `ulimit -n` suffice. Clients
 // connect paced (--batch at a time, each batch proven before the next).
@@ -83,7 +84,7 @@ const driven = (r: ChildReply) => {
 const fdLimit = execFileSync('sh', ['-c', 'ulimit -n']).toString().trim();
 
 // ---------------------------------------------------------------- the manager
-const stack = await startStack({ clients: CLIENTS, outboxSync: 'GROUP' });
+const stack = await startStack({ clients: CLIENTS, outboxSync: 'GROUP', deliver: 'https' });
 stack.outbox.start();
 gc();
 const heapBefore = process.memoryUsage().heapUsed;

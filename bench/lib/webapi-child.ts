@@ -11,11 +11,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
-
-export const WEB_API_PATH = '/api/data/v9.2/';
-export const BENCH_TOKEN = 'bench-static-token';
-
-export type WebApiChildReply = { type: 'listening'; port: number } | { type: 'stats'; created: number; refused: number };
+import { BENCH_TOKEN, WEB_API_PATH, type WebApiChildReply } from './webapi-protocol.ts';
 
 const tls = new URL('../../fixtures/tls/', import.meta.url);
 const RECORD = /^\/api\/data\/v9\.2\/([a-z_]+)\(([0-9a-f-]{36})\)$/;
