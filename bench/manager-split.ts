@@ -52,7 +52,7 @@ const gc = runInNewContext('gc') as () => void;
 
 /** A child holding the clients and connectors; `ask` sends one request and waits for its reply. */
 function loadChild(): { child: ChildProcess; ask: (m: ChildRequest) => Promise<ChildReply> } {
-  const child = fork(fileURLToPath(new URL('./lib/load-child.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./lib/load-child.ts', import.meta.url)), [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = (m: ChildRequest) => new Promise<ChildReply>((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`load child exited (${code}) during ${m.type}`));
     child.once('exit', onExit);

@@ -23,7 +23,8 @@ describe('bench/manager.ts output', () => {
       expect(stdout).toMatch(new RegExp(`^${run.replace(/[+]/g, '\\+')}:.*GC \\d+ pauses, \\d+ ms in all, longest \\d+\\.\\d ms; `, 'm'));
     }
     // Each run's main-thread CPU time and its wait for a core (Linux's schedstat): the wait is part of the run time's wall clock, never negative.
-    const cores = [...stdout.matchAll(/; main thread ran (\d+) ms, waited for a core (\d+) ms \((\d+\.\d) % of its run time\)$/gm)];
+    // (A manager run's line goes on with what the stand-in Web API took: `; records over HTTPS: …`.)
+    const cores = [...stdout.matchAll(/; main thread ran (\d+) ms, waited for a core (\d+) ms \((\d+\.\d) % of its run time\)(?:; records over HTTPS: \d+ created, \d+ refused)?$/gm)];
     if (process.platform === 'linux') {
       expect(cores).toHaveLength(4);
       for (const [, ran, waited, share] of cores) {
