@@ -72,6 +72,8 @@ async function connectAs(how: DeliveryConnection): Promise<{ client: DataverseCl
 
 const connection = connectAs(data.connection);
 const transport = connection.then((c) => dataverseTransport(c.client));
+// A failed connection is reported once, as `fatal` (below); a write taken meanwhile fails with it.
+transport.catch(() => undefined);
 connection.then(
   () => post({ type: 'ready' }),
   (err: unknown) => post({ type: 'fatal', message: `the delivery worker could not connect: ${err instanceof Error ? err.message : String(err)}` }),
@@ -79,7 +81,7 @@ connection.then(
 
 port.on('message', (request: DeliveryRequest) => {
   if (request.type === 'close') {
-    void connection.then((c) => c.client.close()).finally(() => port.close());
+    void connection.then((c) => c.client.close()).catch(() => undefined).finally(() => port.close());
     return;
   }
   if (request.type === 'token' || request.type === 'token-failed') {
