@@ -7,20 +7,11 @@
 // recipe. A worker that fails to start or dies fails its pending pages and
 // is given up: the build normalises on the main thread from then on.
 import { Worker } from 'node:worker_threads';
+import { MODULE_WORKER_BOOT, moduleWorkerData, siblingModule } from '../../platform/module-worker.ts';
 import type { KeyReply } from './key-worker.ts';
 import type { KeysRecipe } from './number-keys.ts';
 import type { PackedPhones } from './page-keys.ts';
 import type { EncodedKeys } from './phone-index.ts';
-
-// Plain JavaScript so it runs without a TypeScript loader; in a source
-// checkout (key-worker.ts) it registers tsx first, as bin/crm-tapi.js does.
-const BOOT = new URL(
-  `data:text/javascript,${encodeURIComponent(`
-import { workerData } from 'node:worker_threads';
-if (workerData.tsx) (await import(workerData.tsx)).register();
-await import(workerData.entry);
-`)}`,
-);
 
 interface Pending {
   resolve(keys: EncodedKeys): void;
@@ -39,10 +30,9 @@ export class KeyWorker {
     recipe: KeysRecipe,
     private readonly onFailure: (reason: string) => void,
     private readonly onReady: () => void = () => undefined,
-    entry = defaultEntry(),
+    entry = siblingModule('key-worker', import.meta.url),
   ) {
-    const tsx = entry.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : undefined;
-    this.worker = new Worker(BOOT, { workerData: { entry, tsx, recipe } });
+    this.worker = new Worker(MODULE_WORKER_BOOT, { workerData: { ...moduleWorkerData(entry), recipe } });
     this.worker.unref(); // never what keeps a process alive
     this.worker.on('message', (reply: KeyReply) => this.answer(reply));
     this.worker.on('error', (err) => this.fail(`key worker failed: ${err.message}`));
@@ -92,10 +82,4 @@ export class KeyWorker {
     for (const p of this.pending.splice(0)) p.reject(new Error(reason));
     if (!this.closing) this.onFailure(reason);
   }
-}
-
-/** key-worker beside this module, with this module's own extension (.ts in a checkout, .js in a release). */
-function defaultEntry(): string {
-  const self = import.meta.url;
-  return new URL(`./key-worker${self.slice(self.lastIndexOf('.'))}`, self).href;
 }

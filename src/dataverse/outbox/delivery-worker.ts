@@ -1,38 +1,26 @@
 // The outbox's deliveries on a thread of their own. Each record is an HTTPS
 // request to Dataverse: the HTTP client, TLS and JSON of it cost the event
-// loop about 200–300 µs per record, and a call makes two records, so on the
-// main thread they made popups wait (issue 18: with real HTTPS delivery the
-// popup p99 rose from about 2 ms to 8 ms at 200 calls/s). Here the main thread
-// only posts the write and takes the outcome back.
+// loop about 200 µs per record, and a call makes two records, so on the main
+// thread they made popups wait (issue 18: main-thread work per popup 1,743 µs
+// with them, 1,335 µs with this worker, docs/performance.md). Here the main
+// thread only posts the write and takes the outcome back.
 //
-// The worker has its own connection from the same settings (its own sign-in
-// and token), sends through the same transport, and its answers are judged by
+// The worker has its own connection from the same settings (with a bearer
+// sign-in it borrows the main thread's token: `tokens`), sends through the
+// same transport, and its answers are judged by
 // the outbox's usual policy: nothing about delivery changes but the thread.
 // When the worker cannot start or dies, the writes it held fail with an
 // ordinary error (the outbox keeps them and tries again: a create-only upsert
 // never makes a second record) and delivery goes on on the main thread, with
 // the main thread's client, from then on; the error log says so once.
 import { Worker } from 'node:worker_threads';
+import { BACKGROUND_MODULE_WORKER_BOOT, moduleWorkerData, siblingModule } from '../../platform/module-worker.ts';
 import { publishAttempt } from '../web-api/diagnostics.ts';
 import type { DataverseLogger, RetryPolicy } from '../web-api/types.ts';
 import type { AccessToken } from '../auth/bearer.ts';
 import { fromSent, toSent, type DeliveryConnection, type DeliveryReply, type DeliveryRequest, type DeliveryWorkerData } from './delivery-worker-protocol.ts';
 import type { OutboxTransport } from './transport.ts';
 import type { OutboxWrite } from './store.ts';
-
-// Plain JavaScript so it runs without a TypeScript loader; in a source checkout
-// (the entry is .ts) it registers tsx first, as bin/crm-tapi.js does. Background
-// priority as the SQLite workers (src/platform/thread-priority.ts): a delivery
-// can wait, a popup should not.
-const BOOT = new URL(
-  `data:text/javascript,${encodeURIComponent(`
-import { workerData } from 'node:worker_threads';
-import { setPriority } from 'node:os';
-if (process.platform === 'linux') { try { setPriority(10); } catch {} }
-if (workerData.tsx) (await import(workerData.tsx)).register();
-await import(workerData.entry);
-`)}`,
-);
 
 export interface DeliveryWorkerOptions {
   /** How the worker connects: the manager's settings (its own sign-in), or a fixed token (benches, tests). */
@@ -66,15 +54,15 @@ export class DeliveryWorker implements OutboxTransport {
   private readonly exited: Promise<void>;
 
   constructor(private readonly o: DeliveryWorkerOptions) {
-    const entry = o.entry ?? defaultEntry();
     const data: DeliveryWorkerData = {
-      connection: o.connection, entry,
-      ...(entry.endsWith('.ts') ? { tsx: import.meta.resolve('tsx/esm/api') } : {}),
+      connection: o.connection,
+      ...moduleWorkerData(o.entry ?? siblingModule('delivery-worker-entry', import.meta.url)),
       ...(o.retry === undefined ? {} : { retry: o.retry }),
       ...(o.tokens === undefined ? {} : { sharedTokens: true }),
       ...(o.env === undefined ? {} : { env: { ...o.env } }),
     };
-    this.worker = new Worker(BOOT, { workerData: data });
+    // At the background threads' priority, as the SQLite workers: a delivery can wait, a popup should not.
+    this.worker = new Worker(BACKGROUND_MODULE_WORKER_BOOT, { workerData: data });
     this.worker.unref(); // never what keeps a process alive
     this.worker.on('message', (reply: DeliveryReply) => this.answer(reply));
     this.worker.on('error', (err) => this.fail(`the delivery worker failed: ${err.message}`));
@@ -87,11 +75,6 @@ export class DeliveryWorker implements OutboxTransport {
   /** True while deliveries go through the worker (false once it failed: they go through the fallback). */
   get onWorker(): boolean {
     return this.failure === undefined;
-  }
-
-  /** Writes posted to the worker and not answered yet. */
-  get inFlight(): number {
-    return this.pending.size;
   }
 
   deliver(write: OutboxWrite): Promise<'created' | 'exists'> {
@@ -168,10 +151,4 @@ export class DeliveryWorker implements OutboxTransport {
     this.pending.clear();
     if (!this.closing) this.o.logger.error({ code: 'delivery-worker-failed' }, `${reason}: the outbox delivers on the main thread from now on`);
   }
-}
-
-/** delivery-worker-entry beside this module, with this module's own extension (.ts in a checkout, .js in a release). */
-function defaultEntry(): string {
-  const self = import.meta.url;
-  return new URL(`./delivery-worker-entry${self.slice(self.lastIndexOf('.'))}`, self).href;
 }
