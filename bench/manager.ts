@@ -6,7 +6,7 @@
 // frames in, the same WebSocket messages out, no logic: bench/lib/relay.ts);
 // and the heap each idle proven client costs.
 //
-//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--call-ms 0] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog|relay[,…]] [--ablate journal,outbox] [--codec-relay] [--deliver https|https-loop|instant]
+//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--call-ms 0] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog|relay[,…]] [--profile-interval US] [--ablate journal,outbox] [--codec-relay] [--deliver https|https-loop|instant]
 //
 // The options are explained in bench/lib/manager-args.ts and docs/performance.md: --rounds N judges the
 // median of N interleaved relay / flat-out ratios; --call-ms N lets each call last about N ms instead of
@@ -101,7 +101,7 @@ async function manager(mode: ManagerRun, captured?: Captured): Promise<{ latenci
   Object.assign(trace, { storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], byMethod: new Map() });
   if (mode === 'backlog') outbox.start();
   // Started before the watches and stopped after them: the profiler's own start and stop are not the run's work.
-  const profile = ARGS.profile.has(mode) ? profileHooks(`manager-${mode}`, `${mode} run`, POPUPS.length, profileReports) : undefined;
+  const profile = ARGS.profile.has(mode) ? profileHooks(`manager-${mode}`, `${mode} run`, POPUPS.length, profileReports, ARGS.profileIntervalUs) : undefined;
   await profile?.start();
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
@@ -130,7 +130,7 @@ async function manager(mode: ManagerRun, captured?: Captured): Promise<{ latenci
   measured.busyMs = busyMs;
   if (cores !== undefined) measured.cores = cores;
   measured.journalBatches = stack.journalBatches() - batchesBefore;
-  const delivered = await stack.deliveries();
+  const delivered = await stack.deliveries(mode !== 'queued');
   if (delivered !== undefined) measured.delivered = delivered;
   // Every connector's last frame acknowledged by the end (the manager journaled all and said so).
   measured.unacked = sockets.filter((socket, h) => ackedSeq(socket) !== LAST_SEQ[h]).length;
@@ -147,7 +147,7 @@ const quiet = await manager('queued', captured);
 const relayTail = ARGS.tail ? new TailWatch() : undefined;
 const relayStages = STAGES ? new StageWatch('relay') : undefined;
 /** --profile relay: the first round's bare relay, its main-thread work by part beside the manager's. */
-const relayProfile = ARGS.profile.has('relay') ? profileHooks('relay', 'bare relay run', POPUPS.length, profileReports) : undefined;
+const relayProfile = ARGS.profile.has('relay') ? profileHooks('relay', 'bare relay run', POPUPS.length, profileReports, ARGS.profileIntervalUs) : undefined;
 const relayRun = await bareRelay({ ...(relayProfile === undefined ? {} : { around: relayProfile }), clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, ...(relayTail === undefined ? {} : { watch: relayTail }), ...(relayStages === undefined ? {} : { stages: relayStages }) });
 const floor = relayRun.latencies;
 /** --codec-relay: right after each bare relay, the relay that decodes and encodes (the protocol's floor). */

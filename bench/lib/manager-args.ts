@@ -45,6 +45,11 @@ export interface ManagerArgs {
    */
   readonly profile: ReadonlySet<ManagerRun | 'relay'>;
   /**
+   * --profile-interval US: the profiler's sampling interval (V8's default, 1,000 µs). A short run's small part
+   * (the relay's frames at 20 popups: about 1 ms) may get no sample at the default; a finer interval finds it.
+   */
+  readonly profileIntervalUs: number;
+  /**
    * --codec-relay: in every round, after the bare relay, a relay that also decodes each frame and encodes each
    * message with the protocol's codec (bench/lib/relay.ts): how much of the 1.5× the protocol itself takes. Not judged.
    */
@@ -57,6 +62,9 @@ export interface ManagerArgs {
    */
   readonly deliver: Delivery;
 }
+
+/** --profile-interval's bounds in µs: finer than 50 the sampling thread is most of the run; coarser than 100 ms says nothing. */
+const PROFILE_INTERVAL_US = [50, 100_000] as const;
 
 /** The longest call --call-ms takes (ten minutes): each run writes every call's idle, so a call's length lengthens the run (up to 1.5×). */
 export const MAX_CALL_MS = 600_000;
@@ -77,6 +85,10 @@ export function managerArgs(): ManagerArgs {
     if (run !== 'queued' && run !== 'flat-out' && run !== 'backlog' && run !== 'relay') throw new Error(`--profile takes a list of queued, flat-out, backlog and relay; got "${run}"`);
     profile.add(run);
   }
+  const profileIntervalUs = numberArg('profile-interval', 1000);
+  if (!Number.isInteger(profileIntervalUs) || profileIntervalUs < PROFILE_INTERVAL_US[0] || profileIntervalUs > PROFILE_INTERVAL_US[1]) {
+    throw new Error(`--profile-interval must be a whole number of microseconds from ${PROFILE_INTERVAL_US[0]} to ${PROFILE_INTERVAL_US[1]}; got ${profileIntervalUs}`);
+  }
   const deliver = textArg('deliver') ?? 'https';
   if (!(DELIVERIES as readonly string[]).includes(deliver)) throw new Error(`--deliver must be one of ${DELIVERIES.join(', ')}; got "${deliver}"`);
   return {
@@ -93,6 +105,7 @@ export function managerArgs(): ManagerArgs {
     tail: process.argv.includes('--tail'),
     stages: process.argv.includes('--stages'),
     profile,
+    profileIntervalUs,
     codecRelay: process.argv.includes('--codec-relay'),
     deliver: deliver as Delivery,
   };

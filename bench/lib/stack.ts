@@ -83,12 +83,26 @@ db.exec('COMMIT');
 db.close();
 `;
 
+/** How long a run's end waits for the outbox to deliver the rest of its records (the stand-in runs at nice 19). */
+export const DRAIN_MS = 120_000;
+
+/** What the stand-in Web API took and refused; after a drain, how long it took and what was still waiting. */
+export interface Delivered {
+  created: number;
+  refused: number;
+  drainMs?: number;
+  waiting?: number;
+}
+
 export interface Stack {
   gatewayPort: number;
   wsPort: number;
   outbox: Outbox;
-  /** `--deliver https`: what the stand-in Web API took and refused so far; undefined with `instant`. */
-  deliveries(): Promise<{ created: number; refused: number } | undefined>;
+  /**
+   * `--deliver https`: what the stand-in Web API took and refused; undefined with `instant`. `drain`: first waits
+   * (up to DRAIN_MS) until the outbox holds nothing, so the counts are the run's whole; `waiting` says what was left.
+   */
+  deliveries(drain: boolean): Promise<Delivered | undefined>;
   /** Journal batches committed so far (each a wake-up of its worker and then of the loop); 0 when ablated. */
   journalBatches(): number;
   /** The outbox WAL file's size in 4 KiB pages (0 when ablated or absent). */
@@ -152,7 +166,15 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const ws = await side.start();
   return {
     gatewayPort, wsPort: ws.port, outbox,
-    deliveries: async () => await webApi?.stats(),
+    async deliveries(drain) {
+      if (webApi === undefined) return undefined;
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      if (drain) await Promise.race([outbox.drained(), new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_MS)))]);
+      clearTimeout(timer);
+      const drainMs = performance.now() - started;
+      return { ...(await webApi.stats()), ...(drain ? { drainMs, waiting: outbox.stats().pending } : {}) };
+    },
     journalBatches: () => (seqs instanceof SqliteSeqStore ? seqs.stats().batches : 0),
     walPages: () => {
       try {

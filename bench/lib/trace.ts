@@ -6,6 +6,7 @@ import type { OutboxStore } from '../../src/dataverse/outbox/store.ts';
 import { formatCores, formatGc, type CoreTime, type GcPauses } from './popups.ts';
 import type { StageWatch } from './stages.ts';
 import type { TailWatch } from './tail.ts';
+import type { Delivered } from './stack.ts';
 
 /** The requirement's bound for one outbox store call on the loop (ms). */
 export const STALL_MS = 20;
@@ -37,8 +38,8 @@ export interface Trace {
   journalBatches: number;
   /** Connectors whose last acknowledgement at the end did not reach their last frame's seq. */
   unacked: number;
-  /** --deliver https: the records the stand-in Web API took (204) and refused by the run's end. */
-  delivered?: { created: number; refused: number };
+  /** --deliver https: the records the stand-in Web API took (204) and refused, once the outbox drained after the calls. */
+  delivered?: Delivered;
   /** --tail: what the slowest popups overlapped. */
   tail?: TailWatch;
   /** --stages: where each popup's latency went. */
@@ -91,10 +92,18 @@ export function emptyTrace(): Trace {
 /** A manager run's trace as printed: one line, then the store calls over the bound, --trace's methods, --tail and --stages. */
 export function traceReport(name: string, t: Trace, byMethod: boolean): string[] {
   const acked = t.unacked > 0 ? `, ${t.unacked} connector(s) NOT acknowledged up to their last frame` : ', every connector acknowledged up to its last frame';
-  const lines = [`${name}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches${acked}; ${formatGc(t.gc)}; ${formatCores(t.cores)}${t.delivered === undefined ? '' : `; records over HTTPS: ${t.delivered.created} created, ${t.delivered.refused} refused`}`];
+  const lines = [`${name}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches${acked}; ${formatGc(t.gc)}; ${formatCores(t.cores)}${t.delivered === undefined ? '' : `; records over HTTPS: ${formatDelivered(t.delivered)}`}`];
   if (t.stalls.length > 0) lines.push(`  store calls over ${STALL_MS} ms: ${t.stalls.join(', ')}`);
   if (byMethod) lines.push(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
   if (t.tail !== undefined) lines.push(t.tail.report());
   if (t.stages !== undefined) lines.push(t.stages.report());
   return lines;
+}
+
+/** A run's records over HTTPS: the counts, and after a drain whether anything was still waiting. */
+export function formatDelivered(d: Delivered): string {
+  const counts = `${d.created} created, ${d.refused} refused`;
+  if (d.drainMs === undefined) return counts;
+  const after = `${(d.drainMs / 1000).toFixed(1)} s after the calls`;
+  return d.waiting === 0 ? `${counts} (all delivered ${after})` : `${counts} (${d.waiting} still waiting ${after})`;
 }

@@ -44,10 +44,11 @@ function next<T extends WebApiChildReply['type']>(child: ChildProcess, type: T):
 /** Starts the stand-in Web API and a production Dataverse client that trusts its certificate. */
 export async function startWebApi(on: 'worker' | 'loop'): Promise<WebApi> {
   const child = fork(fileURLToPath(new URL('./webapi-child.ts', import.meta.url)), [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  // The stand-in plays a remote service (Dataverse runs on Microsoft's servers): at the lowest priority its own
-  // work takes no core the manager wants, as it takes none of a production host's.
-  if (process.platform === 'linux' && child.pid !== undefined) setPriority(child.pid, 19);
   const { port } = await next(child, 'listening');
+  // The stand-in plays a remote service (Dataverse runs on Microsoft's servers): at the lowest priority its own
+  // work takes no core the manager wants, as it takes none of a production host's. Lowered once it listens: its
+  // start (tsx compiling it) at nice 19 took over a minute on a loaded host (a CI run's parallel suites).
+  if (process.platform === 'linux' && child.pid !== undefined) setPriority(child.pid, 19);
   const ca = readFileSync(new URL('../../fixtures/tls/ca.pem', import.meta.url), 'utf8');
   const webApiUrl = `https://127.0.0.1:${port}${WEB_API_PATH}`;
   const dispatcher = createAgent({ ca });
@@ -55,6 +56,9 @@ export async function startWebApi(on: 'worker' | 'loop'): Promise<WebApi> {
   const onLoop = dataverseTransport(new DataverseClient({ webApiUrl, auth, fetchTimeoutMs: 10_000 }));
   const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (_: object, msg: string) => console.error(msg) };
   const worker = on === 'worker' ? new DeliveryWorker({ connection: { kind: 'static-token', webApiUrl, token: BENCH_TOKEN, ca }, logger: silent, fallback: onLoop }) : undefined;
+  // Its start (tsx compiling the client's modules in the thread) is kept out of the runs; at nice 10 on a loaded
+  // host it lasted seconds and the first records of a short run were still waiting for it at the run's end.
+  if (worker !== undefined && !(await worker.ready)) throw new Error('the delivery worker did not connect to the stand-in Web API');
   return {
     transport: worker ?? onLoop,
     async stats() {

@@ -18,13 +18,13 @@ describe('bench/manager.ts output', () => {
 
   it('prints the GC pauses of every run, the slowest popups with --tail, the stages with --stages, and writes the CPU profile that --profile names', async () => {
     rmSync(PROFILE, { force: true });
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--tail', '--stages', '--profile', 'flat-out'], { cwd: ROOT, timeout: 120_000 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--tail', '--stages', '--profile', 'flat-out', '--profile-interval', '100'], { cwd: ROOT, timeout: 120_000 });
     for (const run of ['manager, records queued', 'manager + outbox flat out', '+ backlog of 10', 'bare relay']) {
       expect(stdout).toMatch(new RegExp(`^${run.replace(/[+]/g, '\\+')}:.*GC \\d+ pauses, \\d+ ms in all, longest \\d+\\.\\d ms; `, 'm'));
     }
     // Each run's main-thread CPU time and its wait for a core (Linux's schedstat): the wait is part of the run time's wall clock, never negative.
     // (A manager run's line goes on with what the stand-in Web API took: `; records over HTTPS: …`.)
-    const cores = [...stdout.matchAll(/; main thread ran (\d+) ms, waited for a core (\d+) ms \((\d+\.\d) % of its run time\)(?:; records over HTTPS: \d+ created, \d+ refused)?$/gm)];
+    const cores = [...stdout.matchAll(/; main thread ran (\d+) ms, waited for a core (\d+) ms \((\d+\.\d) % of its run time\)(?:; records over HTTPS: \d+ created, \d+ refused(?: \(all delivered [\d.]+ s after the calls\))?)?$/gm)];
     if (process.platform === 'linux') {
       expect(cores).toHaveLength(4);
       for (const [, ran, waited, share] of cores) {
@@ -104,23 +104,25 @@ describe('bench/manager.ts output', () => {
     // By default the records go over HTTPS from the manager's delivery worker to the stand-in Web API (another
     // process): none while queued; every one the stand-in took, none refused, in the delivering runs.
     expect(stdout).toMatch(/, records delivered over HTTPS by the manager's Dataverse client in its delivery worker to a stand-in Web API in another process$/m);
-    const https = [...stdout.matchAll(/^(manager, records queued|manager \+ outbox flat out|\+ backlog of 10):.*; records over HTTPS: (\d+) created, (\d+) refused$/gm)].map((m) => [m[1], Number(m[2]), Number(m[3])]);
+    const https = [...stdout.matchAll(/^(manager, records queued|manager \+ outbox flat out|\+ backlog of 10):.*; records over HTTPS: (\d+) created, (\d+) refused( \(all delivered [\d.]+ s after the calls\))?$/gm)].map((m) => [m[1], Number(m[2]), Number(m[3]), m[4] !== undefined]);
     expect(https).toHaveLength(3);
-    expect(https[0]).toEqual(['manager, records queued', 0, 0]);
-    // Two records per call (phone call and call log); the backlog's 10 go first. What is still in flight at the end is not counted yet.
-    expect(https[1]![1]).toBeGreaterThan(0);
-    expect(https[1]![1]).toBeLessThanOrEqual(40);
-    expect(https[2]![1]).toBeGreaterThan(10);
-    expect(https[2]![1]).toBeLessThanOrEqual(50);
-    expect(https.map((r) => r[2])).toEqual([0, 0, 0]);
+    // Nothing while queued (the outbox never starts, nothing is waited for).
+    expect(https[0]).toEqual(['manager, records queued', 0, 0, false]);
+    // The delivering runs wait after their calls until the outbox holds nothing, so the counts are whole: two records
+    // per call (phone call and call log), each exactly once; the backlog's 10 besides in the backlog run.
+    expect(https[1]).toEqual(['manager + outbox flat out', 40, 0, true]);
+    expect(https[2]).toEqual(['+ backlog of 10', 50, 0, true]);
   }, 150_000);
 
   it('--profile relay,queued profiles the first bare relay and the queued run, and splits their work the same way', async () => {
     const relayProfile = join(ROOT, 'relay.cpuprofile');
     rmSync(relayProfile, { force: true });
     try {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--profile', 'relay,queued'], { cwd: ROOT, timeout: 120_000 });
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--profile', 'relay,queued', '--profile-interval', '100'], { cwd: ROOT, timeout: 120_000 });
       expect(existsSync(relayProfile)).toBe(true);
+      // --profile-interval 100: the samples come about every 100 µs (V8's default is 1,000), so the relay's small part is found.
+      const deltas = (JSON.parse(readFileSync(relayProfile, 'utf8')) as { timeDeltas: number[] }).timeDeltas.toSorted((a, b) => a - b);
+      expect(deltas[Math.floor(deltas.length / 2)]).toBeLessThan(500);
       expect(stdout).toMatch(/^bare relay run, main thread's work by part \(CPU profile\): \d+ ms, \d+ µs per popup( \(the profiler's own \d+ ms not counted\))?$/m);
       expect(stdout).toMatch(/^ {2}the relay \(frames in, messages out\): \d+ ms/m);
       // The relay has no manager: nothing of its run can be attributed to the manager's parts.
@@ -149,6 +151,7 @@ describe('bench/manager.ts output', () => {
     expect(stdout).not.toMatch(/\bdelivered \d+×/);
     expect(stdout).toMatch(/^requirement not checked with parts left out \(journal, outbox\): popup p99 .* all popups delivered and acknowledged$/m);
     await expect(run(process.execPath, [...args, '--ablate', 'journal,disk'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--ablate takes a list of journal, outbox; got "disk"/) });
+    await expect(run(process.execPath, [...args, '--profile', 'relay', '--profile-interval', '20'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--profile-interval must be a whole number of microseconds from 50 to 100000; got 20/) });
     await expect(run(process.execPath, [...args, '--deliver', 'carrier-pigeon'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--deliver must be one of https, https-loop, instant; got "carrier-pigeon"/) });
   }, 150_000);
 

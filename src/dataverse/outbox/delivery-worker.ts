@@ -52,6 +52,15 @@ export class DeliveryWorker implements OutboxTransport {
   private failure: string | undefined;
   private closing = false;
   private readonly exited: Promise<void>;
+  private settleReady: (connected: boolean) => void = () => undefined;
+  /**
+   * Settles once the worker has connected (true) or failed (false: deliveries go through the fallback). Delivering
+   * needs no wait — writes posted before are queued in the worker — but a caller that wants the worker's start
+   * (loading its modules, connecting) behind it can wait for this.
+   */
+  readonly ready: Promise<boolean> = new Promise((resolve) => {
+    this.settleReady = resolve;
+  });
 
   constructor(private readonly o: DeliveryWorkerOptions) {
     const data: DeliveryWorkerData = {
@@ -105,6 +114,7 @@ export class DeliveryWorker implements OutboxTransport {
   private answer(reply: DeliveryReply): void {
     switch (reply.type) {
       case 'ready':
+        this.settleReady(true);
         return;
       case 'fatal':
         this.fail(reply.message);
@@ -147,6 +157,7 @@ export class DeliveryWorker implements OutboxTransport {
   private fail(reason: string): void {
     if (this.failure !== undefined) return;
     this.failure = reason;
+    this.settleReady(false);
     for (const p of this.pending.values()) p.reject(new Error(`${reason}; the write is kept and sent again`));
     this.pending.clear();
     if (!this.closing) this.o.logger.error({ code: 'delivery-worker-failed' }, `${reason}: the outbox delivers on the main thread from now on`);

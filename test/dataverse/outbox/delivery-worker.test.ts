@@ -84,6 +84,7 @@ describe('the outbox delivery worker', () => {
     try {
       // Any write sent from the main thread would fail: each record below came from the worker.
       const { w } = worker({ fallback: { deliver: () => Promise.reject(new Error('sent from the main thread')) } });
+      expect(await w.ready).toBe(true);
       const { box } = outbox(w);
       const writes = Array.from({ length: 12 }, (_, i) => logWrite(i));
       for (const write of writes) box.enqueue(write);
@@ -171,6 +172,7 @@ describe('the outbox delivery worker', () => {
     box.start();
     await box.drained();
     expect(w.onWorker).toBe(false);
+    expect(await w.ready).toBe(false);
     for (const write of writes) expect(count('ctapi_calllog', write.id)).toBe(1);
     const errors = logs.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
