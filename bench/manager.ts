@@ -22,8 +22,8 @@
 // outbox at `synchronous = GROUP` (FULL's power-cut safety, confirmed by a WAL
 // flush off the event loop before the journal forgets; `--outbox FULL` for
 // the old fsync-per-commit on the loop). Three manager runs: records only queued (the outbox
-// does not deliver); the outbox delivering flat out (its transport answers at
-// once); and the same with a backlog of --backlog writes waiting when the
+// does not deliver); the outbox delivering flat out (by --deliver's
+// transport; bench/lib/manager-run.ts); and the same with a backlog of --backlog writes waiting when the
 // calls start, as after a CRM outage. Each run also reports the event-loop
 // delay and the synchronous outbox store work done on the loop (--trace: per
 // store method). The bare relay replays what the first (queued) run sent.
@@ -40,24 +40,24 @@
 // wired as src/manager/manager.ts does, the journal told when records are
 // durable) in front of an in-memory CRM stand-in (line records, users,
 // session proofs): the bench measures the manager, not Dataverse; records go
-// to a real SQLite outbox whose transport does nothing. Everything runs on
+// to a real SQLite outbox and (--deliver https, the default) over HTTPS to a
+// stand-in Web API in another process. Everything else runs on
 // loopback in one process, so clients and servers share the CPU and the event
 // loop in both measurements alike; bench/manager-split.ts measures both with
 // the clients in a child process instead, as in production (a server with
 // its process to itself), and up to 10,000 clients.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { Socket } from 'node:net';
-import { drive, formatCores, formatGc, openClients, percentile, schedule, sleep, uid, watchBusy, watchCores, watchGc, type Popup } from './lib/popups.ts';
-import { bareRelay, capture, type Captured } from './lib/relay.ts';
+import { formatCores, formatGc, percentile, schedule, type Popup } from './lib/popups.ts';
+import { bareRelay, type Captured } from './lib/relay.ts';
 import { profileHooks } from './lib/profiler.ts';
 import { StageWatch } from './lib/stages.ts';
 import { TailWatch } from './lib/tail.ts';
-import { emptyTrace, timedStore, traceReport, type Trace } from './lib/trace.ts';
+import { traceReport } from './lib/trace.ts';
 import { managerArgs, type ManagerRun } from './lib/manager-args.ts';
+import { managerRun, type ManagerBench } from './lib/manager-run.ts';
 import { roundOf, roundsReport } from './lib/rounds.ts';
-import { ackedSeq, connector, hostsFor, linesOfHost, startStack } from './lib/stack.ts';
+import { hostsFor } from './lib/stack.ts';
 import { verdict } from './support.ts';
 
 const ARGS = managerArgs();
@@ -73,72 +73,9 @@ setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
 
 // ---------------------------------------------------------------- the manager
-/**
- * `queued`: records are stored, never sent. `flat-out`: the delivery loop runs and its transport answers
- * at once. `backlog`: as flat-out, with BACKLOG writes waiting; delivery starts with the first call.
- */
-/** --profile RUN: that run's main-thread work by part, printed with the busy times. */
-const profileReports: string[] = [];
-
-async function manager(mode: ManagerRun, captured?: Captured): Promise<{ latencies: number[]; heapPerClient: number; trace: Trace }> {
-  const trace = emptyTrace();
-  const stack = await startStack({ clients: CLIENTS, outboxSync: OUTBOX_SYNC, wrapStore: (store) => timedStore(store, trace), ablate: ABLATE, deliver: ARGS.deliver });
-  const outbox = stack.outbox;
-  if (mode === 'flat-out') outbox.start();
-  const sockets: Socket[] = [];
-  for (let h = 0; h < HOSTS; h += 1) sockets.push(await connector(stack.gatewayPort, h, linesOfHost(CLIENTS, HOSTS, h)));
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const receivers = await openClients(`ws://127.0.0.1:${stack.wsPort}/`, CLIENTS, true);
-  gc();
-  await sleep(200);
-  const heapPerClient = (process.memoryUsage().heapUsed - before) / CLIENTS;
-  if (mode === 'backlog') {
-    for (let n = 0; n < BACKLOG; n += 1) {
-      outbox.enqueue({ id: uid(5, n), kind: 'callLog', entitySet: 'ctapi_calllogs', body: { ctapi_name: `backlog ${n}`, ctapi_number: `+49301234${n}`, ctapi_direction: 1 } });
-    }
-  }
-  Object.assign(trace, { storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], byMethod: new Map() });
-  if (mode === 'backlog') outbox.start();
-  // Started before the watches and stopped after them: the profiler's own start and stop are not the run's work.
-  const profile = ARGS.profile.has(mode) ? profileHooks(`manager-${mode}`, `${mode} run`, POPUPS.length, profileReports, ARGS.profileIntervalUs) : undefined;
-  await profile?.start();
-  const loop = monitorEventLoopDelay({ resolution: 1 });
-  loop.enable();
-  const gcWatch = watchGc();
-  const busyWatch = watchBusy();
-  const coreWatch = watchCores();
-  const batchesBefore = stack.journalBatches();
-  trace.walPagesBefore = stack.walPages();
-  if (ARGS.tail) trace.tail = new TailWatch();
-  if (STAGES) trace.stages = new StageWatch('manager');
-  const held = HOLD_LOCK_MS > 0 && !ABLATE.has('outbox') ? sleep((SECONDS * 1000) / 4).then(() => stack.holdWriteLock(HOLD_LOCK_MS)) : undefined;
-  const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), [trace.tail, trace.stages].filter((w) => w !== undefined), CALL_MS);
-  loop.disable();
-  trace.stages?.stop();
-  await held;
-  const busyMs = busyWatch.stop();
-  const cores = coreWatch.stop();
-  const gcSeen = gcWatch.stop();
-  await profile?.stop();
-  const measured = { ...trace, byMethod: new Map(trace.byMethod) };
-  measured.loopP99 = loop.percentile(99) / 1e6;
-  measured.loopMax = loop.max / 1e6;
-  measured.pendingAfter = outbox.stats().pending;
-  measured.walPages = stack.walPages();
-  measured.gc = gcSeen;
-  measured.busyMs = busyMs;
-  if (cores !== undefined) measured.cores = cores;
-  measured.journalBatches = stack.journalBatches() - batchesBefore;
-  const delivered = await stack.deliveries(mode !== 'queued');
-  if (delivered !== undefined) measured.delivered = delivered;
-  // Every connector's last frame acknowledged by the end (the manager journaled all and said so).
-  measured.unacked = sockets.filter((socket, h) => ackedSeq(socket) !== LAST_SEQ[h]).length;
-  for (const r of receivers) r.ws.terminate();
-  for (const s of sockets) s.destroy();
-  await stack.stop();
-  return { latencies, heapPerClient, trace: measured };
-}
+const BENCH: ManagerBench = { args: ARGS, hosts: HOSTS, popups: POPUPS, lastSeq: LAST_SEQ, keyOf, gc, profileReports: [] };
+const profileReports = BENCH.profileReports;
+const manager = (mode: ManagerRun, captured?: Captured) => managerRun(BENCH, mode, captured);
 
 const fmt = (n: number) => n.toFixed(2).padStart(8);
 const captured: Captured = new Map();

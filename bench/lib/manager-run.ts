@@ -1,0 +1,103 @@
+// bench/manager.ts's manager runs: one run of the manager as production composes it (bench/lib/stack.ts)
+// with the bench's connectors and clients, its popups driven at the schedule's rate, and everything the
+// run's trace reports measured around them. The bare relay's runs are bench/lib/relay.ts.
+import type { Socket } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ManagerArgs, ManagerRun } from './manager-args.ts';
+import { drive, openClients, sleep, uid, watchBusy, watchCores, watchGc, type Popup } from './popups.ts';
+import { profileHooks } from './profiler.ts';
+import { capture, type Captured } from './relay.ts';
+import { ackedSeq, connector, linesOfHost, startStack } from './stack.ts';
+import { StageWatch } from './stages.ts';
+import { TailWatch } from './tail.ts';
+import { emptyTrace, timedStore, type Trace } from './trace.ts';
+
+/** What every run of one bench invocation shares. */
+export interface ManagerBench {
+  readonly args: ManagerArgs;
+  readonly hosts: number;
+  readonly popups: readonly Popup[];
+  /** Each connector host's last seq in the schedule: what its last acknowledgement must say. */
+  readonly lastSeq: readonly number[];
+  /** The manager's call key of a popup: what its notification carries. */
+  readonly keyOf: (p: Popup) => string;
+  /** A full collection, before and after the clients connect (the heap per client). */
+  readonly gc: () => void;
+  /** --profile RUN: each profiled run's main-thread work by part, printed with the busy times. */
+  readonly profileReports: string[];
+}
+
+export interface ManagerRunResult {
+  latencies: number[];
+  heapPerClient: number;
+  trace: Trace;
+}
+
+/**
+ * One manager run. `queued`: records are stored, never sent. `flat-out`: the outbox delivers from the start
+ * (by --deliver's transport). `backlog`: as flat-out, with --backlog writes waiting; delivery starts with the
+ * first call. `captured`: the messages the clients received, for the bare relay to replay.
+ */
+export async function managerRun(bench: ManagerBench, mode: ManagerRun, captured?: Captured): Promise<ManagerRunResult> {
+  const { args, hosts: HOSTS, popups: POPUPS, lastSeq: LAST_SEQ, keyOf, gc, profileReports } = bench;
+  const { clients: CLIENTS, rate: RATE, seconds: SECONDS, callMs: CALL_MS, backlog: BACKLOG, outboxSync: OUTBOX_SYNC, ablate: ABLATE, stages: STAGES, holdLockMs: HOLD_LOCK_MS } = args;
+  const ARGS = args;
+  const trace = emptyTrace();
+  const stack = await startStack({ clients: CLIENTS, outboxSync: OUTBOX_SYNC, wrapStore: (store) => timedStore(store, trace), ablate: ABLATE, deliver: ARGS.deliver });
+  const outbox = stack.outbox;
+  if (mode === 'flat-out') outbox.start();
+  const sockets: Socket[] = [];
+  for (let h = 0; h < HOSTS; h += 1) sockets.push(await connector(stack.gatewayPort, h, linesOfHost(CLIENTS, HOSTS, h)));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const receivers = await openClients(`ws://127.0.0.1:${stack.wsPort}/`, CLIENTS, true);
+  gc();
+  await sleep(200);
+  const heapPerClient = (process.memoryUsage().heapUsed - before) / CLIENTS;
+  if (mode === 'backlog') {
+    for (let n = 0; n < BACKLOG; n += 1) {
+      outbox.enqueue({ id: uid(5, n), kind: 'callLog', entitySet: 'ctapi_calllogs', body: { ctapi_name: `backlog ${n}`, ctapi_number: `+49301234${n}`, ctapi_direction: 1 } });
+    }
+  }
+  Object.assign(trace, { storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], byMethod: new Map() });
+  if (mode === 'backlog') outbox.start();
+  // Started before the watches and stopped after them: the profiler's own start and stop are not the run's work.
+  const profile = ARGS.profile.has(mode) ? profileHooks(`manager-${mode}`, `${mode} run`, POPUPS.length, profileReports, ARGS.profileIntervalUs) : undefined;
+  await profile?.start();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const gcWatch = watchGc();
+  const busyWatch = watchBusy();
+  const coreWatch = watchCores();
+  const batchesBefore = stack.journalBatches();
+  trace.walPagesBefore = stack.walPages();
+  if (ARGS.tail) trace.tail = new TailWatch();
+  if (STAGES) trace.stages = new StageWatch('manager');
+  const held = HOLD_LOCK_MS > 0 && !ABLATE.has('outbox') ? sleep((SECONDS * 1000) / 4).then(() => stack.holdWriteLock(HOLD_LOCK_MS)) : undefined;
+  const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), [trace.tail, trace.stages].filter((w) => w !== undefined), CALL_MS);
+  loop.disable();
+  trace.stages?.stop();
+  await held;
+  const busyMs = busyWatch.stop();
+  const cores = coreWatch.stop();
+  const gcSeen = gcWatch.stop();
+  await profile?.stop();
+  const measured = { ...trace, byMethod: new Map(trace.byMethod) };
+  measured.loopP99 = loop.percentile(99) / 1e6;
+  measured.loopMax = loop.max / 1e6;
+  measured.pendingAfter = outbox.stats().pending;
+  measured.walPages = stack.walPages();
+  measured.gc = gcSeen;
+  measured.busyMs = busyMs;
+  if (cores !== undefined) measured.cores = cores;
+  measured.journalBatches = stack.journalBatches() - batchesBefore;
+  const delivered = await stack.deliveries(mode !== 'queued');
+  if (delivered !== undefined) measured.delivered = delivered;
+  // Every connector's last frame acknowledged by the end (the manager journaled all and said so).
+  measured.unacked = sockets.filter((socket, h) => ackedSeq(socket) !== LAST_SEQ[h]).length;
+  for (const r of receivers) r.ws.terminate();
+  for (const s of sockets) s.destroy();
+  await stack.stop();
+  return { latencies, heapPerClient, trace: measured };
+}
+
