@@ -58,7 +58,10 @@ export async function startWebApi(on: 'worker' | 'loop'): Promise<WebApi> {
   const worker = on === 'worker' ? new DeliveryWorker({ connection: { kind: 'static-token', webApiUrl, token: BENCH_TOKEN, ca }, logger: silent, fallback: onLoop }) : undefined;
   // Its start (tsx compiling the client's modules in the thread) is kept out of the runs; at nice 10 on a loaded
   // host it lasted seconds and the first records of a short run were still waiting for it at the run's end.
-  if (worker !== undefined && !(await worker.ready)) throw new Error('the delivery worker did not connect to the stand-in Web API');
+  if (worker !== undefined && !(await worker.ready)) {
+    child.kill();
+    throw new Error('the delivery worker did not connect to the stand-in Web API');
+  }
   return {
     transport: worker ?? onLoop,
     async stats() {
