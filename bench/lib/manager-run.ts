@@ -39,30 +39,29 @@ export interface ManagerRunResult {
  * first call. `captured`: the messages the clients received, for the bare relay to replay.
  */
 export async function managerRun(bench: ManagerBench, mode: ManagerRun, captured?: Captured): Promise<ManagerRunResult> {
-  const { args, hosts: HOSTS, popups: POPUPS, lastSeq: LAST_SEQ, keyOf, gc, profileReports } = bench;
-  const { clients: CLIENTS, rate: RATE, seconds: SECONDS, callMs: CALL_MS, backlog: BACKLOG, outboxSync: OUTBOX_SYNC, ablate: ABLATE, stages: STAGES, holdLockMs: HOLD_LOCK_MS } = args;
-  const ARGS = args;
+  const { args, hosts, popups, lastSeq, keyOf, gc, profileReports } = bench;
+  const { clients, ablate, holdLockMs } = args;
   const trace = emptyTrace();
-  const stack = await startStack({ clients: CLIENTS, outboxSync: OUTBOX_SYNC, wrapStore: (store) => timedStore(store, trace), ablate: ABLATE, deliver: ARGS.deliver });
+  const stack = await startStack({ clients, outboxSync: args.outboxSync, wrapStore: (store) => timedStore(store, trace), ablate, deliver: args.deliver });
   const outbox = stack.outbox;
   if (mode === 'flat-out') outbox.start();
   const sockets: Socket[] = [];
-  for (let h = 0; h < HOSTS; h += 1) sockets.push(await connector(stack.gatewayPort, h, linesOfHost(CLIENTS, HOSTS, h)));
+  for (let h = 0; h < hosts; h += 1) sockets.push(await connector(stack.gatewayPort, h, linesOfHost(clients, hosts, h)));
   gc();
   const before = process.memoryUsage().heapUsed;
-  const receivers = await openClients(`ws://127.0.0.1:${stack.wsPort}/`, CLIENTS, true);
+  const receivers = await openClients(`ws://127.0.0.1:${stack.wsPort}/`, clients, true);
   gc();
   await sleep(200);
-  const heapPerClient = (process.memoryUsage().heapUsed - before) / CLIENTS;
+  const heapPerClient = (process.memoryUsage().heapUsed - before) / clients;
   if (mode === 'backlog') {
-    for (let n = 0; n < BACKLOG; n += 1) {
+    for (let n = 0; n < args.backlog; n += 1) {
       outbox.enqueue({ id: uid(5, n), kind: 'callLog', entitySet: 'ctapi_calllogs', body: { ctapi_name: `backlog ${n}`, ctapi_number: `+49301234${n}`, ctapi_direction: 1 } });
     }
   }
   Object.assign(trace, { storeCalls: 0, storeMs: 0, storeMax: 0, storeMaxMethod: '', stalls: [], byMethod: new Map() });
   if (mode === 'backlog') outbox.start();
   // Started before the watches and stopped after them: the profiler's own start and stop are not the run's work.
-  const profile = ARGS.profile.has(mode) ? profileHooks(`manager-${mode}`, `${mode} run`, POPUPS.length, profileReports, ARGS.profileIntervalUs) : undefined;
+  const profile = args.profile.has(mode) ? profileHooks(`manager-${mode}`, `${mode} run`, popups.length, profileReports, args.profileIntervalUs) : undefined;
   await profile?.start();
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
@@ -71,10 +70,10 @@ export async function managerRun(bench: ManagerBench, mode: ManagerRun, captured
   const coreWatch = watchCores();
   const batchesBefore = stack.journalBatches();
   trace.walPagesBefore = stack.walPages();
-  if (ARGS.tail) trace.tail = new TailWatch();
-  if (STAGES) trace.stages = new StageWatch('manager');
-  const held = HOLD_LOCK_MS > 0 && !ABLATE.has('outbox') ? sleep((SECONDS * 1000) / 4).then(() => stack.holdWriteLock(HOLD_LOCK_MS)) : undefined;
-  const latencies = await drive(POPUPS, RATE, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), [trace.tail, trace.stages].filter((w) => w !== undefined), CALL_MS);
+  if (args.tail) trace.tail = new TailWatch();
+  if (args.stages) trace.stages = new StageWatch('manager');
+  const held = holdLockMs > 0 && !ablate.has('outbox') ? sleep((args.seconds * 1000) / 4).then(() => stack.holdWriteLock(holdLockMs)) : undefined;
+  const latencies = await drive(popups, args.rate, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), [trace.tail, trace.stages].filter((w) => w !== undefined), args.callMs);
   loop.disable();
   trace.stages?.stop();
   await held;
@@ -94,10 +93,9 @@ export async function managerRun(bench: ManagerBench, mode: ManagerRun, captured
   const delivered = await stack.deliveries(mode !== 'queued');
   if (delivered !== undefined) measured.delivered = delivered;
   // Every connector's last frame acknowledged by the end (the manager journaled all and said so).
-  measured.unacked = sockets.filter((socket, h) => ackedSeq(socket) !== LAST_SEQ[h]).length;
+  measured.unacked = sockets.filter((socket, h) => ackedSeq(socket) !== lastSeq[h]).length;
   for (const r of receivers) r.ws.terminate();
   for (const s of sockets) s.destroy();
   await stack.stop();
   return { latencies, heapPerClient, trace: measured };
 }
-
