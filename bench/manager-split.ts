@@ -7,7 +7,8 @@
 // socket and the 20,000 file descriptors of `ulimit -n` suffice. Clients
 // connect paced (--batch at a time, each batch proven before the next).
 //
-//   npx tsx bench/manager-split.ts [--clients 10000] [--rate 200] [--seconds 10] [--batch 100] [--codec-relay] [--quick]
+//   npx tsx bench/manager-split.ts [--clients 10000] [--rate 200] [--seconds 10] [--batch 100] [--codec-relay]
+//                                  [--rounds N] [--ablate journal,outbox] [--quick]
 //
 // Measured, with the bare relay (bench/lib/relay.ts: the same frames in, the
 // same WebSocket messages out, no logic) measured the same way — its clients
@@ -27,23 +28,37 @@
 // popups and needless welcomes fail. --codec-relay also measures, the same way,
 // a relay that decodes each frame and encodes each message with the protocol's
 // codec (bench/lib/relay.ts; not judged).
+// --rounds N (default 1) repeats the manager's two runs and the relays', interleaved
+// (each manager round on a new stack and new clients), and prints the medians of
+// the manager / bare relay p99 ratios: target 1's ratio (issue 18) in production's
+// process layout, printed and not judged here (bench/manager.ts judges it). The
+// reconnect is measured in the first round; target 2 is judged on the slowest
+// round. --ablate leaves parts out as bench/manager.ts --ablate does (never a
+// production shape: the requirement is not checked then).
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { ChildReply, ChildRequest } from './lib/load-child.ts';
-import { percentile, schedule, sleep, type Popup } from './lib/popups.ts';
+import { schedule, sleep, type Popup } from './lib/popups.ts';
+import { ablateArg } from './lib/manager-args.ts';
 import { startRelay, type Captured } from './lib/relay.ts';
+import { splitReport, type SplitRound } from './lib/split-report.ts';
 import { hostsFor, startStack } from './lib/stack.ts';
 import { numberArg, verdict } from './support.ts';
 
+/** Each round at 10,000 clients takes about two minutes. */
+const MAX_ROUNDS = 15;
 const QUICK = process.argv.includes('--quick');
 const CLIENTS = numberArg('clients', QUICK ? 400 : 10_000);
 const RATE = numberArg('rate', QUICK ? 20 : 200);
 const SECONDS = numberArg('seconds', QUICK ? 2 : 10);
 const BATCH = numberArg('batch', 100);
 const CODEC_RELAY = process.argv.includes('--codec-relay');
+const ROUNDS = numberArg('rounds', 1);
+if (!Number.isInteger(ROUNDS) || ROUNDS > MAX_ROUNDS) throw new Error(`--rounds must be a whole number from 1 to ${MAX_ROUNDS}; got ${ROUNDS}`);
+const ABLATE = ablateArg();
 const HOSTS = hostsFor(CLIENTS);
 const POPUPS = Math.round(RATE * SECONDS);
 const keyOf = (p: Popup) => `bench${p.host}.example/${p.callId}`;
@@ -83,16 +98,6 @@ const driven = (r: ChildReply) => {
 };
 const fdLimit = execFileSync('sh', ['-c', 'ulimit -n']).toString().trim();
 
-// ---------------------------------------------------------------- the manager
-const stack = await startStack({ clients: CLIENTS, outboxSync: 'GROUP', deliver: 'https' });
-stack.outbox.start();
-gc();
-const heapBefore = process.memoryUsage().heapUsed;
-const m = loadChild();
-const ready = await m.ask({ type: 'setup', target: 'manager', wsUrl: `ws://127.0.0.1:${stack.wsPort}/`, tcpPort: stack.gatewayPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
-if (ready.type !== 'ready') throw new Error('setup failed');
-gc();
-const heapPerClient = (process.memoryUsage().heapUsed - heapBefore) / CLIENTS;
 /** The manager's event-loop delay while `fn` runs (ms): how long a ready popup could wait for the loop. */
 async function loopDuring<T>(fn: () => Promise<T>): Promise<T & { loopP99: number; loopMax: number }> {
   const h = monitorEventLoopDelay({ resolution: 1 });
@@ -101,30 +106,52 @@ async function loopDuring<T>(fn: () => Promise<T>): Promise<T & { loopP99: numbe
   h.disable();
   return { ...out, loopP99: h.percentile(99) / 1e6, loopMax: h.max / 1e6 };
 }
-const quiet = await loopDuring(async () => driven(await m.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: true })));
-const busy = await withBusyCore(() => loopDuring(async () => driven(await m.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false }))));
-// The reconnect, and an idle window of the same length for the noise floor of the loop's delay.
+
+// ---------------------------------------------------------------- the manager
 const DOWN_MS = 1000;
 const SETTLE_MS = 2000;
-const idleLoop = monitorEventLoopDelay({ resolution: 1 });
-idleLoop.enable();
-await sleep(DOWN_MS + SETTLE_MS);
-idleLoop.disable();
-const reLoop = monitorEventLoopDelay({ resolution: 1 });
-reLoop.enable();
-const re = await m.ask({ type: 'reconnect', host: 0, downMs: DOWN_MS, settleMs: SETTLE_MS });
-reLoop.disable();
-if (re.type !== 'reconnected') throw new Error('reconnect failed');
-await m.ask({ type: 'close' });
-await stack.stop();
+/**
+ * One manager round: a new stack, the clients connected and proven, the popups quiet and with one core
+ * busy. The first round also captures what the clients received (for the relays to replay), weighs the
+ * idle clients' heap and drops and registers a connector again.
+ */
+async function managerRound(first: boolean) {
+  const stack = await startStack({ clients: CLIENTS, outboxSync: 'GROUP', deliver: 'https', ablate: ABLATE });
+  stack.outbox.start();
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const m = loadChild();
+  const ready = await m.ask({ type: 'setup', target: 'manager', wsUrl: `ws://127.0.0.1:${stack.wsPort}/`, tcpPort: stack.gatewayPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
+  if (ready.type !== 'ready') throw new Error('setup failed');
+  gc();
+  const heapPerClient = (process.memoryUsage().heapUsed - heapBefore) / CLIENTS;
+  const quiet = await loopDuring(async () => driven(await m.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: first })));
+  const busy = await withBusyCore(() => loopDuring(async () => driven(await m.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false }))));
+  let reconnect: { re: Extract<ChildReply, { type: 'reconnected' }>; stall: number; idle: number } | undefined;
+  if (first) {
+    // The reconnect, and an idle window of the same length for the noise floor of the loop's delay.
+    const idleLoop = monitorEventLoopDelay({ resolution: 1 });
+    idleLoop.enable();
+    await sleep(DOWN_MS + SETTLE_MS);
+    idleLoop.disable();
+    const reLoop = monitorEventLoopDelay({ resolution: 1 });
+    reLoop.enable();
+    const re = await m.ask({ type: 'reconnect', host: 0, downMs: DOWN_MS, settleMs: SETTLE_MS });
+    reLoop.disable();
+    if (re.type !== 'reconnected') throw new Error('reconnect failed');
+    reconnect = { re, stall: reLoop.max / 1e6, idle: idleLoop.max / 1e6 };
+  }
+  await m.ask({ type: 'close' });
+  await stack.stop();
+  return { connectMs: ready.connectMs, heapPerClient, quiet, busy, reconnect };
+}
 
 // ---------------------------------------------------------------- the bare relay, measured the same way
-const captured: Captured = new Map(quiet.captured);
 const seqs = new Array<number>(HOSTS).fill(0);
-const rounds = [...schedule(POPUPS, CLIENTS, HOSTS, 0, seqs), ...schedule(POPUPS, CLIENTS, HOSTS, 1, seqs)];
+const relayPopups = [...schedule(POPUPS, CLIENTS, HOSTS, 0, seqs), ...schedule(POPUPS, CLIENTS, HOSTS, 1, seqs)];
 /** A relay (bare, or with the codec) with its clients and connectors in a child: popups quiet, then with one core busy. */
-async function relayRuns(codec: boolean) {
-  const relay = await startRelay({ hosts: HOSTS, popups: rounds, rate: RATE, captured, keyOf, codec });
+async function relayRuns(codec: boolean, captured: Captured) {
+  const relay = await startRelay({ hosts: HOSTS, popups: relayPopups, rate: RATE, captured, keyOf, codec });
   const r = loadChild();
   await r.ask({ type: 'setup', target: 'relay', wsUrl: relay.wsUrl, tcpPort: relay.tcpPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
   while (relay.clients() < CLIENTS || relay.links() < HOSTS) await sleep(10);
@@ -132,32 +159,32 @@ async function relayRuns(codec: boolean) {
   const busyRun = await withBusyCore(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false })));
   await r.ask({ type: 'close' });
   relay.close();
-  return { quiet: quietRun, busy: busyRun };
+  return { quiet: quietRun.latencies, busy: busyRun.latencies };
 }
-const { quiet: floorQuiet, busy: floorBusy } = await relayRuns(false);
-const codec = CODEC_RELAY ? await relayRuns(true) : undefined;
+
+// ---------------------------------------------------------------- the rounds: manager, bare relay (, codec relay), interleaved
+const first = await managerRound(true);
+const captured: Captured = new Map(first.quiet.captured);
+const reconnect = first.reconnect!;
+const rounds: SplitRound[] = [];
+for (let i = 0; i < ROUNDS; i += 1) {
+  const manager = i === 0 ? first : await managerRound(false);
+  const bare = await relayRuns(false, captured);
+  const codec = CODEC_RELAY ? await relayRuns(true, captured) : undefined;
+  rounds.push({ bare, ...(codec === undefined ? {} : { codec }), manager: { quiet: manager.quiet.latencies, busy: manager.busy.latencies }, loop: { quiet: manager.quiet, busy: manager.busy } });
+}
 
 // ---------------------------------------------------------------- the figures
-const fmt = (n: number) => n.toFixed(2).padStart(8);
-const p99 = (xs: readonly number[]) => percentile(xs, 99);
-console.log(`${CLIENTS} proven clients in a child process (ulimit -n ${fdLimit}), ${HOSTS} connectors of ≤ 200 lines, ${RATE} popups/s for ${SECONDS} s (${POPUPS} popups per run)`);
-console.log(`connecting and proving ${CLIENTS} clients, ${BATCH} at a time: ${(ready.connectMs / 1000).toFixed(1)} s; manager heap per idle proven client ${(heapPerClient / 1024).toFixed(1)} KiB (server end only)`);
-console.log(`                                  p50 ms    p99 ms   delivered   manager p99 / relay p99`);
-const codecRows = (label: string, l: readonly number[] | undefined) => (l === undefined ? [] : [[label, l] as const]);
-const rows = [['bare relay, quiet', floorQuiet.latencies], ...codecRows('relay + codec, quiet', codec?.quiet.latencies), ['manager, quiet', quiet.latencies], ['bare relay, one core busy', floorBusy.latencies], ...codecRows('relay + codec, one core busy', codec?.busy.latencies), ['manager, one core busy', busy.latencies]] as const;
-for (const [name, l] of rows) console.log(`${name.padEnd(30)} ${fmt(percentile(l, 50))}  ${fmt(p99(l))}   ${l.length}/${POPUPS}`);
-console.log(`manager p99 / relay p99: quiet ${(p99(quiet.latencies) / p99(floorQuiet.latencies)).toFixed(2)}x, one core busy ${(p99(busy.latencies) / p99(floorBusy.latencies)).toFixed(2)}x`);
-if (codec !== undefined) {
-  const over = (a: readonly number[], b: readonly number[]) => (p99(a) / p99(b)).toFixed(2);
-  console.log(`relay + codec p99 (not judged): quiet ${over(codec.quiet.latencies, floorQuiet.latencies)}x the bare relay, manager ${over(quiet.latencies, codec.quiet.latencies)}x it; one core busy ${over(codec.busy.latencies, floorBusy.latencies)}x the bare relay, manager ${over(busy.latencies, codec.busy.latencies)}x it`);
-}
-console.log(`manager event-loop delay while the popups ran: quiet p99 ${quiet.loopP99.toFixed(1)} ms, max ${quiet.loopMax.toFixed(1)} ms; one core busy p99 ${busy.loopP99.toFixed(1)} ms, max ${busy.loopMax.toFixed(1)} ms`);
-const stall = reLoop.max / 1e6;
-console.log(`connector of 200 lines dropped ${DOWN_MS} ms and registered again (in ${re.reregisterMs.toFixed(0)} ms): longest event-loop stall ${stall.toFixed(1)} ms (idle window of the same length: ${(idleLoop.max / 1e6).toFixed(1)} ms); ${re.welcomed} clients welcomed again, at most ${re.maxPerClient}× each, ${re.strangers} of them not on that connector`);
+console.log(`${CLIENTS} proven clients in a child process (ulimit -n ${fdLimit}), ${HOSTS} connectors of ≤ 200 lines, ${RATE} popups/s for ${SECONDS} s (${POPUPS} popups per run)${ROUNDS > 1 ? `, ${ROUNDS} rounds` : ''}${ABLATE.size > 0 ? `; ABLATED (not a production shape, not judged): ${[...ABLATE].join(', ')}` : ''}`);
+console.log(`connecting and proving ${CLIENTS} clients, ${BATCH} at a time: ${(first.connectMs / 1000).toFixed(1)} s; manager heap per idle proven client ${(first.heapPerClient / 1024).toFixed(1)} KiB (server end only)`);
+const report = splitReport(rounds, POPUPS);
+for (const line of report.lines) console.log(line);
+const { re, stall } = reconnect;
+console.log(`connector of 200 lines dropped ${DOWN_MS} ms and registered again (in ${re.reregisterMs.toFixed(0)} ms): longest event-loop stall ${stall.toFixed(1)} ms (idle window of the same length: ${reconnect.idle.toFixed(1)} ms); ${re.welcomed} clients welcomed again, at most ${re.maxPerClient}× each, ${re.strangers} of them not on that connector`);
 const fullSize = CLIENTS >= 10_000 && RATE >= 200;
-const lost = rows.some(([, l]) => l.length < POPUPS);
 const needless = re.strangers > 0 || re.maxPerClient > 2;
-const figures = `popup p99 with one core busy ${p99(busy.latencies).toFixed(1)} ms (< 50), reconnect stall ${stall.toFixed(1)} ms (≤ 50), ${lost ? 'popups lost' : 'all popups delivered'}, ${needless ? 'needless welcomes' : 'only that connector\'s users welcomed again'}`;
-if (lost || needless) verdict(false, figures);
+const figures = `popup p99 with one core busy ${report.busyWorst.toFixed(1)} ms${ROUNDS > 1 ? ' (the slowest round)' : ''} (< 50), reconnect stall ${stall.toFixed(1)} ms (≤ 50), ${report.lost ? 'popups lost' : 'all popups delivered'}, ${needless ? 'needless welcomes' : 'only that connector\'s users welcomed again'}`;
+if (report.lost || needless) verdict(false, figures);
+else if (ABLATE.size > 0) verdict({ notChecked: 'with parts ablated (not a production shape)' }, figures);
 else if (!fullSize) verdict({ notChecked: 'below 10,000 clients at 200 popups/s (only delivery and welcomes are checked)' }, figures);
-else verdict(p99(busy.latencies) < 50 && stall <= 50, figures);
+else verdict(report.busyWorst < 50 && stall <= 50, figures);

@@ -69,9 +69,8 @@ const PROFILE_INTERVAL_US = [50, 100_000] as const;
 /** The longest call --call-ms takes (ten minutes): each run writes every call's idle, so a call's length lengthens the run (up to 1.5×). */
 export const MAX_CALL_MS = 600_000;
 
-export function managerArgs(): ManagerArgs {
-  const outboxSync = textArg('outbox') ?? 'GROUP';
-  if (outboxSync !== 'GROUP' && outboxSync !== 'FULL') throw new Error('--outbox must be GROUP or FULL');
+/** --ablate PART[,PART…]: the parts of the stack left out (bench/lib/stack.ts), checked by name. */
+export function ablateArg(): ReadonlySet<Ablated> {
   const ablate = new Set<Ablated>();
   const parts = textArg('ablate');
   if (parts !== undefined) {
@@ -80,6 +79,13 @@ export function managerArgs(): ManagerArgs {
       ablate.add(part as Ablated);
     }
   }
+  return ablate;
+}
+
+export function managerArgs(): ManagerArgs {
+  const outboxSync = textArg('outbox') ?? 'GROUP';
+  if (outboxSync !== 'GROUP' && outboxSync !== 'FULL') throw new Error('--outbox must be GROUP or FULL');
+  const ablate = ablateArg();
   const profile = new Set<ManagerRun | 'relay'>();
   for (const run of textArg('profile')?.split(',') ?? []) {
     if (run !== 'queued' && run !== 'flat-out' && run !== 'backlog' && run !== 'relay') throw new Error(`--profile takes a list of queued, flat-out, backlog and relay; got "${run}"`);

@@ -1,0 +1,75 @@
+// bench/manager-split.ts's figures: each round's table (the bare relay, the codec relay when run, and the
+// manager, quiet and with one core busy), each round's manager / bare relay p99 ratios, and over several
+// rounds their medians. The ratio is target 1's (issue 18) in production's process layout; it is printed,
+// not judged here (bench/manager.ts judges target 1). Target 2 is judged on the slowest round.
+import { percentile } from './popups.ts';
+
+interface Runs {
+  readonly quiet: readonly number[];
+  readonly busy: readonly number[];
+}
+
+export interface SplitRound {
+  /** Popup latencies (ms) of each server's quiet run and its run with one core busy. */
+  readonly bare: Runs;
+  readonly codec?: Runs;
+  readonly manager: Runs;
+  /** The manager's event-loop delay during its two runs (ms). */
+  readonly loop: { readonly quiet: LoopDelay; readonly busy: LoopDelay };
+}
+
+interface LoopDelay {
+  readonly loopP99: number;
+  readonly loopMax: number;
+}
+
+export interface SplitReport {
+  readonly lines: string[];
+  /** Medians over the rounds of the manager's p99 over the bare relay's. */
+  readonly quietRatio: number;
+  readonly busyRatio: number;
+  /** The manager's highest p99 with one core busy (ms), over the rounds: target 2's figure. */
+  readonly busyWorst: number;
+  /** A run delivered fewer popups than were sent. */
+  readonly lost: boolean;
+}
+
+const p99 = (xs: readonly number[]) => percentile(xs, 99);
+const fmt = (n: number) => n.toFixed(2).padStart(8);
+const x = (n: number) => `${n.toFixed(2)}x`;
+
+export function splitReport(rounds: readonly SplitRound[], popups: number): SplitReport {
+  if (rounds.length === 0) throw new Error('no rounds to report');
+  const lines: string[] = [];
+  const several = rounds.length > 1;
+  rounds.forEach((r, i) => {
+    if (several) lines.push(`round ${i + 1}:`);
+    lines.push('                                  p50 ms    p99 ms   delivered   manager p99 / relay p99');
+    const codecRows = (label: string, l: readonly number[] | undefined) => (l === undefined ? [] : [[label, l] as const]);
+    const rows = [['bare relay, quiet', r.bare.quiet], ...codecRows('relay + codec, quiet', r.codec?.quiet), ['manager, quiet', r.manager.quiet], ['bare relay, one core busy', r.bare.busy], ...codecRows('relay + codec, one core busy', r.codec?.busy), ['manager, one core busy', r.manager.busy]] as const;
+    for (const [name, l] of rows) lines.push(`${name.padEnd(30)} ${fmt(percentile(l, 50))}  ${fmt(p99(l))}   ${l.length}/${popups}`);
+    lines.push(`manager p99 / relay p99: quiet ${x(p99(r.manager.quiet) / p99(r.bare.quiet))}, one core busy ${x(p99(r.manager.busy) / p99(r.bare.busy))}`);
+    if (r.codec !== undefined) {
+      const over = (a: readonly number[], b: readonly number[]) => (p99(a) / p99(b)).toFixed(2);
+      lines.push(`relay + codec p99 (not judged): quiet ${over(r.codec.quiet, r.bare.quiet)}x the bare relay, manager ${over(r.manager.quiet, r.codec.quiet)}x it; one core busy ${over(r.codec.busy, r.bare.busy)}x the bare relay, manager ${over(r.manager.busy, r.codec.busy)}x it`);
+    }
+    lines.push(`manager event-loop delay while the popups ran: quiet p99 ${r.loop.quiet.loopP99.toFixed(1)} ms, max ${r.loop.quiet.loopMax.toFixed(1)} ms; one core busy p99 ${r.loop.busy.loopP99.toFixed(1)} ms, max ${r.loop.busy.loopMax.toFixed(1)} ms`);
+  });
+  const quiet = rounds.map((r) => p99(r.manager.quiet) / p99(r.bare.quiet));
+  const busy = rounds.map((r) => p99(r.manager.busy) / p99(r.bare.busy));
+  const quietRatio = percentile(quiet, 50);
+  const busyRatio = percentile(busy, 50);
+  if (several) {
+    const each = (ratios: readonly number[]) => ratios.map((q, i) => `${i + 1}: ${x(q)}`).join(', ');
+    lines.push(`rounds (manager, then the relays, interleaved), manager p99 / bare relay p99: quiet ${each(quiet)}, median ${x(quietRatio)}; one core busy ${each(busy)}, median ${x(busyRatio)}`);
+  }
+  lines.push(`target 1 (issue 18: ≤ 1.5x) in production's process layout, not judged here (bench/manager.ts judges it, in one process): manager p99 / bare relay p99 ${several ? 'median ' : ''}quiet ${x(quietRatio)}, one core busy ${x(busyRatio)}`);
+  const runs = rounds.flatMap((r) => [r.bare.quiet, r.bare.busy, r.manager.quiet, r.manager.busy, ...(r.codec === undefined ? [] : [r.codec.quiet, r.codec.busy])]);
+  return {
+    lines,
+    quietRatio,
+    busyRatio,
+    busyWorst: Math.max(...rounds.map((r) => p99(r.manager.busy))),
+    lost: runs.some((l) => l.length < popups),
+  };
+}
