@@ -177,7 +177,7 @@ for (let i = 0; i < ROUNDS; i += 1) {
 // ---------------------------------------------------------------- the figures
 console.log(`${CLIENTS} proven clients in a child process (ulimit -n ${fdLimit}), ${HOSTS} connectors of ≤ 200 lines, ${RATE} popups/s for ${SECONDS} s (${POPUPS} popups per run)${ROUNDS > 1 ? `, ${ROUNDS} rounds` : ''}${ABLATE.size > 0 ? `; ABLATED (not a production shape, not judged): ${[...ABLATE].join(', ')}` : ''}`);
 console.log(`connecting and proving ${CLIENTS} clients, ${BATCH} at a time: ${(first.connectMs / 1000).toFixed(1)} s; manager heap per idle proven client ${(first.heapPerClient / 1024).toFixed(1)} KiB (server end only)`);
-const report = splitReport(rounds, POPUPS);
+const report = splitReport(rounds, POPUPS, CLIENTS === 2000 && RATE === 200);
 for (const line of report.lines) console.log(line);
 const { re, stall } = reconnect;
 console.log(`connector of 200 lines dropped ${DOWN_MS} ms and registered again (in ${re.reregisterMs.toFixed(0)} ms): longest event-loop stall ${stall.toFixed(1)} ms (idle window of the same length: ${reconnect.idle.toFixed(1)} ms); ${re.welcomed} clients welcomed again, at most ${re.maxPerClient}× each, ${re.strangers} of them not on that connector`);

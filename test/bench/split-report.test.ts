@@ -1,0 +1,47 @@
+// bench/lib/split-report.ts: bench/manager-split.ts's figures from its rounds' latencies. Synthetic
+// latencies with known p99s: the ratios, their medians, target 2's slowest round, lost popups, and the
+// target-1 label only at target 1's size.
+import { describe, expect, it } from 'vitest';
+import { splitReport, type SplitRound } from '../../bench/lib/split-report.ts';
+
+/** 100 latencies whose p99 (the 99th of 100 sorted) is `p99` and whose p50 is 0.5 ms. */
+const runOf = (p99: number, n = 100) => Array.from({ length: n }, (_, i) => (i === 99 ? p99 : i < 50 ? 0.4 : 0.5));
+const loop = { quiet: { loopP99: 1, loopMax: 2 }, busy: { loopP99: 1, loopMax: 3 } };
+const round = (relayQuiet: number, managerQuiet: number, relayBusy: number, managerBusy: number, n = 100): SplitRound => ({
+  bare: { quiet: runOf(relayQuiet), busy: runOf(relayBusy) },
+  manager: { quiet: runOf(managerQuiet, n), busy: runOf(managerBusy) },
+  loop,
+});
+
+describe('splitReport', () => {
+  it('one round: its table and ratios, and the ratio labelled as target 1\'s at target 1\'s size', () => {
+    const r = splitReport([round(2, 3, 4, 10)], 100, true);
+    expect(r.quietRatio).toBe(1.5);
+    expect(r.busyRatio).toBe(2.5);
+    expect(r.busyWorst).toBe(10);
+    expect(r.lost).toBe(false);
+    expect(r.lines).toContain('manager p99 / relay p99: quiet 1.50x, one core busy 2.50x');
+    expect(r.lines.some((l) => l.startsWith('round '))).toBe(false);
+    expect(r.lines.at(-1)).toBe("target 1 (issue 18: ≤ 1.5x) in production's process layout, not judged here (bench/manager.ts judges it, in one process): manager p99 / bare relay p99 quiet 1.50x, one core busy 2.50x");
+  });
+
+  it('several rounds: the medians (the upper middle of an even count), target 2 on the slowest round, and no target-1 label at another size', () => {
+    const r = splitReport([round(2, 4, 2, 6), round(2, 2, 2, 3), round(2, 3, 2, 20), round(1, 3, 2, 5)], 100, false);
+    // Quiet ratios 2, 1, 1.5, 3 → sorted 1, 1.5, 2, 3 → upper middle 2; busy 3, 1.5, 10, 2.5 → 3.
+    expect(r.quietRatio).toBe(2);
+    expect(r.busyRatio).toBe(3);
+    expect(r.busyWorst).toBe(20);
+    expect(r.lines.filter((l) => /^round \d+:$/.test(l))).toEqual(['round 1:', 'round 2:', 'round 3:', 'round 4:']);
+    expect(r.lines).toContain('rounds (manager, then the relays, interleaved), manager p99 / bare relay p99: quiet 1: 2.00x, 2: 1.00x, 3: 1.50x, 4: 3.00x, median 2.00x; one core busy 1: 3.00x, 2: 1.50x, 3: 10.00x, 4: 2.50x, median 3.00x');
+    expect(r.lines.at(-1)).toBe("not target 1's size (2,000 clients at 200 popups/s): manager p99 / bare relay p99 median quiet 2.00x, one core busy 3.00x");
+  });
+
+  it('a run short of popups in any round counts as lost', () => {
+    expect(splitReport([round(2, 3, 2, 3), round(2, 3, 2, 3, 99)], 100, true).lost).toBe(true);
+    expect(splitReport([round(2, 3, 2, 3)], 100, true).lines.some((l) => l.includes(' 100/100'))).toBe(true);
+  });
+
+  it('refuses to report no rounds', () => {
+    expect(() => splitReport([], 100, true)).toThrow('no rounds to report');
+  });
+});
