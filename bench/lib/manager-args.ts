@@ -82,6 +82,13 @@ export function ablateArg(): ReadonlySet<Ablated> {
   return ablate;
 }
 
+/** --deliver https|https-loop|instant (default `https`, production's): how the outbox's records leave. */
+export function deliverArg(): Delivery {
+  const deliver = textArg('deliver') ?? 'https';
+  if (!(DELIVERIES as readonly string[]).includes(deliver)) throw new Error(`--deliver must be one of ${DELIVERIES.join(', ')}; got "${deliver}"`);
+  return deliver as Delivery;
+}
+
 export function managerArgs(): ManagerArgs {
   const outboxSync = textArg('outbox') ?? 'GROUP';
   if (outboxSync !== 'GROUP' && outboxSync !== 'FULL') throw new Error('--outbox must be GROUP or FULL');
@@ -95,8 +102,7 @@ export function managerArgs(): ManagerArgs {
   if (!Number.isInteger(profileIntervalUs) || profileIntervalUs < PROFILE_INTERVAL_US[0] || profileIntervalUs > PROFILE_INTERVAL_US[1]) {
     throw new Error(`--profile-interval must be a whole number of microseconds from ${PROFILE_INTERVAL_US[0]} to ${PROFILE_INTERVAL_US[1]}; got ${profileIntervalUs}`);
   }
-  const deliver = textArg('deliver') ?? 'https';
-  if (!(DELIVERIES as readonly string[]).includes(deliver)) throw new Error(`--deliver must be one of ${DELIVERIES.join(', ')}; got "${deliver}"`);
+  const deliver = deliverArg();
   return {
     clients: numberArg('clients', 2000),
     rate: numberArg('rate', 200),
@@ -113,7 +119,7 @@ export function managerArgs(): ManagerArgs {
     profile,
     profileIntervalUs,
     codecRelay: process.argv.includes('--codec-relay'),
-    deliver: deliver as Delivery,
+    deliver,
   };
 }
 

@@ -16,6 +16,16 @@ export interface SplitRound {
   readonly manager: Runs;
   /** The manager's event-loop delay during its two runs (ms). */
   readonly loop: { readonly quiet: LoopDelay; readonly busy: LoopDelay };
+  readonly cpu?: QuietCpu;
+}
+
+/** CPU time (ms) while the manager's quiet popups ran. */
+export interface QuietCpu {
+  /** The manager's process, all its threads (journal, outbox writer, delivery worker, V8's). */
+  readonly managerMs: number;
+  /** The stand-in Web API's process (the records' server side: Microsoft's in production), and the records it took; absent when nothing goes over HTTPS. */
+  readonly standInMs?: number;
+  readonly records?: number;
 }
 
 interface LoopDelay {
@@ -55,6 +65,10 @@ export function splitReport(rounds: readonly SplitRound[], popups: number, targe
       lines.push(`relay + codec p99 (not judged): quiet ${over(r.codec.quiet, r.bare.quiet)}x the bare relay, manager ${over(r.manager.quiet, r.codec.quiet)}x it; one core busy ${over(r.codec.busy, r.bare.busy)}x the bare relay, manager ${over(r.manager.busy, r.codec.busy)}x it`);
     }
     lines.push(`manager event-loop delay while the popups ran: quiet p99 ${r.loop.quiet.loopP99.toFixed(1)} ms, max ${r.loop.quiet.loopMax.toFixed(1)} ms; one core busy p99 ${r.loop.busy.loopP99.toFixed(1)} ms, max ${r.loop.busy.loopMax.toFixed(1)} ms`);
+    if (r.cpu !== undefined) {
+      const standIn = r.cpu.standInMs === undefined ? 'no records over HTTPS' : `stand-in Web API ${Math.round(r.cpu.standInMs)} ms for ${r.cpu.records ?? 0} records (the server side: Microsoft's in production)`;
+      lines.push(`CPU while the quiet popups ran: manager process ${Math.round(r.cpu.managerMs)} ms (all its threads), ${standIn}`);
+    }
   });
   const quiet = rounds.map((r) => p99(r.manager.quiet) / p99(r.bare.quiet));
   const busy = rounds.map((r) => p99(r.manager.busy) / p99(r.bare.busy));

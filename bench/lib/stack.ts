@@ -90,6 +90,8 @@ export const DRAIN_MS = 120_000;
 export interface Delivered {
   created: number;
   refused: number;
+  /** The stand-in process's CPU time so far (ms). */
+  cpuMs: number;
   drainMs?: number;
   waiting?: number;
 }

@@ -23,7 +23,8 @@ export const DELIVERIES: readonly Delivery[] = ['https', 'https-loop', 'instant'
 export interface WebApi {
   transport: OutboxTransport;
   /** Requests the stand-in answered 204, and those it refused. */
-  stats(): Promise<{ created: number; refused: number }>;
+  /** Records taken and refused, and the stand-in process's CPU time so far (ms, user and system). */
+  stats(): Promise<{ created: number; refused: number; cpuMs: number }>;
   stop(): Promise<void>;
 }
 
@@ -67,8 +68,8 @@ export async function startWebApi(on: 'worker' | 'loop'): Promise<WebApi> {
     async stats() {
       const reply = next(child, 'stats');
       child.send({ type: 'stats' });
-      const { created, refused } = await reply;
-      return { created, refused };
+      const { created, refused, cpuMs } = await reply;
+      return { created, refused, cpuMs };
     },
     async stop() {
       await worker?.close();

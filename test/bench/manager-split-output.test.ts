@@ -2,7 +2,7 @@
 // (its clients and connectors in a child process, quiet and with one core busy), printed beside it with
 // its ratios, and not judged. --rounds N repeats the manager's and the relays' runs interleaved and prints
 // each round's ratios and their medians (target 1's ratio in this layout, not judged here); --ablate is
-// never judged. Small sizes: the output, not the speed.
+// never judged, nor is a --deliver other than production's. Small sizes: the output, not the speed.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -64,10 +64,24 @@ describe('bench/manager-split.ts output', () => {
     // 40 clients at 20 popups/s: the ratio is printed, not as target 1's (2,000 clients at 200 popups/s).
     expect(stdout).toContain(`not target 1's size (2,000 clients at 200 popups/s): manager p99 / bare relay p99 median quiet ${qm!.toFixed(2)}x, one core busy ${bm!.toFixed(2)}x`);
     expect(stdout).not.toMatch(/^target 1/m);
+    // Journal ablated, outbox not: the records still go over HTTPS, at most two per call of the quiet run.
+    const cpu = [...stdout.matchAll(/^CPU while the quiet popups ran: manager process (\d+) ms \(all its threads\), stand-in Web API (\d+) ms for (\d+) records \(the server side: Microsoft's in production\)$/gm)];
+    expect(cpu).toHaveLength(2);
+    for (const [, manager, , records] of cpu) {
+      expect(Number(manager)).toBeGreaterThan(0);
+      expect(Number(records)).toBeLessThanOrEqual(40);
+    }
     expect(stdout).toMatch(/^requirement not checked with parts ablated \(not a production shape\): popup p99 with one core busy [\d.]+ ms \(the slowest round\)/m);
   }, 150_000);
 
-  it('refuses a --rounds that is not a whole number from 1 to 15, and an --ablate of an unknown part, before anything runs', async () => {
+  it('--deliver instant: said in the heading, and no verdict (only production\'s delivery is judged)', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager-split.ts', '--quick', '--clients', '20', '--rate', '20', '--seconds', '1', '--deliver', 'instant'], { cwd: ROOT, timeout: 120_000 });
+    expect(stdout).toMatch(/; records delivered by a transport that answers at once \(not production's, not judged\)$/m);
+    expect(stdout).toMatch(/^CPU while the quiet popups ran: manager process \d+ ms \(all its threads\), no records over HTTPS$/m);
+    expect(stdout).toMatch(/^requirement not checked with --deliver instant \(production delivers over HTTPS from its worker\): .*all popups delivered/m);
+  }, 150_000);
+
+  it('refuses a --rounds that is not a whole number from 1 to 15, an --ablate of an unknown part and an unknown --deliver, before anything runs', async () => {
     const fails = async (args: string[]) => {
       const err = await run(process.execPath, ['--import', 'tsx', 'bench/manager-split.ts', '--quick', ...args], { cwd: ROOT, timeout: 60_000 }).then(() => undefined, (e: { code: number; stderr: string; stdout: string }) => e);
       expect(err, args.join(' ')).toBeDefined();
@@ -78,5 +92,6 @@ describe('bench/manager-split.ts output', () => {
     expect(await fails(['--rounds', '1.5'])).toContain('--rounds must be a whole number from 1 to 15; got 1.5');
     expect(await fails(['--rounds', '16'])).toContain('--rounds must be a whole number from 1 to 15; got 16');
     expect(await fails(['--ablate', 'records'])).toContain('--ablate takes a list of journal, outbox; got "records"');
+    expect(await fails(['--deliver', 'ftp'])).toContain('--deliver must be one of https, https-loop, instant; got "ftp"');
   }, 120_000);
 });

@@ -36,6 +36,13 @@ describe('splitReport', () => {
     expect(r.lines.at(-1)).toBe("not target 1's size (2,000 clients at 200 popups/s): manager p99 / bare relay p99 median quiet 2.00x, one core busy 3.00x");
   });
 
+  it('the CPU the quiet run cost, with the stand-in Web API\'s share when records went over HTTPS', () => {
+    const withCpu = (cpu: SplitRound['cpu']) => splitReport([{ ...round(2, 3, 2, 3), cpu }], 100, true).lines;
+    expect(withCpu({ managerMs: 2345.4, standInMs: 1234.6, records: 3998 })).toContain("CPU while the quiet popups ran: manager process 2345 ms (all its threads), stand-in Web API 1235 ms for 3998 records (the server side: Microsoft's in production)");
+    expect(withCpu({ managerMs: 1800 })).toContain('CPU while the quiet popups ran: manager process 1800 ms (all its threads), no records over HTTPS');
+    expect(withCpu(undefined).some((l) => l.startsWith('CPU'))).toBe(false);
+  });
+
   it('a run short of popups in any round counts as lost', () => {
     expect(splitReport([round(2, 3, 2, 3), round(2, 3, 2, 3, 99)], 100, true).lost).toBe(true);
     expect(splitReport([round(2, 3, 2, 3)], 100, true).lines.some((l) => l.includes(' 100/100'))).toBe(true);
