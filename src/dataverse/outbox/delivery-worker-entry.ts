@@ -20,7 +20,20 @@ import { dataverseTransport } from './transport.ts';
 const port = parentPort;
 if (port === null) throw new Error('delivery-worker-entry runs in a worker thread');
 const data = workerData as DeliveryWorkerData;
-const post = (reply: DeliveryReply) => port.postMessage(reply);
+// A turn's replies leave together, once the turn's I/O has been handled (setImmediate): one message event on the
+// main thread for a burst of answers. `ready` and `fatal` leave at once, after what was queued before them.
+let queued: DeliveryReply[] = [];
+const flush = () => {
+  const replies = queued;
+  queued = [];
+  if (replies.length === 1) port.postMessage(replies[0]);
+  else if (replies.length > 1) port.postMessage({ type: 'batch', replies } satisfies DeliveryReply);
+};
+const post = (reply: DeliveryReply) => {
+  queued.push(reply);
+  if (reply.type === 'ready' || reply.type === 'fatal') flush();
+  else if (queued.length === 1) setImmediate(flush);
+};
 
 /** A log line's fields as far as they can be cloned (an unclonable one is named, not sent). */
 function cloneable(obj: object): Record<string, unknown> {
@@ -79,9 +92,16 @@ connection.then(
   (err: unknown) => post({ type: 'fatal', message: `the delivery worker could not connect: ${err instanceof Error ? err.message : String(err)}` }),
 );
 
-port.on('message', (request: DeliveryRequest) => {
+const handle = (request: DeliveryRequest): void => {
+  if (request.type === 'batch') {
+    for (const r of request.requests) handle(r);
+    return;
+  }
   if (request.type === 'close') {
-    void connection.then((c) => c.client.close()).catch(() => undefined).finally(() => port.close());
+    void connection.then((c) => c.client.close()).catch(() => undefined).finally(() => {
+      flush();
+      port.close();
+    });
     return;
   }
   if (request.type === 'token' || request.type === 'token-failed') {
@@ -97,4 +117,6 @@ port.on('message', (request: DeliveryRequest) => {
       (outcome) => post({ type: 'delivered', id: request.id, outcome }),
       (err: unknown) => post({ type: 'failed', id: request.id, error: toSent(err) }),
     );
-});
+};
+
+port.on('message', handle);

@@ -32,7 +32,9 @@ export type DeliveryRequest =
   | { readonly type: 'deliver'; readonly id: number; readonly write: OutboxWrite }
   | { readonly type: 'token'; readonly id: number; readonly token: string; readonly expiresOnMs: number }
   | { readonly type: 'token-failed'; readonly id: number; readonly error: SentError }
-  | { readonly type: 'close' };
+  | { readonly type: 'close' }
+  /** Several requests in one message (a burst of writes: one message event, not one per write). */
+  | { readonly type: 'batch'; readonly requests: readonly DeliveryRequest[] };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -60,7 +62,12 @@ export type DeliveryReply =
   | { readonly type: 'delivered'; readonly id: number; readonly outcome: 'created' | 'exists' }
   | { readonly type: 'failed'; readonly id: number; readonly error: SentError }
   | { readonly type: 'log'; readonly level: LogLevel; readonly obj: Record<string, unknown>; readonly msg: string }
-  | { readonly type: 'attempt'; readonly attempt: DataverseAttempt };
+  | { readonly type: 'attempt'; readonly attempt: DataverseAttempt }
+  /**
+   * A worker turn's replies in one message, in order: each record's outcome and its attempt would otherwise be a
+   * message event each on the main thread, the loop that serves popups (issue 18).
+   */
+  | { readonly type: 'batch'; readonly replies: readonly DeliveryReply[] };
 
 /** An error as it crosses the boundary: a DataverseError's fields (never its `cause`, which may quote a credential). */
 export function toSent(err: unknown): SentError {

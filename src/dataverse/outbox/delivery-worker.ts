@@ -51,6 +51,10 @@ export class DeliveryWorker implements OutboxTransport {
   private nextId = 0;
   private failure: string | undefined;
   private closing = false;
+  /** Requests of this synchronous burst, posted together at its end (one message for the worker, not one per write). */
+  private outgoing: DeliveryRequest[] = [];
+  /** Messages taken from the worker (a batch counts once): how often it woke the event loop (tests, diagnostics). */
+  messagesIn = 0;
   private readonly exited: Promise<void>;
   private settleReady: (connected: boolean) => void = () => undefined;
   /**
@@ -73,7 +77,10 @@ export class DeliveryWorker implements OutboxTransport {
     // At the background threads' priority, as the SQLite workers: a delivery can wait, a popup should not.
     this.worker = new Worker(BACKGROUND_MODULE_WORKER_BOOT, { workerData: data });
     this.worker.unref(); // never what keeps a process alive
-    this.worker.on('message', (reply: DeliveryReply) => this.answer(reply));
+    this.worker.on('message', (reply: DeliveryReply) => {
+      this.messagesIn += 1;
+      this.answer(reply);
+    });
     this.worker.on('error', (err) => this.fail(`the delivery worker failed: ${err.message}`));
     this.exited = new Promise((resolve) => this.worker.once('exit', (code) => {
       this.fail(`the delivery worker exited with code ${code}`);
@@ -92,8 +99,7 @@ export class DeliveryWorker implements OutboxTransport {
       this.nextId += 1;
       const id = this.nextId;
       this.pending.set(id, { resolve, reject });
-      const request: DeliveryRequest = { type: 'deliver', id, write };
-      this.worker.postMessage(request);
+      this.post({ type: 'deliver', id, write });
     });
   }
 
@@ -102,6 +108,7 @@ export class DeliveryWorker implements OutboxTransport {
     if (this.closing) return this.exited;
     this.closing = true;
     if (this.failure === undefined) {
+      this.flush();
       const request: DeliveryRequest = { type: 'close' };
       this.worker.postMessage(request);
       const timer = setTimeout(() => void this.worker.terminate(), 5_000);
@@ -113,6 +120,9 @@ export class DeliveryWorker implements OutboxTransport {
 
   private answer(reply: DeliveryReply): void {
     switch (reply.type) {
+      case 'batch':
+        for (const r of reply.replies) this.answer(r);
+        return;
       case 'ready':
         this.settleReady(true);
         return;
@@ -151,7 +161,16 @@ export class DeliveryWorker implements OutboxTransport {
   }
 
   private post(request: DeliveryRequest): void {
-    if (this.failure === undefined) this.worker.postMessage(request);
+    if (this.failure !== undefined) return;
+    this.outgoing.push(request);
+    if (this.outgoing.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    const requests = this.outgoing;
+    this.outgoing = [];
+    if (this.failure !== undefined || requests.length === 0) return;
+    this.worker.postMessage(requests.length === 1 ? requests[0] : ({ type: 'batch', requests } satisfies DeliveryRequest));
   }
 
   private fail(reason: string): void {

@@ -104,6 +104,32 @@ describe('the outbox delivery worker', () => {
     }
   });
 
+  it('answers a burst of writes in at most one message per write: a turn\'s outcomes and attempts travel together, each outcome still its own', async () => {
+    const attempts: DataverseAttempt[] = [];
+    const listen = (m: unknown) => void attempts.push(m as DataverseAttempt);
+    subscribe(dataverseAttempts.name, listen);
+    try {
+      const { w } = worker({ fallback: { deliver: () => Promise.reject(new Error('sent from the main thread')) } });
+      expect(await w.ready).toBe(true);
+      const before = w.messagesIn;
+      // Forty writes posted in one burst, one of them a record that exists already: outcomes are not mixed up.
+      const writes = Array.from({ length: 40 }, (_, i) => logWrite(100 + i));
+      expect(await w.deliver(writes[7]!)).toBe('created');
+      const sent = w.messagesIn;
+      const outcomes = await Promise.all(writes.map((write) => w.deliver(write)));
+      expect(outcomes.filter((o) => o === 'exists')).toHaveLength(1);
+      expect(outcomes[7]).toBe('exists');
+      for (const write of writes) expect(patchesOf(write.id).filter((r) => r.status === 204)).toHaveLength(1);
+      expect(attempts.filter((a) => a.method === 'PATCH')).toHaveLength(41);
+      // One message per outcome and one per attempt would be 80 for the burst. Each worker turn sends one, and a
+      // write's attempt and outcome fall in the same turn: at most 40, fewer when answers arrive together.
+      expect(sent - before).toBeLessThanOrEqual(2);
+      expect(w.messagesIn - sent).toBeLessThanOrEqual(40);
+    } finally {
+      unsubscribe(dataverseAttempts.name, listen);
+    }
+  });
+
   it("keeps a failure's code, status and Retry-After, so the outbox judges it as it would on the main thread", async () => {
     const { w } = worker();
     const throttled = logWrite(100);
