@@ -46,7 +46,7 @@ import type { ChildReply, ChildRequest } from './lib/load-child.ts';
 import { schedule, sleep, type Popup } from './lib/popups.ts';
 import { ablateArg, deliverArg } from './lib/manager-args.ts';
 import { startRelay, type Captured } from './lib/relay.ts';
-import { splitReport, type QuietCpu, type SplitRound } from './lib/split-report.ts';
+import { shapeNote, splitOutcome, splitReport, type QuietCpu, type SplitRound, type SplitShape } from './lib/split-report.ts';
 import { hostsFor, startStack } from './lib/stack.ts';
 import { numberArg, verdict } from './support.ts';
 
@@ -62,6 +62,7 @@ const ROUNDS = numberArg('rounds', 1);
 if (!Number.isInteger(ROUNDS) || ROUNDS > MAX_ROUNDS) throw new Error(`--rounds must be a whole number from 1 to ${MAX_ROUNDS}; got ${ROUNDS}`);
 const ABLATE = ablateArg();
 const DELIVER = deliverArg();
+const SHAPE: SplitShape = { ablate: ABLATE, deliver: DELIVER, fullSize: CLIENTS >= 10_000 && RATE >= 200 };
 const HOSTS = hostsFor(CLIENTS);
 const POPUPS = Math.round(RATE * SECONDS);
 const keyOf = (p: Popup) => `bench${p.host}.example/${p.callId}`;
@@ -188,17 +189,12 @@ for (let i = 0; i < ROUNDS; i += 1) {
 }
 
 // ---------------------------------------------------------------- the figures
-console.log(`${CLIENTS} proven clients in a child process (ulimit -n ${fdLimit}), ${HOSTS} connectors of ≤ 200 lines, ${RATE} popups/s for ${SECONDS} s (${POPUPS} popups per run)${ROUNDS > 1 ? `, ${ROUNDS} rounds` : ''}${ABLATE.size > 0 ? `; ABLATED (not a production shape, not judged): ${[...ABLATE].join(', ')}` : ''}${DELIVER === 'https' ? '' : `; records delivered ${DELIVER === 'instant' ? 'by a transport that answers at once' : 'over HTTPS from the event loop'} (not production's, not judged)`}`);
+console.log(`${CLIENTS} proven clients in a child process (ulimit -n ${fdLimit}), ${HOSTS} connectors of ≤ 200 lines, ${RATE} popups/s for ${SECONDS} s (${POPUPS} popups per run)${ROUNDS > 1 ? `, ${ROUNDS} rounds` : ''}${shapeNote(SHAPE)}`);
 console.log(`connecting and proving ${CLIENTS} clients, ${BATCH} at a time: ${(first.connectMs / 1000).toFixed(1)} s; manager heap per idle proven client ${(first.heapPerClient / 1024).toFixed(1)} KiB (server end only)`);
 const report = splitReport(rounds, POPUPS, CLIENTS === 2000 && RATE === 200);
 for (const line of report.lines) console.log(line);
 const { re, stall } = reconnect;
 console.log(`connector of 200 lines dropped ${DOWN_MS} ms and registered again (in ${re.reregisterMs.toFixed(0)} ms): longest event-loop stall ${stall.toFixed(1)} ms (idle window of the same length: ${reconnect.idle.toFixed(1)} ms); ${re.welcomed} clients welcomed again, at most ${re.maxPerClient}× each, ${re.strangers} of them not on that connector`);
-const fullSize = CLIENTS >= 10_000 && RATE >= 200;
 const needless = re.strangers > 0 || re.maxPerClient > 2;
 const figures = `popup p99 with one core busy ${report.busyWorst.toFixed(1)} ms${ROUNDS > 1 ? ' (the slowest round)' : ''} (< 50), reconnect stall ${stall.toFixed(1)} ms (≤ 50), ${report.lost ? 'popups lost' : 'all popups delivered'}, ${needless ? 'needless welcomes' : 'only that connector\'s users welcomed again'}`;
-if (report.lost || needless) verdict(false, figures);
-else if (ABLATE.size > 0) verdict({ notChecked: 'with parts ablated (not a production shape)' }, figures);
-else if (DELIVER !== 'https') verdict({ notChecked: `with --deliver ${DELIVER} (production delivers over HTTPS from its worker)` }, figures);
-else if (!fullSize) verdict({ notChecked: 'below 10,000 clients at 200 popups/s (only delivery and welcomes are checked)' }, figures);
-else verdict(report.busyWorst < 50 && stall <= 50, figures);
+verdict(splitOutcome(SHAPE, { lost: report.lost, needless, busyWorst: report.busyWorst, stall }), figures);

@@ -3,6 +3,8 @@
 // rounds their medians. The ratio is target 1's (issue 18) in production's process layout; it is printed,
 // not judged here (bench/manager.ts judges target 1). Target 2 is judged on the slowest round.
 import { percentile } from './popups.ts';
+import type { Ablated } from './stack.ts';
+import type { Delivery } from './webapi.ts';
 
 interface Runs {
   readonly quiet: readonly number[];
@@ -89,4 +91,32 @@ export function splitReport(rounds: readonly SplitRound[], popups: number, targe
     busyWorst: Math.max(...rounds.map((r) => p99(r.manager.busy))),
     lost: runs.some((l) => l.length < popups),
   };
+}
+
+/** How a run was shaped: what its heading adds and whether its verdict is judged (bench/support.ts `verdict`). */
+export interface SplitShape {
+  readonly ablate: ReadonlySet<Ablated>;
+  readonly deliver: Delivery;
+  /** 10,000 clients at 200 popups/s: target 2's size. */
+  readonly fullSize: boolean;
+}
+
+/** What the heading adds for a shape that is not production's (empty for production's). */
+export function shapeNote(shape: SplitShape): string {
+  const ablated = shape.ablate.size > 0 ? `; ABLATED (not a production shape, not judged): ${[...shape.ablate].join(', ')}` : '';
+  const delivered = shape.deliver === 'https' ? '' : `; records delivered ${shape.deliver === 'instant' ? 'by a transport that answers at once' : 'over HTTPS from the event loop'} (not production's, not judged)`;
+  return ablated + delivered;
+}
+
+/**
+ * Target 2's outcome: anything lost or a needless welcome fails at every size and shape; a shape that is not
+ * production's, or a size below 10,000 clients at 200 popups/s, is not checked; else p99 with one core busy
+ * under 50 ms on the slowest round and a reconnect stall of at most 50 ms.
+ */
+export function splitOutcome(shape: SplitShape, o: { lost: boolean; needless: boolean; busyWorst: number; stall: number }): boolean | { notChecked: string } {
+  if (o.lost || o.needless) return false;
+  if (shape.ablate.size > 0) return { notChecked: 'with parts ablated (not a production shape)' };
+  if (shape.deliver !== 'https') return { notChecked: `with --deliver ${shape.deliver} (production delivers over HTTPS from its worker)` };
+  if (!shape.fullSize) return { notChecked: 'below 10,000 clients at 200 popups/s (only delivery and welcomes are checked)' };
+  return o.busyWorst < 50 && o.stall <= 50;
 }

@@ -2,7 +2,8 @@
 // (its clients and connectors in a child process, quiet and with one core busy), printed beside it with
 // its ratios, and not judged. --rounds N repeats the manager's and the relays' runs interleaved and prints
 // each round's ratios and their medians (target 1's ratio in this layout, not judged here); --ablate is
-// never judged, nor is a --deliver other than production's. Small sizes: the output, not the speed.
+// never judged, nor is a --deliver other than production's (bench/lib/split-report.ts's shapes, tested in
+// split-report.test.ts). Small sizes: the output, not the speed.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -72,13 +73,6 @@ describe('bench/manager-split.ts output', () => {
       expect(Number(records)).toBeLessThanOrEqual(40);
     }
     expect(stdout).toMatch(/^requirement not checked with parts ablated \(not a production shape\): popup p99 with one core busy [\d.]+ ms \(the slowest round\)/m);
-  }, 150_000);
-
-  it('--deliver instant: said in the heading, and no verdict (only production\'s delivery is judged)', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager-split.ts', '--quick', '--clients', '20', '--rate', '20', '--seconds', '1', '--deliver', 'instant'], { cwd: ROOT, timeout: 120_000 });
-    expect(stdout).toMatch(/; records delivered by a transport that answers at once \(not production's, not judged\)$/m);
-    expect(stdout).toMatch(/^CPU while the quiet popups ran: manager process \d+ ms \(all its threads\), no records over HTTPS$/m);
-    expect(stdout).toMatch(/^requirement not checked with --deliver instant \(production delivers over HTTPS from its worker\): .*all popups delivered/m);
   }, 150_000);
 
   it('refuses a --rounds that is not a whole number from 1 to 15, an --ablate of an unknown part and an unknown --deliver, before anything runs', async () => {

@@ -2,7 +2,7 @@
 // latencies with known p99s: the ratios, their medians, target 2's slowest round, lost popups, and the
 // target-1 label only at target 1's size.
 import { describe, expect, it } from 'vitest';
-import { splitReport, type SplitRound } from '../../bench/lib/split-report.ts';
+import { shapeNote, splitOutcome, splitReport, type SplitRound, type SplitShape } from '../../bench/lib/split-report.ts';
 
 /** 100 latencies whose p99 (the 99th of 100 sorted) is `p99` and whose p50 is 0.5 ms. */
 const runOf = (p99: number, n = 100) => Array.from({ length: n }, (_, i) => (i === 99 ? p99 : i < 50 ? 0.4 : 0.5));
@@ -50,5 +50,32 @@ describe('splitReport', () => {
 
   it('refuses to report no rounds', () => {
     expect(() => splitReport([], 100, true)).toThrow('no rounds to report');
+  });
+
+  describe("a run's shape: the heading's note and the verdict", () => {
+    const production: SplitShape = { ablate: new Set(), deliver: 'https', fullSize: true };
+    const good = { lost: false, needless: false, busyWorst: 7, stall: 14 };
+
+    it("production's shape at full size is judged on the slowest round's p99 and the stall", () => {
+      expect(shapeNote(production)).toBe('');
+      expect(splitOutcome(production, good)).toBe(true);
+      expect(splitOutcome(production, { ...good, busyWorst: 50 })).toBe(false);
+      expect(splitOutcome(production, { ...good, stall: 50.1 })).toBe(false);
+      expect(splitOutcome({ ...production, fullSize: false }, good)).toEqual({ notChecked: 'below 10,000 clients at 200 popups/s (only delivery and welcomes are checked)' });
+    });
+
+    it('another delivery or an ablated part is said in the heading and never judged; a loss or a needless welcome fails any shape', () => {
+      const instant: SplitShape = { ...production, deliver: 'instant' };
+      expect(shapeNote(instant)).toBe("; records delivered by a transport that answers at once (not production's, not judged)");
+      expect(shapeNote({ ...production, deliver: 'https-loop' })).toBe("; records delivered over HTTPS from the event loop (not production's, not judged)");
+      expect(splitOutcome(instant, good)).toEqual({ notChecked: 'with --deliver instant (production delivers over HTTPS from its worker)' });
+      const ablated: SplitShape = { ...instant, ablate: new Set(['journal', 'outbox'] as const) };
+      expect(shapeNote(ablated)).toBe("; ABLATED (not a production shape, not judged): journal, outbox; records delivered by a transport that answers at once (not production's, not judged)");
+      expect(splitOutcome(ablated, { ...good, busyWorst: 500 })).toEqual({ notChecked: 'with parts ablated (not a production shape)' });
+      for (const shape of [production, instant, ablated, { ...production, fullSize: false }]) {
+        expect(splitOutcome(shape, { ...good, lost: true })).toBe(false);
+        expect(splitOutcome(shape, { ...good, needless: true })).toBe(false);
+      }
+    });
   });
 });
