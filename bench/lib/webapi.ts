@@ -22,8 +22,7 @@ export const DELIVERIES: readonly Delivery[] = ['https', 'https-loop', 'instant'
 
 export interface WebApi {
   transport: OutboxTransport;
-  /** Requests the stand-in answered 204, and those it refused. */
-  /** Records taken and refused, and the stand-in process's CPU time so far (ms, user and system). */
+  /** Requests the stand-in answered 204, those it refused, and its process's CPU time so far (ms, user and system). */
   stats(): Promise<{ created: number; refused: number; cpuMs: number }>;
   stop(): Promise<void>;
 }

@@ -55,8 +55,7 @@ export class DeliveryWorker implements OutboxTransport {
   private closing = false;
   /** Requests of this synchronous burst, posted together at its end (one message for the worker, not one per write). */
   private outgoing: DeliveryRequest[] = [];
-  /** Messages taken from the worker (a batch counts once): how often it woke the event loop (tests, diagnostics). */
-  messagesIn = 0;
+  #messagesIn = 0;
   private readonly exited: Promise<void>;
   private settleReady: (connected: boolean) => void = () => undefined;
   /**
@@ -80,7 +79,7 @@ export class DeliveryWorker implements OutboxTransport {
     this.worker = new Worker(BACKGROUND_MODULE_WORKER_BOOT, { workerData: data });
     this.worker.unref(); // never what keeps a process alive
     this.worker.on('message', (reply: DeliveryReply) => {
-      this.messagesIn += 1;
+      this.#messagesIn += 1;
       this.answer(reply);
     });
     this.worker.on('error', (err) => this.fail(`the delivery worker failed: ${err.message}`));
@@ -88,6 +87,11 @@ export class DeliveryWorker implements OutboxTransport {
       this.fail(`the delivery worker exited with code ${code}`);
       resolve();
     }));
+  }
+
+  /** Messages taken from the worker (a batch counts once): how often it woke the event loop (tests, diagnostics). */
+  get messagesIn(): number {
+    return this.#messagesIn;
   }
 
   /** True while deliveries go through the worker (false once it failed: they go through the fallback). */

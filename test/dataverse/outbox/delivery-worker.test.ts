@@ -76,15 +76,26 @@ const count = (entity: string, id: string): number => (dv.store.get(entity, id) 
 const patchesOf = (id: string) => dv.requestLog.filter((r) => r.method === 'PATCH' && r.status !== 401 && r.path.includes(id));
 const logWrite = (n: number) => callLogWrite(schema, { number: String(4900 + n), line: 'worker:1', start: new Date(), direction: 'incoming', missed: false });
 
+/**
+ * Runs `body` with a connected worker whose main-thread fallback would fail (any record delivered came from the
+ * worker), and the attempts published on this thread meanwhile.
+ */
+async function withWorkerOnly(body: (w: DeliveryWorker, attempts: DataverseAttempt[]) => Promise<void>): Promise<void> {
+  const attempts: DataverseAttempt[] = [];
+  const listen = (m: unknown) => void attempts.push(m as DataverseAttempt);
+  subscribe(dataverseAttempts.name, listen);
+  try {
+    const { w } = worker({ fallback: { deliver: () => Promise.reject(new Error('sent from the main thread')) } });
+    expect(await w.ready).toBe(true);
+    await body(w, attempts);
+  } finally {
+    unsubscribe(dataverseAttempts.name, listen);
+  }
+}
+
 describe('the outbox delivery worker', () => {
   it('delivers from its own thread, once per record, and forwards its per-attempt metrics to the main thread', async () => {
-    const attempts: DataverseAttempt[] = [];
-    const listen = (m: unknown) => void attempts.push(m as DataverseAttempt);
-    subscribe(dataverseAttempts.name, listen);
-    try {
-      // Any write sent from the main thread would fail: each record below came from the worker.
-      const { w } = worker({ fallback: { deliver: () => Promise.reject(new Error('sent from the main thread')) } });
-      expect(await w.ready).toBe(true);
+    await withWorkerOnly(async (w, attempts) => {
       const { box } = outbox(w);
       const writes = Array.from({ length: 12 }, (_, i) => logWrite(i));
       for (const write of writes) box.enqueue(write);
@@ -99,18 +110,11 @@ describe('the outbox delivery worker', () => {
       // The attempts were made in the worker and published here.
       expect(attempts.filter((a) => a.method === 'PATCH' && a.status === 204)).toHaveLength(12);
       expect(await w.deliver(writes[0]!)).toBe('exists'); // 412 on a create-only upsert, told apart across the boundary
-    } finally {
-      unsubscribe(dataverseAttempts.name, listen);
-    }
+    });
   });
 
   it('answers a burst of writes in at most one message per write: a turn\'s outcomes and attempts travel together, each outcome still its own', async () => {
-    const attempts: DataverseAttempt[] = [];
-    const listen = (m: unknown) => void attempts.push(m as DataverseAttempt);
-    subscribe(dataverseAttempts.name, listen);
-    try {
-      const { w } = worker({ fallback: { deliver: () => Promise.reject(new Error('sent from the main thread')) } });
-      expect(await w.ready).toBe(true);
+    await withWorkerOnly(async (w, attempts) => {
       const before = w.messagesIn;
       // Forty writes posted in one burst, one of them a record that exists already: outcomes are not mixed up.
       const writes = Array.from({ length: 40 }, (_, i) => logWrite(100 + i));
@@ -125,9 +129,7 @@ describe('the outbox delivery worker', () => {
       // write's attempt and outcome fall in the same turn: at most 40, fewer when answers arrive together.
       expect(sent - before).toBeLessThanOrEqual(2);
       expect(w.messagesIn - sent).toBeLessThanOrEqual(40);
-    } finally {
-      unsubscribe(dataverseAttempts.name, listen);
-    }
+    });
   });
 
   it("keeps a failure's code, status and Retry-After, so the outbox judges it as it would on the main thread", async () => {
