@@ -69,7 +69,7 @@ function noOutboxStore(): OutboxStore {
     enqueue: (write, now) => ({ ...write, seq: (seq += 1), attempts: 0, nextAttemptAt: now, enqueuedAt: now }),
     due: () => [], nextDueAt: () => undefined, delivered: () => undefined, atomically: (fn) => fn(), whenDurable: (run) => run(),
     reschedule: () => undefined, deadLetter: () => undefined, deadLetters: () => [], retryDeadLetter: none, dropDeadLetter: none,
-    oldest: () => undefined, get: () => undefined, pending: () => 0, close: () => undefined,
+    oldest: () => undefined, get: () => undefined, pending: () => 0, close: () => undefined, exited: async () => undefined,
   };
 }
 
@@ -196,6 +196,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       await outbox.close();
       await webApi?.stop();
       seqs.close();
+      // The journal worker's last reply and its exit land on this thread: before the next run starts, not in it.
+      if (seqs instanceof SqliteSeqStore) await seqs.exited();
       rmSync(dir, { recursive: true, force: true });
     },
   };

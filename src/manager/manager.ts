@@ -176,7 +176,10 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
     cleanup.push(() => outbox.close());
 
     const seqs = new SqliteSeqStore(join(initial.DataDir, 'manager-state.sqlite'), { ...JOURNAL_OPTIONS, onTrouble: (message) => log.error(message) });
-    cleanup.push(() => seqs.close());
+    cleanup.push(async () => {
+      seqs.close();
+      await seqs.exited();
+    });
     const { keepAliveGraceMs, ...gatewayOverrides } = deps.gateway ?? {};
     const gateway = new ConnectorGateway({
       bindAddress: initial.BindAddress,

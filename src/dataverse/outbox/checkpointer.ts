@@ -17,6 +17,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { LOWER_THIS_THREAD_JS } from '../../platform/thread-priority.ts';
+import { WorkerExits } from '../../platform/worker-exits.ts';
 
 /** Pages (4 KiB) of WAL after which the store's own connection checkpoints anyway: SQLite's default (measured trade-off, see docs). */
 export const SAFETY_NET_PAGES = 1_000;
@@ -60,6 +61,7 @@ export class WalCheckpointer {
   private catchUp: ReturnType<typeof setTimeout> | undefined;
   private commits = 0;
   private stopped = false;
+  private readonly workers = new WorkerExits();
   private readonly everyCommits: number;
   private waiters: (() => void)[] = [];
   /** Checkpoints the worker completed (diagnostics, tests). */
@@ -82,6 +84,11 @@ export class WalCheckpointer {
   idle(): Promise<void> {
     if (!this.busy && this.catchUp === undefined) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Resolves once the checkpoint worker has exited (after `close`). */
+  exited(): Promise<void> {
+    return this.workers.exited();
   }
 
   close(): void {
@@ -134,6 +141,7 @@ export class WalCheckpointer {
     worker.on('exit', (code) => {
       if (!this.stopped) this.giveUp(`checkpoint worker exited with code ${code}`);
     });
+    this.workers.track(worker);
     // Never keeps the process alive: a checkpoint left undone is done by the next one, or by SQLite on open.
     // After the listeners: adding a 'message' listener refs the port again.
     worker.unref();

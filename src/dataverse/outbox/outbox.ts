@@ -167,11 +167,12 @@ export class Outbox {
     await this.confirmations.settled();
   }
 
-  /** Stops and closes the store. */
+  /** Stops and closes the store; resolves once its threads have exited too. */
   async close(): Promise<void> {
     await this.stop();
     this.closed = true;
     this.store.close();
+    await this.store.exited();
   }
 
   /** Resolves once nothing waits and nothing is in flight (dead letters do not count). */

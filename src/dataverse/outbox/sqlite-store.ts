@@ -308,6 +308,11 @@ export class SqliteOutboxStore implements OutboxStore {
     this.db.close();
   }
 
+  /** Resolves once the store's threads (writer, checkpointer) have exited: after `close`, nothing of it runs later. */
+  async exited(): Promise<void> {
+    await Promise.all([this.writer?.exited(), this.checkpointer?.exited()]);
+  }
+
   private open(): void {
     if (this.closed) throw new OutboxError('closed', `the outbox ${this.path} is closed`);
   }

@@ -108,6 +108,8 @@ export interface OutboxStore {
   /** Writes waiting (not dead). */
   pending(): number;
   close(): void;
+  /** Resolves once the threads the store started have exited (after `close`); at once when it has none. */
+  exited(): Promise<void>;
 }
 
 /** The write with its ids normalised; throws OutboxError `invalid-record` when it cannot become a record. */

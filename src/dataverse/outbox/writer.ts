@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { OutboxError } from './errors.ts';
 import { LOWER_THIS_THREAD_JS } from '../../platform/thread-priority.ts';
+import { WorkerExits } from '../../platform/worker-exits.ts';
 
 /** One write of a batch: a row to insert (the store's insert parameters) or the id of a delivered write to forget. */
 export type WriterOp = { readonly k: 'e'; readonly row: Readonly<Record<string, string | number | null>> } | { readonly k: 'd'; readonly id: string };
@@ -104,6 +105,7 @@ export class OutboxWriter {
   #batches = 0;
   #scheduled = false;
   #closed = false;
+  readonly #workers = new WorkerExits();
   /** Batches committed (diagnostics, tests). */
   committed = 0;
 
@@ -141,6 +143,11 @@ export class OutboxWriter {
     this.#inFlight = undefined;
     const subs = [...(inFlight?.subs ?? []), ...this.#gathering.splice(0)];
     if (subs.length > 0) this.#inline({ batch: ++this.#batches, subs, ops: subs.flatMap((s) => s.ops) });
+  }
+
+  /** Resolves once the writer's worker has exited (after `close`: its last reply and exit are behind). */
+  exited(): Promise<void> {
+    return this.#workers.exited();
   }
 
   #pump(): void {
@@ -212,6 +219,7 @@ export class OutboxWriter {
     };
     worker.on('error', (err) => failed(err.message));
     worker.on('exit', (code) => failed(`exit code ${code}`));
+    this.#workers.track(worker);
     // Idle, it never keeps the process alive (`close` writes whatever is left); with a batch in flight it does.
     worker.unref();
     this.#worker = worker;

@@ -20,6 +20,7 @@
 import Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { WorkerExits } from '../../platform/worker-exits.ts';
 import { SeqStoreError, type JournaledEvent, type SeqStore } from './seq-store.ts';
 import { APPEND_SQL, FORGET_SQL, SCHEMA, SET_SQL, WORKER_SOURCE, type Op, type Reply } from './sqlite-seq-schema.ts';
 
@@ -65,6 +66,8 @@ export class SqliteSeqStore implements SeqStore {
   /** Gathered ops include some that must not wait for the forget timer. */
   #urgent = false;
   #closed = false;
+  /** Every journal worker started and not yet exited: what `exited` waits for. */
+  readonly #workers = new WorkerExits();
 
   constructor(readonly path: string, private readonly options: SqliteSeqStoreOptions = {}) {
     try {
@@ -149,6 +152,14 @@ export class SqliteSeqStore implements SeqStore {
     }
     const rows = this.#db.prepare<[], { host: string; key: string; message: string }>('SELECT host, key, message FROM event_journal ORDER BY id').all();
     return rows.map((r) => ({ host: r.host, key: r.key, message: JSON.parse(r.message) as JournaledEvent['message'] }));
+  }
+
+  /**
+   * Resolves once every journal worker this store started has exited, so that none of its late messages
+   * or its exit runs on this thread afterwards (a bench's next run, a test's next case). Meant after `close`.
+   */
+  exited(): Promise<void> {
+    return this.#workers.exited();
   }
 
   /** Writes everything still pending (waiting for the worker's batch in flight), then closes. */
@@ -285,6 +296,7 @@ export class SqliteSeqStore implements SeqStore {
     };
     worker.on('error', (err) => failed(err.message));
     worker.on('exit', (code) => failed(`exit code ${code}`));
+    this.#workers.track(worker);
     // Never keeps the process alive by itself: `close` writes whatever is left.
     worker.unref();
     this.#worker = worker;

@@ -190,6 +190,24 @@ describe('the outbox writer', () => {
     expect(ids(path)).toEqual([1, 2, 3, 4, 5].map(id));
   });
 
+  it('exited stays pending while the writer\'s worker runs, and resolves once close has ended it (the Outbox waits for it in close)', async () => {
+    const store = worker(file());
+    await store.enqueueLater!([write(1)], 0);
+    const exited = store.exited();
+    const early = await Promise.race([exited.then(() => 'exited'), new Promise((resolve) => setTimeout(resolve, 100, 'running'))]);
+    expect(early).toBe('running');
+    store.close();
+    await exited;
+    // A second store's Outbox: close resolves only after the same wait.
+    const other = worker(file());
+    const outbox = new Outbox({ store: other, transport: { deliver: async () => 'created' }, gatherMs: 0 });
+    let threadsGone = false;
+    void other.exited().then(() => (threadsGone = true));
+    await outbox.close();
+    await Promise.resolve();
+    expect(threadsGone).toBe(true);
+  });
+
   it('ends with the same rows as the synchronous store for any mix of enqueues, duplicates and forgets', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.oneof(fc.record({ k: fc.constant('e' as const), i: fc.integer({ min: 1, max: 12 }) }), fc.record({ k: fc.constant('d' as const), i: fc.integer({ min: 1, max: 12 }) })), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 5 }), async (ops, per) => {

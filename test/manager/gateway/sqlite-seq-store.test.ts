@@ -114,6 +114,19 @@ describe('SqliteSeqStore (worker, group commit)', () => {
     expect(again.get('pbx')).toBe(8);
   });
 
+  it('exited stays pending while its journal workers run and resolves after close, the one started again by journal() included', async () => {
+    const s = new SqliteSeqStore(file());
+    s.set('pbx', 1, event('pbx', 1, 'a'));
+    // journal() with a write pending ends the first worker and starts another: both are waited for.
+    expect(s.journal().map((e) => e.key)).toEqual(['pbx/a']);
+    const exited = s.exited();
+    const early = await Promise.race([exited.then(() => 'exited'), new Promise((resolve) => setTimeout(resolve, 100, 'running'))]);
+    expect(early).toBe('running');
+    s.close();
+    await exited;
+    expect(s.stats().worker).toBe(false);
+  });
+
   it('lets forgets ride with the next batch (no batch of their own while events come), and never makes an acknowledgement wait for them', async () => {
     const path = file();
     const s = open(path);
