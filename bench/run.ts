@@ -23,6 +23,7 @@ export const BENCHES: Readonly<Record<string, { full: string[]; quick: string[] 
   sip: { full: ['--calls', '100', '--rate', '10'], quick: ['--calls', '10', '--rate', '10'] },
   'manager-split': { full: ['--clients', '10000', '--rate', '200', '--seconds', '10'], quick: ['--quick'] },
   'cold-path': { full: ['--samples', '300'], quick: ['--samples', '20'] },
+  'dataverse-batch': { full: [], quick: ['--records', '100', '--rounds', '1', '--sizes', '1,10'] },
   manager: { full: ['--clients', '2000', '--rate', '200', '--seconds', '10', '--backlog', '2000'], quick: ['--clients', '50', '--rate', '20', '--seconds', '2', '--backlog', '50'] },
 };
 export const HELPERS = ['support', 'run'];

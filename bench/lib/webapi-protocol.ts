@@ -3,4 +3,4 @@
 export const WEB_API_PATH = '/api/data/v9.2/';
 export const BENCH_TOKEN = 'bench-static-token';
 
-export type WebApiChildReply = { type: 'listening'; port: number } | { type: 'stats'; created: number; refused: number; cpuMs: number };
+export type WebApiChildReply = { type: 'listening'; port: number } | { type: 'stats'; created: number; refused: number; requests: number; cpuMs: number };

@@ -174,7 +174,8 @@ export class DataverseClient implements DataverseApi {
     // Only a batch of reads (or one atomic change set of idempotent writes) may be repeated blindly.
     const idempotent = requests.every((r) => r.method === 'GET' || r.method === 'PATCH' || r.method === 'PUT' || r.method === 'DELETE');
     const res = await this.send('POST', url, {
-      headers: { 'Content-Type': built.contentType, ...this.callerHeaders(options.onBehalfOf) }, body: built.body, idempotent, signal: options.signal,
+      headers: { 'Content-Type': built.contentType, ...(options.continueOnError === true ? { Prefer: 'odata.continue-on-error' } : {}), ...this.callerHeaders(options.onBehalfOf) },
+      body: built.body, idempotent, signal: options.signal,
     });
     const parsed = parseBatch(res.headers['content-type'] ?? '', res.body);
     if (parsed === undefined) throw new DataverseError('bad-response', `${describeRequest('POST', url)}: the batch response is not multipart/mixed`, { status: res.status });

@@ -141,6 +141,11 @@ export interface BatchOptions {
   readonly signal?: AbortSignal;
   /** The user every part runs as (the impersonation header goes on the $batch request itself). */
   readonly onBehalfOf?: OnBehalfOf;
+  /**
+   * Independent parts only: `Prefer: odata.continue-on-error`, so a failed part does not stop the ones after
+   * it and every part gets its own answer (without it Dataverse stops at the first failure).
+   */
+  readonly continueOnError?: boolean;
 }
 
 export interface BatchResponse {

@@ -152,4 +152,20 @@ describe('$batch', () => {
     expect((failed as DataverseError).code).toBe('precondition-failed');
     expect(await api.retrieve(schema.eventLog.entitySet, c, [f.id])).toBeNull();
   });
+
+  it('independent parts with continueOnError: a failed part (412) answers for itself and the parts after it still run', async () => {
+    const f = schema.eventLog.fields;
+    const taken = randomUUID();
+    await api.createIfAbsent(schema.eventLog.entitySet, taken, { [f.name]: 'taken' });
+    const [x, y] = [randomUUID(), randomUUID()];
+    const parts = [x, taken, y].map((id) => ({ method: 'PATCH' as const, path: `${schema.eventLog.entitySet}(${id})`, body: { [f.name]: `part ${id}` }, headers: { 'If-None-Match': '*' } }));
+    const res = await api.batch(parts, { continueOnError: true });
+    expect(res.map((r) => r.status)).toEqual([204, 412, 204]);
+    expect(await api.retrieve(schema.eventLog.entitySet, y, [f.id])).not.toBeNull();
+    // Without it Dataverse stops at the first failure: fewer answers than parts, the failure reported.
+    const z = randomUUID();
+    const stopped = await api.batch([parts[1]!, { ...parts[0]!, path: `${schema.eventLog.entitySet}(${z})` }]).catch((e: unknown) => e);
+    expect((stopped as DataverseError).code).toBe('precondition-failed');
+    expect(await api.retrieve(schema.eventLog.entitySet, z, [f.id])).toBeNull();
+  });
 });
