@@ -57,7 +57,7 @@ export type Ablated = 'journal' | 'outbox';
 export const ABLATABLE: readonly Ablated[] = ['journal', 'outbox'];
 
 /** The journal left out: no worker, no SQLite; every acknowledgement leaves at once. */
-const noJournal = (): SeqStore => ({ get: () => undefined, set: () => undefined, journal: () => [], forget: () => undefined, whenDurable: (run) => run(), close: () => undefined });
+const noJournal = (): SeqStore => ({ get: () => undefined, set: () => undefined, journal: () => [], forget: () => undefined, whenDurable: (run) => run(), close: () => undefined, exited: async () => undefined });
 
 /** The outbox's storage left out: each write is taken and dropped (the records are still built); nothing is ever due. */
 function noOutboxStore(): OutboxStore {
@@ -197,7 +197,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       await webApi?.stop();
       seqs.close();
       // The journal worker's last reply and its exit land on this thread: before the next run starts, not in it.
-      if (seqs instanceof SqliteSeqStore) await seqs.exited();
+      await seqs.exited();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -47,10 +47,14 @@ const counted = (a: Answer): Answer => {
 };
 const errorBody = (message: string) => JSON.stringify({ error: { code: '0x80040203', message } });
 
-function refuse(res: ServerResponse, status: number, message: string): void {
-  refused += 1;
+function sendError(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'Content-Type': 'application/json; odata.metadata=minimal' });
   res.end(errorBody(message));
+}
+
+function refuse(res: ServerResponse, status: number, message: string): void {
+  refused += 1;
+  sendError(res, status, message);
 }
 
 /** A `$batch` of independent upserts: one answer part per part processed. */
@@ -64,12 +68,12 @@ function batch(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (items.some((i) => i.kind === 'changeset')) return refuse(res, 400, 'the bench serves independent $batch parts only, no change sets');
   const goOn = /odata\.continue-on-error/i.test(String(req.headers.prefer ?? ''));
   const boundary = `batchresponse_${requests}`;
+  const head = `--${boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n`;
   const parts: string[] = [];
   for (const item of items) {
     if (item.kind !== 'single') continue;
     const part = item.part;
     const a = counted(upsert(part.method, new URL(part.url, 'https://127.0.0.1').pathname, part.headers.get('if-none-match'), part.body));
-    const head = `--${boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n`;
     parts.push('entityId' in a
       ? `${head}HTTP/1.1 204 No Content\r\nOData-Version: 4.0\r\nOData-EntityId: ${a.entityId}\r\n\r\n`
       : `${head}HTTP/1.1 ${a.status} Refused\r\nContent-Type: application/json; odata.metadata=minimal\r\n\r\n${errorBody(a.message)}`);
@@ -84,11 +88,7 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (req.headers.authorization !== `Bearer ${BENCH_TOKEN}`) return refuse(res, 401, 'no valid bearer token');
   if (req.method === 'POST' && req.url === `${WEB_API_PATH}$batch`) return batch(req, res, body);
   const a = counted(upsert(req.method ?? '', req.url ?? '', req.headers['if-none-match'], body));
-  if (!('entityId' in a)) {
-    res.writeHead(a.status, { 'Content-Type': 'application/json; odata.metadata=minimal' });
-    res.end(errorBody(a.message));
-    return;
-  }
+  if (!('entityId' in a)) return sendError(res, a.status, a.message);
   res.writeHead(204, { 'OData-Version': '4.0', 'OData-EntityId': a.entityId });
   res.end();
 }

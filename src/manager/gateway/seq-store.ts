@@ -32,6 +32,8 @@ export interface SeqStore {
    */
   whenDurable(run: () => void): void;
   close(): void;
+  /** Resolves once the threads the store started have exited (after `close`); at once when it has none. */
+  exited(): Promise<void>;
 }
 
 export class SeqStoreError extends CrmTapiError {
@@ -59,4 +61,7 @@ export class MemorySeqStore implements SeqStore {
     run();
   }
   close(): void {}
+  exited(): Promise<void> {
+    return Promise.resolve();
+  }
 }
