@@ -19,13 +19,13 @@ import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataverseClient } from '../src/dataverse/web-api/client.ts';
 import { startWebApi } from './lib/webapi.ts';
-import { intArg, median, textArg, verdict } from './support.ts';
+import { intArg, median, textArg, usageError, verdict } from './support.ts';
 
 const RECORDS = intArg('records', 2000);
 const RATE = intArg('rate', 400);
 const ROUNDS = intArg('rounds', 5);
 const SIZES = (textArg('sizes') ?? '1,2,5,10,20').split(',').map(Number);
-if (SIZES.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) throw new Error('--sizes must be whole numbers from 1 to 1000 (Dataverse takes at most 1,000 requests per $batch)');
+if (SIZES.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) usageError('--sizes must be whole numbers from 1 to 1000 (Dataverse takes at most 1,000 requests per $batch)');
 if (!SIZES.includes(1)) SIZES.unshift(1);
 
 /** A call log as the outbox writes one (the fields' sizes are what matter here). */

@@ -48,7 +48,7 @@ import { ablateArg, deliverArg } from './lib/manager-args.ts';
 import { startRelay, type Captured } from './lib/relay.ts';
 import { shapeNote, splitOutcome, splitReport, type QuietCpu, type SplitRound, type SplitShape } from './lib/split-report.ts';
 import { hostsFor, startStack } from './lib/stack.ts';
-import { numberArg, verdict } from './support.ts';
+import { numberArg, usageError, verdict } from './support.ts';
 
 /** Each round at 10,000 clients takes about two minutes. */
 const MAX_ROUNDS = 15;
@@ -59,7 +59,7 @@ const SECONDS = numberArg('seconds', QUICK ? 2 : 10);
 const BATCH = numberArg('batch', 100);
 const CODEC_RELAY = process.argv.includes('--codec-relay');
 const ROUNDS = numberArg('rounds', 1);
-if (!Number.isInteger(ROUNDS) || ROUNDS > MAX_ROUNDS) throw new Error(`--rounds must be a whole number from 1 to ${MAX_ROUNDS}; got ${ROUNDS}`);
+if (!Number.isInteger(ROUNDS) || ROUNDS > MAX_ROUNDS) usageError(`--rounds must be a whole number from 1 to ${MAX_ROUNDS}; got ${ROUNDS}`);
 const ABLATE = ablateArg();
 const DELIVER = deliverArg();
 const SHAPE: SplitShape = { ablate: ABLATE, deliver: DELIVER, fullSize: CLIENTS >= 10_000 && RATE >= 200 };

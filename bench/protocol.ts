@@ -8,8 +8,10 @@
 // well-formedness checks included, at least 4× xml2js — `decodeMessage`, and
 // the codec's full path alone (`decodeFully`, without the one-pass reader that
 // takes this document: what any document it declines goes through). CPU time,
-// interleaved rounds: checked at every size (`npm run bench -- --quick` runs
-// fewer, shorter rounds).
+// interleaved rounds, judged at the default 15 rounds of 150 ms or more. Fewer
+// or shorter rounds (`npm run bench -- --quick` runs 3 of 50 ms) print the
+// ratios unjudged, as every other script's small sizes: one slow round then
+// moves the median, and a loaded CI host once missed 4× in a single 20 ms round.
 //
 // It also prints the garbage each side makes per message (V8's sampling heap profiler, every
 // allocation counted whether or not it is collected since), beside JSON's, for the bench's
@@ -116,8 +118,11 @@ function measure(fn: () => void, ms: number): number {
   return (n * 1000) / (now - start);
 }
 
-const rounds = intArg('rounds', 15);
-const ms = intArg('ms', 150);
+/** The sizes the requirement is judged at (the defaults, what the README quotes). */
+const FULL_ROUNDS = 15;
+const FULL_MS = 150;
+const rounds = intArg('rounds', FULL_ROUNDS);
+const ms = intArg('ms', FULL_MS);
 for (const fn of Object.values(cases)) measure(fn, 150); // warm up every path before timing any
 const samples = new Map<string, number[]>(Object.keys(cases).map((k) => [k, []]));
 // Interleave the cases round by round so drift of the machine hits all of them alike.
@@ -187,4 +192,5 @@ session.disconnect();
 for (const line of ratios) console.log(line);
 if (sink === 42) console.log('');
 console.log('');
-verdict(decodeRatio >= REQUIRED_DECODE_RATIO && fullRatio >= REQUIRED_DECODE_RATIO, `decode ${decodeRatio.toFixed(2)}× xml2js, the full path alone ${fullRatio.toFixed(2)}× (each ≥ ${REQUIRED_DECODE_RATIO}×), well-formedness checks included`);
+const judged = rounds >= FULL_ROUNDS && ms >= FULL_MS;
+verdict(judged ? decodeRatio >= REQUIRED_DECODE_RATIO && fullRatio >= REQUIRED_DECODE_RATIO : { notChecked: `below ${FULL_ROUNDS} rounds of ${FULL_MS} ms` }, `decode ${decodeRatio.toFixed(2)}× xml2js, the full path alone ${fullRatio.toFixed(2)}× (each ≥ ${REQUIRED_DECODE_RATIO}×), well-formedness checks included`);

@@ -33,14 +33,14 @@ import { freeSipPort } from '../src/connector/providers/sip/ports.ts';
 import { startKamailio, type InviteTrace } from '../src/lab/kamailio.ts';
 import { labPrograms, missingPrograms } from '../src/lab/lab.ts';
 import { createSchema } from '../src/dataverse/schema.ts';
-import { intArg, median, verdict } from './support.ts';
+import { intArg, median, usageError, verdict } from './support.ts';
 
 const CALLS = intArg('calls', 100);
 const RATE = intArg('rate', 10);
 const RING_MS = intArg('ring', 300);
 const LINES = intArg('lines', 4);
 // Lines 25…29: the demo's simulated PBX has 20-29.
-if (LINES > 5) throw new Error('--lines must be 1 to 5 (extensions 25 to 29)');
+if (LINES > 5) usageError('--lines must be 1 to 5 (extensions 25 to 29)');
 const CALLER = '0031207945011';
 /** Registration refresh as an office phone has it: the lab's 4 s let bindings lapse under load (404s). */
 const REGINT = 60;

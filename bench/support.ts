@@ -1,10 +1,20 @@
 // What every benchmark script needs: its command-line figures and a median.
 
+/**
+ * A bad command-line argument ends the script before it measures anything: one line on stderr,
+ * `error: invalid-option: MESSAGE`, and exit status 2, as bench/run.ts and the `crm-tapi` commands
+ * answer a usage error (no stack trace: the message says what to change).
+ */
+export function usageError(message: string): never {
+  process.stderr.write(`error: invalid-option: ${message}\n`);
+  process.exit(2);
+}
+
 /** `--name N` from the command line (a positive whole number), else `fallback`. */
 export function intArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive whole number`);
+  if (!Number.isInteger(value) || value < 1) usageError(`--${name} must be a positive whole number; got ${i >= 0 ? JSON.stringify(process.argv[i + 1] ?? '') : value}`);
   return value;
 }
 
@@ -12,7 +22,7 @@ export function intArg(name: string, fallback: number): number {
 export function numberArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const value = i < 0 ? fallback : Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+  if (!Number.isFinite(value) || value <= 0) usageError(`--${name} must be a positive number; got ${i >= 0 ? JSON.stringify(process.argv[i + 1] ?? '') : value}`);
   return value;
 }
 

@@ -1,6 +1,6 @@
 // bench/manager.ts's options, read once from the command line and checked
 // (a bad value stops the bench with the option's name before anything runs).
-import { numberArg, textArg } from '../support.ts';
+import { numberArg, textArg, usageError } from '../support.ts';
 import { ABLATABLE, type Ablated } from './stack.ts';
 import { DELIVERIES, type Delivery } from './webapi.ts';
 
@@ -75,7 +75,7 @@ export function ablateArg(): ReadonlySet<Ablated> {
   const parts = textArg('ablate');
   if (parts !== undefined) {
     for (const part of parts.split(',')) {
-      if (!(ABLATABLE as readonly string[]).includes(part)) throw new Error(`--ablate takes a list of ${ABLATABLE.join(', ')}; got "${part}"`);
+      if (!(ABLATABLE as readonly string[]).includes(part)) usageError(`--ablate takes a list of ${ABLATABLE.join(', ')}; got "${part}"`);
       ablate.add(part as Ablated);
     }
   }
@@ -85,22 +85,22 @@ export function ablateArg(): ReadonlySet<Ablated> {
 /** --deliver https|https-loop|instant (default `https`, production's): how the outbox's records leave. */
 export function deliverArg(): Delivery {
   const deliver = textArg('deliver') ?? 'https';
-  if (!(DELIVERIES as readonly string[]).includes(deliver)) throw new Error(`--deliver must be one of ${DELIVERIES.join(', ')}; got "${deliver}"`);
+  if (!(DELIVERIES as readonly string[]).includes(deliver)) usageError(`--deliver must be one of ${DELIVERIES.join(', ')}; got "${deliver}"`);
   return deliver as Delivery;
 }
 
 export function managerArgs(): ManagerArgs {
   const outboxSync = textArg('outbox') ?? 'GROUP';
-  if (outboxSync !== 'GROUP' && outboxSync !== 'FULL') throw new Error('--outbox must be GROUP or FULL');
+  if (outboxSync !== 'GROUP' && outboxSync !== 'FULL') usageError('--outbox must be GROUP or FULL');
   const ablate = ablateArg();
   const profile = new Set<ManagerRun | 'relay'>();
   for (const run of textArg('profile')?.split(',') ?? []) {
-    if (run !== 'queued' && run !== 'flat-out' && run !== 'backlog' && run !== 'relay') throw new Error(`--profile takes a list of queued, flat-out, backlog and relay; got "${run}"`);
+    if (run !== 'queued' && run !== 'flat-out' && run !== 'backlog' && run !== 'relay') usageError(`--profile takes a list of queued, flat-out, backlog and relay; got "${run}"`);
     profile.add(run);
   }
   const profileIntervalUs = numberArg('profile-interval', 1000);
   if (!Number.isInteger(profileIntervalUs) || profileIntervalUs < PROFILE_INTERVAL_US[0] || profileIntervalUs > PROFILE_INTERVAL_US[1]) {
-    throw new Error(`--profile-interval must be a whole number of microseconds from ${PROFILE_INTERVAL_US[0]} to ${PROFILE_INTERVAL_US[1]}; got ${profileIntervalUs}`);
+    usageError(`--profile-interval must be a whole number of microseconds from ${PROFILE_INTERVAL_US[0]} to ${PROFILE_INTERVAL_US[1]}; got ${profileIntervalUs}`);
   }
   const deliver = deliverArg();
   return {
@@ -125,6 +125,6 @@ export function managerArgs(): ManagerArgs {
 
 function callMs(): number {
   const ms = numberArg('call-ms', 0);
-  if (ms > MAX_CALL_MS) throw new Error(`--call-ms must be at most ${MAX_CALL_MS} (ten minutes); got ${ms}`);
+  if (ms > MAX_CALL_MS) usageError(`--call-ms must be at most ${MAX_CALL_MS} (ten minutes); got ${ms}`);
   return ms;
 }

@@ -150,9 +150,9 @@ describe('bench/manager.ts output', () => {
     expect(stdout).toMatch(/^ {2}.*\bdue \d+×/m);
     expect(stdout).not.toMatch(/\bdelivered \d+×/);
     expect(stdout).toMatch(/^requirement not checked with parts left out \(journal, outbox\): popup p99 .* all popups delivered and acknowledged$/m);
-    await expect(run(process.execPath, [...args, '--ablate', 'journal,disk'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--ablate takes a list of journal, outbox; got "disk"/) });
-    await expect(run(process.execPath, [...args, '--profile', 'relay', '--profile-interval', '20'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--profile-interval must be a whole number of microseconds from 50 to 100000; got 20/) });
-    await expect(run(process.execPath, [...args, '--deliver', 'carrier-pigeon'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--deliver must be one of https, https-loop, instant; got "carrier-pigeon"/) });
+    await expect(run(process.execPath, [...args, '--ablate', 'journal,disk'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: invalid-option: --ablate takes a list of journal, outbox; got "disk".*\n$/) });
+    await expect(run(process.execPath, [...args, '--profile', 'relay', '--profile-interval', '20'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: invalid-option: --profile-interval must be a whole number of microseconds from 50 to 100000; got 20.*\n$/) });
+    await expect(run(process.execPath, [...args, '--deliver', 'carrier-pigeon'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: invalid-option: --deliver must be one of https, https-loop, instant; got "carrier-pigeon".*\n$/) });
   }, 150_000);
 
   it('--call-ms: each call ends between other calls\' offerings; everything arrives and is acknowledged, and the requirement is not judged', async () => {
@@ -190,7 +190,7 @@ describe('bench/manager.ts output', () => {
     // The verdict is still the manager against the bare relay.
     expect(stdout).toMatch(new RegExp(`^requirement not checked below 2,000 clients .*: popup p99 ${rounds![5]}x the bare relay \\(median of 2 rounds\\)`, 'm'));
     // --call-ms refuses a call longer than ten minutes instead of shortening it.
-    await expect(run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--call-ms', '600001'], { cwd: ROOT, timeout: 60_000 })).rejects.toMatchObject({ stderr: expect.stringMatching(/--call-ms must be at most 600000 \(ten minutes\); got 600001/) });
+    await expect(run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--call-ms', '600001'], { cwd: ROOT, timeout: 60_000 })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: invalid-option: --call-ms must be at most 600000 \(ten minutes\); got 600001.*\n$/) });
   }, 150_000);
 
   it('--hold-lock: a writer holding the outbox lock (a commit stuck on a stalled disk) does not stop the manager\'s event loop', async () => {

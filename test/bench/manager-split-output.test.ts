@@ -68,8 +68,10 @@ describe('bench/manager-split.ts output', () => {
     const fails = async (args: string[]) => {
       const err = await run(process.execPath, ['--import', 'tsx', 'bench/manager-split.ts', '--quick', ...args], { cwd: ROOT, timeout: 60_000 }).then(() => undefined, (e: { code: number; stderr: string; stdout: string }) => e);
       expect(err, args.join(' ')).toBeDefined();
-      expect(err!.code).not.toBe(0);
+      // A usage error: status 2 and one line naming the option, no stack trace.
+      expect(err!.code).toBe(2);
       expect(err!.stdout).not.toMatch(/proven clients/);
+      expect(err!.stderr).toMatch(/^error: invalid-option: --[a-z]+ [^\n]*\n$/);
       return err!.stderr;
     };
     expect(await fails(['--rounds', '1.5'])).toContain('--rounds must be a whole number from 1 to 15; got 1.5');
