@@ -12,19 +12,22 @@ export function usageError(message: string): never {
 
 /** `--name N` from the command line (a positive whole number), else `fallback`. */
 export function intArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) usageError(`--${name} must be a positive whole number; got ${i >= 0 ? JSON.stringify(process.argv[i + 1] ?? '') : value}`);
+  const text = textArg(name);
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isInteger(value) || value < 1) usageError(`--${name} must be a positive whole number; got ${given(text, value)}`);
   return value;
 }
 
 /** `--name X` from the command line (a positive number), else `fallback`. */
 export function numberArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i < 0 ? fallback : Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) usageError(`--${name} must be a positive number; got ${i >= 0 ? JSON.stringify(process.argv[i + 1] ?? '') : value}`);
+  const text = textArg(name);
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isFinite(value) || value <= 0) usageError(`--${name} must be a positive number; got ${given(text, value)}`);
   return value;
 }
+
+/** What a refused number was: the text as typed (quoted), or the script's own fallback. */
+const given = (text: string | undefined, value: number): string => (text === undefined ? String(value) : JSON.stringify(text));
 
 /** `--name VALUE` from the command line as given ('' when the option ends the line), else undefined. */
 export function textArg(name: string): string | undefined {
