@@ -30,6 +30,12 @@ export interface ConnectionLimits {
   maxSendBuffer: number;
 }
 
+/** How long a registered connector may send nothing at all: its keep-alive interval plus the manager's grace. */
+export interface SilenceLimit {
+  intervalMs: number;
+  graceMs: number;
+}
+
 export interface ConnectionHandler {
   /** A decoded message; before registration only `register` arrives here. */
   onMessage(connection: ConnectorConnection, message: ConnectorUpMessage): void;
@@ -99,17 +105,18 @@ export class ConnectorConnection {
     return this.socket.writableLength + this.#queuedBytes;
   }
 
-  /** The handler accepted `register`: from now on a silence longer than `keepAliveMs` closes the connection. */
-  markRegistered(host: string, connectorVersion: string, keepAliveMs: number): void {
+  /** The handler accepted `register`: from now on receiving nothing for longer than the silence limit closes the connection. */
+  markRegistered(host: string, connectorVersion: string, silence: SilenceLimit): void {
     this.#registered = true;
     this.host = host;
     this.connectorVersion = connectorVersion;
-    this.setKeepAlive(keepAliveMs);
+    this.setKeepAlive(silence);
   }
 
   /** (Re)arms the silence deadline, e.g. after ConnectionKeepAliveIntervall changed. */
-  setKeepAlive(keepAliveMs: number): void {
-    this.#armIdle(keepAliveMs, `no message for ${Math.round(keepAliveMs / 1000)} s (keep-alive interval + 15 s)`);
+  setKeepAlive({ intervalMs, graceMs }: SilenceLimit): void {
+    const s = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+    this.#armIdle(intervalMs + graceMs, `nothing received for ${s(intervalMs + graceMs)} (keep-alive interval ${s(intervalMs)} + grace ${s(graceMs)})`);
   }
 
   /** Writes one message; a connector that stopped reading is dropped once the cap is passed. */
@@ -180,14 +187,14 @@ export class ConnectorConnection {
       this.close(`${code}: ${(err as Error).message}`);
       return;
     }
+    // Any byte is life (a frame in progress is bounded by its own deadline): the same timer moved on, not a new one.
+    if (this.#registered) this.#idleTimer?.refresh();
     // The deadline runs from the first byte of the frame in progress: a frame completed here restarts it.
     if (payloads.length > 0 || !this.#decoder.inFrame) this.#clearFrameDeadline();
     if (this.#decoder.inFrame) this.#armFrameDeadline();
     for (const payload of payloads) {
       if (this.#closed) return;
       this.lastReceive = new Date();
-      // Each frame restarts the silence deadline: the same timer moved on, not a new one (two frames per popup).
-      if (this.#registered) this.#idleTimer?.refresh();
       this.#onPayload(payload);
     }
   }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { PROTOCOL_VERSION, type ConnectorUpMessage, type DiagnoseConnector, type DiagnoseSocket, type RegisterMessage } from '../../protocol/index.ts';
 import type { CommandOutcome, ConnectorCommand, ConnectorSide, LineEvent, ReportedLine, RoutedCallEvent, TlsMaterial, Unsubscribe } from '../contracts.ts';
 import { failure, PendingCommands, routeCommand } from './commands.ts';
-import { ConnectorConnection, type ConnectionLimits } from './connection.ts';
+import { ConnectorConnection, type ConnectionLimits, type SilenceLimit } from './connection.ts';
 import { keyMatches } from './keys.ts';
 import { GatewayListener } from './listener.ts';
 import { loopbackFor, probeListener } from './probe.ts';
@@ -139,8 +139,8 @@ export class ConnectorGateway implements ConnectorSide {
 
   /** Live settings changed: re-arm the silence deadline of every registered connection. */
   settingsChanged(): void {
-    const ms = this.#silenceMs();
-    for (const c of this.#connections) if (c.registered) c.setKeepAlive(ms);
+    const silence = this.#silence();
+    for (const c of this.#connections) if (c.registered) c.setKeepAlive(silence);
   }
 
   // ---------------------------------------------------------------- ConnectorSide
@@ -278,7 +278,7 @@ export class ConnectorGateway implements ConnectorSide {
     }
     const previous = entry?.connection;
     this.#admission.settled(connection);
-    connection.markRegistered(host, message.connectorVersion, this.#silenceMs());
+    connection.markRegistered(host, message.connectorVersion, this.#silence());
     const lastAckedSeq = this.#registry.register(host, connection, message.lastAckedSeq);
     if (previous !== undefined && previous !== connection) {
       this.#log.warn({ host, old: previous.peer, new: connection.peer }, 'connector host registered again; the older connection is closed');
@@ -306,8 +306,8 @@ export class ConnectorGateway implements ConnectorSide {
     this.#commands.failHost(host, 'connector-offline', `connector ${host} disconnected before it answered`);
   }
 
-  #silenceMs(): number {
-    return this.options.settings().keepAliveSeconds * 1000 + (this.options.keepAliveGraceMs ?? KEEPALIVE_GRACE_SECONDS * 1000);
+  #silence(): SilenceLimit {
+    return { intervalMs: this.options.settings().keepAliveSeconds * 1000, graceMs: this.options.keepAliveGraceMs ?? KEEPALIVE_GRACE_SECONDS * 1000 };
   }
 
   #emit<E>(listeners: Set<(event: E) => void>, event: E): void {

@@ -149,6 +149,25 @@ describe('keep-alive', () => {
     await until(() => g.gateway.lines().every((l) => !l.connectorOnline));
     expect(g.lineEvents.filter((e) => e.kind === 'changed').map((e) => e.kind === 'changed' && e.line.connectorOnline)).toEqual([false, false]);
     expect(g.gateway.diagnose().connectors[0]?.lines.map((l) => l.inService)).toEqual([false, false]);
+    await until(() => g.logs.text.includes('nothing received for 1 s (keep-alive interval 1 s + grace 0 s)'), 'the reason names the interval and the grace');
+  });
+
+  it('a frame still arriving is not silence: bytes keep a connector alive, the frame deadline bounds the frame', async () => {
+    const g = await gateway({ keepAliveSeconds: 1, frameTimeoutMs: 5_000 }, { keepAliveGraceMs: 200 });
+    const c = await RawConnector.registered(g.port);
+    cleanups.push(() => c.close());
+    const body = Buffer.from('<tapiaction name="connector"><command>keepalive</command></tapiaction>');
+    const frame = Buffer.concat([Buffer.from([body.length >> 8, body.length & 0xff]), body]);
+    // One byte every 40 ms: the frame takes about 2.8 s, over twice the 1.2 s silence limit.
+    const started = Date.now();
+    for (const byte of frame) {
+      c.sendRaw(Uint8Array.from([byte]));
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    await c.waitFor(() => c.of('keepalive').length === 1, 'the trickled keepalive answered');
+    expect(Date.now() - started).toBeGreaterThan(2_400);
+    expect(c.closed).toBe(false);
+    expect(g.logs.text).not.toContain('nothing received');
   });
 
   it('keeps a connector that sends keepalives, and answers each', async () => {
