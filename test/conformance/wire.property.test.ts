@@ -46,7 +46,7 @@ const EXAMPLES: [Plan][] = [[[{ size: 1, delayMs: 0 }]], [[{ size: 100, delayMs:
 
 async function statuses(rules: Rules, plan: Plan | undefined, only: string[] = ONLY, replyMs = 2_000): Promise<Record<string, string>> {
   let i = 0;
-  const chaos = plan === undefined ? undefined : { next: () => plan[(i += 1) % plan.length] as { size: number; delayMs: number } };
+  const chaos = plan === undefined ? undefined : { next: () => plan[(i += 1) % plan.length] as Plan[number] };
   const tcp = await tcpRelay(world.target.tcpPort, rules, chaos, { live: true });
   const ws = await wsRelay(world.target.wsUrl, {}, () => (plan === undefined ? 0 : (plan[(i += 1) % plan.length]?.delayMs ?? 0)));
   try {

@@ -107,11 +107,15 @@ describe('blackhole, then two quick reconnects (break 6, case 14)', () => {
       const trail = (key: string): string => anna.notifications(key).map((n) => n.state).join(',');
       // On failure, each lost or duplicated state with the whole trail its call showed the client, and the call's role.
       const role = (key: string): string => {
-        const c = calls.find((x) => x.callKey === key);
-        const i = c === undefined ? -1 : calls.indexOf(c);
-        return c === undefined ? 'unknown' : `${i < 6 ? `before[${i}]` : `during[${i - 6}]`}${c.answered ? ' answered' : ''}${c.answeredUnseen ? ' unseen' : ''}`;
+        const i = calls.findIndex((x) => x.callKey === key);
+        const c = calls[i];
+        if (c === undefined) return 'unknown';
+        return `${i < before.length ? `before[${i}]` : `during[${i - before.length}]`}${c.answered ? ' answered' : ''}${c.answeredUnseen ? ' unseen' : ''}`;
       };
-      const explain = (k: string): string => `${k} (${role(k.split('|')[0] as string)}): ${trail(k.split('|')[0] as string)}`;
+      const explain = (state: string): string => {
+        const key = state.split('|')[0] as string;
+        return `${state} (${role(key)}): ${trail(key)}`;
+      };
       expect({ ...counts(client), lostTrails: client.lost.map(explain), duplicatedTrails: client.duplicated.map(explain) }).toEqual({ lost: 0, duplicated: 0, unexpected: 0, lostTrails: [], duplicatedTrails: [] });
 
       await until(async () => account(calls.map((c) => c.callKey), (await crm.callLogs()).map((r) => crm.callKeyOf(r))).lost.length === 0, 'every call log', 60_000, 200);
