@@ -213,6 +213,9 @@ export async function startDemoStack(o: DemoStackOptions = {}): Promise<DemoStac
         }
       }
     }
+    // Read the assignments just written now rather than at the next periodic refresh (up to 2 s, most of
+    // the start-up time); if this read fails, the periodic one still comes and entitled() waits for it.
+    await side?.internals.entitlements.refresh().catch(() => undefined);
     await entitled();
     const authority = `${dv.url}/${dv.directory.tenantId}`;
     return {
