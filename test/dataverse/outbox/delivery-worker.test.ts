@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
 import type { Connection } from '../../../src/dataverse/connection.ts';
 import { parseConnectionConfig } from '../../../src/dataverse/connection-config.ts';
@@ -157,7 +157,8 @@ describe('the outbox delivery worker', () => {
     const write = logWrite(200);
     box.enqueue(write);
     box.start();
-    for (let i = 0; i < 1000 && !events.some((e) => e.type === 'wait'); i += 1) await new Promise((r) => setTimeout(r, 5));
+    // The worker's start (its modules, the refused sign-in) took over 5 s on a loaded 2-core machine: wait up to 25 s.
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'wait')).toBe(true), { timeout: 25_000, interval: 5 });
     expect(events.find((e) => e.type === 'wait')).toMatchObject({ code: 'unauthorized' });
     expect(box.stats()).toMatchObject({ pending: 1, deadLetters: 0 });
     expect(count('ctapi_calllog', write.id)).toBe(0);
