@@ -82,11 +82,18 @@ export async function checkSolution(api: DataverseApi, org: string, options: { r
     } else {
       // The table exists: the solution may have been imported and the role given between the
       // two reads, so ask once more before giving up.
-      const again = await installedSolution(api).catch((e: unknown) => {
+      const readIfAllowed = () => installedSolution(api).catch((e: unknown) => {
         if (e instanceof DataverseError && e.code === 'forbidden') return undefined;
         throw e;
       });
-      if (again === undefined) return (await holdsNoRole(api, options.prefix)) ? { state: { kind: 'unassigned' }, sentence: describeSolutionState({ kind: 'unassigned' }, org) } : undefined;
+      let again = await readIfAllowed();
+      if (again === undefined) {
+        if (await holdsNoRole(api, options.prefix)) return { state: { kind: 'unassigned' }, sentence: describeSolutionState({ kind: 'unassigned' }, org) };
+        // Our settings are readable, so the account holds a role of ours; if it got it during this check, the
+        // solutions are readable now too. Still refused: the role lacks prvReadSolution.
+        again = await readIfAllowed();
+        if (again === undefined) return undefined;
+      }
       installed = again;
     }
   }

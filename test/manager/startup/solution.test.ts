@@ -98,6 +98,36 @@ describe('the manager and the crm-tapi solution', () => {
     expect(checked?.sentence).toBe('the crm-tapi solution 0.2.0.0 is installed in org contoso');
   });
 
+  /** Solutions refused for the first `refusedReads` reads (no role of ours, or one without prvReadSolution); our settings readable. */
+  function roleArrivesAfter(refusedReads: number) {
+    const reads: string[] = [];
+    const api = {
+      list: async (entitySet: string) => {
+        reads.push(entitySet);
+        if (entitySet !== 'solutions') return [];
+        if (reads.filter((r) => r === 'solutions').length <= refusedReads) throw new DataverseError('forbidden', 'prvReadSolution missing', { status: 403 });
+        return [{ solutionid: 's', uniquename: 'crmtapi', version: '0.2.0.0', ismanaged: false }];
+      },
+      retrieve: async () => ({ LogicalName: 'ctapi_lineconfig' }),
+    } as unknown as DataverseApi;
+    return { api, reads };
+  }
+
+  // CI, two test files at a time on a loaded machine: the role came between the second solutions read and the
+  // settings read, and the manager warned that its account may not read solutions and skipped the version check.
+  it('a role given between the second solutions read and the settings read is seen: it asks a third time', async () => {
+    const { api, reads } = roleArrivesAfter(2);
+    const checked = await checkSolution(api, 'contoso');
+    expect(reads).toEqual(['solutions', 'solutions', 'ctapi_settings', 'solutions']);
+    expect(checked?.sentence).toBe('the crm-tapi solution 0.2.0.0 is installed in org contoso');
+  });
+
+  it('a role of ours without prvReadSolution: our settings are readable, solutions never; the version is not checked', async () => {
+    const { api, reads } = roleArrivesAfter(Number.POSITIVE_INFINITY);
+    expect(await checkSolution(api, 'contoso')).toBeUndefined();
+    expect(reads).toEqual(['solutions', 'solutions', 'ctapi_settings', 'solutions']);
+  });
+
   it('names an outdated solution with both versions', () => {
     const state = solutionState({ installed: true, version: '1.2.0.0', managed: true, id: 'x' }, '1.3.0.0');
     expect(describeSolutionState(state, 'contoso')).toBe('the crm-tapi solution in org contoso is outdated: installed 1.2.0.0, this manager needs ≥ 1.3.0.0; run `crm-tapi solution import`');
