@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulatedDataverse, type SimulatedDataverse } from '../../simulator/dataverse/index.ts';
-import { CONNECTOR_KEY, freePort, freeTapiPort, SERVICE } from '../manager/support/manager.ts';
+import { CONNECTOR_KEY, SERVICE } from '../manager/support/manager.ts';
+import { freePort, freeTapiPort } from '../support/ports.ts';
 import { runCli } from '../manager/support/cli.ts';
 
 const run = promisify(execFile);

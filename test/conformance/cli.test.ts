@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { USERS } from '../e2e/support/webapi.ts';
-import { CONNECTOR_KEY as CONNECTOR_WORLD_KEY, freeTapiPort, startConnectorWorld } from './support/connector-world.ts';
+import { CONNECTOR_KEY as CONNECTOR_WORLD_KEY, startConnectorWorld } from './support/connector-world.ts';
+import { freeTapiPort } from '../support/ports.ts';
 import { hostileManager } from './support/hostile.ts';
 import { CONNECTOR_KEY, ROPC_CLIENT_ID, startManagerWorld, type ManagerWorld } from './support/manager-world.ts';
 

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTOR_CASES, ConnectorContext, ConnectorListener, runSuite } from '../../src/conformance/index.ts';
 import type { TapiMessage } from '../../src/protocol/index.ts';
-import { CONNECTOR_KEY, freeTapiPort, startConnectorWorld, type ConnectorWorld } from './support/connector-world.ts';
+import { CONNECTOR_KEY, startConnectorWorld, type ConnectorWorld } from './support/connector-world.ts';
+import { freeTapiPort } from '../support/ports.ts';
 import { tcpRelay, type Relay, type Rule, type Rules } from './support/proxy.ts';
 
 let listener: ConnectorListener;

@@ -1,7 +1,8 @@
 // The connector role against our own connector: every case passes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTOR_CASES, ConnectorContext, ConnectorListener, formatResult, runSuite, type ConnectorTarget } from '../../src/conformance/index.ts';
-import { CONNECTOR_KEY, freeTapiPort, startConnectorWorld, type ConnectorWorld } from './support/connector-world.ts';
+import { CONNECTOR_KEY, startConnectorWorld, type ConnectorWorld } from './support/connector-world.ts';
+import { freeTapiPort } from '../support/ports.ts';
 
 let listener: ConnectorListener;
 let world: ConnectorWorld;

@@ -21,7 +21,8 @@ import { USERS } from '../e2e/support/webapi.ts';
 import { account, counts } from './support/accounting.ts';
 import { prng, seed, sleep } from './support/load.ts';
 import { FaultProxy } from './support/fault-proxy.ts';
-import { CONNECTOR_KEY, freeTapiPort, HOST, startBridge, type Bridge } from './support/processes.ts';
+import { CONNECTOR_KEY, HOST, startBridge, type Bridge } from './support/processes.ts';
+import { freeTapiPort } from '../support/ports.ts';
 
 const BIN = new URL('../../bin/crm-tapi.js', import.meta.url).pathname;
 const CALLS = Number(process.env.RELIABILITY_CALLS ?? 80);

@@ -14,7 +14,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counts } from './support/accounting.ts';
 import { crmAccount, prng, seed, startLoad, type MadeCall } from './support/load.ts';
-import { freePort, SERVICE, startBridge, type Bridge } from './support/processes.ts';
+import { SERVICE, startBridge, type Bridge } from './support/processes.ts';
+import { freePort } from '../support/ports.ts';
 import { until } from '../e2e/support/wait.ts';
 import { requestDiagnose } from '../../src/manager/diagnose-client.ts';
 import { formatReport } from '../../src/manager/diagnose-format.ts';

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createServiceLogger, rotatedName } from '../../src/logging/index.ts';
 import { openFileTarget } from '../../src/logging/targets.ts';
-import { CONNECTOR_KEY, freeTapiPort } from './support/edge-manager-process.ts';
+import { CONNECTOR_KEY } from './support/edge-manager-process.ts';
+import { freeTapiPort } from '../support/ports.ts';
 import { sleep } from './support/edge-attacker.ts';
 
 const CHILD = new URL('./support/edge-log-child.ts', import.meta.url).pathname;

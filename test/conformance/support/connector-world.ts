@@ -6,40 +6,13 @@
 // configuration. The ring hook rings a line through the control endpoint and
 // hangs up shortly after, as `crm-tapi simulate call` would.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProvider } from '../../../src/cli/commands/connector.ts';
 import { startConnector, type RunningConnector } from '../../../src/connector/run.ts';
+import { freePort } from '../../support/ports.ts';
 
 export const CONNECTOR_KEY = 'conformance-connector-key-8d2e';
-
-async function portFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const a = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (a === null || typeof a === 'string') throw new Error('no free port');
-  return a.port;
-}
-
-/** A free port of the manual's TAPI range, starting at a random place (other test files use the range too). */
-export async function freeTapiPort(): Promise<number> {
-  const start = Math.floor(Math.random() * 33);
-  for (let i = 0; i < 33; i += 1) {
-    const p = 4502 + ((start + i) % 33);
-    if (await portFree(p)) return p;
-  }
-  throw new Error('every TAPI port 4502–4534 on 127.0.0.1 is taken');
-}
 
 export interface ConnectorWorld {
   connector: RunningConnector;

@@ -2,10 +2,10 @@
 // Dataverse: every misconfiguration has its own sentence and exit status.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulatedDataverse, type SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
+import { freePort } from '../../support/ports.ts';
 import { NO_ROLES_APP, onlineSecret, onPremise, SERVICE, tempDir, writeCa } from '../support/sim.ts';
 
 const BIN = new URL('../../../bin/crm-tapi.js', import.meta.url).pathname;
@@ -38,14 +38,6 @@ function runCheck(config: Record<string, unknown>, name: string): Promise<Run> {
       resolve({ status, stdout, stderr });
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 beforeAll(async () => {

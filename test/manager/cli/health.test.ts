@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulatedDataverse, type SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
-import { CONNECTOR_KEY, freePort, freeTapiPort, SERVICE } from '../support/manager.ts';
+import { CONNECTOR_KEY, SERVICE } from '../support/manager.ts';
+import { freePort, freeTapiPort } from '../../support/ports.ts';
 import { RawConnector } from '../support/raw-connector.ts';
 
 const TOKEN = 'health-token-for-the-tests-5e1c';

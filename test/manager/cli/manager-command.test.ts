@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulatedDataverse, type SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
 import { main } from '../../../src/cli/main.ts';
-import { CONNECTOR_KEY, freePort, freeTapiPort, SERVICE } from '../support/manager.ts';
+import { CONNECTOR_KEY, SERVICE } from '../support/manager.ts';
+import { freePort, freeTapiPort } from '../../support/ports.ts';
 import { RawConnector } from '../support/raw-connector.ts';
 
 let dv: SimulatedDataverse;

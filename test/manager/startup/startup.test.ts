@@ -12,7 +12,8 @@ import { startManager } from '../../../src/manager/manager.ts';
 import { LineRecordKeeper, lineRecordId } from '../../../src/manager/lines/line-records.ts';
 import { startHarness } from '../../connector/support/harness.ts';
 import { LogCapture } from '../support/gateway.ts';
-import { freePort, managerConfig, runManager, SERVICE } from '../support/manager.ts';
+import { managerConfig, runManager, SERVICE } from '../support/manager.ts';
+import { freePort } from '../../support/ports.ts';
 import { until } from '../support/raw-connector.ts';
 
 const cleanups: (() => unknown)[] = [];

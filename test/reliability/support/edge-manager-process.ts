@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
-import { CONNECTOR_KEY, freePort, freeTapiPort, SERVICE } from '../../manager/support/manager.ts';
+import { CONNECTOR_KEY, SERVICE } from '../../manager/support/manager.ts';
+import { freePort, freeTapiPort } from '../../support/ports.ts';
 
-export { freeTapiPort };
 
 export interface ManagerProcess {
   child: ChildProcess;

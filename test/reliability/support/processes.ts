@@ -6,7 +6,6 @@
 // manager over real TCP, optionally through the fault proxy.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -21,37 +20,12 @@ import { createSchema, LINE_CONFIG_KIND, lookupValue } from '../../../src/datave
 import { E2eClient } from '../../e2e/support/client.ts';
 import { until } from '../../e2e/support/wait.ts';
 import { USERS, WebApiUser, type Row, type UserKey } from '../../e2e/support/webapi.ts';
+import { freePort, freeTapiPort } from '../../support/ports.ts';
 import { FaultProxy } from './fault-proxy.ts';
 
 export const SERVICE = { sam: 'CONTOSO\\svc-crmtapi', password: 'Test-only-svc-crmtapi-1!' };
 export const CONNECTOR_KEY = 'reliability-connector-key-4e8d21';
 const schema = createSchema();
-
-/** A free port inside the manual's TAPI range 4502–4534 (the CLI validates it). */
-export async function freeTapiPort(): Promise<number> {
-  const start = 4502 + Math.floor(Math.random() * 33);
-  for (let i = 0; i < 33; i += 1) {
-    const port = 4502 + ((start - 4502 + i) % 33);
-    if (await portFree(port)) return port;
-  }
-  throw new Error('no free port in 4502–4534');
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function portFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 function toml(values: Record<string, unknown>): string {
   return Object.entries(values).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n');
