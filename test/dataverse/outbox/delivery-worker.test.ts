@@ -210,6 +210,21 @@ describe('the outbox delivery worker', () => {
     expect(errors[0]!.msg).toMatch(/could not connect: CrmCaFile: cannot read .*no-such-ca\.pem \(ENOENT\).*delivers on the main thread/);
   });
 
+  it('closes a worker that holds no write at once, even one that never finished starting', async () => {
+    const entry = new URL('./support/deaf-delivery-entry.ts', import.meta.url).href;
+    const { w, logs } = worker({ entry });
+    // With no timer running, a close that waited for the worker's goodbye (or for its 5 s fallback) would never end.
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      await w.close();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(w.onWorker).toBe(false);
+    expect(await w.ready).toBe(false);
+    expect(logs.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
   it('a worker that dies with writes in flight: they are sent again from the main thread, each record exactly once', async () => {
     const entry = new URL('./support/dying-delivery-entry.ts', import.meta.url).href;
     const { w, logs } = worker({ entry });
