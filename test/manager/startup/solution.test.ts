@@ -20,13 +20,24 @@ import { startManager } from '../../../src/manager/manager.ts';
 import { seedImportedOrg } from '../../support/admin-setup.ts';
 import { WebApiUser } from '../../e2e/support/webapi.ts';
 import { LogCapture } from '../support/gateway.ts';
-import { managerConfig } from '../support/manager.ts';
+import { managerConfig, SERVICE } from '../support/manager.ts';
 import { until } from '../support/raw-connector.ts';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
+
+/** An org that got the solution by import (an admin's), before step 4 of the guide: no role for the manager's account yet. */
+async function orgWithImportedSolution() {
+  const dv = await startSimulatedDataverse({ port: 0, withoutSolution: true });
+  cleanups.push(() => dv.close());
+  const zip = zipSolution(solutionFiles({ prefix: 'ctapi', version: '0.2.0.0', content: new Map(webResources().map((w) => [w.name, new Uint8Array([32])])) }));
+  const admin = await connect(parseConnectionConfig({ CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: 'CONTOSO\\phoffmann', CrmPassword: 'Test-only-phoffmann-1!' }, 'admin'));
+  cleanups.push(() => admin.client.close());
+  await importSolution(admin.client, zip, '0.2.0.0', { pollMs: 50 });
+  return dv;
+}
 
 const MISSING = 'the crm-tapi solution is not installed in org contoso; run `crm-tapi solution import`; the manager waits and checks again';
 
@@ -60,12 +71,7 @@ describe('the manager and the crm-tapi solution', () => {
   }, 60_000);
 
   it('after the import but before step 4 (no role for its account) it names the missing role and waits; once the role is given it starts', async () => {
-    const dv = await startSimulatedDataverse({ port: 0, withoutSolution: true });
-    cleanups.push(() => dv.close());
-    const zip = zipSolution(solutionFiles({ prefix: 'ctapi', version: '0.2.0.0', content: new Map(webResources().map((w) => [w.name, new Uint8Array([32])])) }));
-    const admin = await connect(parseConnectionConfig({ CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: 'CONTOSO\\phoffmann', CrmPassword: 'Test-only-phoffmann-1!' }, 'admin'));
-    cleanups.push(() => admin.client.close());
-    await importSolution(admin.client, zip, '0.2.0.0', { pollMs: 50 });
+    const dv = await orgWithImportedSolution();
     const logs = new LogCapture();
     const starting = startManager(managerConfig(dv.url), { logger: pino({ level: 'debug' }, logs), crmFirstDelayMs: 50, userSide: null });
     let started = false;
@@ -121,6 +127,31 @@ describe('the manager and the crm-tapi solution', () => {
     expect(reads).toEqual(['solutions', 'solutions', 'ctapi_settings', 'solutions']);
     expect(checked?.sentence).toBe('the crm-tapi solution 0.2.0.0 is installed in org contoso');
   });
+
+  // The same race on the simulated Dataverse, whose refusals are its privilege checks, not a stub's: the manager's
+  // account holds no role until step 4 is done, which here happens right before the check reads our settings.
+  it('on the simulated Dataverse: a role given during the check, after two refused solutions reads, is seen', async () => {
+    const dv = await orgWithImportedSolution();
+    const account = await connect(parseConnectionConfig({ CrmType: 'OnPremise', CrmServer: dv.url, CrmOrganisation: dv.orgName, CrmUsername: SERVICE.sam, CrmPassword: SERVICE.password }, 'manager'));
+    cleanups.push(() => account.client.close());
+    const reads: string[] = [];
+    const refused: string[] = [];
+    const api: DataverseApi = Object.create(account.client as object) as DataverseApi;
+    api.list = async (entitySet: string, query?: unknown) => {
+      reads.push(entitySet);
+      if (entitySet === 'ctapi_settings') await seedImportedOrg(dv, await WebApiUser.signIn(dv, 'petra'));
+      try {
+        return await account.client.list(entitySet, query as Parameters<DataverseApi['list']>[1]);
+      } catch (err) {
+        if (err instanceof DataverseError) refused.push(`${entitySet} ${err.code}`);
+        throw err;
+      }
+    };
+    const checked = await checkSolution(api, 'contoso');
+    expect(refused).toEqual(['solutions forbidden', 'solutions forbidden']);
+    expect(reads).toEqual(['solutions', 'solutions', 'ctapi_settings', 'solutions']);
+    expect(checked?.sentence).toBe('the crm-tapi solution 0.2.0.0 is installed in org contoso');
+  }, 60_000);
 
   it('a role of ours without prvReadSolution: our settings are readable, solutions never; the version is not checked', async () => {
     const { api, reads } = roleArrivesAfter(Number.POSITIVE_INFINITY);
