@@ -55,6 +55,12 @@ export interface ManagerArgs {
    */
   readonly codecRelay: boolean;
   /**
+   * --journal-relay: the codec relay (implied) also journals each call event in the manager's own SqliteSeqStore
+   * (production's options, its worker thread) and acknowledges it once durable, one `ack` per connection and turn:
+   * the floor of a server that speaks the protocol and keeps its acknowledgement promise. Not judged.
+   */
+  readonly journalRelay: boolean;
+  /**
    * --deliver https (the default): the outbox delivers every record with the manager's own Dataverse client over
    * HTTPS to a stand-in Web API in another process (bench/lib/webapi.ts), from its delivery worker as production
    * does; `https-loop`: the same client on the event loop (the manager before the worker); `instant` (what every
@@ -118,7 +124,8 @@ export function managerArgs(): ManagerArgs {
     stages: process.argv.includes('--stages'),
     profile,
     profileIntervalUs,
-    codecRelay: process.argv.includes('--codec-relay'),
+    codecRelay: process.argv.includes('--codec-relay') || process.argv.includes('--journal-relay'),
+    journalRelay: process.argv.includes('--journal-relay'),
     deliver,
   };
 }

@@ -10,10 +10,17 @@
 // decoded by the codec as the manager's connector gateway decodes it, and each text it sends is encoded
 // from its message, decoded when the table is built, by the codec's encoder. No routing, identification,
 // journal, records or acknowledgements: what any server speaking this protocol must do at least.
+//
+// With `journal` as well it is the floor of a server that also keeps the protocol's acknowledgement promise
+// (bench/manager.ts --journal-relay): each decoded call event is journaled in a SeqStore (the bench gives it the
+// manager's own SqliteSeqStore with production's options, in its worker thread), a call's events are forgotten
+// when its `idle` arrives (the manager forgets them once their records are queued, later), and each connection
+// gets one `ack` frame per turn once the journal is durable, as the manager's connector gateway writes them.
 import { once } from 'node:events';
 import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { decodeMessage, decodePayload, encodeMessage, FrameDecoder, MAX_FRAME_LENGTH, type TapiMessage } from '../../src/protocol/index.ts';
+import type { SeqStore } from '../../src/manager/gateway/seq-store.ts';
+import { decodeMessage, decodePayload, encodeMessage, encodeMessageFrame, FrameDecoder, MAX_FRAME_LENGTH, type TapiMessage } from '../../src/protocol/index.ts';
 import type { StageWatch } from './stages.ts';
 import { decodeNotification, drive, openClients, sleep, timeline, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup, type PopupWatch } from './popups.ts';
 
@@ -52,6 +59,8 @@ export interface RelayOptions {
   stages?: StageWatch;
   /** Decode each frame and encode each text it sends with the protocol's codec (the protocol's floor). */
   codec?: boolean;
+  /** With `codec`: journal each call event here and acknowledge it once durable (the acknowledgement promise's floor). */
+  journal?: SeqStore;
 }
 
 /** The relay's two ports, replaying `captured` for `popups`; connectors must connect in host order. */
@@ -78,17 +87,44 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   const accepted: Socket[] = [];
   let refused = 0;
   // As the manager's connector gateway decodes a frame (src/manager/gateway/connection.ts).
-  const decodes = (payload: Uint8Array) => {
+  const decodes = (payload: Uint8Array): TapiMessage | undefined => {
     try {
-      decodePayload(payload, { limits: { maxDocumentBytes: MAX_FRAME_LENGTH } });
-      return true;
+      return decodePayload(payload, { limits: { maxDocumentBytes: MAX_FRAME_LENGTH } });
     } catch {
       refused += 1;
-      return false;
+      return undefined;
     }
+  };
+  const { journal } = options;
+  // As ConnectorConnection.ack (src/manager/gateway/connection.ts): the acks of one turn become one frame.
+  const acker = (socket: Socket) => {
+    let pending: number | undefined;
+    return (seq: number) => {
+      if (pending !== undefined) {
+        pending = Math.max(pending, seq);
+        return;
+      }
+      pending = seq;
+      setImmediate(() => {
+        const frame = encodeMessageFrame({ channel: 'connector', command: 'ack', seq: pending! });
+        pending = undefined;
+        if (!socket.destroyed) socket.write(frame);
+      });
+    };
+  };
+  // As the connector gateway's registry journals a sequenced call event (src/manager/gateway/registry.ts).
+  const journaled = (host: string, message: TapiMessage, ack: (seq: number) => void) => {
+    if (journal === undefined || message.channel !== 'connector' || message.command !== 'callState') return;
+    const key = `${host}/${message.callId}`;
+    journal.set(host, message.seq, { host, key, message });
+    if (message.state === 'idle') journal.forget([key]);
+    const { seq } = message;
+    journal.whenDurable(() => ack(seq));
   };
   const tcp = createServer((socket) => {
     const rows = table[accepted.length] ?? [];
+    const host = `relay-host-${accepted.length}`;
+    const ack = acker(socket);
     accepted.push(socket);
     socket.setNoDelay(true);
     const decoder = new FrameDecoder();
@@ -96,7 +132,11 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     socket.on('data', (chunk) => {
       for (const payload of decoder.push(chunk)) {
         const row = rows[k++];
-        if (options.codec === true && !decodes(payload)) continue;
+        if (options.codec === true) {
+          const message = decodes(payload);
+          if (message === undefined) continue;
+          journaled(host, message, ack);
+        }
         const takenAt = options.stages === undefined ? 0 : performance.now();
         if (row === undefined) continue;
         if (options.codec === true) for (const message of row.messages) sockets[row.i]?.send(encodeMessage(message));
@@ -121,16 +161,31 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   };
 }
 
-export async function bareRelay(options: RelayOptions & { clients: number; beforeDrive?: () => void; watch?: PopupWatch; around?: { start(): Promise<void>; stop(): Promise<void> } }): Promise<{ latencies: number[]; gc: GcPauses; busyMs: number; cores: CoreTime | undefined }> {
+export interface RelayRun {
+  latencies: number[];
+  gc: GcPauses;
+  busyMs: number;
+  cores: CoreTime | undefined;
+  /** Per connector host, the seq of the last `ack` it received (0 if none): only the journal relay acknowledges. */
+  acked: number[];
+}
+
+export async function bareRelay(options: RelayOptions & { clients: number; beforeDrive?: () => void; watch?: PopupWatch; around?: { start(): Promise<void>; stop(): Promise<void> } }): Promise<RelayRun> {
   const { clients, hosts, popups, keyOf } = options;
   const relay = await startRelay(options);
   const receivers = await openClients(relay.wsUrl, clients, false);
   while (relay.clients() < clients) await sleep(10);
   const links: Socket[] = [];
+  // As the manager runs' connectors (bench/lib/stack.ts): acknowledgements are read and kept, decoded only at the end.
+  const lastFrames: (Uint8Array | undefined)[] = Array.from({ length: hosts }, () => undefined);
   for (let h = 0; h < hosts; h += 1) {
     const link = tcpConnect({ host: '127.0.0.1', port: relay.tcpPort });
     await once(link, 'connect');
     link.setNoDelay(true);
+    const acks = new FrameDecoder();
+    link.on('data', (chunk: Buffer) => {
+      for (const frame of acks.push(chunk)) lastFrames[h] = frame;
+    });
     while (relay.links() <= h) await sleep(1); // accepted in host order
     links.push(link);
   }
@@ -151,5 +206,9 @@ export async function bareRelay(options: RelayOptions & { clients: number; befor
   for (const l of links) l.destroy();
   for (const r of receivers) r.ws.terminate();
   relay.close();
-  return { latencies, gc, busyMs, cores };
+  const acked = lastFrames.map((frame) => {
+    const m = frame === undefined ? undefined : decodePayload(frame);
+    return m?.command === 'ack' ? m.seq : 0;
+  });
+  return { latencies, gc, busyMs, cores, acked };
 }

@@ -1,6 +1,7 @@
-// bench/manager.ts's rounds: each round is a bare relay, (--codec-relay) a relay that decodes and encodes,
-// and a flat-out manager run, one after the other. The verdict judges the median of the rounds' manager /
-// bare relay p99 ratios; the codec relay's ratios are printed beside them and not judged.
+// bench/manager.ts's rounds: each round is a bare relay, (--codec-relay) a relay that decodes and encodes
+// (--journal-relay: and journals and acknowledges), and a flat-out manager run, one after the other. The
+// verdict judges the median of the rounds' manager / bare relay p99 ratios; the codec relay's ratios are
+// printed beside them and not judged.
 import { percentile } from './popups.ts';
 
 export interface Round {
@@ -30,7 +31,7 @@ export function roundOf(expected: number, relay: readonly number[], codec: reado
 }
 
 /** The judged ratio (the median of manager / bare relay; the upper one for an even count) and the lines to print. */
-export function roundsReport(rounds: readonly Round[]): { ratio: number; lines: string[] } {
+export function roundsReport(rounds: readonly Round[], codecLabel = 'relay + codec'): { ratio: number; lines: string[] } {
   const ratios = rounds.map((r) => r.manager / r.relay);
   const ratio = percentile(ratios, 50);
   const lines: string[] = [];
@@ -42,7 +43,7 @@ export function roundsReport(rounds: readonly Round[]): { ratio: number; lines: 
   if (withCodec.length > 0) {
     const overRelay = withCodec.map((r) => r.codec / r.relay);
     const managerOver = withCodec.map((r) => r.manager / r.codec);
-    lines.push(`relay + codec p99 (not judged): ${withCodec.map((r, i) => `${i + 1}: ${r.codec.toFixed(2)} ms = ${overRelay[i]!.toFixed(2)}x the bare relay`).join('; ')}; median ${percentile(overRelay, 50).toFixed(2)}x; the flat-out run's p99 over it: median ${percentile(managerOver, 50).toFixed(2)}x`);
+    lines.push(`${codecLabel} p99 (not judged): ${withCodec.map((r, i) => `${i + 1}: ${r.codec.toFixed(2)} ms = ${overRelay[i]!.toFixed(2)}x the bare relay`).join('; ')}; median ${percentile(overRelay, 50).toFixed(2)}x; the flat-out run's p99 over it: median ${percentile(managerOver, 50).toFixed(2)}x`);
   }
   return { ratio, lines };
 }

@@ -193,6 +193,22 @@ describe('bench/manager.ts output', () => {
     await expect(run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--call-ms', '600001'], { cwd: ROOT, timeout: 60_000 })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: invalid-option: --call-ms must be at most 600000 \(ten minutes\); got 600001.*\n$/) });
   }, 150_000);
 
+  it('--journal-relay: the codec relay also journals and acknowledges; its rows, its acknowledgements and its ratios are printed and not judged', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--journal-relay'], { cwd: ROOT, timeout: 120_000 });
+    const floor = /^bare relay \(floor\) +([\d.]+) +([\d.]+) +20\/20$/m.exec(stdout);
+    const journal = /^relay \+ codec \+ journal \(not judged\) +([\d.]+) +([\d.]+) +20\/20 +ratio ([\d.]+)x \/ ([\d.]+)x$/m.exec(stdout);
+    expect(floor).not.toBeNull();
+    expect(journal).not.toBeNull();
+    expect(Number(journal![4])).toBeCloseTo(Number(journal![2]) / Number(floor![2]), 0);
+    // Without the journal's acknowledgements up to each connector's last event the run would count as lost.
+    expect(stdout).toMatch(/^relay \+ codec \+ journal: every connector acknowledged up to its last event in every run$/m);
+    expect(stdout).toMatch(/^relay \+ codec \+ journal: GC \d+ pauses/m);
+    expect(stdout).toMatch(/^main thread busy per popup: bare relay \d+ µs; .*; relay \+ codec \+ journal \d+ µs \(\d+\.\d\dx\)$/m);
+    expect(stdout).toMatch(/^relay \+ codec \+ journal p99 \(not judged\): 1: [\d.]+ ms = [\d.]+x the bare relay; median [\d.]+x; the flat-out run's p99 over it: median [\d.]+x$/m);
+    expect(stdout).not.toMatch(/^relay \+ codec \(not judged\)/m);
+    expect(stdout).toMatch(/^requirement not checked below 2,000 clients .*all popups delivered and acknowledged$/m);
+  }, 150_000);
+
   it('--hold-lock: a writer holding the outbox lock (a commit stuck on a stalled disk) does not stop the manager\'s event loop', async () => {
     // Before the records were written off the loop, each run's event loop stood still for the whole hold:
     // "max 631.3 ms", a store call "atomically 631.0 ms" (checked against the code of c1c5069).

@@ -1,15 +1,21 @@
 // bench/lib/relay.ts, the floors bench/manager.ts measures the manager against. The bare relay sends each
 // client exactly the texts captured from the manager for each frame; the codec relay (--codec-relay) sends
 // the same messages but decodes every frame and encodes every message with the protocol's codec, so a
-// text that is not in the encoder's form arrives in it, and a frame the codec refuses is not relayed.
+// text that is not in the encoder's form arrives in it, and a frame the codec refuses is not relayed. The
+// journal relay (--journal-relay) also journals each call event in the manager's SqliteSeqStore, forgets a
+// call at its idle, and acknowledges each connection once the journal is durable.
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { callFrame, schedule, sleep, timeline, type Popup } from '../../bench/lib/popups.ts';
 import { startRelay, type Captured, type RelayServer } from '../../bench/lib/relay.ts';
-import { decodeMessage, encodeFrame, encodeMessage } from '../../src/protocol/index.ts';
+import { SqliteSeqStore } from '../../src/manager/gateway/sqlite-seq-store.ts';
+import { JOURNAL_OPTIONS } from '../../src/manager/manager.ts';
+import { decodeMessage, decodePayload, encodeFrame, encodeMessage, FrameDecoder } from '../../src/protocol/index.ts';
 
 const CLIENTS = 3;
 const keyOf = (p: Popup) => `bench${p.host}.example/${p.callId}`;
@@ -24,7 +30,14 @@ const captured: Captured = new Map(popups.map((p) => [keyOf(p), { offering: [not
 
 let relay: RelayServer | undefined;
 const open: (WebSocket | Socket)[] = [];
-afterEach(() => {
+let journal: { store: SqliteSeqStore; dir: string } | undefined;
+afterEach(async () => {
+  if (journal !== undefined) {
+    journal.store.close();
+    await journal.store.exited();
+    rmSync(journal.dir, { recursive: true, force: true });
+    journal = undefined;
+  }
   for (const o of open.splice(0)) {
     if (o instanceof WebSocket) o.terminate();
     else o.destroy();
@@ -33,9 +46,20 @@ afterEach(() => {
   relay = undefined;
 });
 
+/** The manager's journal, as bench/manager.ts --journal-relay gives it to the relay. */
+function newJournal(): SqliteSeqStore {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-journal-'));
+  journal = { store: new SqliteSeqStore(join(dir, 'manager-state.sqlite'), JOURNAL_OPTIONS), dir };
+  return journal.store;
+}
+
+/** The frames the connector link received (the relay's acknowledgements), decoded. */
+const received: ReturnType<typeof decodePayload>[] = [];
+
 /** Connects the clients and one connector, writes `frames`, and returns what each client received, in order. */
-async function through(codec: boolean, frames: readonly Uint8Array[], expected: number): Promise<string[][]> {
-  relay = await startRelay({ hosts: 1, popups, rate: 1000, captured, keyOf, codec });
+async function through(codec: boolean, frames: readonly Uint8Array[], expected: number, store?: SqliteSeqStore): Promise<string[][]> {
+  relay = await startRelay({ hosts: 1, popups, rate: 1000, captured, keyOf, codec, ...(store === undefined ? {} : { journal: store }) });
+  received.length = 0;
   const got: string[][] = Array.from({ length: CLIENTS }, () => []);
   for (let i = 0; i < CLIENTS; i += 1) {
     const ws = new WebSocket(relay.wsUrl, { perMessageDeflate: false });
@@ -46,6 +70,10 @@ async function through(codec: boolean, frames: readonly Uint8Array[], expected: 
   }
   const link = connect({ host: '127.0.0.1', port: relay.tcpPort });
   open.push(link);
+  const acks = new FrameDecoder();
+  link.on('data', (chunk: Buffer) => {
+    for (const payload of acks.push(chunk)) received.push(decodePayload(payload));
+  });
   await once(link, 'connect');
   for (const frame of frames) link.write(frame);
   const deadline = Date.now() + 5000;
@@ -83,6 +111,43 @@ describe('the bench relays', () => {
     const first = keyOf(timeline(popups, 1000)[0]!.p);
     expect(got.flat().filter((t) => t.includes(`<callKey>${first}</callKey>`)).map((t) => decodeMessage(t)).map((m) => m.command === 'callNotification' && m.state)).toEqual(['idle']);
     expect(got.flat()).toHaveLength(2 * popups.length - 1);
+  });
+
+  it('journal: the codec relay\'s messages, each event journaled and acknowledged once durable, a call forgotten at its idle', async () => {
+    const store = newJournal();
+    const sends = timeline(popups, 1000);
+    const last = Math.max(...sends.map((s) => s.seq));
+    const got = await through(true, frames(), 2 * popups.length, store);
+    expect(got).toEqual(expectedFor((key, which) => captured.get(key)![which].map((t) => encodeMessage(decodeMessage(t)))));
+    const deadline = Date.now() + 5000;
+    while (received.at(-1)?.command !== 'ack' && Date.now() < deadline) await sleep(5);
+    // Only acknowledgements come back, counting up, the last one the last event's seq; every call ended, so nothing stays journaled.
+    expect(received.length).toBeGreaterThan(0);
+    expect(received.every((m) => m.command === 'ack')).toBe(true);
+    const seqs = received.map((m) => (m.command === 'ack' ? m.seq : -1));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(seqs.at(-1)).toBe(last);
+    expect(store.get('relay-host-0')).toBe(last);
+    expect(store.journal()).toEqual([]);
+  });
+
+  it('journal: a call without its idle stays journaled; a refused frame is neither journaled nor acknowledged', async () => {
+    const store = newJournal();
+    const sends = timeline(popups, 1000);
+    const unended = sends.find((s) => s.state === 'offering')!;
+    // The first call's idle is left out; the last frame is one the codec refuses.
+    const kept = sends.filter((s) => !(s.p === unended.p && s.state === 'idle'));
+    const bad = encodeFrame(new TextEncoder().encode('<?xml version="1.0" encoding="utf-8"?><tapiaction name="connector"><command>callState</command><seq>99</seq></tapiaction>'));
+    await through(true, [...kept.map(({ p, state, seq }) => callFrame(p, state, seq)), bad], 2 * popups.length - 1, store);
+    const last = Math.max(...kept.map((s) => s.seq));
+    const deadline = Date.now() + 5000;
+    while (!received.some((m) => m.command === 'ack' && m.seq === last) && Date.now() < deadline) await sleep(5);
+    expect(relay!.refused()).toBe(1);
+    expect(received.map((m) => (m.command === 'ack' ? m.seq : -1)).at(-1)).toBe(last);
+    expect(store.get('relay-host-0')).toBe(last);
+    const left = store.journal();
+    expect(left.map((e) => e.key)).toEqual([`relay-host-0/${unended.p.callId}`]);
+    expect(left[0]!.message).toMatchObject({ command: 'callState', state: 'offering', seq: unended.seq });
   });
 
   it('codec: a captured text the codec cannot decode stops the relay before any call (the bare relay takes it)', async () => {
