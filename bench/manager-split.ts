@@ -7,7 +7,7 @@
 // socket and the 20,000 file descriptors of `ulimit -n` suffice. Clients
 // connect paced (--batch at a time, each batch proven before the next).
 //
-//   npx tsx bench/manager-split.ts [--clients 10000] [--rate 200] [--seconds 10] [--batch 100] [--codec-relay]
+//   npx tsx bench/manager-split.ts [--clients 10000] [--rate 200] [--seconds 10] [--batch 100] [--codec-relay] [--journal-relay]
 //                                  [--rounds N] [--ablate journal,outbox] [--deliver https|https-loop|instant] [--quick]
 //
 // Measured, with the bare relay (bench/lib/relay.ts: the same frames in, the
@@ -27,7 +27,9 @@
 // popups/s); at smaller sizes (`--quick`, for `npm run bench`) only lost
 // popups and needless welcomes fail. --codec-relay also measures, the same way,
 // a relay that decodes each frame and encodes each message with the protocol's
-// codec (bench/lib/relay.ts; not judged).
+// codec (bench/lib/relay.ts; not judged); --journal-relay makes that relay also journal each call event in
+// the manager's own SqliteSeqStore and acknowledge it once durable (not judged; a connector left unacknowledged
+// below its last event counts as lost).
 // --rounds N (default 1) repeats the manager's two runs and the relays', interleaved
 // (each manager round on a new stack and new clients), and prints the medians of
 // the manager / bare relay p99 ratios: target 1's ratio (issue 18) in production's
@@ -38,6 +40,9 @@
 // outbox's transport as in bench/manager.ts; only `https` (the default, from the
 // delivery worker as in production) is judged.
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -46,6 +51,8 @@ import type { ChildReply, ChildRequest } from './lib/load-child.ts';
 import { schedule, sleep, type Popup } from './lib/popups.ts';
 import { ablateArg, deliverArg } from './lib/manager-args.ts';
 import { startRelay, type Captured } from './lib/relay.ts';
+import { SqliteSeqStore } from '../src/manager/gateway/sqlite-seq-store.ts';
+import { JOURNAL_OPTIONS } from '../src/manager/manager.ts';
 import { shapeNote, splitOutcome, splitReport, type QuietCpu, type SplitRound, type SplitShape } from './lib/split-report.ts';
 import { hostsFor, startStack } from './lib/stack.ts';
 import { numberArg, usageError, verdict } from './support.ts';
@@ -57,7 +64,10 @@ const CLIENTS = numberArg('clients', QUICK ? 400 : 10_000);
 const RATE = numberArg('rate', QUICK ? 20 : 200);
 const SECONDS = numberArg('seconds', QUICK ? 2 : 10);
 const BATCH = numberArg('batch', 100);
-const CODEC_RELAY = process.argv.includes('--codec-relay');
+const JOURNAL_RELAY = process.argv.includes('--journal-relay');
+const CODEC_RELAY = JOURNAL_RELAY || process.argv.includes('--codec-relay');
+/** The codec relay's name in the output: with --journal-relay it journals and acknowledges too. */
+const CODEC_LABEL = JOURNAL_RELAY ? 'relay + codec + journal' : 'relay + codec';
 const ROUNDS = numberArg('rounds', 1);
 if (!Number.isInteger(ROUNDS) || ROUNDS > MAX_ROUNDS) usageError(`--rounds must be a whole number from 1 to ${MAX_ROUNDS}; got ${ROUNDS}`);
 const ABLATE = ablateArg();
@@ -164,16 +174,27 @@ async function managerRound(first: boolean) {
 const seqs = new Array<number>(HOSTS).fill(0);
 const relayPopups = [...schedule(POPUPS, CLIENTS, HOSTS, 0, seqs), ...schedule(POPUPS, CLIENTS, HOSTS, 1, seqs)];
 /** A relay (bare, or with the codec) with its clients and connectors in a child: popups quiet, then with one core busy. */
+/** Journal-relay runs that left a connector unacknowledged below its last event. */
+let unackedJournalRuns = 0;
 async function relayRuns(codec: boolean, captured: Captured) {
-  const relay = await startRelay({ hosts: HOSTS, popups: relayPopups, rate: RATE, captured, keyOf, codec });
-  const r = loadChild();
-  await r.ask({ type: 'setup', target: 'relay', wsUrl: relay.wsUrl, tcpPort: relay.tcpPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
-  while (relay.clients() < CLIENTS || relay.links() < HOSTS) await sleep(10);
-  const quietRun = driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false }));
-  const busyRun = await withBusyCore(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false })));
-  await r.ask({ type: 'close' });
-  relay.close();
-  return { quiet: quietRun.latencies, busy: busyRun.latencies };
+  const dir = codec && JOURNAL_RELAY ? mkdtempSync(join(tmpdir(), 'crm-tapi-journal-relay-')) : undefined;
+  const journal = dir === undefined ? undefined : new SqliteSeqStore(join(dir, 'manager-state.sqlite'), JOURNAL_OPTIONS);
+  try {
+    const relay = await startRelay({ hosts: HOSTS, popups: relayPopups, rate: RATE, captured, keyOf, codec, ...(journal === undefined ? {} : { journal }) });
+    const r = loadChild();
+    await r.ask({ type: 'setup', target: 'relay', wsUrl: relay.wsUrl, tcpPort: relay.tcpPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
+    while (relay.clients() < CLIENTS || relay.links() < HOSTS) await sleep(10);
+    const quietRun = driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false }));
+    const busyRun = await withBusyCore(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false })));
+    if (journal !== undefined) for (const run of [quietRun, busyRun]) if (run.acked.some((seq, h) => seq !== run.lastSeqs[h])) unackedJournalRuns += 1;
+    await r.ask({ type: 'close' });
+    relay.close();
+    return { quiet: quietRun.latencies, busy: busyRun.latencies };
+  } finally {
+    journal?.close();
+    await journal?.exited();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------- the rounds: manager, bare relay (, codec relay), interleaved
@@ -191,10 +212,11 @@ for (let i = 0; i < ROUNDS; i += 1) {
 // ---------------------------------------------------------------- the figures
 console.log(`${CLIENTS} proven clients in a child process (ulimit -n ${fdLimit}), ${HOSTS} connectors of ≤ 200 lines, ${RATE} popups/s for ${SECONDS} s (${POPUPS} popups per run)${ROUNDS > 1 ? `, ${ROUNDS} rounds` : ''}${shapeNote(SHAPE)}`);
 console.log(`connecting and proving ${CLIENTS} clients, ${BATCH} at a time: ${(first.connectMs / 1000).toFixed(1)} s; manager heap per idle proven client ${(first.heapPerClient / 1024).toFixed(1)} KiB (server end only)`);
-const report = splitReport(rounds, POPUPS, CLIENTS === 2000 && RATE === 200);
+const report = splitReport(rounds, POPUPS, CLIENTS === 2000 && RATE === 200, CODEC_LABEL);
 for (const line of report.lines) console.log(line);
+if (JOURNAL_RELAY) console.log(`${CODEC_LABEL}: ${unackedJournalRuns === 0 ? 'every connector acknowledged up to its last event in every run' : `${unackedJournalRuns} run(s) left connectors unacknowledged below their last event`}`);
 const { re, stall } = reconnect;
 console.log(`connector of 200 lines dropped ${DOWN_MS} ms and registered again (in ${re.reregisterMs.toFixed(0)} ms): longest event-loop stall ${stall.toFixed(1)} ms (idle window of the same length: ${reconnect.idle.toFixed(1)} ms); ${re.welcomed} clients welcomed again, at most ${re.maxPerClient}× each, ${re.strangers} of them not on that connector`);
 const needless = re.strangers > 0 || re.maxPerClient > 2;
 const figures = `popup p99 with one core busy ${report.busyWorst.toFixed(1)} ms${ROUNDS > 1 ? ' (the slowest round)' : ''} (< 50), reconnect stall ${stall.toFixed(1)} ms (≤ 50), ${report.lost ? 'popups lost' : 'all popups delivered'}, ${needless ? 'needless welcomes' : 'only that connector\'s users welcomed again'}`;
-verdict(splitOutcome(SHAPE, { lost: report.lost, needless, busyWorst: report.busyWorst, stall }), figures);
+verdict(splitOutcome(SHAPE, { lost: report.lost || unackedJournalRuns > 0, needless, busyWorst: report.busyWorst, stall }), figures);

@@ -51,20 +51,20 @@ const fmt = (n: number) => n.toFixed(2).padStart(8);
 const x = (n: number) => `${n.toFixed(2)}x`;
 
 /** `targetSize`: the runs are at target 1's size (2,000 clients, 200 popups/s), so the ratio is printed as target 1's. */
-export function splitReport(rounds: readonly SplitRound[], popups: number, targetSize: boolean): SplitReport {
+export function splitReport(rounds: readonly SplitRound[], popups: number, targetSize: boolean, codecLabel = 'relay + codec'): SplitReport {
   if (rounds.length === 0) throw new Error('no rounds to report');
   const lines: string[] = [];
   const several = rounds.length > 1;
   rounds.forEach((r, i) => {
     if (several) lines.push(`round ${i + 1}:`);
-    lines.push('                                  p50 ms    p99 ms   delivered   manager p99 / relay p99');
+    lines.push('                                            p50 ms    p99 ms   delivered   manager p99 / relay p99');
     const codecRows = (label: string, l: readonly number[] | undefined) => (l === undefined ? [] : [[label, l] as const]);
-    const rows = [['bare relay, quiet', r.bare.quiet], ...codecRows('relay + codec, quiet', r.codec?.quiet), ['manager, quiet', r.manager.quiet], ['bare relay, one core busy', r.bare.busy], ...codecRows('relay + codec, one core busy', r.codec?.busy), ['manager, one core busy', r.manager.busy]] as const;
-    for (const [name, l] of rows) lines.push(`${name.padEnd(30)} ${fmt(percentile(l, 50))}  ${fmt(p99(l))}   ${l.length}/${popups}`);
+    const rows = [['bare relay, quiet', r.bare.quiet], ...codecRows(`${codecLabel}, quiet`, r.codec?.quiet), ['manager, quiet', r.manager.quiet], ['bare relay, one core busy', r.bare.busy], ...codecRows(`${codecLabel}, one core busy`, r.codec?.busy), ['manager, one core busy', r.manager.busy]] as const;
+    for (const [name, l] of rows) lines.push(`${name.padEnd(40)} ${fmt(percentile(l, 50))}  ${fmt(p99(l))}   ${l.length}/${popups}`);
     lines.push(`manager p99 / relay p99: quiet ${x(p99(r.manager.quiet) / p99(r.bare.quiet))}, one core busy ${x(p99(r.manager.busy) / p99(r.bare.busy))}`);
     if (r.codec !== undefined) {
       const over = (a: readonly number[], b: readonly number[]) => (p99(a) / p99(b)).toFixed(2);
-      lines.push(`relay + codec p99 (not judged): quiet ${over(r.codec.quiet, r.bare.quiet)}x the bare relay, manager ${over(r.manager.quiet, r.codec.quiet)}x it; one core busy ${over(r.codec.busy, r.bare.busy)}x the bare relay, manager ${over(r.manager.busy, r.codec.busy)}x it`);
+      lines.push(`${codecLabel} p99 (not judged): quiet ${over(r.codec.quiet, r.bare.quiet)}x the bare relay, manager ${over(r.manager.quiet, r.codec.quiet)}x it; one core busy ${over(r.codec.busy, r.bare.busy)}x the bare relay, manager ${over(r.manager.busy, r.codec.busy)}x it`);
     }
     lines.push(`manager event-loop delay while the popups ran: quiet p99 ${r.loop.quiet.loopP99.toFixed(1)} ms, max ${r.loop.quiet.loopMax.toFixed(1)} ms; one core busy p99 ${r.loop.busy.loopP99.toFixed(1)} ms, max ${r.loop.busy.loopMax.toFixed(1)} ms`);
     if (r.cpu !== undefined) {
@@ -79,6 +79,12 @@ export function splitReport(rounds: readonly SplitRound[], popups: number, targe
   if (several) {
     const each = (ratios: readonly number[]) => ratios.map((q, i) => `${i + 1}: ${x(q)}`).join(', ');
     lines.push(`rounds (manager, then the relays, interleaved), manager p99 / bare relay p99: quiet ${each(quiet)}, median ${x(quietRatio)}; one core busy ${each(busy)}, median ${x(busyRatio)}`);
+  }
+  // Over the rounds: the codec relay's p99 over the bare relay's, and the manager's over the codec relay's.
+  const withCodec = rounds.flatMap((r) => (r.codec === undefined ? [] : [{ ...r, codec: r.codec }]));
+  if (several && withCodec.length > 0) {
+    const med = (f: (r: (typeof withCodec)[number]) => number) => x(percentile(withCodec.map(f), 50));
+    lines.push(`${codecLabel} p99 over the rounds (not judged): quiet median ${med((r) => p99(r.codec.quiet) / p99(r.bare.quiet))} the bare relay, manager median ${med((r) => p99(r.manager.quiet) / p99(r.codec.quiet))} it; one core busy median ${med((r) => p99(r.codec.busy) / p99(r.bare.busy))} the bare relay, manager median ${med((r) => p99(r.manager.busy) / p99(r.codec.busy))} it`);
   }
   const ratios = `manager p99 / bare relay p99 ${several ? 'median ' : ''}quiet ${x(quietRatio)}, one core busy ${x(busyRatio)}`;
   if (targetSize) lines.push(`target 1 (issue 18: ≤ 1.5x) in production's process layout, not judged here (bench/manager.ts judges it, in one process): ${ratios}`);

@@ -1,7 +1,8 @@
-// bench/manager-split.ts --codec-relay: the relay that decodes and encodes is measured like the bare relay
-// (its clients and connectors in a child process, quiet and with one core busy), printed beside it with
-// its ratios, and not judged. One run checks it together with --rounds and --ablate (each bench run here
-// costs CI about half a minute). --rounds N repeats the manager's and the relays' runs interleaved and prints
+// bench/manager-split.ts --journal-relay: the relay that decodes, journals, acknowledges and encodes (the
+// codec relay with the journal; --codec-relay is the same relay without it, its label checked in
+// split-report.test.ts) is measured like the bare relay (its clients and connectors in a child process, quiet
+// and with one core busy), printed beside it with its ratios, and not judged. One run checks it together with
+// --rounds and --ablate (each bench run here costs CI about half a minute). --rounds N repeats the manager's and the relays' runs interleaved and prints
 // each round's ratios and their medians (target 1's ratio in this layout, not judged here); --ablate is
 // never judged, nor is a --deliver other than production's (bench/lib/split-report.ts's shapes, tested in
 // split-report.test.ts). Small sizes: the output, not the speed.
@@ -14,8 +15,8 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('bench/manager-split.ts output', () => {
-  it('--rounds 2 --ablate journal --codec-relay: a table per round with the codec relay\'s rows, each round\'s ratios from its own p99s, their medians, and no verdict for an ablated stack', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager-split.ts', '--quick', '--clients', '40', '--rate', '20', '--seconds', '1', '--rounds', '2', '--ablate', 'journal', '--codec-relay'], { cwd: ROOT, timeout: 150_000 });
+  it('--rounds 2 --ablate journal --journal-relay: a table per round with the journal relay\'s rows, each round\'s ratios from its own p99s, their medians, and no verdict for an ablated stack', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager-split.ts', '--quick', '--clients', '40', '--rate', '20', '--seconds', '1', '--rounds', '2', '--ablate', 'journal', '--journal-relay'], { cwd: ROOT, timeout: 150_000 });
     expect(stdout).toMatch(/, 2 rounds; ABLATED \(not a production shape, not judged\): journal$/m);
     // Each round's table, in order; its p99 rows give that round's ratios.
     const tables = stdout.split(/^round \d+:$/m).slice(1);
@@ -34,14 +35,15 @@ describe('bench/manager-split.ts output', () => {
       const near = (shown: string, ratio: number) => expect(Math.abs(Number(shown) - ratio)).toBeLessThanOrEqual(0.02 * ratio + 0.02);
       near(printed![1]!, quiet);
       near(printed![2]!, busy);
-      // The codec relay (not judged): its p99 over the bare relay's and the manager's over its own, quiet and busy.
-      const codec = /^relay \+ codec p99 \(not judged\): quiet ([\d.]+)x the bare relay, manager ([\d.]+)x it; one core busy ([\d.]+)x the bare relay, manager ([\d.]+)x it$/m.exec(t);
+      // The journal relay (not judged): its p99 over the bare relay's and the manager's over its own, quiet and busy.
+      const codec = /^relay \+ codec \+ journal p99 \(not judged\): quiet ([\d.]+)x the bare relay, manager ([\d.]+)x it; one core busy ([\d.]+)x the bare relay, manager ([\d.]+)x it$/m.exec(t);
       expect(codec).not.toBeNull();
-      near(codec![1]!, p99('relay \\+ codec, quiet') / p99('bare relay, quiet'));
-      near(codec![2]!, p99('manager, quiet') / p99('relay \\+ codec, quiet'));
-      near(codec![3]!, p99('relay \\+ codec, one core busy') / p99('bare relay, one core busy'));
-      near(codec![4]!, p99('manager, one core busy') / p99('relay \\+ codec, one core busy'));
-      return { quiet: Number(printed![1]), busy: Number(printed![2]) };
+      const J = 'relay \\+ codec \\+ journal';
+      near(codec![1]!, p99(`${J}, quiet`) / p99('bare relay, quiet'));
+      near(codec![2]!, p99('manager, quiet') / p99(`${J}, quiet`));
+      near(codec![3]!, p99(`${J}, one core busy`) / p99('bare relay, one core busy'));
+      near(codec![4]!, p99('manager, one core busy') / p99(`${J}, one core busy`));
+      return { quiet: Number(printed![1]), busy: Number(printed![2]), journal: codec!.slice(1).map(Number) };
     });
     const line = /^rounds \(manager, then the relays, interleaved\), manager p99 \/ bare relay p99: quiet 1: ([\d.]+)x, 2: ([\d.]+)x, median ([\d.]+)x; one core busy 1: ([\d.]+)x, 2: ([\d.]+)x, median ([\d.]+)x$/m.exec(stdout);
     expect(line).not.toBeNull();
@@ -51,6 +53,12 @@ describe('bench/manager-split.ts output', () => {
     // The median of an even count is the upper middle value, as bench/manager.ts's.
     expect(qm).toBe(Math.max(q1!, q2!));
     expect(bm).toBe(Math.max(b1!, b2!));
+    // The journal relay over the rounds: the medians (upper middle of two) of its rounds' ratios.
+    const journal = /^relay \+ codec \+ journal p99 over the rounds \(not judged\): quiet median ([\d.]+)x the bare relay, manager median ([\d.]+)x it; one core busy median ([\d.]+)x the bare relay, manager median ([\d.]+)x it$/m.exec(stdout);
+    expect(journal).not.toBeNull();
+    for (let k = 0; k < 4; k += 1) expect(Number(journal![k + 1])).toBe(Math.max(...ratios.map((r) => r.journal[k]!)));
+    // Its connectors were acknowledged up to their last event after each of its four runs (otherwise: lost).
+    expect(stdout).toMatch(/^relay \+ codec \+ journal: every connector acknowledged up to its last event in every run$/m);
     // 40 clients at 20 popups/s: the ratio is printed, not as target 1's (2,000 clients at 200 popups/s).
     expect(stdout).toContain(`not target 1's size (2,000 clients at 200 popups/s): manager p99 / bare relay p99 median quiet ${qm!.toFixed(2)}x, one core busy ${bm!.toFixed(2)}x`);
     expect(stdout).not.toMatch(/^target 1/m);

@@ -36,6 +36,24 @@ describe('splitReport', () => {
     expect(r.lines.at(-1)).toBe("not target 1's size (2,000 clients at 200 popups/s): manager p99 / bare relay p99 median quiet 2.00x, one core busy 3.00x");
   });
 
+  it('the codec relay\'s rows under its label, its ratios per round and, over several rounds, their medians', () => {
+    const codec = (quiet: number, busy: number) => ({ quiet: runOf(quiet), busy: runOf(busy) });
+    // Bare 2/2, codec (quiet, busy), manager (quiet, busy): codec over bare quiet 1.25, 1.5, 1; manager over codec quiet 2, 1, 3.
+    const rounds = [{ ...round(2, 5, 2, 8), codec: codec(2.5, 4) }, { ...round(2, 3, 2, 6), codec: codec(3, 2) }, { ...round(2, 6, 2, 6), codec: codec(2, 3) }];
+    const r = splitReport(rounds, 100, true, 'relay + codec + journal');
+    expect(r.lines.filter((l) => l.startsWith('relay + codec + journal, quiet '))).toHaveLength(3);
+    expect(r.lines.filter((l) => l.startsWith('relay + codec + journal, one core busy '))).toHaveLength(3);
+    expect(r.lines).toContain('relay + codec + journal p99 (not judged): quiet 1.25x the bare relay, manager 2.00x it; one core busy 2.00x the bare relay, manager 2.00x it');
+    // Busy: codec over bare 2, 1, 1.5 → 1.5; manager over codec 2, 3, 2 → 2.
+    expect(r.lines).toContain('relay + codec + journal p99 over the rounds (not judged): quiet median 1.25x the bare relay, manager median 2.00x it; one core busy median 1.50x the bare relay, manager median 2.00x it');
+    // The judged ratios stay the manager over the bare relay: quiet 2.5, 1.5, 3 → 2.5.
+    expect(r.quietRatio).toBe(2.5);
+    // One round: no medians line; the default label.
+    const one = splitReport([rounds[0]!], 100, true);
+    expect(one.lines).toContain('relay + codec p99 (not judged): quiet 1.25x the bare relay, manager 2.00x it; one core busy 2.00x the bare relay, manager 2.00x it');
+    expect(one.lines.some((l) => l.includes('over the rounds'))).toBe(false);
+  });
+
   it('the CPU the quiet run cost, with the stand-in Web API\'s share when records went over HTTPS', () => {
     const withCpu = (cpu: SplitRound['cpu']) => splitReport([{ ...round(2, 3, 2, 3), cpu }], 100, true).lines;
     expect(withCpu({ managerMs: 2345.4, standInMs: 1234.6, records: 3998 })).toContain("CPU while the quiet popups ran: manager process 2345 ms (all its threads), stand-in Web API 1235 ms for 3998 records (the server side: Microsoft's in production)");
