@@ -59,6 +59,8 @@ describe('bench/manager-split.ts output', () => {
     for (let k = 0; k < 4; k += 1) expect(Number(journal![k + 1])).toBe(Math.max(...ratios.map((r) => r.journal[k]!)));
     // Its connectors were acknowledged up to their last event after each of its four runs (otherwise: lost).
     expect(stdout).toMatch(/^relay \+ codec \+ journal: every connector acknowledged up to its last event in every run$/m);
+    // So was the manager's, in each of its four runs (journal ablated: it acknowledges at once, but it must).
+    expect(stdout).toMatch(/^manager: every connector acknowledged up to its last event in every run$/m);
     // 40 clients at 20 popups/s: the ratio is printed, not as target 1's (2,000 clients at 200 popups/s).
     expect(stdout).toContain(`not target 1's size (2,000 clients at 200 popups/s): manager p99 / bare relay p99 median quiet ${qm!.toFixed(2)}x, one core busy ${bm!.toFixed(2)}x`);
     expect(stdout).not.toMatch(/^target 1/m);
