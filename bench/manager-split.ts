@@ -40,9 +40,6 @@
 // outbox's transport as in bench/manager.ts; only `https` (the default, from the
 // delivery worker as in production) is judged.
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -50,9 +47,7 @@ import { runInNewContext } from 'node:vm';
 import type { ChildReply, ChildRequest } from './lib/load-child.ts';
 import { schedule, sleep, type Popup } from './lib/popups.ts';
 import { ablateArg, deliverArg } from './lib/manager-args.ts';
-import { startRelay, type Captured } from './lib/relay.ts';
-import { SqliteSeqStore } from '../src/manager/gateway/sqlite-seq-store.ts';
-import { JOURNAL_OPTIONS } from '../src/manager/manager.ts';
+import { ackReport, codecRelayLabel, relayJournal, startRelay, type Captured } from './lib/relay.ts';
 import { shapeNote, splitOutcome, splitReport, type QuietCpu, type SplitRound, type SplitShape } from './lib/split-report.ts';
 import { hostsFor, startStack } from './lib/stack.ts';
 import { numberArg, usageError, verdict } from './support.ts';
@@ -66,8 +61,7 @@ const SECONDS = numberArg('seconds', QUICK ? 2 : 10);
 const BATCH = numberArg('batch', 100);
 const JOURNAL_RELAY = process.argv.includes('--journal-relay');
 const CODEC_RELAY = JOURNAL_RELAY || process.argv.includes('--codec-relay');
-/** The codec relay's name in the output: with --journal-relay it journals and acknowledges too. */
-const CODEC_LABEL = JOURNAL_RELAY ? 'relay + codec + journal' : 'relay + codec';
+const CODEC_LABEL = codecRelayLabel(JOURNAL_RELAY);
 const ROUNDS = numberArg('rounds', 1);
 if (!Number.isInteger(ROUNDS) || ROUNDS > MAX_ROUNDS) usageError(`--rounds must be a whole number from 1 to ${MAX_ROUNDS}; got ${ROUNDS}`);
 const ABLATE = ablateArg();
@@ -109,7 +103,6 @@ async function withBusyCore<T>(fn: () => Promise<T>): Promise<T> {
 /** Runs of the manager and of the journal relay that left a connector unacknowledged below its last event. */
 const unackedRuns = { manager: 0, journal: 0 };
 const unacked = (run: Extract<ChildReply, { type: 'driven' }>) => run.acked.some((seq, h) => seq !== run.lastSeqs[h]);
-const ackLine = (label: string, runs: number) => `${label}: ${runs === 0 ? 'every connector acknowledged up to its last event in every run' : `${runs} run(s) left connectors unacknowledged below their last event`}`;
 
 const driven = (r: ChildReply) => {
   if (r.type !== 'driven') throw new Error(`expected latencies, got ${r.type}`);
@@ -181,23 +174,20 @@ const seqs = new Array<number>(HOSTS).fill(0);
 const relayPopups = [...schedule(POPUPS, CLIENTS, HOSTS, 0, seqs), ...schedule(POPUPS, CLIENTS, HOSTS, 1, seqs)];
 /** A relay (bare, or with the codec) with its clients and connectors in a child: popups quiet, then with one core busy. */
 async function relayRuns(codec: boolean, captured: Captured) {
-  const dir = codec && JOURNAL_RELAY ? mkdtempSync(join(tmpdir(), 'crm-tapi-journal-relay-')) : undefined;
-  const journal = dir === undefined ? undefined : new SqliteSeqStore(join(dir, 'manager-state.sqlite'), JOURNAL_OPTIONS);
+  const opened = codec && JOURNAL_RELAY ? relayJournal() : undefined;
   try {
-    const relay = await startRelay({ hosts: HOSTS, popups: relayPopups, rate: RATE, captured, keyOf, codec, ...(journal === undefined ? {} : { journal }) });
+    const relay = await startRelay({ hosts: HOSTS, popups: relayPopups, rate: RATE, captured, keyOf, codec, ...(opened === undefined ? {} : { journal: opened.journal }) });
     const r = loadChild();
     await r.ask({ type: 'setup', target: 'relay', wsUrl: relay.wsUrl, tcpPort: relay.tcpPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
     while (relay.clients() < CLIENTS || relay.links() < HOSTS) await sleep(10);
     const quietRun = driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false }));
     const busyRun = await withBusyCore(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false })));
-    if (journal !== undefined) for (const run of [quietRun, busyRun]) if (unacked(run)) unackedRuns.journal += 1;
+    if (opened !== undefined) for (const run of [quietRun, busyRun]) if (unacked(run)) unackedRuns.journal += 1;
     await r.ask({ type: 'close' });
     relay.close();
     return { quiet: quietRun.latencies, busy: busyRun.latencies };
   } finally {
-    journal?.close();
-    await journal?.exited();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await opened?.close();
   }
 }
 
@@ -218,8 +208,8 @@ console.log(`${CLIENTS} proven clients in a child process (ulimit -n ${fdLimit})
 console.log(`connecting and proving ${CLIENTS} clients, ${BATCH} at a time: ${(first.connectMs / 1000).toFixed(1)} s; manager heap per idle proven client ${(first.heapPerClient / 1024).toFixed(1)} KiB (server end only)`);
 const report = splitReport(rounds, POPUPS, CLIENTS === 2000 && RATE === 200, CODEC_LABEL);
 for (const line of report.lines) console.log(line);
-console.log(ackLine('manager', unackedRuns.manager));
-if (JOURNAL_RELAY) console.log(ackLine(CODEC_LABEL, unackedRuns.journal));
+console.log(ackReport('manager', unackedRuns.manager));
+if (JOURNAL_RELAY) console.log(ackReport(CODEC_LABEL, unackedRuns.journal));
 const { re, stall } = reconnect;
 console.log(`connector of 200 lines dropped ${DOWN_MS} ms and registered again (in ${re.reregisterMs.toFixed(0)} ms): longest event-loop stall ${stall.toFixed(1)} ms (idle window of the same length: ${reconnect.idle.toFixed(1)} ms); ${re.welcomed} clients welcomed again, at most ${re.maxPerClient}× each, ${re.strangers} of them not on that connector`);
 const needless = re.strangers > 0 || re.maxPerClient > 2;

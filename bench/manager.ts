@@ -48,13 +48,10 @@
 // loop in both measurements alike; bench/manager-split.ts measures both with
 // the clients in a child process instead, as in production (a server with
 // its process to itself), and up to 10,000 clients.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { formatCores, formatGc, percentile, schedule, type Popup } from './lib/popups.ts';
-import { bareRelay, type Captured } from './lib/relay.ts';
+import { ackReport, bareRelay, codecRelayLabel, relayJournal, type Captured } from './lib/relay.ts';
 import { profileHooks } from './lib/profiler.ts';
 import { StageWatch } from './lib/stages.ts';
 import { TailWatch } from './lib/tail.ts';
@@ -63,8 +60,6 @@ import { managerArgs, type ManagerRun } from './lib/manager-args.ts';
 import { managerRun, type ManagerBench } from './lib/manager-run.ts';
 import { roundOf, roundsReport } from './lib/rounds.ts';
 import { hostsFor } from './lib/stack.ts';
-import { JOURNAL_OPTIONS } from '../src/manager/manager.ts';
-import { SqliteSeqStore } from '../src/manager/gateway/sqlite-seq-store.ts';
 import { verdict } from './support.ts';
 
 const ARGS = managerArgs();
@@ -94,8 +89,7 @@ const relayStages = STAGES ? new StageWatch('relay') : undefined;
 const relayProfile = ARGS.profile.has('relay') ? profileHooks('relay', 'bare relay run', POPUPS.length, profileReports, ARGS.profileIntervalUs) : undefined;
 const relayRun = await bareRelay({ ...(relayProfile === undefined ? {} : { around: relayProfile }), clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, ...(relayTail === undefined ? {} : { watch: relayTail }), ...(relayStages === undefined ? {} : { stages: relayStages }) });
 const floor = relayRun.latencies;
-/** The codec relay's name in the output: with --journal-relay it journals and acknowledges too. */
-const CODEC_LABEL = ARGS.journalRelay ? 'relay + codec + journal' : 'relay + codec';
+const CODEC_LABEL = codecRelayLabel(ARGS.journalRelay);
 /** Journal-relay runs whose connectors were not all acknowledged up to their last event. */
 let unackedJournalRuns = 0;
 /**
@@ -104,16 +98,13 @@ let unackedJournalRuns = 0;
  */
 async function codecRelay(): Promise<Awaited<ReturnType<typeof bareRelay>> | undefined> {
   if (!ARGS.codecRelay) return undefined;
-  const dir = ARGS.journalRelay ? mkdtempSync(join(tmpdir(), 'crm-tapi-journal-relay-')) : undefined;
-  const journal = dir === undefined ? undefined : new SqliteSeqStore(join(dir, 'manager-state.sqlite'), JOURNAL_OPTIONS);
+  const opened = ARGS.journalRelay ? relayJournal() : undefined;
   try {
-    const run = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, codec: true, ...(journal === undefined ? {} : { journal }) });
-    if (journal !== undefined && run.acked.some((seq, h) => seq !== LAST_SEQ[h])) unackedJournalRuns += 1;
+    const run = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, codec: true, ...(opened === undefined ? {} : { journal: opened.journal }) });
+    if (opened !== undefined && run.acked.some((seq, h) => seq !== LAST_SEQ[h])) unackedJournalRuns += 1;
     return run;
   } finally {
-    journal?.close();
-    await journal?.exited();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await opened?.close();
   }
 }
 const codecRun = await codecRelay();
@@ -142,7 +133,7 @@ console.log(`same-run ratios to the queued run p99: flat out ${(p99(real.latenci
 for (const [name, run] of runs) for (const line of traceReport(name.trim(), run.trace, ARGS.trace)) console.log(line);
 console.log(`bare relay: ${formatGc(relayRun.gc)}; ${formatCores(relayRun.cores)}`);
 if (codecRun !== undefined) console.log(`${CODEC_LABEL}: ${formatGc(codecRun.gc)}; ${formatCores(codecRun.cores)}`);
-if (ARGS.journalRelay) console.log(`${CODEC_LABEL}: ${unackedJournalRuns === 0 ? 'every connector acknowledged up to its last event in every run' : `${unackedJournalRuns} run(s) left connectors unacknowledged below their last event`}`);
+if (ARGS.journalRelay) console.log(ackReport(CODEC_LABEL, unackedJournalRuns));
 if (relayTail !== undefined) console.log(relayTail.report());
 if (relayStages !== undefined) console.log(relayStages.report());
 // The work behind the latencies: the main thread's busy time per popup (servers, clients and GC alike), beside the relay's.

@@ -11,10 +11,11 @@
 import { once } from 'node:events';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { decodeMessage, decodePayload, FrameDecoder } from '../../src/protocol/index.ts';
+import { decodeMessage } from '../../src/protocol/index.ts';
+import { ackedSeq, keepLastFrame } from './acks.ts';
 import { drive, openClients, schedule, sleep, type Popup, type Receiver } from './popups.ts';
 import { capture, type Captured } from './relay.ts';
-import { ackedSeq, connector, linesOfHost } from './stack.ts';
+import { connector, linesOfHost } from './stack.ts';
 
 export type ChildRequest =
   | { type: 'setup'; target: 'manager' | 'relay'; wsUrl: string; tcpPort: number; clients: number; hosts: number; batch: number }
@@ -38,13 +39,6 @@ let sockets: Socket[] = [];
 let state: Extract<ChildRequest, { type: 'setup' }> | undefined;
 let round = 0;
 let seqs: number[] = [];
-/** The last frame each relay link received (the journal relay's acknowledgements); the manager's connectors keep theirs in stack.ts. */
-const lastFrames = new WeakMap<Socket, Uint8Array>();
-const relayAcked = (link: Socket) => {
-  const frame = lastFrames.get(link);
-  const m = frame === undefined ? undefined : decodePayload(frame);
-  return m?.command === 'ack' ? m.seq : 0;
-};
 const keyOf = (p: Popup) => `bench${p.host}.example/${p.callId}`;
 const reply = (m: ChildReply) => process.send?.(m);
 
@@ -61,11 +55,8 @@ async function setup(m: Extract<ChildRequest, { type: 'setup' }>): Promise<Child
       const link = tcpConnect({ host: '127.0.0.1', port: m.tcpPort });
       await once(link, 'connect');
       link.setNoDelay(true);
-      // As the manager's connectors (stack.ts): what comes back (the journal relay's acknowledgements) is read, not decoded.
-      const acks = new FrameDecoder();
-      link.on('data', (chunk: Buffer) => {
-        for (const frame of acks.push(chunk)) lastFrames.set(link, frame);
-      });
+      // As the manager's connectors: what comes back (the journal relay's acknowledgements) is kept, not decoded.
+      keepLastFrame(link);
       // The relay takes the n-th link it accepts as host n: each link is in the kernel's (FIFO) accept queue before the next starts.
       sockets.push(link);
     }
@@ -79,7 +70,7 @@ async function run(m: Extract<ChildRequest, { type: 'drive' }>): Promise<ChildRe
   const popups = schedule(m.popups, state.clients, state.hosts, round, seqs);
   round += 1;
   const latencies = await drive(popups, m.rate, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, m.capture ? capture(captured) : undefined);
-  const acked = sockets.map((s) => (state?.target === 'manager' ? ackedSeq(s) : relayAcked(s)));
+  const acked = sockets.map(ackedSeq);
   return { type: 'driven', latencies, captured: [...captured], acked, lastSeqs: [...seqs] };
 }
 

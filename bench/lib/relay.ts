@@ -17,10 +17,16 @@
 // when its `idle` arrives (the manager forgets them once their records are queued, later), and each connection
 // gets one `ack` frame per turn once the journal is durable, as the manager's connector gateway writes them.
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { SeqStore } from '../../src/manager/gateway/seq-store.ts';
+import { SqliteSeqStore } from '../../src/manager/gateway/sqlite-seq-store.ts';
+import { JOURNAL_OPTIONS } from '../../src/manager/manager.ts';
 import { decodeMessage, decodePayload, encodeMessage, encodeMessageFrame, FrameDecoder, MAX_FRAME_LENGTH, type TapiMessage } from '../../src/protocol/index.ts';
+import { ackedSeq, keepLastFrame } from './acks.ts';
 import type { StageWatch } from './stages.ts';
 import { decodeNotification, drive, openClients, sleep, timeline, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup, type PopupWatch } from './popups.ts';
 
@@ -62,6 +68,27 @@ export interface RelayOptions {
   /** With `codec`: journal each call event here and acknowledge it once durable (the acknowledgement promise's floor). */
   journal?: SeqStore;
 }
+
+/** The codec relay's name in the output: with a journal it journals and acknowledges too. */
+export const codecRelayLabel = (journal: boolean) => (journal ? 'relay + codec + journal' : 'relay + codec');
+
+/** A journal for one journal-relay run: the manager's SqliteSeqStore with production's options, in a new directory that `close` removes. */
+export function relayJournal(): { journal: SqliteSeqStore; close(): Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), 'crm-tapi-journal-relay-'));
+  const journal = new SqliteSeqStore(join(dir, 'manager-state.sqlite'), JOURNAL_OPTIONS);
+  return {
+    journal,
+    async close() {
+      journal.close();
+      await journal.exited();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Whether every run of `label` left each connector acknowledged up to its last event (a run that did not counts as lost). */
+export const ackReport = (label: string, unackedRuns: number) =>
+  `${label}: ${unackedRuns === 0 ? 'every connector acknowledged up to its last event in every run' : `${unackedRuns} run(s) left connectors unacknowledged below their last event`}`;
 
 /** The relay's two ports, replaying `captured` for `popups`; connectors must connect in host order. */
 export async function startRelay(options: RelayOptions): Promise<RelayServer> {
@@ -176,16 +203,12 @@ export async function bareRelay(options: RelayOptions & { clients: number; befor
   const receivers = await openClients(relay.wsUrl, clients, false);
   while (relay.clients() < clients) await sleep(10);
   const links: Socket[] = [];
-  // As the manager runs' connectors (bench/lib/stack.ts): acknowledgements are read and kept, decoded only at the end.
-  const lastFrames: (Uint8Array | undefined)[] = Array.from({ length: hosts }, () => undefined);
   for (let h = 0; h < hosts; h += 1) {
     const link = tcpConnect({ host: '127.0.0.1', port: relay.tcpPort });
     await once(link, 'connect');
     link.setNoDelay(true);
-    const acks = new FrameDecoder();
-    link.on('data', (chunk: Buffer) => {
-      for (const frame of acks.push(chunk)) lastFrames[h] = frame;
-    });
+    // As the manager runs' connectors: acknowledgements are kept, decoded only at the end.
+    keepLastFrame(link);
     while (relay.links() <= h) await sleep(1); // accepted in host order
     links.push(link);
   }
@@ -206,9 +229,5 @@ export async function bareRelay(options: RelayOptions & { clients: number; befor
   for (const l of links) l.destroy();
   for (const r of receivers) r.ws.terminate();
   relay.close();
-  const acked = lastFrames.map((frame) => {
-    const m = frame === undefined ? undefined : decodePayload(frame);
-    return m?.command === 'ack' ? m.seq : 0;
-  });
-  return { latencies, gc, busyMs, cores, acked };
+  return { latencies, gc, busyMs, cores, acked: links.map(ackedSeq) };
 }

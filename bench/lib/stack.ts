@@ -32,6 +32,7 @@ import type { SeqStore } from '../../src/manager/gateway/seq-store.ts';
 import { SqliteSeqStore } from '../../src/manager/gateway/sqlite-seq-store.ts';
 import { JOURNAL_OPTIONS, OUTBOX_STORE_OPTIONS } from '../../src/manager/manager.ts';
 import { decodeMessage, encodeMessageFrame, FrameDecoder } from '../../src/protocol/index.ts';
+import { keepLastFrame } from './acks.ts';
 import { uid } from './popups.ts';
 import { startWebApi, type Delivery, type WebApi } from './webapi.ts';
 
@@ -203,17 +204,6 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
 }
 
-/** The last frame each bench connector received after it registered (the manager's latest `ack`). */
-const lastFrame = new WeakMap<Socket, Uint8Array>();
-
-/** The seq of the last `ack` the manager sent to this bench connector (0 if none), decoded only when asked. */
-export function ackedSeq(socket: Socket): number {
-  const frame = lastFrame.get(socket);
-  if (frame === undefined) return 0;
-  const m = decodeMessage(Buffer.from(frame).toString('utf8'));
-  return m.command === 'ack' ? m.seq : 0;
-}
-
 /** A connector of host `bench<host>.example` that registers and reports `lines` (line `i` is `1000 + i`). */
 export async function connector(port: number, host: number, lines: readonly number[]): Promise<Socket> {
   const socket = tcpConnect({ host: '127.0.0.1', port });
@@ -227,9 +217,7 @@ export async function connector(port: number, host: number, lines: readonly numb
         // From here on the manager sends acknowledgements. Decoding them is the connector's work (another
         // process, in production), not the manager's: the bench reads them, keeps the last, decodes nothing.
         socket.off('data', untilRegistered);
-        socket.on('data', (more: Buffer) => {
-          for (const frame of decoder.push(more)) lastFrame.set(socket, frame);
-        });
+        keepLastFrame(socket, decoder);
         resolve();
       }
     };

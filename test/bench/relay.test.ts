@@ -5,16 +5,13 @@
 // journal relay (--journal-relay) also journals each call event in the manager's SqliteSeqStore, forgets a
 // call at its idle, and acknowledges each connection once the journal is durable.
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { callFrame, schedule, sleep, timeline, type Popup } from '../../bench/lib/popups.ts';
-import { startRelay, type Captured, type RelayServer } from '../../bench/lib/relay.ts';
-import { SqliteSeqStore } from '../../src/manager/gateway/sqlite-seq-store.ts';
-import { JOURNAL_OPTIONS } from '../../src/manager/manager.ts';
+import { relayJournal, startRelay, type Captured, type RelayServer } from '../../bench/lib/relay.ts';
+import type { SqliteSeqStore } from '../../src/manager/gateway/sqlite-seq-store.ts';
 import { decodeMessage, decodePayload, encodeFrame, encodeMessage, FrameDecoder } from '../../src/protocol/index.ts';
 
 const CLIENTS = 3;
@@ -30,14 +27,10 @@ const captured: Captured = new Map(popups.map((p) => [keyOf(p), { offering: [not
 
 let relay: RelayServer | undefined;
 const open: (WebSocket | Socket)[] = [];
-let journal: { store: SqliteSeqStore; dir: string } | undefined;
+let opened: ReturnType<typeof relayJournal> | undefined;
 afterEach(async () => {
-  if (journal !== undefined) {
-    journal.store.close();
-    await journal.store.exited();
-    rmSync(journal.dir, { recursive: true, force: true });
-    journal = undefined;
-  }
+  await opened?.close();
+  opened = undefined;
   for (const o of open.splice(0)) {
     if (o instanceof WebSocket) o.terminate();
     else o.destroy();
@@ -48,9 +41,8 @@ afterEach(async () => {
 
 /** The manager's journal, as bench/manager.ts --journal-relay gives it to the relay. */
 function newJournal(): SqliteSeqStore {
-  const dir = mkdtempSync(join(tmpdir(), 'relay-journal-'));
-  journal = { store: new SqliteSeqStore(join(dir, 'manager-state.sqlite'), JOURNAL_OPTIONS), dir };
-  return journal.store;
+  opened = relayJournal();
+  return opened.journal;
 }
 
 /** The frames the connector link received (the relay's acknowledgements), decoded. */

@@ -13,7 +13,6 @@ import { LogCapture } from './gateway.ts';
 export const SERVICE = { sam: 'CONTOSO\\svc-crmtapi', password: 'Test-only-svc-crmtapi-1!' };
 export const CONNECTOR_KEY = 'harness-connector-key-7f3a9c';
 
-
 export function managerConfig(crmUrl: string, extra: Record<string, unknown> = {}, dataDir = mkdtempSync(join(tmpdir(), 'crm-tapi-manager-'))): ManagerConfig {
   const config = validateManagerConfig(
     {

@@ -9,7 +9,6 @@ import type { SimulatedDataverse } from '../../../simulator/dataverse/index.ts';
 import { CONNECTOR_KEY, SERVICE } from '../../manager/support/manager.ts';
 import { freePort, freeTapiPort } from '../../support/ports.ts';
 
-
 export interface ManagerProcess {
   child: ChildProcess;
   pid: number;
