@@ -11,7 +11,7 @@
 // records per call at target 1's 200 popups/s), the sizes interleaved in a new order each round;
 // the figure is this process's CPU time (user + system, process.cpuUsage) per record, the median
 // over the rounds, beside one request per record measured in the same rounds. A diagnostic for
-// issue 18's first target (docs/performance.md, twenty-first stop): in production the records
+// issue 18's first target (docs/performance-history.md, twenty-first stop): in production the records
 // leave the host, so their HTTPS is the part of their cost that cannot be left out, only shared.
 // No requirement of its own; exits 1 when a record is refused or lost.
 import { randomUUID } from 'node:crypto';

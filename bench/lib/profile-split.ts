@@ -2,7 +2,7 @@
 // manager, from the CPU profile the run writes. Each sample goes to the outermost frame of ours
 // (src/, bench/) or of ws on its stack — what the event loop was called for — so a part
 // counts everything it called, library and runtime included. What it shows: how the manager's
-// extra work per popup over the relay's is shared out (docs/performance.md, seventeenth stop).
+// extra work per popup over the relay's is shared out (docs/performance-history.md, seventeenth stop).
 
 /** The parts of a CPU profile that `splitProfile` reads (the inspector's `Profiler.Profile`). */
 export interface CpuProfile {

@@ -1,5 +1,5 @@
 // bench/cold-path.ts prints each piece of the popup path hot and cold beside the floor, and a verdict line whose
-// sums are those of the table (the README and docs/performance.md quote it). Small sizes: the output, not the speed.
+// sums are those of the table (the README and docs/performance-history.md quote it). Small sizes: the output, not the speed.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';

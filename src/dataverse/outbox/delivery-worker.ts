@@ -2,7 +2,7 @@
 // request to Dataverse: the HTTP client, TLS and JSON of it cost the event
 // loop about 200 µs per record, and a call makes two records, so on the main
 // thread they made popups wait (issue 18: main-thread work per popup 1,743 µs
-// with them, 1,335 µs with this worker, docs/performance.md). Here the main
+// with them, 1,335 µs with this worker, docs/performance-history.md, eighteenth stop). Here the main
 // thread only posts the write and takes the outcome back. Both directions
 // travel in batches (a burst of writes, a worker turn's answers): two message
 // events per record on the popups' loop were the next cost after the HTTP client.

@@ -25,7 +25,7 @@ const PHONE_CALL_NAMESPACE = Buffer.from('6c0b7f4e8a3d4f21b9e25d7a1c3f0e84', 'he
 
 // Namespace and name are joined here instead of in two new Buffers per id: every popup's first notification makes
 // one, on a loop that slept since the last popup, where each allocation and call costs many times its hot cost
-// (12–37 % less time for the phone call id after a 5 ms sleep, docs/performance.md). Synchronous, so never shared.
+// (12–37 % less time for the phone call id after a 5 ms sleep, docs/performance-history.md, thirteenth stop). Synchronous, so never shared.
 const SCRATCH = Buffer.alloc(1024);
 /** Longest name (UTF-16 code units) that surely fits behind the namespace: at most 3 UTF-8 bytes per unit. */
 const SCRATCH_NAME = Math.floor((SCRATCH.length - 16) / 3);
