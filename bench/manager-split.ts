@@ -44,6 +44,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { unackedCount } from './lib/acks.ts';
 import type { ChildReply, ChildRequest } from './lib/load-child.ts';
 import { schedule, sleep, type Popup } from './lib/popups.ts';
 import { ablateArg, deliverArg } from './lib/manager-args.ts';
@@ -102,7 +103,7 @@ async function withBusyCore<T>(fn: () => Promise<T>): Promise<T> {
 
 /** Runs of the manager and of the journal relay that left a connector unacknowledged below its last event. */
 const unackedRuns = { manager: 0, journal: 0 };
-const unacked = (run: Extract<ChildReply, { type: 'driven' }>) => run.acked.some((seq, h) => seq !== run.lastSeqs[h]);
+const unacked = (run: Extract<ChildReply, { type: 'driven' }>) => unackedCount(run.acked, run.lastSeqs) > 0;
 
 const driven = (r: ChildReply) => {
   if (r.type !== 'driven') throw new Error(`expected latencies, got ${r.type}`);

@@ -50,6 +50,7 @@
 // its process to itself), and up to 10,000 clients.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { unackedCount } from './lib/acks.ts';
 import { formatCores, formatGc, percentile, schedule, type Popup } from './lib/popups.ts';
 import { ackReport, bareRelay, codecRelayLabel, relayJournal, type Captured } from './lib/relay.ts';
 import { profileHooks } from './lib/profiler.ts';
@@ -101,7 +102,7 @@ async function codecRelay(): Promise<Awaited<ReturnType<typeof bareRelay>> | und
   const opened = ARGS.journalRelay ? relayJournal() : undefined;
   try {
     const run = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, codec: true, ...(opened === undefined ? {} : { journal: opened.journal }) });
-    if (opened !== undefined && run.acked.some((seq, h) => seq !== LAST_SEQ[h])) unackedJournalRuns += 1;
+    if (opened !== undefined && unackedCount(run.acked, LAST_SEQ) > 0) unackedJournalRuns += 1;
     return run;
   } finally {
     await opened?.close();

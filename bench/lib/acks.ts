@@ -20,3 +20,8 @@ export function ackedSeq(socket: Socket): number {
   const m = frame === undefined ? undefined : decodePayload(frame);
   return m?.command === 'ack' ? m.seq : 0;
 }
+
+/** How many connectors were not acknowledged up to their last event (`acked[h]`, `lastSeqs[h]`: host h's). */
+export function unackedCount(acked: readonly number[], lastSeqs: readonly number[]): number {
+  return acked.filter((seq, h) => seq !== lastSeqs[h]).length;
+}

@@ -7,7 +7,7 @@ import type { ManagerArgs, ManagerRun } from './manager-args.ts';
 import { drive, openClients, sleep, uid, watchBusy, watchCores, watchGc, type Popup } from './popups.ts';
 import { profileHooks } from './profiler.ts';
 import { capture, type Captured } from './relay.ts';
-import { ackedSeq } from './acks.ts';
+import { ackedSeq, unackedCount } from './acks.ts';
 import { connector, linesOfHost, startStack } from './stack.ts';
 import { StageWatch } from './stages.ts';
 import { TailWatch } from './tail.ts';
@@ -94,7 +94,7 @@ export async function managerRun(bench: ManagerBench, mode: ManagerRun, captured
   const delivered = await stack.deliveries(mode !== 'queued');
   if (delivered !== undefined) measured.delivered = delivered;
   // Every connector's last frame acknowledged by the end (the manager journaled all and said so).
-  measured.unacked = sockets.filter((socket, h) => ackedSeq(socket) !== lastSeq[h]).length;
+  measured.unacked = unackedCount(sockets.map(ackedSeq), lastSeq);
   for (const r of receivers) r.ws.terminate();
   for (const s of sockets) s.destroy();
   await stack.stop();
