@@ -6,7 +6,7 @@
 // frames in, the same WebSocket messages out, no logic: bench/lib/relay.ts);
 // and the heap each idle proven client costs.
 //
-//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--call-ms 0] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog|relay[,…]] [--profile-interval US] [--ablate journal,outbox] [--codec-relay] [--journal-relay] [--deliver https|https-loop|instant]
+//   npx tsx bench/manager.ts [--clients 2000] [--rate 200] [--seconds 10] [--call-ms 0] [--backlog 2000] [--outbox GROUP|FULL] [--rounds 1] [--hold-lock MS] [--trace] [--tail] [--stages] [--profile queued|flat-out|backlog|relay[,…]] [--profile-interval US] [--ablate journal,outbox] [--codec-relay] [--journal-relay] [--deliver https|https-loop|instant] [--event-loop-cpu N]
 //
 // The options are explained in bench/lib/manager-args.ts and docs/performance.md: --rounds N judges the
 // median of N interleaved relay / flat-out ratios; --call-ms N lets each call last about N ms instead of
@@ -17,7 +17,8 @@
 // protocol's codec, the floor of any server speaking the protocol (not judged), and --journal-relay makes that
 // relay also journal each call event and acknowledge it once durable (the acknowledgement promise's floor,
 // not judged); --deliver https sends the
-// records over HTTPS from the manager's delivery worker to a stand-in Web API in another process.
+// records over HTTPS from the manager's delivery worker to a stand-in Web API in another process; --event-loop-cpu N
+// keeps CPU N for the event loop, as the manager's EventLoopCpu key does.
 //
 // As in production, the manager journals every call event (SqliteSeqStore:
 // `synchronous = FULL` in a worker thread) and queues records in the SQLite
@@ -57,6 +58,7 @@ import { profileHooks } from './lib/profiler.ts';
 import { StageWatch } from './lib/stages.ts';
 import { TailWatch } from './lib/tail.ts';
 import { traceReport } from './lib/trace.ts';
+import { formatCpuList, keepEventLoopCpu } from '../src/platform/cpu-affinity.ts';
 import { managerArgs, type ManagerRun } from './lib/manager-args.ts';
 import { managerRun, type ManagerBench } from './lib/manager-run.ts';
 import { roundOf, roundsReport } from './lib/rounds.ts';
@@ -64,6 +66,8 @@ import { hostsFor } from './lib/stack.ts';
 import { verdict } from './support.ts';
 
 const ARGS = managerArgs();
+// Before any worker or child process starts: each then goes to the other CPUs.
+const AFFINITY = ARGS.eventLoopCpu === undefined ? undefined : await keepEventLoopCpu(ARGS.eventLoopCpu);
 const { clients: CLIENTS, rate: RATE, seconds: SECONDS, callMs: CALL_MS, backlog: BACKLOG, outboxSync: OUTBOX_SYNC, ablate: ABLATE, stages: STAGES, holdLockMs: HOLD_LOCK_MS, rounds: ROUNDS } = ARGS;
 const HOSTS = hostsFor(CLIENTS);
 const POPUPS = schedule(Math.round(RATE * SECONDS), CLIENTS, HOSTS);
@@ -122,6 +126,7 @@ for (let r = 1; r < ROUNDS; r += 1) {
 const expected = POPUPS.length;
 const p99 = (xs: readonly number[]) => percentile(xs, 99);
 console.log(`popup latency, ${CLIENTS} clients, ${CLIENTS} lines, ${RATE} popups/s (${2 * RATE} call events/s) for ${SECONDS} s (${expected} popups), ${CALL_MS > 0 ? `calls lasting about ${CALL_MS} ms` : "each call's idle right behind its offering"}; journal ${ABLATE.has('journal') ? 'LEFT OUT' : 'FULL (worker)'}, outbox ${ABLATE.has('outbox') ? 'storage LEFT OUT' : OUTBOX_SYNC}, records delivered ${ARGS.deliver === 'instant' ? 'by a transport that answers at once' : `over HTTPS by the manager's Dataverse client ${ARGS.deliver === 'https' ? 'in its delivery worker' : 'on the event loop'} to a stand-in Web API in another process`}`);
+if (AFFINITY !== undefined) console.log(`event loop alone on CPU ${AFFINITY.loop}, every other thread and the stand-in Web API on CPUs ${formatCpuList(AFFINITY.background)} (--event-loop-cpu, as the manager's EventLoopCpu; the relays' runs too)`);
 if (HOLD_LOCK_MS > 0) console.log(`the outbox's write lock held by another connection for ${HOLD_LOCK_MS} ms in each manager run (a commit stuck on a stalled disk)`);
 console.log(`                                       p50 ms    p99 ms   delivered   ratio to floor p50 / p99`);
 console.log(`${'bare relay (floor)'.padEnd(36)} ${fmt(percentile(floor, 50))}  ${fmt(p99(floor))}   ${floor.length}/${expected}`);

@@ -32,6 +32,12 @@ export interface ManagerArgs {
    * nothing, `outbox` builds the records and stores none. Not a production shape: the requirement is not checked then.
    */
   readonly ablate: ReadonlySet<Ablated>;
+  /**
+   * --event-loop-cpu N: the bench process's event loop alone on CPU N and every other thread (the workers, the
+   * stand-in Web API's process) on the rest, as the manager's `EventLoopCpu` key does (src/platform/cpu-affinity.ts).
+   * The relays run on the same event loop, so they are measured so too.
+   */
+  readonly eventLoopCpu?: number;
   /** --trace: the outbox's store work on the loop per store method. */
   readonly trace: boolean;
   /** --tail: each run's 30 slowest popups (the relay's first run's too), with what overlapped them (bench/lib/tail.ts). */
@@ -95,6 +101,14 @@ export function deliverArg(): Delivery {
   return deliver as Delivery;
 }
 
+/** --event-loop-cpu N: the CPU number, as the manager's EventLoopCpu key takes it. */
+function eventLoopCpuArg(): number {
+  const text = textArg('event-loop-cpu') ?? '';
+  const cpu = /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(cpu <= 8191)) usageError(`--event-loop-cpu must be a CPU number from 0 to 8191, as the manager's EventLoopCpu key; got ${JSON.stringify(text)}`);
+  return cpu;
+}
+
 export function managerArgs(): ManagerArgs {
   const outboxSync = textArg('outbox') ?? 'GROUP';
   if (outboxSync !== 'GROUP' && outboxSync !== 'FULL') usageError('--outbox must be GROUP or FULL');
@@ -127,6 +141,7 @@ export function managerArgs(): ManagerArgs {
     codecRelay: process.argv.includes('--codec-relay') || process.argv.includes('--journal-relay'),
     journalRelay: process.argv.includes('--journal-relay'),
     deliver,
+    ...(process.argv.includes('--event-loop-cpu') ? { eventLoopCpu: eventLoopCpuArg() } : {}),
   };
 }
 

@@ -34,6 +34,8 @@ export interface Trace {
   busyMs: number;
   /** The main thread's CPU time and its wait for a core while the calls ran (Linux; bench/lib/popups.ts watchCores). */
   cores?: CoreTime;
+  /** --event-loop-cpu: the process's other threads at the run's end, and how many of them may run on the loop's CPU. */
+  placement?: { others: number; beside: number };
   /** Journal batches committed while the calls ran. */
   journalBatches: number;
   /** Connectors whose last acknowledgement at the end did not reach their last frame's seq. */
@@ -92,7 +94,7 @@ export function emptyTrace(): Trace {
 /** A manager run's trace as printed: one line, then the store calls over the bound, --trace's methods, --tail and --stages. */
 export function traceReport(name: string, t: Trace, byMethod: boolean): string[] {
   const acked = t.unacked > 0 ? `, ${t.unacked} connector(s) NOT acknowledged up to their last frame` : ', every connector acknowledged up to its last frame';
-  const lines = [`${name}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches${acked}; ${formatGc(t.gc)}; ${formatCores(t.cores)}${t.delivered === undefined ? '' : `; records over HTTPS: ${formatDelivered(t.delivered)}`}`];
+  const lines = [`${name}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches${acked}; ${formatGc(t.gc)}; ${formatCores(t.cores)}${t.delivered === undefined ? '' : `; records over HTTPS: ${formatDelivered(t.delivered)}`}${t.placement === undefined ? '' : `; ${t.placement.others} other threads, ${t.placement.beside} of them on the event loop's CPU`}`];
   if (t.stalls.length > 0) lines.push(`  store calls over ${STALL_MS} ms: ${t.stalls.join(', ')}`);
   if (byMethod) lines.push(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
   if (t.tail !== undefined) lines.push(t.tail.report());

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { keepOffEventLoopCpu } from '../../src/platform/cpu-affinity.ts';
 import { BearerAuth, staticTokenSource } from '../../src/dataverse/auth/bearer.ts';
 import { DeliveryWorker } from '../../src/dataverse/outbox/delivery-worker.ts';
 import { dataverseTransport, type OutboxTransport } from '../../src/dataverse/outbox/transport.ts';
@@ -51,6 +52,8 @@ export async function startWebApi(on: 'worker' | 'loop'): Promise<WebApi> {
   // work takes no core the manager wants, as it takes none of a production host's. Lowered once it listens: its
   // start (tsx compiling it) at nice 19 took over a minute on a loaded host (a CI run's parallel suites).
   if (process.platform === 'linux' && child.pid !== undefined) setPriority(child.pid, 19);
+  // With --event-loop-cpu it started on the loop's CPU (a fork inherits it): a remote service belongs on the others.
+  if (child.pid !== undefined) keepOffEventLoopCpu(child.pid);
   const ca = readFileSync(new URL('../../fixtures/tls/ca.pem', import.meta.url), 'utf8');
   const webApiUrl = `https://127.0.0.1:${port}${WEB_API_PATH}`;
   const dispatcher = createAgent({ ca });

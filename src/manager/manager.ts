@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../config/file.ts';
 import type { ConnectOptions } from '../dataverse/connection.ts';
 import { Outbox } from '../dataverse/outbox/outbox.ts';
+import { formatCpuList, keepEventLoopCpu } from '../platform/cpu-affinity.ts';
 import { SqliteOutboxStore, type SqliteOutboxStoreOptions } from '../dataverse/outbox/sqlite-store.ts';
 import { eventLogWrite } from '../dataverse/outbox/records.ts';
 import { BearerAuth } from '../dataverse/auth/bearer.ts';
@@ -131,6 +132,11 @@ export async function startManager(initial: ManagerConfig, deps: ManagerDeps): P
       await mkdir(initial.DataDir, { recursive: true });
     } catch (err) {
       throw new ConfigError('config-invalid', `DataDir: cannot create ${initial.DataDir} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, [`DataDir: cannot create ${initial.DataDir}`]);
+    }
+    if (initial.EventLoopCpu !== undefined) {
+      // Before any worker starts: each then moves itself to the other CPUs (src/platform/cpu-affinity.ts).
+      const plan = await keepEventLoopCpu(initial.EventLoopCpu);
+      log.info({ eventLoopCpu: plan.loop, backgroundCpus: formatCpuList(plan.background) }, `EventLoopCpu: the event loop runs on CPU ${plan.loop} alone, every other thread on CPUs ${formatCpuList(plan.background)}`);
     }
     log.info({ crm: initial.crm.CrmServer, type: initial.crm.CrmType, organisation: initial.crm.CrmOrganisation }, 'manager starting: connecting to the CRM before opening any port');
 

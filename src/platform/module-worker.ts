@@ -2,14 +2,15 @@
 // .ts file: tsx is registered first, as bin/crm-tapi.js does) and in a release
 // (compiled .js beside its caller) alike. Used by the directory's key worker
 // and the outbox's delivery worker.
-import { BACKGROUND_NICE } from './thread-priority.ts';
+import { LEAVE_EVENT_LOOP_CPU_JS, LOWER_THIS_THREAD_JS } from './thread-priority.ts';
 
 // Plain JavaScript so it runs without a TypeScript loader.
 const boot = (background: boolean) =>
   new URL(
     `data:text/javascript,${encodeURIComponent(`
 import { workerData } from 'node:worker_threads';
-${background ? `import { setPriority } from 'node:os';\nif (process.platform === 'linux') { try { setPriority(${BACKGROUND_NICE}); } catch {} }` : ''}
+${LEAVE_EVENT_LOOP_CPU_JS}
+${background ? LOWER_THIS_THREAD_JS : ''}
 if (workerData.tsx) (await import(workerData.tsx)).register();
 await import(workerData.entry);
 `)}`,

@@ -13,5 +13,25 @@
 /** The nice value of background threads: CFS then gives the event loop about nine tenths of a core they share. */
 export const BACKGROUND_NICE = 10;
 
-/** The first line of a worker source run as plain CommonJS (`eval: true`); a refusal is ignored (priority is a preference). */
-export const LOWER_THIS_THREAD_JS = `if (process.platform === 'linux') { try { require('node:os').setPriority(${BACKGROUND_NICE}); } catch {} }`;
+/** The CPUs our worker threads move to when the event loop keeps one to itself (cpu-affinity.ts, `EventLoopCpu`). */
+export const BACKGROUND_CPUS_ENV = 'CRM_TAPI_BACKGROUND_CPUS';
+
+// Plain JavaScript that runs as the first statement of a worker, as CommonJS (`eval: true`) or as an ES module
+// (module-worker.ts), hence process.getBuiltinModule rather than require or import.
+
+/**
+ * Moves the calling worker thread off the event loop's CPU when `EventLoopCpu` is set (the env variable names the
+ * others). A worker inherits the mask of the thread that starts it, the loop's; a failure is written to stderr
+ * and the worker runs on (beside the loop, as without the setting).
+ */
+export const LEAVE_EVENT_LOOP_CPU_JS =
+  `if (process.platform === 'linux' && process.env.${BACKGROUND_CPUS_ENV}) { try { ` +
+  `const tid = process.getBuiltinModule('node:fs').readlinkSync('/proc/thread-self').split('/').pop(); ` +
+  `process.getBuiltinModule('node:child_process').execFileSync('taskset', ['-p', '-c', process.env.${BACKGROUND_CPUS_ENV}, tid], { stdio: 'ignore', timeout: 10000 }); ` +
+  `} catch (err) { process.stderr.write('crm-tapi: a worker thread stays on the CPU of the event loop (EventLoopCpu): ' + err.message + '\\n'); } }`;
+
+/** Lowers the calling thread to BACKGROUND_NICE; a refusal is ignored (priority is a preference). */
+export const LOWER_THIS_THREAD_JS = `if (process.platform === 'linux') { try { process.getBuiltinModule('node:os').setPriority(${BACKGROUND_NICE}); } catch {} }`;
+
+/** The first lines of a background worker: off the loop's CPU, then at the background priority. */
+export const BACKGROUND_THREAD_JS = `${LEAVE_EVENT_LOOP_CPU_JS}\n${LOWER_THIS_THREAD_JS}`;

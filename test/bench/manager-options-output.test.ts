@@ -1,16 +1,36 @@
 // What the README and docs/performance.md say bench/manager.ts does with its options: --ablate leaves parts
 // out and judges nothing, --call-ms lets calls last, --codec-relay and --journal-relay add relays that are not
-// judged, --hold-lock has another writer hold the outbox's lock without stopping the event loop. Small sizes:
+// judged, --hold-lock has another writer hold the outbox's lock without stopping the event loop, --event-loop-cpu
+// keeps a CPU for the event loop as the manager's EventLoopCpu key does. Small sizes:
 // this checks the output, not the speed. (The diagnostics it prints are checked in manager-output.test.ts.)
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { allowedCpus, formatCpuList } from '../../src/platform/cpu-affinity.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+const cpus = process.platform === 'linux' ? (allowedCpus() ?? []) : [];
+
 describe('bench/manager.ts options', () => {
+  it.runIf(cpus.length >= 2)('--event-loop-cpu: the event loop alone on its CPU in every run, the workers and the stand-in Web API on the rest', async () => {
+    const args = ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10'];
+    const cpu = cpus[cpus.length - 1]!;
+    const { stdout } = await run(process.execPath, [...args, '--event-loop-cpu', String(cpu)], { cwd: ROOT, timeout: 120_000 });
+    const rest = formatCpuList(cpus.filter((c) => c !== cpu));
+    expect(stdout).toContain(`event loop alone on CPU ${cpu}, every other thread and the stand-in Web API on CPUs ${rest} (--event-loop-cpu, as the manager's EventLoopCpu; the relays' runs too)`);
+    // Each manager run, with its journal, writer, checkpointer and (flat out) delivery worker up: none beside the loop.
+    const placed = [...stdout.matchAll(/; (\d+) other threads, (\d+) of them on the event loop's CPU$/gm)];
+    expect(placed).toHaveLength(3);
+    for (const [, others, beside] of placed) {
+      expect(Number(others)).toBeGreaterThanOrEqual(8);
+      expect(Number(beside)).toBe(0);
+    }
+    await expect(run(process.execPath, [...args, '--event-loop-cpu', 'one'], { cwd: ROOT, timeout: 120_000 })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: invalid-option: --event-loop-cpu must be a CPU number from 0 to 8191, as the manager's EventLoopCpu key; got "one".*\n$/) });
+  }, 150_000);
+
   it('leaves out the parts --ablate names, says so, and checks no requirement then', async () => {
     const args = ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--trace'];
     const { stdout } = await run(process.execPath, [...args, '--ablate', 'journal,outbox', '--deliver', 'instant'], { cwd: ROOT, timeout: 120_000 });

@@ -16,7 +16,7 @@
 // untouched: a checkpoint only copies pages that are already committed.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { LOWER_THIS_THREAD_JS } from '../../platform/thread-priority.ts';
+import { BACKGROUND_THREAD_JS } from '../../platform/thread-priority.ts';
 import { WorkerExits } from '../../platform/worker-exits.ts';
 
 /** Pages (4 KiB) of WAL after which the store's own connection checkpoints anyway: SQLite's default (measured trade-off, see docs). */
@@ -29,7 +29,7 @@ const CATCH_UP_MS = 25;
 // Plain CommonJS so it runs in a worker without a TypeScript loader (tsx, vitest).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-${LOWER_THIS_THREAD_JS}
+${BACKGROUND_THREAD_JS}
 const Database = require(workerData.module);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('synchronous = ' + workerData.synchronous);

@@ -19,7 +19,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { OutboxError } from './errors.ts';
-import { LOWER_THIS_THREAD_JS } from '../../platform/thread-priority.ts';
+import { BACKGROUND_THREAD_JS } from '../../platform/thread-priority.ts';
 import { WorkerExits } from '../../platform/worker-exits.ts';
 
 /** One write of a batch: a row to insert (the store's insert parameters) or the id of a delivered write to forget. */
@@ -53,7 +53,7 @@ export interface OutboxWriterOptions {
 // Plain CommonJS so that it runs in a worker without a TypeScript loader (tsx, vitest). The SQL is the store's, passed in.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-${LOWER_THIS_THREAD_JS}
+${BACKGROUND_THREAD_JS}
 const Database = require(workerData.module);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('journal_mode = WAL');

@@ -54,6 +54,7 @@ export const MANAGER_RESTART_KEYS = [
   'CrmMaxRetryWait',
   'CallSilenceTimeout',
   'CallSweepInterval',
+  'EventLoopCpu',
   ...HEALTH_KEYS,
 ] as const;
 

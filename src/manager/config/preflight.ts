@@ -8,6 +8,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError } from '../../config/file.ts';
 import { resolveSecret } from '../../dataverse/connection-config.ts';
+import { AffinityError, allowedCpus, planAffinity } from '../../platform/cpu-affinity.ts';
 import { readTlsMaterial } from '../startup/tls.ts';
 import { loadManagerConfig, type ManagerConfig } from './load.ts';
 
@@ -21,7 +22,7 @@ async function writable(dir: string, key: string, create: boolean): Promise<stri
   }
 }
 
-/** Reads and validates the file, then the certificate, DataDir and LogFile; throws one ConfigError naming every problem. */
+/** Reads and validates the file, then the certificate, DataDir, LogFile and EventLoopCpu (on this host); throws one ConfigError naming every problem. */
 export async function preflightManagerConfig(path: string): Promise<ManagerConfig> {
   const config = await loadManagerConfig(path);
   const problems: string[] = [];
@@ -46,6 +47,10 @@ export async function preflightManagerConfig(path: string): Promise<ManagerConfi
     // Created as the log target creates it at start (src/logging/file-target.ts): a missing directory is fine, an unwritable one is not.
     const log = await writable(dirname(config.LogFile), 'LogFile', true);
     if (log !== undefined) problems.push(log);
+  }
+  if (config.EventLoopCpu !== undefined) {
+    const plan = planAffinity(config.EventLoopCpu, allowedCpus() ?? [], process.platform);
+    if (plan instanceof AffinityError) problems.push(plan.message);
   }
   if (problems.length > 0) throw new ConfigError('config-invalid', `${path}: ${problems.length} invalid setting(s):\n  ${problems.join('\n  ')}`, problems);
   return config;

@@ -100,6 +100,8 @@ export const managerKeysSchema = z.object({
     .number({ error: 'must be a number of seconds from 0.1 to 3600' })
     .refine((n) => n >= 0.1 && n <= 3600, { error: 'must be a number of seconds from 0.1 to 3600' })
     .default(DEFAULTS.CallSweepInterval),
+  /** Off unless set: the CPU the event loop keeps to itself (Linux; src/platform/cpu-affinity.ts). */
+  EventLoopCpu: intIn(0, 8191, 'a CPU number from 0 to 8191').optional(),
   ...healthKeysSchema,
 });
 

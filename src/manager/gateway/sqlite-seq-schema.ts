@@ -1,6 +1,6 @@
 // The manager's state file (DataDir/manager-state.sqlite): its tables, its statements, and the source of the
 // worker thread that commits them at `synchronous = FULL` (sqlite-seq-store.ts), with the messages between them.
-import { LOWER_THIS_THREAD_JS } from '../../platform/thread-priority.ts';
+import { BACKGROUND_THREAD_JS } from '../../platform/thread-priority.ts';
 
 /** One write in acceptance order: a seq moves (and maybe an event is journaled), or keys are forgotten. */
 export type Op = { k: 's'; host: string; seq: number; id?: number; jkey?: string; jhost?: string; msg?: string } | { k: 'f'; keys: readonly string[] };
@@ -16,7 +16,7 @@ export const FORGET_SQL = 'DELETE FROM event_journal WHERE key = ?';
 // Plain CommonJS so it runs in a worker without a TypeScript loader (tsx, vitest). The same SQL as above, passed in.
 export const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-${LOWER_THIS_THREAD_JS}
+${BACKGROUND_THREAD_JS}
 const Database = require(workerData.module);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('journal_mode = WAL');

@@ -7,6 +7,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allowedCpus, formatCpuList } from '../../../src/platform/cpu-affinity.ts';
 import { runCli } from '../support/cli.ts';
 import { TEST_TLS_DIR } from '../../../simulator/dataverse/index.ts';
 
@@ -50,6 +51,20 @@ describe('crm-tapi manager --check-config', () => {
     expect(r.status).toBe(2);
     expect(r.err).toContain(`TlsCertFile: cannot read ${join(dir, 'missing.pem')} (ENOENT)`);
     expect(r.err).toMatch(/LogFile: .*plain-file\/logs is not a writable directory for this user \((ENOTDIR|EEXIST)\)/);
+  });
+
+  it('checks EventLoopCpu against this host: a CPU the process may not use is refused with the CPUs it may use; a bad value names the range', async () => {
+    const allowed = allowedCpus();
+    const far = await cli('manager', '--config', file('cpu-far.json', { ...VALID, EventLoopCpu: 8191 }), '--check-config');
+    expect(far.status).toBe(2);
+    if (process.platform === 'linux') expect(far.err).toContain(`EventLoopCpu: CPU 8191 is not one this process may run on (${formatCpuList(allowed ?? [])})`);
+    else expect(far.err).toContain('EventLoopCpu works on Linux only');
+    const bad = await cli('manager', '--config', file('cpu-bad.json', { ...VALID, EventLoopCpu: -1 }), '--check-config');
+    expect(bad.status).toBe(2);
+    expect(bad.err).toContain('EventLoopCpu: must be a CPU number from 0 to 8191');
+    const first = await cli('manager', '--config', file('cpu-ok.json', { ...VALID, EventLoopCpu: allowed?.[0] ?? 0 }), '--check-config');
+    if (process.platform === 'linux' && (allowed ?? []).length >= 2) expect(first).toMatchObject({ status: 0, err: '' });
+    else expect(first.status).toBe(2);
   });
 
   it('accepts a log directory that does not exist yet: the manager creates it, as it creates DataDir', async () => {
