@@ -78,7 +78,8 @@ const gc = runInNewContext('gc') as () => void;
 function loadChild(): { child: ChildProcess; ask: (m: ChildRequest) => Promise<ChildReply> } {
   const child = fork(fileURLToPath(new URL('./lib/load-child.ts', import.meta.url)), [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = (m: ChildRequest) => new Promise<ChildReply>((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`load child exited (${code}) during ${m.type}`));
+    // Asked to close, the child answers and exits; its exit may be seen before its answer, which once ended a whole run.
+    const onExit = (code: number | null) => (m.type === 'close' && code === 0 ? resolve({ type: 'closed' }) : reject(new Error(`load child exited (${code}) during ${m.type}`)));
     child.once('exit', onExit);
     child.once('message', (r: ChildReply) => {
       child.off('exit', onExit);
