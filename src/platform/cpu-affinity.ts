@@ -31,7 +31,7 @@ export class AffinityError extends CrmTapiError {
   }
 }
 
-/** Where the threads go: the loop's CPU and the others as a CPU list (`taskset -c`). */
+/** Where the threads go: the loop's CPU and the others (written with formatCpuList for `taskset -c`). */
 export interface AffinityPlan {
   readonly loop: number;
   readonly background: readonly number[];
@@ -76,14 +76,19 @@ export function planAffinity(cpu: number, allowed: readonly number[], platform: 
   return { loop: cpu, background: allowed.filter((c) => c !== cpu) };
 }
 
-/** The CPUs the calling thread may run on (Linux: /proc/thread-self/status). */
-export function allowedCpus(): number[] | undefined {
+/** A thread's `Cpus_allowed_list` as the kernel writes it, from its /proc status file; undefined if unreadable (ended). */
+function cpusAllowedIn(statusFile: string): string | undefined {
   try {
-    const line = /^Cpus_allowed_list:\s*(\S+)\s*$/m.exec(readFileSync('/proc/thread-self/status', 'utf8'));
-    return line === null ? undefined : parseCpuList(line[1]!);
+    return /^Cpus_allowed_list:\s*(\S+)\s*$/m.exec(readFileSync(statusFile, 'utf8'))?.[1];
   } catch {
     return undefined;
   }
+}
+
+/** The CPUs the calling thread may run on (Linux: /proc/thread-self/status). */
+export function allowedCpus(): number[] | undefined {
+  const list = cpusAllowedIn('/proc/thread-self/status');
+  return list === undefined ? undefined : parseCpuList(list);
 }
 
 /** The calling thread's kernel thread id (Linux), as /proc/self/task names it. */
@@ -95,12 +100,8 @@ export function kernelThreadId(): string {
 export function threadCpus(pid: number | 'self' = 'self'): Map<string, string> {
   const placement = new Map<string, string>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const line = /^Cpus_allowed_list:\s*(\S+)\s*$/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'));
-      if (line !== null) placement.set(tid, line[1]!);
-    } catch {
-      // ended meanwhile
-    }
+    const list = cpusAllowedIn(`/proc/${pid}/task/${tid}/status`);
+    if (list !== undefined) placement.set(tid, list);
   }
   return placement;
 }
@@ -131,7 +132,7 @@ export async function keepEventLoopCpu(cpu: number): Promise<AffinityPlan> {
   await taskset(['-a', '-p', '-c', background, String(process.pid)]);
   const loop = kernelThreadId();
   await taskset(['-p', '-c', String(cpu), loop]);
-  const placed = threadCpus().get(loop);
+  const placed = cpusAllowedIn('/proc/thread-self/status');
   if (placed !== String(cpu)) throw new AffinityError('affinity-failed', `EventLoopCpu: the event loop's thread is on CPUs ${placed ?? 'unknown'}, not ${cpu}`);
   return plan;
 }

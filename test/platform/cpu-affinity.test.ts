@@ -79,8 +79,8 @@ try {
 }
 `;
 
-async function inChild(cpu: number): Promise<{ plan?: { loop: number; background: number[] }; loop?: string; threads?: Record<string, string>; code?: string; message?: string }> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD, String(cpu)], { timeout: 60_000 });
+async function inChild(cpu: number, env: NodeJS.ProcessEnv = process.env): Promise<{ plan?: { loop: number; background: number[] }; loop?: string; threads?: Record<string, string>; code?: string; message?: string }> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD, String(cpu)], { timeout: 60_000, env });
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
@@ -104,6 +104,12 @@ describe.runIf(process.platform === 'linux')('keepEventLoopCpu in a real process
   it.runIf(allowed.length === 1)('refuses on a single CPU and changes nothing', async () => {
     const out = await inChild(allowed[0]!);
     expect(out.code).toBe('affinity-single-cpu');
+  }, 90_000);
+
+  it.runIf(allowed.length >= 2)('without taskset, fails with affinity-failed and says what is missing', async () => {
+    const out = await inChild(allowed[0]!, { ...process.env, PATH: '/nonexistent' });
+    expect(out.code).toBe('affinity-failed');
+    expect(out.message).toBe("EventLoopCpu: could not set the threads' CPUs: taskset (util-linux) is not installed");
   }, 90_000);
 
   it('refuses a CPU this process may not use, before touching any thread', async () => {
