@@ -8,7 +8,7 @@
 // connect paced (--batch at a time, each batch proven before the next).
 //
 //   npx tsx bench/manager-split.ts [--clients 10000] [--rate 200] [--seconds 10] [--batch 100] [--codec-relay] [--journal-relay]
-//                                  [--rounds N] [--ablate journal,outbox] [--deliver https|https-loop|instant] [--quick]
+//                                  [--rounds N] [--ablate journal,outbox] [--deliver https|https-loop|instant] [--event-loop-cpu N] [--quick]
 //
 // Measured, with the bare relay (bench/lib/relay.ts: the same frames in, the
 // same WebSocket messages out, no logic) measured the same way — its clients
@@ -38,7 +38,10 @@
 // round. --ablate leaves parts out as bench/manager.ts --ablate does (never a
 // production shape: the requirement is not checked then). --deliver picks the
 // outbox's transport as in bench/manager.ts; only `https` (the default, from the
-// delivery worker as in production) is judged.
+// delivery worker as in production) is judged. --event-loop-cpu N keeps CPU N for this process's event loop, as
+// the manager's EventLoopCpu key does: this process's other threads, the load child and the stand-in Web API run
+// on the other CPUs (the relays' runs are pinned the same way); the process that keeps a core busy may run on any
+// CPU, as another program on the host would.
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -47,11 +50,12 @@ import { runInNewContext } from 'node:vm';
 import { unackedCount } from './lib/acks.ts';
 import type { ChildReply, ChildRequest } from './lib/load-child.ts';
 import { schedule, sleep, type Popup } from './lib/popups.ts';
-import { ablateArg, deliverArg } from './lib/manager-args.ts';
+import { ablateArg, deliverArg, eventLoopCpuArg } from './lib/manager-args.ts';
 import { ackReport, codecRelayLabel, relayJournal, startRelay, type Captured } from './lib/relay.ts';
 import { shapeNote, splitOutcome, splitReport, type QuietCpu, type SplitRound, type SplitShape } from './lib/split-report.ts';
 import { hostsFor, startStack } from './lib/stack.ts';
 import { numberArg, usageError, verdict } from './support.ts';
+import { formatCpuList, keepEventLoopCpu, keepOffEventLoopCpu, kernelThreadId, parseCpuList, threadCpus } from '../src/platform/cpu-affinity.ts';
 
 /** Each round at 10,000 clients takes about two minutes. */
 const MAX_ROUNDS = 15;
@@ -71,12 +75,24 @@ const SHAPE: SplitShape = { ablate: ABLATE, deliver: DELIVER, fullSize: CLIENTS 
 const HOSTS = hostsFor(CLIENTS);
 const POPUPS = Math.round(RATE * SECONDS);
 const keyOf = (p: Popup) => `bench${p.host}.example/${p.callId}`;
+// Before any worker or child process starts: each then goes to the other CPUs.
+const AFFINITY = process.argv.includes('--event-loop-cpu') ? await keepEventLoopCpu(eventLoopCpuArg()) : undefined;
+/** The most threads of this process or of a load child found on the loop's CPU (besides the loop) in a round. */
+let besideLoop = 0;
+/** Threads of `pid` (other than this event loop) that may run on the loop's CPU. */
+function onLoopCpu(pid: number | 'self'): number {
+  if (AFFINITY === undefined) return 0;
+  const loop = pid === 'self' ? kernelThreadId() : '';
+  return [...threadCpus(pid)].filter(([tid, cpus]) => tid !== loop && parseCpuList(cpus)?.includes(AFFINITY.loop) !== false).length;
+}
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
 
 /** A child holding the clients and connectors; `ask` sends one request and waits for its reply. */
 function loadChild(): { child: ChildProcess; ask: (m: ChildRequest) => Promise<ChildReply> } {
   const child = fork(fileURLToPath(new URL('./lib/load-child.ts', import.meta.url)), [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Forked from the loop's thread, it starts on the loop's CPU: the clients belong on the others.
+  if (child.pid !== undefined) keepOffEventLoopCpu(child.pid);
   const ask = (m: ChildRequest) => new Promise<ChildReply>((resolve, reject) => {
     // Asked to close, the child answers and exits; its exit may be seen before its answer, which once ended a whole run.
     const onExit = (code: number | null) => (m.type === 'close' && code === 0 ? resolve({ type: 'closed' }) : reject(new Error(`load child exited (${code}) during ${m.type}`)));
@@ -94,6 +110,8 @@ function loadChild(): { child: ChildProcess; ask: (m: ChildRequest) => Promise<C
 /** Another process spinning on one core for the duration of `fn`; stopped by its PID. */
 async function withBusyCore<T>(fn: () => Promise<T>): Promise<T> {
   const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  // With --event-loop-cpu it inherited the loop's CPU: another program on the host is placed by the kernel, on any CPU.
+  if (AFFINITY !== undefined && busy.pid !== undefined) execFileSync('taskset', ['-a', '-p', '-c', formatCpuList([AFFINITY.loop, ...AFFINITY.background]), String(busy.pid)], { stdio: 'ignore' });
   await sleep(200);
   try {
     return await fn();
@@ -137,6 +155,8 @@ async function managerRound(first: boolean) {
   const m = loadChild();
   const ready = await m.ask({ type: 'setup', target: 'manager', wsUrl: `ws://127.0.0.1:${stack.wsPort}/`, tcpPort: stack.gatewayPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
   if (ready.type !== 'ready') throw new Error('setup failed');
+  // Every thread is up now (the workers, the child's): none beside the loop.
+  besideLoop = Math.max(besideLoop, onLoopCpu('self') + (m.child.pid === undefined ? 0 : onLoopCpu(m.child.pid)));
   gc();
   const heapPerClient = (process.memoryUsage().heapUsed - heapBefore) / CLIENTS;
   // The CPU the quiet run cost: the manager's process (all its threads) and the stand-in Web API's (the server
@@ -207,6 +227,7 @@ for (let i = 0; i < ROUNDS; i += 1) {
 
 // ---------------------------------------------------------------- the figures
 console.log(`${CLIENTS} proven clients in a child process (ulimit -n ${fdLimit}), ${HOSTS} connectors of ≤ 200 lines, ${RATE} popups/s for ${SECONDS} s (${POPUPS} popups per run)${ROUNDS > 1 ? `, ${ROUNDS} rounds` : ''}${shapeNote(SHAPE)}`);
+if (AFFINITY !== undefined) console.log(`event loop alone on CPU ${AFFINITY.loop}, every other thread, the load child and the stand-in Web API on CPUs ${formatCpuList(AFFINITY.background)}, the busy core's process on any (--event-loop-cpu, as the manager's EventLoopCpu; the relays' runs too); at most ${besideLoop} other threads on the loop's CPU in a round`);
 console.log(`connecting and proving ${CLIENTS} clients, ${BATCH} at a time: ${(first.connectMs / 1000).toFixed(1)} s; manager heap per idle proven client ${(first.heapPerClient / 1024).toFixed(1)} KiB (server end only)`);
 const report = splitReport(rounds, POPUPS, CLIENTS === 2000 && RATE === 200, CODEC_LABEL);
 for (const line of report.lines) console.log(line);

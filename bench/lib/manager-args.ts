@@ -101,8 +101,8 @@ export function deliverArg(): Delivery {
   return deliver as Delivery;
 }
 
-/** --event-loop-cpu N: the CPU number, as the manager's EventLoopCpu key takes it. */
-function eventLoopCpuArg(): number {
+/** --event-loop-cpu N: the CPU number, as the manager's EventLoopCpu key takes it (bench/manager-split.ts takes it too). */
+export function eventLoopCpuArg(): number {
   const text = textArg('event-loop-cpu') ?? '';
   const cpu = /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN;
   if (!(cpu <= 8191)) usageError(`--event-loop-cpu must be a CPU number from 0 to 8191, as the manager's EventLoopCpu key; got ${JSON.stringify(text)}`);

@@ -10,9 +10,11 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { allowedCpus, formatCpuList } from '../../src/platform/cpu-affinity.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const cpus = process.platform === 'linux' ? (allowedCpus() ?? []) : [];
 
 describe('bench/manager-split.ts output', () => {
   it('--rounds 2 --ablate journal --journal-relay: a table per round with the journal relay\'s rows, each round\'s ratios from its own p99s, their medians, and no verdict for an ablated stack', async () => {
@@ -74,6 +76,16 @@ describe('bench/manager-split.ts output', () => {
     expect(stdout).toMatch(/^requirement not checked with parts ablated \(not a production shape\): popup p99 with one core busy [\d.]+ ms \(the slowest round\)/m);
   }, 150_000);
 
+  it.runIf(cpus.length >= 2)('--event-loop-cpu: the event loop alone on its CPU, this process\'s other threads and the load child\'s on the rest in every round', async () => {
+    const cpu = cpus[cpus.length - 1]!;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager-split.ts', '--quick', '--clients', '40', '--rate', '20', '--seconds', '1', '--event-loop-cpu', String(cpu)], { cwd: ROOT, timeout: 150_000 });
+    const rest = formatCpuList(cpus.filter((c) => c !== cpu));
+    // Counted once every thread is up (the manager's workers, the child's clients): with the child left on the
+    // loop's CPU (its fork inherits it) this said 12.
+    expect(stdout).toContain(`event loop alone on CPU ${cpu}, every other thread, the load child and the stand-in Web API on CPUs ${rest}, the busy core's process on any (--event-loop-cpu, as the manager's EventLoopCpu; the relays' runs too); at most 0 other threads on the loop's CPU in a round`);
+    expect(stdout).toMatch(/^manager p99 \/ relay p99: quiet [\d.]+x, one core busy [\d.]+x$/m);
+  }, 150_000);
+
   it('refuses a --rounds that is not a whole number from 1 to 15, an --ablate of an unknown part and an unknown --deliver, before anything runs', async () => {
     const fails = async (args: string[]) => {
       const err = await run(process.execPath, ['--import', 'tsx', 'bench/manager-split.ts', '--quick', ...args], { cwd: ROOT, timeout: 60_000 }).then(() => undefined, (e: { code: number; stderr: string; stdout: string }) => e);
@@ -81,12 +93,13 @@ describe('bench/manager-split.ts output', () => {
       // A usage error: status 2 and one line naming the option, no stack trace.
       expect(err!.code).toBe(2);
       expect(err!.stdout).not.toMatch(/proven clients/);
-      expect(err!.stderr).toMatch(/^error: invalid-option: --[a-z]+ [^\n]*\n$/);
+      expect(err!.stderr).toMatch(/^error: invalid-option: --[a-z][a-z-]* [^\n]*\n$/);
       return err!.stderr;
     };
     expect(await fails(['--rounds', '1.5'])).toContain('--rounds must be a whole number from 1 to 15; got 1.5');
     expect(await fails(['--rounds', '16'])).toContain('--rounds must be a whole number from 1 to 15; got 16');
     expect(await fails(['--ablate', 'records'])).toContain('--ablate takes a list of journal, outbox; got "records"');
     expect(await fails(['--deliver', 'ftp'])).toContain('--deliver must be one of https, https-loop, instant; got "ftp"');
+    expect(await fails(['--event-loop-cpu', '-1'])).toContain('--event-loop-cpu must be a CPU number from 0 to 8191, as the manager\'s EventLoopCpu key; got "-1"');
   }, 120_000);
 });
