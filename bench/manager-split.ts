@@ -38,10 +38,11 @@
 // round. --ablate leaves parts out as bench/manager.ts --ablate does (never a
 // production shape: the requirement is not checked then). --deliver picks the
 // outbox's transport as in bench/manager.ts; only `https` (the default, from the
-// delivery worker as in production) is judged. --event-loop-cpu N keeps CPU N for this process's event loop, as
-// the manager's EventLoopCpu key does: this process's other threads, the load child and the stand-in Web API run
-// on the other CPUs (the relays' runs are pinned the same way); the process that keeps a core busy may run on any
-// CPU, as another program on the host would.
+// delivery worker as in production) is judged. --event-loop-cpu N keeps CPU N for the manager's event loop in its
+// rounds, as the manager's EventLoopCpu key does: this process's other threads, the load child and the stand-in
+// Web API run on the other CPUs. The relays have no such key: their runs have every CPU, as without the option
+// (pinned, the bare relay's own p99 rose, which flattered the ratio). The process that keeps a core busy may run
+// on any CPU, as another program on the host would.
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +56,8 @@ import { ackReport, codecRelayLabel, relayJournal, startRelay, type Captured } f
 import { shapeNote, splitOutcome, splitReport, type QuietCpu, type SplitRound, type SplitShape } from './lib/split-report.ts';
 import { hostsFor, startStack } from './lib/stack.ts';
 import { numberArg, usageError, verdict } from './support.ts';
-import { formatCpuList, keepEventLoopCpu, keepOffEventLoopCpu, kernelThreadId, parseCpuList, threadCpus } from '../src/platform/cpu-affinity.ts';
+import { allowedCpus, formatCpuList, keepEventLoopCpu, keepOffEventLoopCpu, kernelThreadId, parseCpuList, threadCpus } from '../src/platform/cpu-affinity.ts';
+import { BACKGROUND_CPUS_ENV } from '../src/platform/thread-priority.ts';
 
 /** Each round at 10,000 clients takes about two minutes. */
 const MAX_ROUNDS = 15;
@@ -75,8 +77,20 @@ const SHAPE: SplitShape = { ablate: ABLATE, deliver: DELIVER, fullSize: CLIENTS 
 const HOSTS = hostsFor(CLIENTS);
 const POPUPS = Math.round(RATE * SECONDS);
 const keyOf = (p: Popup) => `bench${p.host}.example/${p.callId}`;
-// Before any worker or child process starts: each then goes to the other CPUs.
+// Applied now, before any worker or child process starts (each then goes to the other CPUs), to refuse a CPU
+// this process may not use before anything runs; lifted for the relays' runs and applied again for each manager round.
+const ALL_CPUS = allowedCpus();
 const AFFINITY = process.argv.includes('--event-loop-cpu') ? await keepEventLoopCpu(eventLoopCpuArg()) : undefined;
+/** The relays' runs: every thread of this process back on every CPU it may use, and no worker told to move. */
+let lifted = false;
+function liftEventLoopCpu(): void {
+  if (AFFINITY === undefined || ALL_CPUS === undefined || lifted) return;
+  lifted = true;
+  delete process.env[BACKGROUND_CPUS_ENV];
+  execFileSync('taskset', ['-a', '-p', '-c', formatCpuList(ALL_CPUS), String(process.pid)], { stdio: 'ignore' });
+}
+/** The CPUs the event loop's thread may run on now, for the report. */
+let relayLoopCpus = '';
 /** The most threads of this process or of a load child found on the loop's CPU (besides the loop) in a round. */
 let besideLoop = 0;
 /** Threads of `pid` (other than this event loop) that may run on the loop's CPU. */
@@ -111,7 +125,7 @@ function loadChild(): { child: ChildProcess; ask: (m: ChildRequest) => Promise<C
 async function withBusyCore<T>(fn: () => Promise<T>): Promise<T> {
   const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
   // With --event-loop-cpu it inherited the loop's CPU: another program on the host is placed by the kernel, on any CPU.
-  if (AFFINITY !== undefined && busy.pid !== undefined) execFileSync('taskset', ['-a', '-p', '-c', formatCpuList([AFFINITY.loop, ...AFFINITY.background]), String(busy.pid)], { stdio: 'ignore' });
+  if (AFFINITY !== undefined && ALL_CPUS !== undefined && busy.pid !== undefined) execFileSync('taskset', ['-a', '-p', '-c', formatCpuList(ALL_CPUS), String(busy.pid)], { stdio: 'ignore' });
   await sleep(200);
   try {
     return await fn();
@@ -148,6 +162,10 @@ const SETTLE_MS = 2000;
  * idle clients' heap and drops and registers a connector again.
  */
 async function managerRound(first: boolean) {
+  if (AFFINITY !== undefined && lifted) {
+    await keepEventLoopCpu(AFFINITY.loop);
+    lifted = false;
+  }
   const stack = await startStack({ clients: CLIENTS, outboxSync: 'GROUP', deliver: DELIVER, ablate: ABLATE });
   stack.outbox.start();
   gc();
@@ -196,6 +214,8 @@ const seqs = new Array<number>(HOSTS).fill(0);
 const relayPopups = [...schedule(POPUPS, CLIENTS, HOSTS, 0, seqs), ...schedule(POPUPS, CLIENTS, HOSTS, 1, seqs)];
 /** A relay (bare, or with the codec) with its clients and connectors in a child: popups quiet, then with one core busy. */
 async function relayRuns(codec: boolean, captured: Captured) {
+  liftEventLoopCpu();
+  relayLoopCpus = formatCpuList(allowedCpus() ?? []);
   const opened = codec && JOURNAL_RELAY ? relayJournal() : undefined;
   try {
     const relay = await startRelay({ hosts: HOSTS, popups: relayPopups, rate: RATE, captured, keyOf, codec, ...(opened === undefined ? {} : { journal: opened.journal }) });
@@ -227,7 +247,7 @@ for (let i = 0; i < ROUNDS; i += 1) {
 
 // ---------------------------------------------------------------- the figures
 console.log(`${CLIENTS} proven clients in a child process (ulimit -n ${fdLimit}), ${HOSTS} connectors of ≤ 200 lines, ${RATE} popups/s for ${SECONDS} s (${POPUPS} popups per run)${ROUNDS > 1 ? `, ${ROUNDS} rounds` : ''}${shapeNote(SHAPE)}`);
-if (AFFINITY !== undefined) console.log(`event loop alone on CPU ${AFFINITY.loop}, every other thread, the load child and the stand-in Web API on CPUs ${formatCpuList(AFFINITY.background)}, the busy core's process on any (--event-loop-cpu, as the manager's EventLoopCpu; the relays' runs too); at most ${besideLoop} other threads on the loop's CPU in a round`);
+if (AFFINITY !== undefined) console.log(`manager's event loop alone on CPU ${AFFINITY.loop}, every other thread, the load child and the stand-in Web API on CPUs ${formatCpuList(AFFINITY.background)} (--event-loop-cpu, as the manager's EventLoopCpu), at most ${besideLoop} other threads on the loop's CPU in a round; the relays' runs on CPUs ${relayLoopCpus} (no such key), the busy core's process on any`);
 console.log(`connecting and proving ${CLIENTS} clients, ${BATCH} at a time: ${(first.connectMs / 1000).toFixed(1)} s; manager heap per idle proven client ${(first.heapPerClient / 1024).toFixed(1)} KiB (server end only)`);
 const report = splitReport(rounds, POPUPS, CLIENTS === 2000 && RATE === 200, CODEC_LABEL);
 for (const line of report.lines) console.log(line);
