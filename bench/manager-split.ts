@@ -43,7 +43,7 @@
 // Web API run on the other CPUs. The relays have no such key: their runs have every CPU, as without the option
 // (pinned, the bare relay's own p99 rose, which flattered the ratio). The process that keeps a core busy may run
 // on any CPU, as another program on the host would.
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -52,6 +52,7 @@ import { unackedCount } from './lib/acks.ts';
 import type { ChildReply, ChildRequest } from './lib/load-child.ts';
 import { schedule, sleep, type Popup } from './lib/popups.ts';
 import { ablateArg, deliverArg, eventLoopCpuArg } from './lib/manager-args.ts';
+import { withBusyCore } from './lib/busy-core.ts';
 import { ackReport, codecRelayLabel, relayJournal, startRelay, type Captured } from './lib/relay.ts';
 import { shapeNote, splitOutcome, splitReport, type QuietCpu, type SplitRound, type SplitShape } from './lib/split-report.ts';
 import { hostsFor, startStack } from './lib/stack.ts';
@@ -89,6 +90,8 @@ function liftEventLoopCpu(): void {
   delete process.env[BACKGROUND_CPUS_ENV];
   execFileSync('taskset', ['-a', '-p', '-c', formatCpuList(ALL_CPUS), String(process.pid)], { stdio: 'ignore' });
 }
+/** With --event-loop-cpu the busy core's process would inherit the loop's CPU alone: another program may run on any. */
+const BUSY_CORE = AFFINITY !== undefined && ALL_CPUS !== undefined ? { cpus: ALL_CPUS } : {};
 /** The CPUs the event loop's thread may run on now, for the report. */
 let relayLoopCpus = '';
 /** The most threads of this process or of a load child found on the loop's CPU (besides the loop) in a round. */
@@ -119,19 +122,6 @@ function loadChild(): { child: ChildProcess; ask: (m: ChildRequest) => Promise<C
     child.send(m);
   });
   return { child, ask };
-}
-
-/** Another process spinning on one core for the duration of `fn`; stopped by its PID. */
-async function withBusyCore<T>(fn: () => Promise<T>): Promise<T> {
-  const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
-  // With --event-loop-cpu it inherited the loop's CPU: another program on the host is placed by the kernel, on any CPU.
-  if (AFFINITY !== undefined && ALL_CPUS !== undefined && busy.pid !== undefined) execFileSync('taskset', ['-a', '-p', '-c', formatCpuList(ALL_CPUS), String(busy.pid)], { stdio: 'ignore' });
-  await sleep(200);
-  try {
-    return await fn();
-  } finally {
-    if (busy.pid !== undefined) process.kill(busy.pid, 'SIGKILL');
-  }
 }
 
 /** Runs of the manager and of the journal relay that left a connector unacknowledged below its last event. */
@@ -188,7 +178,7 @@ async function managerRound(first: boolean) {
     managerMs: (managerCpu.user + managerCpu.system) / 1000,
     ...(sentBefore === undefined || sentAfter === undefined ? {} : { standInMs: sentAfter.cpuMs - sentBefore.cpuMs, records: sentAfter.created - sentBefore.created }),
   };
-  const busy = await withBusyCore(() => loopDuring(async () => driven(await m.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false }))));
+  const busy = await withBusyCore(() => loopDuring(async () => driven(await m.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false }))), BUSY_CORE);
   for (const run of [quiet, busy]) if (unacked(run)) unackedRuns.manager += 1;
   let reconnect: { re: Extract<ChildReply, { type: 'reconnected' }>; stall: number; idle: number } | undefined;
   if (first) {
@@ -223,7 +213,7 @@ async function relayRuns(codec: boolean, captured: Captured) {
     await r.ask({ type: 'setup', target: 'relay', wsUrl: relay.wsUrl, tcpPort: relay.tcpPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
     while (relay.clients() < CLIENTS || relay.links() < HOSTS) await sleep(10);
     const quietRun = driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false }));
-    const busyRun = await withBusyCore(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false })));
+    const busyRun = await withBusyCore(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false })), BUSY_CORE);
     if (opened !== undefined) for (const run of [quietRun, busyRun]) if (unacked(run)) unackedRuns.journal += 1;
     await r.ask({ type: 'close' });
     relay.close();
