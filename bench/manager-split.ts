@@ -57,7 +57,7 @@ import { ackReport, codecRelayLabel, relayJournal, startRelay, type Captured } f
 import { shapeNote, splitOutcome, splitReport, type QuietCpu, type SplitRound, type SplitShape } from './lib/split-report.ts';
 import { hostsFor, startStack } from './lib/stack.ts';
 import { numberArg, usageError, verdict } from './support.ts';
-import { allowedCpus, formatCpuList, keepEventLoopCpu, keepOffEventLoopCpu, kernelThreadId, parseCpuList, threadCpus } from '../src/platform/cpu-affinity.ts';
+import { allowedCpus, formatCpuList, keepEventLoopCpu, keepOffEventLoopCpu, threadsOnCpu } from '../src/platform/cpu-affinity.ts';
 import { BACKGROUND_CPUS_ENV } from '../src/platform/thread-priority.ts';
 
 /** Each round at 10,000 clients takes about two minutes. */
@@ -96,12 +96,6 @@ const BUSY_CORE = AFFINITY !== undefined && ALL_CPUS !== undefined ? { cpus: ALL
 let relayLoopCpus = '';
 /** The most threads of this process or of a load child found on the loop's CPU (besides the loop) in a round. */
 let besideLoop = 0;
-/** Threads of `pid` (other than this event loop) that may run on the loop's CPU. */
-function onLoopCpu(pid: number | 'self'): number {
-  if (AFFINITY === undefined) return 0;
-  const loop = pid === 'self' ? kernelThreadId() : '';
-  return [...threadCpus(pid)].filter(([tid, cpus]) => tid !== loop && parseCpuList(cpus)?.includes(AFFINITY.loop) !== false).length;
-}
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
 
@@ -164,7 +158,7 @@ async function managerRound(first: boolean) {
   const ready = await m.ask({ type: 'setup', target: 'manager', wsUrl: `ws://127.0.0.1:${stack.wsPort}/`, tcpPort: stack.gatewayPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
   if (ready.type !== 'ready') throw new Error('setup failed');
   // Every thread is up now (the workers, the child's): none beside the loop.
-  besideLoop = Math.max(besideLoop, onLoopCpu('self') + (m.child.pid === undefined ? 0 : onLoopCpu(m.child.pid)));
+  if (AFFINITY !== undefined) besideLoop = Math.max(besideLoop, threadsOnCpu(AFFINITY.loop).beside + (m.child.pid === undefined ? 0 : threadsOnCpu(AFFINITY.loop, m.child.pid).beside));
   gc();
   const heapPerClient = (process.memoryUsage().heapUsed - heapBefore) / CLIENTS;
   // The CPU the quiet run cost: the manager's process (all its threads) and the stand-in Web API's (the server

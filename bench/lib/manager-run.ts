@@ -3,7 +3,7 @@
 // run's trace reports measured around them. The bare relay's runs are bench/lib/relay.ts.
 import type { Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { kernelThreadId, parseCpuList, threadCpus } from '../../src/platform/cpu-affinity.ts';
+import { threadsOnCpu } from '../../src/platform/cpu-affinity.ts';
 import type { ManagerArgs, ManagerRun } from './manager-args.ts';
 import { drive, openClients, sleep, uid, watchBusy, watchCores, watchGc, type Popup } from './popups.ts';
 import { profileHooks } from './profiler.ts';
@@ -27,13 +27,6 @@ export interface ManagerBench {
   readonly gc: () => void;
   /** --profile RUN: each profiled run's main-thread work by part, printed with the busy times. */
   readonly profileReports: string[];
-}
-
-/** The other threads of this process, and those of them that may run on the event loop's CPU `cpu`. */
-function placementAround(cpu: number): { others: number; beside: number } {
-  const loop = kernelThreadId();
-  const others = [...threadCpus()].filter(([tid]) => tid !== loop);
-  return { others: others.length, beside: others.filter(([, cpus]) => parseCpuList(cpus)?.includes(cpu) !== false).length };
 }
 
 export interface ManagerRunResult {
@@ -102,7 +95,7 @@ export async function managerRun(bench: ManagerBench, mode: ManagerRun, captured
   const delivered = await stack.deliveries(mode !== 'queued');
   if (delivered !== undefined) measured.delivered = delivered;
   // With the run's workers still up: where each may run (a thread left on the loop's CPU would show here).
-  if (args.eventLoopCpu !== undefined) measured.placement = placementAround(args.eventLoopCpu);
+  if (args.eventLoopCpu !== undefined) measured.placement = threadsOnCpu(args.eventLoopCpu);
   // Every connector's last frame acknowledged by the end (the manager journaled all and said so).
   measured.unacked = unackedCount(sockets.map(ackedSeq), lastSeq);
   for (const r of receivers) r.ws.terminate();

@@ -106,6 +106,16 @@ export function threadCpus(pid: number | 'self' = 'self'): Map<string, string> {
   return placement;
 }
 
+/**
+ * A process's threads (this one by default, then without the calling thread, the event loop) and how many of them
+ * may run on `cpu`; a list that does not parse counts as on it. The benches check `EventLoopCpu`'s placement with it.
+ */
+export function threadsOnCpu(cpu: number, pid: number | 'self' = 'self'): { others: number; beside: number } {
+  const loop = pid === 'self' ? kernelThreadId() : undefined;
+  const others = [...threadCpus(pid)].filter(([tid]) => tid !== loop);
+  return { others: others.length, beside: others.filter(([, cpus]) => parseCpuList(cpus)?.includes(cpu) !== false).length };
+}
+
 async function taskset(args: readonly string[]): Promise<void> {
   try {
     await run('taskset', [...args], { timeout: 10_000 });

@@ -52,7 +52,7 @@ describe('planAffinity', () => {
 // A child process applies the setting, then starts a background worker (the journal's) and a module worker (the
 // directory's key worker boot), and prints where each of its threads may run.
 const CHILD = `
-import { kernelThreadId, keepEventLoopCpu, threadCpus } from './src/platform/cpu-affinity.ts';
+import { kernelThreadId, keepEventLoopCpu, threadCpus, threadsOnCpu } from './src/platform/cpu-affinity.ts';
 import { SqliteSeqStore } from './src/manager/gateway/sqlite-seq-store.ts';
 import { Worker } from 'node:worker_threads';
 import { MODULE_WORKER_BOOT, moduleWorkerData } from './src/platform/module-worker.ts';
@@ -69,7 +69,7 @@ try {
   const worker = new Worker(MODULE_WORKER_BOOT, { workerData: moduleWorkerData(entry) });
   await new Promise((resolve) => worker.once('message', resolve));
   const loop = kernelThreadId();
-  console.log(JSON.stringify({ plan, loop, threads: Object.fromEntries(threadCpus()) }));
+  console.log(JSON.stringify({ plan, loop, threads: Object.fromEntries(threadCpus()), onLoop: threadsOnCpu(plan.loop), onOther: threadsOnCpu(plan.background[0]) }));
   await worker.terminate();
   journal.close();
 } catch (err) {
@@ -79,7 +79,7 @@ try {
 }
 `;
 
-async function inChild(cpu: number, env: NodeJS.ProcessEnv = process.env): Promise<{ plan?: { loop: number; background: number[] }; loop?: string; threads?: Record<string, string>; code?: string; message?: string }> {
+async function inChild(cpu: number, env: NodeJS.ProcessEnv = process.env): Promise<{ plan?: { loop: number; background: number[] }; loop?: string; threads?: Record<string, string>; onLoop?: { others: number; beside: number }; onOther?: { others: number; beside: number }; code?: string; message?: string }> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD, String(cpu)], { timeout: 60_000, env });
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
@@ -99,6 +99,9 @@ describe.runIf(process.platform === 'linux')('keepEventLoopCpu in a real process
     // V8's helpers and libuv's pool (started before) and the journal's and the module worker's threads (after).
     expect(others.length).toBeGreaterThanOrEqual(6);
     expect(others.filter(([, cpus]) => cpus !== background)).toEqual([]);
+    // threadsOnCpu, as the benches check the placement: the loop's own thread left out, none beside it, all on the rest.
+    expect(out.onLoop).toEqual({ others: others.length, beside: 0 });
+    expect(out.onOther).toEqual({ others: others.length, beside: others.length });
   }, 90_000);
 
   it.runIf(allowed.length === 1)('refuses on a single CPU and changes nothing', async () => {
