@@ -165,14 +165,14 @@ async function managerRound(first: boolean) {
   // side of the records' HTTPS, Microsoft's in production, here on the same two cores).
   const cpuBefore = process.cpuUsage();
   const sentBefore = await stack.deliveries(false);
-  const quiet = await loopDuring(async () => driven(await m.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: first })));
+  const quiet = await loopDuring(async () => driven(await m.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: first, acknowledged: true })));
   const managerCpu = process.cpuUsage(cpuBefore);
   const sentAfter = await stack.deliveries(false);
   const cpu: QuietCpu = {
     managerMs: (managerCpu.user + managerCpu.system) / 1000,
     ...(sentBefore === undefined || sentAfter === undefined ? {} : { standInMs: sentAfter.cpuMs - sentBefore.cpuMs, records: sentAfter.created - sentBefore.created }),
   };
-  const busy = await withBusyCore(() => loopDuring(async () => driven(await m.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false }))), BUSY_CORE);
+  const busy = await withBusyCore(() => loopDuring(async () => driven(await m.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false, acknowledged: true }))), BUSY_CORE);
   for (const run of [quiet, busy]) if (unacked(run)) unackedRuns.manager += 1;
   let reconnect: { re: Extract<ChildReply, { type: 'reconnected' }>; stall: number; idle: number } | undefined;
   if (first) {
@@ -206,8 +206,8 @@ async function relayRuns(codec: boolean, captured: Captured) {
     const r = loadChild();
     await r.ask({ type: 'setup', target: 'relay', wsUrl: relay.wsUrl, tcpPort: relay.tcpPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
     while (relay.clients() < CLIENTS || relay.links() < HOSTS) await sleep(10);
-    const quietRun = driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false }));
-    const busyRun = await withBusyCore(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false })), BUSY_CORE);
+    const quietRun = driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false, acknowledged: opened !== undefined }));
+    const busyRun = await withBusyCore(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false, acknowledged: opened !== undefined })), BUSY_CORE);
     if (opened !== undefined) for (const run of [quietRun, busyRun]) if (unacked(run)) unackedRuns.journal += 1;
     await r.ask({ type: 'close' });
     relay.close();

@@ -105,7 +105,7 @@ async function codecRelay(): Promise<Awaited<ReturnType<typeof bareRelay>> | und
   if (!ARGS.codecRelay) return undefined;
   const opened = ARGS.journalRelay ? relayJournal() : undefined;
   try {
-    const run = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, codec: true, ...(opened === undefined ? {} : { journal: opened.journal }) });
+    const run = await bareRelay({ clients: CLIENTS, hosts: HOSTS, rate: RATE, callMs: CALL_MS, popups: POPUPS, captured, keyOf, beforeDrive: gc, codec: true, ...(opened === undefined ? {} : { journal: opened.journal, lastSeqs: LAST_SEQ }) });
     if (opened !== undefined && unackedCount(run.acked, LAST_SEQ) > 0) unackedJournalRuns += 1;
     return run;
   } finally {

@@ -12,14 +12,14 @@ import { once } from 'node:events';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { decodeMessage } from '../../src/protocol/index.ts';
-import { ackedSeq, keepLastFrame } from './acks.ts';
+import { ackedSeq, keepLastFrame, unackedCount } from './acks.ts';
 import { drive, openClients, schedule, sleep, type Popup, type Receiver } from './popups.ts';
 import { capture, type Captured } from './relay.ts';
 import { connector, linesOfHost } from './stack.ts';
 
 export type ChildRequest =
   | { type: 'setup'; target: 'manager' | 'relay'; wsUrl: string; tcpPort: number; clients: number; hosts: number; batch: number }
-  | { type: 'drive'; rate: number; popups: number; capture: boolean }
+  | { type: 'drive'; rate: number; popups: number; capture: boolean; /** The target acknowledges (the manager, the journal relay): the run's tail waits for it. */ acknowledged: boolean }
   | { type: 'reconnect'; host: number; downMs: number; settleMs: number }
   | { type: 'close' };
 
@@ -69,7 +69,8 @@ async function run(m: Extract<ChildRequest, { type: 'drive' }>): Promise<ChildRe
   const captured: Captured = new Map();
   const popups = schedule(m.popups, state.clients, state.hosts, round, seqs);
   round += 1;
-  const latencies = await drive(popups, m.rate, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, m.capture ? capture(captured) : undefined);
+  const settled = m.acknowledged ? () => unackedCount(sockets.map(ackedSeq), seqs) === 0 : undefined;
+  const latencies = await drive(popups, m.rate, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, m.capture ? capture(captured) : undefined, [], 0, settled);
   const acked = sockets.map(ackedSeq);
   return { type: 'driven', latencies, captured: [...captured], acked, lastSeqs: [...seqs] };
 }

@@ -75,7 +75,7 @@ export async function managerRun(bench: ManagerBench, mode: ManagerRun, captured
   if (args.tail) trace.tail = new TailWatch();
   if (args.stages) trace.stages = new StageWatch('manager');
   const held = holdLockMs > 0 && !ablate.has('outbox') ? sleep((args.seconds * 1000) / 4).then(() => stack.holdWriteLock(holdLockMs)) : undefined;
-  const latencies = await drive(popups, args.rate, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), [trace.tail, trace.stages].filter((w) => w !== undefined), args.callMs);
+  const latencies = await drive(popups, args.rate, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), [trace.tail, trace.stages].filter((w) => w !== undefined), args.callMs, () => unackedCount(sockets.map(ackedSeq), lastSeq) === 0);
   loop.disable();
   trace.stages?.stop();
   await held;

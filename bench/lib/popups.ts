@@ -126,12 +126,18 @@ export interface PopupWatch {
   popup(sentAt: number, ms: number, callKey: string): void;
 }
 
+/** The longest tail after the last frame: what every run had before the tail could end early (popups still in flight). */
+export const TAIL_MS = 1000;
+
 /**
  * Sends `rate` popups per second (each an `offering` and an `idle` frame through `send(host, frame)`, in
  * `timeline`'s order) and returns the latency (ms) from the `offering` frame's write to its notification's
- * arrival at the client; `observe` sees every message the clients receive.
+ * arrival at the client; `observe` sees every message the clients receive. After the last frame it waits a
+ * tenth of the run (at most TAIL_MS), then until every popup has arrived and `settled` holds (the connectors
+ * acknowledged up to their last event), for at most TAIL_MS after the last frame in all. So a 10-s run keeps
+ * its whole 1-s tail as before, and a 1-s run of the output tests does not idle for a second per run.
  */
-export async function drive(popups: readonly Popup[], rate: number, receivers: readonly Receiver[], send: (host: number, frame: Uint8Array) => void, keyOf: (p: Popup) => string, observe?: (text: string) => void, watches: readonly PopupWatch[] = [], callMs = 0): Promise<number[]> {
+export async function drive(popups: readonly Popup[], rate: number, receivers: readonly Receiver[], send: (host: number, frame: Uint8Array) => void, keyOf: (p: Popup) => string, observe?: (text: string) => void, watches: readonly PopupWatch[] = [], callMs = 0, settled: () => boolean = () => true): Promise<number[]> {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   for (const r of receivers) {
@@ -169,7 +175,9 @@ export async function drive(popups: readonly Popup[], rate: number, receivers: r
     // After the writes, so the watch's own reading is not in the latency: this thread ran meanwhile, so no wait was missed.
     for (const w of watches) w.sent(t);
   }
-  await sleep(1000);
+  const last = performance.now();
+  await sleep(Math.min(TAIL_MS, (sends.at(-1)?.at ?? 0) / 10));
+  while ((sentAt.size > 0 || !settled()) && performance.now() - last < TAIL_MS) await sleep(5);
   return latencies;
 }
 

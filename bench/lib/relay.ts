@@ -26,7 +26,7 @@ import type { SeqStore } from '../../src/manager/gateway/seq-store.ts';
 import { SqliteSeqStore } from '../../src/manager/gateway/sqlite-seq-store.ts';
 import { JOURNAL_OPTIONS } from '../../src/manager/manager.ts';
 import { decodeMessage, decodePayload, encodeMessage, encodeMessageFrame, FrameDecoder, MAX_FRAME_LENGTH, type TapiMessage } from '../../src/protocol/index.ts';
-import { ackedSeq, keepLastFrame } from './acks.ts';
+import { ackedSeq, keepLastFrame, unackedCount } from './acks.ts';
 import type { StageWatch } from './stages.ts';
 import { decodeNotification, drive, openClients, sleep, timeline, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup, type PopupWatch } from './popups.ts';
 
@@ -67,6 +67,8 @@ export interface RelayOptions {
   codec?: boolean;
   /** With `codec`: journal each call event here and acknowledge it once durable (the acknowledgement promise's floor). */
   journal?: SeqStore;
+  /** With `journal`: each connector host's last seq, which the run's tail waits to see acknowledged. */
+  lastSeqs?: readonly number[];
 }
 
 /** The codec relay's name in the output: with a journal it journals and acknowledges too. */
@@ -221,7 +223,9 @@ export async function bareRelay(options: RelayOptions & { clients: number; befor
   const gcWatch = watchGc();
   const busyWatch = watchBusy();
   const coreWatch = watchCores();
-  const latencies = await drive(popups, options.rate, receivers, (host, frame) => links[host]?.write(frame), keyOf, undefined, [options.watch, options.stages].filter((w) => w !== undefined), options.callMs);
+  const { lastSeqs } = options;
+  const settled = options.journal === undefined || lastSeqs === undefined ? undefined : () => unackedCount(links.map(ackedSeq), lastSeqs) === 0;
+  const latencies = await drive(popups, options.rate, receivers, (host, frame) => links[host]?.write(frame), keyOf, undefined, [options.watch, options.stages].filter((w) => w !== undefined), options.callMs, settled);
   const busyMs = busyWatch.stop();
   const cores = coreWatch.stop();
   const gc = gcWatch.stop();
