@@ -157,7 +157,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const directory = new PhoneDirectory({ fields: DEFAULT_PHONE_FIELDS, keys: dialingKeys(settings.settings), source });
   await directory.refresh('full');
   const sqlite = o.ablate?.has('outbox') ? noOutboxStore() : new SqliteOutboxStore(join(dir, 'outbox.db'), { ...OUTBOX_STORE_OPTIONS, synchronous: o.outboxSync });
-  const webApi: WebApi | undefined = o.deliver === undefined || o.deliver === 'instant' ? undefined : await startWebApi(o.deliver === 'https' ? 'worker' : 'loop');
+  const webApi: WebApi | undefined = o.deliver === undefined || o.deliver === 'instant' ? undefined : await startWebApi(o.deliver === 'https' ? 'worker' : 'loop', { shared: true });
   const outbox = new Outbox({ store: o.wrapStore?.(sqlite) ?? sqlite, transport: webApi?.transport ?? { deliver: async () => 'created' } });
   // Every client comes from 127.0.0.1 at once: the pre-upgrade caps are raised past the client count.
   const config = { ...DEFAULTS, MaxPendingUpgrades: 100_000, MaxPendingUpgradesPerPeer: 100_000, BindAddress: '127.0.0.1', CrmTapiWebSocketPort: 8080, ListenerTestLog: false } as ManagerConfig;

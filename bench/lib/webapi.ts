@@ -44,8 +44,16 @@ function next<T extends WebApiChildReply['type']>(child: ChildProcess, type: T):
   });
 }
 
-/** Starts the stand-in Web API and a production Dataverse client that trusts its certificate. */
-export async function startWebApi(on: 'worker' | 'loop'): Promise<WebApi> {
+type Stats = { created: number; refused: number; requests: number; cpuMs: number };
+
+/** The stand-in Web API's process: its port, and its counts so far. */
+interface StandIn {
+  port: number;
+  child: ChildProcess;
+  stats(): Promise<Stats>;
+}
+
+async function forkStandIn(isShared: boolean): Promise<StandIn> {
   const child = fork(fileURLToPath(new URL('./webapi-child.ts', import.meta.url)), [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { port } = await next(child, 'listening');
   // The stand-in plays a remote service (Dataverse runs on Microsoft's servers): at the lowest priority its own
@@ -54,6 +62,57 @@ export async function startWebApi(on: 'worker' | 'loop'): Promise<WebApi> {
   if (process.platform === 'linux' && child.pid !== undefined) setPriority(child.pid, 19);
   // With --event-loop-cpu it started on the loop's CPU (a fork inherits it): a remote service belongs on the others.
   if (child.pid !== undefined) keepOffEventLoopCpu(child.pid);
+  return {
+    port,
+    child,
+    async stats() {
+      const reply = next(child, 'stats');
+      // A shared stand-in's channel is unref'd (the bench's process may end while it lives): held while it answers.
+      child.channel?.ref();
+      child.send({ type: 'stats' });
+      try {
+        const { created, refused, requests, cpuMs } = await reply;
+        return { created, refused, requests, cpuMs };
+      } finally {
+        if (isShared) child.channel?.unref();
+      }
+    },
+  };
+}
+
+/**
+ * The stand-in shared by a bench process's runs (`startWebApi(on, { shared: true })`): forked at the first
+ * run and ended with the bench's process (its IPC channel closes). Its start, tsx compiling it, took about a
+ * second of every run; each run still counts only its own records (`stats` from the run's start).
+ */
+let shared: Promise<StandIn> | undefined;
+function sharedStandIn(): Promise<StandIn> {
+  shared ??= forkStandIn(true).then((standIn) => {
+    standIn.child.unref();
+    standIn.child.channel?.unref();
+    return standIn;
+  });
+  return shared;
+}
+
+/** Ends the shared stand-in now (a test's cleanup; a bench leaves it to end with its process). */
+export async function closeSharedStandIn(): Promise<void> {
+  const standIn = await shared;
+  shared = undefined;
+  if (standIn === undefined || standIn.child.exitCode !== null) return;
+  const exited = once(standIn.child, 'exit');
+  standIn.child.disconnect();
+  await exited;
+}
+
+/**
+ * Starts a production Dataverse client that trusts the stand-in Web API's certificate, and the stand-in:
+ * its own, ended by `stop`, or (`shared`) the bench process's one, which `stop` leaves running.
+ */
+export async function startWebApi(on: 'worker' | 'loop', options: { shared?: boolean } = {}): Promise<WebApi> {
+  const standIn = options.shared === true ? await sharedStandIn() : await forkStandIn(false);
+  const { port, child } = standIn;
+  const before = options.shared === true ? await standIn.stats() : { created: 0, refused: 0, requests: 0, cpuMs: 0 };
   const ca = readFileSync(new URL('../../fixtures/tls/ca.pem', import.meta.url), 'utf8');
   const webApiUrl = `https://127.0.0.1:${port}${WEB_API_PATH}`;
   const dispatcher = createAgent({ ca });
@@ -65,22 +124,20 @@ export async function startWebApi(on: 'worker' | 'loop'): Promise<WebApi> {
   // Its start (tsx compiling the client's modules in the thread) is kept out of the runs; at nice 10 on a loaded
   // host it lasted seconds and the first records of a short run were still waiting for it at the run's end.
   if (worker !== undefined && !(await worker.ready)) {
-    child.kill();
+    if (options.shared !== true) child.kill();
     throw new Error('the delivery worker did not connect to the stand-in Web API');
   }
   return {
     transport: worker ?? onLoop,
     client,
     async stats() {
-      const reply = next(child, 'stats');
-      child.send({ type: 'stats' });
-      const { created, refused, requests, cpuMs } = await reply;
-      return { created, refused, requests, cpuMs };
+      const now = await standIn.stats();
+      return { created: now.created - before.created, refused: now.refused - before.refused, requests: now.requests - before.requests, cpuMs: now.cpuMs - before.cpuMs };
     },
     async stop() {
       await worker?.close();
       await auth.close();
-      if (child.exitCode === null) {
+      if (options.shared !== true && child.exitCode === null) {
         const exited = once(child, 'exit');
         child.disconnect();
         await exited;
