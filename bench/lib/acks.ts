@@ -25,3 +25,6 @@ export function ackedSeq(socket: Socket): number {
 export function unackedCount(acked: readonly number[], lastSeqs: readonly number[]): number {
   return acked.filter((seq, h) => seq !== lastSeqs[h]).length;
 }
+
+/** Whether every link (host h's: `links[h]`) has been acknowledged up to `lastSeqs[h]`: a run's tail waits for it. */
+export const allAcknowledged = (links: readonly Socket[], lastSeqs: readonly number[]) => (): boolean => unackedCount(links.map(ackedSeq), lastSeqs) === 0;

@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { decodeMessage } from '../../src/protocol/index.ts';
-import { ackedSeq, keepLastFrame, unackedCount } from './acks.ts';
+import { ackedSeq, allAcknowledged, keepLastFrame } from './acks.ts';
 import { drive, openClients, schedule, sleep, type Popup, type Receiver } from './popups.ts';
 import { capture, type Captured } from './relay.ts';
 import { connector, linesOfHost } from './stack.ts';
@@ -69,7 +69,7 @@ async function run(m: Extract<ChildRequest, { type: 'drive' }>): Promise<ChildRe
   const captured: Captured = new Map();
   const popups = schedule(m.popups, state.clients, state.hosts, round, seqs);
   round += 1;
-  const settled = m.acknowledged ? () => unackedCount(sockets.map(ackedSeq), seqs) === 0 : undefined;
+  const settled = m.acknowledged ? allAcknowledged(sockets, seqs) : undefined;
   const latencies = await drive(popups, m.rate, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, m.capture ? capture(captured) : undefined, [], 0, settled);
   const acked = sockets.map(ackedSeq);
   return { type: 'driven', latencies, captured: [...captured], acked, lastSeqs: [...seqs] };

@@ -8,7 +8,7 @@ import type { ManagerArgs, ManagerRun } from './manager-args.ts';
 import { drive, openClients, sleep, uid, watchBusy, watchCores, watchGc, type Popup } from './popups.ts';
 import { profileHooks } from './profiler.ts';
 import { capture, type Captured } from './relay.ts';
-import { ackedSeq, unackedCount } from './acks.ts';
+import { ackedSeq, allAcknowledged, unackedCount } from './acks.ts';
 import { connector, linesOfHost, startStack } from './stack.ts';
 import { StageWatch } from './stages.ts';
 import { TailWatch } from './tail.ts';
@@ -75,7 +75,7 @@ export async function managerRun(bench: ManagerBench, mode: ManagerRun, captured
   if (args.tail) trace.tail = new TailWatch();
   if (args.stages) trace.stages = new StageWatch('manager');
   const held = holdLockMs > 0 && !ablate.has('outbox') ? sleep((args.seconds * 1000) / 4).then(() => stack.holdWriteLock(holdLockMs)) : undefined;
-  const latencies = await drive(popups, args.rate, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), [trace.tail, trace.stages].filter((w) => w !== undefined), args.callMs, () => unackedCount(sockets.map(ackedSeq), lastSeq) === 0);
+  const latencies = await drive(popups, args.rate, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), [trace.tail, trace.stages].filter((w) => w !== undefined), args.callMs, allAcknowledged(sockets, lastSeq));
   loop.disable();
   trace.stages?.stop();
   await held;

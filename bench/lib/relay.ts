@@ -26,7 +26,7 @@ import type { SeqStore } from '../../src/manager/gateway/seq-store.ts';
 import { SqliteSeqStore } from '../../src/manager/gateway/sqlite-seq-store.ts';
 import { JOURNAL_OPTIONS } from '../../src/manager/manager.ts';
 import { decodeMessage, decodePayload, encodeMessage, encodeMessageFrame, FrameDecoder, MAX_FRAME_LENGTH, type TapiMessage } from '../../src/protocol/index.ts';
-import { ackedSeq, keepLastFrame, unackedCount } from './acks.ts';
+import { ackedSeq, allAcknowledged, keepLastFrame } from './acks.ts';
 import type { StageWatch } from './stages.ts';
 import { decodeNotification, drive, openClients, sleep, timeline, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup, type PopupWatch } from './popups.ts';
 
@@ -223,8 +223,7 @@ export async function bareRelay(options: RelayOptions & { clients: number; befor
   const gcWatch = watchGc();
   const busyWatch = watchBusy();
   const coreWatch = watchCores();
-  const { lastSeqs } = options;
-  const settled = options.journal === undefined || lastSeqs === undefined ? undefined : () => unackedCount(links.map(ackedSeq), lastSeqs) === 0;
+  const settled = options.journal === undefined || options.lastSeqs === undefined ? undefined : allAcknowledged(links, options.lastSeqs);
   const latencies = await drive(popups, options.rate, receivers, (host, frame) => links[host]?.write(frame), keyOf, undefined, [options.watch, options.stages].filter((w) => w !== undefined), options.callMs, settled);
   const busyMs = busyWatch.stop();
   const cores = coreWatch.stop();

@@ -62,12 +62,17 @@ async function forkStandIn(isShared: boolean): Promise<StandIn> {
   if (process.platform === 'linux' && child.pid !== undefined) setPriority(child.pid, 19);
   // With --event-loop-cpu it started on the loop's CPU (a fork inherits it): a remote service belongs on the others.
   if (child.pid !== undefined) keepOffEventLoopCpu(child.pid);
+  // A shared stand-in lives as long as the bench's process, which must still end by itself: its channel is
+  // unref'd, and held only while a `stats` request waits for its answer.
+  if (isShared) {
+    child.unref();
+    child.channel?.unref();
+  }
   return {
     port,
     child,
     async stats() {
       const reply = next(child, 'stats');
-      // A shared stand-in's channel is unref'd (the bench's process may end while it lives): held while it answers.
       child.channel?.ref();
       child.send({ type: 'stats' });
       try {
@@ -87,11 +92,7 @@ async function forkStandIn(isShared: boolean): Promise<StandIn> {
  */
 let shared: Promise<StandIn> | undefined;
 function sharedStandIn(): Promise<StandIn> {
-  shared ??= forkStandIn(true).then((standIn) => {
-    standIn.child.unref();
-    standIn.child.channel?.unref();
-    return standIn;
-  });
+  shared ??= forkStandIn(true);
   return shared;
 }
 
