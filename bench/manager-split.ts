@@ -50,7 +50,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { unackedCount } from './lib/acks.ts';
 import type { ChildReply, ChildRequest } from './lib/load-child.ts';
-import { schedule, sleep, type Popup } from './lib/popups.ts';
+import { schedule, sleep, watchLoopDelay, type LoopDelay, type Popup } from './lib/popups.ts';
 import { ablateArg, deliverArg, eventLoopCpuArg } from './lib/manager-args.ts';
 import { withBusyCore } from './lib/busy-core.ts';
 import { ackReport, codecRelayLabel, relayJournal, startRelay, type Captured } from './lib/relay.ts';
@@ -128,13 +128,14 @@ const driven = (r: ChildReply) => {
 };
 const fdLimit = execFileSync('sh', ['-c', 'ulimit -n']).toString().trim();
 
-/** The manager's event-loop delay while `fn` runs (ms): how long a ready popup could wait for the loop. */
-async function loopDuring<T>(fn: () => Promise<T>): Promise<T & { loopP99: number; loopMax: number }> {
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
+/**
+ * The event-loop delay of this process while `fn` runs (ms): how long a ready popup could wait for the loop. The
+ * relays' runs carry the same watch (its timer wakes the loop as in the manager's runs), and only the manager's is printed.
+ */
+async function loopDuring<T>(fn: () => Promise<T>): Promise<T & LoopDelay> {
+  const watch = watchLoopDelay();
   const out = await fn();
-  h.disable();
-  return { ...out, loopP99: h.percentile(99) / 1e6, loopMax: h.max / 1e6 };
+  return { ...out, ...watch.stop() };
 }
 
 // ---------------------------------------------------------------- the manager
@@ -206,8 +207,8 @@ async function relayRuns(codec: boolean, captured: Captured) {
     const r = loadChild();
     await r.ask({ type: 'setup', target: 'relay', wsUrl: relay.wsUrl, tcpPort: relay.tcpPort, clients: CLIENTS, hosts: HOSTS, batch: BATCH });
     while (relay.clients() < CLIENTS || relay.links() < HOSTS) await sleep(10);
-    const quietRun = driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false, acknowledged: opened !== undefined }));
-    const busyRun = await withBusyCore(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false, acknowledged: opened !== undefined })), BUSY_CORE);
+    const quietRun = await loopDuring(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false, acknowledged: opened !== undefined })));
+    const busyRun = await withBusyCore(() => loopDuring(async () => driven(await r.ask({ type: 'drive', rate: RATE, popups: POPUPS, capture: false, acknowledged: opened !== undefined }))), BUSY_CORE);
     if (opened !== undefined) for (const run of [quietRun, busyRun]) if (unacked(run)) unackedRuns.journal += 1;
     await r.ask({ type: 'close' });
     relay.close();

@@ -137,8 +137,9 @@ const runs = [['manager, records queued', quiet, 'queued'], ['manager + outbox f
 for (const [name, run] of runs) console.log(row(name, run.latencies));
 console.log(`same-run ratios to the queued run p99: flat out ${(p99(real.latencies) / p99(quiet.latencies)).toFixed(2)}x, with backlog ${(p99(backlog.latencies) / p99(quiet.latencies)).toFixed(2)}x`);
 for (const [name, run] of runs) for (const line of traceReport(name.trim(), run.trace, ARGS.trace)) console.log(line);
-console.log(`bare relay: ${formatGc(relayRun.gc)}; ${formatCores(relayRun.cores)}`);
-if (codecRun !== undefined) console.log(`${CODEC_LABEL}: ${formatGc(codecRun.gc)}; ${formatCores(codecRun.cores)}`);
+const loopDelay = (l: { loopP99: number; loopMax: number }) => `event-loop delay p99 ${l.loopP99.toFixed(1)} ms, max ${l.loopMax.toFixed(1)} ms`;
+console.log(`bare relay: ${loopDelay(relayRun.loop)}; ${formatGc(relayRun.gc)}; ${formatCores(relayRun.cores)}`);
+if (codecRun !== undefined) console.log(`${CODEC_LABEL}: ${loopDelay(codecRun.loop)}; ${formatGc(codecRun.gc)}; ${formatCores(codecRun.cores)}`);
 if (ARGS.journalRelay) console.log(ackReport(CODEC_LABEL, unackedJournalRuns));
 if (relayTail !== undefined) console.log(relayTail.report());
 if (relayStages !== undefined) console.log(relayStages.report());

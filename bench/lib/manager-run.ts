@@ -2,10 +2,9 @@
 // with the bench's connectors and clients, its popups driven at the schedule's rate, and everything the
 // run's trace reports measured around them. The bare relay's runs are bench/lib/relay.ts.
 import type { Socket } from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { threadsOnCpu } from '../../src/platform/cpu-affinity.ts';
 import type { ManagerArgs, ManagerRun } from './manager-args.ts';
-import { drive, openClients, sleep, uid, watchBusy, watchCores, watchGc, type Popup } from './popups.ts';
+import { drive, openClients, sleep, uid, watchBusy, watchCores, watchGc, watchLoopDelay, type Popup } from './popups.ts';
 import { profileHooks } from './profiler.ts';
 import { capture, type Captured } from './relay.ts';
 import { ackedSeq, allAcknowledged, unackedCount } from './acks.ts';
@@ -65,8 +64,7 @@ export async function managerRun(bench: ManagerBench, mode: ManagerRun, captured
   // Started before the watches and stopped after them: the profiler's own start and stop are not the run's work.
   const profile = args.profile.has(mode) ? profileHooks(`manager-${mode}`, `${mode} run`, popups.length, profileReports, args.profileIntervalUs) : undefined;
   await profile?.start();
-  const loop = monitorEventLoopDelay({ resolution: 1 });
-  loop.enable();
+  const loopWatch = watchLoopDelay();
   const gcWatch = watchGc();
   const busyWatch = watchBusy();
   const coreWatch = watchCores();
@@ -76,7 +74,7 @@ export async function managerRun(bench: ManagerBench, mode: ManagerRun, captured
   if (args.stages) trace.stages = new StageWatch('manager');
   const held = holdLockMs > 0 && !ablate.has('outbox') ? sleep((args.seconds * 1000) / 4).then(() => stack.holdWriteLock(holdLockMs)) : undefined;
   const latencies = await drive(popups, args.rate, receivers, (host, frame) => sockets[host]?.write(frame), keyOf, captured === undefined ? undefined : capture(captured), [trace.tail, trace.stages].filter((w) => w !== undefined), args.callMs, allAcknowledged(sockets, lastSeq));
-  loop.disable();
+  const loop = loopWatch.stop();
   trace.stages?.stop();
   await held;
   const busyMs = busyWatch.stop();
@@ -84,8 +82,8 @@ export async function managerRun(bench: ManagerBench, mode: ManagerRun, captured
   const gcSeen = gcWatch.stop();
   await profile?.stop();
   const measured = { ...trace, byMethod: new Map(trace.byMethod) };
-  measured.loopP99 = loop.percentile(99) / 1e6;
-  measured.loopMax = loop.max / 1e6;
+  measured.loopP99 = loop.loopP99;
+  measured.loopMax = loop.loopMax;
   measured.pendingAfter = outbox.stats().pending;
   measured.walPages = stack.walPages();
   measured.gc = gcSeen;

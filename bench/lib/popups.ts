@@ -5,7 +5,7 @@
 // with the protocol codec, the `offering` notification matched by call key).
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { decodeMessage, encodeMessage, encodeMessageFrame, type TapiMessage } from '../../src/protocol/index.ts';
 
@@ -214,6 +214,30 @@ export function watchGc(): { stop: () => GcPauses } {
  * for I/O — the servers, the clients, GC pauses); `stop` returns it in ms. Steadier than a p99 on a noisy
  * host: it tells how much work a popup costs, the p99 how long one can wait behind such work.
  */
+/**
+ * How often the loop-delay watch samples (ms). Each sample is a timer that wakes a sleeping event loop: at 1 ms the
+ * manager's runs carried a thousand wake-ups a second that the relays' runs did not (docs/performance-history.md,
+ * thirty-first stop). At 20 ms every stall the requirement names (over 20 ms) still spans a sample.
+ */
+export const LOOP_DELAY_RESOLUTION_MS = 20;
+
+export interface LoopDelay {
+  loopP99: number;
+  loopMax: number;
+}
+
+/** The event loop's delay (ms) while a run's popups go through; every measured run, manager's or relay's, carries the same watch. */
+export function watchLoopDelay(): { stop: () => LoopDelay } {
+  const h = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  h.enable();
+  return {
+    stop() {
+      h.disable();
+      return { loopP99: h.percentile(99) / 1e6, loopMax: h.max / 1e6 };
+    },
+  };
+}
+
 export function watchBusy(): { stop: () => number } {
   const start = performance.eventLoopUtilization();
   return { stop: () => performance.eventLoopUtilization(start).active };
@@ -223,7 +247,25 @@ export function watchBusy(): { stop: () => number } {
 export interface CoreTime {
   runMs: number;
   waitMs: number;
+  /**
+   * How often the main thread gave up its core with nothing to do (it slept in the poll phase and a socket, a
+   * timer or a worker's message woke it: each wake-up runs the loop's code cold) and how often the scheduler took
+   * the core from it while it had work; Linux's context-switch counts.
+   */
+  switches?: { slept: number; preempted: number };
 }
+
+/** The calling thread's context switches: voluntary (it slept) and involuntary (preempted); undefined off Linux. */
+export const contextSwitches = (): { slept: number; preempted: number } | undefined => {
+  try {
+    const status = readFileSync('/proc/thread-self/status', 'utf8');
+    const slept = Number(/^voluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1]);
+    const preempted = Number(/^nonvoluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1]);
+    return Number.isFinite(slept) && Number.isFinite(preempted) ? { slept, preempted } : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 export const schedstat = (): CoreTime | undefined => {
   try {
@@ -242,14 +284,18 @@ export const schedstat = (): CoreTime | undefined => {
  */
 export function watchCores(): { stop: () => CoreTime | undefined } {
   const start = schedstat();
+  const switchesBefore = contextSwitches();
   return {
     stop() {
       const end = schedstat();
-      return start === undefined || end === undefined ? undefined : { runMs: end.runMs - start.runMs, waitMs: end.waitMs - start.waitMs };
+      const switchesAfter = contextSwitches();
+      if (start === undefined || end === undefined) return undefined;
+      const switches = switchesBefore === undefined || switchesAfter === undefined ? undefined : { slept: switchesAfter.slept - switchesBefore.slept, preempted: switchesAfter.preempted - switchesBefore.preempted };
+      return { runMs: end.runMs - start.runMs, waitMs: end.waitMs - start.waitMs, ...(switches === undefined ? {} : { switches }) };
     },
   };
 }
 
-export const formatCores = (c: CoreTime | undefined) => (c === undefined ? 'main thread core wait not measured (no schedstat)' : `main thread ran ${c.runMs.toFixed(0)} ms, waited for a core ${c.waitMs.toFixed(0)} ms (${((100 * c.waitMs) / Math.max(1, c.runMs)).toFixed(1)} % of its run time)`);
+export const formatCores = (c: CoreTime | undefined) => (c === undefined ? 'main thread core wait not measured (no schedstat)' : `main thread ran ${c.runMs.toFixed(0)} ms, waited for a core ${c.waitMs.toFixed(0)} ms (${((100 * c.waitMs) / Math.max(1, c.runMs)).toFixed(1)} % of its run time)${c.switches === undefined ? '' : `, woke ${c.switches.slept} times, preempted ${c.switches.preempted} times`}`);
 
 export const formatGc = (g: GcPauses) => `GC ${g.count} pauses, ${g.totalMs.toFixed(0)} ms in all, longest ${g.maxMs.toFixed(1)} ms`;

@@ -28,7 +28,7 @@ import { JOURNAL_OPTIONS } from '../../src/manager/manager.ts';
 import { decodeMessage, decodePayload, encodeMessage, encodeMessageFrame, FrameDecoder, MAX_FRAME_LENGTH, type TapiMessage } from '../../src/protocol/index.ts';
 import { ackedSeq, allAcknowledged, keepLastFrame } from './acks.ts';
 import type { StageWatch } from './stages.ts';
-import { decodeNotification, drive, openClients, sleep, timeline, watchBusy, watchCores, watchGc, type CoreTime, type GcPauses, type Popup, type PopupWatch } from './popups.ts';
+import { decodeNotification, drive, openClients, sleep, timeline, watchBusy, watchCores, watchGc, watchLoopDelay, type CoreTime, type GcPauses, type LoopDelay, type Popup, type PopupWatch } from './popups.ts';
 
 /** What the manager sent per call key: the `offering` popup, and what followed the `idle` frame. */
 export type Captured = Map<string, { offering: string[]; after: string[] }>;
@@ -195,6 +195,8 @@ export interface RelayRun {
   gc: GcPauses;
   busyMs: number;
   cores: CoreTime | undefined;
+  /** The event loop's delay while the popups ran, watched as in the manager's runs. */
+  loop: LoopDelay;
   /** Per connector host, the seq of the last `ack` it received (0 if none): only the journal relay acknowledges. */
   acked: number[];
 }
@@ -220,11 +222,14 @@ export async function bareRelay(options: RelayOptions & { clients: number; befor
   // profiler's own start and stop are not counted as the run's work.
   await options.around?.start();
   await sleep(200);
+  // The same watches as a manager's run (bench/lib/manager-run.ts), the loop-delay timer too: both loops carry them.
+  const loopWatch = watchLoopDelay();
   const gcWatch = watchGc();
   const busyWatch = watchBusy();
   const coreWatch = watchCores();
   const settled = options.journal === undefined || options.lastSeqs === undefined ? undefined : allAcknowledged(links, options.lastSeqs);
   const latencies = await drive(popups, options.rate, receivers, (host, frame) => links[host]?.write(frame), keyOf, undefined, [options.watch, options.stages].filter((w) => w !== undefined), options.callMs, settled);
+  const loop = loopWatch.stop();
   const busyMs = busyWatch.stop();
   const cores = coreWatch.stop();
   const gc = gcWatch.stop();
@@ -232,5 +237,5 @@ export async function bareRelay(options: RelayOptions & { clients: number; befor
   for (const l of links) l.destroy();
   for (const r of receivers) r.ws.terminate();
   relay.close();
-  return { latencies, gc, busyMs, cores, acked: links.map(ackedSeq) };
+  return { latencies, gc, busyMs, cores, loop, acked: links.map(ackedSeq) };
 }

@@ -2,7 +2,7 @@
 // manager, quiet and with one core busy), each round's manager / bare relay p99 ratios, and over several
 // rounds their medians. The ratio is target 1's (issue 18) in production's process layout; it is printed,
 // not judged here (bench/manager.ts judges target 1). Target 2 is judged on the slowest round.
-import { percentile } from './popups.ts';
+import { percentile, type LoopDelay } from './popups.ts';
 import type { Ablated } from './stack.ts';
 import type { Delivery } from './webapi.ts';
 
@@ -28,11 +28,6 @@ export interface QuietCpu {
   /** The stand-in Web API's process (the records' server side: Microsoft's in production), and the records it took; absent when nothing goes over HTTPS. */
   readonly standInMs?: number;
   readonly records?: number;
-}
-
-interface LoopDelay {
-  readonly loopP99: number;
-  readonly loopMax: number;
 }
 
 export interface SplitReport {

@@ -62,7 +62,7 @@ describe('bench/manager.ts options', () => {
     expect(floor).not.toBeNull();
     expect(codec).not.toBeNull();
     expect(Number(codec![4])).toBeCloseTo(Number(codec![2]) / Number(floor![2]), 0);
-    expect(stdout).toMatch(/^relay \+ codec: GC \d+ pauses/m);
+    expect(stdout).toMatch(/^relay \+ codec: event-loop delay p99 \d+\.\d ms, max \d+\.\d ms; GC \d+ pauses/m);
     const busy = /^main thread busy per popup: bare relay (\d+) µs; .*; relay \+ codec (\d+) µs \((\d+\.\d\d)x\)$/m.exec(stdout);
     expect(busy).not.toBeNull();
     expect(Number(busy![3])).toBeCloseTo(Number(busy![2]) / Number(busy![1]), 1);
@@ -93,7 +93,7 @@ describe('bench/manager.ts options', () => {
     expect(Number(journal![4])).toBeCloseTo(Number(journal![2]) / Number(floor![2]), 0);
     // Without the journal's acknowledgements up to each connector's last event the run would count as lost.
     expect(stdout).toMatch(/^relay \+ codec \+ journal: every connector acknowledged up to its last event in every run$/m);
-    expect(stdout).toMatch(/^relay \+ codec \+ journal: GC \d+ pauses/m);
+    expect(stdout).toMatch(/^relay \+ codec \+ journal: event-loop delay p99 \d+\.\d ms, max \d+\.\d ms; GC \d+ pauses/m);
     expect(stdout).toMatch(/^main thread busy per popup: bare relay \d+ µs; .*; relay \+ codec \+ journal \d+ µs \(\d+\.\d\dx\)$/m);
     expect(stdout).toMatch(/^relay \+ codec \+ journal p99 \(not judged\): 1: [\d.]+ ms = [\d.]+x the bare relay; median [\d.]+x; the flat-out run's p99 over it: median [\d.]+x$/m);
     expect(stdout).not.toMatch(/^relay \+ codec \(not judged\)/m);

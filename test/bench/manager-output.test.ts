@@ -20,16 +20,21 @@ describe('bench/manager.ts output', () => {
     rmSync(PROFILE, { force: true });
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/manager.ts', '--clients', '40', '--rate', '20', '--seconds', '1', '--backlog', '10', '--tail', '--stages', '--profile', 'flat-out', '--profile-interval', '100'], { cwd: ROOT, timeout: 120_000 });
     for (const run of ['manager, records queued', 'manager + outbox flat out', '+ backlog of 10', 'bare relay']) {
-      expect(stdout).toMatch(new RegExp(`^${run.replace(/[+]/g, '\\+')}:.*GC \\d+ pauses, \\d+ ms in all, longest \\d+\\.\\d ms; `, 'm'));
+      // Every run with the same watches, the loop-delay timer too (the relay's as the manager's).
+      expect(stdout).toMatch(new RegExp(`^${run.replace(/[+]/g, '\\+')}: event-loop delay p99 \\d+\\.\\d ms, max \\d+\\.\\d ms; .*GC \\d+ pauses, \\d+ ms in all, longest \\d+\\.\\d ms; `, 'm'));
     }
     // Each run's main-thread CPU time and its wait for a core (Linux's schedstat): the wait is part of the run time's wall clock, never negative.
     // (A manager run's line goes on with what the stand-in Web API took: `; records over HTTPS: …`.)
-    const cores = [...stdout.matchAll(/; main thread ran (\d+) ms, waited for a core (\d+) ms \((\d+\.\d) % of its run time\)(?:; records over HTTPS: \d+ created, \d+ refused(?: \(all delivered [\d.]+ s after the calls\))?)?$/gm)];
+    // And how often its loop slept and was woken, and how often it was preempted (Linux's context-switch counts).
+    const cores = [...stdout.matchAll(/; main thread ran (\d+) ms, waited for a core (\d+) ms \((\d+\.\d) % of its run time\), woke (\d+) times, preempted (\d+) times(?:; records over HTTPS: \d+ created, \d+ refused(?: \(all delivered [\d.]+ s after the calls\))?)?$/gm)];
     if (process.platform === 'linux') {
       expect(cores).toHaveLength(4);
-      for (const [, ran, waited, share] of cores) {
+      for (const [, ran, waited, share, woke, preempted] of cores) {
         expect(Number(ran)).toBeGreaterThan(0);
         expect(Number(waited)).toBeGreaterThanOrEqual(0);
+        // 20 popups in a second, paced by the drive's sleeps: the loop slept between them and was woken for each.
+        expect(Number(woke)).toBeGreaterThanOrEqual(20);
+        expect(Number(preempted)).toBeGreaterThanOrEqual(0);
         // Printed from unrounded figures: ran and waited are each off by at most 0.5 ms.
         expect(Math.abs(Number(share) - (100 * Number(waited)) / Number(ran))).toBeLessThanOrEqual(100 / Number(ran) + 0.1);
       }
