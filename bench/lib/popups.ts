@@ -210,11 +210,6 @@ export function watchGc(): { stop: () => GcPauses } {
 }
 
 /**
- * Starts measuring this process's main-thread busy time (event-loop utilisation: everything but waiting
- * for I/O — the servers, the clients, GC pauses); `stop` returns it in ms. Steadier than a p99 on a noisy
- * host: it tells how much work a popup costs, the p99 how long one can wait behind such work.
- */
-/**
  * How often the loop-delay watch samples (ms). Each sample is a timer that wakes a sleeping event loop: at 1 ms the
  * manager's runs carried a thousand wake-ups a second that the relays' runs did not (docs/performance-history.md,
  * thirty-first stop). At 20 ms every stall the requirement names (over 20 ms) still spans a sample.
@@ -238,6 +233,11 @@ export function watchLoopDelay(): { stop: () => LoopDelay } {
   };
 }
 
+/**
+ * Starts measuring this process's main-thread busy time (event-loop utilisation: everything but waiting
+ * for I/O — the servers, the clients, GC pauses); `stop` returns it in ms. Steadier than a p99 on a noisy
+ * host: it tells how much work a popup costs, the p99 how long one can wait behind such work.
+ */
 export function watchBusy(): { stop: () => number } {
   const start = performance.eventLoopUtilization();
   return { stop: () => performance.eventLoopUtilization(start).active };
@@ -249,7 +249,7 @@ export interface CoreTime {
   waitMs: number;
   /**
    * How often the main thread gave up its core with nothing to do (it slept in the poll phase and a socket, a
-   * timer or a worker's message woke it: each wake-up runs the loop's code cold) and how often the scheduler took
+   * timer or a worker's message woke it) and how often the scheduler took
    * the core from it while it had work; Linux's context-switch counts.
    */
   switches?: { slept: number; preempted: number };
