@@ -52,7 +52,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { unackedCount } from './lib/acks.ts';
-import { formatCores, formatGc, percentile, schedule, type Popup } from './lib/popups.ts';
+import { formatCores, formatGc, formatLoopDelay, percentile, schedule, type Popup } from './lib/popups.ts';
 import { ackReport, bareRelay, codecRelayLabel, relayJournal, type Captured } from './lib/relay.ts';
 import { profileHooks } from './lib/profiler.ts';
 import { StageWatch } from './lib/stages.ts';
@@ -137,9 +137,8 @@ const runs = [['manager, records queued', quiet, 'queued'], ['manager + outbox f
 for (const [name, run] of runs) console.log(row(name, run.latencies));
 console.log(`same-run ratios to the queued run p99: flat out ${(p99(real.latencies) / p99(quiet.latencies)).toFixed(2)}x, with backlog ${(p99(backlog.latencies) / p99(quiet.latencies)).toFixed(2)}x`);
 for (const [name, run] of runs) for (const line of traceReport(name.trim(), run.trace, ARGS.trace)) console.log(line);
-const loopDelay = (l: { loopP99: number; loopMax: number }) => `event-loop delay p99 ${l.loopP99.toFixed(1)} ms, max ${l.loopMax.toFixed(1)} ms`;
-console.log(`bare relay: ${loopDelay(relayRun.loop)}; ${formatGc(relayRun.gc)}; ${formatCores(relayRun.cores)}`);
-if (codecRun !== undefined) console.log(`${CODEC_LABEL}: ${loopDelay(codecRun.loop)}; ${formatGc(codecRun.gc)}; ${formatCores(codecRun.cores)}`);
+console.log(`bare relay: ${formatLoopDelay(relayRun.loop)}; ${formatGc(relayRun.gc)}; ${formatCores(relayRun.cores)}`);
+if (codecRun !== undefined) console.log(`${CODEC_LABEL}: ${formatLoopDelay(codecRun.loop)}; ${formatGc(codecRun.gc)}; ${formatCores(codecRun.cores)}`);
 if (ARGS.journalRelay) console.log(ackReport(CODEC_LABEL, unackedJournalRuns));
 if (relayTail !== undefined) console.log(relayTail.report());
 if (relayStages !== undefined) console.log(relayStages.report());

@@ -299,4 +299,6 @@ export function watchCores(): { stop: () => CoreTime | undefined } {
 
 export const formatCores = (c: CoreTime | undefined) => (c === undefined ? 'main thread core wait not measured (no schedstat)' : `main thread ran ${c.runMs.toFixed(0)} ms, waited for a core ${c.waitMs.toFixed(0)} ms (${((100 * c.waitMs) / Math.max(1, c.runMs)).toFixed(1)} % of its run time)${c.switches === undefined ? '' : `, woke ${c.switches.slept} times, preempted ${c.switches.preempted} times`}`);
 
+export const formatLoopDelay = (l: LoopDelay) => `event-loop delay p99 ${l.loopP99.toFixed(1)} ms, max ${l.loopMax.toFixed(1)} ms`;
+
 export const formatGc = (g: GcPauses) => `GC ${g.count} pauses, ${g.totalMs.toFixed(0)} ms in all, longest ${g.maxMs.toFixed(1)} ms`;

@@ -3,7 +3,7 @@
 // delay, GC, the main thread's core time, the journal's batches and the connectors' last acknowledgements.
 import { performance } from 'node:perf_hooks';
 import type { OutboxStore } from '../../src/dataverse/outbox/store.ts';
-import { formatCores, formatGc, type CoreTime, type GcPauses } from './popups.ts';
+import { formatCores, formatGc, formatLoopDelay, type CoreTime, type GcPauses } from './popups.ts';
 import type { StageWatch } from './stages.ts';
 import type { TailWatch } from './tail.ts';
 import type { Delivered } from './stack.ts';
@@ -94,7 +94,7 @@ export function emptyTrace(): Trace {
 /** A manager run's trace as printed: one line, then the store calls over the bound, --trace's methods, --tail and --stages. */
 export function traceReport(name: string, t: Trace, byMethod: boolean): string[] {
   const acked = t.unacked > 0 ? `, ${t.unacked} connector(s) NOT acknowledged up to their last frame` : ', every connector acknowledged up to its last frame';
-  const lines = [`${name}: event-loop delay p99 ${t.loopP99.toFixed(1)} ms, max ${t.loopMax.toFixed(1)} ms; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches${acked}; ${formatGc(t.gc)}; ${formatCores(t.cores)}${t.delivered === undefined ? '' : `; records over HTTPS: ${formatDelivered(t.delivered)}`}${t.placement === undefined ? '' : `; ${t.placement.others} other threads, ${t.placement.beside} of them on the event loop's CPU`}`];
+  const lines = [`${name}: ${formatLoopDelay(t)}; outbox store on the loop: ${t.storeCalls} calls, ${t.storeMs.toFixed(0)} ms, longest ${t.storeMax.toFixed(1)} ms (${t.storeMaxMethod}); ${t.pendingAfter} writes waiting at the end; WAL high-water ${t.walPages} pages (${t.walPagesBefore} when the calls started); journal ${t.journalBatches} batches${acked}; ${formatGc(t.gc)}; ${formatCores(t.cores)}${t.delivered === undefined ? '' : `; records over HTTPS: ${formatDelivered(t.delivered)}`}${t.placement === undefined ? '' : `; ${t.placement.others} other threads, ${t.placement.beside} of them on the event loop's CPU`}`];
   if (t.stalls.length > 0) lines.push(`  store calls over ${STALL_MS} ms: ${t.stalls.join(', ')}`);
   if (byMethod) lines.push(`  ${[...t.byMethod].map(([k, v]) => `${k} ${v.calls}× ${v.ms.toFixed(0)} ms`).join(', ')}`);
   if (t.tail !== undefined) lines.push(t.tail.report());
