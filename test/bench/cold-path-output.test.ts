@@ -17,9 +17,11 @@ describe('bench/cold-path.ts output', () => {
       expect(r.hot).toBeGreaterThanOrEqual(0);
       expect(r.p90).toBeGreaterThanOrEqual(r.p50);
     }
-    // Decoding a frame does real work: more than the empty function; the full path more than reading its XML by the shortcut.
+    // The timing runs the piece, not an empty loop: decoding a frame takes more than the empty function (here some
+    // hundred times more, a margin no preemption of the host closes). How two real pieces compare is the bench's
+    // figure, not this test's: on CI's loaded host the full path once timed below its own XML shortcut (2.41 against
+    // 3.65 µs, the shortcut's batches preempted), so the output test does not order them.
     expect(rows[1]!.hot).toBeGreaterThan(rows[0]!.hot);
-    expect(rows[2]!.hot).toBeGreaterThan(rows[3]!.hot);
     const verdict = /^requirement not checked \(a diagnostic: issue 18 sets no target for it\): the 5 pieces take (\d+\.\d) µs hot and (\d+\.\d) µs cold \(p50\), (\d+\.\d)x$/m.exec(stdout);
     expect(verdict).not.toBeNull();
     // The sum is the popup's pieces: neither the floor nor the three rows beside the decoding.
