@@ -16,6 +16,7 @@ import {
   type ConnectorUpMessage,
   type TapiMessage,
 } from '../../protocol/index.ts';
+import { afterReadyIo } from '../../platform/after-ready-io.ts';
 
 export interface ConnectionLimits {
   /** Largest frame payload accepted (≤ 65,535). */
@@ -72,6 +73,10 @@ export class ConnectorConnection {
   /** A cumulative ack waiting to be written: only the highest is ever sent. */
   #pendingAck: number | undefined;
   #ackScheduled = false;
+  /** Frames read and not yet handled (`#next` the first of them), and whether their handling waits for a later turn. */
+  #unhandled: Uint8Array[] = [];
+  #next = 0;
+  #waiting = false;
 
   constructor(
     readonly socket: Socket,
@@ -173,6 +178,8 @@ export class ConnectorConnection {
     this.#clearTimers();
     this.#queue = [];
     this.#queuedBytes = 0;
+    this.#unhandled = [];
+    this.#next = 0;
   }
 
   #onData(chunk: Buffer): void {
@@ -192,14 +199,41 @@ export class ConnectorConnection {
     // The deadline runs from the first byte of the frame in progress: a frame completed here restarts it.
     if (payloads.length > 0 || !this.#decoder.inFrame) this.#clearFrameDeadline();
     if (this.#decoder.inFrame) this.#armFrameDeadline();
-    for (const payload of payloads) {
-      if (this.#closed) return;
-      this.lastReceive = new Date();
-      this.#onPayload(payload);
-    }
+    if (payloads.length === 0) return;
+    this.lastReceive = new Date();
+    for (const payload of payloads) this.#unhandled.push(payload);
+    if (!this.#waiting) this.#handleFrames();
   }
 
-  #onPayload(payload: Uint8Array): void {
+  /**
+   * Handles the frames read, in order. After a call event, which may have
+   * written popups, the rest waits until the sockets that are ready have been
+   * served (the socket paused meanwhile, so nothing overtakes): the popup's
+   * reader, and another connector's events, do not wait behind this chunk's
+   * later events (in the bench, the call's own `idle` right behind it).
+   */
+  #handleFrames(): void {
+    while (this.#next < this.#unhandled.length && !this.#closed) {
+      const payload = this.#unhandled[this.#next] as Uint8Array;
+      this.#next += 1;
+      const callEvent = this.#onPayload(payload);
+      if (callEvent && this.#next < this.#unhandled.length && !this.#closed) {
+        this.#waiting = true;
+        this.socket.pause();
+        afterReadyIo(() => {
+          this.#waiting = false;
+          this.#handleFrames();
+        });
+        return;
+      }
+    }
+    this.#unhandled = [];
+    this.#next = 0;
+    if (!this.#closed && this.socket.isPaused()) this.socket.resume();
+  }
+
+  /** True for a call event the handler took (not a snapshot): one that may have made popups. */
+  #onPayload(payload: Uint8Array): boolean {
     let message: TapiMessage;
     try {
       message = decodePayload(payload, { limits: { maxDocumentBytes: this.limits.maxFrameLength } });
@@ -207,18 +241,18 @@ export class ConnectorConnection {
       if (!(err instanceof ProtocolError)) {
         this.log.error({ peer: this.peer, err }, 'decoding a connector frame failed unexpectedly');
         this.destroy('internal decoding failure');
-        return;
+        return false;
       }
       this.#badFrame(err.code, err.message, err.requestId);
-      return;
+      return false;
     }
     if (!isUpMessage(message)) {
       this.#badFrame('unexpected-message', `${message.channel}/${message.command} is not a message a connector sends to the manager`);
-      return;
+      return false;
     }
     if (!this.#registered && message.command !== 'register') {
       this.#badFrame('not-registered', `${message.command} before register`);
-      return;
+      return false;
     }
     this.#badFrames = 0;
     try {
@@ -227,7 +261,9 @@ export class ConnectorConnection {
       // A handler bug must not take the process down; the connection is suspect now.
       this.log.error({ peer: this.peer, host: this.host, command: message.command, err }, 'handling a connector message failed');
       this.destroy('internal error while handling a message');
+      return false;
     }
+    return message.command === 'callState' && !message.snapshot;
   }
 
   #badFrame(code: string, message: string, requestId?: string): void {

@@ -15,6 +15,7 @@
 // call's events until its records are durable, whether the manager stops
 // before or after the queue reached it; `stop` records what is queued at once.
 import type { Logger } from 'pino';
+import { afterReadyIo } from '../../platform/after-ready-io.ts';
 import type { TrackedCall } from '../routing/calls.ts';
 import type { CallRecorder, PreparedRecords } from './recorder.ts';
 
@@ -52,9 +53,8 @@ export class DurableRecording {
     this.queue.push({ call, keys });
     if (this.scheduled) return;
     this.scheduled = true;
-    // An immediate queued from an immediate runs in the next turn, after its poll phase: a call end that came
-    // in with a burst of frames is recorded after the popups the burst's other frames make, not before.
-    setImmediate(() => setImmediate(() => this.drain()));
+    // A call end that came in with a burst of frames is recorded after the popups the burst's other frames make, not before.
+    afterReadyIo(() => this.drain());
   }
 
   /** Call ends waiting for their turn. */
