@@ -17,6 +17,7 @@ import {
   type TapiMessage,
 } from '../../protocol/index.ts';
 import { afterReadyIo } from '../../platform/after-ready-io.ts';
+import { elapsed, type MonoMs } from '../clock.ts';
 
 export interface ConnectionLimits {
   /** Largest frame payload accepted (≤ 65,535). */
@@ -51,6 +52,9 @@ function isUpMessage(message: TapiMessage): message is ConnectorUpMessage {
 
 let nextId = 1;
 
+/** While a read's call events are handled, the ready sockets are served at least this often (ms). */
+export const SERVE_READY_EVERY_MS = 1;
+
 export class ConnectorConnection {
   readonly id = nextId++;
   readonly peer: string;
@@ -77,12 +81,16 @@ export class ConnectorConnection {
   #unhandled: Uint8Array[] = [];
   #next = 0;
   #waiting = false;
+  /** When the frames' handling last went on after the ready sockets were served (monotonic ms). */
+  #servedAt = Number.NEGATIVE_INFINITY as MonoMs;
 
   constructor(
     readonly socket: Socket,
     private readonly limits: ConnectionLimits,
     private readonly handler: ConnectionHandler,
     private readonly log: Logger,
+    /** The manager's monotonic clock (how long a burst has held the loop). */
+    private readonly mono: () => MonoMs,
   ) {
     this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.#decoder = new FrameDecoder({ maxFrameLength: limits.maxFrameLength });
@@ -210,18 +218,22 @@ export class ConnectorConnection {
    * written popups, the rest waits until the sockets that are ready have been
    * served (the socket paused meanwhile, so nothing overtakes): the popup's
    * reader, and another connector's events, do not wait behind this chunk's
-   * later events (in the bench, the call's own `idle` right behind it).
+   * later events (in the bench, the call's own `idle` right behind it). A
+   * burst (a replay after an outage) waits so at most once per
+   * SERVE_READY_EVERY_MS: a turn of its own for each event made a replay of
+   * 10,000 events take 1.1 s instead of 0.14 s.
    */
   #handleFrames(): void {
     while (this.#next < this.#unhandled.length && !this.#closed) {
       const payload = this.#unhandled[this.#next] as Uint8Array;
       this.#next += 1;
       const callEvent = this.#onPayload(payload);
-      if (callEvent && this.#next < this.#unhandled.length && !this.#closed) {
+      if (callEvent && this.#next < this.#unhandled.length && !this.#closed && elapsed(this.mono(), this.#servedAt) >= SERVE_READY_EVERY_MS) {
         this.#waiting = true;
         this.socket.pause();
         afterReadyIo(() => {
           this.#waiting = false;
+          this.#servedAt = this.mono();
           this.#handleFrames();
         });
         return;

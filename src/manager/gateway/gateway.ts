@@ -198,7 +198,7 @@ export class ConnectorGateway implements ConnectorSide {
   }
 
   #accept(socket: Socket): void {
-    const connection = new ConnectorConnection(socket, this.options.settings(), { onMessage: (c, m) => this.#onMessage(c, m), onClose: (c, r) => this.#onClose(c, r) }, this.#log);
+    const connection = new ConnectorConnection(socket, this.options.settings(), { onMessage: (c, m) => this.#onMessage(c, m), onClose: (c, r) => this.#onClose(c, r) }, this.#log, (this.options.clock ?? systemClock).mono);
     this.#connections.add(connection);
     if (!connection.closed) this.#admission.pending(connection, socket.remoteAddress ?? '?');
     this.#log.debug({ peer: connection.peer }, 'connector connection accepted');
