@@ -115,8 +115,11 @@ describe('the one-pass reader for scalar messages', () => {
       command: fc.constantFrom('callState', 'ack', 'keepalive', 'lineState', 'eventsLost', 'makeCall', 'result', 'dial', 'lines', ' ack', 'nope'),
       fields: fc.array(field, { maxLength: 20 }),
     }).map(({ channel, command, fields }) => `${XML_DECLARATION}<tapiaction name="${channel}"><command>${command}</command>${fields.map(([n, t]) => `<${n}>${t}</${n}>`).join('')}</tapiaction>`);
+    // Random documents rarely come out valid (about 5 in 2,000 are taken), so a draw may hold none; these two
+    // examples, run first, make sure the comparison below is made on documents the reader takes.
+    const scalar = (command: string, fields: string): string => `${XML_DECLARATION}<tapiaction name="connector"><command>${command}</command>${fields}</tapiaction>`;
     Object.assign(taken, { yes: 0, no: 0 });
-    fc.assert(fc.property(doc, (xml) => agrees(xml)), { numRuns: RUNS });
+    fc.assert(fc.property(doc, (xml) => agrees(xml)), { numRuns: RUNS, examples: [[scalar('keepalive', '')], [scalar('ack', '<seq>5</seq>')]] });
     expect(taken.yes).toBeGreaterThan(0);
   });
 
