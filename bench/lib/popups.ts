@@ -4,7 +4,7 @@
 // of popups, and the popup latency as the client sees it (the message decoded
 // with the protocol codec, the `offering` notification matched by call key).
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { decodeMessage, encodeMessage, encodeMessageFrame, type TapiMessage } from '../../src/protocol/index.ts';
@@ -254,6 +254,43 @@ export interface CoreTime {
    * the core from it while it had work; Linux's context-switch counts.
    */
   switches?: { slept: number; preempted: number };
+  /**
+   * CPU time of the process's other threads in the same span (ms), by nice value: V8's and libuv's threads at the
+   * process's own (0), the manager's workers at BACKGROUND_NICE (10). On two cores these are what the loop waits
+   * for; a thread that ended before the span did is not counted.
+   */
+  others?: ReadonlyMap<number, number>;
+}
+
+/** Each thread of this process but the main one: its CPU time (ms) and nice value, from Linux's /proc; undefined elsewhere. */
+export const threadTimes = (): Map<number, { runMs: number; nice: number }> | undefined => {
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return undefined;
+  }
+  const out = new Map<number, { runMs: number; nice: number }>();
+  for (const tid of tids) {
+    if (Number(tid) === process.pid) continue;
+    try {
+      const runNs = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // Fields after the command's closing parenthesis start at the third (state); the nice value is the 19th.
+      const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      if (Number.isFinite(runNs) && Number.isInteger(nice)) out.set(Number(tid), { runMs: runNs / 1e6, nice });
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+};
+
+/** CPU time by nice value of the threads in `end`, from `start` (a thread new since then from zero). */
+export function othersBetween(start: ReadonlyMap<number, { runMs: number }>, end: ReadonlyMap<number, { runMs: number; nice: number }>): Map<number, number> {
+  const byNice = new Map<number, number>();
+  for (const [tid, { runMs, nice }] of end) byNice.set(nice, (byNice.get(nice) ?? 0) + Math.max(0, runMs - (start.get(tid)?.runMs ?? 0)));
+  return new Map([...byNice].sort(([a], [b]) => a - b));
 }
 
 /** The calling thread's context switches: voluntary (it slept) and involuntary (preempted); undefined off Linux. */
@@ -286,18 +323,21 @@ export const schedstat = (): CoreTime | undefined => {
 export function watchCores(): { stop: () => CoreTime | undefined } {
   const start = schedstat();
   const switchesBefore = contextSwitches();
+  const threadsBefore = threadTimes();
   return {
     stop() {
       const end = schedstat();
       const switchesAfter = contextSwitches();
+      const threadsAfter = threadTimes();
       if (start === undefined || end === undefined) return undefined;
       const switches = switchesBefore === undefined || switchesAfter === undefined ? undefined : { slept: switchesAfter.slept - switchesBefore.slept, preempted: switchesAfter.preempted - switchesBefore.preempted };
-      return { runMs: end.runMs - start.runMs, waitMs: end.waitMs - start.waitMs, ...(switches === undefined ? {} : { switches }) };
+      const others = threadsBefore === undefined || threadsAfter === undefined ? undefined : othersBetween(threadsBefore, threadsAfter);
+      return { runMs: end.runMs - start.runMs, waitMs: end.waitMs - start.waitMs, ...(switches === undefined ? {} : { switches }), ...(others === undefined ? {} : { others }) };
     },
   };
 }
 
-export const formatCores = (c: CoreTime | undefined) => (c === undefined ? 'main thread core wait not measured (no schedstat)' : `main thread ran ${c.runMs.toFixed(0)} ms, waited for a core ${c.waitMs.toFixed(0)} ms (${((100 * c.waitMs) / Math.max(1, c.runMs)).toFixed(1)} % of its run time)${c.switches === undefined ? '' : `, woke ${c.switches.slept} times, preempted ${c.switches.preempted} times`}`);
+export const formatCores = (c: CoreTime | undefined) => (c === undefined ? 'main thread core wait not measured (no schedstat)' : `main thread ran ${c.runMs.toFixed(0)} ms, waited for a core ${c.waitMs.toFixed(0)} ms (${((100 * c.waitMs) / Math.max(1, c.runMs)).toFixed(1)} % of its run time)${c.switches === undefined ? '' : `, woke ${c.switches.slept} times, preempted ${c.switches.preempted} times`}${c.others === undefined || c.others.size === 0 ? '' : `; other threads ran ${[...c.others].map(([nice, ms]) => `${ms.toFixed(0)} ms at nice ${nice}`).join(', ')}`}`);
 
 export const formatLoopDelay = (l: LoopDelay) => `event-loop delay p99 ${l.loopP99.toFixed(1)} ms, max ${l.loopMax.toFixed(1)} ms`;
 

@@ -26,9 +26,11 @@ describe('bench/manager.ts output', () => {
     // Each run's main-thread CPU time and its wait for a core (Linux's schedstat): the wait is part of the run time's wall clock, never negative.
     // (A manager run's line goes on with what the stand-in Web API took: `; records over HTTPS: …`.)
     // And how often its loop slept and was woken, and how often it was preempted (Linux's context-switch counts).
-    const cores = [...stdout.matchAll(/; main thread ran (\d+) ms, waited for a core (\d+) ms \((\d+\.\d) % of its run time\), woke (\d+) times, preempted (\d+) times(?:; records over HTTPS: \d+ created, \d+ refused(?: \(all delivered [\d.]+ s after the calls\))?)?$/gm)];
+    const cores = [...stdout.matchAll(/; main thread ran (\d+) ms, waited for a core (\d+) ms \((\d+\.\d) % of its run time\), woke (\d+) times, preempted (\d+) times(?:; other threads ran ((?:\d+ ms at nice -?\d+(?:, )?)+))?(?:; records over HTTPS: \d+ created, \d+ refused(?: \(all delivered [\d.]+ s after the calls\))?)?$/gm)];
     if (process.platform === 'linux') {
       expect(cores).toHaveLength(4);
+      // The process's other threads by nice value: the manager's runs have their workers at nice 10 (journal, outbox, delivery).
+      expect(cores.filter((m) => / ms at nice 10\b/.test(m[6] ?? ''))).toHaveLength(3);
       for (const [, ran, waited, share, woke, preempted] of cores) {
         expect(Number(ran)).toBeGreaterThan(0);
         expect(Number(waited)).toBeGreaterThanOrEqual(0);
