@@ -60,10 +60,13 @@ export class ConnectorGateway implements ConnectorSide {
   readonly #lineListeners = new Set<(event: LineEvent) => void>();
   /** Connections not yet registered, by peer address (break 4 of issue 11: strangers must not lock out a keyed connector). */
   readonly #admission: ConnectorAdmission;
+  /** The manager's monotonic clock: admission's windows and a connection's bursts. */
+  readonly #mono: ManagerClock['mono'];
 
   constructor(private readonly options: GatewayOptions) {
     this.#log = options.logger;
-    this.#admission = new ConnectorAdmission(options.settings, () => this.#registeredCount(), this.#log, (options.clock ?? systemClock).mono);
+    this.#mono = (options.clock ?? systemClock).mono;
+    this.#admission = new ConnectorAdmission(options.settings, () => this.#registeredCount(), this.#log, this.#mono);
     this.#registry = new ConnectorRegistry(
       options.seqs,
       { call: (e) => this.#emit(this.#callListeners, e), line: (e) => this.#emit(this.#lineListeners, e) },
@@ -198,7 +201,7 @@ export class ConnectorGateway implements ConnectorSide {
   }
 
   #accept(socket: Socket): void {
-    const connection = new ConnectorConnection(socket, this.options.settings(), { onMessage: (c, m) => this.#onMessage(c, m), onClose: (c, r) => this.#onClose(c, r) }, this.#log, (this.options.clock ?? systemClock).mono);
+    const connection = new ConnectorConnection(socket, this.options.settings(), { onMessage: (c, m) => this.#onMessage(c, m), onClose: (c, r) => this.#onClose(c, r) }, this.#log, this.#mono);
     this.#connections.add(connection);
     if (!connection.closed) this.#admission.pending(connection, socket.remoteAddress ?? '?');
     this.#log.debug({ peer: connection.peer }, 'connector connection accepted');
