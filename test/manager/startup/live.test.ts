@@ -1,6 +1,7 @@
 // Live keys while running, and the listener self-test.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulatedDataverse } from '../../../simulator/dataverse/index.ts';
@@ -107,5 +108,27 @@ describe('lost events', () => {
     const [entry] = [...dv.store.all('ctapi_eventlog')] as Record<string, unknown>[];
     expect(JSON.stringify(entry)).toContain('12 call event(s) lost');
     expect(JSON.stringify(entry)).toContain('crm-tapi connector pbx.test');
+  });
+
+  it('leave the journal once their entry is queued: a restart on the same data directory writes no second entry', async () => {
+    const dv = await startSimulatedDataverse({ port: 0 });
+    cleanups.push(() => dv.close());
+    const config = managerConfig(dv.url);
+    const first = await runManager(config, { userSide: null });
+    const c = await RawConnector.registered(first.manager.ports.tapi, 'pbx.test', undefined, CONNECTOR_KEY);
+    c.send({ channel: 'connector', command: 'eventsLost', seq: 1, count: 4, firstTimestamp: '2024-05-01T12:00:00.000Z', lastTimestamp: '2024-05-01T12:05:00.000Z' });
+    await until(() => dv.store.count('ctapi_eventlog') === 1, 'event log entry written', 25_000);
+    c.close();
+    await first.manager.stop();
+    // The journal keeps an acknowledged event only until what it causes is queued (spec/protocol.md 7.5).
+    const db = new Database(join(config.DataDir, 'manager-state.sqlite'), { readonly: true });
+    const journaled = db.prepare('SELECT key FROM event_journal').all();
+    db.close();
+    expect(journaled).toEqual([]);
+    const second = await runManager(config, { userSide: null });
+    cleanups.push(() => second.manager.stop());
+    expect(second.logs.messages()).not.toContain('acknowledged events whose records were not yet queued are applied again from the journal');
+    await second.manager.outbox.drained();
+    expect(dv.store.count('ctapi_eventlog')).toBe(1);
   });
 });
