@@ -106,6 +106,22 @@ describe('identity proof', () => {
     expect((await d.closed).code).toBe(4401);
   });
 
+  it('refuses a session record created on behalf of the user by someone else, and closes (docs/manager-clients.md)', async () => {
+    const c = await TestClient.open(h.url, h.crmOrigin);
+    c.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '8.1.1.0' });
+    const challenge = await c.next('challenge');
+    // The service account may act on behalf of users (it writes their call logs so): Dataverse then puts
+    // Anna in createdby and the service account in createdonbehalfby. That is not Anna proving herself.
+    const { id } = await h.manager.client.create(h.schema.clientSession.entitySet, h.repos.sessions.sessionBody(challenge.nonce, 'behalf'), { onBehalfOf: { systemUserId: USERS.anna.id } });
+    const row = await h.manager.client.retrieve<Record<string, unknown>>(h.schema.clientSession.entitySet, id, ['_createdby_value', '_createdonbehalfby_value']);
+    expect(row?._createdby_value).toBe(USERS.anna.id);
+    expect(row?._createdonbehalfby_value).toBeTruthy();
+    c.send({ channel: 'intincall', command: 'prove', nonce: challenge.nonce, sessionRecordId: id, clientInstanceId: 'behalf' });
+    expect(await c.next('error')).toMatchObject({ code: 'proof-failed' });
+    expect((await c.closed).code).toBe(4401);
+    expect(c.received.map((m) => m.command)).toEqual(['challenge', 'error']);
+  });
+
   it('keeps messages sent during the handshake and answers them after the welcome (MissedMessages)', async () => {
     const c = await TestClient.open(h.url, h.crmOrigin);
     c.send({ channel: 'intincall', command: 'connect', registration: 'manuell', incallVersion: '9.0.0' });
