@@ -122,6 +122,24 @@ describe('identity proof', () => {
     expect(c.received.map((m) => m.command)).toEqual(['challenge', 'error']);
   });
 
+  it('refuses a user disabled after creating the session record, and closes (docs/manager-clients.md)', async () => {
+    const c = await TestClient.open(h.url, h.crmOrigin);
+    c.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '8.1.1.0' });
+    const challenge = await c.next('challenge');
+    const id = await createRepositories((await h.user('jens')).client, h.schema).sessions.create(challenge.nonce, 'disabled');
+    const jens = h.dv.store.get('systemuser', USERS.jens.id);
+    expect(jens).toBeDefined();
+    h.dv.store.put('systemuser', USERS.jens.id, { ...jens, isdisabled: true });
+    try {
+      c.send({ channel: 'intincall', command: 'prove', nonce: challenge.nonce, sessionRecordId: id, clientInstanceId: 'disabled' });
+      expect(await c.next('error')).toMatchObject({ code: 'user-disabled' });
+      expect((await c.closed).code).toBe(4401);
+      expect(c.received.map((m) => m.command)).toEqual(['challenge', 'error']);
+    } finally {
+      h.dv.store.put('systemuser', USERS.jens.id, { ...jens, isdisabled: false });
+    }
+  });
+
   it('keeps messages sent during the handshake and answers them after the welcome (MissedMessages)', async () => {
     const c = await TestClient.open(h.url, h.crmOrigin);
     c.send({ channel: 'intincall', command: 'connect', registration: 'manuell', incallVersion: '9.0.0' });
