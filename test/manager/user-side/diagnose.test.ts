@@ -68,6 +68,16 @@ describe('diagnose', () => {
     expect(d.of('diagnoseReport')).toEqual([]);
   });
 
+  it('the operator key proves nothing on the agents\' channel: the operator is no CRM user', async () => {
+    const c = await TestClient.open(h.url, h.crmOrigin);
+    c.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '8.1.1.0' });
+    const challenge = await c.next('challenge');
+    c.send({ channel: 'intincall', command: 'prove', nonce: challenge.nonce, sessionRecordId: OPERATOR_SESSION_RECORD_ID, clientInstanceId: operatorProof(KEY, challenge.nonce) });
+    expect(await c.next('error')).toMatchObject({ channel: 'intincall', code: 'proof-failed' });
+    expect((await c.closed).code).toBe(4401);
+    expect(c.received.map((m) => m.command)).toEqual(['challenge', 'error']);
+  });
+
   it('the operator key proves the operator; refreshPhoneNumbers refreshes the directory now', async () => {
     const c = await diagnoseAs('operator', 'refreshPhoneNumbers');
     const result = await c.next('refreshResult');
