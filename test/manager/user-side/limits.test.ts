@@ -1,0 +1,97 @@
+// The client gateway's caps (docs/manager-clients.md, "Connection life"): more than `maxClients` connections,
+// or `maxUnproven` connections without identity proof, get 503 at the upgrade; a client that sends more than
+// MAX_KEPT messages before its proof is closed (policy), and up to MAX_KEPT are all answered after the welcome.
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRepositories } from '../../../src/dataverse/repositories/index.ts';
+import { MAX_KEPT } from '../../../src/manager/clients/session.ts';
+import { TestClient } from './support/client.ts';
+import { open, startHarness, type Harness } from './support/harness.ts';
+
+const LINE = 'hicom.caps:31';
+const opened: TestClient[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((c) => c.close()));
+});
+
+async function client(h: Harness): Promise<TestClient> {
+  const c = await TestClient.open(h.url, h.crmOrigin);
+  opened.push(c);
+  return c;
+}
+
+/** Opens a client once the manager has seen an earlier one close (its close is handled after the client's). */
+const eventually = (h: Harness) => vi.waitFor(() => client(h), { timeout: 5_000, interval: 20 });
+
+describe('maxUnproven', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ options: { maxUnproven: 2, maxClients: 100 } });
+    await h.addLine(LINE, 'anna');
+    h.connector.report(LINE);
+    await open(h);
+  });
+  afterAll(async () => h.close());
+
+  it('refuses the upgrade with 503 while maxUnproven clients are without proof; a proof makes room', async () => {
+    const first = await client(h);
+    await client(h);
+    await expect(client(h)).rejects.toThrow('HTTP 503');
+    await first.signIn((await h.user('anna')).client, h.schema);
+    const third = await client(h);
+    third.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '8.1.1.0' });
+    expect((await third.next('challenge')).nonce).toBeTruthy();
+  });
+});
+
+describe('maxClients', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ options: { maxUnproven: 100, maxClients: 3 } });
+    await open(h);
+  });
+  afterAll(async () => h.close());
+
+  it('refuses the upgrade with 503 at maxClients connections; a closed one makes room', async () => {
+    const first = await client(h);
+    await client(h);
+    await client(h);
+    await expect(client(h)).rejects.toThrow('HTTP 503');
+    await first.close();
+    const fourth = await eventually(h);
+    fourth.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '8.1.1.0' });
+    expect((await fourth.next('challenge')).nonce).toBeTruthy();
+  });
+});
+
+describe('messages kept before the proof', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ options: { heartbeatSeconds: 600 } });
+    await h.addLine(LINE, 'anna');
+    h.connector.report(LINE);
+    await open(h);
+  });
+  afterAll(async () => h.close());
+
+  it(`answers all ${MAX_KEPT} kept messages after the welcome, in order`, async () => {
+    const c = await client(h);
+    c.send({ channel: 'intincall', command: 'connect', registration: 'manuell', incallVersion: '9.0.0' });
+    const challenge = await c.next('challenge');
+    for (let i = 0; i < MAX_KEPT; i += 1) c.send({ channel: 'intincall', command: 'dial', requestId: `kept-${i}`, line: LINE, number: `${40 + i}` });
+    const id = await createRepositories((await h.user('anna')).client, h.schema).sessions.create(challenge.nonce, 'kept');
+    c.send({ channel: 'intincall', command: 'prove', nonce: challenge.nonce, sessionRecordId: id, clientInstanceId: 'kept' });
+    await c.next('welcome');
+    await vi.waitFor(() => expect(c.received.filter((m) => m.command === 'dialResult')).toHaveLength(MAX_KEPT), { timeout: 5_000 });
+    const results = c.received.filter((m) => m.command === 'dialResult') as { requestId?: string }[];
+    expect(results.map((r) => r.requestId)).toEqual(Array.from({ length: MAX_KEPT }, (_, i) => `kept-${i}`));
+  });
+
+  it(`closes a client that sends more than ${MAX_KEPT} messages before its proof (policy), answering none`, async () => {
+    const c = await client(h);
+    c.send({ channel: 'intincall', command: 'connect', registration: 'manuell', incallVersion: '9.0.0' });
+    await c.next('challenge');
+    for (let i = 0; i <= MAX_KEPT; i += 1) c.send({ channel: 'intincall', command: 'heartbeat' });
+    expect(await c.closed).toEqual({ code: 1008, reason: 'too many messages before the identity proof' });
+    expect(c.received.map((m) => m.command)).toEqual(['challenge']);
+  });
+});
