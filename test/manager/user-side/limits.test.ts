@@ -1,6 +1,7 @@
 // The client gateway's caps (docs/manager-clients.md, "Connection life"): more than `maxClients` connections,
 // or `maxUnproven` connections without identity proof, get 503 at the upgrade; a client that sends more than
-// MAX_KEPT messages before its proof is closed (policy), and up to MAX_KEPT are all answered after the welcome.
+// MAX_KEPT messages before its proof is closed (policy), and up to MAX_KEPT are all answered after the welcome;
+// a client that stops answering pings is terminated, one that answers them stays.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRepositories } from '../../../src/dataverse/repositories/index.ts';
 import { MAX_KEPT } from '../../../src/manager/clients/session.ts';
@@ -93,5 +94,37 @@ describe('messages kept before the proof', () => {
     for (let i = 0; i <= MAX_KEPT; i += 1) c.send({ channel: 'intincall', command: 'heartbeat' });
     expect(await c.closed).toEqual({ code: 1008, reason: 'too many messages before the identity proof' });
     expect(c.received.map((m) => m.command)).toEqual(['challenge']);
+  });
+});
+
+describe('heartbeat', () => {
+  let h: Harness;
+  // Whole seconds: the welcome carries the interval as an integer.
+  const HEARTBEAT_MS = 1_000;
+  beforeAll(async () => {
+    h = await startHarness({ options: { heartbeatSeconds: HEARTBEAT_MS / 1000 } });
+    await h.addLine(LINE, 'anna');
+    h.connector.report(LINE);
+    await open(h);
+  });
+  afterAll(async () => h.close());
+
+  it('terminates a client that did not answer the last ping; one that answers stays through many pings', async () => {
+    const live = await client(h);
+    await live.signIn((await h.user('anna')).client, h.schema);
+    let liveClosed = false;
+    void live.closed.then(() => (liveClosed = true));
+    const mute = await TestClient.open(h.url, h.crmOrigin, { autoPong: false });
+    opened.push(mute);
+    let pings = 0;
+    mute.ws.on('ping', () => (pings += 1));
+    // Terminated, not closed: no close frame from the manager (1006 at the client).
+    expect((await mute.closed).code).toBe(1006);
+    expect(pings).toBeGreaterThanOrEqual(1);
+    // The live client has answered as many pings by then, and keeps answering.
+    await new Promise((r) => setTimeout(r, 2 * HEARTBEAT_MS));
+    expect(liveClosed).toBe(false);
+    live.send({ channel: 'intincall', command: 'heartbeat' });
+    await live.next('heartbeat');
   });
 });

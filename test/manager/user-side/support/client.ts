@@ -28,9 +28,10 @@ export class TestClient {
     ws.on('error', () => undefined);
   }
 
-  static open(url: string, origin?: string): Promise<TestClient> {
+  /** `autoPong: false` makes a client that never answers the manager's pings (a dead peer whose socket stays open). */
+  static open(url: string, origin?: string, options: { autoPong?: boolean } = {}): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+      const ws = new WebSocket(url, { ...(origin === undefined ? {} : { origin }), ...options });
       ws.once('open', () => resolve(new TestClient(ws)));
       ws.once('error', reject);
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
