@@ -3,21 +3,13 @@
 // event buffer (depth, capacity, losses), the provider, its lines. Ready =
 // registered with the manager and the provider not re-initialising.
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { isLoopback } from '../config/health-keys.ts';
+import { isLoopback, resolveHealthToken } from '../config/health-keys.ts';
 import { ConfigError } from '../config/file.ts';
 import { startHealthServer, type ReadinessCheck, type RunningHealthServer } from '../health/server.ts';
 import type { ConnectorConfig } from './config/load.ts';
 import type { ConnectorStats } from './service.ts';
 
 const LINK_STATES = ['idle', 'connecting', 'registering', 'ready', 'stopped'] as const;
-
-function token(value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  const name = value === undefined ? undefined : /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(value)?.[1];
-  if (name === undefined) return value;
-  const resolved = env[name];
-  if (resolved === undefined || resolved === '') throw new ConfigError('config-invalid', `HealthToken: environment variable ${name} is not set`, [`HealthToken: environment variable ${name} is not set`]);
-  return resolved;
-}
 
 export function connectorReadiness(stats: ConnectorStats): ReadinessCheck[] {
   return [
@@ -29,7 +21,7 @@ export function connectorReadiness(stats: ConnectorStats): ReadinessCheck[] {
 /** Starts the endpoint when HealthPort is set; undefined otherwise. */
 export async function startConnectorHealth(config: ConnectorConfig, stats: () => ConnectorStats, env: NodeJS.ProcessEnv = process.env): Promise<RunningHealthServer | undefined> {
   if (config.HealthPort === undefined) return undefined;
-  const secret = token(config.HealthToken, env);
+  const secret = resolveHealthToken(config.HealthToken, env);
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'connector' });
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });

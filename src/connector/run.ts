@@ -8,7 +8,7 @@ import { ConfigError } from '../config/file.ts';
 import { createServiceLogger, LogError, type LineSink, type ServiceLogger } from '../logging/index.ts';
 import { CrmTapiError } from '../protocol/errors.ts';
 import { BufferJournal } from './buffer-journal.ts';
-import { loadConnectorConfig, type ConnectorConfig } from './config/load.ts';
+import { connectorSecrets, loadConnectorConfig, type ConnectorConfig } from './config/load.ts';
 import { diffConfig } from './config/reload.ts';
 import { ConfigWatcher } from './config/watch.ts';
 import type { LineProvider } from './line-provider.ts';
@@ -63,7 +63,7 @@ export async function startConnector(options: StartOptions): Promise<RunningConn
   const logging = await createServiceLogger({
     service: 'connector',
     settings: { LogArt: config.LogArt, LogFile: config.LogFile, LogLevel: config.LogLevel },
-    secrets: [config.ConnectorKey, ...(config.HealthToken === undefined ? [] : [config.HealthToken])],
+    secrets: connectorSecrets(config),
     ...(options.stdout ? { stdout: options.stdout } : {}),
   });
   const log = logging.logger;

@@ -2,7 +2,7 @@
 // Keys are matched without regard to case (the original lived in the Windows
 // registry, where case never mattered); unknown keys are reported, not ignored,
 // because a misspelt key would otherwise silently fall back to its default.
-import { healthKeyProblems } from '../../config/health-keys.ts';
+import { healthKeyProblems, resolveHealthToken } from '../../config/health-keys.ts';
 import { hostname as osHostname } from 'node:os';
 import { dirname } from 'node:path';
 import { canonicaliseKeys, ConfigError, describeIssues, isConfigTable, readConfigFile, type ConfigTable } from '../../config/file.ts';
@@ -75,4 +75,26 @@ export function validateConnectorConfig(raw: unknown, origin: string, options: V
 export async function loadConnectorConfig(path: string, options: Partial<ValidateOptions> = {}): Promise<ConnectorConfig> {
   const raw = await readConfigFile(path);
   return validateConnectorConfig(raw, path, { baseDir: options.baseDir ?? dirname(path), ...(options.hostname ? { hostname: options.hostname } : {}) });
+}
+
+/**
+ * Every secret value in the configuration, for the log scrubber: the connector key, the health token as the
+ * endpoint uses it (an `env:NAME` resolved; a variable that is not set is reported when the endpoint starts)
+ * and the `auth_pass` of each SIP account line.
+ */
+export function connectorSecrets(config: ConnectorConfig, env: NodeJS.ProcessEnv = process.env): string[] {
+  let health: string | undefined;
+  try {
+    health = resolveHealthToken(config.HealthToken, env);
+  } catch {
+    health = undefined;
+  }
+  const sip = config.Provider.Kind === 'sip' ? config.Provider.Phones.flatMap((p) => p.Accounts).map(authPassOf) : [];
+  return [config.ConnectorKey, health, ...sip].filter((v): v is string => v !== undefined && v !== '');
+}
+
+/** The `auth_pass` parameter of a baresip account line (quoted or not), if any. */
+function authPassOf(account: string): string | undefined {
+  const m = /;\s*auth_pass=(?:"([^"]*)"|([^;\s>]*))/i.exec(account);
+  return m === null ? undefined : (m[1] ?? m[2]);
 }

@@ -83,3 +83,16 @@ describe('live reload of the configuration', () => {
     expect(out.lines.join('\n')).not.toContain(KEY);
   });
 });
+
+describe('secrets in the log', () => {
+  it('scrubs the health token an env:NAME names from every line (the value, not the reference)', async () => {
+    const token = 'health-token-from-the-environment-7';
+    process.env.CRM_TAPI_TEST_HEALTH_TOKEN = token;
+    cleanups.push(async () => delete process.env.CRM_TAPI_TEST_HEALTH_TOKEN);
+    const { out, running } = await setup('LogLevel = 3\nHealthToken = "env:CRM_TAPI_TEST_HEALTH_TOKEN"');
+    running.logging.logger.warn(`a slip: ${token}`);
+    await until(() => out.lines.some((l) => l.includes('a slip:')), 5_000, 'the line');
+    expect(out.lines.join('\n')).toContain('a slip: [redacted]');
+    expect(out.lines.join('\n')).not.toContain(token);
+  });
+});

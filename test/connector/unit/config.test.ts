@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/config/file.ts';
-import { loadConnectorConfig, validateConnectorConfig } from '../../../src/connector/config/load.ts';
+import { connectorSecrets, loadConnectorConfig, validateConnectorConfig } from '../../../src/connector/config/load.ts';
 import { parseLineList } from '../../../src/connector/config/schema.ts';
 
 const KEY = 'test-connector-key-0123456789';
@@ -154,5 +154,32 @@ describe('simulator line lists', () => {
   });
   it.each(['22-20', '1-2000', '20,20', 'a b', 'alice', ''])('refuses %j', (text) => {
     expect(parseLineList(text)).toBeUndefined();
+  });
+});
+
+describe('the secrets the log scrubber gets', () => {
+  const valid = (raw: Record<string, unknown>) => validateConnectorConfig({ ...base, ...raw }, 'c.toml', { baseDir: '/etc/crm-tapi', hostname: () => 'pbx' });
+
+  it('the connector key and a literal health token', () => {
+    expect(connectorSecrets(valid({ HealthToken: 'a-literal-health-token-01' }), {})).toEqual([KEY, 'a-literal-health-token-01']);
+  });
+
+  it('the health token an env:NAME names, not the reference; nothing when the variable is not set', () => {
+    const c = valid({ HealthToken: 'env:CRM_TAPI_HEALTH' });
+    expect(connectorSecrets(c, { CRM_TAPI_HEALTH: 'the-token-from-the-environment' })).toEqual([KEY, 'the-token-from-the-environment']);
+    expect(connectorSecrets(c, {})).toEqual([KEY]);
+  });
+
+  it('the auth_pass of every SIP account line, quoted or not', () => {
+    const c = valid({
+      Provider: {
+        Kind: 'sip',
+        Phones: [
+          { Accounts: ['<sip:25@pbx.example.com>;auth_pass=s3cret-one;regint=60', 'sip:27@pbx.example.com'] },
+          { Accounts: ['"Desk" <sip:26@pbx.example.com>;auth_user=26;auth_pass="two words"'] },
+        ],
+      },
+    });
+    expect(connectorSecrets(c, {})).toEqual([KEY, 's3cret-one', 'two words']);
   });
 });

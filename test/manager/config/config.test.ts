@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/file.ts';
+import type { SECRET_KEYS } from '../../../src/manager/config/keys.ts';
 import { ALL_KEYS, DEFAULTS } from '../../../src/manager/config/keys.ts';
 import { loadManagerConfig, secretsOf, validateManagerConfig } from '../../../src/manager/config/load.ts';
 import { applyLive, diffConfig } from '../../../src/manager/config/watch.ts';
@@ -101,6 +102,17 @@ describe('manager configuration', () => {
     expect(c.DiagnoseKey).toBe(env.DK);
     expect(secretsOf(c, { PW: 'the-crm-password' })).toEqual([env.CK, env.DK, 'the-crm-password']);
     expect(() => validateManagerConfig({ ...BASE, ConnectorKeys: ['env:MISSING'] }, 'm', { baseDir: '/', env: {} })).toThrow(/ConnectorKeys\[0\]: environment variable MISSING is not set/);
+  });
+
+  it('gives the log scrubber the value of every secret key (SECRET_KEYS)', () => {
+    // A Record over SECRET_KEYS: a secret key added to the configuration must be given a value here.
+    const values: Record<(typeof SECRET_KEYS)[number], string | string[]> = {
+      CrmPassword: 'crm-password-value-1', CrmClientSecret: 'crm-client-secret-value-1', ServicePassword: 'service-password-value-1',
+      TlsPfxPassword: 'pfx-password-value-1', ConnectorKeys: ['connector-key-value-0001', 'connector-key-value-0002'],
+      DiagnoseKey: 'diagnose-key-value-00001', HealthToken: 'health-token-value-00001',
+    };
+    const c = validateManagerConfig({ ...BASE, ...values, TlsPfxFile: 'manager.pfx' }, 'm', { baseDir: '/', env: {} });
+    expect(new Set(secretsOf(c, {}))).toEqual(new Set(Object.values(values).flat()));
   });
 
   it('never quotes a secret in its messages', () => {
