@@ -187,8 +187,9 @@ export class CallRouter {
    * the current state of each active call on their lines no other tab holds.
    */
   catchUp(user: string, target: ClientTarget, hasOpen: (connectionId: string) => boolean): void {
-    for (const message of this.o.missed.take(user, this.o.now())) target.send(message);
     const table = this.o.entitlements();
+    // Kept when the call ended; replayed only while the user still has the line (the current table decides).
+    for (const message of this.o.missed.take(user, this.o.now())) if (table.grant(user, message.line) !== undefined) target.send(message);
     for (const call of this.calls.all()) {
       const grant = table.grant(user, call.line);
       if (grant === undefined) continue;

@@ -142,6 +142,30 @@ describe('missed while offline', () => {
     await again.close();
   });
 
+  it('replays a kept missed call only while the user still has its line (every notification is checked against the current table)', async () => {
+    const gone = 'hicom.test:26';
+    const record = await h.addLine(gone, 'emily');
+    h.connector.report(gone);
+    await h.side.internals.entitlements.refresh();
+    h.connector.call(gone, 'm-gone', 'offering', { callerNumber: '0301234569' });
+    h.connector.call(gone, 'm-gone', 'idle', { reason: 'callerHungUp' });
+    await sleep(50);
+    // Emily loses the line before she comes back.
+    await h.manager.client.delete(h.schema.lineConfig.entitySet, record);
+    await h.side.internals.entitlements.refresh();
+    // A missed call after it on a line she keeps: the replay is complete when it arrives.
+    h.connector.call(L.emily, 'm-kept', 'offering', { callerNumber: '0301234570' });
+    h.connector.call(L.emily, 'm-kept', 'idle', { reason: 'callerHungUp' });
+    await sleep(50);
+    const emily = await signIn('emily');
+    try {
+      await emily.next('callNotification', (n) => n.callKey === 'hicom.test/m-kept');
+      expect(notes(emily, 'm-gone')).toEqual([]);
+    } finally {
+      await emily.close();
+    }
+  });
+
   it('keeps no missed call for a call rejected at the phone: it was seen and turned away', async () => {
     h.connector.call(L.emily, 'm3', 'offering', { callerNumber: '0301234567' });
     h.connector.call(L.emily, 'm3', 'disconnected', { reason: 'rejected' });
