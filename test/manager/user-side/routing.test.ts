@@ -189,4 +189,19 @@ describe('missed while offline', () => {
     await emily.next('callNotification', (n) => n.callKey === 'hicom.test/m2' && n.state === 'idle');
     await emily.close();
   });
+
+  it('a call ringing on a line the user does not hold is not shown when they connect', async () => {
+    // Anna's call first: the catch-up goes through the active calls in the order they began.
+    h.connector.call(L.anna, 'not-hers', 'offering', { callerNumber: '0301234571' });
+    h.connector.call(L.emily, 'hers', 'offering', { callerNumber: '0301234572' });
+    const emily = await signIn('emily');
+    try {
+      await emily.next('callNotification', (n) => n.callKey === 'hicom.test/hers');
+      expect(notes(emily, 'not-hers')).toEqual([]);
+    } finally {
+      for (const [line, id] of [[L.anna, 'not-hers'], [L.emily, 'hers']] as const) h.connector.call(line, id, 'idle', { reason: 'callerHungUp' });
+      await emily.next('callNotification', (n) => n.callKey === 'hicom.test/hers' && n.state === 'idle');
+      await emily.close();
+    }
+  });
 });
