@@ -2,7 +2,7 @@
 // made the connector report the call as lost. Whatever text the phone system
 // reports, the event reaches the manager: numbers keep their digits, names
 // lose only what cannot be shown, and the raw value stays in the log.
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { decodeMessage, encodeMessage, type TapiMessage } from '../../../src/protocol/index.ts';
 import { toCallState } from '../../../src/connector/wire.ts';
@@ -40,6 +40,14 @@ describe('provider text at the connector edge (pure)', () => {
       }
     },
   );
+
+  // The documented set (docs/connector.md), written out here so the test does not take isBidiControl as its own oracle.
+  const BIDI = [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200e, 0x200f, 0x061c];
+  it.each(BIDI.map((cp) => [cp.toString(16).padStart(4, '0'), String.fromCodePoint(cp)]))('bidi formatting U+%s is removed from names and numbers', (_hex, ch) => {
+    expect(edgeName(`Eve${ch}Mallory`, 256)).toBe('EveMallory');
+    expect(edgeNumber(`+49 30${ch} 1234567`, 64)).toBe('+49 30 1234567');
+    expect(isBidiControl(ch.codePointAt(0) ?? 0)).toBe(true);
+  });
 
   fcTest.prop([anyText])('a name keeps every printable character in order', (name) => {
     const printable = (s: string): string => [...s].filter((ch) => /[\p{L}\p{N}\p{P}\p{S}]/u.test(ch) && ch !== '\uFFFD').join('');
