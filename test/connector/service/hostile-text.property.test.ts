@@ -49,6 +49,15 @@ describe('provider text at the connector edge (pure)', () => {
     expect(isBidiControl(ch.codePointAt(0) ?? 0)).toBe(true);
   });
 
+  it('every C0 control, DEL and every C1 control is removed from numbers and shown as U+FFFD in names', () => {
+    const controls = [...Array.from({ length: 0x20 }, (_, i) => i), 0x7f, ...Array.from({ length: 0x20 }, (_, i) => 0x80 + i)];
+    for (const cp of controls) {
+      const ch = String.fromCodePoint(cp);
+      expect(edgeNumber(`+49 30${ch}1234567`, 64), `U+${cp.toString(16)}`).toBe('+49 301234567');
+      expect(edgeName(`Eve${ch}Mallory`, 256), `U+${cp.toString(16)}`).toBe('Eve\uFFFDMallory');
+    }
+  });
+
   fcTest.prop([anyText])('a name keeps every printable character in order', (name) => {
     const printable = (s: string): string => [...s].filter((ch) => /[\p{L}\p{N}\p{P}\p{S}]/u.test(ch) && ch !== '\uFFFD').join('');
     if (name.length <= 256) expect(printable(edgeName(name, 256))).toBe(printable(name));
