@@ -26,6 +26,9 @@ table('Germany (area 34361, base 826, outside line 0)', GERMANY, [
   ['034361/826-25', 'internal', '25'],
   ['826-25', 'internal', '25'],
   ['40', 'internal', '40'],
+  // the boundary: at most maxInternalLength (3) digits is internal, one more is a local number
+  ['123', 'internal', '123'],
+  ['1234', 'external', '01234', '+49343611234'],
   // the switchboard "-0" starts with the outside-line prefix: dialled as an outside number
   ['+49 34361 826-0', 'external', '08260', '+49343618260'],
   // "025" is no dialable extension for the same reason
