@@ -4,7 +4,6 @@
 // reachable from other hosts (the manager also accepts its DiagnoseKey).
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { ConfigError } from './file.ts';
 import { intIn } from './keys.ts';
 
 export const HEALTH_KEYS = ['HealthPort', 'HealthBindAddress', 'HealthToken'] as const;
@@ -21,15 +20,6 @@ export const healthKeysSchema = {
     .refine((v) => /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(v) || (v.length >= 16 && v.length <= 256 && v.trim() === v), { error: 'must be a token of 16 to 256 characters without leading or trailing spaces, or env:NAME' })
     .optional(),
 };
-
-/** The token itself: a literal, or the variable an `env:NAME` names (set and not empty). */
-export function resolveHealthToken(value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  const name = value === undefined ? undefined : /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(value)?.[1];
-  if (name === undefined) return value;
-  const resolved = env[name];
-  if (resolved === undefined || resolved === '') throw new ConfigError('config-invalid', `HealthToken: environment variable ${name} is not set`, [`HealthToken: environment variable ${name} is not set`]);
-  return resolved;
-}
 
 export function isLoopback(address: string): boolean {
   return address === '::1' || /^127\./.test(address) || address === '::ffff:127.0.0.1';

@@ -3,7 +3,8 @@
 // event buffer (depth, capacity, losses), the provider, its lines. Ready =
 // registered with the manager and the provider not re-initialising.
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { isLoopback, resolveHealthToken } from '../config/health-keys.ts';
+import { isLoopback } from '../config/health-keys.ts';
+import { resolveSecret } from '../config/secret.ts';
 import { ConfigError } from '../config/file.ts';
 import { startHealthServer, type ReadinessCheck, type RunningHealthServer } from '../health/server.ts';
 import type { ConnectorConfig } from './config/load.ts';
@@ -21,7 +22,7 @@ export function connectorReadiness(stats: ConnectorStats): ReadinessCheck[] {
 /** Starts the endpoint when HealthPort is set; undefined otherwise. */
 export async function startConnectorHealth(config: ConnectorConfig, stats: () => ConnectorStats, env: NodeJS.ProcessEnv = process.env): Promise<RunningHealthServer | undefined> {
   if (config.HealthPort === undefined) return undefined;
-  const secret = resolveHealthToken(config.HealthToken, env);
+  const secret = resolveSecret(config.HealthToken, 'HealthToken', env);
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'connector' });
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });

@@ -5,7 +5,7 @@
 // pass through untouched). Secrets may be given as `env:NAME` so they need
 // not sit in the file.
 import { z } from 'zod';
-import { ConfigError, describeIssues } from '../config/file.ts';
+import { describeIssues } from '../config/file.ts';
 import { DEFAULT_PUBLISHER_PREFIX } from './schema.ts';
 
 export const CRM_TYPES = ['OnPremise', 'IFD', 'InternalIFD', 'CrmOnline'] as const;
@@ -83,18 +83,6 @@ export function parseConnectionConfig(raw: unknown, origin: string): ConnectionC
   const result = connectionConfigSchema.safeParse(raw);
   if (!result.success) throw describeIssues(result.error, origin);
   return result.data;
-}
-
-/** `env:NAME` → the environment variable's value; anything else as it is. */
-export function resolveSecret(value: string | undefined, key: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (value === undefined) return undefined;
-  const match = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(value);
-  if (match?.[1] === undefined) return value;
-  const resolved = env[match[1]];
-  if (resolved === undefined || resolved === '') {
-    throw new ConfigError('config-invalid', `${key}: environment variable ${match[1]} is not set`, [`${key}: environment variable ${match[1]} is not set`]);
-  }
-  return resolved;
 }
 
 function splitServer(server: string, defaultScheme: 'http' | 'https'): { scheme: string; host: string; path: string } {

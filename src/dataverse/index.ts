@@ -2,9 +2,10 @@
 export * from './schema.ts';
 export { connect, type Connection, type ConnectOptions } from './connection.ts';
 export {
-  connectionConfigSchema, parseConnectionConfig, resolveSecret, serviceUrl, webApiUrl, webApiVersion, CRM_TYPES,
+  connectionConfigSchema, parseConnectionConfig, serviceUrl, webApiUrl, webApiVersion, CRM_TYPES,
   type ConnectionConfig, type CrmType,
 } from './connection-config.ts';
+export { resolveSecret } from '../config/secret.ts';
 export { DataverseClient, realClock, type DataverseClientOptions } from './web-api/client.ts';
 export { AuthError, DataverseError, type DataverseErrorCode } from './web-api/errors.ts';
 export { odataGuid, odataString, normalizeGuid, isGuid } from './web-api/odata.ts';

@@ -2,7 +2,8 @@
 // and one clear sentence per bad key.
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/file.ts';
-import { parseConnectionConfig, resolveSecret, serviceUrl, webApiUrl } from '../../src/dataverse/connection-config.ts';
+import { resolveSecret } from '../../src/config/secret.ts';
+import { parseConnectionConfig, serviceUrl, webApiUrl } from '../../src/dataverse/connection-config.ts';
 
 const online = { CrmType: 'CrmOnline', CrmServer: 'https://onlinecrm.crm4.dynamics.com', CrmOrganisation: 'org1a2b3c', CrmTenantId: '11111111-2222-3333-4444-555555555555', CrmClientId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', CrmClientSecret: 'env:CRM_SECRET' };
 

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ConfigError, readConfigFile } from '../../config/file.ts';
-import { resolveSecret } from '../../dataverse/connection-config.ts';
+import { resolveSecret } from '../../config/secret.ts';
 import { DiagnoseClientError, requestDiagnose, type DiagnoseAnswer, type DiagnoseRequest } from '../../manager/diagnose-client.ts';
 import { formatOutboxResult, formatRefresh, formatReport } from '../../manager/diagnose-format.ts';
 import { EXIT, fail } from '../output.ts';

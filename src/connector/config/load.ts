@@ -2,7 +2,8 @@
 // Keys are matched without regard to case (the original lived in the Windows
 // registry, where case never mattered); unknown keys are reported, not ignored,
 // because a misspelt key would otherwise silently fall back to its default.
-import { healthKeyProblems, resolveHealthToken } from '../../config/health-keys.ts';
+import { healthKeyProblems } from '../../config/health-keys.ts';
+import { resolveSecret } from '../../config/secret.ts';
 import { hostname as osHostname } from 'node:os';
 import { dirname } from 'node:path';
 import { canonicaliseKeys, ConfigError, describeIssues, isConfigTable, readConfigFile, type ConfigTable } from '../../config/file.ts';
@@ -85,7 +86,7 @@ export async function loadConnectorConfig(path: string, options: Partial<Validat
 export function connectorSecrets(config: ConnectorConfig, env: NodeJS.ProcessEnv = process.env): string[] {
   let health: string | undefined;
   try {
-    health = resolveHealthToken(config.HealthToken, env);
+    health = resolveSecret(config.HealthToken, 'HealthToken', env);
   } catch {
     health = undefined;
   }

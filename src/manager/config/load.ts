@@ -5,7 +5,8 @@
 // sentence in one ConfigError.
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { canonicaliseKeys, ConfigError, describeIssues, isConfigTable, readConfigFile, type ConfigTable } from '../../config/file.ts';
-import { connectionConfigSchema, resolveSecret, type ConnectionConfig } from '../../dataverse/connection-config.ts';
+import { resolveSecret } from '../../config/secret.ts';
+import { connectionConfigSchema, type ConnectionConfig } from '../../dataverse/connection-config.ts';
 import { ALL_KEYS, CRM_KEYS } from './keys.ts';
 import { crossKeyProblems, managerKeysSchema, type ParsedManagerKeys } from './schema.ts';
 

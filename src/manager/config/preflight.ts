@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError } from '../../config/file.ts';
-import { resolveSecret } from '../../dataverse/connection-config.ts';
+import { resolveSecret } from '../../config/secret.ts';
 import { AffinityError, allowedCpus, planAffinity } from '../../platform/cpu-affinity.ts';
 import { readTlsMaterial } from '../startup/tls.ts';
 import { loadManagerConfig, type ManagerConfig } from './load.ts';

@@ -4,6 +4,7 @@
 // a client that stops answering pings is terminated, one that answers them stays.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRepositories } from '../../../src/dataverse/repositories/index.ts';
+import type { UserSideOptions } from '../../../src/manager/clients/index.ts';
 import { MAX_KEPT } from '../../../src/manager/clients/session.ts';
 import { TestClient } from './support/client.ts';
 import { open, startHarness, type Harness } from './support/harness.ts';
@@ -23,13 +24,19 @@ async function client(h: Harness): Promise<TestClient> {
 /** Opens a client once the manager has seen an earlier one close (its close is handled after the client's). */
 const eventually = (h: Harness) => vi.waitFor(() => client(h), { timeout: 5_000, interval: 20 });
 
+/** A harness with these options and Anna's line, listening. */
+async function started(options: UserSideOptions): Promise<Harness> {
+  const h = await startHarness({ options });
+  await h.addLine(LINE, 'anna');
+  h.connector.report(LINE);
+  await open(h);
+  return h;
+}
+
 describe('maxUnproven', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ options: { maxUnproven: 2, maxClients: 100 } });
-    await h.addLine(LINE, 'anna');
-    h.connector.report(LINE);
-    await open(h);
+    h = await started({ maxUnproven: 2, maxClients: 100 });
   });
   afterAll(async () => h.close());
 
@@ -47,8 +54,7 @@ describe('maxUnproven', () => {
 describe('maxClients', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ options: { maxUnproven: 100, maxClients: 3 } });
-    await open(h);
+    h = await started({ maxUnproven: 100, maxClients: 3 });
   });
   afterAll(async () => h.close());
 
@@ -67,10 +73,7 @@ describe('maxClients', () => {
 describe('messages kept before the proof', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ options: { heartbeatSeconds: 600 } });
-    await h.addLine(LINE, 'anna');
-    h.connector.report(LINE);
-    await open(h);
+    h = await started({ heartbeatSeconds: 600 });
   });
   afterAll(async () => h.close());
 
@@ -102,10 +105,7 @@ describe('heartbeat', () => {
   // Whole seconds: the welcome carries the interval as an integer.
   const HEARTBEAT_MS = 1_000;
   beforeAll(async () => {
-    h = await startHarness({ options: { heartbeatSeconds: HEARTBEAT_MS / 1000 } });
-    await h.addLine(LINE, 'anna');
-    h.connector.report(LINE);
-    await open(h);
+    h = await started({ heartbeatSeconds: HEARTBEAT_MS / 1000 });
   });
   afterAll(async () => h.close());
 
