@@ -75,6 +75,18 @@ describe('a hostile manager', () => {
     expect(m.violations).toEqual([]);
   });
 
+  it('counts undecodable frames in a row only: a good frame between them keeps the link', async () => {
+    const { m, h } = await setup();
+    m.sendRaw(encodeFrame('garbage 1'));
+    m.sendRaw(encodeFrame('garbage 2'));
+    m.send({ channel: 'connector', command: 'reinitialize', requestId: 'between' });
+    m.sendRaw(encodeFrame('garbage 3'));
+    m.sendRaw(encodeFrame('garbage 4'));
+    await m.waitFor(() => m.of('error').length === 4 && m.of('result').some((r) => r.requestId === 'between'), 5_000, 'four error replies and the result');
+    expect(m.registrations).toHaveLength(1);
+    expect(h.logs.lines.some((l) => l.includes('out of step'))).toBe(false);
+  });
+
   it('drops the connection on an oversized length and registers again', async () => {
     const { m, h } = await setup();
     m.sendRaw(new Uint8Array([0xff, 0xff, 0x3c]));

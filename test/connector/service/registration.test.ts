@@ -134,6 +134,37 @@ describe('registration and line list', () => {
     expect(h.logs.lines.some((l) => l.includes('refused the registration: unauthorized'))).toBe(true);
   });
 
+  it('drops a manager that never answers the registration in time, and tries again', async () => {
+    const { m, h } = await setup({ service: { handshakeTimeoutMs: 150 } }, { silent: true });
+    await m.waitFor(() => m.registrations.length >= 2, 5_000, 'a second attempt after the handshake time');
+    expect(h.service.stats.link).not.toBe('ready');
+    expect(h.logs.lines.some((l) => l.includes('did not complete the registration in time'))).toBe(true);
+  });
+
+  it('ignores a command the manager sends before it answers the registration', async () => {
+    const { m, h } = await setup({}, { silent: true });
+    await m.waitFor(() => m.registrations.length === 1, 5_000, 'registration');
+    m.send({ channel: 'connector', command: 'reinitialize', requestId: 'early-1' });
+    await until(() => h.logs.lines.some((l) => l.includes('message before registration ignored')), 5_000, 'the log line');
+    expect(m.of('result')).toEqual([]);
+    expect(h.service.stats.link).toBe('registering');
+  });
+
+  it('starts the back-off again from its first step after a registration was accepted', async () => {
+    const { m, h } = await setup({}, { refuse: 'unauthorized' });
+    await m.waitFor(() => m.registrations.length >= 3, 5_000, 'three refused attempts');
+    m.options.refuse = undefined;
+    await m.waitFor(() => m.of('lines').length === 1, 5_000, 'an accepted registration');
+    const accepted = m.registrations.length;
+    const before = h.logs.records.length;
+    m.dropConnections();
+    await m.waitFor(() => m.registrations.length === accepted + 1, 5_000, 're-registration');
+    const down = h.logs.records.slice(before).find((r) => String(r.msg).startsWith('manager link down'));
+    // Counted since the last success: one attempt, whatever the refusals before it made.
+    expect(down?.attempt).toBe(1);
+    expect(down?.ceilingMs).toBe(20);
+  });
+
   it('never writes the connector key into its log, even at LogLevel 6', async () => {
     const { m, h } = await setup();
     await m.waitFor(() => m.of('lines').length === 1);
