@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TapiMessage } from '../../../src/protocol/index.ts';
+import { LineProviderError } from '../../../src/connector/line-provider.ts';
 import { FakeManager, until } from '../support/fake-manager.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 
@@ -93,10 +94,45 @@ describe('commands from the manager', () => {
     expect(h.pbx.activeCalls().filter((c) => c.line === '21' && c.origin === 'outbound')).toHaveLength(1);
   });
 
-  it('re-initialises on request', async () => {
+  it('remembers the last 256 requests only', async () => {
+    const { m, h } = await setup();
+    await request(m, { channel: 'connector', command: 'makeCall', requestId: 'first', line: '21', dialString: '0301' });
+    // 255 more: 'first' is still among the last 256 and answered from memory.
+    for (let i = 0; i < 255; i += 1) m.send({ channel: 'connector', command: 'drop', requestId: `n${i}`, callId: 'none' });
+    await m.waitFor(() => m.of('result').length === 256, 10_000, '256 results');
+    m.send({ channel: 'connector', command: 'makeCall', requestId: 'first', line: '21', dialString: '0301' });
+    await m.waitFor(() => m.of('result').filter((r) => r.requestId === 'first').length === 2, 5_000, 'the second answer');
+    const fromMemory = () => h.logs.records.filter((r) => r.msg === 'repeated request answered from memory' && r.requestId === 'first').length;
+    expect(fromMemory()).toBe(1);
+    // One more pushes it out: the same id now runs again.
+    await request(m, { channel: 'connector', command: 'drop', requestId: 'n255', callId: 'none' });
+    m.send({ channel: 'connector', command: 'makeCall', requestId: 'first', line: '21', dialString: '0301' });
+    await m.waitFor(() => m.of('result').filter((r) => r.requestId === 'first').length === 3, 5_000, 'the third answer');
+    expect(fromMemory()).toBe(1);
+  });
+
+  it('re-initialises on request and sends the line list again', async () => {
     const { m } = await setup();
     expect((await request(m, { channel: 'connector', command: 'reinitialize', requestId: 'ri' }))?.ok).toBe(true);
+    await m.waitFor(() => m.of('lines').length === 2, 5_000, 'the line list again');
+    expect(m.of('lines')[1]?.lines.map((l) => l.name)).toEqual(['20', '21']);
   });
+
+  it('answers timeout when the phone system does not answer a command in time', async () => {
+    const { m, h } = await setup({ service: { commandTimeoutMs: 100 } });
+    h.provider.makeCall = () => new Promise<void>(() => {});
+    const r = await request(m, { channel: 'connector', command: 'makeCall', requestId: 't1', line: '20', dialString: '1' });
+    expect(r?.error).toEqual({ code: 'timeout', message: 'the phone system did not answer within 100 ms' });
+  });
+
+  it("cuts a provider's long error sentence to the protocol's 1,024 characters and keeps its code", async () => {
+    const { m, h } = await setup();
+    h.provider.makeCall = () => Promise.reject(new LineProviderError('invalid-state', `busy: ${'x'.repeat(5_000)}`));
+    const r = await request(m, { channel: 'connector', command: 'makeCall', requestId: 'long', line: '20', dialString: '1' });
+    expect(r?.error?.code).toBe('invalid-state');
+    expect(r?.error?.message).toBe(`busy: ${'x'.repeat(1_018)}`);
+  });
+
 
   it('answers shutting-down once a graceful stop began', async () => {
     const { m, h } = await setup();
