@@ -120,7 +120,7 @@ describe('commands from the manager', () => {
 
   it('answers timeout when the phone system does not answer a command in time', async () => {
     const { m, h } = await setup({ service: { commandTimeoutMs: 100 } });
-    h.provider.makeCall = () => new Promise<void>(() => {});
+    h.provider.makeCall = () => new Promise<string>(() => {});
     const r = await request(m, { channel: 'connector', command: 'makeCall', requestId: 't1', line: '20', dialString: '1' });
     expect(r?.error).toEqual({ code: 'timeout', message: 'the phone system did not answer within 100 ms' });
   });
