@@ -4,7 +4,7 @@
 // held back by back-pressure is out.
 import { fc, test } from '@fast-check/vitest';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EventBuffer, type OutgoingEvent } from '../../../src/connector/event-buffer.ts';
 import { Outbox } from '../../../src/connector/outbox.ts';
 import type { CallStateMessage, TapiMessage } from '../../../src/protocol/index.ts';
@@ -115,4 +115,73 @@ describe('synced', () => {
       expect(sent.filter((l) => l !== 'lines' && l !== 'synced')).toHaveLength(held + live);
     },
   );
+});
+
+describe('the acknowledgement watch', () => {
+  function watched(): { buffer: EventBuffer; link: FakeLink; outbox: Outbox; stalls: string[] } {
+    const buffer = new EventBuffer(100);
+    const link = new FakeLink();
+    const stalls: string[] = [];
+    const outbox = new Outbox(buffer, link, pino({ level: 'silent' }), { timeoutMs: () => 100, stalled: (reason) => stalls.push(reason) });
+    return { buffer, link, outbox, stalls };
+  }
+
+  it('counts from the last progress: a manager that acknowledges slowly but steadily is not stalled', () => {
+    vi.useFakeTimers();
+    try {
+      const { outbox, stalls } = watched();
+      outbox.connected(0, []);
+      for (const id of ['a', 'b', 'c']) outbox.push(event(id), T);
+      vi.advanceTimersByTime(60);
+      outbox.ack(1);
+      vi.advanceTimersByTime(60);
+      outbox.ack(2);
+      vi.advanceTimersByTime(60);
+      expect(stalls).toEqual([]);
+      vi.advanceTimersByTime(40);
+      expect(stalls).toHaveLength(1);
+      expect(stalls[0]).toMatch(/^no acknowledgement from the manager .*\(1 events outstanding\); reconnecting$/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not watch a link on which everything written is acknowledged', () => {
+    vi.useFakeTimers();
+    try {
+      const { outbox, stalls } = watched();
+      outbox.connected(0, []);
+      outbox.push(event('a'), T);
+      outbox.ack(1);
+      vi.advanceTimersByTime(1_000);
+      expect(stalls).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('a manager that forgot what it acknowledged', () => {
+  it('replays from our acknowledged point, not from its older one', () => {
+    const { buffer, link, outbox } = setup();
+    outbox.connected(0, []);
+    for (const id of ['a', 'b', 'c', 'd', 'e']) outbox.push(event(id), T);
+    outbox.ack(3);
+    outbox.disconnected();
+    link.sent.length = 0;
+    outbox.connected(1, [lines]);
+    expect(link.sent.map(label)).toEqual(['lines', 'd', 'e']);
+    expect(buffer.ackedSeq).toBe(3);
+  });
+});
+
+describe('a full buffer', () => {
+  it('says so in the log once, when it starts counting losses', () => {
+    const logs: string[] = [];
+    const buffer = new EventBuffer(2);
+    const outbox = new Outbox(buffer, new FakeLink(), pino({ level: 'error' }, { write: (line: string) => logs.push(line) }));
+    for (const id of ['a', 'b', 'c', 'd', 'e']) outbox.push(event(id), T);
+    expect(logs.filter((l) => l.includes('event buffer full'))).toHaveLength(1);
+    expect(buffer.stats.pendingLoss).toBeDefined();
+  });
 });
