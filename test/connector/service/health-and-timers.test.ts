@@ -82,6 +82,18 @@ describe('provider health', () => {
     expect(m.violations).toEqual([]);
   });
 
+  it('calls off its own re-initialisation when the phone system comes back by itself', async () => {
+    // The first attempt waits a whole back-off step: time for the phone system to come back.
+    const { m, h } = await setup({ service: { reopenBackoff: { baseMs: 60_000, capMs: 60_000 } } });
+    const counter = countReinit(h);
+    h.pbx.restart(5_000);
+    await until(() => h.service.stats.providerRecovering, 5_000, 'a recovery under way');
+    h.clock.advance(5_000);
+    await m.waitFor(() => m.events.filter((e) => e.command === 'lineState' && e.inService).length === 3, 5_000, 'back in service');
+    expect(h.service.stats.providerRecovering).toBe(false);
+    expect(counter.calls).toBe(0);
+  });
+
   it('re-initialises all lines daily at NewInitTime (virtual clock)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     vi.setSystemTime(new Date(2024, 5, 3, 3, 59, 0));
