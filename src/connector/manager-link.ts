@@ -7,9 +7,11 @@ import { connect as tlsConnect } from 'node:tls';
 import type { Logger } from 'pino';
 import {
   FrameDecoder,
+  PROTOCOL_VERSION,
   ProtocolError,
   decodePayload,
   encodeMessageFrame,
+  isSameMajorVersion,
   redactMessage,
   type ConnectorDownMessage,
   type RegisterMessage,
@@ -192,7 +194,8 @@ export class ManagerLink {
   }
 
   #onData(socket: Socket, chunk: Buffer): void {
-    if (this.#socket !== socket || this.#state === 'stopped') return;
+    // After our end() (a refused registration) nothing more from this connection counts.
+    if (this.#socket !== socket || this.#state === 'stopped' || socket.writableEnded) return;
     let payloads: Uint8Array[];
     try {
       payloads = this.#decoder.push(chunk);
@@ -202,7 +205,7 @@ export class ManagerLink {
       return;
     }
     for (const payload of payloads) {
-      if (this.#socket !== socket || socket.destroyed) return;
+      if (this.#socket !== socket || socket.destroyed || socket.writableEnded) return;
       try {
         this.#onPayload(socket, payload);
       } catch (err) {
@@ -238,7 +241,13 @@ export class ManagerLink {
       return;
     }
     if (this.#state === 'registering') {
-      if (message.command === 'registered') {
+      if (message.command === 'registered' && !isSameMajorVersion(message.protocolVersion)) {
+        // §6: refused like the manager refuses a register of another major; a manager upgraded later is found by the next attempt.
+        this.#log.error({ protocolVersion: message.protocolVersion }, `the manager speaks protocol ${message.protocolVersion}, another major version than this connector's ${PROTOCOL_VERSION}: registration refused`);
+        this.#write({ channel: 'connector', command: 'error', code: 'unsupported-version', message: `protocol ${message.protocolVersion} is not supported; this connector speaks ${PROTOCOL_VERSION}` });
+        // end(), not destroy(): the error must reach the manager. The handshake timer bounds a manager that never closes.
+        socket.end();
+      } else if (message.command === 'registered') {
         this.#clearHandshakeTimer();
         this.#state = 'ready';
         this.#backoff.reset();

@@ -27,6 +27,11 @@ export type Channel = (typeof CHANNELS)[number];
 /** Version of this protocol spoken by our manager and connector (spec/protocol.md "Versioning"). */
 export const PROTOCOL_VERSION = '1.1';
 
+/** A peer accepts any minor version of its own major version and refuses every other major (spec/protocol.md §6). */
+export function isSameMajorVersion(version: string): boolean {
+  return version.split('.')[0] === PROTOCOL_VERSION.split('.')[0];
+}
+
 /** Why a call ended or was not answered. Unknown values decode as `other` (newer peers may add reasons). */
 export const CALL_END_REASONS = [
   'pickedUpElsewhere',

@@ -79,6 +79,22 @@ export const CONNECTOR_CASES: C[] = [
     },
   },
   {
+    id: 'C-REG-05', group: 'registration', clause: '§6', level: 'MUST',
+    title: 'registered with a different major version (2.0) is refused with error unsupported-version, then close',
+    async run(ctx, t) {
+      t.step('waiting for the connector to connect');
+      const peer = await ctx.listener.accept(ctx.target.acceptMs, t.signal);
+      t.scope.add(() => peer.destroy());
+      const register = await peer.inbox.expect<RegisterMessage>(() => true, 'a first message', ctx.target.replyMs);
+      check(register.command === 'register', `the connector's first message is ${register.command}, not register (§7.1)`);
+      peer.send({ channel: 'connector', command: 'registered', protocolVersion: '2.0', lastAckedSeq: ctx.acked, keepAliveInterval: ctx.target.keepAliveInterval });
+      const closed = await peer.closesWithin(ctx.target.replyMs);
+      check(peer.inbox.filter((m) => m.command === 'error' && m.code === 'unsupported-version').length > 0, `no error unsupported-version; received: ${peer.inbox.describe()}`);
+      check(peer.inbox.filter(isCommand('lines')).length === 0, 'the connector took protocol 2.0 and sent its line list');
+      check(closed, 'the connection stayed open after the refusal');
+    },
+  },
+  {
     id: 'C-EVT-01', group: 'events', clause: '§7.2, §8 callState', level: 'MUST', needs: ['on-ring'],
     title: 'a ringing line is reported as callState(offering, snapshot=false) on a reported line',
     async run(ctx, t) {

@@ -1,7 +1,7 @@
 // The suite playing a connector and a browser client against a manager: the
 // openings every case shares (register and report lines; connect, challenge,
 // prove, welcome) and the event builder.
-import { PROTOCOL_VERSION, type CallControl, type CallState, type LineInfo, type CallStateMessage, type CallNotificationMessage, type TapiMessage, type WelcomeMessage } from '../../protocol/index.ts';
+import { PROTOCOL_VERSION, isSameMajorVersion, type CallControl, type CallState, type LineInfo, type CallStateMessage, type CallNotificationMessage, type TapiMessage, type WelcomeMessage } from '../../protocol/index.ts';
 import { check, skip, type CaseTools } from '../case.ts';
 import { isCommand } from '../inbox.ts';
 import { TcpPeer } from '../tcp-peer.ts';
@@ -138,5 +138,5 @@ export function notificationsFor(peer: WsPeer, callKey: string): CallNotificatio
 }
 
 export function checkMajor(version: string, what: string): void {
-  check(version.split('.')[0] === PROTOCOL_VERSION.split('.')[0], `${what} announces protocol ${version}; the suite speaks ${PROTOCOL_VERSION} (same major required, §6)`);
+  check(isSameMajorVersion(version), `${what} announces protocol ${version}; the suite speaks ${PROTOCOL_VERSION} (same major required, §6)`);
 }

@@ -6,7 +6,7 @@
 // file wires them and decides policy.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { PROTOCOL_VERSION, type ConnectorUpMessage, type DiagnoseConnector, type DiagnoseSocket, type RegisterMessage } from '../../protocol/index.ts';
+import { PROTOCOL_VERSION, isSameMajorVersion, type ConnectorUpMessage, type DiagnoseConnector, type DiagnoseSocket, type RegisterMessage } from '../../protocol/index.ts';
 import type { CommandOutcome, ConnectorCommand, ConnectorSide, LineEvent, ReportedLine, RoutedCallEvent, TlsMaterial, Unsubscribe } from '../contracts.ts';
 import { failure, PendingCommands, routeCommand } from './commands.ts';
 import { ConnectorConnection, type ConnectionLimits, type SilenceLimit } from './connection.ts';
@@ -267,7 +267,7 @@ export class ConnectorGateway implements ConnectorSide {
       connection.close('wrong connector key');
       return;
     }
-    if (message.protocolVersion.split('.')[0] !== PROTOCOL_VERSION.split('.')[0]) {
+    if (!isSameMajorVersion(message.protocolVersion)) {
       this.#log.warn({ peer: connection.peer, host, protocolVersion: message.protocolVersion }, 'connector registration refused: protocol version');
       connection.sendError('unsupported-version', `protocol ${message.protocolVersion} is not supported; this manager speaks ${PROTOCOL_VERSION}`);
       connection.close('unsupported protocol version');

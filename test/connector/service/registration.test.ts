@@ -134,6 +134,19 @@ describe('registration and line list', () => {
     expect(h.logs.lines.some((l) => l.includes('refused the registration: unauthorized'))).toBe(true);
   });
 
+  it('refuses a manager of another major protocol version with unsupported-version, and tries again later', async () => {
+    const { m, h } = await setup({}, { protocolVersion: '2.0' });
+    await m.waitFor(() => m.registrations.length >= 2, 5_000, 'a second attempt');
+    expect(m.of('error')[0]).toEqual({ channel: 'connector', command: 'error', code: 'unsupported-version', message: 'protocol 2.0 is not supported; this connector speaks 1.1' });
+    expect(m.of('lines')).toEqual([]);
+    expect(h.service.stats.link).not.toBe('ready');
+    expect(h.logs.lines.some((l) => l.includes('another major version'))).toBe(true);
+    // A manager upgraded to this major is taken at the next attempt.
+    m.options.protocolVersion = '1.7';
+    await m.waitFor(() => m.of('lines').length === 1, 5_000, 'lines after an accepted registration');
+    expect(h.service.stats.link).toBe('ready');
+  });
+
   it('drops a manager that never answers the registration in time, and tries again', async () => {
     const { m, h } = await setup({ service: { handshakeTimeoutMs: 150 } }, { silent: true });
     await m.waitFor(() => m.registrations.length >= 2, 5_000, 'a second attempt after the handshake time');

@@ -20,6 +20,8 @@ export interface FakeManagerOptions {
   tls?: { cert: string; key: string };
   /** Stop reading from the connector right after answering its registration (back-pressure). */
   stallAfterRegister?: boolean;
+  /** The protocolVersion of `registered` (default 1.0). */
+  protocolVersion?: string;
   /** Commands this manager does not know: answered as an older manager would (error unknown-command, link kept). */
   unknownCommands?: string[];
 }
@@ -152,7 +154,7 @@ export class FakeManager {
       // No lastAckedSeq: a connector process that starts a fresh sequence.
       if (message.lastAckedSeq === undefined) this.lastSeq = 0;
       socket.write(
-        encodeMessageFrame({ channel: 'connector', command: 'registered', protocolVersion: '1.0', lastAckedSeq: this.lastSeq, keepAliveInterval: this.options.keepAliveInterval ?? 20 }),
+        encodeMessageFrame({ channel: 'connector', command: 'registered', protocolVersion: this.options.protocolVersion ?? '1.0', lastAckedSeq: this.lastSeq, keepAliveInterval: this.options.keepAliveInterval ?? 20 }),
       );
       if (this.options.stallAfterRegister) socket.pause();
       return;
