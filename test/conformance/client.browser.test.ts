@@ -164,5 +164,10 @@ describe.skipIf(!HAVE_CHROMIUM)('conformance client against the softphone panel 
       const groups = new Set(CLIENT_CASES.filter((c) => c.level === 'MUST').map((c) => c.group));
       expect([...groups].filter((g) => !failedGroups.has(g))).toEqual([]);
     });
+
+    it('every case is shown to fail on some broken client', () => {
+      const shown = new Set(variants.flatMap((v) => Object.keys(v.fails)));
+      expect(CLIENT_CASES.map((c) => c.id).filter((id) => !shown.has(id))).toEqual([]);
+    });
   });
 });

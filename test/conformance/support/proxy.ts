@@ -17,8 +17,12 @@ export interface Rules {
   down?: Rule;
   /** WebSocket only: sees each text from the target the decoder refuses; true consumes it (`suiteSide` is the socket towards the suite's peer). */
   downRaw?: (text: string, suiteSide: WebSocket) => boolean;
+  /** WebSocket only: sees each text from the suite before it is decoded; true consumes it (the implementation never gets it). */
+  upRaw?: (text: string) => boolean;
   /** WebSocket only: false refuses a new connection (it is closed at once). */
   admit?: () => boolean;
+  /** WebSocket only: the close code passed to the suite when the implementation closes (default: the implementation's). */
+  closeCode?: (code: number) => number;
   /** Called for each relayed connection (e.g. to start a keep-alive towards the implementation). */
   onConnection?: (toTarget: (m: TapiMessage) => void, closed: Promise<void>) => void;
 }
@@ -153,6 +157,7 @@ export async function wsRelay(targetUrl: string, rules: Rules = {}, delayMs: () 
         if (d > 0) setTimeout(go, d);
         else go();
       };
+      if (!binary && to === outbound && rules.upRaw?.(data.toString('utf8'))) return;
       if (binary || (rule === undefined && !(to === inbound && rules.downRaw))) return send(data, binary);
       let m: TapiMessage;
       try {
@@ -175,7 +180,7 @@ export async function wsRelay(targetUrl: string, rules: Rules = {}, delayMs: () 
     outbound.on('message', (data: Buffer, binary: boolean) => relay(inbound, data, binary, rules.down, toTarget));
     const closeCode = (code: number): number => (code === 1005 || code === 1006 || code < 1000 ? 1000 : code);
     inbound.on('close', (code) => outbound.readyState <= WebSocket.OPEN && outbound.close(closeCode(code)));
-    outbound.on('close', (code, reason) => inbound.readyState <= WebSocket.OPEN && inbound.close(closeCode(code), reason));
+    outbound.on('close', (code, reason) => inbound.readyState <= WebSocket.OPEN && inbound.close(rules.closeCode?.(code) ?? closeCode(code), reason));
     for (const s of [inbound, outbound]) s.on('error', () => s.terminate());
   });
   const address = wss.address();
