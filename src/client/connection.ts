@@ -7,7 +7,9 @@
 import {
   decodeMessage,
   encodeMessage,
+  PROTOCOL_VERSION,
   ProtocolError,
+  isSameMajorVersion,
   type CallControlAction,
   type CallControlResultMessage,
   type CallNotificationMessage,
@@ -263,6 +265,14 @@ export class ManagerConnection {
       case 'challenge':
         return this.prove(m.nonce);
       case 'welcome':
+        if (!isSameMajorVersion(m.protocolVersion)) {
+          // Spec §6: another major is refused like the manager refuses one; retried with back-off (the manager may be rolled back).
+          const reason = `the TAPI manager speaks protocol ${m.protocolVersion}; this client speaks ${PROTOCOL_VERSION}`;
+          this.o.log.error(reason);
+          this.send({ channel: 'intincall', command: 'error', code: 'unsupported-version', message: reason });
+          this.drop(reason);
+          return;
+        }
         this.ready = true;
         this.attempt = 0;
         this.welcome = m;

@@ -150,6 +150,25 @@ describe('ManagerConnection', () => {
     expect(log.all().some((e) => e.level === 'error' && e.text.includes('not ws:// or wss://'))).toBe(true);
   });
 
+  it('refuses a manager of another major protocol version: error unsupported-version, an error status, and tries again later', async () => {
+    let version = '2.0';
+    const m = await fakeManager((msg, ws) => {
+      if (msg.command === 'prove') ws.send(encodeMessage({ ...WELCOME, protocolVersion: version }));
+      else handshake(msg, ws);
+    });
+    servers.push(m);
+    const statuses: ConnectionStatus[] = [];
+    const { c, log } = client(async () => m.url, statuses);
+    c.start();
+    await until(() => m.received.filter((x) => x.command === 'connect').length >= 2);
+    expect(m.received.find((x) => x.command === 'error')).toEqual({ channel: 'intincall', command: 'error', code: 'unsupported-version', message: 'the TAPI manager speaks protocol 2.0; this client speaks 1.1' });
+    expect(statuses).not.toContain('connected');
+    expect(log.all().some((e) => e.level === 'error' && e.text === 'the TAPI manager speaks protocol 2.0; this client speaks 1.1')).toBe(true);
+    // Any minor of its own major is taken.
+    version = '1.9';
+    await until(() => statuses.includes('connected'));
+  });
+
   it('passes notifications on and ignores garbage', async () => {
     const m = await fakeManager((msg, ws) => {
       handshake(msg, ws);

@@ -119,6 +119,11 @@ describe.skipIf(!HAVE_CHROMIUM)('conformance client against the softphone panel 
         only: ['B-HS-01'], fails: { 'B-HS-01': /nonce/ },
       },
       {
+        name: 'a client that takes any major version',
+        rules: { down: (m) => [m.command === 'welcome' && m.protocolVersion === '2.0' ? { ...m, protocolVersion: '1.0' } : m] },
+        only: ['B-HS-02'], fails: { 'B-HS-02': /no error unsupported-version/ },
+      },
+      {
         name: 'a client that offers controls its line does not list',
         rules: { down: (m) => [m.command === 'welcome' ? { ...m, lines: m.lines.map((x) => ({ ...x, controls: [...CALL_CONTROLS] })) } : m] },
         only: ['B-CC-01'], fails: { 'B-CC-01': /offers transfer, consult/ },

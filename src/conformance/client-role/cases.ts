@@ -24,6 +24,17 @@ export const CLIENT_CASES: C[] = [
     },
   },
   {
+    id: 'B-HS-02', group: 'handshake', clause: '§6', level: 'MUST',
+    title: 'a welcome of a different major version (2.0) is refused with error unsupported-version, then the socket is closed',
+    async run(ctx, t) {
+      const s = await clientSession(ctx, t, undefined, '2.0');
+      const from = s.peer.inbox.messages.length;
+      const closed = await s.peer.closesWithin(ctx.target.replyMs);
+      check(s.peer.inbox.filter((m) => m.command === 'error' && m.code === 'unsupported-version').length > 0, `no error unsupported-version; received: ${s.peer.inbox.describe(from)}`);
+      check(closed !== undefined, 'the client kept the socket open after a welcome of protocol 2.0');
+    },
+  },
+  {
     id: 'B-NOT-01', group: 'notifications', clause: '§7.2, §8 callNotification', level: 'MUST',
     title: 'the client takes a call\'s notifications (offering, connected, disconnected) without error and stays connected',
     async run(ctx, t) {

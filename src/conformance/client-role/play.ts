@@ -18,9 +18,9 @@ export interface ClientSession {
 }
 
 /** The suite's welcome: one line, with `controls` (1.1) only when given. */
-export function welcomeFor(ctx: ClientContext, controls?: readonly CallControl[]): WelcomeMessage {
+export function welcomeFor(ctx: ClientContext, controls?: readonly CallControl[], protocolVersion = PROTOCOL_VERSION): WelcomeMessage {
   return {
-    channel: 'intincall', command: 'welcome', userId: ctx.userId, userName: 'Conformance Suite', admin: false, protocolVersion: PROTOCOL_VERSION,
+    channel: 'intincall', command: 'welcome', userId: ctx.userId, userName: 'Conformance Suite', admin: false, protocolVersion,
     heartbeatInterval: ctx.target.heartbeatInterval,
     lines: [{
       line: LINE, displayName: 'Conformance 701',
@@ -33,7 +33,7 @@ export function welcomeFor(ctx: ClientContext, controls?: readonly CallControl[]
 }
 
 /** connect → challenge → prove → welcome, checking what the client sends. */
-export async function clientSession(ctx: ClientContext, t: CaseTools, controls?: readonly CallControl[]): Promise<ClientSession> {
+export async function clientSession(ctx: ClientContext, t: CaseTools, controls?: readonly CallControl[], protocolVersion?: string): Promise<ClientSession> {
   t.step('waiting for the client to connect');
   const peer = await ctx.listener.accept(ctx.target.acceptMs, t.signal);
   t.scope.add(() => peer.ws.terminate());
@@ -47,7 +47,7 @@ export async function clientSession(ctx: ClientContext, t: CaseTools, controls?:
   const prove = await peer.inbox.expect<ProveMessage>(isCommand('prove'), '`prove` after `challenge`', ctx.target.acceptMs);
   check(prove.nonce === nonce, `prove carries nonce "${prove.nonce}", not the challenge's "${nonce}"`);
   check(GUID.test(prove.sessionRecordId), `sessionRecordId ${prove.sessionRecordId} is not a GUID`);
-  peer.send(welcomeFor(ctx, controls));
+  peer.send(welcomeFor(ctx, controls, protocolVersion));
   return { peer, connect, prove, nonce };
 }
 
