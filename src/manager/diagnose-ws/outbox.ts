@@ -4,6 +4,7 @@
 // ("Ereignisprotokoll") with who did it, so the trace survives the manager.
 import type { Outbox } from '../../dataverse/outbox/outbox.ts';
 import { eventLogWrite } from '../../dataverse/outbox/records.ts';
+import { normalizeGuid } from '../../dataverse/web-api/odata.ts';
 import type { DeadLetter } from '../../dataverse/outbox/store.ts';
 import type { Schema } from '../../dataverse/schema.ts';
 import { MAX_REPORTED_DEAD_LETTERS } from '../../protocol/catalogue.ts';
@@ -61,7 +62,8 @@ export function outboxAction(context: OutboxActionContext, m: OutboxRetryMessage
     } else if (m.id !== undefined && m.all === true) {
       return refuse('invalid-request', 'give either id or all, not both');
     } else if (m.id !== undefined) {
-      const id = m.id.toLowerCase();
+      // Spelled as the outbox stores it, so the letter found for the audit is the one retried ({…}, upper case).
+      const id = normalizeGuid(m.id) ?? m.id.toLowerCase();
       const letter = outbox.deadLetters().find((d) => d.id === id);
       outbox.retryDeadLetter(id);
       affected = letter === undefined ? [] : [letter];
