@@ -169,6 +169,65 @@ describe('ManagerConnection', () => {
     await until(() => statuses.includes('connected'));
   });
 
+  it('drops a manager that stays silent for 2.5 heartbeat intervals and connects again', async () => {
+    const m = await fakeManager(handshake);
+    servers.push(m);
+    // Timers of 10 s and more are held for the test to fire; shorter ones run for real.
+    const held: { fn: () => void; ms: number; cleared: boolean }[] = [];
+    const timers = {
+      setTimeout: (fn: () => void, ms: number): unknown => {
+        if (ms < 10_000) return { real: setTimeout(fn, ms) };
+        const h = { fn, ms, cleared: false };
+        held.push(h);
+        return h;
+      },
+      clearTimeout: (h: unknown): void => {
+        if (h === undefined) return;
+        if ('real' in (h as object)) clearTimeout((h as { real: ReturnType<typeof setTimeout> }).real);
+        else (h as { cleared: boolean }).cleared = true;
+      },
+    };
+    const statuses: ConnectionStatus[] = [];
+    const { c, log } = client(async () => m.url, statuses, { timers });
+    c.start();
+    await until(() => statuses.includes('connected'));
+    // Welcome says 30 s: the silence limit is 75 s.
+    const silence = held.filter((h) => !h.cleared && h.ms === 75_000);
+    expect(silence).toHaveLength(1);
+    silence[0]?.fn();
+    await until(() => m.received.filter((x) => x.command === 'connect').length === 2);
+    expect(log.all().some((e) => e.level === 'error' && e.text === 'the manager stopped answering')).toBe(true);
+  });
+
+  it('never answers an unreadable error with an error, but answers any other unreadable message', async () => {
+    const m = await fakeManager(handshake);
+    servers.push(m);
+    const statuses: ConnectionStatus[] = [];
+    const { c } = client(async () => m.url, statuses);
+    c.start();
+    await until(() => statuses.includes('connected'));
+    m.sockets[0]?.send('<?xml version="1.0" encoding="utf-8"?><tapiaction name="intincall"><command>error</command><requestId>e1</requestId></tapiaction>');
+    m.sockets[0]?.send('<?xml version="1.0" encoding="utf-8"?><tapiaction name="intincall"><command>teleport</command><requestId>t1</requestId></tapiaction>');
+    await until(() => m.received.some((x) => x.command === 'error' && x.requestId === 't1'));
+    expect(m.received.filter((x) => x.command === 'error').map((x) => (x as { requestId?: string }).requestId)).toEqual(['t1']);
+  });
+
+  it('starts the back-off again from its first step after a welcome', async () => {
+    const m = await fakeManager(handshake);
+    servers.push(m);
+    const statuses: ConnectionStatus[] = [];
+    let calls = 0;
+    // Two failed attempts first, so the back-off has grown.
+    const { c, log } = client(async () => ((calls += 1) <= 2 ? 'http://not-a-websocket/' : m.url), statuses, { backoff: { baseMs: 400, maxMs: 10_000 } });
+    c.start();
+    await until(() => statuses.includes('connected'));
+    const reconnects = () => log.all().filter((e) => e.text.startsWith('reconnect in ')).map((e) => e.text);
+    expect(reconnects()).toEqual(['reconnect in 0.2 s', 'reconnect in 0.4 s']);
+    m.sockets[0]?.terminate();
+    await until(() => reconnects().length === 3);
+    expect(reconnects()[2]).toBe('reconnect in 0.2 s');
+  });
+
   it('passes notifications on and ignores garbage', async () => {
     const m = await fakeManager((msg, ws) => {
       handshake(msg, ws);
