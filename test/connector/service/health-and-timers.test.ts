@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeManager, until } from '../support/fake-manager.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { LineProviderError } from '../../../src/connector/line-provider.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -133,5 +134,44 @@ describe('graceful stop', () => {
     m.options.away = false;
     expect(await stopping).toEqual({ unacknowledged: 0 });
     expect(m.events.map((e) => e.command)).toEqual(['callState']);
+  });
+
+  it('lets a command under way answer before it closes the link', async () => {
+    const { m, h } = await setup({ service: { flushTimeoutMs: 3_000 } });
+    let finish: (() => void) | undefined;
+    const makeCall = h.provider.makeCall.bind(h.provider);
+    h.provider.makeCall = (line, dialString) => new Promise<string>((resolve, reject) => {
+      finish = () => void makeCall(line, dialString).then(resolve, reject);
+    });
+    m.send({ channel: 'connector', command: 'makeCall', requestId: 'late', line: '20', dialString: '0301' });
+    await until(() => finish !== undefined, 5_000, 'the command under way');
+    const stopping = h.service.stop();
+    setTimeout(() => finish?.(), 100);
+    await stopping;
+    expect(m.of('result').find((r) => r.requestId === 'late')).toEqual({ channel: 'connector', command: 'result', requestId: 'late', ok: true });
+  });
+});
+
+describe('a phone system that cannot be reached at start', () => {
+  it('registers with no lines meanwhile, and announces the lines as lineAdded once the provider opens', async () => {
+    const m = await FakeManager.start();
+    cleanups.push(() => m.close());
+    const h = await startHarness(m, { noStart: true });
+    cleanups.push(() => h.service.stop());
+    const open = h.provider.open.bind(h.provider);
+    let attempts = 0;
+    // The first attempt fails; the second waits until the manager has the (empty) line list.
+    h.provider.open = async () => {
+      attempts += 1;
+      if (attempts === 1) throw new LineProviderError('provider-down', 'the phone system is not there yet');
+      await m.waitFor(() => m.of('lines').length === 1, 5_000, 'the first line list');
+      return open();
+    };
+    await h.service.start();
+    await m.waitFor(() => m.events.filter((e) => e.command === 'lineAdded').length === 3, 5_000, 'three lineAdded');
+    expect(m.of('lines')[0]?.lines).toEqual([]);
+    expect(m.events.map((e) => (e.command === 'lineAdded' ? e.line.name : e.command))).toEqual(['20', '21', '22']);
+    expect(h.service.stats.lines).toBe(3);
+    expect(m.violations).toEqual([]);
   });
 });
