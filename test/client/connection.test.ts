@@ -54,7 +54,7 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-function client(url: () => Promise<string>, statuses: ConnectionStatus[], extra: Partial<ConstructorParameters<typeof ManagerConnection>[0]> = {}) {
+function client(url: () => Promise<string>, statuses: ConnectionStatus[], extra: Partial<ConstructorParameters<typeof ManagerConnection>[0]> = {}, details: string[] = []) {
   const sessions: string[] = [];
   const log = new DiagnosticLog(() => 0);
   const c = new ManagerConnection({
@@ -65,7 +65,7 @@ function client(url: () => Promise<string>, statuses: ConnectionStatus[], extra:
       return '6f1c2a4e-7b9d-4e0f-8a1b-2c3d4e5f6a7b';
     },
     ...extra,
-  }, { status: (s) => statuses.push(s) });
+  }, { status: (s, detail) => (statuses.push(s), details.push(detail)) });
   open.push(c);
   return { c, sessions, log };
 }
@@ -158,9 +158,11 @@ describe('ManagerConnection', () => {
     });
     servers.push(m);
     const statuses: ConnectionStatus[] = [];
-    const { c, log } = client(async () => m.url, statuses);
+    const details: string[] = [];
+    const { c, log } = client(async () => m.url, statuses, {}, details);
     c.start();
     await until(() => m.received.filter((x) => x.command === 'connect').length >= 2);
+    expect(details).toContain('the TAPI manager speaks protocol 2.0; this client speaks 1.1');
     expect(m.received.find((x) => x.command === 'error')).toEqual({ channel: 'intincall', command: 'error', code: 'unsupported-version', message: 'the TAPI manager speaks protocol 2.0; this client speaks 1.1' });
     expect(statuses).not.toContain('connected');
     expect(log.all().some((e) => e.level === 'error' && e.text === 'the TAPI manager speaks protocol 2.0; this client speaks 1.1')).toBe(true);

@@ -8,7 +8,7 @@ import { check, fail, type Case } from '../case.ts';
 import { isCommand } from '../inbox.ts';
 import { sleep } from '../scope.ts';
 import type { ConnectorContext } from './context.ts';
-import { after, isEvent, offering, ring, session, type Session } from './play.ts';
+import { acceptRegister, after, isEvent, offering, ring, session, type Session } from './play.ts';
 
 type C = Case<ConnectorContext>;
 
@@ -82,11 +82,7 @@ export const CONNECTOR_CASES: C[] = [
     id: 'C-REG-05', group: 'registration', clause: '§6', level: 'MUST',
     title: 'registered with a different major version (2.0) is refused with error unsupported-version, then close',
     async run(ctx, t) {
-      t.step('waiting for the connector to connect');
-      const peer = await ctx.listener.accept(ctx.target.acceptMs, t.signal);
-      t.scope.add(() => peer.destroy());
-      const register = await peer.inbox.expect<RegisterMessage>(() => true, 'a first message', ctx.target.replyMs);
-      check(register.command === 'register', `the connector's first message is ${register.command}, not register (§7.1)`);
+      const { peer } = await acceptRegister(ctx, t);
       peer.send({ channel: 'connector', command: 'registered', protocolVersion: '2.0', lastAckedSeq: ctx.acked, keepAliveInterval: ctx.target.keepAliveInterval });
       const closed = await peer.closesWithin(ctx.target.replyMs);
       check(peer.inbox.filter((m) => m.command === 'error' && m.code === 'unsupported-version').length > 0, `no error unsupported-version; received: ${peer.inbox.describe()}`);

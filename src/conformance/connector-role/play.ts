@@ -20,14 +20,20 @@ export function isEvent(m: TapiMessage): m is Extract<TapiMessage, { seq: number
   return SEQUENCED.has(m.command) && !(m.command === 'callState' && m.snapshot);
 }
 
-/** Takes the connector's next connection and registers it; `ack: true` acknowledges every event as it arrives. */
-export async function session(ctx: ConnectorContext, t: CaseTools, options: { ack?: boolean; protocolVersion?: string; lastAckedSeq?: number } = {}): Promise<Session> {
+/** Takes the connector's next connection and checks that its first message is register (not answered yet). */
+export async function acceptRegister(ctx: ConnectorContext, t: CaseTools): Promise<{ peer: TcpPeer; register: RegisterMessage }> {
   t.step('waiting for the connector to connect');
   const peer = await ctx.listener.accept(ctx.target.acceptMs, t.signal);
   t.scope.add(() => peer.destroy());
   t.step('waiting for register');
   const register = await peer.inbox.expect<RegisterMessage>(() => true, 'a first message', ctx.target.replyMs);
   check(register.command === 'register', `the connector's first message is ${register.command}, not register (§7.1)`);
+  return { peer, register };
+}
+
+/** Takes the connector's next connection and registers it; `ack: true` acknowledges every event as it arrives. */
+export async function session(ctx: ConnectorContext, t: CaseTools, options: { ack?: boolean; protocolVersion?: string; lastAckedSeq?: number } = {}): Promise<Session> {
+  const { peer, register } = await acceptRegister(ctx, t);
   if (options.ack) {
     peer.inbox.onMessage((m) => {
       if (!isEvent(m)) return;

@@ -3,38 +3,16 @@
 // results and keep-alives may be written regardless; this is the cap that keeps
 // them from growing without bound.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type Server, type Socket } from 'node:net';
 import pino from 'pino';
-import { FrameDecoder, decodePayload, encodeMessageFrame, type TapiMessage } from '../../../src/protocol/index.ts';
+import { encodeMessageFrame, type TapiMessage } from '../../../src/protocol/index.ts';
 import { MAX_UNSENT_BYTES, ManagerLink } from '../../../src/connector/manager-link.ts';
 import { LogCapture } from '../support/harness.ts';
-import { until } from '../support/fake-manager.ts';
+import { FakeManager, until } from '../support/fake-manager.ts';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-/** Answers the registration, then never reads again. */
-async function deafManager(): Promise<{ server: Server; port: number; sockets: Socket[] }> {
-  const sockets: Socket[] = [];
-  const server = createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => {});
-    const decoder = new FrameDecoder();
-    socket.on('data', (chunk) => {
-      for (const payload of decoder.push(chunk)) {
-        if (decodePayload(payload).command !== 'register') continue;
-        socket.write(encodeMessageFrame({ channel: 'connector', command: 'registered', protocolVersion: '1.1', lastAckedSeq: 0, keepAliveInterval: 20 }));
-        socket.pause();
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('not listening');
-  return { server, port: address.port, sockets };
-}
 
 /** A `lines` message of about 60 KB: a frame close to the protocol's limit. */
 function bigMessage(): TapiMessage {
@@ -52,9 +30,9 @@ function bigMessage(): TapiMessage {
 
 describe('the manager link', () => {
   it(`drops a manager that stopped reading before more than ${MAX_UNSENT_BYTES} bytes wait unsent`, async () => {
-    const manager = await deafManager();
-    cleanups.push(() => new Promise<void>((resolve) => manager.server.close(() => resolve())));
-    cleanups.push(() => manager.sockets.forEach((s) => s.destroy()));
+    // Answers the registration, then never reads again.
+    const manager = await FakeManager.start({ stallAfterRegister: true });
+    cleanups.push(() => manager.close());
     const logs = new LogCapture();
     const downs: string[] = [];
     let ready = false;
