@@ -40,9 +40,12 @@ describe('maxUnproven', () => {
   });
   afterAll(async () => h.close());
 
-  it('refuses the upgrade with 503 while maxUnproven clients are without proof; a proof makes room', async () => {
+  it('refuses the upgrade with 503 while maxUnproven clients are without proof (challenged ones too); a proof makes room', async () => {
     const first = await client(h);
-    await client(h);
+    // A client that was challenged but has not proved yet still counts.
+    const second = await client(h);
+    second.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '8.1.1.0' });
+    await second.next('challenge');
     await expect(client(h)).rejects.toThrow('HTTP 503');
     await first.signIn((await h.user('anna')).client, h.schema);
     const third = await client(h);
