@@ -4,6 +4,7 @@
 // Returns every value of every key with its type; what we do not read
 // (binary, multi-string, expandable strings) is kept as `other` with its
 // type name so the importer can say why it is not carried over.
+import iconv from 'iconv-lite';
 
 export type RegValue =
   | { type: 'REG_SZ'; name: string; data: string }
@@ -22,8 +23,9 @@ export class RegFileError extends Error {
 export function decodeRegFile(bytes: Buffer): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3).toString('utf8');
-  // ANSI: Windows-1252 decodes every byte (latin1 would turn € and „ into control characters).
-  return new TextDecoder('windows-1252').decode(bytes);
+  // ANSI: Windows-1252 decodes every byte (latin1 would turn € and „ into control characters). Not through
+  // TextDecoder: since 20.18.3 Node decodes its 0x80–0x9F wrongly (nodejs/node#60888; here they vanished).
+  return iconv.decode(bytes, 'windows-1252');
 }
 
 function unescape(text: string): string {
