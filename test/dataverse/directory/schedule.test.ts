@@ -21,6 +21,8 @@ describe('RefreshTelephoneNumberTime and friends', () => {
     expect(validateSchedule(ok)).toBe(ok);
     expect(() => validateSchedule({ ...ok, intervalSeconds: 0 })).toThrow('RefreshTelephoneNumberIntervall: 0 is not a whole number of seconds between 1 and 604800');
     expect(() => validateSchedule({ ...ok, intervalSeconds: 1.5 })).toThrow(/1.5 is not a whole number/);
+    expect(validateSchedule({ ...ok, intervalSeconds: 604_800 }).intervalSeconds).toBe(604_800); // a week at most
+    expect(() => validateSchedule({ ...ok, intervalSeconds: 604_801 })).toThrow(/604801 is not a whole number of seconds between 1 and 604800/);
     expect(() => validateSchedule({ ...ok, timeZone: 'Mars/Olympus' })).toThrow('time zone "Mars/Olympus" is not an IANA time zone (e.g. Europe/Berlin)');
   });
 
