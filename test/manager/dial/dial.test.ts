@@ -9,30 +9,20 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { OutboxWrite } from '../../../src/dataverse/outbox/store.ts';
-import type { LineConfigRecord } from '../../../src/dataverse/repositories/index.ts';
 import { createSchema } from '../../../src/dataverse/schema.ts';
-import { parsePhoneTimeFields } from '../../../src/dataverse/outbox/records.ts';
-import { effectiveSettings } from '../../../src/dialing/index.ts';
 import type { MonoMs } from '../../../src/manager/clock.ts';
 import type { CommandOutcome, ConnectorCommand, ConnectorSide, ReportedLine } from '../../../src/manager/contracts.ts';
 import { DialService, type Caller } from '../../../src/manager/dial/dial.ts';
 import { TokenBuckets } from '../../../src/manager/dial/rate-limit.ts';
-import { POPUP_DEFAULTS, type LineSettings } from '../../../src/manager/entitlements/settings.ts';
 import { EntitlementTable } from '../../../src/manager/entitlements/table.ts';
 import type { CallControl, CallControlAction } from '../../../src/protocol/index.ts';
+import { lineSettingsFor, userLineRecord } from '../support/line-settings.ts';
 
 const schema = createSchema();
 const LINE = 'pbx:21';
 const ANNA: Caller = { userId: 'anna', userName: 'Anna Schmidt' };
 
-const dialing = effectiveSettings({ internationalPrefix: '00', nationalPrefix: '0', countryCode: '49', areaCode: '30', outsideLinePrefix: '0' });
-if (!dialing.ok) throw dialing.error;
-const SETTINGS: LineSettings = {
-  dialing: dialing.settings,
-  popup: { openOnlyWhenConnected: false, openRecord: false, position: 1, durationSeconds: 30, openPhoneCallOption: 946410001 },
-  openPhoneCall: POPUP_DEFAULTS.openPhoneCall,
-  timeFields: parsePhoneTimeFields(undefined, undefined),
-};
+const SETTINGS = lineSettingsFor({ dialing: { outsideLinePrefix: '0' } });
 
 interface World {
   service: DialService;
@@ -45,20 +35,19 @@ interface World {
 }
 
 function world(o: { outcome?: CommandOutcome; controls?: CallControl[]; online?: boolean; capacity?: number } = {}): World {
-  const record: LineConfigRecord = { id: 'r1', kind: 'userLine', name: LINE, line: LINE, userId: 'anna', dialing: {}, popup: {} };
-  const table = new EntitlementTable({ records: [record], shares: [], teamMembers: new Map() });
+  const table = new EntitlementTable({ records: [userLineRecord('r1', LINE, 'anna')], shares: [], teamMembers: new Map() });
   const reported: ReportedLine = {
     line: LINE, connectorHost: 'pbx', localName: '21', address: '21', inService: true, connectorOnline: o.online ?? true,
     ...(o.controls === undefined ? {} : { controls: o.controls }),
   };
-  const w: World = { sent: [], audits: [], dialed: [], answers: [], controlled: [], clock: { now: 0 } } as unknown as World;
+  const w: Omit<World, 'service'> = { sent: [], audits: [], dialed: [], answers: [], controlled: [], clock: { now: 0 } };
   const connectorSide = {
     command: async (c: ConnectorCommand) => {
       w.sent.push(c);
       return o.outcome ?? { ok: true, callId: 'c9' };
     },
   } as unknown as ConnectorSide;
-  w.service = new DialService({
+  const service = new DialService({
     connectorSide,
     reportedLine: (line) => (line === LINE ? reported : undefined),
     entitlements: () => table,
@@ -74,7 +63,7 @@ function world(o: { outcome?: CommandOutcome; controls?: CallControl[]; online?:
     onControlled: (...args) => void w.controlled.push(args),
     source: 'crm-tapi manager test',
   });
-  return w;
+  return { ...w, service };
 }
 
 const messages = (w: World) => w.audits.map((a) => String(a.body[schema.eventLog.fields.message]));

@@ -11,8 +11,9 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LineConfigRecord, LineShare, Repositories } from '../../../src/dataverse/repositories/index.ts';
 import { EntitlementService } from '../../../src/manager/entitlements/service.ts';
+import { userLineRecord } from '../support/line-settings.ts';
 
-const record = (id: string, line: string, userId: string): LineConfigRecord => ({ id, kind: 'userLine', name: line, line, userId, dialing: {}, popup: {} });
+const record = userLineRecord;
 
 interface Fake {
   records: LineConfigRecord[];

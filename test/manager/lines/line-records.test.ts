@@ -11,11 +11,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LineConfigRecord } from '../../../src/dataverse/repositories/index.ts';
 import type { ReportedLine } from '../../../src/manager/contracts.ts';
 import { LineRecordKeeper, lineRecordId } from '../../../src/manager/lines/line-records.ts';
+import { userLineRecord } from '../support/line-settings.ts';
 
 const line = (name: string): ReportedLine => ({ line: `pbx:${name}`, connectorHost: 'pbx', localName: name, address: name, inService: true, connectorOnline: true });
-const record = (id: string, lineName: string, userId?: string): LineConfigRecord => ({
-  id, kind: 'userLine', name: lineName, line: lineName, dialing: {}, popup: {}, ...(userId === undefined ? {} : { userId }),
-});
+const record = userLineRecord;
 
 interface Repo {
   all: LineConfigRecord[];

@@ -9,17 +9,15 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { DirectoryMatch } from '../../../src/dataverse/directory/directory.ts';
 import { OutboxError } from '../../../src/dataverse/outbox/errors.ts';
-import { parsePhoneTimeFields } from '../../../src/dataverse/outbox/records.ts';
 import type { OutboxWrite } from '../../../src/dataverse/outbox/store.ts';
 import type { LineConfigRecord } from '../../../src/dataverse/repositories/index.ts';
 import { CALL_OUTCOME, createSchema, STANDARD, type OpenPhoneCall } from '../../../src/dataverse/schema.ts';
-import { effectiveSettings } from '../../../src/dialing/index.ts';
 import type { ReportedLine } from '../../../src/manager/contracts.ts';
-import type { LineSettings } from '../../../src/manager/entitlements/settings.ts';
 import { EntitlementTable } from '../../../src/manager/entitlements/table.ts';
 import type { KnownUser } from '../../../src/manager/entitlements/users.ts';
 import { agentOf, CallRecorder } from '../../../src/manager/records/recorder.ts';
 import type { TrackedCall } from '../../../src/manager/routing/calls.ts';
+import { lineSettingsFor, userLineRecord } from '../support/line-settings.ts';
 
 const schema = createSchema();
 const LOG = schema.callLog.fields;
@@ -28,20 +26,7 @@ const ANNA = '0a000000-0000-4000-8000-000000000001';
 const JENS = '0a000000-0000-4000-8000-000000000002';
 const LINE = 'pbx:21';
 
-const dialing = effectiveSettings({ internationalPrefix: '00', nationalPrefix: '0', countryCode: '49', areaCode: '30' });
-if (!dialing.ok) throw dialing.error;
-
-function settings(openPhoneCall: OpenPhoneCall): LineSettings {
-  return {
-    dialing: dialing.ok ? dialing.settings : undefined,
-    popup: { openOnlyWhenConnected: false, openRecord: false, position: 1, durationSeconds: 30, openPhoneCallOption: 946410001 },
-    openPhoneCall, timeFields: parsePhoneTimeFields(undefined, undefined),
-  };
-}
-
-function record(id: string, userId: string, createdOn: string): LineConfigRecord {
-  return { id, kind: 'userLine', name: LINE, line: LINE, userId, dialing: {}, popup: {}, createdOn: new Date(createdOn) };
-}
+const record = (id: string, userId: string, createdOn: string): LineConfigRecord => userLineRecord(id, LINE, userId, { createdOn: new Date(createdOn) });
 
 function call(extra: Partial<TrackedCall> = {}): TrackedCall {
   return {
@@ -72,7 +57,7 @@ function recorder(o: Options = {}): { recorder: CallRecorder; queued: OutboxWrit
       outbox: { enqueue: (o.enqueue ?? ((w: OutboxWrite) => void queued.push(w))) as never },
       schema,
       entitlements: () => table,
-      settingsOf: () => settings(o.open ?? 'always'),
+      settingsOf: () => lineSettingsFor({ openPhoneCall: o.open ?? 'always' }),
       lookup: () => o.matches ?? [],
       user: async (id) => users.get(id),
       reportedLine: () => reported,

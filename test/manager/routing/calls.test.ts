@@ -10,6 +10,7 @@ import type { RoutedCallEvent } from '../../../src/manager/contracts.ts';
 import { CallTracker } from '../../../src/manager/routing/calls.ts';
 import { MissedStore } from '../../../src/manager/routing/missed.ts';
 import type { CallNotificationMessage, CallStateMessage } from '../../../src/protocol/index.ts';
+import { lineSettingsFor } from '../support/line-settings.ts';
 
 const at = (s: number) => `2026-01-01T00:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}.000Z`;
 
@@ -130,7 +131,7 @@ describe('bounds', () => {
 describe('kept missed calls', () => {
   const note = (id: string): CallNotificationMessage => ({
     channel: 'intincall', command: 'callNotification', notificationId: id, callKey: `pbx/${id}`, timestamp: at(0), line: 'pbx:25', state: 'idle',
-    direction: 'inbound', number: '030', matches: [], popup: { openOnlyWhenConnected: false, openRecord: false, position: 1, durationSeconds: 30, openPhoneCallOption: 946410001 }, replayed: false,
+    direction: 'inbound', number: '030', matches: [], popup: lineSettingsFor().popup, replayed: false,
   });
 
   it('keeps the newest maxPerUser per user, marked replayed, and hands them over once', () => {

@@ -8,33 +8,26 @@
 // here failed on a hand-made break those did not catch.
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parsePhoneTimeFields } from '../../../src/dataverse/outbox/records.ts';
 import type { LineConfigRecord, LineShare } from '../../../src/dataverse/repositories/index.ts';
 import type { MonoMs } from '../../../src/manager/clock.ts';
 import type { RoutedCallEvent } from '../../../src/manager/contracts.ts';
-import { POPUP_DEFAULTS, type LineSettings } from '../../../src/manager/entitlements/settings.ts';
 import { EntitlementTable } from '../../../src/manager/entitlements/table.ts';
 import type { TrackedCall } from '../../../src/manager/routing/calls.ts';
 import { MissedStore } from '../../../src/manager/routing/missed.ts';
 import { CallRouter, type ClientTarget } from '../../../src/manager/routing/router.ts';
 import type { CallEndReason, CallNotificationMessage, CallState } from '../../../src/protocol/index.ts';
+import { lineSettingsFor, userLineRecord } from '../support/line-settings.ts';
 
 const NAMES: Record<string, string> = { anna: 'Anna Schmidt', jens: 'Jens Wagner', sophie: 'Sophie Keller', lukas: 'Lukas Braun' };
 
-function record(id: string, line: string, userId: string): LineConfigRecord {
-  return { id, kind: 'userLine', name: line, line, userId, dialing: {}, popup: {} };
-}
+const record = userLineRecord;
 
 /** Read and write, as the CRM's share dialog grants. */
 function shareWith(lineId: string, userId: string): LineShare {
   return { lineId, principalId: userId, principalType: 'systemuser', accessRightsMask: 3 };
 }
 
-const SETTINGS: LineSettings = {
-  popup: { openOnlyWhenConnected: false, openRecord: false, position: 1, durationSeconds: 30, openPhoneCallOption: 946410001 },
-  openPhoneCall: POPUP_DEFAULTS.openPhoneCall,
-  timeFields: parsePhoneTimeFields(undefined, undefined),
-};
+const SETTINGS = lineSettingsFor();
 
 /** A client tab: what it was sent. */
 class Tab implements ClientTarget {
