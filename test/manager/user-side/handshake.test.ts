@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../../src/dataverse/connection.ts';
 import { createRepositories } from '../../../src/dataverse/repositories/index.ts';
 import type { EpochMs, MonoMs } from '../../../src/manager/clock.ts';
-import type { TapiMessage } from '../../../src/protocol/index.ts';
 import { TestClient, sleep } from './support/client.ts';
 import { open, startHarness, type Harness, type UserKey } from './support/harness.ts';
 
@@ -125,10 +124,7 @@ describe('errors and channels', () => {
 describe('which connection gets calls', () => {
   it('a test connection (incalltest) is welcomed but shown no calls', async () => {
     const c = await TestClient.open(h.url, h.crmOrigin);
-    c.send({ channel: 'intincall', command: 'connect', registration: 'auto', incallVersion: '1.0', incallClient: 'incalltest' } as TapiMessage);
-    const { nonce } = await c.next('challenge');
-    c.send({ channel: 'intincall', command: 'prove', nonce, sessionRecordId: await session('anna', nonce), clientInstanceId: 't' });
-    await c.next('welcome');
+    await c.signIn(((await h.user('anna')) as Connection).client, h.schema, { incallClient: 'incalltest' });
     h.connector.call(LINE, 'hs-test-1', 'offering', { callerNumber: '0301234567' });
     h.connector.call(LINE, 'hs-test-1', 'idle', { reason: 'callerHungUp' });
     await sleep(200);

@@ -62,8 +62,8 @@ export class TestClient {
   }
 
   /** connect → challenge → session record created as the user → prove → welcome. */
-  async signIn(userApi: DataverseApi, schema: Schema, options: { claimedUserId?: string; tab?: string; channel?: 'intincall' | 'outcall' } = {}): Promise<Extract<TapiMessage, { command: 'welcome' }>> {
-    this.send({ channel: options.channel ?? 'intincall', command: 'connect', registration: 'manuell', incallVersion: '9.0.0', incallClient: 'web', ...(options.claimedUserId ? { userid: options.claimedUserId } : {}) } as TapiMessage);
+  async signIn(userApi: DataverseApi, schema: Schema, options: { claimedUserId?: string; tab?: string; channel?: 'intincall' | 'outcall'; incallClient?: string } = {}): Promise<Extract<TapiMessage, { command: 'welcome' }>> {
+    this.send({ channel: options.channel ?? 'intincall', command: 'connect', registration: 'manuell', incallVersion: '9.0.0', incallClient: options.incallClient ?? 'web', ...(options.claimedUserId ? { userid: options.claimedUserId } : {}) } as TapiMessage);
     const challenge = await this.next('challenge');
     const tab = options.tab ?? 'tab-1';
     const id = await createRepositories(userApi, schema).sessions.create(challenge.nonce, tab);
