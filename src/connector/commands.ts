@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { MakeCallMessage, ReinitializeMessage, ResultMessage, CallCommandMessage, WireError } from '../protocol/index.ts';
 import { LineProviderError, type LineProvider } from './line-provider.ts';
+import { wireCallId } from './wire.ts';
 
 export type CommandMessage = MakeCallMessage | CallCommandMessage | ReinitializeMessage;
 
@@ -64,9 +65,10 @@ export class CommandHandler {
     const started = performance.now();
     try {
       if (!this.#accepting) throw new CommandFailure({ code: 'shutting-down', message: 'the connector is shutting down and takes no new commands' });
-      await this.#withTimeout(this.#execute(message));
-      this.ctx.log.debug({ requestId, command: message.command, ms: Math.round(performance.now() - started) }, 'command done');
-      return { channel: 'connector', command: 'result', requestId, ok: true };
+      const callId = await this.#withTimeout(this.#execute(message));
+      this.ctx.log.debug({ requestId, command: message.command, callId, ms: Math.round(performance.now() - started) }, 'command done');
+      // The call a makeCall or consult placed is named (1.2): the manager learns from it who dialled.
+      return { channel: 'connector', command: 'result', requestId, ok: true, ...(callId === undefined ? {} : { callId: wireCallId(callId) }) };
     } catch (err) {
       const error = this.#wireError(err);
       this.ctx.log[error.code === 'internal' ? 'error' : 'info']({ requestId, command: message.command, code: error.code }, `command failed: ${error.message}`);
@@ -74,13 +76,13 @@ export class CommandHandler {
     }
   }
 
-  async #execute(message: CommandMessage): Promise<void> {
+  /** Runs one command; resolves with the id of the call it placed (makeCall, consult). */
+  async #execute(message: CommandMessage): Promise<string | undefined> {
     const { provider } = this.ctx;
     switch (message.command) {
       case 'makeCall':
         if (!this.ctx.isReported(message.line)) throw new LineProviderError('unknown-line', `no line ${message.line} on this connector`);
-        await provider.makeCall(message.line, message.dialString);
-        return;
+        return await provider.makeCall(message.line, message.dialString);
       case 'answer':
         this.#checkCall(message.callId);
         await provider.answer(message.callId);
@@ -105,11 +107,12 @@ export class CommandHandler {
         await provider[message.command](message.callId);
         return;
       case 'transfer':
-      case 'consult':
+      case 'consult': {
         this.#checkCall(message.callId);
         if (message.dialString === undefined) throw new LineProviderError('invalid-state', `${message.command} needs a dialString`);
-        await provider[message.command](message.callId, message.dialString);
-        return;
+        const placed = await provider[message.command](message.callId, message.dialString);
+        return typeof placed === 'string' ? placed : undefined;
+      }
       case 'reinitialize':
         await provider.reinitialize();
         this.ctx.afterReinitialize();
@@ -123,7 +126,7 @@ export class CommandHandler {
     if (call !== undefined && !this.ctx.isReported(call.line)) throw new LineProviderError('no-such-call', `no call ${callId} on a reported line`);
   }
 
-  #withTimeout(work: Promise<void>): Promise<void> {
+  #withTimeout<T>(work: Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new CommandFailure({ code: 'timeout', message: `the phone system did not answer within ${this.ctx.timeoutMs} ms` })), this.ctx.timeoutMs);

@@ -26,6 +26,11 @@ export function isReportedLine(line: LineInfo, includeVideo: boolean): boolean {
 // unsendable.
 const LIMITS = { line: 128, address: 128, id: 128, number: 64, name: 256 } as const;
 
+/** A provider's call id as the wire carries it: in events and in the result of the command that placed the call alike. */
+export function wireCallId(callId: string): string {
+  return edgeId(callId, LIMITS.id);
+}
+
 /** `rejectAllowed`: the live RejectViaDisconnect (whether a ringing call on the line can be rejected). */
 export function toWireLine(line: LineInfo, rejectAllowed?: boolean): WireLine {
   return {
@@ -68,7 +73,7 @@ export function toCallState(call: CallInfo, timestamp: string, snapshot: boolean
     command: 'callState',
     timestamp,
     line: edgeId(call.line, LIMITS.line),
-    callId: edgeId(call.callId, LIMITS.id),
+    callId: wireCallId(call.callId),
     ...(call.relatedCallId !== undefined ? { relatedCallId: edgeId(call.relatedCallId, LIMITS.id) } : {}),
     state: call.state,
     origin: call.origin,

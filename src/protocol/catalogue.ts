@@ -129,7 +129,7 @@ const CATALOGUE = {
     cancelConsult: callCommand,
     conference: callCommand,
     reinitialize: [req('requestId', ID)],
-    result: [req('requestId', ID), req('ok', bool), opt('error', wireError)],
+    result: [req('requestId', ID), req('ok', bool), opt('error', wireError), opt('callId', ID)],
     error: errorFields,
   },
   intincall: {

@@ -163,6 +163,11 @@ export interface ResultMessage {
   ok: boolean;
   /** Present exactly when `ok` is false. */
   error?: WireError;
+  /**
+   * 1.2: the call a successful `makeCall` or `consult` placed, so the manager
+   * knows who dialled it (absent from older connectors and other commands).
+   */
+  callId?: string;
 }
 
 export type ConnectorMessage =

@@ -25,7 +25,7 @@ export const CHANNELS = ['connector', 'intincall', 'outcall', 'diagnose'] as con
 export type Channel = (typeof CHANNELS)[number];
 
 /** Version of this protocol spoken by our manager and connector (spec/protocol.md "Versioning"). */
-export const PROTOCOL_VERSION = '1.1';
+export const PROTOCOL_VERSION = '1.2';
 
 /** A peer accepts any minor version of its own major version and refuses every other major (spec/protocol.md §6). */
 export function isSameMajorVersion(version: string): boolean {

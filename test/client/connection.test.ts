@@ -162,10 +162,10 @@ describe('ManagerConnection', () => {
     const { c, log } = client(async () => m.url, statuses, {}, details);
     c.start();
     await until(() => m.received.filter((x) => x.command === 'connect').length >= 2);
-    expect(details).toContain('the TAPI manager speaks protocol 2.0; this client speaks 1.1');
-    expect(m.received.find((x) => x.command === 'error')).toEqual({ channel: 'intincall', command: 'error', code: 'unsupported-version', message: 'the TAPI manager speaks protocol 2.0; this client speaks 1.1' });
+    expect(details).toContain('the TAPI manager speaks protocol 2.0; this client speaks 1.2');
+    expect(m.received.find((x) => x.command === 'error')).toEqual({ channel: 'intincall', command: 'error', code: 'unsupported-version', message: 'the TAPI manager speaks protocol 2.0; this client speaks 1.2' });
     expect(statuses).not.toContain('connected');
-    expect(log.all().some((e) => e.level === 'error' && e.text === 'the TAPI manager speaks protocol 2.0; this client speaks 1.1')).toBe(true);
+    expect(log.all().some((e) => e.level === 'error' && e.text === 'the TAPI manager speaks protocol 2.0; this client speaks 1.2')).toBe(true);
     // Any minor of its own major is taken.
     version = '1.9';
     await until(() => statuses.includes('connected'));

@@ -108,6 +108,18 @@ const VARIANTS: Variant[] = [
     fails: { 'C-CMD-01': /no result/, 'C-CMD-02': /no result/, 'C-CMD-04': /no result/ },
   },
   {
+    name: 'a connector that does not name the call its makeCall placed (1.1)',
+    up: () => (m) => [m.command === 'result' ? (({ callId: _c, ...rest }) => rest)(m) : m],
+    only: ['C-CMD-07'],
+    fails: { 'C-CMD-07': /names no call/ },
+  },
+  {
+    name: 'a connector that names another call than the one its makeCall placed',
+    up: () => (m) => [m.command === 'result' && m.callId !== undefined ? { ...m, callId: `${m.callId}-other` } : m],
+    only: ['C-CMD-07'],
+    fails: { 'C-CMD-07': /no callState of call/ },
+  },
+  {
     name: 'a connector that answers no bad message',
     up: () => drop((m) => m.command === 'error'),
     only: ['C-CMD-05', 'C-CMD-06'],

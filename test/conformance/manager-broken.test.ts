@@ -178,7 +178,7 @@ const VARIANTS: Variant[] = [
   {
     name: 'a manager that reads protocol versions wrongly',
     // It takes 2.0 for 1.0 and 1.9 for 2.0.
-    tcp: () => ({ up: (m) => [m.command === 'register' && m.protocolVersion !== '1.1' ? { ...m, protocolVersion: m.protocolVersion === '2.0' ? '1.0' : '2.0' } : m] }),
+    tcp: () => ({ up: (m) => [m.command === 'register' && m.protocolVersion !== '1.2' ? { ...m, protocolVersion: m.protocolVersion === '2.0' ? '1.0' : '2.0' } : m] }),
     only: ['M-REG-03', 'M-REG-04'],
     fails: { 'M-REG-03': /accepted protocol 2\.0/, 'M-REG-04': /closed the connection; received: error\(unsupported-version\)/ },
   },

@@ -201,7 +201,14 @@ export const MESSAGE_ARBITRARIES: Record<string, fc.Arbitrary<TapiMessage>> = {
   'connector/cancelConsult': msg('connector', 'cancelConsult', callCommand),
   'connector/conference': msg('connector', 'conference', callCommand),
   'connector/reinitialize': msg('connector', 'reinitialize', rec({ requestId: id })),
-  'connector/result': msg('connector', 'result', outcome(rec({ requestId: id }))),
+  'connector/result': msg(
+    'connector',
+    'result',
+    fc.oneof(
+      fc.record({ requestId: id, callId: id }, { noNullPrototype: true, requiredKeys: ['requestId'] }).map((b) => ({ ...b, ok: true as const })),
+      fc.tuple(rec({ requestId: id }), wireError).map(([b, error]) => ({ ...b, ok: false as const, error })),
+    ),
+  ),
   'connector/error': msg('connector', 'error', errorFields),
 
   'intincall/connect': msg('intincall', 'connect', connectFields),

@@ -144,7 +144,7 @@ describe('the one-pass reader for scalar messages', () => {
   it("takes the documents it exists for: a connector's callState (a German caller's name too), ack, keepalive, lineState and ok result", () => {
     const callState = { channel: 'connector', command: 'callState', seq: 5, timestamp: '2026-12-04T21:27:05.985Z', line: '1234', callId: 'c77', state: 'offering', origin: 'inbound', callerNumber: '030 5001234', snapshot: false } as TapiMessage;
     const german = { ...callState, callerName: 'Müller & Söhne <GmbH> "Zoë" 😀' } as TapiMessage;
-    const others = [german, { channel: 'connector', command: 'ack', seq: 9 }, { channel: 'connector', command: 'keepalive' }, { channel: 'connector', command: 'lineState', seq: 3, line: '1001', inService: true }, { channel: 'connector', command: 'result', requestId: 'r1', ok: true }] as TapiMessage[];
+    const others = [german, { channel: 'connector', command: 'ack', seq: 9 }, { channel: 'connector', command: 'keepalive' }, { channel: 'connector', command: 'lineState', seq: 3, line: '1001', inService: true }, { channel: 'connector', command: 'result', requestId: 'r1', ok: true }, { channel: 'connector', command: 'result', requestId: 'r3', ok: true, callId: 'c78' }] as TapiMessage[];
     for (const m of [callState, ...others]) {
       const xml = encodeMessage(m);
       expect(decodeFlat(xml, DEFAULT_XML_LIMITS), xml).toStrictEqual(m);

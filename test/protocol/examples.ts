@@ -161,6 +161,11 @@ export const EXAMPLES: Example[] = [
   { name: 'connector-reinitialize', description: 'Re-initialise all lines.', message: { channel: 'connector', command: 'reinitialize', requestId: 'm-81' } },
   { name: 'connector-result-ok', description: 'A command succeeded.', message: { channel: 'connector', command: 'result', requestId: 'm-77', ok: true } },
   {
+    name: 'connector-result-callId',
+    description: 'makeCall succeeded and names the call it placed (1.2).',
+    message: { channel: 'connector', command: 'result', requestId: 'm-78', ok: true, callId: '0x1F3C' },
+  },
+  {
     name: 'connector-result-error',
     description: 'A command failed with the provider error code.',
     message: { channel: 'connector', command: 'result', requestId: 'm-80', ok: false, error: { code: 'no-such-call', message: 'call 0x1F3B is not active' } },

@@ -4,7 +4,7 @@
 // duplicates, no reused numbers). Call-control commands of issue 17 join as
 // group `call-control`, ids C-CC-01….
 import type { CallStateMessage, ErrorMessage, RegisterMessage, ResultMessage, SyncedMessage, TapiMessage } from '../../protocol/index.ts';
-import { check, fail, type Case } from '../case.ts';
+import { check, fail, skip, type Case } from '../case.ts';
 import { isCommand } from '../inbox.ts';
 import { sleep } from '../scope.ts';
 import type { ConnectorContext } from './context.ts';
@@ -190,6 +190,21 @@ export const CONNECTOR_CASES: C[] = [
       s.peer.send({ channel: 'connector', command: 'error', code: 'conformance-probe', message: 'must not be answered with an error' });
       await command(ctx, s, { channel: 'connector', command: 'drop', requestId: ctx.unique('m-'), callId: 'no-such-call-conformance' }, 'result for a drop after the bad frame');
       check(s.peer.inbox.filter((m) => m.command === 'error' && m.requestId === undefined, mark).length === 0, 'the connector answered an error message with an error');
+    },
+  },
+  {
+    id: 'C-CMD-07', group: 'commands', clause: '§7.3, §8 result', level: 'SHOULD',
+    title: 'the result of a makeCall that succeeded names the call it placed (callId, 1.2), the id its callState events carry on that line',
+    async run(ctx, t) {
+      const s = await session(ctx, t, { ack: true });
+      const line = ctx.target.ringLine ?? (s.lines.lines[0]?.name as string);
+      const from = s.peer.inbox.messages.length;
+      const r = await command(ctx, s, { channel: 'connector', command: 'makeCall', requestId: ctx.unique('m-'), line, dialString: '0301234567' }, 'result for makeCall');
+      if (r.command !== 'result' || !r.ok) skip(`makeCall on line ${line} was refused (${r.command === 'error' ? r.code : r.error?.code ?? ''}): nothing to check`);
+      check(r.callId !== undefined, 'the result of a makeCall that succeeded names no call (callId): the manager cannot tell who dialled it');
+      const placed = await after<CallStateMessage>(ctx, s.peer, (m) => m.command === 'callState' && m.callId === r.callId, `callState of call ${r.callId}`, from);
+      check(placed.line === line, `call ${r.callId} is reported on line ${placed.line}, not on line ${line} where it was placed`);
+      await command(ctx, s, { channel: 'connector', command: 'drop', requestId: ctx.unique('m-'), callId: r.callId }, 'result for drop').catch(() => undefined);
     },
   },
   {

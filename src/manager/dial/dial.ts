@@ -37,7 +37,7 @@ export interface DialOptions {
   wallNow: () => number;
   /** The line of a call the manager tracks (callControl). */
   lineOfCall: (callKey: string) => string | undefined;
-  /** A dial succeeded and the connector named the call: who dialled it. */
+  /** A dial or consultation succeeded and the connector named the call it placed: who dialled it. */
   onDialed: (callKey: string, userId: string) => void;
   onAnswerRequested: (callKey: string, userId: string) => void;
   /**
@@ -101,6 +101,8 @@ export class DialService {
       this.audit(caller, m.action, m.target ?? '', line, outcome.ok ? 'information' : 'warning', what);
     }
     if (!outcome.ok) this.o.onControlled?.(m.callKey, m.action, dialString, 'refused');
+    // The consultation is a call the caller dialled: it is the caller's to record, like a dial.
+    else if (m.action === 'consult' && outcome.callId !== undefined) this.o.onDialed(`${m.callKey.slice(0, m.callKey.indexOf('/'))}/${outcome.callId}`, caller.userId);
     return outcome.ok ? reply() : reply(fromConnector(outcome.error, line));
   }
 

@@ -55,7 +55,10 @@ export class PendingCommands {
   result(host: string, message: ResultMessage): boolean {
     const pending = this.#pending.get(message.requestId);
     if (pending === undefined || pending.host !== host) return false;
-    const outcome: CommandOutcome = message.ok ? { ok: true } : { ok: false, error: message.error ?? { code: 'internal', message: 'the connector reported a failure without details' } };
+    // A 1.2 connector names the call its makeCall or consult placed: the manager learns who dialled it.
+    const outcome: CommandOutcome = message.ok
+      ? { ok: true, ...(message.callId === undefined ? {} : { callId: message.callId }) }
+      : { ok: false, error: message.error ?? { code: 'internal', message: 'the connector reported a failure without details' } };
     this.#settle(message.requestId, outcome);
     return true;
   }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TapiMessage } from '../../../src/protocol/index.ts';
-import { LineProviderError } from '../../../src/connector/line-provider.ts';
+import { LineProviderError, type CallInfo } from '../../../src/connector/line-provider.ts';
+import { toCallState, wireCallId } from '../../../src/connector/wire.ts';
 import { FakeManager, until } from '../support/fake-manager.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 
@@ -29,11 +30,40 @@ function ringing(h: Harness, line = '20'): string {
 }
 
 describe('commands from the manager', () => {
-  it('places a call and answers with ok', async () => {
+  it('places a call and answers with ok, naming the call it placed (1.2)', async () => {
     const { m, h } = await setup();
     const r = await request(m, { channel: 'connector', command: 'makeCall', requestId: 'r1', line: '20', dialString: '0301234567' });
-    expect(r).toEqual({ channel: 'connector', command: 'result', requestId: 'r1', ok: true });
-    expect(h.pbx.activeCalls().some((c) => c.line === '20' && c.origin === 'outbound')).toBe(true);
+    const placed = h.pbx.activeCalls().filter((c) => c.line === '20' && c.origin === 'outbound');
+    expect(placed).toHaveLength(1);
+    expect(r).toEqual({ channel: 'connector', command: 'result', requestId: 'r1', ok: true, callId: placed[0]?.callId });
+    // The manager matches the result to the call's events by this id: they must carry the same one.
+    await m.waitFor(() => m.of('callState').some((e) => e.callId === r?.callId && e.line === '20'), 5_000, 'a callState of the placed call');
+  });
+
+  it('names the consultation call in the result of consult, and no call in the result of other commands', async () => {
+    const { m, h } = await setup();
+    const callId = ringing(h);
+    const answered = await request(m, { channel: 'connector', command: 'answer', requestId: 'c-a', callId });
+    expect(answered).toEqual({ channel: 'connector', command: 'result', requestId: 'c-a', ok: true });
+    const r = await request(m, { channel: 'connector', command: 'consult', requestId: 'c-c', callId, dialString: '0309876' });
+    expect(r?.ok).toBe(true);
+    expect(r?.callId).toEqual(expect.any(String));
+    expect(r?.callId).not.toBe(callId);
+    await m.waitFor(() => m.of('callState').some((e) => e.callId === r?.callId && e.consultationOf === callId), 5_000, 'the consultation\'s callState');
+    const dropped = await request(m, { channel: 'connector', command: 'cancelConsult', requestId: 'c-x', callId });
+    expect(dropped).toEqual({ channel: 'connector', command: 'result', requestId: 'c-x', ok: true });
+  });
+
+  it('names a placed call whose id the wire cannot carry as its events do', async () => {
+    const { m, h } = await setup();
+    const raw = `sim\u0000${'x'.repeat(300)}`;
+    h.provider.makeCall = () => Promise.resolve(raw);
+    const r = await request(m, { channel: 'connector', command: 'makeCall', requestId: 'w1', line: '20', dialString: '1' });
+    expect(r?.ok).toBe(true);
+    expect(r?.callId).toBe(wireCallId(raw));
+    expect(r?.callId).toBe(toCallState({ line: '20', callId: raw, state: 'dialing', origin: 'outbound' } as CallInfo, 'x', false).callId);
+    expect(r?.callId).toHaveLength(128);
+    expect(r?.callId).not.toContain('\u0000');
   });
 
   it('answers and drops calls', async () => {

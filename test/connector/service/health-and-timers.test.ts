@@ -148,7 +148,7 @@ describe('graceful stop', () => {
     const stopping = h.service.stop();
     setTimeout(() => finish?.(), 100);
     await stopping;
-    expect(m.of('result').find((r) => r.requestId === 'late')).toEqual({ channel: 'connector', command: 'result', requestId: 'late', ok: true });
+    expect(m.of('result').find((r) => r.requestId === 'late')).toEqual({ channel: 'connector', command: 'result', requestId: 'late', ok: true, callId: expect.any(String) });
   });
 });
 

@@ -19,7 +19,7 @@ describe('registration and line list', () => {
   it('registers with host, versions and key, then reports audio lines only', async () => {
     const { m, h } = await setup({ lines: ['20', { extension: '21', video: true }, '22'] });
     await m.waitFor(() => m.of('lines').length === 1, 5_000, 'lines');
-    expect(m.registrations[0]).toEqual({ channel: 'connector', command: 'register', protocolVersion: '1.1', connectorVersion: '0.1.0', host: 'pbx.test', connectorKey: KEY });
+    expect(m.registrations[0]).toEqual({ channel: 'connector', command: 'register', protocolVersion: '1.2', connectorVersion: '0.1.0', host: 'pbx.test', connectorKey: KEY });
     expect(m.of('lines')[0]?.lines.map((l) => l.name)).toEqual(['20', '22']);
     expect(m.of('lines')[0]?.lines[0]).toEqual({
       name: '20', address: '20', permanentId: 'sim-20', mediaModes: ['audio'], inService: true, rejectAllowed: false, controls: ['hold', 'transfer', 'consult', 'conference'],
@@ -137,7 +137,7 @@ describe('registration and line list', () => {
   it('refuses a manager of another major protocol version with unsupported-version, and tries again later', async () => {
     const { m, h } = await setup({}, { protocolVersion: '2.0' });
     await m.waitFor(() => m.registrations.length >= 2, 5_000, 'a second attempt');
-    expect(m.of('error')[0]).toEqual({ channel: 'connector', command: 'error', code: 'unsupported-version', message: 'protocol 2.0 is not supported; this connector speaks 1.1' });
+    expect(m.of('error')[0]).toEqual({ channel: 'connector', command: 'error', code: 'unsupported-version', message: 'protocol 2.0 is not supported; this connector speaks 1.2' });
     expect(m.of('lines')).toEqual([]);
     expect(h.service.stats.link).not.toBe('ready');
     expect(h.logs.lines.some((l) => l.includes('another major version'))).toBe(true);

@@ -38,7 +38,7 @@ describe('the manager link', () => {
     let ready = false;
     const link = new ManagerLink({
       endpoint: { host: '127.0.0.1', port: manager.port },
-      register: () => ({ channel: 'connector', command: 'register', protocolVersion: '1.1', connectorVersion: '0.1.0', host: 'pbx.test', connectorKey: 'k'.repeat(32) }),
+      register: () => ({ channel: 'connector', command: 'register', protocolVersion: '1.2', connectorVersion: '0.1.0', host: 'pbx.test', connectorKey: 'k'.repeat(32) }),
       handler: { onReady: () => (ready = true), onMessage: () => {}, onWritable: () => {}, onDown: (reason) => downs.push(reason) },
       logger: pino({ level: 'debug' }, logs),
       random: () => 0.5,

@@ -147,6 +147,23 @@ describe('call control', () => {
     expect(messages(w)).toEqual([expect.stringContaining('refused: invalid-state')]);
   });
 
+  it('a consultation the connector names is noted as dialled by the caller, on the held call\'s connector', async () => {
+    const w = world({ outcome: { ok: true, callId: 'c7' } });
+    expect((await control(w, 'consult', '030 7654321')).ok).toBe(true);
+    expect(w.sent).toEqual([{ kind: 'consult', callKey: 'pbx/c1', dialString: '07654321' }]);
+    expect(w.dialed).toEqual([['pbx/c7', 'anna']]);
+    // Only a call the command placed is noted: a hold's result names none, a transfer's call is not ours.
+    await control(w, 'hold');
+    await control(w, 'transfer', '030 7654321');
+    expect(w.dialed).toEqual([['pbx/c7', 'anna']]);
+  });
+
+  it('a consultation from an older connector that names no call notes nobody', async () => {
+    const w = world({ outcome: { ok: true } });
+    expect((await control(w, 'consult', '030 7654321')).ok).toBe(true);
+    expect(w.dialed).toEqual([]);
+  });
+
   it('answer notes who pressed it; other controls do not', async () => {
     const w = world();
     await control(w, 'answer');

@@ -57,12 +57,20 @@ describe('with the real connector', () => {
 
   it('round-trips commands: makeCall and answer reach the PBX; an unknown line or call is refused here', async () => {
     const { g, h } = await setup();
-    expect(await g.gateway.command({ kind: 'makeCall', line: 'pbx.test:20', dialString: '0301234567' })).toEqual({ ok: true });
-    await until(() => g.calls.some((e) => e.event.origin === 'outbound'), 'outbound call seen');
+    const dialled = await g.gateway.command({ kind: 'makeCall', line: 'pbx.test:20', dialString: '0301234567' });
+    // The connector names the call it placed (1.2): the same id its events carry, so the manager knows who dialled it.
+    const placed = h.pbx.activeCalls().find((c) => c.line === '20' && c.origin === 'outbound');
+    expect(dialled).toEqual({ ok: true, callId: placed?.callId });
+    await until(() => g.calls.some((e) => e.event.origin === 'outbound' && e.callKey === `pbx.test/${placed?.callId}`), 'outbound call seen');
     const inbound = h.pbx.incoming({ number: '0309999' }, '22').callIds[0] as string;
     await until(() => g.calls.some((e) => e.event.callId === inbound), 'inbound call seen');
     expect(await g.gateway.command({ kind: 'answer', callKey: `pbx.test/${inbound}` })).toEqual({ ok: true });
     await until(() => g.calls.some((e) => e.event.callId === inbound && e.event.state === 'connected'), 'answered');
+    const consulted = await g.gateway.command({ kind: 'consult', callKey: `pbx.test/${inbound}`, dialString: '0307777' });
+    expect(consulted).toEqual({ ok: true, callId: expect.any(String) });
+    const consultation = consulted.ok ? consulted.callId : undefined;
+    await until(() => g.calls.some((e) => e.event.callId === consultation && e.event.consultationOf === inbound), 'the consultation seen under the id the result named');
+    expect(await g.gateway.command({ kind: 'cancelConsult', callKey: `pbx.test/${inbound}` })).toEqual({ ok: true });
     expect(await g.gateway.command({ kind: 'makeCall', line: 'pbx.test:99', dialString: '1' })).toMatchObject({ ok: false, error: { code: 'unknown-line' } });
     expect(await g.gateway.command({ kind: 'makeCall', line: 'nonsense', dialString: '1' })).toMatchObject({ ok: false, error: { code: 'unknown-line' } });
     expect(await g.gateway.command({ kind: 'drop', callKey: 'pbx.test/no-such-call' })).toMatchObject({ ok: false, error: { code: 'unknown-call' } });

@@ -27,7 +27,7 @@ describe('registration', () => {
   it('answers a right key with registered: fresh sequence and the keep-alive interval', async () => {
     const g = await gateway({ keepAliveSeconds: 25 });
     const c = await connector(g.port);
-    expect(c.of('registered')[0]).toEqual({ channel: 'connector', command: 'registered', protocolVersion: '1.1', lastAckedSeq: 0, keepAliveInterval: 25 });
+    expect(c.of('registered')[0]).toEqual({ channel: 'connector', command: 'registered', protocolVersion: '1.2', lastAckedSeq: 0, keepAliveInterval: 25 });
     expect(g.gateway.diagnose().connectors).toEqual([{ host: 'pbx.test', peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/), connectorVersion: '0.9.0', lines: [] }]);
   });
 
