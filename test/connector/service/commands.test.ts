@@ -85,6 +85,17 @@ describe('commands from the manager', () => {
     expect((await request(m, { channel: 'connector', command: 'makeCall', requestId: 'v1', line: '29', dialString: '20' }))?.error?.code).toBe('unknown-line');
     const callId = ringing(h, '29');
     expect((await request(m, { channel: 'connector', command: 'answer', requestId: 'v2', callId }))?.error?.code).toBe('no-such-call');
+    expect((await request(m, { channel: 'connector', command: 'hold', requestId: 'v3', callId }))?.error?.code).toBe('no-such-call');
+    expect((await request(m, { channel: 'connector', command: 'drop', requestId: 'v4', callId }))?.error?.code).toBe('no-such-call');
+    // Refused, not carried out: the call on the line the manager was never told about still rings.
+    expect(h.pbx.activeCalls().find((c) => c.callId === callId)?.state).toBe('offering');
+  });
+
+  it('an unexpected failure crosses the wire as one generic sentence; its details stay in the connector\'s log', async () => {
+    const { m, h } = await setup();
+    h.provider.makeCall = () => Promise.reject(new Error('ECONNRESET talking to pbx-admin:secret@10.0.0.7'));
+    const r = await request(m, { channel: 'connector', command: 'makeCall', requestId: 'i1', line: '20', dialString: '1' });
+    expect(r?.error).toEqual({ code: 'internal', message: 'the connector failed to carry out the command; see its log' });
   });
 
   it('refuses reject while RejectViaDisconnect = 0, with a clear sentence', async () => {
