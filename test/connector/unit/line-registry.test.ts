@@ -69,6 +69,14 @@ describe('the line registry', () => {
     expect(registry.setInService('20', false)).toEqual([]);
     expect(registry.setInService('99', false)).toEqual([]);
   });
+
+  it('announces a line again when only its permanent id or only its media modes change', () => {
+    const registry = new LineRegistry(true);
+    registry.sync([line('20')]);
+    expect(registry.sync([line('20', { permanentId: 'p20-new' })]).map((e) => e.command)).toEqual(['lineAdded']);
+    expect(registry.sync([line('20', { permanentId: 'p20-new', mediaModes: ['audio', 'video'] })]).map((e) => e.command)).toEqual(['lineAdded']);
+    expect(registry.sync([line('20', { permanentId: 'p20-new', mediaModes: ['audio', 'video'] })])).toEqual([]);
+  });
 });
 
 function side(registry: LineRegistry, providerLines: () => LineInfo[]): ProviderSide & { emitted: OutgoingEvent[] } {
