@@ -107,17 +107,23 @@ export class CommandHandler {
         await provider[message.command](message.callId);
         return;
       case 'transfer':
-      case 'consult': {
         this.#checkCall(message.callId);
-        if (message.dialString === undefined) throw new LineProviderError('invalid-state', `${message.command} needs a dialString`);
-        const placed = await provider[message.command](message.callId, message.dialString);
-        return typeof placed === 'string' ? placed : undefined;
-      }
+        await provider.transfer(message.callId, this.#dialString(message));
+        return;
+      case 'consult':
+        this.#checkCall(message.callId);
+        return await provider.consult(message.callId, this.#dialString(message));
       case 'reinitialize':
         await provider.reinitialize();
         this.ctx.afterReinitialize();
         return;
     }
+  }
+
+  /** The target of a transfer or consultation (the wire requires it; a message built in code may lack it). */
+  #dialString(message: CallCommandMessage): string {
+    if (message.dialString === undefined) throw new LineProviderError('invalid-state', `${message.command} needs a dialString`);
+    return message.dialString;
   }
 
   /** A call on a line the manager was never told about is not the manager's to control. */

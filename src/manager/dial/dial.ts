@@ -80,7 +80,8 @@ export class DialService {
     if (line === undefined) return reply(wireError('unknown-call', 'the manager knows no active call with this key'));
     if (this.o.entitlements().grant(caller.userId, line) === undefined) return reply(wireError('line-not-entitled', `the call is on line ${line}, which is not one of your lines`));
     const control = controlNeeded(m.action);
-    const controls = this.o.reportedLine(line)?.controls;
+    const reported = this.o.reportedLine(line);
+    const controls = reported?.controls;
     // A connector that listed its controls is believed; an older one that did not is asked (and refuses with not-supported).
     if (control !== undefined && controls !== undefined && !controls.includes(control)) {
       return reply(wireError('control-not-supported', `line ${line} cannot ${m.action === 'unhold' ? 'resume' : m.action} calls: its phone system does not offer ${control}`));
@@ -102,7 +103,7 @@ export class DialService {
     }
     if (!outcome.ok) this.o.onControlled?.(m.callKey, m.action, dialString, 'refused');
     // The consultation is a call the caller dialled: it is the caller's to record, like a dial.
-    else if (m.action === 'consult' && outcome.callId !== undefined) this.o.onDialed(`${m.callKey.slice(0, m.callKey.indexOf('/'))}/${outcome.callId}`, caller.userId);
+    else if (m.action === 'consult' && outcome.callId !== undefined && reported !== undefined) this.o.onDialed(`${reported.connectorHost}/${outcome.callId}`, caller.userId);
     return outcome.ok ? reply() : reply(fromConnector(outcome.error, line));
   }
 

@@ -18,6 +18,7 @@ import { SqliteOutboxStore } from '../../../src/dataverse/outbox/sqlite-store.ts
 import type { OutboxStore, OutboxWrite } from '../../../src/dataverse/outbox/store.ts';
 import type { OutboxTransport } from '../../../src/dataverse/outbox/transport.ts';
 import { DataverseError } from '../../../src/dataverse/web-api/errors.ts';
+import { until } from '../../e2e/support/wait.ts';
 
 const write = (n: number, dependsOn?: string): OutboxWrite => ({
   id: randomUUID(), kind: 'callLog', entitySet: 'ctapi_calllogs', body: { ctapi_name: `call ${n}` }, ...(dependsOn === undefined ? {} : { dependsOn }),
@@ -47,14 +48,6 @@ function transport(sent: OutboxWrite[], fail: (item: OutboxWrite) => Error | und
       return 'created';
     },
   };
-}
-
-async function until(test: () => boolean, what: string, ms = 3_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const forbidden = () => new DataverseError('forbidden', 'HTTP 403: no privilege', { status: 403 });

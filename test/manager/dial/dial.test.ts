@@ -81,6 +81,13 @@ describe('dial', () => {
     expect(messages(w)).toEqual([expect.stringContaining('dialled 01234567')]);
   });
 
+  it('a dial whose result names no call (a 1.1 connector) succeeds and notes nobody: the records go to the line\'s own user', async () => {
+    const w = world({ outcome: { ok: true } });
+    const result = await w.service.dial(ANNA, { channel: 'intincall', command: 'dial', requestId: 'd1', line: LINE, number: '030 1234567' });
+    expect(result).toMatchObject({ ok: true, dialString: '01234567' });
+    expect(w.dialed).toEqual([]);
+  });
+
   it('a refusal by the phone system is audited with both codes, and nobody is noted as dialling', async () => {
     const w = world({ outcome: { ok: false, error: { code: 'busy-line', message: 'the line is busy' } } });
     const result = await w.service.dial(ANNA, { channel: 'intincall', command: 'dial', requestId: 'd1', line: LINE, number: '030 1234567' });
